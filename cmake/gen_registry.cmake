@@ -1,0 +1,27 @@
+# Writes a C file listing every protobuf-c message descriptor found in the generated headers, so
+# that the runtime can map a full message name (and so an Any type URL) to its descriptor.
+#
+#   cmake -DGEN_DIR=<dir> -DHEADERS="x.pb-c.h;..." -DOUT=<file.c> -P gen_registry.cmake
+set(includes "")
+set(entries "")
+set(count 0)
+foreach(h IN LISTS HEADERS)
+  string(APPEND includes "#include \"${h}\"\n")
+  file(STRINGS "${GEN_DIR}/${h}" lines REGEX "^extern const ProtobufCMessageDescriptor [A-Za-z0-9_]+;")
+  foreach(line IN LISTS lines)
+    string(REGEX REPLACE "^extern const ProtobufCMessageDescriptor ([A-Za-z0-9_]+);.*" "\\1" sym "${line}")
+    string(APPEND entries "  &${sym},\n")
+    math(EXPR count "${count} + 1")
+  endforeach()
+endforeach()
+set(text "/* Generated at build time by cmake/gen_registry.cmake. Do not edit. */\n")
+string(APPEND text "#include <stddef.h>\n#include <protobuf-c/protobuf-c.h>\n${includes}\n")
+string(APPEND text "const ProtobufCMessageDescriptor *const baton__gen_descriptors[] = {\n${entries}};\n")
+string(APPEND text "const size_t baton__gen_descriptor_count = ${count};\n")
+if(EXISTS "${OUT}")
+  file(READ "${OUT}" old)
+  if(old STREQUAL text)
+    return()
+  endif()
+endif()
+file(WRITE "${OUT}" "${text}")

@@ -1,0 +1,15 @@
+/*
+ * libbaton: the Baton connector SDK in C. Include this one header to get the whole public API.
+ * See README.md and docs/ for a tour.
+ */
+#ifndef BATON_H
+#define BATON_H
+
+#include "baton/common.h"
+#include "baton/ctx.h"
+#include "baton/annotations.h"
+#include "baton/resource.h"
+#include "baton/entitlement.h"
+#include "baton/grant.h"
+
+#endif /* BATON_H */

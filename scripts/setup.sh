@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages libbaton needs to build, test and document itself.
+# Idempotent: packages already installed are left alone, and apt's package lists are refreshed only
+# when something is missing. Run as root, or as a user with sudo.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git ca-certificates
+  libsqlite3-dev sqlite3 libzstd-dev zstd
+  libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev
+  libcurl4-openssl-dev libjansson-dev libyaml-dev
+  libcmocka-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Quick start, command 2: install what is needed, build, and run every test: the unit and
+# integration tests in a plain build and again under AddressSanitizer + UndefinedBehaviorSanitizer,
+# the install/consumer checks, and the Go interop tests when `go` is on the PATH.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+jobs="$(nproc)"
+
+echo "== plain build"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$jobs"
+ctest --test-dir build --output-on-failure -j"$jobs"
+
+echo "== ASan + UBSan build"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DBATON_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$jobs"
+ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" \
+UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+  ctest --test-dir build-asan --output-on-failure -j"$jobs"
+
+echo "== Go interop"
+./scripts/interop.sh build

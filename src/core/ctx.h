@@ -1,0 +1,21 @@
+/* Internal view of the context handle. */
+#ifndef BATON_CORE_CTX_H
+#define BATON_CORE_CTX_H
+
+#include "baton/ctx.h"
+#include "core/arena.h"
+
+struct baton_ctx {
+	baton_arena arena;
+	/* Later modules (the syncer, the command line) hang their per-call state here. */
+	void *sdk_state;
+};
+
+/* Initializes a context that lives inside another structure (no malloc of the handle). */
+void baton__ctx_init(baton_ctx *ctx);
+/* Releases the memory of an embedded context. */
+void baton__ctx_release(baton_ctx *ctx);
+/* Frees everything allocated so far but keeps the first arena block: between pages. */
+void baton__ctx_reset(baton_ctx *ctx);
+
+#endif

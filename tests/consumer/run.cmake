@@ -1,0 +1,38 @@
+# Run by ctest (see CMakeLists.txt): install, then build and run consumers both ways.
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
+  endif()
+  message(STATUS "${out}")
+endfunction()
+
+set(prefix "${WORK_DIR}/prefix")
+file(REMOVE_RECURSE "${WORK_DIR}")
+run(${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${prefix}")
+
+# 1. CMake package
+run(${CMAKE_COMMAND} -S "${SRC_DIR}/project" -B "${WORK_DIR}/cmake-build"
+    "-DCMAKE_PREFIX_PATH=${prefix}" "-DCMAKE_C_COMPILER=${C_COMPILER}")
+run(${CMAKE_COMMAND} --build "${WORK_DIR}/cmake-build")
+set(ENV{LD_LIBRARY_PATH} "${prefix}/lib:${prefix}/lib64:$ENV{LD_LIBRARY_PATH}")
+run("${WORK_DIR}/cmake-build/consumer_shared")
+run("${WORK_DIR}/cmake-build/consumer_static")
+
+# 2. pkg-config (shared, then static with --static)
+file(GLOB pcdir "${prefix}/lib*/pkgconfig" "${prefix}/lib/*/pkgconfig")
+set(ENV{PKG_CONFIG_PATH} "${pcdir}")
+execute_process(COMMAND pkg-config --cflags --libs libbaton OUTPUT_VARIABLE flags
+                OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "pkg-config does not know libbaton under ${pcdir}")
+endif()
+separate_arguments(flags UNIX_COMMAND "${flags}")
+run(${C_COMPILER} -std=c11 -Wall -Werror "${SRC_DIR}/main.c" -o "${WORK_DIR}/consumer_pc" ${flags})
+run("${WORK_DIR}/consumer_pc")
+execute_process(COMMAND pkg-config --static --cflags --libs libbaton OUTPUT_VARIABLE sflags
+                OUTPUT_STRIP_TRAILING_WHITESPACE)
+separate_arguments(sflags UNIX_COMMAND "${sflags}")
+run(${C_COMPILER} -std=c11 -Wall -Werror "${SRC_DIR}/main.c" -o "${WORK_DIR}/consumer_pc_static"
+    -static-libgcc -Wl,-Bstatic -lbaton -Wl,-Bdynamic ${sflags})
+run("${WORK_DIR}/consumer_pc_static")

@@ -1,0 +1,69 @@
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+const char *test_data_dir(void)
+{
+	const char *d = getenv("BATON_TESTDATA_DIR");
+	struct stat st;
+	if (!d || stat(d, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		print_message("BATON_TESTDATA_DIR not set or missing; skipping\n");
+		skip();
+	}
+	return d;
+}
+
+const char *test_data_path(const char *rel)
+{
+	static char buf[4096];
+	snprintf(buf, sizeof buf, "%s/%s", test_data_dir(), rel);
+	return buf;
+}
+
+const char *test_out_dir(void)
+{
+	const char *d = getenv("BATON_TEST_OUT_DIR");
+	return d && *d ? d : "/tmp";
+}
+
+json_t *test_json_parse(const char *text)
+{
+	json_error_t err;
+	json_t *j = json_loads(text, JSON_DECODE_ANY, &err);
+	if (!j)
+		fail_msg("invalid JSON (%s at line %d col %d): %s", err.text, err.line, err.column, text);
+	return j;
+}
+
+json_t *test_json_get(json_t *root, const char *path)
+{
+	char buf[512];
+	snprintf(buf, sizeof buf, "%s", path);
+	json_t *cur = root;
+	char *save = NULL;
+	for (char *tok = strtok_r(buf, ".", &save); tok && cur; tok = strtok_r(NULL, ".", &save)) {
+		if (json_is_array(cur)) {
+			char *end;
+			long i = strtol(tok, &end, 10);
+			cur = (*end == '\0') ? json_array_get(cur, (size_t)i) : NULL;
+		} else {
+			cur = json_object_get(cur, tok);
+		}
+	}
+	return cur;
+}
+
+void test_json_assert_str(json_t *root, const char *path, const char *want)
+{
+	json_t *v = test_json_get(root, path);
+	if (!v || !json_is_string(v)) {
+		char *dump = json_dumps(root, JSON_COMPACT);
+		print_error("no string at %s in %s\n", path, dump ? dump : "?");
+		free(dump);
+		fail();
+	}
+	assert_string_equal(json_string_value(v), want);
+}

@@ -1,0 +1,28 @@
+/* Small helpers for cmocka tests. */
+#ifndef BATON_TESTUTIL_H
+#define BATON_TESTUTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+/* Directory of the shared test data (BATON_TESTDATA_DIR), or skips the test when unset/missing. */
+const char *test_data_dir(void);
+/* Path under test_data_dir(), in a static buffer overwritten by the next call. */
+const char *test_data_path(const char *rel);
+/* Directory where tests may write (BATON_TEST_OUT_DIR, else /tmp). */
+const char *test_out_dir(void);
+
+/* Parses JSON or fails the test with the parse error and the text. Caller decrefs. */
+json_t *test_json_parse(const char *text);
+
+/* Asserts that a string member of a JSON object equals `want` ("path" is a dotted member path,
+ * array elements as numbers: "emails.0.address"). */
+void test_json_assert_str(json_t *root, const char *path, const char *want);
+/* Returns the member at a dotted path, or NULL. Borrowed. */
+json_t *test_json_get(json_t *root, const char *path);
+
+#endif
