@@ -55,7 +55,8 @@ static int sorted_view(baton_arena *arena, const ProtobufCMessage *m, const Prot
 		}
 
 		size_t n = baton__pb_count(m, f);
-		const ProtobufCMessage *const *arr = *(const ProtobufCMessage *const *const *)baton__pb_member(m, f);
+		const ProtobufCMessage *const *arr =
+			*(const ProtobufCMessage *const *const *)baton__pb_member(m, f);
 		const ProtobufCMessage **narr = NULL;
 		for (size_t j = 0; j < n; j++) {
 			const ProtobufCMessage *v;

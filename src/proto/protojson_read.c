@@ -921,7 +921,8 @@ static bool int_literal_overflows(const char *s, size_t n)
 /*
  * A copy of the JSON text in which every integer literal outside int64 gets a ".0" suffix, so that
  * jansson (which refuses such integers) reads it as a real. Go writes doubles of 2^63 and more
- * (below 1e21) as plain integers, e.g. 100000000000000000000. Caller frees; NULL when out of memory.
+ * (below 1e21) as plain integers, e.g. 100000000000000000000. Caller frees; NULL when out of
+ * memory.
  */
 static char *widen_big_integers(const char *json, size_t len, size_t *out_len)
 {
@@ -968,10 +969,9 @@ static char *widen_big_integers(const char *json, size_t len, size_t *out_len)
 	return out;
 }
 
-static json_t *load(const char *json, size_t len)
+json_t *baton__protojson_load(const char *json, size_t len, size_t flags)
 {
 	json_error_t err;
-	const size_t flags = JSON_DECODE_ANY | JSON_REJECT_DUPLICATES;
 	json_t *j = json_loadb(json, len, flags, &err);
 	if (!j && strstr(err.text, "too big")) {
 		size_t wlen;
@@ -987,6 +987,11 @@ static json_t *load(const char *json, size_t len)
 		baton_error_set(BATON_EINVALID, "invalid JSON at line %d, column %d: %s", err.line,
 		                err.column, err.text);
 	return j;
+}
+
+static json_t *load(const char *json, size_t len)
+{
+	return baton__protojson_load(json, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES);
 }
 
 int baton__protojson_read(baton_arena *arena, const ProtobufCMessageDescriptor *desc,

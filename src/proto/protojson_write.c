@@ -464,6 +464,9 @@ static int write_map(jw *w, const ProtobufCFieldDescriptor *f, const ProtobufCMe
 	const ProtobufCMessageDescriptor *ed = f->descriptor;
 	const ProtobufCMessage **sorted = NULL;
 	int rc, count = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!arr[i])
+			return fail(w, BATON_EINVALID, "map entry %zu is NULL", i);
 	if (n) {
 		sorted = baton_arena_memdup(&w->scratch, arr, n * sizeof(*arr));
 		void **tmp = baton_arena_alloc_raw(&w->scratch, n * sizeof(*tmp));
@@ -475,9 +478,7 @@ static int write_map(jw *w, const ProtobufCFieldDescriptor *f, const ProtobufCMe
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		const ProtobufCMessage *e = sorted[i];
-		if (!e)
-			return fail(w, BATON_EINVALID, "map entry %zu is NULL", i);
-		if (i + 1 < n && sorted[i + 1] && baton__pb_map_key_cmp(ed, e, sorted[i + 1]) == 0)
+		if (i + 1 < n && baton__pb_map_key_cmp(ed, e, sorted[i + 1]) == 0)
 			continue;
 		item(w, &count);
 		char kbuf[32];
@@ -845,10 +846,7 @@ json_t *baton__protojson_to_jansson(const ProtobufCMessage *msg, const baton_pro
 	baton_protojson_opts o = {false, opts ? opts->emit_unpopulated : false};
 	if (write_to_buffer(msg, &o, &buf, &len) < 0)
 		return NULL;
-	json_error_t err;
-	json_t *j = json_loadb(buf, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+	json_t *j = baton__protojson_load(buf, len, JSON_DECODE_ANY);
 	free(buf);
-	if (!j)
-		baton_error_set(BATON_EINTERNAL, "protojson output does not parse: %s", err.text);
 	return j;
 }

@@ -317,6 +317,28 @@ static void test_multiline(void **state)
 	assert_string_equal(write_json(&e.base, &o), "{}");
 }
 
+static void test_map_duplicate_keys(void **state)
+{
+	(void)state;
+	/* a protobuf-c array can hold one key twice; like the wire format, the last one wins */
+	TestAll t;
+	TestIntMapEntry a, b, c;
+	TestIntMapEntry *es[] = {&a, &b, &c};
+	test_all_init(&t.base);
+	test_int_map_entry_init(&a.base);
+	test_int_map_entry_init(&b.base);
+	test_int_map_entry_init(&c.base);
+	a.key = 5;
+	a.value = "first";
+	b.key = 1;
+	b.value = "one";
+	c.key = 5;
+	c.value = "last";
+	t.n_int_map = 3;
+	t.int_map = es;
+	assert_json(&t.base, "{\"intMap\":{\"1\":\"one\",\"5\":\"last\"}}");
+}
+
 /* ---- floats ---- */
 
 static void check_double(double v, const char *want)
@@ -443,6 +465,14 @@ static void test_resource_with_user_trait(void **state)
 	                                               &from_j), 0);
 	assert_same_message(from_j, &r.base);
 	json_decref(j);
+
+	/* a double Go prints as a 21-digit integer still makes a jansson value */
+	Google__Protobuf__DoubleValue big = GOOGLE__PROTOBUF__DOUBLE_VALUE__INIT;
+	big.value = 1e20;
+	j = baton__protojson_to_jansson(&big.base, NULL);
+	assert_non_null(j);
+	assert_true(json_is_real(j) && json_real_value(j) == 1e20);
+	json_decref(j);
 }
 
 static const char CAPS_JSON[] =
@@ -465,7 +495,7 @@ static void test_connector_capabilities(void **state)
 	assert_int_equal(c->n_resource_type_capabilities, 2);
 	assert_string_equal(c->resource_type_capabilities[1]->resource_type->id, "group");
 	assert_int_equal(c->credential_details->capability_account_provisioning->preferred_credential_option,
-	                 C1__CONNECTOR__V2__CAPABILITY_DETAIL_CREDENTIAL_OPTION__CAPABILITY_DETAIL_CREDENTIAL_OPTION_RANDOM_PASSWORD);
+	                 2 /* CAPABILITY_DETAIL_CREDENTIAL_OPTION_RANDOM_PASSWORD */);
 
 	/* the same wrapped in an Any, as the `capabilities` command prints it */
 	Google__Protobuf__Any *any;
@@ -621,7 +651,8 @@ static void test_struct_from_json(void **state)
 {
 	(void)state;
 	Google__Protobuf__Struct *st;
-	assert_int_equal(baton__struct_from_json(&A, "{\"b\":{\"y\":1,\"x\":2},\"a\":\"s\",\"c\":[{\"q\":1,\"p\":2}]}", &st), 0);
+	assert_int_equal(baton__struct_from_json(
+		&A, "{\"b\":{\"y\":1,\"x\":2},\"a\":\"s\",\"c\":[{\"q\":1,\"p\":2}]}", &st), 0);
 	assert_int_equal(st->n_fields, 3);
 	assert_string_equal(st->fields[0]->key, "a");
 	assert_string_equal(st->fields[1]->key, "b");
@@ -859,7 +890,8 @@ static void test_write_errors(void **state)
 	st.n_fields = 1;
 	st.fields = es;
 	r.profile = &st;
-	assert_write_fails(&r.base, BATON_EINVALID, "profile[\"k\"]: google.protobuf.Value: none of the oneof fields is set");
+	assert_write_fails(&r.base, BATON_EINVALID,
+	                   "profile[\"k\"]: google.protobuf.Value: none of the oneof fields is set");
 	v.kind_case = GOOGLE__PROTOBUF__VALUE__KIND_NUMBER_VALUE;
 	v.number_value = NAN;
 	assert_write_fails(&r.base, BATON_EINVALID, "invalid number");
@@ -874,6 +906,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_all_types_unpopulated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_all_types_read_forms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multiline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_duplicate_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_float_format, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resource_with_user_trait, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connector_capabilities, setup, teardown),
