@@ -32,16 +32,18 @@ set(BATON_PROTO_GEN_DIR "${CMAKE_BINARY_DIR}/gen")
 set(_stage "${CMAKE_BINARY_DIR}/proto-stage")
 
 set(_gen_c "")
+set(_gen_h "")
 set(_gen_h_rel "")
 foreach(r IN LISTS _wkt_rel _proto_rel)
   string(REGEX REPLACE "\\.proto$" "" base "${r}")
   list(APPEND _gen_c "${BATON_PROTO_GEN_DIR}/${base}.pb-c.c")
+  list(APPEND _gen_h "${BATON_PROTO_GEN_DIR}/${base}.pb-c.h")
   list(APPEND _gen_h_rel "${base}.pb-c.h")
 endforeach()
 set(_registry "${BATON_PROTO_GEN_DIR}/baton_registry_gen.c")
 
 add_custom_command(
-  OUTPUT ${_gen_c} ${_registry}
+  OUTPUT ${_gen_c} ${_gen_h} ${_registry}
   COMMAND ${CMAKE_COMMAND} -E make_directory "${_stage}" "${BATON_PROTO_GEN_DIR}"
   COMMAND ${CMAKE_COMMAND} "-DIN_DIR=${_proto_root}" "-DOUT_DIR=${_stage}"
           "-DFILES=${_proto_rel}" -P "${PROJECT_SOURCE_DIR}/cmake/rewrite_optional.cmake"
