@@ -11,5 +11,6 @@
 #include "baton/resource.h"
 #include "baton/entitlement.h"
 #include "baton/grant.h"
+#include "baton/store.h"
 
 #endif /* BATON_H */

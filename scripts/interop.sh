@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Go interop tests: libbaton's builder output checked against the Go baton-sdk (v0.25.0).
+# Go interop tests: libbaton checked against the Go baton-sdk (v0.25.0) as an oracle.
 #
 #   scripts/interop.sh [build-dir]     (default: build)
 #
-# The C test test_interop_fixture writes <build-dir>/test-out/interop/fixture.json; it is run here
-# when that file is missing or older than the test binary. Then tests/interop's Go test reads it
-# (BATON_INTEROP_FIXTURE). Without `go` on the PATH this is a no-op that succeeds.
+# (a) C writers, into <build-dir>/test-out/interop/:
+#     - test_interop_fixture writes fixture.json (builder bytes); run when that file is missing or
+#       older than the test binary;
+#     - test_interop_store writes ours.c1z + ours.json (a c1z written by our store); always run.
+# (b) `go test` in tests/interop: compares fixture.json with the SDK's builders
+#     (BATON_INTEROP_FIXTURE), reads ours.c1z with the SDK's dotc1z reader, checks the schema
+#     fixture, and writes go.c1z + go.json with the SDK's writer (BATON_INTEROP_DIR).
+# (c) test_interop_store_read reads go.c1z with our store and the `baton` tool
+#     (BATON_INTEROP_GO_C1Z).
+# Every step runs even when an earlier one failed (as long as its input exists); the exit status
+# is non-zero if any failed. Without `go` on the PATH this is a no-op that succeeds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
@@ -42,10 +50,50 @@ if [ ! -f "$fixture" ] || { [ -x "$bin" ] && [ "$bin" -nt "$fixture" ]; }; then
   fi
 fi
 
-echo "interop: go test (fixture $fixture)"
-cd "$root/tests/interop"
-BATON_INTEROP_FIXTURE="$fixture" go test ./... -count=1
-if [ "$fixture_status" -ne 0 ]; then
-  echo "interop: test_interop_fixture failed (exit $fixture_status)" >&2
-  exit "$fixture_status"
+interop_dir="$out_dir/interop"
+store_bin="$build/bin/tests/test_interop_store"
+read_bin="$build/bin/tests/test_interop_store_read"
+for b in "$store_bin" "$read_bin"; do
+  if [ ! -x "$b" ]; then
+    echo "interop: $b not found; build $build first (cmake --build $build)" >&2
+    exit 1
+  fi
+done
+
+echo "interop: writing $interop_dir/ours.c1z"
+store_status=0
+BATON_TEST_OUT_DIR="$out_dir" "$store_bin" || store_status=$?
+if [ ! -f "$interop_dir/ours.c1z" ] || [ ! -f "$interop_dir/ours.json" ]; then
+  echo "interop: $store_bin did not write ours.c1z and ours.json" >&2
+  exit 1
 fi
+
+echo "interop: go test (fixture $fixture, c1z files in $interop_dir)"
+rm -f "$interop_dir/go.c1z" "$interop_dir/go.json"
+go_status=0
+(cd "$root/tests/interop" &&
+  BATON_INTEROP_FIXTURE="$fixture" BATON_INTEROP_DIR="$interop_dir" go test ./... -count=1) || go_status=$?
+
+read_status=0
+if [ -f "$interop_dir/go.c1z" ] && [ -f "$interop_dir/go.json" ]; then
+  echo "interop: reading $interop_dir/go.c1z with our store and $build/bin/baton"
+  BATON_TEST_OUT_DIR="$out_dir" BATON_INTEROP_GO_C1Z="$interop_dir/go.c1z" "$read_bin" || read_status=$?
+else
+  echo "interop: the Go test did not write go.c1z and go.json" >&2
+  read_status=1
+fi
+
+status=0
+for pair in "test_interop_fixture:$fixture_status" "test_interop_store:$store_status" \
+            "go test:$go_status" "test_interop_store_read:$read_status"; do
+  name="${pair%:*}"
+  rc="${pair##*:}"
+  if [ "$rc" -ne 0 ]; then
+    echo "interop: $name failed (exit $rc)" >&2
+    status=1
+  fi
+done
+if [ "$status" -eq 0 ]; then
+  echo "interop: all passed"
+fi
+exit "$status"

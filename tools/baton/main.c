@@ -1,42 +1,383 @@
 /*
  * baton: look into c1z files written by connectors.
  *
- * The subcommands that read c1z files arrive with the store; this entry point already gives the
- * command line its shape: `baton [global flags] <command> [flags]`, errors on stderr, non-zero
- * exit on failure.
+ *   baton [-f FILE] [-o console|json] <command> [flags]
+ *
+ * Read-only: no command ever writes to the file given with -f (outputs go to --out paths, which
+ * may not be that file). Errors are one line on stderr, "baton: <problem>", with exit status 1;
+ * command-line mistakes exit with 2.
  */
-#include <stdio.h>
-#include <string.h>
+#include "cli.h"
 
-#include "baton.h"
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define F(x) (1u << (x))
+#define GLOBAL_FLAGS (F(FLAG_FILE) | F(FLAG_OUTPUT) | F(FLAG_HELP))
+
+typedef struct command {
+	const char *word1, *word2;
+	int (*run)(tool *t);
+	unsigned flags;          /* accepted flags besides the global ones */
+	const char *summary;
+	const char *usage;       /* the part after "baton " */
+	const char *details;     /* flag descriptions and notes */
+} command;
+
+static const command commands[] = {
+	{"resource-types", NULL, cmd_resource_types, F(FLAG_SYNC_ID),
+	 "List resource types",
+	 "resource-types [--sync-id ID]",
+	 "  --sync-id ID            read this sync (default: the latest finished sync)\n"
+	 "\nConsole columns: ID, Display Name, Traits. JSON: baton.v1.ResourceTypeListOutput.\n"},
+	{"resources", NULL, cmd_resources, F(FLAG_SYNC_ID) | F(FLAG_RESOURCE_TYPE),
+	 "List resources",
+	 "resources [-t TYPE] [--sync-id ID]",
+	 "  -t, --resource-type TYPE  only resources of this resource type\n"
+	 "  --sync-id ID              read this sync (default: the latest finished sync)\n"
+	 "\nConsole columns: ID, Display Name, Resource Type, Parent Resource.\n"
+	 "JSON: baton.v1.ResourceListOutput.\n"},
+	{"entitlements", NULL, cmd_entitlements, F(FLAG_SYNC_ID) | F(FLAG_RESOURCE_TYPE),
+	 "List entitlements",
+	 "entitlements [-t TYPE] [--sync-id ID]",
+	 "  -t, --resource-type TYPE  only entitlements on resources of this type\n"
+	 "  --sync-id ID              read this sync (default: the latest finished sync)\n"
+	 "\nConsole columns: ID, Display Name, Resource Type, Resource, Permission.\n"
+	 "JSON: baton.v1.EntitlementListOutput.\n"},
+	{"grants", NULL, cmd_grants,
+	 F(FLAG_SYNC_ID) | F(FLAG_RESOURCE_TYPE) | F(FLAG_RESOURCE) | F(FLAG_ENTITLEMENT),
+	 "List grants",
+	 "grants [-t TYPE [-r ID] | -e ENTITLEMENT] [--sync-id ID]",
+	 "  -t, --resource-type TYPE  grants on resources of this type\n"
+	 "  -r, --resource ID         grants on this resource (needs -t)\n"
+	 "  -e, --entitlement ID      grants of this entitlement (not with -r)\n"
+	 "  --sync-id ID              read this sync (default: the latest finished sync)\n"
+	 "\nConsole columns: ID, Resource Type, Resource, Entitlement, Principal.\n"
+	 "JSON: baton.v1.GrantListOutput.\n"},
+	{"principals", NULL, cmd_principals,
+	 F(FLAG_SYNC_ID) | F(FLAG_RESOURCE_TYPE) | F(FLAG_RESOURCE) | F(FLAG_ENTITLEMENT),
+	 "List the principals that hold grants",
+	 "principals [-t TYPE -r ID | -e ENTITLEMENT] [--sync-id ID]",
+	 "  -t, --resource-type TYPE  with -r: principals with grants on that resource\n"
+	 "  -r, --resource ID         (needs -t; not with -e)\n"
+	 "  -e, --entitlement ID      principals granted this entitlement\n"
+	 "  --sync-id ID              read this sync (default: the latest finished sync)\n"
+	 "\nEach principal is listed once. Output as for `resources`.\n"},
+	{"access", NULL, cmd_access, F(FLAG_SYNC_ID) | F(FLAG_RESOURCE_TYPE) | F(FLAG_RESOURCE),
+	 "Show the effective access of a principal",
+	 "access -t TYPE -r ID [--sync-id ID]",
+	 "  -t, --resource-type TYPE  the principal's resource type\n"
+	 "  -r, --resource ID         the principal's id\n"
+	 "  --sync-id ID              read this sync (default: the latest finished sync)\n"
+	 "\nLists the entitlements the principal's grants give, grouped by resource: its stored\n"
+	 "grants (direct and expanded) plus whatever grant expansion would add when the sync has\n"
+	 "not been expanded yet. JSON: baton.v1.ResourceAccessListOutput.\n"},
+	{"syncs", NULL, cmd_syncs, 0,
+	 "List the sync runs in the file",
+	 "syncs",
+	 "\nConsole columns: ID, Started At, Ended At, Type, Parent ID, Token.\n"
+	 "JSON: baton.v1.SyncListOutput.\n"},
+	{"stats", NULL, cmd_stats, F(FLAG_SYNC_ID),
+	 "Show row counts of the latest finished sync",
+	 "stats [--sync-id ID]",
+	 "  --sync-id ID   count this sync instead, finished or not (libbaton extension)\n"
+	 "\nJSON: c1.reader.v2.SyncRun with its stats.\n"},
+	{"diff", NULL, cmd_diff, F(FLAG_SYNC_ID) | F(FLAG_BASE_SYNC_ID) | F(FLAG_AGAINST),
+	 "Compare two syncs: created, deleted and modified rows",
+	 "diff [--sync-id NEW] [--base-sync-id OLD] [--against OLD_FILE]",
+	 "  --sync-id NEW        the newer sync (default: the latest finished full sync of -f)\n"
+	 "  --base-sync-id OLD   the older sync (default: the finished full sync before NEW)\n"
+	 "  --against OLD_FILE   take the older sync from this c1z instead of -f (default there:\n"
+	 "                       its latest finished full sync)\n"
+	 "\nResources are matched by type and id, entitlements and grants by id; a row is modified\n"
+	 "when its serialized form differs. Always prints JSON (baton.v1.C1ZDiffOutput), as the Go\n"
+	 "tool does.\n"},
+	{"export", "json", cmd_export_json, F(FLAG_OUT) | F(FLAG_SYNC_ID),
+	 "Write every row of a sync as protojson",
+	 "export json [--out PATH] [--sync-id ID]",
+	 "  --out PATH     where to write (default ./sync.json)\n"
+	 "  --sync-id ID   export this sync (default: the latest finished sync)\n"
+	 "\nWrites one JSON object: {\"syncId\", \"resourceTypes\", \"resources\", \"entitlements\",\n"
+	 "\"grants\"}, each list holding the c1.connector.v2 messages as protojson.\n"},
+	{"export", "csv", cmd_export_csv, F(FLAG_OUT),
+	 "Write identities, entitlements and grants as CSV",
+	 "export csv [--out PATH]",
+	 "  --out PATH     where to write (default ./sync.csv)\n"
+	 "\nColumns: Type, Last Name, First Name, User ID, User Status, Email Address, Entitlement\n"
+	 "Display Name, Entitlement, Resource Type, Resource Name, Entitlement Description,\n"
+	 "Entitlement Slug. Rows: Identity (users), Entitlement, Grant (grants to users).\n"},
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void vfail(const char *fmt, va_list ap) BATON_PRINTF(1, 0);
+static void vfail(const char *fmt, va_list ap)
+{
+	fputs("baton: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+int tool_fail(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfail(fmt, ap);
+	va_end(ap);
+	return TOOL_EXIT_FAIL;
+}
+
+int tool_usage_fail(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfail(fmt, ap);
+	va_end(ap);
+	return TOOL_EXIT_USAGE;
+}
+
+int tool_fail_last(void)
+{
+	const baton_error *e = baton_error_last();
+	return tool_fail("%s", e->message[0] ? e->message : baton_error_code_name(e->code));
+}
+
+static void print_flag_line(FILE *out, const char *left, const char *right)
+{
+	fprintf(out, "  %-26s%s\n", left, right);
+}
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "Usage: baton [--version] [--help] <command> [flags]\n"
+	        "Usage: baton [-f FILE] [-o console|json] <command> [flags]\n"
 	        "\n"
-	        "Look into c1z files written by Baton connectors.\n"
+	        "Look into c1z files written by Baton connectors. Nothing here modifies the file.\n"
 	        "\n"
-	        "Commands:\n"
-	        "  version     print the libbaton version\n"
-	        "  help        show this help\n");
+	        "Commands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "%s%s%s", commands[i].word1, commands[i].word2 ? " " : "",
+		         commands[i].word2 ? commands[i].word2 : "");
+		fprintf(out, "  %-16s%s\n", name, commands[i].summary);
+	}
+	fprintf(out, "  %-16s%s\n", "version", "Print the version");
+	fprintf(out, "\nGlobal flags:\n");
+	print_flag_line(out, "-f, --file PATH", "the c1z file to read (default sync.c1z)");
+	print_flag_line(out, "-o, --output-format FMT", "console (default) or json");
+	print_flag_line(out, "-h, --help", "help for baton or for a command");
+	print_flag_line(out, "--version", "print the version");
+	fprintf(out, "\nRun `baton <command> --help` for a command's flags.\n");
+}
+
+static void command_help(FILE *out, const command *c)
+{
+	fprintf(out, "%s\n\nUsage: baton [-f FILE] [-o console|json] %s\n\nFlags:\n%s", c->summary,
+	        c->usage, c->details);
+	fprintf(out, "\nGlobal flags:\n");
+	print_flag_line(out, "-f, --file PATH", "the c1z file to read (default sync.c1z)");
+	print_flag_line(out, "-o, --output-format FMT", "console (default) or json");
+}
+
+static const command *find_command(const tool_args *a, size_t *used)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		const command *c = &commands[i];
+		if (a->n_words < 1 || strcmp(a->words[0], c->word1) != 0)
+			continue;
+		if (!c->word2) {
+			*used = 1;
+			return c;
+		}
+		if (a->n_words >= 2 && strcmp(a->words[1], c->word2) == 0) {
+			*used = 2;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+static bool group_exists(const char *word)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		if (commands[i].word2 && strcmp(commands[i].word1, word) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void group_help(FILE *out, const char *word)
+{
+	fprintf(out, "Usage: baton %s <kind> [flags]\n\nKinds:\n", word);
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		if (commands[i].word2 && strcmp(commands[i].word1, word) == 0)
+			fprintf(out, "  %-10s%s\n", commands[i].word2, commands[i].summary);
+	}
+}
+
+static int check_flags(const tool_args *a, const command *c)
+{
+	unsigned allowed = GLOBAL_FLAGS | c->flags;
+	for (unsigned i = 0; i < FLAG_COUNT; i++) {
+		if (!a->given[i] || (allowed & F(i)))
+			continue;
+		const tool_flag_def *f = tool_flag_get((tool_flag_id)i);
+		return tool_usage_fail("unknown flag: --%s for \"%s%s%s\" (see baton %s%s%s --help)", f->name,
+		                       c->word1, c->word2 ? " " : "", c->word2 ? c->word2 : "", c->word1,
+		                       c->word2 ? " " : "", c->word2 ? c->word2 : "");
+	}
+	return 0;
+}
+
+/* ---- opening ----------------------------------------------------------------------------- */
+
+int tool_open_path(const char *path, baton_store **out)
+{
+	struct stat st;
+	baton_store_options opts = BATON_STORE_OPTIONS_INIT;
+
+	if (stat(path, &st) != 0)
+		return baton_error_set(errno == ENOENT ? BATON_ENOTFOUND : BATON_EUNAVAILABLE, "%s: %s",
+		                       path, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return baton_error_set(BATON_EINVALID, "%s: is a directory, not a c1z file", path);
+	if (st.st_size == 0)
+		return baton_error_set(BATON_EINVALID, "%s: empty file, not a c1z file", path);
+	opts.read_only = true;
+	return baton_store_open(path, &opts, out);
+}
+
+int tool_open(tool *t, bool use_sync_flag)
+{
+	baton_ctx *ctx;
+	baton_sync_run run;
+	int rc;
+
+	if (tool_open_path(t->file, &t->store) < 0)
+		return tool_fail_last();
+	if ((rc = baton_ctx_new(&ctx)) < 0)
+		return tool_fail_last();
+	if (use_sync_flag && t->args.given[FLAG_SYNC_ID]) {
+		const char *id = t->args.value[FLAG_SYNC_ID];
+		rc = baton_store_sync_get(t->store, id, ctx, &run);
+		if (rc == BATON_ENOTFOUND)
+			rc = baton_error_set(rc, "%s: no sync with id \"%s\" (see baton syncs)", t->file, id);
+	} else {
+		rc = baton_store_sync_latest_finished(t->store, BATON_SYNC_TYPE_ANY, ctx, &run);
+		if (rc == BATON_ENOTFOUND) {
+			/* Nothing finished: leave the choice to the store's fallbacks. */
+			baton_ctx_free(ctx);
+			baton_error_clear();
+			t->sync_id[0] = '\0';
+			return 0;
+		}
+	}
+	if (rc == 0) {
+		snprintf(t->sync_id, sizeof(t->sync_id), "%s", run.id);
+		rc = baton_store_sync_set_current(t->store, run.id);
+	}
+	baton_ctx_free(ctx);
+	return rc < 0 ? tool_fail_last() : 0;
+}
+
+const char *tool_query_sync(const tool *t)
+{
+	return t->sync_id[0] ? t->sync_id : NULL;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	const char *cmd = argv[1];
-	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+	tool t;
+	size_t used = 0;
+	int rc;
+
+	memset(&t, 0, sizeof(t));
+	if ((rc = tool_args_parse(argc, argv, &t.args)) != 0)
+		return rc;
+	tool_args *a = &t.args;
+
+	if (a->given[FLAG_VERSION] || (a->n_words == 1 && strcmp(a->words[0], "version") == 0)) {
 		printf("baton (libbaton) %s\n", baton_version());
-		return 0;
+		return TOOL_EXIT_OK;
 	}
-	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-		usage(stdout);
-		return 0;
+	if (a->n_words == 0) {
+		if (a->given[FLAG_HELP]) {
+			usage(stdout);
+			return TOOL_EXIT_OK;
+		}
+		usage(stderr);
+		return TOOL_EXIT_USAGE;
 	}
-	fprintf(stderr, "baton: unknown command \"%s\" (see baton --help)\n", cmd);
-	return 2;
+	if (strcmp(a->words[0], "help") == 0) {
+		if (a->n_words == 1) {
+			usage(stdout);
+			return TOOL_EXIT_OK;
+		}
+		tool_args sub = *a;
+		memmove(sub.words, sub.words + 1, (sub.n_words - 1) * sizeof(sub.words[0]));
+		sub.n_words--;
+		const command *c = find_command(&sub, &used);
+		if (c) {
+			command_help(stdout, c);
+			return TOOL_EXIT_OK;
+		}
+		if (group_exists(sub.words[0])) {
+			group_help(stdout, sub.words[0]);
+			return TOOL_EXIT_OK;
+		}
+		return tool_usage_fail("unknown command \"%s\" (see baton --help)", sub.words[0]);
+	}
+
+	const command *c = find_command(a, &used);
+	if (!c) {
+		if (group_exists(a->words[0])) {
+			if (a->given[FLAG_HELP] && a->n_words == 1) {
+				group_help(stdout, a->words[0]);
+				return TOOL_EXIT_OK;
+			}
+			if (a->n_words == 1) {
+				group_help(stderr, a->words[0]);
+				return TOOL_EXIT_USAGE;
+			}
+			return tool_usage_fail("unknown command \"%s %s\" (see baton %s --help)", a->words[0],
+			                       a->words[1], a->words[0]);
+		}
+		return tool_usage_fail("unknown command \"%s\" (see baton --help)", a->words[0]);
+	}
+	if (a->given[FLAG_HELP]) {
+		command_help(stdout, c);
+		return TOOL_EXIT_OK;
+	}
+	if (a->n_words > used || a->extra)
+		return tool_usage_fail("unexpected argument \"%s\" for \"%s\"",
+		                       a->n_words > used ? a->words[used] : a->extra, c->word1);
+	if ((rc = check_flags(a, c)) != 0)
+		return rc;
+
+	t.file = a->given[FLAG_FILE] ? a->value[FLAG_FILE] : "sync.c1z";
+	if (!t.file[0])
+		return tool_usage_fail("flag -f/--file needs a non-empty path");
+	if (a->given[FLAG_OUTPUT]) {
+		const char *fmt = a->value[FLAG_OUTPUT];
+		if (strcmp(fmt, "json") == 0)
+			t.format = FORMAT_JSON;
+		else if (strcmp(fmt, "console") == 0)
+			t.format = FORMAT_CONSOLE;
+		else
+			return tool_usage_fail("unknown output format \"%s\" (use console or json)", fmt);
+	}
+
+	baton_arena_init(&t.arena);
+	rc = c->run(&t);
+	lookup_free(t.lk);
+	if (t.store)
+		baton_store_discard(t.store);
+	baton_arena_release(&t.arena);
+	pb_cleanup();
+	if (fflush(stdout) != 0 && rc == 0)
+		rc = tool_fail("cannot write to standard output");
+	return rc;
 }

@@ -1,0 +1,152 @@
+/*
+ * Internal layout of the c1z store (include/baton/store.h) and the helpers its files share.
+ *
+ *   c1z_io.c    the file framing: magic + one zstd frame, decoding with limits, atomic saving
+ *   store.c     open / close / save, schema creation, migrations, pragmas, statement cache
+ *   syncs.c     sync runs: KSUIDs, timestamps, start / resume / end, selection, stats
+ *   rows.c      puts (upserts in batched transactions)
+ *   read.c      listing iterators, point reads, counts
+ *   sessions.c  the connector session key/value table
+ */
+#ifndef BATON_STORE_STORE_H
+#define BATON_STORE_STORE_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "baton/store.h"
+#include "core/ctx.h"
+
+#define BATON__KSUID_LEN 27
+/* Longest sync id accepted from callers and files (ours are KSUIDs, 27 characters), plus NUL. */
+#define BATON__SYNC_ID_MAX 64
+/* "2006-01-02 15:04:05.999999999" plus NUL */
+#define BATON__TS_LEN 30
+
+/* Rows written per transaction before it is committed. */
+#define BATON__STORE_TX_ROWS 5000
+/* Statements kept prepared for reuse (listing queries are built from the filters used). */
+#define BATON__STORE_STMT_CACHE 24
+
+typedef enum baton__put_kind {
+	BATON__PUT_RESOURCE_TYPE = 0,
+	BATON__PUT_RESOURCE,
+	BATON__PUT_ENTITLEMENT,
+	BATON__PUT_GRANT,
+	BATON__PUT_ASSET,
+	BATON__PUT_KINDS
+} baton__put_kind;
+
+typedef struct baton__stmt_slot {
+	char *sql;
+	sqlite3_stmt *stmt;
+} baton__stmt_slot;
+
+struct baton_store {
+	char *path;              /* the c1z file, as given */
+	char *work_dir;          /* private temporary directory */
+	char *db_path;           /* work_dir + "/db" */
+	sqlite3 *db;
+	bool read_only;
+	bool dirty;
+	int level;               /* zstd level when saving */
+	char current[BATON__SYNC_ID_MAX]; /* current sync id, "" for none */
+
+	/* Batched writes: a transaction stays open across puts until flushed. */
+	bool in_tx;
+	unsigned pending;
+	sqlite3_stmt *put[BATON__PUT_KINDS];
+	baton_ctx scratch;       /* serialization memory of one put, reset after each */
+
+	baton__stmt_slot cache[BATON__STORE_STMT_CACHE];
+	unsigned cache_next;     /* round-robin eviction */
+
+	/* discovered_at: the formatted "YYYY-MM-DD HH:MM:SS" of the last second seen */
+	int64_t ts_sec;
+	char ts_prefix[20];
+};
+
+/* ---- c1z_io.c ---- */
+
+typedef struct baton__decode_limits {
+	uint64_t max_decoded;    /* bytes */
+	uint64_t max_window;     /* bytes */
+	bool fcs_fail_fast;
+} baton__decode_limits;
+
+/*
+ * Decodes the c1z at `path` into a new file `db_path`. Returns 0 when decoded, 1 when `path` does
+ * not exist or is empty (nothing written), or a negative code with the last error naming `path`
+ * and the problem. On error `db_path` may exist (the caller removes its directory).
+ */
+int baton__c1z_decode(const char *path, const char *db_path, const baton__decode_limits *lim);
+
+/*
+ * Writes `db_path` as a c1z to `path`, through "<path>.tmp" (fsynced, renamed over `path`, the
+ * directory fsynced). The temporary file is removed on failure; `path` is untouched then.
+ */
+int baton__c1z_encode(const char *db_path, const char *path, int level);
+
+/* Creates a private directory "c1z*" under base (or $TMPDIR, or /tmp). *out is malloc'ed. */
+int baton__work_dir_create(const char *base, char **out);
+/* Removes the directory and every file in it (it holds no subdirectories). */
+void baton__work_dir_remove(const char *dir);
+
+/* ---- store.c ---- */
+
+/* Sets the last error from a SQLite failure ("c1z <path>: <what>: <sqlite message>"). */
+int baton__store_sqlerr(baton_store *s, int rc, const char *what);
+/* A prepared statement for `sql`, from the cache or newly prepared. Give it back with
+ * baton__store_release(); never finalize it yourself. */
+int baton__store_prepare(baton_store *s, const char *sql, sqlite3_stmt **out);
+void baton__store_release(baton_store *s, sqlite3_stmt *stmt);
+/* Runs SQL without results. */
+int baton__store_exec(baton_store *s, const char *sql);
+/* BATON_EPERM when the store is read-only (message names the operation). */
+int baton__store_check_writable(baton_store *s, const char *op);
+/* Starts the batching transaction when none is open. */
+int baton__store_begin(baton_store *s);
+/* Commits the batching transaction, if any. */
+int baton__store_commit(baton_store *s);
+
+/* ---- syncs.c ---- */
+
+/* Fills buf with now in the stored layout (local time, trimmed fraction). */
+void baton__store_now(baton_store *s, char buf[BATON__TS_LEN]);
+/* Formats a time (seconds + nanoseconds since the epoch) in the stored layout, local time. */
+void baton__format_time(int64_t sec, long nsec, char buf[BATON__TS_LEN]);
+/* A new KSUID for the given Unix time (27 characters + NUL). */
+int baton__ksuid_new(int64_t unix_sec, char out[BATON__KSUID_LEN + 1]);
+
+typedef enum baton__sync_pick {
+	BATON__PICK_LIST = 0,   /* lists and GetResource: latest finished full, else latest unfinished */
+	BATON__PICK_GET,        /* GetResourceType/Entitlement/Grant: latest finished any, else unfinished */
+	BATON__PICK_NONE        /* GetAsset: no fallback (only an explicit or current sync filters) */
+} baton__sync_pick;
+/*
+ * The sync a read should use: `explicit_id` when given (non-empty), else the current sync, else
+ * the fallback of `pick`. *out points at explicit_id, at buf or at the store's current id; it is
+ * "" when nothing qualifies (no sync filter then).
+ */
+int baton__store_resolve_sync(baton_store *s, const char *explicit_id, baton__sync_pick pick,
+                              char buf[BATON__SYNC_ID_MAX], const char **out);
+
+/* ---- read.c ---- */
+
+/* Bytes the iterator's row memory holds from malloc (diagnostics and tests). */
+size_t baton__store_iter_memory(const baton_store_iter *it);
+
+/* ---- rows.c ---- */
+
+void baton__rows_finalize(baton_store *s);
+
+/*
+ * Grant bytes with their GrantExpandable annotation taken out (as upstream's backfill and puts):
+ * *data and *len receive the grant re-serialized without it (or the input unchanged when it has none),
+ * *exp and *exp_len the annotation's bytes when it names at least one non-blank entitlement id
+ * (NULL otherwise). Memory from `arena`.
+ */
+int baton__grant_bytes_take_expansion(baton_arena *arena, const uint8_t *in, size_t in_len,
+                                      uint8_t **data, size_t *len, uint8_t **exp, size_t *exp_len);
+
+#endif

@@ -1,0 +1,1023 @@
+/*
+ * Drives the built `baton` binary (path in argv[1]) and checks what it prints.
+ *
+ * Expected counts come from SQLite queries on the decompressed test files (c1z_raw, which shares
+ * nothing with the store), or from files the test writes itself with the store API.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "testutil.h"
+#include "c1z_raw.h"
+#include "baton.h"
+#include "baton/store.h"
+
+#define EXPANDED "c1z/expansion-small.expanded.c1z"
+#define UNEXPANDED "c1z/expansion-small.unexpanded.c1z"
+#define SYNC_36ZF "36zfOAoWMxQdISbixanQCRBiX7E"
+
+static const char *baton_bin;
+
+#define CHECK(expr)                                                                             \
+	do {                                                                                    \
+		int check_rc_ = (expr);                                                         \
+		if (check_rc_ != 0)                                                             \
+			fail_msg("%s failed: %d %s", #expr, check_rc_, baton_error_last()->message); \
+	} while (0)
+
+/* ---- running the tool -------------------------------------------------------------------- */
+
+typedef struct run {
+	int status;     /* exit status, or -1 when killed */
+	char *out;      /* stdout, NUL-terminated */
+	size_t out_len;
+	char *err;      /* stderr */
+} run;
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		fail_msg("open %s: %s", path, strerror(errno));
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	if (n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)
+		fail_msg("read %s", path);
+	buf[n] = '\0';
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return buf;
+}
+
+/* Runs baton with the NULL-terminated arguments; stdout and stderr captured in files. */
+static void run_baton(run *r, const char *const *args)
+{
+	char out_path[4096], err_path[4096];
+	static unsigned seq;
+	const char *argv[64];
+	size_t n = 0;
+
+	snprintf(out_path, sizeof(out_path), "%s/tool-%d-%u.out", test_out_dir(), (int)getpid(), seq);
+	snprintf(err_path, sizeof(err_path), "%s/tool-%d-%u.err", test_out_dir(), (int)getpid(), seq++);
+	argv[n++] = baton_bin;
+	for (; args[n - 1] && n < 63; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (o < 0 || e < 0)
+			_exit(127);
+		dup2(o, 1);
+		dup2(e, 2);
+		close(o);
+		close(e);
+		unsetenv("COLUMNS");
+		execv(baton_bin, (char *const *)argv);
+		_exit(127);
+	}
+	int st;
+	assert_true(waitpid(pid, &st, 0) == pid);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	r->out = slurp(out_path, &r->out_len);
+	r->err = slurp(err_path, NULL);
+	unlink(out_path);
+	unlink(err_path);
+}
+
+static void run_free(run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+#define RUN(r, ...) run_baton((r), (const char *const[]){__VA_ARGS__, NULL})
+
+/* Asserts a successful run with nothing on stderr. */
+static void assert_ok(const run *r)
+{
+	if (r->status != 0 || r->err[0])
+		fail_msg("baton failed (status %d): %s", r->status, r->err);
+}
+
+/* Asserts exit status `code` and exactly one stderr line "baton: ...containing `needle`". */
+static void assert_error(const run *r, int code, const char *needle)
+{
+	if (r->status != code)
+		fail_msg("status %d, wanted %d; stderr: %s", r->status, code, r->err);
+	if (strncmp(r->err, "baton: ", 7) != 0)
+		fail_msg("stderr does not start with \"baton: \": %s", r->err);
+	const char *nl = strchr(r->err, '\n');
+	if (!nl || nl[1] != '\0')
+		fail_msg("stderr is not exactly one line: %s", r->err);
+	if (needle && !strstr(r->err, needle))
+		fail_msg("stderr lacks \"%s\": %s", needle, r->err);
+	assert_int_equal(r->out_len, 0);
+}
+
+/* Runs a JSON command and returns the parsed output (caller decrefs). */
+static json_t *run_json(const char *const *args)
+{
+	run r;
+	run_baton(&r, args);
+	assert_ok(&r);
+	json_t *j = test_json_parse(r.out);
+	run_free(&r);
+	return j;
+}
+
+#define RUN_JSON(...) run_json((const char *const[]){__VA_ARGS__, NULL})
+
+/* Length of the array at `field` (a missing field counts as empty, as protojson omits it). */
+static size_t array_len(json_t *root, const char *field)
+{
+	json_t *a = json_object_get(root, field);
+	if (!a)
+		return 0;
+	assert_true(json_is_array(a));
+	return json_array_size(a);
+}
+
+/* ---- SQLite expectations ----------------------------------------------------------------- */
+
+static int64_t sql_count(c1z_raw *raw, const char *sql, const char *p1, const char *p2)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(c1z_raw_db(raw), sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(c1z_raw_db(raw)));
+	if (p1)
+		sqlite3_bind_text(st, 1, p1, -1, SQLITE_TRANSIENT);
+	if (p2)
+		sqlite3_bind_text(st, 2, p2, -1, SQLITE_TRANSIENT);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* ---- stats ------------------------------------------------------------------------------- */
+
+static void assert_json_int(json_t *root, const char *path, long long want)
+{
+	json_t *v = test_json_get(root, path);
+	if (!v)
+		fail_msg("no %s in output", path);
+	/* protojson writes int64 as a string */
+	assert_true(json_is_string(v));
+	assert_int_equal(strtoll(json_string_value(v), NULL, 10), want);
+}
+
+static void test_stats_expanded(void **state)
+{
+	(void)state;
+	const char *f = test_data_path(EXPANDED);
+	run r;
+
+	RUN(&r, "-f", f, "stats");
+	assert_ok(&r);
+	assert_non_null(strstr(r.out, "Resource Types | 4"));
+	assert_non_null(strstr(r.out, "Resources      | 1221"));
+	assert_non_null(strstr(r.out, "Entitlements   | 342"));
+	assert_non_null(strstr(r.out, "Grants         | 14981"));
+	assert_non_null(strstr(r.out, "Sync ID        | " SYNC_36ZF));
+	assert_non_null(strstr(r.out, "Duration       | 2m11s"));
+	assert_non_null(strstr(r.out, "project       | 100       | 200          | 6370"));
+	assert_null(strstr(r.out, "\033["));  /* no ANSI when not a terminal */
+	run_free(&r);
+
+	json_t *j = RUN_JSON("-f", f, "-o", "json", "stats");
+	test_json_assert_str(j, "id", SYNC_36ZF);
+	test_json_assert_str(j, "syncType", "full");
+	test_json_assert_str(j, "startedAt", "2025-12-17T16:31:25.057185Z");
+	test_json_assert_str(j, "endedAt", "2025-12-17T16:33:36.381422Z");
+	assert_json_int(j, "stats.resourceTypes", 4);
+	assert_json_int(j, "stats.resources", 1221);
+	assert_json_int(j, "stats.entitlements", 342);
+	assert_json_int(j, "stats.grants", 14981);
+	assert_json_int(j, "stats.resourcesByResourceType.user", 1000);
+	assert_json_int(j, "stats.entitlementsByResourceType.group", 42);
+	assert_json_int(j, "stats.grantsByResourceType.role", 6320);
+	/* A type without entitlements has no entry (the SDK groups rows that exist). */
+	assert_null(test_json_get(j, "stats.entitlementsByResourceType.user"));
+	json_decref(j);
+}
+
+/*
+ * The unexpanded file's only sync never ended. `stats` looks at finished syncs only (as the Go
+ * tool: an info line, exit 0); listings fall back to the latest unfinished sync (SDK fallback),
+ * and `stats --sync-id` counts that sync.
+ */
+static void test_stats_unexpanded(void **state)
+{
+	(void)state;
+	const char *f = test_data_path(UNEXPANDED);
+	run r;
+
+	RUN(&r, "-f", f, "stats");
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "No finished sync found"));
+	run_free(&r);
+
+	RUN(&r, "-f", f, "-o", "json", "stats");
+	assert_int_equal(r.status, 0);
+	assert_int_equal(r.out_len, 0);
+	assert_non_null(strstr(r.err, "No finished sync found"));
+	run_free(&r);
+
+	json_t *j = RUN_JSON("-f", f, "-o", "json", "stats", "--sync-id", SYNC_36ZF);
+	assert_null(json_object_get(j, "endedAt"));
+	assert_json_int(j, "stats.resourceTypes", 4);
+	assert_json_int(j, "stats.resources", 1221);
+	assert_json_int(j, "stats.entitlements", 342);
+	assert_json_int(j, "stats.grants", 2909);
+	json_decref(j);
+
+	j = RUN_JSON("-f", f, "-o", "json", "grants");
+	assert_int_equal(array_len(j, "grants"), 2909);
+	json_decref(j);
+}
+
+/* ---- listings ---------------------------------------------------------------------------- */
+
+static void check_listing_counts(const char *rel)
+{
+	const char *f = strdup(test_data_path(rel));
+	c1z_raw *raw = c1z_raw_open(f);
+	json_t *j;
+
+	j = RUN_JSON("-f", f, "-o", "json", "resource-types");
+	assert_int_equal(array_len(j, "resourceTypes"), c1z_raw_count(raw, "v1_resource_types"));
+	json_decref(j);
+
+	j = RUN_JSON("-f", f, "-o", "json", "resources");
+	assert_int_equal(array_len(j, "resources"), c1z_raw_count(raw, "v1_resources"));
+	/* Each row carries its resource type, looked up. */
+	assert_non_null(test_json_get(j, "resources.0.resourceType.id"));
+	json_decref(j);
+
+	j = RUN_JSON("-f", f, "-o", "json", "entitlements");
+	assert_int_equal(array_len(j, "entitlements"), c1z_raw_count(raw, "v1_entitlements"));
+	assert_non_null(test_json_get(j, "entitlements.0.resource.displayName"));
+	json_decref(j);
+
+	j = RUN_JSON("-f", f, "-o", "json", "grants");
+	assert_int_equal(array_len(j, "grants"), c1z_raw_count(raw, "v1_grants"));
+	assert_non_null(test_json_get(j, "grants.0.principal.displayName"));
+	assert_non_null(test_json_get(j, "grants.0.entitlement.displayName"));
+	json_decref(j);
+
+	j = RUN_JSON("-f", f, "-o", "json", "principals");
+	assert_int_equal(array_len(j, "resources"),
+	                 sql_count(raw,
+	                           "SELECT COUNT(*) FROM (SELECT DISTINCT principal_resource_type_id, "
+	                           "principal_resource_id FROM v1_grants)",
+	                           NULL, NULL));
+	json_decref(j);
+
+	/* The console tables have a header plus one line per row. */
+	run r;
+	RUN(&r, "-f", f, "resources");
+	assert_ok(&r);
+	size_t lines = 0;
+	for (const char *p = r.out; *p; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, c1z_raw_count(raw, "v1_resources") + 1);
+	assert_true(strncmp(r.out, "ID ", 3) == 0);
+	run_free(&r);
+
+	c1z_raw_close(raw);
+	free((void *)f);
+}
+
+static void test_listings_expanded(void **state)
+{
+	(void)state;
+	check_listing_counts(EXPANDED);
+}
+
+static void test_listings_unexpanded(void **state)
+{
+	(void)state;
+	check_listing_counts(UNEXPANDED);
+}
+
+static void test_filters(void **state)
+{
+	(void)state;
+	const char *f = strdup(test_data_path(EXPANDED));
+	c1z_raw *raw = c1z_raw_open(f);
+	static const char *const types[] = {"user", "group", "project", "role", "nosuchtype"};
+	json_t *j;
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		const char *t = types[i];
+		j = RUN_JSON("-f", f, "-o", "json", "resources", "-t", t);
+		assert_int_equal(array_len(j, "resources"),
+		                 sql_count(raw, "SELECT COUNT(*) FROM v1_resources WHERE resource_type_id = ?", t, NULL));
+		json_decref(j);
+		j = RUN_JSON("-f", f, "-o", "json", "entitlements", "--resource-type", t);
+		assert_int_equal(array_len(j, "entitlements"),
+		                 sql_count(raw, "SELECT COUNT(*) FROM v1_entitlements WHERE resource_type_id = ?", t,
+		                           NULL));
+		json_decref(j);
+		j = RUN_JSON("-f", f, "-o", "json", "grants", "-t", t);
+		assert_int_equal(array_len(j, "grants"),
+		                 sql_count(raw, "SELECT COUNT(*) FROM v1_grants WHERE resource_type_id = ?", t, NULL));
+		json_decref(j);
+	}
+
+	/* -t with -r: grants on one resource (and the principals holding them). */
+	j = RUN_JSON("-f", f, "-o", "json", "grants", "-t", "group", "-r", "group-0000010");
+	int64_t want = sql_count(raw, "SELECT COUNT(*) FROM v1_grants WHERE resource_type_id = ? AND resource_id = ?",
+	                         "group", "group-0000010");
+	assert_true(want > 0);
+	assert_int_equal(array_len(j, "grants"), want);
+	json_decref(j);
+	j = RUN_JSON("-f", f, "-o", "json", "principals", "-t", "group", "-r", "group-0000010");
+	assert_int_equal(array_len(j, "resources"),
+	                 sql_count(raw,
+	                           "SELECT COUNT(*) FROM (SELECT DISTINCT principal_resource_type_id, principal_resource_id "
+	                           "FROM v1_grants WHERE resource_type_id = ? AND resource_id = ?)",
+	                           "group", "group-0000010"));
+	json_decref(j);
+
+	/* -e: grants of one entitlement, and their principals. */
+	const char *ent = "project:project-0000042:access";
+	j = RUN_JSON("-f", f, "-o", "json", "grants", "-e", ent);
+	want = sql_count(raw, "SELECT COUNT(*) FROM v1_grants WHERE entitlement_id = ?", ent, NULL);
+	assert_true(want > 0);
+	assert_int_equal(array_len(j, "grants"), want);
+	json_decref(j);
+	j = RUN_JSON("-f", f, "-o", "json", "principals", "--entitlement=project:project-0000042:access");
+	assert_int_equal(array_len(j, "resources"),
+	                 sql_count(raw,
+	                           "SELECT COUNT(*) FROM (SELECT DISTINCT principal_resource_type_id, principal_resource_id "
+	                           "FROM v1_grants WHERE entitlement_id = ?)",
+	                           ent, NULL));
+	json_decref(j);
+
+	/* An entitlement that does not exist: an empty list prints as {} (protojson). */
+	run r;
+	RUN(&r, "-f", f, "-o", "json", "grants", "-e", "no:such:entitlement");
+	assert_ok(&r);
+	assert_string_equal(r.out, "{}");
+	run_free(&r);
+
+	c1z_raw_close(raw);
+	free((void *)f);
+}
+
+/* ---- access ------------------------------------------------------------------------------ */
+
+/* Sorted, newline-joined entitlement ids of an access output. */
+static char *access_ids(json_t *j)
+{
+	size_t n = 0, cap = 64;
+	char **ids = malloc(cap * sizeof(*ids));
+	json_t *acc = json_object_get(j, "access");
+	size_t i, k;
+	json_t *a, *e;
+	json_array_foreach(acc, i, a) {
+		json_array_foreach(json_object_get(a, "entitlements"), k, e) {
+			if (n == cap)
+				ids = realloc(ids, (cap *= 2) * sizeof(*ids));
+			ids[n++] = strdup(json_string_value(json_object_get(e, "id")));
+		}
+	}
+	for (size_t x = 1; x < n; x++)
+		for (size_t y = x; y > 0 && strcmp(ids[y - 1], ids[y]) > 0; y--) {
+			char *t = ids[y];
+			ids[y] = ids[y - 1];
+			ids[y - 1] = t;
+		}
+	size_t len = 1;
+	for (size_t x = 0; x < n; x++)
+		len += strlen(ids[x]) + 1;
+	char *s = calloc(1, len);
+	for (size_t x = 0; x < n; x++) {
+		strcat(s, ids[x]);
+		strcat(s, "\n");
+		free(ids[x]);
+	}
+	free(ids);
+	return s;
+}
+
+static char *sql_ids(c1z_raw *raw, const char *user)
+{
+	sqlite3_stmt *st;
+	const char *sql = "SELECT DISTINCT entitlement_id FROM v1_grants WHERE principal_resource_type_id = 'user' "
+	                  "AND principal_resource_id = ? ORDER BY entitlement_id";
+	assert_int_equal(sqlite3_prepare_v2(c1z_raw_db(raw), sql, -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_TRANSIENT);
+	size_t len = 0, cap = 4096;
+	char *s = calloc(1, cap);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		size_t l = strlen(id);
+		if (len + l + 2 > cap)
+			s = realloc(s, cap = (cap + l) * 2);
+		memcpy(s + len, id, l);
+		len += l;
+		s[len++] = '\n';
+		s[len] = '\0';
+	}
+	sqlite3_finalize(st);
+	return s;
+}
+
+static void test_access(void **state)
+{
+	(void)state;
+	const char *user = "user-0000200";
+	char *fe = strdup(test_data_path(EXPANDED));
+	char *fu = strdup(test_data_path(UNEXPANDED));
+	c1z_raw *raw = c1z_raw_open(fe);
+	char *want = sql_ids(raw, user);
+	c1z_raw_close(raw);
+	raw = c1z_raw_open(fu);
+	char *direct = sql_ids(raw, user);
+	c1z_raw_close(raw);
+	assert_true(strlen(want) > strlen(direct)); /* expansion gave this user more */
+
+	/* Expanded file: exactly the entitlements of the user's stored grants (direct + expanded). */
+	json_t *j = RUN_JSON("-f", fe, "-o", "json", "access", "-t", "user", "-r", user);
+	test_json_assert_str(j, "principal.id.resource", user);
+	char *got = access_ids(j);
+	assert_string_equal(got, want);
+	free(got);
+	json_decref(j);
+
+	/* Unexpanded file: following the GrantExpandable edges gives the same effective access. */
+	j = RUN_JSON("-f", fu, "-o", "json", "access", "-t", "user", "-r", user);
+	got = access_ids(j);
+	assert_string_equal(got, want);
+	free(got);
+	json_decref(j);
+
+	run r;
+	RUN(&r, "-f", fe, "access", "-t", "user", "-r", user);
+	assert_ok(&r);
+	assert_true(strncmp(r.out, "Effective Access for User 0000200 (user)\n", 41) == 0);
+	run_free(&r);
+
+	RUN(&r, "-f", fe, "access", "-t", "user");
+	assert_error(&r, 2, "-r/--resource");
+	run_free(&r);
+
+	free(want);
+	free(direct);
+	free(fe);
+	free(fu);
+}
+
+/* ---- diff (files written with the store API) --------------------------------------------- */
+
+typedef struct fixture_row {
+	const char *user;     /* user resource id */
+	const char *name;     /* display name */
+	const char *group_grant; /* "member" grant on group "eng" for this user, or NULL */
+} fixture_row;
+
+/* Writes one finished full sync of users, a group "eng" with a "member" entitlement, and grants. */
+static void write_sync(baton_store *s, const fixture_row *rows, size_t n, char id[28])
+{
+	baton_ctx *ctx;
+	baton_resource_type *ut, *gt;
+	baton_resource *grp;
+	baton_entitlement *member;
+
+	CHECK(baton_ctx_new(&ctx));
+	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id));
+	CHECK(baton_resource_type_new(ctx, "user", (const baton_trait[]){BATON_TRAIT_USER}, 1, &ut));
+	CHECK(baton_resource_type_new(ctx, "group", (const baton_trait[]){BATON_TRAIT_GROUP}, 1, &gt));
+	CHECK(baton_store_put_resource_type(s, ut));
+	CHECK(baton_store_put_resource_type(s, gt));
+	CHECK(baton_group_resource_new(ctx, "Engineering", gt, "eng", &grp));
+	CHECK(baton_store_put_resource(s, grp));
+	CHECK(baton_assignment_entitlement_new(ctx, grp, "member", &member));
+	CHECK(baton_store_put_entitlement(s, member));
+	for (size_t i = 0; i < n; i++) {
+		baton_resource *u;
+		CHECK(baton_user_resource_new(ctx, rows[i].name, ut, rows[i].user, &u));
+		CHECK(baton_store_put_resource(s, u));
+		if (rows[i].group_grant) {
+			baton_grant *g;
+			baton_resource_id pid = {"user", rows[i].user};
+			CHECK(baton_grant_new(ctx, grp, "member", &pid, &g));
+			if (strcmp(rows[i].group_grant, "member") != 0)
+				CHECK(baton_grant_set_metadata_json(g, "{\"note\":\"changed\"}"));
+			CHECK(baton_store_put_grant(s, g));
+		}
+	}
+	CHECK(baton_store_sync_end(s));
+	baton_ctx_free(ctx);
+}
+
+static const fixture_row old_rows[] = {
+	{"alice", "Alice", "member"},
+	{"bob", "Bob", "member"},
+	{"carol", "Carol", NULL},
+};
+/* bob renamed and his grant changed, carol gone, dave new (with a grant). */
+static const fixture_row new_rows[] = {
+	{"alice", "Alice", "member"},
+	{"bob", "Robert", "changed"},
+	{"dave", "Dave", "member"},
+};
+
+static char *make_file(const char *name, bool two_syncs, char old_id[28], char new_id[28])
+{
+	char *path = malloc(4096);
+	snprintf(path, 4096, "%s/tool-%d-%s.c1z", test_out_dir(), (int)getpid(), name);
+	unlink(path);
+	baton_store *s;
+	CHECK(baton_store_open(path, NULL, &s));
+	if (two_syncs) {
+		write_sync(s, old_rows, 3, old_id);
+		/* ended_at has sub-second precision, but keep the order unambiguous. */
+		nanosleep(&(struct timespec){0, 20000000}, NULL);
+		write_sync(s, new_rows, 3, new_id);
+	} else if (old_id) {
+		write_sync(s, old_rows, 3, old_id);
+	} else {
+		write_sync(s, new_rows, 3, new_id);
+	}
+	CHECK(baton_store_close(s));
+	return path;
+}
+
+/* The sorted ids ("type:id" for resources) of diff bucket `path` ("resources.created"). */
+static char *bucket(json_t *j, const char *path)
+{
+	json_t *a = test_json_get(j, path);
+	size_t i, n = a ? json_array_size(a) : 0;
+	char **ids = calloc(n + 1, sizeof(*ids));
+	json_t *e;
+	json_array_foreach(a, i, e) {
+		json_t *rid = json_object_get(e, "id");
+		char buf[256];
+		if (json_is_object(rid))
+			snprintf(buf, sizeof(buf), "%s:%s", json_string_value(json_object_get(rid, "resourceType")),
+			         json_string_value(json_object_get(rid, "resource")));
+		else
+			snprintf(buf, sizeof(buf), "%s", json_string_value(rid));
+		ids[i] = strdup(buf);
+	}
+	for (size_t x = 1; x < n; x++)
+		for (size_t y = x; y > 0 && strcmp(ids[y - 1], ids[y]) > 0; y--) {
+			char *t = ids[y];
+			ids[y] = ids[y - 1];
+			ids[y - 1] = t;
+		}
+	char *s = calloc(1, 4096);
+	for (size_t x = 0; x < n; x++) {
+		if (x)
+			strcat(s, ",");
+		strcat(s, ids[x]);
+		free(ids[x]);
+	}
+	free(ids);
+	return s;
+}
+
+static void assert_bucket(json_t *j, const char *path, const char *want)
+{
+	char *got = bucket(j, path);
+	if (strcmp(got, want) != 0)
+		fail_msg("%s: got [%s], want [%s]", path, got, want);
+	free(got);
+}
+
+static void check_diff(json_t *j)
+{
+	assert_bucket(j, "resources.created", "user:dave");
+	assert_bucket(j, "resources.deleted", "user:carol");
+	assert_bucket(j, "resources.modified", "user:bob");
+	assert_bucket(j, "entitlements.created", "");
+	assert_bucket(j, "entitlements.deleted", "");
+	assert_bucket(j, "entitlements.modified", "");
+	assert_bucket(j, "grants.created", "group:eng:member:user:dave");
+	assert_bucket(j, "grants.deleted", "");
+	assert_bucket(j, "grants.modified", "group:eng:member:user:bob");
+	/* Modified rows are the newer version. */
+	test_json_assert_str(j, "resources.modified.0.displayName", "Robert");
+}
+
+static void test_diff(void **state)
+{
+	(void)state;
+	char old_id[28], new_id[28];
+	char *f = make_file("two", true, old_id, new_id);
+	json_t *j;
+	run r;
+
+	/* Explicit syncs. */
+	j = RUN_JSON("-f", f, "diff", "--sync-id", new_id, "--base-sync-id", old_id);
+	check_diff(j);
+	json_decref(j);
+
+	/* Default: the latest two finished full syncs (needs the library to list syncs). */
+	RUN(&r, "-f", f, "diff");
+	if (r.status == 0) {
+		j = test_json_parse(r.out);
+		check_diff(j);
+		json_decref(j);
+	} else {
+		assert_error(&r, 1, "--base-sync-id");
+		print_message("note: default diff needs baton_store_sync_list: %s", r.err);
+	}
+	run_free(&r);
+
+	/* Swapped: everything inverts. */
+	j = RUN_JSON("-f", f, "diff", "--sync-id", old_id, "--base-sync-id", new_id);
+	assert_bucket(j, "resources.created", "user:carol");
+	assert_bucket(j, "resources.deleted", "user:dave");
+	assert_bucket(j, "grants.deleted", "group:eng:member:user:dave");
+	json_decref(j);
+
+	/* Same sync on both sides: nothing changed, but the three sections are there. */
+	RUN(&r, "-f", f, "-o", "json", "diff", "--sync-id", new_id, "--base-sync-id", new_id);
+	assert_ok(&r);
+	assert_string_equal(r.out, "{\"resources\":{},\"entitlements\":{},\"grants\":{}}");
+	run_free(&r);
+
+	/* Two files. */
+	char *fo = make_file("old", false, old_id, NULL);
+	char *fn = make_file("new", false, NULL, new_id);
+	j = RUN_JSON("-f", fn, "diff", "--against", fo);
+	check_diff(j);
+	json_decref(j);
+
+	RUN(&r, "-f", f, "diff", "--sync-id", "nosuchsync", "--base-sync-id", old_id);
+	assert_error(&r, 1, "nosuchsync");
+	run_free(&r);
+
+	/* A file with one full sync cannot be diffed against itself by default. */
+	RUN(&r, "-f", fo, "diff");
+	assert_int_equal(r.status, 1);
+	run_free(&r);
+
+	unlink(f);
+	unlink(fo);
+	unlink(fn);
+	free(f);
+	free(fo);
+	free(fn);
+}
+
+/* ---- unknown Any values ------------------------------------------------------------------ */
+
+/* An annotation whose type is not in the schema is dropped from JSON output, not fatal. */
+static void test_unknown_any(void **state)
+{
+	(void)state;
+	char path[4096], id[28];
+	baton_store *s;
+	baton_ctx *ctx;
+	baton_resource_type *ut;
+	baton_resource *u;
+
+	snprintf(path, sizeof(path), "%s/tool-%d-any.c1z", test_out_dir(), (int)getpid());
+	unlink(path);
+	CHECK(baton_ctx_new(&ctx));
+	CHECK(baton_store_open(path, NULL, &s));
+	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id));
+	CHECK(baton_resource_type_new(ctx, "user", (const baton_trait[]){BATON_TRAIT_USER}, 1, &ut));
+	CHECK(baton_annotations_append_bytes(baton_resource_type_annotations(ut),
+	                                     "type.googleapis.com/acme.v1.NotInSchema", (const uint8_t *)"\x08\x01", 2));
+	CHECK(baton_store_put_resource_type(s, ut));
+	CHECK(baton_user_resource_new(ctx, "Alice", ut, "alice", &u));
+	CHECK(baton_annotations_append_bytes(baton_resource_annotations(u), "acme.v1.AlsoUnknown",
+	                                     (const uint8_t *)"\x0a\x01x", 3));
+	CHECK(baton_store_put_resource(s, u));
+	CHECK(baton_store_sync_end(s));
+	CHECK(baton_store_close(s));
+	baton_ctx_free(ctx);
+
+	json_t *j = RUN_JSON("-f", path, "-o", "json", "resources");
+	assert_int_equal(array_len(j, "resources"), 1);
+	json_t *annos = test_json_get(j, "resources.0.resource.annotations");
+	assert_non_null(annos);
+	assert_int_equal(json_array_size(annos), 1); /* the UserTrait stays */
+	test_json_assert_str(j, "resources.0.resource.annotations.0.@type",
+	                     "type.googleapis.com/c1.connector.v2.UserTrait");
+	assert_null(test_json_get(j, "resources.0.resourceType.annotations"));
+	json_decref(j);
+
+	j = RUN_JSON("-f", path, "-o", "json", "resource-types");
+	assert_null(test_json_get(j, "resourceTypes.0.resourceType.annotations"));
+	test_json_assert_str(j, "resourceTypes.0.resourceType.id", "user");
+	json_decref(j);
+	unlink(path);
+}
+
+/* ---- syncs ------------------------------------------------------------------------------- */
+
+static void test_syncs(void **state)
+{
+	(void)state;
+	char old_id[28], new_id[28];
+	char *f = make_file("syncs", true, old_id, new_id);
+	run r;
+
+	RUN(&r, "-f", f, "-o", "json", "syncs");
+	if (r.status != 0) {
+		assert_error(&r, 1, "list sync runs");
+		print_message("note: syncs needs baton_store_sync_list: %s", r.err);
+		run_free(&r);
+		unlink(f);
+		free(f);
+		skip();
+	}
+	json_t *j = test_json_parse(r.out);
+	assert_int_equal(array_len(j, "syncs"), 2);
+	test_json_assert_str(j, "syncs.0.id", old_id);
+	test_json_assert_str(j, "syncs.1.id", new_id);
+	test_json_assert_str(j, "syncs.1.syncType", "full");
+	assert_non_null(test_json_get(j, "syncs.1.endedAt"));
+	json_decref(j);
+	run_free(&r);
+	unlink(f);
+	free(f);
+}
+
+/* ---- export ------------------------------------------------------------------------------ */
+
+static void test_export(void **state)
+{
+	(void)state;
+	const char *f = strdup(test_data_path(EXPANDED));
+	c1z_raw *raw = c1z_raw_open(f);
+	char out[4096];
+	run r;
+
+	snprintf(out, sizeof(out), "%s/tool-%d-export.csv", test_out_dir(), (int)getpid());
+	RUN(&r, "-f", f, "export", "csv", "--out", out);
+	assert_ok(&r);
+	run_free(&r);
+	char *csv = slurp(out, NULL);
+	const char *header = "Type,Last Name,First Name,User ID,User Status,Email Address,Entitlement Display Name,"
+	                     "Entitlement,Resource Type,Resource Name,Entitlement Description,Entitlement Slug\n";
+	assert_true(strncmp(csv, header, strlen(header)) == 0);
+	size_t identity = 0, ent = 0, grant = 0;
+	for (char *line = csv; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (strncmp(line, "Identity,", 9) == 0)
+			identity++;
+		else if (strncmp(line, "Entitlement,", 12) == 0)
+			ent++;
+		else if (strncmp(line, "Grant,", 6) == 0)
+			grant++;
+		/* 12 columns: 11 commas outside quotes */
+		size_t commas = 0;
+		bool q = false;
+		for (char *p = line; p < nl; p++) {
+			if (*p == '"')
+				q = !q;
+			else if (*p == ',' && !q)
+				commas++;
+		}
+		assert_int_equal(commas, 11);
+		line = nl ? nl + 1 : NULL;
+	}
+	assert_int_equal(identity, sql_count(raw, "SELECT COUNT(*) FROM v1_resources WHERE resource_type_id = 'user'",
+	                                     NULL, NULL));
+	assert_int_equal(ent, c1z_raw_count(raw, "v1_entitlements"));
+	assert_int_equal(grant, sql_count(raw, "SELECT COUNT(*) FROM v1_grants WHERE principal_resource_type_id = 'user'",
+	                                  NULL, NULL));
+	assert_non_null(strstr(csv, "\nIdentity,,,,Enabled,user-0@example.com,,,,,,\n"));
+	free(csv);
+	unlink(out);
+
+	snprintf(out, sizeof(out), "%s/tool-%d-export.json", test_out_dir(), (int)getpid());
+	RUN(&r, "-f", f, "export", "json", "--out", out);
+	assert_ok(&r);
+	run_free(&r);
+	char *text = slurp(out, NULL);
+	json_t *j = test_json_parse(text);
+	test_json_assert_str(j, "syncId", SYNC_36ZF);
+	assert_int_equal(array_len(j, "resourceTypes"), c1z_raw_count(raw, "v1_resource_types"));
+	assert_int_equal(array_len(j, "resources"), c1z_raw_count(raw, "v1_resources"));
+	assert_int_equal(array_len(j, "entitlements"), c1z_raw_count(raw, "v1_entitlements"));
+	assert_int_equal(array_len(j, "grants"), c1z_raw_count(raw, "v1_grants"));
+	json_decref(j);
+	free(text);
+	unlink(out);
+
+	/* --out may not name the file being read. */
+	RUN(&r, "-f", f, "export", "csv", "--out", f);
+	assert_error(&r, 1, "refusing to overwrite");
+	run_free(&r);
+
+	c1z_raw_close(raw);
+	free((void *)f);
+}
+
+/* ---- errors, help, read-only -------------------------------------------------------------- */
+
+static void test_errors(void **state)
+{
+	(void)state;
+	const char *f = strdup(test_data_path(EXPANDED));
+	char bad[4096];
+	run r;
+
+	RUN(&r, "-f", "/nonexistent/dir/none.c1z", "resources");
+	assert_error(&r, 1, "/nonexistent/dir/none.c1z");
+	run_free(&r);
+
+	/* Default file name when -f is missing: ./sync.c1z, which does not exist here. */
+	RUN(&r, "-f", "sync-does-not-exist.c1z", "stats");
+	assert_error(&r, 1, "sync-does-not-exist.c1z");
+	run_free(&r);
+
+	/* Corrupt: the first 4 KiB of a real file (truncated frame), and garbage. */
+	snprintf(bad, sizeof(bad), "%s/tool-%d-corrupt.c1z", test_out_dir(), (int)getpid());
+	size_t len;
+	char *bytes = slurp(f, &len);
+	FILE *o = fopen(bad, "wb");
+	fwrite(bytes, 1, 4096, o);
+	fclose(o);
+	free(bytes);
+	RUN(&r, "-f", bad, "grants");
+	assert_error(&r, 1, bad);
+	run_free(&r);
+	o = fopen(bad, "wb");
+	fputs("this is not a c1z file at all", o);
+	fclose(o);
+	RUN(&r, "-f", bad, "-o", "json", "resources");
+	assert_error(&r, 1, "not a c1z");
+	run_free(&r);
+	unlink(bad);
+
+	RUN(&r, "-f", f, "frobnicate");
+	assert_error(&r, 2, "unknown command \"frobnicate\"");
+	run_free(&r);
+
+	RUN(&r, "-f", f, "grants", "--frobnicate");
+	assert_error(&r, 2, "unknown flag: --frobnicate");
+	run_free(&r);
+
+	RUN(&r, "-f", f, "grants", "-z");
+	assert_error(&r, 2, "unknown shorthand flag");
+	run_free(&r);
+
+	RUN(&r, "-f", f, "resources", "-e", "x");
+	assert_error(&r, 2, "unknown flag: --entitlement");
+	run_free(&r);
+
+	RUN(&r, "-f", f, "grants", "-t", "group", "-r", "group-0000010", "-e", "x");
+	assert_error(&r, 2, "cannot be used together");
+	run_free(&r);
+
+	RUN(&r, "-f", f, "principals", "-r", "group-0000010", "-e", "x");
+	assert_error(&r, 2, "cannot be used together");
+	run_free(&r);
+
+	RUN(&r, "-f", f, "principals", "-t", "group");
+	assert_error(&r, 2, "together");
+	run_free(&r);
+
+	RUN(&r, "-f", f, "grants", "-t");
+	assert_error(&r, 2, "needs a value");
+	run_free(&r);
+
+	RUN(&r, "-f", f, "-o", "yaml", "grants");
+	assert_error(&r, 2, "yaml");
+	run_free(&r);
+
+	RUN(&r, "-f", f, "resources", "--sync-id", "nosuchsync");
+	assert_error(&r, 1, "nosuchsync");
+	run_free(&r);
+
+	free((void *)f);
+}
+
+static void test_help(void **state)
+{
+	(void)state;
+	static const char *const cmds[][2] = {
+		{"resource-types", NULL}, {"resources", NULL}, {"entitlements", NULL}, {"grants", NULL},
+		{"principals", NULL}, {"access", NULL}, {"syncs", NULL}, {"stats", NULL}, {"diff", NULL},
+		{"export", "json"}, {"export", "csv"}, {"export", NULL},
+	};
+	run r;
+
+	RUN(&r, "--help");
+	assert_ok(&r);
+	assert_non_null(strstr(r.out, "Usage: baton"));
+	assert_non_null(strstr(r.out, "access"));
+	run_free(&r);
+
+	RUN(&r, "--version");
+	assert_ok(&r);
+	assert_non_null(strstr(r.out, baton_version()));
+	run_free(&r);
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (cmds[i][1])
+			RUN(&r, cmds[i][0], cmds[i][1], "--help");
+		else
+			RUN(&r, cmds[i][0], "-h");
+		assert_ok(&r);
+		assert_non_null(strstr(r.out, "Usage: baton"));
+		run_free(&r);
+	}
+
+	RUN(&r, "help", "grants");
+	assert_ok(&r);
+	assert_non_null(strstr(r.out, "--entitlement"));
+	run_free(&r);
+
+	/* No command: usage on stderr, status 2. */
+	RUN(&r, "-f", "x.c1z");
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "Usage: baton"));
+	run_free(&r);
+}
+
+/* Every command, both output formats: the file's bytes never change. */
+static void test_read_only(void **state)
+{
+	(void)state;
+	const char *f = strdup(test_data_path(EXPANDED));
+	char out[4096];
+	struct stat before, after;
+	size_t len_before, len_after;
+	char *bytes_before = slurp(f, &len_before);
+	assert_int_equal(stat(f, &before), 0);
+
+	snprintf(out, sizeof(out), "%s/tool-%d-ro.out", test_out_dir(), (int)getpid());
+	const char *const cmds[][6] = {
+		{"resource-types"}, {"resources"}, {"entitlements"}, {"grants"}, {"principals"},
+		{"access", "-t", "user", "-r", "user-0000001"}, {"stats"}, {"syncs"},
+		{"diff", "--sync-id", SYNC_36ZF, "--base-sync-id", SYNC_36ZF},
+		{"export", "json", "--out", out}, {"export", "csv", "--out", out},
+	};
+	for (int fmt = 0; fmt < 2; fmt++) {
+		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+			run r;
+			const char *args[12] = {"-f", f, "-o", fmt ? "json" : "console"};
+			size_t n = 4;
+			for (size_t k = 0; k < 6 && cmds[i][k]; k++)
+				args[n++] = cmds[i][k];
+			args[n] = NULL;
+			run_baton(&r, args);
+			run_free(&r);
+		}
+	}
+	unlink(out);
+
+	char *bytes_after = slurp(f, &len_after);
+	assert_int_equal(stat(f, &after), 0);
+	assert_int_equal(len_before, len_after);
+	assert_memory_equal(bytes_before, bytes_after, len_before);
+	assert_true(before.st_mtim.tv_sec == after.st_mtim.tv_sec && before.st_mtim.tv_nsec == after.st_mtim.tv_nsec);
+	free(bytes_before);
+	free(bytes_after);
+	free((void *)f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s PATH-TO-BATON\n", argv[0]);
+		return 2;
+	}
+	baton_bin = argv[1];
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_stats_expanded),
+		cmocka_unit_test(test_stats_unexpanded),
+		cmocka_unit_test(test_listings_expanded),
+		cmocka_unit_test(test_listings_unexpanded),
+		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_access),
+		cmocka_unit_test(test_diff),
+		cmocka_unit_test(test_syncs),
+		cmocka_unit_test(test_unknown_any),
+		cmocka_unit_test(test_export),
+		cmocka_unit_test(test_read_only),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,338 @@
+/* The store against real files: the Go SDK's samples, bad input, failed saves. */
+#include "store_testutil.h"
+
+#include "c1z_raw.h"
+
+static char *tmp_root; /* private TMPDIR for every test: nothing may be left in it */
+
+static int group_setup(void **state)
+{
+	(void)state;
+	tmp_root = st_mkdtemp("tmpdir");
+	setenv("TMPDIR", tmp_root, 1);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	st_rmtree(tmp_root);
+	free(tmp_root);
+	return 0;
+}
+
+static void assert_no_temp_left(void)
+{
+	int n = st_count_entries(tmp_root);
+	if (n != 0)
+		fail_msg("%d entries left in TMPDIR %s", n, tmp_root);
+}
+
+typedef struct counts {
+	uint64_t rt, res, ent, grants, expandable;
+} counts;
+
+static counts count_all(baton_store *s)
+{
+	counts c = {0};
+	baton_store_iter *it;
+	CHECK(baton_store_list_resource_types(s, NULL, &it));
+	baton_resource_type *rt;
+	while (baton_store_iter_next_resource_type(it, &rt) == 0)
+		c.rt++;
+	baton_store_iter_free(it);
+	CHECK(baton_store_list_resources(s, NULL, &it));
+	baton_resource *r;
+	while (baton_store_iter_next_resource(it, &r) == 0)
+		c.res++;
+	baton_store_iter_free(it);
+	CHECK(baton_store_list_entitlements(s, NULL, &it));
+	baton_entitlement *e;
+	while (baton_store_iter_next_entitlement(it, &e) == 0)
+		c.ent++;
+	baton_store_iter_free(it);
+	CHECK(baton_store_list_grants(s, NULL, &it));
+	baton_grant *g;
+	int rc;
+	while ((rc = baton_store_iter_next_grant(it, &g)) == 0) {
+		c.grants++;
+		if (baton_annotations_contains(baton_grant_annotations(g), "c1.connector.v2.GrantExpandable"))
+			c.expandable++;
+	}
+	assert_int_equal(rc, BATON_ITEROVER);
+	baton_store_iter_free(it);
+	return c;
+}
+
+static void read_sample(const char *name, uint64_t want_grants, uint64_t want_expandable, bool writable)
+{
+	const char *p = test_data_path(name);
+	char *path = strdup(p);
+	size_t l0, l1;
+	unsigned char *before = st_read_file(path, &l0);
+	struct stat st0, st1;
+	assert_int_equal(stat(path, &st0), 0);
+
+	baton_store_options o = BATON_STORE_OPTIONS_INIT;
+	o.read_only = !writable;
+	baton_store *s;
+	CHECK(baton_store_open(path, &o, &s));
+	counts c = count_all(s);
+	assert_int_equal(c.rt, 4);
+	assert_int_equal(c.res, 1221);
+	assert_int_equal(c.ent, 342);
+	assert_int_equal(c.grants, want_grants);
+	assert_int_equal(c.expandable, want_expandable);
+	baton_store_counts bc;
+	CHECK(baton_store_count(s, NULL, &bc));
+	assert_int_equal(bc.grants, want_grants);
+	assert_false(baton_store_is_dirty(s)); /* migrations never dirty */
+	CHECK(baton_store_close(s));
+
+	assert_int_equal(stat(path, &st1), 0);
+	assert_int_equal(st0.st_mtime, st1.st_mtime);
+	unsigned char *after = st_read_file(path, &l1);
+	assert_int_equal(l0, l1);
+	assert_memory_equal(before, after, l0);
+	free(before);
+	free(after);
+	free(path);
+	assert_no_temp_left();
+}
+
+static void test_sample_unexpanded(void **state)
+{
+	(void)state;
+	read_sample("c1z/expansion-small.unexpanded.c1z", 2909, 409, false);
+}
+
+static void test_sample_expanded(void **state)
+{
+	(void)state;
+	read_sample("c1z/expansion-small.expanded.c1z", 14981, 409, false);
+}
+
+/* A writable open of an old file migrates the working copy only. */
+static void test_sample_writable_unchanged(void **state)
+{
+	(void)state;
+	read_sample("c1z/expansion-small.unexpanded.c1z", 2909, 409, true);
+}
+
+/* The expanded sample's sync is finished: it is the default for lists and gets. */
+static void test_sample_sync_selection(void **state)
+{
+	(void)state;
+	baton_store *s;
+	baton_store_options o = BATON_STORE_OPTIONS_INIT;
+	o.read_only = true;
+	CHECK(baton_store_open(test_data_path("c1z/expansion-small.expanded.c1z"), &o, &s));
+	baton_ctx *ctx;
+	CHECK(baton_ctx_new(&ctx));
+	baton_sync_run run;
+	CHECK(baton_store_sync_latest_finished(s, BATON_SYNC_TYPE_FULL, ctx, &run));
+	assert_string_equal(run.id, "36zfOAoWMxQdISbixanQCRBiX7E");
+	assert_string_equal(run.ended_at, "2025-12-17 16:33:36.381422");
+	baton_grant *g;
+	CHECK(baton_store_get_grant(s, NULL, "role:role-0000053:assignment:user:user-0000220", ctx, &g));
+	assert_true(baton_grant_source_count(g) >= 1);
+	baton_ctx_free(ctx);
+	CHECK(baton_store_close(s));
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Bad input                                                                                   */
+
+static void expect_open_error(const char *path, int code, const char *needle)
+{
+	baton_store *s = NULL;
+	baton_error_clear();
+	int rc = baton_store_open(path, NULL, &s);
+	assert_null(s);
+	st_expect_error(rc, code, needle);
+	/* the message names the file */
+	if (!strstr(baton_error_last()->message, path))
+		fail_msg("message \"%s\" does not name %s", baton_error_last()->message, path);
+	assert_no_temp_left();
+}
+
+/* A small valid c1z written by the store (the caller frees the path). */
+static char *valid_c1z(const char *dir)
+{
+	char *path = st_path(dir, "valid.c1z");
+	baton_store *s;
+	CHECK(baton_store_open(path, NULL, &s));
+	char id[28];
+	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id));
+	CHECK(baton_store_sync_end(s));
+	CHECK(baton_store_close(s));
+	return path;
+}
+
+static void test_bad_input(void **state)
+{
+	(void)state;
+	char *dir = st_mkdtemp("bad");
+	char *p = st_path(dir, "x.c1z");
+
+	st_write_file(p, "PK\3\4 not a c1z at all", 21);
+	expect_open_error(p, BATON_EINVALID, "wrong magic");
+	st_write_file(p, "C1", 2);
+	expect_open_error(p, BATON_EINVALID, "wrong magic");
+	st_write_file(p, "C1Z3\0\0\0\0\x10manifest", 17);
+	expect_open_error(p, BATON_EINVALID, "Pebble/v3");
+	st_write_file(p, "C1ZF\0", 5);
+	expect_open_error(p, BATON_EDATALOSS, "truncated");
+
+	char *valid = valid_c1z(dir);
+	size_t n;
+	unsigned char *bytes = st_read_file(valid, &n);
+
+	st_write_file(p, bytes, n / 2);
+	expect_open_error(p, BATON_EDATALOSS, "truncated");
+	st_write_file(p, bytes, n - 1); /* cut inside the checksum */
+	expect_open_error(p, BATON_EDATALOSS, "truncated");
+
+	unsigned char *trailing = malloc(n + 8);
+	memcpy(trailing, bytes, n);
+	memcpy(trailing + n, "garbage!", 8);
+	st_write_file(p, trailing, n + 8);
+	expect_open_error(p, BATON_EDATALOSS, "trailing data");
+	free(trailing);
+
+	/* A flipped byte in the last block: the content checksum catches it (or the block decoder). */
+	unsigned char *bad = malloc(n);
+	memcpy(bad, bytes, n);
+	bad[n - 12] ^= 0x5a;
+	st_write_file(p, bad, n);
+	expect_open_error(p, BATON_EDATALOSS, "corrupt data");
+	/* A flipped byte of the stored checksum itself. */
+	memcpy(bad, bytes, n);
+	bad[n - 2] ^= 0x01;
+	st_write_file(p, bad, n);
+	expect_open_error(p, BATON_EDATALOSS, "checksum mismatch");
+	free(bad);
+	free(bytes);
+
+	/* Valid zstd, but not a database. */
+	unsigned char rnd[65536];
+	for (size_t i = 0; i < sizeof rnd; i++)
+		rnd[i] = (unsigned char)(i * 2654435761u >> 13);
+	st_write_c1z_bytes(p, rnd, sizeof rnd);
+	expect_open_error(p, BATON_EDATALOSS, "not a SQLite database");
+
+	/* A SQLite database missing a required table. */
+	char *dbp = st_path(dir, "partial.db");
+	sqlite3 *db = st_sqlite_open(dbp);
+	st_sql(db, "create table v1_resource_types (id integer primary key, external_id text not null, "
+	           "data blob not null, sync_id text not null, discovered_at datetime not null);"
+	           "create table v1_resources (id integer primary key);"
+	           "create table v1_entitlements (id integer primary key);"
+	           "create table v1_sync_runs (id integer primary key);");
+	sqlite3_close(db);
+	st_write_c1z_from_db(dbp, p);
+	expect_open_error(p, BATON_EDATALOSS, "required table v1_grants is missing");
+
+	/* Over the decoded-size cap (1 MiB), with and without the fail-fast on the content size. */
+	db = st_sqlite_open(dbp);
+	st_sql(db, "create table big (b blob); insert into big values (zeroblob(2100000));");
+	sqlite3_close(db);
+	st_write_c1z_from_db(dbp, p);
+	setenv("BATON_DECODER_MAX_DECODED_SIZE_MB", "1", 1);
+	expect_open_error(p, BATON_EEXHAUSTED, "BATON_DECODER_MAX_DECODED_SIZE_MB");
+	setenv("BATON_DISABLE_FCS_FAIL_FAST", "1", 1);
+	expect_open_error(p, BATON_EEXHAUSTED, "BATON_DECODER_MAX_DECODED_SIZE_MB");
+	unsetenv("BATON_DISABLE_FCS_FAIL_FAST");
+	unsetenv("BATON_DECODER_MAX_DECODED_SIZE_MB");
+	/* A window over the memory cap. */
+	setenv("BATON_DECODER_MAX_MEMORY_MB", "1", 1);
+	expect_open_error(p, BATON_EEXHAUSTED, "BATON_DECODER_MAX_MEMORY_MB");
+	unsetenv("BATON_DECODER_MAX_MEMORY_MB");
+
+	/* A missing file and an empty file are new, empty stores. */
+	baton_store *s;
+	char *missing = st_path(dir, "missing.c1z");
+	CHECK(baton_store_open(missing, NULL, &s));
+	baton_store_discard(s);
+	assert_int_equal(access(missing, F_OK), -1);
+	st_write_file(p, "", 0);
+	CHECK(baton_store_open(p, NULL, &s));
+	CHECK(baton_store_close(s)); /* not dirty: stays empty */
+	assert_no_temp_left();
+
+	free(missing);
+	free(dbp);
+	free(valid);
+	free(p);
+	st_rmtree(dir);
+	free(dir);
+}
+
+/* A failed save leaves the previous file as it was, and no .tmp behind. */
+static void test_failed_save_keeps_old_file(void **state)
+{
+	(void)state;
+	char *dir = st_mkdtemp("save");
+	char *valid = valid_c1z(dir);
+	size_t n0, n1;
+	unsigned char *b0 = st_read_file(valid, &n0);
+
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s.tmp", valid);
+	assert_int_equal(mkdir(tmp, 0755), 0); /* "<path>.tmp" cannot be created as a file */
+
+	baton_store *s;
+	CHECK(baton_store_open(valid, NULL, &s));
+	char id[28];
+	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id));
+	assert_true(baton_store_is_dirty(s));
+	int rc = baton_store_close(s);
+	assert_int_not_equal(rc, 0);
+	assert_non_null(strstr(baton_error_last()->message, ".tmp"));
+	unsigned char *b1 = st_read_file(valid, &n1);
+	assert_int_equal(n0, n1);
+	assert_memory_equal(b0, b1, n0);
+	struct stat st;
+	assert_int_equal(stat(tmp, &st), 0);
+	assert_true(S_ISDIR(st.st_mode)); /* not ours to remove */
+	rmdir(tmp);
+	assert_no_temp_left();
+
+	/* save_as into a missing directory fails without leaving anything. */
+	CHECK(baton_store_open(valid, NULL, &s));
+	char *elsewhere = st_path(dir, "no/such/dir/out.c1z");
+	assert_int_not_equal(baton_store_save_as(s, elsewhere), 0);
+	char *out = st_path(dir, "copy.c1z");
+	CHECK(baton_store_save_as(s, out));
+	baton_store_discard(s);
+	CHECK(baton_store_open(out, NULL, &s));
+	baton_ctx *ctx;
+	CHECK(baton_ctx_new(&ctx));
+	baton_sync_run run;
+	CHECK(baton_store_sync_latest_finished(s, BATON_SYNC_TYPE_ANY, ctx, &run));
+	baton_ctx_free(ctx);
+	baton_store_discard(s);
+	assert_int_equal(st_count_entries(dir), 2); /* valid.c1z, copy.c1z: no .tmp */
+	assert_no_temp_left();
+
+	free(out);
+	free(elsewhere);
+	free(b0);
+	free(b1);
+	free(valid);
+	st_rmtree(dir);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sample_unexpanded),
+		cmocka_unit_test(test_sample_expanded),
+		cmocka_unit_test(test_sample_writable_unchanged),
+		cmocka_unit_test(test_sample_sync_selection),
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_failed_save_keeps_old_file),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
