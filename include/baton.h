@@ -12,5 +12,8 @@
 #include "baton/entitlement.h"
 #include "baton/grant.h"
 #include "baton/store.h"
+#include "baton/expand.h"
+#include "baton/connector.h"
+#include "baton/sync.h"
 
 #endif /* BATON_H */

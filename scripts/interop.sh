@@ -68,6 +68,23 @@ if [ ! -f "$interop_dir/ours.c1z" ] || [ ! -f "$interop_dir/ours.json" ]; then
   exit 1
 fi
 
+# --- baton-demo (tests/interop/demo_test.go) --------------------------------------------------
+# A c1z synced by examples/demo with its default sizes, for the Go reader. When the sync fails
+# the variable still names the (missing) file, so the Go test fails instead of skipping.
+demo_c1z="$interop_dir/demo.c1z"
+rm -f "$demo_c1z"
+if [ -x "$build/bin/baton-demo" ]; then
+  echo "interop: syncing $build/bin/baton-demo into $demo_c1z"
+  (env -u BATON_DEMO_USERS -u BATON_DEMO_GROUPS -u BATON_DEMO_ROLES -u BATON_DEMO_WORKSPACES \
+     -u BATON_DEMO_PROJECTS -u BATON_DEMO_SEED -u BATON_DEMO_PAGE_SIZE \
+     "$build/bin/baton-demo" -f "$demo_c1z" --log-level error) ||
+    echo "interop: baton-demo failed" >&2
+  export BATON_INTEROP_DEMO_C1Z="$demo_c1z"
+else
+  echo "interop: $build/bin/baton-demo not built; the demo interop test skips"
+fi
+# ---------------------------------------------------------------------------------------------
+
 echo "interop: go test (fixture $fixture, c1z files in $interop_dir)"
 rm -f "$interop_dir/go.c1z" "$interop_dir/go.json"
 go_status=0

@@ -997,6 +997,73 @@ static void test_read_only(void **state)
 	free((void *)f);
 }
 
+/* ---- expand ------------------------------------------------------------------------------ */
+
+static void copy_file(const char *from, const char *to)
+{
+	size_t n;
+	char *data = slurp(from, &n);
+	FILE *f = fopen(to, "wb");
+	if (!f)
+		fail_msg("create %s: %s", to, strerror(errno));
+	assert_int_equal(fwrite(data, 1, n, f), n);
+	assert_int_equal(fclose(f), 0);
+	free(data);
+}
+
+/* `expand` finishes the unexpanded file's grant-expansion step: the result holds the Go SDK's
+ * expanded grant count; --output leaves -f alone; in place replaces it; a second run adds nothing. */
+static void test_expand(void **state)
+{
+	(void)state;
+	char in[4096], out[4096];
+	size_t before_len, after_len;
+	run r;
+
+	snprintf(in, sizeof in, "%s/tool-expand-in.c1z", test_out_dir());
+	snprintf(out, sizeof out, "%s/tool-expand-out.c1z", test_out_dir());
+	unlink(out);
+	copy_file(test_data_path(UNEXPANDED), in);
+	char *before = slurp(in, &before_len);
+
+	json_t *j = RUN_JSON("-f", in, "-o", "json", "expand", "--output", out);
+	test_json_assert_str(j, "syncId", SYNC_36ZF);
+	assert_json_int(j, "grantsCreated", 12072);
+	assert_json_int(j, "grantsUpdated", 1199);
+	assert_json_int(j, "edges", 799);
+	assert_true(json_is_true(json_object_get(j, "syncEnded")));
+	json_decref(j);
+
+	char *after = slurp(in, &after_len);
+	assert_int_equal(after_len, before_len);
+	assert_memory_equal(after, before, before_len);
+	free(after);
+	free(before);
+
+	j = RUN_JSON("-f", out, "-o", "json", "stats");
+	test_json_assert_str(j, "id", SYNC_36ZF);
+	assert_json_int(j, "stats.grants", 14981);
+	json_decref(j);
+
+	/* In place, then again: nothing left to do. */
+	RUN(&r, "-f", in, "expand");
+	assert_ok(&r);
+	assert_non_null(strstr(r.out, "grants created     12072"));
+	run_free(&r);
+	j = RUN_JSON("-f", in, "-o", "json", "stats");
+	assert_json_int(j, "stats.grants", 14981);
+	json_decref(j);
+	j = RUN_JSON("-f", in, "-o", "json", "expand", "--sync-id", SYNC_36ZF);
+	assert_json_int(j, "grantsCreated", 0);
+	json_decref(j);
+
+	RUN(&r, "-f", "/nonexistent/dir/none.c1z", "expand");
+	assert_error(&r, 1, "none.c1z");
+	run_free(&r);
+	unlink(in);
+	unlink(out);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -1018,6 +1085,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_unknown_any),
 		cmocka_unit_test(test_export),
 		cmocka_unit_test(test_read_only),
+		cmocka_unit_test(test_expand),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,6 +69,7 @@ typedef enum tool_flag_id {
 	FLAG_OUT,
 	FLAG_BASE_SYNC_ID,
 	FLAG_AGAINST,
+	FLAG_OUTPUT_PATH,
 	FLAG_COUNT
 } tool_flag_id;
 
@@ -221,5 +222,6 @@ int cmd_stats(tool *t);
 int cmd_diff(tool *t);
 int cmd_export_json(tool *t);
 int cmd_export_csv(tool *t);
+int cmd_expand(tool *t);
 
 #endif

@@ -3,8 +3,8 @@
  *
  *   baton [-f FILE] [-o console|json] <command> [flags]
  *
- * Read-only: no command ever writes to the file given with -f (outputs go to --out paths, which
- * may not be that file). Errors are one line on stderr, "baton: <problem>", with exit status 1;
+ * Read-only but for `expand`: no other command writes to the file given with -f (outputs go to
+ * --out paths, which may not be that file); `expand` without --output rewrites it atomically. Errors are one line on stderr, "baton: <problem>", with exit status 1;
  * command-line mistakes exit with 2.
  */
 #include "cli.h"
@@ -102,6 +102,15 @@ static const command commands[] = {
 	 "  --sync-id ID   export this sync (default: the latest finished sync)\n"
 	 "\nWrites one JSON object: {\"syncId\", \"resourceTypes\", \"resources\", \"entitlements\",\n"
 	 "\"grants\"}, each list holding the c1.connector.v2 messages as protojson.\n"},
+	{"expand", NULL, cmd_expand, F(FLAG_SYNC_ID) | F(FLAG_OUTPUT_PATH),
+	 "Run the grant-expansion step of a sync",
+	 "expand [--output PATH] [--sync-id ID]",
+	 "  --output PATH  write the expanded file here and leave -f as it is (default: expand -f in\n"
+	 "                 place, replacing it atomically)\n"
+	 "  --sync-id ID   expand this sync (default: the newest sync stopped at its grant-expansion\n"
+	 "                 step, else the newest finished sync with grants to expand)\n"
+	 "\nFollows GrantExpandable annotations as the syncer does: cycles collapsed, no depth limit.\n"
+	 "A sync stopped at expansion is finished afterwards. Running it again changes nothing.\n"},
 	{"export", "csv", cmd_export_csv, F(FLAG_OUT),
 	 "Write identities, entitlements and grants as CSV",
 	 "export csv [--out PATH]",

@@ -1,0 +1,170 @@
+/*
+ * baton-demo: the in-memory company the demo connector serves.
+ *
+ * The model is plain C with no libbaton types in it: it is generated deterministically from a
+ * seed and sizes (the same parameters always give the same company, byte for byte), and changed
+ * only by the provisioning operations below. Every change is appended to a small JSON state file
+ * (a log of operations) that is replayed on top of the generated company the next time the model
+ * is loaded, so provisioning survives between runs of the program.
+ *
+ * Resource kinds and their entitlements:
+ *   user       none
+ *   group      member (assignment; users and groups), admin (permission; users)
+ *   role       assigned (assignment; users and groups)
+ *   workspace  none (its type is annotated SkipEntitlementsAndGrants); parent of projects
+ *   project    access (assignment; users and groups), owner (ownership; users),
+ *              viewer (permission; users; a static entitlement of the type)
+ * A grant to a group is expandable: the group's members get it too.
+ */
+#ifndef BATON_DEMO_MODEL_H
+#define BATON_DEMO_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum demo_kind {
+	DEMO_USER = 0,
+	DEMO_GROUP,
+	DEMO_ROLE,
+	DEMO_WORKSPACE,
+	DEMO_PROJECT,
+	DEMO_N_KINDS
+} demo_kind;
+
+/* Results of model operations (the connector maps them to baton error codes). */
+typedef enum demo_result {
+	DEMO_OK = 0,
+	DEMO_EXISTS = 1,       /* grant already held / account already there */
+	DEMO_ABSENT = 2,       /* grant not held (revoke) */
+	DEMO_NOTFOUND = -1,    /* no such resource or entitlement */
+	DEMO_INVALID = -2,     /* the request makes no sense (wrong principal type, self-membership) */
+	DEMO_NOMEM = -3,
+	DEMO_IO = -4           /* the state file could not be read or written */
+} demo_result;
+
+typedef struct demo_params {
+	uint64_t seed;
+	size_t users, groups, roles, workspaces, projects;
+	uint32_t page_size;
+} demo_params;
+
+/* Defaults: 50 users, 8 groups, 5 roles, 4 workspaces, 10 projects, seed 1, pages of 3. */
+void demo_params_default(demo_params *p);
+/*
+ * Reads BATON_DEMO_USERS, _GROUPS, _ROLES, _WORKSPACES, _PROJECTS, _SEED and _PAGE_SIZE over
+ * the defaults. A value that is not a number in range is an error: *bad names the variable.
+ */
+int demo_params_from_env(demo_params *p, const char **bad);
+
+typedef struct demo_ref {
+	demo_kind kind;
+	size_t idx;
+} demo_ref;
+
+/* One grant held on a resource: entitlement `ent` (index into demo_entitlements(kind)) to a
+ * principal. */
+typedef struct demo_grant {
+	unsigned int ent;
+	demo_ref principal;
+} demo_grant;
+
+typedef struct demo_obj {
+	demo_kind kind;
+	char *id;
+	char *name;
+	char *description;
+	bool deleted;
+	size_t parent;          /* projects: index of their workspace */
+
+	/* users */
+	char *login;
+	char *given_name, *family_name;
+	char *email, *email2;   /* email2 may be NULL */
+	char *employee_id;
+	char *department, *title, *location;
+	char *profile_json;     /* create_account's profile (NULL for generated users) */
+	bool disabled;
+	bool service_account;
+	bool mfa;
+	int64_t created_at, last_login; /* Unix seconds; last_login 0: never */
+	unsigned int rotations;         /* rotate_credentials calls so far */
+
+	/* groups, roles, projects: the grants on this resource, in a stable order */
+	demo_grant *grants;
+	size_t n_grants, cap_grants;
+} demo_obj;
+
+typedef struct demo_model {
+	demo_params params;
+	demo_obj *objs[DEMO_N_KINDS];
+	size_t n[DEMO_N_KINDS], cap[DEMO_N_KINDS];
+	char *state_path;       /* NULL: changes are not persisted */
+	void *ops;              /* the state file's operations (a jansson array) */
+	bool replaying;         /* replaying the state file: do not log again */
+	int64_t now;            /* creation time for new objects; 0: the clock */
+} demo_model;
+
+/* "user", "group", ... and "User", "Group", ... */
+const char *demo_kind_id(demo_kind kind);
+const char *demo_kind_name(demo_kind kind);
+/* The kind of a resource type id; false when it is not one of ours. */
+bool demo_kind_parse(const char *type_id, demo_kind *kind);
+
+/* The entitlement names of a kind (NULL-terminated; empty for users and workspaces). */
+const char *const *demo_entitlements(demo_kind kind);
+/* Index of an entitlement name of `kind`, or -1. */
+int demo_entitlement_index(demo_kind kind, const char *name);
+/* Whether `principal` may hold entitlement `ent` of `kind`. */
+bool demo_entitlement_grantable(demo_kind kind, unsigned int ent, demo_kind principal);
+
+/*
+ * Generates the company for `params`, then replays the state file at `state_path` (NULL or a
+ * missing file: nothing to replay). Operations of the log that no longer apply are skipped.
+ */
+int demo_model_new(const demo_params *params, const char *state_path, demo_model **out);
+void demo_model_free(demo_model *m);
+
+/* The object of `kind` with id `id` that is not deleted, or NULL. */
+demo_obj *demo_model_find(demo_model *m, demo_kind kind, const char *id, size_t *idx);
+demo_obj *demo_model_obj(demo_model *m, demo_ref ref);
+
+/* Index of the grant of (ent, principal) on `obj`, or -1. */
+long demo_obj_find_grant(const demo_obj *obj, unsigned int ent, demo_ref principal);
+
+/*
+ * Provisioning. Each successful change is appended to the state file before returning (a change
+ * that cannot be saved is undone and reported as DEMO_IO).
+ *  - grant: DEMO_OK (granted), DEMO_EXISTS (already held), DEMO_NOTFOUND, DEMO_INVALID.
+ *  - revoke: DEMO_OK, DEMO_ABSENT (was not held), DEMO_NOTFOUND, DEMO_INVALID.
+ */
+int demo_model_grant(demo_model *m, demo_kind kind, const char *resource_id, const char *ent_name,
+                     demo_kind principal_kind, const char *principal_id);
+int demo_model_revoke(demo_model *m, demo_kind kind, const char *resource_id, const char *ent_name,
+                      demo_kind principal_kind, const char *principal_id);
+
+/*
+ * A new user: DEMO_OK with *idx the new user, or DEMO_EXISTS with *idx the user that already has
+ * that login (or primary email). emails[0] is the primary one; profile_json is an object or NULL.
+ */
+int demo_model_create_user(demo_model *m, const char *login, const char *const *emails,
+                           size_t n_emails, const char *profile_json, size_t *idx);
+/* Counts a credential rotation of a user (DEMO_NOTFOUND when there is no such user). */
+int demo_model_rotate(demo_model *m, const char *user_id);
+/*
+ * A new group, or a new project in workspace `parent_id` (required for projects). The id is
+ * derived from the kind and the next free index; *idx receives the new object.
+ */
+int demo_model_create(demo_model *m, demo_kind kind, const char *name, const char *description,
+                      const char *parent_id, size_t *idx);
+/*
+ * Deletes a user, group or project, and every grant to it or on it. DEMO_NOTFOUND when absent;
+ * for projects a parent that does not match is DEMO_NOTFOUND too.
+ */
+int demo_model_delete(demo_model *m, demo_kind kind, const char *id, const char *parent_id);
+
+/* Number of objects of a kind that are not deleted, and of grants on them. */
+size_t demo_model_count(const demo_model *m, demo_kind kind);
+size_t demo_model_count_grants(const demo_model *m, demo_kind kind);
+
+#endif /* BATON_DEMO_MODEL_H */

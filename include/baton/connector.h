@@ -1,0 +1,359 @@
+/*
+ * libbaton: writing a connector.
+ *
+ * A connector is a baton_connector struct (metadata, validate, its resource types) and one
+ * baton_resource_syncer struct per resource type, filled with designated initializers. The SDK
+ * calls the callbacks and does everything else: the sync loop, pagination, checkpoints and
+ * resume, grant expansion, the session store, the c1z file, capabilities (derived from which
+ * callbacks are set), the command line and the provisioning one-shots.
+ *
+ *     static int list_users(baton_ctx *ctx, const baton_resource_id *parent)
+ *     {
+ *         baton_resource *r;
+ *         int rc = baton_user_resource_new(ctx, "Alice", baton_ctx_resource_type(ctx), "alice", &r);
+ *         if (rc == 0)
+ *             rc = baton_ctx_emit_resource(ctx, r);
+ *         return rc;                         // and baton_ctx_set_next_page() for more pages
+ *     }
+ *     static const baton_trait user_traits[] = {BATON_TRAIT_USER};
+ *     static const baton_resource_syncer users = {
+ *         .version = BATON_RESOURCE_SYNCER_VERSION,
+ *         .name = "User", .traits = user_traits, .n_traits = 1,
+ *         .list = list_users,
+ *     };
+ *
+ * Conventions for every callback:
+ *  - It receives the context first. Results are handed over with baton_ctx_emit_*() one at a
+ *    time; objects are built with that same context and belong to it, and the SDK frees them after
+ *    it has consumed the page. An author never frees what the SDK consumes.
+ *  - It returns 0, or a negative baton_error_code with a message set through baton_error_set().
+ *    The code decides what the SDK does: BATON_EUNAVAILABLE and BATON_EDEADLINE are retried with
+ *    backoff (honouring a rate-limit annotation's reset time), BATON_ENOTFOUND on a per-resource
+ *    call is a warning and the sync goes on, anything else stops the sync with an error naming the
+ *    resource type, resource and page. What was emitted by a failing call is discarded.
+ *  - Structs grow only at their end; `version` says which members the author's code knows, and
+ *    the SDK reads no member past it. A NULL callback means "not supported"; each member says what
+ *    the SDK does then.
+ */
+#ifndef BATON_CONNECTOR_H
+#define BATON_CONNECTOR_H
+
+#include "common.h"
+#include "ctx.h"
+#include "annotations.h"
+#include "resource.h"
+#include "entitlement.h"
+#include "grant.h"
+
+BATON_BEGIN_DECLS
+
+/* ------------------------------------------------------------------------------------------ */
+/* Provisioning types                                                                          */
+
+/* CapabilityDetailCredentialOption (the ones a connector can offer). */
+typedef enum baton_credential_option {
+	BATON_CREDENTIAL_OPTION_UNSPECIFIED = 0,
+	BATON_CREDENTIAL_OPTION_NO_PASSWORD = 1,
+	BATON_CREDENTIAL_OPTION_RANDOM_PASSWORD = 2,
+	BATON_CREDENTIAL_OPTION_SSO = 3,
+	BATON_CREDENTIAL_OPTION_ENCRYPTED_PASSWORD = 4
+} baton_credential_option;
+
+/* What a connector offers for account creation or credential rotation. */
+typedef struct baton_credential_details {
+	const baton_credential_option *supported; /* at least one */
+	size_t n_supported;
+	baton_credential_option preferred;        /* must be one of `supported`, not UNSPECIFIED */
+} baton_credential_details;
+
+/* A character-set constraint for generated passwords. */
+typedef struct baton_password_constraint {
+	const char *char_set;
+	uint32_t min_count;
+} baton_password_constraint;
+
+/* The credential the caller asked for (the Go SDK's LocalCredentialOptions). */
+typedef struct baton_credential_options {
+	baton_credential_option kind;
+	/* RANDOM_PASSWORD: length 8..64 and constraints. */
+	uint32_t password_length;
+	const baton_password_constraint *constraints;
+	size_t n_constraints;
+	/* ENCRYPTED_PASSWORD, after the SDK decrypted it; RANDOM_PASSWORD: NULL (use
+	 * baton_ctx_generate_password()). */
+	const char *plaintext_password;
+	/* SSO */
+	const char *sso_provider;
+	bool force_change_at_next_login;
+} baton_credential_options;
+
+/* AccountInfo: who to create. Strings borrowed for the duration of the call. */
+typedef struct baton_account_info {
+	const char *login;
+	const char *const *login_aliases;
+	size_t n_login_aliases;
+	const char *const *emails;       /* emails[0] is the primary one */
+	size_t n_emails;
+	const char *profile_json;        /* a JSON object, or NULL */
+} baton_account_info;
+
+/* The result of create_account (CreateAccountResponse's oneof). */
+typedef enum baton_account_result {
+	BATON_ACCOUNT_CREATED = 1,          /* SuccessResult */
+	BATON_ACCOUNT_ACTION_REQUIRED = 2,  /* ActionRequiredResult{message} */
+	BATON_ACCOUNT_ALREADY_EXISTS = 3,   /* AlreadyExistsResult */
+	BATON_ACCOUNT_IN_PROGRESS = 4       /* InProgressResult */
+} baton_account_result;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Resource types                                                                              */
+
+#define BATON_RESOURCE_SYNCER_VERSION 1
+
+typedef struct baton_resource_syncer {
+	unsigned int version; /* BATON_RESOURCE_SYNCER_VERSION */
+
+	/* The type. `name` is the display name; `id` defaults to the name lowercased with spaces
+	 * turned into '-' (as baton_resource_type_new). `traits` may be NULL when n_traits is 0. */
+	const char *name;
+	const char *id;
+	const baton_trait *traits;
+	size_t n_traits;
+	const char *description;
+
+	/*
+	 * Optional: adds to the built type, e.g. annotations such as
+	 * baton_annotations_set_skip_entitlements_and_grants(baton_resource_type_annotations(rt)).
+	 * NULL: the type is name, id, traits and description only.
+	 */
+	int (*describe)(baton_ctx *ctx, baton_resource_type *rt);
+
+	/*
+	 * Required. Lists the resources of this type, one page per call: emit each with
+	 * baton_ctx_emit_resource() and set the next page's token with baton_ctx_set_next_page()
+	 * (no token: this was the last page). The current token is baton_ctx_page_token(). `parent`
+	 * is set when the SDK lists children of a resource that carried a ChildResourceType annotation
+	 * for this type; the connector sets that parent on the children it emits
+	 * (baton_resource_set_parent).
+	 */
+	int (*list)(baton_ctx *ctx, const baton_resource_id *parent);
+
+	/* The entitlements of one resource, paged like list (baton_ctx_emit_entitlement).
+	 * NULL: the type has no entitlements. */
+	int (*entitlements)(baton_ctx *ctx, const baton_resource *resource);
+
+	/* The grants on one resource, paged like list (baton_ctx_emit_grant).
+	 * NULL: the type has no grants. */
+	int (*grants)(baton_ctx *ctx, const baton_resource *resource);
+
+	/* Optional: fetch one resource by id (targeted sync, --sync-resources): emit it with
+	 * baton_ctx_emit_resource(); emitting nothing means it does not exist.
+	 * NULL: no targeted sync for this type (and no CAPABILITY_TARGETED_SYNC). */
+	int (*get)(baton_ctx *ctx, const baton_resource_id *id, const baton_resource_id *parent);
+
+	/* Optional: entitlements every resource of this type has, paged like list; emitted with
+	 * baton_ctx_emit_entitlement() on a stub resource (the SDK copies them onto each resource of
+	 * the type). NULL: none. */
+	int (*static_entitlements)(baton_ctx *ctx);
+
+	/* Optional provisioning: grant `entitlement` (on a resource of this type) to `principal`.
+	 * May emit the grants it created (baton_ctx_emit_grant), and a GrantAlreadyExists annotation
+	 * on baton_ctx_annotations() when there was nothing to do. grant and revoke are set together
+	 * (one without the other is BATON_EINVALID when the connector is loaded).
+	 * NULL: no CAPABILITY_PROVISION. */
+	int (*grant)(baton_ctx *ctx, const baton_resource *principal, const baton_entitlement *entitlement);
+	/* Optional: revoke a grant; GrantAlreadyRevoked when it was already gone. */
+	int (*revoke)(baton_ctx *ctx, const baton_grant *grant);
+
+	/* Optional: create a resource of this type; emit the created resource. */
+	int (*create_resource)(baton_ctx *ctx, const baton_resource *resource);
+	/* Optional: delete a resource of this type. With create_resource: CAPABILITY_RESOURCE_DELETE
+	 * and CAPABILITY_RESOURCE_CREATE; alone: CAPABILITY_RESOURCE_DELETE. */
+	int (*delete_resource)(baton_ctx *ctx, const baton_resource_id *id, const baton_resource_id *parent);
+
+	/* Optional: create an account. Report the outcome with baton_ctx_account_result() and any
+	 * secret with baton_ctx_emit_secret() (the SDK encrypts it; it is never logged).
+	 * Needs create_account_details. NULL: no CAPABILITY_ACCOUNT_PROVISIONING. */
+	int (*create_account)(baton_ctx *ctx, const baton_account_info *info,
+	                      const baton_credential_options *opts);
+	const baton_credential_details *create_account_details;
+
+	/* Optional: rotate a credential of resource `id`; secrets with baton_ctx_emit_secret().
+	 * Needs rotate_details. NULL: no CAPABILITY_CREDENTIAL_ROTATION. */
+	int (*rotate_credentials)(baton_ctx *ctx, const baton_resource_id *id,
+	                          const baton_credential_options *opts);
+	const baton_credential_details *rotate_details;
+} baton_resource_syncer;
+
+/* ------------------------------------------------------------------------------------------ */
+/* The connector                                                                               */
+
+/* 1: up to `userdata`; 2: configuration, event feeds, actions, tickets. */
+#define BATON_CONNECTOR_VERSION 2
+
+struct baton_config_schema;
+struct baton_event_feed;
+struct baton_action;
+struct baton_ticket_manager;
+
+typedef struct baton_connector {
+	unsigned int version; /* BATON_CONNECTOR_VERSION */
+
+	/* Metadata (ConnectorMetadata). display_name is required. */
+	const char *display_name;
+	const char *description;
+	const char *help_url;      /* https:// */
+	const char *icon_asset_id; /* optional AssetRef ids */
+	const char *logo_asset_id;
+
+	/*
+	 * Optional: set up the connector (open clients, read configuration through the context) and
+	 * put its state in *userdata; callbacks read it back with baton_ctx_userdata(). Called once
+	 * before anything else. NULL: userdata is the `userdata` member below.
+	 */
+	int (*init)(baton_ctx *ctx, void **userdata);
+	/* Optional: release what init set up. Called once at the end, also after errors. */
+	void (*close)(void *userdata);
+	/* Optional: check that credentials work (called at the start of every sync, retried on
+	 * BATON_EUNAVAILABLE). NULL: always valid. */
+	int (*validate)(baton_ctx *ctx);
+
+	/* The resource types, in the order ListResourceTypes returns them. Ids must be unique. */
+	const baton_resource_syncer *const *resource_types;
+	size_t n_resource_types;
+
+	void *userdata; /* initial userdata when init is NULL */
+
+	/* ---- version 2 ---- */
+
+	/* The connector's configuration fields (baton/config.h). NULL: none. */
+	const struct baton_config_schema *config;
+	/* Event feeds (baton/events.h). None: no CAPABILITY_EVENT_FEED_V2. */
+	const struct baton_event_feed *const *event_feeds;
+	size_t n_event_feeds;
+	/* Custom actions, global and per resource type (baton/actions.h). None: no CAPABILITY_ACTIONS. */
+	const struct baton_action *const *actions;
+	size_t n_actions;
+	/* Ticketing (baton/tickets.h). NULL: no CAPABILITY_TICKETING. */
+	const struct baton_ticket_manager *tickets;
+} baton_connector;
+
+/* ------------------------------------------------------------------------------------------ */
+/* What a callback can do with its context                                                     */
+
+/* The userdata set by init (or the connector's `userdata`). */
+BATON_API void *baton_ctx_userdata(baton_ctx *ctx);
+
+/* The resource type whose callback is running (built from its baton_resource_syncer), or NULL
+ * outside per-type callbacks. Borrowed. */
+BATON_API const baton_resource_type *baton_ctx_resource_type(baton_ctx *ctx);
+
+/* The id of the sync being run ("" outside a sync). */
+BATON_API const char *baton_ctx_sync_id(baton_ctx *ctx);
+
+/* The page token of this call ("" for the first page) and the requested page size (0: the
+ * connector's choice). */
+BATON_API const char *baton_ctx_page_token(baton_ctx *ctx);
+BATON_API uint32_t baton_ctx_page_size(baton_ctx *ctx);
+
+/*
+ * Sets the token of the next page (copied; at most 1 MiB). NULL or "" (or not calling it): this
+ * was the last page. Returning the token you were given is an error the SDK reports, since the
+ * sync would never end.
+ */
+BATON_API int baton_ctx_set_next_page(baton_ctx *ctx, const char *token);
+
+/*
+ * Hands one result to the SDK. The object must have been built with this context (the SDK takes
+ * it over; it stays valid until the callback returns). Emitting the wrong kind for the callback
+ * is BATON_EINVALID.
+ */
+BATON_API int baton_ctx_emit_resource(baton_ctx *ctx, baton_resource *r);
+BATON_API int baton_ctx_emit_entitlement(baton_ctx *ctx, baton_entitlement *e);
+BATON_API int baton_ctx_emit_grant(baton_ctx *ctx, baton_grant *g);
+
+/* Annotations of this call's response (e.g. a RateLimitDescription, GrantAlreadyExists). */
+BATON_API baton_annotations *baton_ctx_annotations(baton_ctx *ctx);
+
+/* create_account: the outcome, the account's resource (may be NULL for IN_PROGRESS) and, for
+ * ACTION_REQUIRED, a message for the user. */
+BATON_API int baton_ctx_account_result(baton_ctx *ctx, baton_account_result result,
+                                       baton_resource *account, const char *message);
+/* create_account / rotate_credentials: a secret for the caller (PlaintextData). The bytes are
+ * copied, handed only to the encryption step, and wiped afterwards. */
+BATON_API int baton_ctx_emit_secret(baton_ctx *ctx, const char *name, const char *description,
+                                    const uint8_t *bytes, size_t len);
+/* A random password honouring opts (length 8..64; constraints, or one each of upper, lower,
+ * digit and punctuation), from the system CSPRNG, allocated in ctx. */
+BATON_API int baton_ctx_generate_password(baton_ctx *ctx, const baton_credential_options *opts,
+                                          char **password);
+
+/* Logging through the SDK's logger (stderr; console or JSON as configured). */
+typedef enum baton_log_level {
+	BATON_LOG_DEBUG = 0,
+	BATON_LOG_INFO = 1,
+	BATON_LOG_WARN = 2,
+	BATON_LOG_ERROR = 3
+} baton_log_level;
+BATON_API void baton_ctx_log(baton_ctx *ctx, baton_log_level level, const char *fmt, ...) BATON_PRINTF(3, 4);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Session store: a key/value cache scoped to the running sync (v1_connector_sessions)          */
+
+/*
+ * Keys are stored as prefix + key (prefix may be NULL). Values are bytes; at most 4,132,864
+ * bytes each, keys 1..512 bytes. Outside a sync the session store is not available
+ * (BATON_EPRECONDITION).
+ */
+BATON_API int baton_session_get(baton_ctx *ctx, const char *prefix, const char *key,
+                                const uint8_t **value, size_t *len); /* value in ctx; ENOTFOUND */
+BATON_API int baton_session_set(baton_ctx *ctx, const char *prefix, const char *key,
+                                const uint8_t *value, size_t len);
+BATON_API int baton_session_delete(baton_ctx *ctx, const char *prefix, const char *key);
+/* Deletes every key under prefix (NULL or "": the whole sync's store). */
+BATON_API int baton_session_clear(baton_ctx *ctx, const char *prefix);
+/* Calls fn for each key under prefix, in key order (keys given without the prefix); fn returning
+ * non-zero stops the walk and that value is returned. */
+BATON_API int baton_session_each(baton_ctx *ctx, const char *prefix,
+                                 int (*fn)(const char *key, const uint8_t *value, size_t len,
+                                           void *userdata),
+                                 void *userdata);
+/* Typed JSON helpers: the value must be valid JSON (checked on set; BATON_EINVALID). */
+BATON_API int baton_session_get_json(baton_ctx *ctx, const char *prefix, const char *key, char **json);
+BATON_API int baton_session_set_json(baton_ctx *ctx, const char *prefix, const char *key, const char *json);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Page tokens: a stack of cursors in one token (the Go SDK's pagination.Bag)                   */
+
+typedef struct baton_page_bag baton_page_bag;
+
+typedef struct baton_page_state {
+	const char *token;            /* "" when none */
+	const char *resource_type_id; /* "" when none */
+	const char *resource_id;      /* "" when none */
+} baton_page_state;
+
+/*
+ * Parses a page token into a new bag owned by ctx ("" or NULL: an empty bag). A malformed token
+ * gives BATON_EINVALID "page token corrupt: ...". The serialized form is byte-identical to the Go
+ * SDK's, so tokens move between the two.
+ */
+BATON_API int baton_page_bag_new(baton_ctx *ctx, const char *token, baton_page_bag **out);
+/* Pushes a state (strings copied; NULL as ""). */
+BATON_API int baton_page_bag_push(baton_page_bag *bag, const char *token, const char *resource_type_id,
+                                  const char *resource_id);
+/* Pops the current state into *out (strings valid as long as the ctx); false when empty. */
+BATON_API bool baton_page_bag_pop(baton_page_bag *bag, baton_page_state *out);
+/* The current state, or false when the bag is empty. */
+BATON_API bool baton_page_bag_current(const baton_page_bag *bag, baton_page_state *out);
+/* Pops, then pushes a copy of the popped state with `token` unless token is "" (BATON_EPRECONDITION
+ * "no active page state" on an empty bag). */
+BATON_API int baton_page_bag_next(baton_page_bag *bag, const char *token);
+/* Like next, but on an empty bag sets the current state to {token}; then marshals. */
+BATON_API int baton_page_bag_next_token(baton_page_bag *bag, const char *token, char **out);
+/* The token for the bag ("" when its current state is empty), allocated in the bag's ctx. */
+BATON_API int baton_page_bag_marshal(const baton_page_bag *bag, char **out);
+
+BATON_END_DECLS
+
+#endif /* BATON_CONNECTOR_H */

@@ -1,0 +1,499 @@
+/*
+ * baton-demo's callbacks, called one by one the way the SDK calls them (through the SDK's
+ * internal call state, src/connector/connector.h): pagination of every listing, the page bag of
+ * grant listings, get, static entitlements, and the provisioning callbacks with their
+ * annotations, account results and secrets, persisted in the state file.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "demo.h"
+#include "connector/connector.h"
+#include "core/ctx.h"
+
+static baton__runtime rt;
+static char state_path[4096];
+static demo_params params;
+
+/* One callback invocation's context and call state. */
+typedef struct box {
+	baton_ctx ctx;
+	baton__call call;
+	int rc;
+} box;
+
+static const baton_resource_syncer *syncer(const char *type_id)
+{
+	const baton__rtype *t = baton__runtime_find(&rt, type_id);
+
+	assert_non_null(t);
+	return t->syncer;
+}
+
+static void begin(box *b, baton__call_kind kind, const char *type_id, const char *token)
+{
+	const baton__rtype *t = type_id ? baton__runtime_find(&rt, type_id) : NULL;
+
+	memset(b, 0, sizeof(*b));
+	baton__ctx_init(&b->ctx);
+	baton__call_begin(&b->call, &b->ctx, &rt, kind, t ? t->rt : NULL, token);
+	baton_error_clear();
+}
+
+static void end(box *b)
+{
+	baton__call_end(&b->call, &b->ctx);
+	baton__call_free(&b->call);
+	baton__ctx_release(&b->ctx);
+}
+
+static const char *next_page(box *b)
+{
+	return b->call.next_page ? b->call.next_page : "";
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	demo_params_default(&params);
+	snprintf(state_path, sizeof(state_path), "%s/demo-callbacks-%ld.json", test_out_dir(), (long)getpid());
+	unlink(state_path);
+	unsetenv("BATON_DEMO_USERS");
+	unsetenv("BATON_DEMO_GROUPS");
+	unsetenv("BATON_DEMO_ROLES");
+	unsetenv("BATON_DEMO_WORKSPACES");
+	unsetenv("BATON_DEMO_PROJECTS");
+	unsetenv("BATON_DEMO_SEED");
+	unsetenv("BATON_DEMO_PAGE_SIZE");
+	if (demo_set_state_path(NULL, state_path) != 0)
+		return -1;
+	memset(&rt, 0, sizeof(rt));
+	if (baton__runtime_open(&rt, &demo_connector) != 0) {
+		fprintf(stderr, "runtime: %s\n", baton_error_last()->message);
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	baton__runtime_close(&rt);
+	unlink(state_path);
+	return 0;
+}
+
+static demo_model *model(void)
+{
+	return (demo_model *)rt.userdata;
+}
+
+/* Lists every page of a type (under parent); returns the number of resources, checks pages. */
+static size_t list_all(const char *type_id, const baton_resource_id *parent, size_t *pages)
+{
+	char token[256] = "";
+	size_t n = 0;
+
+	*pages = 0;
+	do {
+		box b;
+		begin(&b, BATON__CALL_LIST, type_id, token);
+		b.rc = syncer(type_id)->list(&b.ctx, parent);
+		assert_int_equal(b.rc, 0);
+		assert_true(b.call.n_items <= params.page_size);
+		for (size_t i = 0; i < b.call.n_items; i++) {
+			baton_resource *r = b.call.items[i];
+			baton_resource_id id = baton_resource_get_id(r);
+			baton_resource_id pid;
+			assert_string_equal(id.resource_type, type_id);
+			if (parent != NULL) {
+				assert_true(baton_resource_get_parent(r, &pid));
+				assert_string_equal(pid.resource, parent->resource);
+			}
+		}
+		n += b.call.n_items;
+		assert_true(strcmp(next_page(&b), token) != 0 || *token == '\0');
+		snprintf(token, sizeof(token), "%s", next_page(&b));
+		(*pages)++;
+		end(&b);
+	} while (*token != '\0');
+	return n;
+}
+
+static void test_list_pages(void **state)
+{
+	size_t pages, n;
+	size_t i;
+
+	(void)state;
+	n = list_all("user", NULL, &pages);
+	assert_int_equal(n, demo_model_count(model(), DEMO_USER));
+	assert_int_equal(pages, (n + params.page_size - 1) / params.page_size);
+	assert_true(list_all("group", NULL, &pages) == 8 && pages > 1);
+	assert_true(list_all("role", NULL, &pages) == 5 && pages > 1);
+	assert_true(list_all("workspace", NULL, &pages) == 4 && pages > 1);
+	/* projects only come as children of a workspace */
+	assert_int_equal(list_all("project", NULL, &pages), 0);
+	n = 0;
+	for (i = 0; i < model()->n[DEMO_WORKSPACE]; i++) {
+		baton_resource_id ws = {"workspace", model()->objs[DEMO_WORKSPACE][i].id};
+		n += list_all("project", &ws, &pages);
+		if (i == 0)
+			assert_true(pages > 1);
+	}
+	assert_int_equal(n, 10);
+
+	{
+		box b;
+		begin(&b, BATON__CALL_LIST, "user", "not-a-number");
+		assert_int_equal(syncer("user")->list(&b.ctx, NULL), BATON_EINVALID);
+		end(&b);
+		begin(&b, BATON__CALL_LIST, "project", "");
+		assert_int_equal(syncer("project")->list(&b.ctx, &(baton_resource_id){"workspace", "ws99"}),
+		                 BATON_ENOTFOUND);
+		end(&b);
+	}
+}
+
+/* A resource of the connector, built in ctx from its id (as the SDK hands stored ones back). */
+static baton_resource *stub(baton_ctx *ctx, const char *type, const char *id)
+{
+	baton_resource *r;
+
+	assert_int_equal(baton_resource_new_with_id(ctx, id, &(baton_resource_id){type, id}, &r), 0);
+	return r;
+}
+
+static void test_entitlements_and_grants(void **state)
+{
+	baton_ctx *ctx;
+	box b;
+	char token[1024] = "";
+	size_t n = 0, pages = 0, expandable = 0;
+	demo_obj *g0 = demo_model_find(model(), DEMO_GROUP, "g000", NULL);
+
+	(void)state;
+	assert_int_equal(baton_ctx_new(&ctx), 0);
+	begin(&b, BATON__CALL_ENTITLEMENTS, "group", "");
+	assert_int_equal(syncer("group")->entitlements(&b.ctx, stub(ctx, "group", "g000")), 0);
+	assert_int_equal(b.call.n_items, 2);
+	assert_string_equal(baton_entitlement_id(b.call.items[0]), "group:g000:member");
+	assert_int_equal(baton_entitlement_grantable_to_count(b.call.items[0]), 2);
+	assert_string_equal(baton_entitlement_id(b.call.items[1]), "group:g000:admin");
+	assert_int_equal(baton_entitlement_purpose_of(b.call.items[1]), BATON_PURPOSE_PERMISSION);
+	end(&b);
+
+	begin(&b, BATON__CALL_ENTITLEMENTS, "project", "");
+	assert_int_equal(syncer("project")->entitlements(&b.ctx, stub(ctx, "project", "p001")), 0);
+	assert_int_equal(b.call.n_items, 2); /* access and owner; viewer is static */
+	end(&b);
+
+	begin(&b, BATON__CALL_STATIC_ENTITLEMENTS, "project", "");
+	assert_int_equal(syncer("project")->static_entitlements(&b.ctx), 0);
+	assert_int_equal(b.call.n_items, 1);
+	assert_string_equal(baton_entitlement_slug(b.call.items[0]), "viewer");
+	end(&b);
+
+	/* grants of g000, over several pages of a page bag: users first, then groups */
+	do {
+		begin(&b, BATON__CALL_GRANTS, "group", token);
+		assert_int_equal(syncer("group")->grants(&b.ctx, stub(ctx, "group", "g000")), 0);
+		for (size_t i = 0; i < b.call.n_items; i++) {
+			baton_grant *g = b.call.items[i];
+			if (strcmp(baton_grant_principal_id(g).resource_type, "group") == 0) {
+				const char *const *ids;
+				size_t k;
+				assert_int_equal(baton_grant_expandable(g, ctx, &ids, &k, NULL, NULL, NULL), 0);
+				assert_int_equal(k, 1);
+				expandable++;
+			}
+		}
+		n += b.call.n_items;
+		if (*next_page(&b) != '\0')
+			assert_non_null(strstr(next_page(&b), "\"states\""));
+		snprintf(token, sizeof(token), "%s", next_page(&b));
+		pages++;
+		end(&b);
+	} while (*token != '\0');
+	assert_int_equal(n, g0->n_grants);
+	assert_true(expandable >= 1);
+	assert_true(pages >= 2);
+
+	begin(&b, BATON__CALL_GRANTS, "group", "{\"states\":[],\"current_state\":{\"token\":\"0\",\"type\":\"role\",\"id\":\"x\"}}");
+	assert_int_equal(syncer("group")->grants(&b.ctx, stub(ctx, "group", "g000")), BATON_EINVALID);
+	end(&b);
+	begin(&b, BATON__CALL_GRANTS, "group", "");
+	assert_int_equal(syncer("group")->grants(&b.ctx, stub(ctx, "group", "gone")), BATON_ENOTFOUND);
+	end(&b);
+	baton_ctx_free(ctx);
+}
+
+static void test_get(void **state)
+{
+	box b;
+
+	(void)state;
+	begin(&b, BATON__CALL_GET, "user", "");
+	assert_int_equal(syncer("user")->get(&b.ctx, &(baton_resource_id){"user", "u0007"}, NULL), 0);
+	assert_int_equal(b.call.n_items, 1);
+	assert_true(baton_resource_has_trait(b.call.items[0], BATON_TRAIT_USER));
+	end(&b);
+	begin(&b, BATON__CALL_GET, "user", "");
+	assert_int_equal(syncer("user")->get(&b.ctx, &(baton_resource_id){"user", "nobody"}, NULL), 0);
+	assert_int_equal(b.call.n_items, 0);
+	end(&b);
+	begin(&b, BATON__CALL_GET, "project", "");
+	assert_int_equal(syncer("project")->get(&b.ctx, &(baton_resource_id){"project", "p000"},
+	                                        &(baton_resource_id){"workspace", "ws00"}), 0);
+	assert_int_equal(b.call.n_items, 1);
+	end(&b);
+	begin(&b, BATON__CALL_GET, "project", "");
+	assert_int_equal(syncer("project")->get(&b.ctx, &(baton_resource_id){"project", "p000"},
+	                                        &(baton_resource_id){"workspace", "ws03"}), 0);
+	assert_int_equal(b.call.n_items, 0);
+	end(&b);
+}
+
+static bool has_anno(box *b, const char *name)
+{
+	return baton_annotations_contains(baton_ctx_annotations(&b->ctx), name);
+}
+
+static void test_grant_and_revoke(void **state)
+{
+	baton_ctx *ctx;
+	baton_entitlement *member;
+	baton_grant *gr;
+	box b;
+	demo_obj *g5 = demo_model_find(model(), DEMO_GROUP, "g005", NULL);
+	size_t u;
+
+	(void)state;
+	assert_int_equal(baton_ctx_new(&ctx), 0);
+	for (u = 0; u < model()->n[DEMO_USER]; u++) {
+		if (demo_obj_find_grant(g5, 0, (demo_ref){DEMO_USER, u}) < 0)
+			break;
+	}
+	assert_int_equal(baton_entitlement_new(ctx, stub(ctx, "group", "g005"), "member",
+	                                       BATON_PURPOSE_ASSIGNMENT, &member), 0);
+
+	begin(&b, BATON__CALL_GRANT, "group", "");
+	assert_int_equal(syncer("group")->grant(&b.ctx, stub(ctx, "user", model()->objs[DEMO_USER][u].id),
+	                                        member), 0);
+	assert_int_equal(b.call.n_items, 1);
+	assert_false(has_anno(&b, "c1.connector.v2.GrantAlreadyExists"));
+	assert_string_equal(baton_grant_entitlement_id(b.call.items[0]), "group:g005:member");
+	end(&b);
+	assert_true(demo_obj_find_grant(g5, 0, (demo_ref){DEMO_USER, u}) >= 0);
+
+	begin(&b, BATON__CALL_GRANT, "group", "");
+	assert_int_equal(syncer("group")->grant(&b.ctx, stub(ctx, "user", model()->objs[DEMO_USER][u].id),
+	                                        member), 0);
+	assert_int_equal(b.call.n_items, 0);
+	assert_true(has_anno(&b, "c1.connector.v2.GrantAlreadyExists"));
+	end(&b);
+
+	/* a group in a group: the created grant is expandable */
+	begin(&b, BATON__CALL_GRANT, "group", "");
+	b.rc = syncer("group")->grant(&b.ctx, stub(ctx, "group", "g007"), member);
+	assert_int_equal(b.rc, 0);
+	if (b.call.n_items == 1)
+		assert_int_equal(baton_grant_expandable(b.call.items[0], ctx, NULL, NULL, NULL, NULL, NULL), 0);
+	end(&b);
+
+	begin(&b, BATON__CALL_GRANT, "group", "");
+	assert_int_equal(syncer("group")->grant(&b.ctx, stub(ctx, "user", "nobody"), member), BATON_ENOTFOUND);
+	end(&b);
+	begin(&b, BATON__CALL_GRANT, "group", "");
+	assert_int_equal(syncer("group")->grant(&b.ctx, stub(ctx, "group", "g005"), member), BATON_EINVALID);
+	end(&b);
+
+	assert_int_equal(baton_grant_new(ctx, stub(ctx, "group", "g005"), "member",
+	                                 &(baton_resource_id){"user", model()->objs[DEMO_USER][u].id}, &gr), 0);
+	begin(&b, BATON__CALL_REVOKE, "group", "");
+	assert_int_equal(syncer("group")->revoke(&b.ctx, gr), 0);
+	assert_false(has_anno(&b, "c1.connector.v2.GrantAlreadyRevoked"));
+	end(&b);
+	assert_true(demo_obj_find_grant(g5, 0, (demo_ref){DEMO_USER, u}) < 0);
+	begin(&b, BATON__CALL_REVOKE, "group", "");
+	assert_int_equal(syncer("group")->revoke(&b.ctx, gr), 0);
+	assert_true(has_anno(&b, "c1.connector.v2.GrantAlreadyRevoked"));
+	end(&b);
+
+	/* roles too */
+	{
+		baton_entitlement *assigned;
+		assert_int_equal(baton_entitlement_new(ctx, stub(ctx, "role", "r02"), "assigned",
+		                                       BATON_PURPOSE_ASSIGNMENT, &assigned), 0);
+		begin(&b, BATON__CALL_GRANT, "role", "");
+		assert_int_equal(syncer("role")->grant(&b.ctx, stub(ctx, "user", "u0049"), assigned), 0);
+		end(&b);
+		begin(&b, BATON__CALL_GRANT, "group", "");
+		assert_int_equal(syncer("group")->grant(&b.ctx, stub(ctx, "user", "u0049"), assigned), BATON_EINVALID);
+		end(&b);
+	}
+	baton_ctx_free(ctx);
+}
+
+static void test_accounts_and_credentials(void **state)
+{
+	const char *emails[] = {"ada@example.com"};
+	baton_account_info info = {"ada", NULL, 0, emails, 1, "{\"first_name\":\"Ada\",\"last_name\":\"Lovelace\"}"};
+	baton_credential_options random = {BATON_CREDENTIAL_OPTION_RANDOM_PASSWORD, 20, NULL, 0, NULL, NULL, false};
+	baton_credential_options none = {BATON_CREDENTIAL_OPTION_NO_PASSWORD, 0, NULL, 0, NULL, NULL, false};
+	baton_credential_options sso = {BATON_CREDENTIAL_OPTION_SSO, 0, NULL, 0, NULL, "okta", false};
+	const baton_resource_syncer *us = syncer("user");
+	box b;
+	size_t before = demo_model_count(model(), DEMO_USER);
+
+	(void)state;
+	assert_non_null(us->create_account_details);
+	assert_int_equal(us->create_account_details->preferred, BATON_CREDENTIAL_OPTION_RANDOM_PASSWORD);
+
+	begin(&b, BATON__CALL_CREATE_ACCOUNT, "user", "");
+	assert_int_equal(us->create_account(&b.ctx, &info, &random), 0);
+	assert_true(b.call.has_account_result);
+	assert_int_equal(b.call.account_result, BATON_ACCOUNT_CREATED);
+	assert_non_null(b.call.account);
+	assert_string_equal(baton_resource_display_name(b.call.account), "Ada Lovelace");
+	assert_string_equal(baton_user_trait_login(baton_resource_user_trait(b.call.account)), "ada");
+	assert_int_equal(b.call.n_secrets, 1);
+	assert_string_equal(b.call.secrets[0].name, "password");
+	assert_int_equal(b.call.secrets[0].len, 20);
+	end(&b);
+	assert_int_equal(demo_model_count(model(), DEMO_USER), before + 1);
+
+	begin(&b, BATON__CALL_CREATE_ACCOUNT, "user", "");
+	assert_int_equal(us->create_account(&b.ctx, &info, &random), 0);
+	assert_int_equal(b.call.account_result, BATON_ACCOUNT_ALREADY_EXISTS);
+	assert_non_null(b.call.account);
+	end(&b);
+
+	info.login = "grace";
+	info.emails = NULL;
+	info.n_emails = 0;
+	info.profile_json = NULL;
+	begin(&b, BATON__CALL_CREATE_ACCOUNT, "user", "");
+	assert_int_equal(us->create_account(&b.ctx, &info, &none), 0);
+	assert_int_equal(b.call.account_result, BATON_ACCOUNT_CREATED);
+	assert_int_equal(b.call.n_secrets, 0);
+	end(&b);
+	info.login = "hedy";
+	begin(&b, BATON__CALL_CREATE_ACCOUNT, "user", "");
+	assert_int_equal(us->create_account(&b.ctx, &info, &sso), BATON_EINVALID);
+	end(&b);
+
+	begin(&b, BATON__CALL_ROTATE, "user", "");
+	assert_int_equal(us->rotate_credentials(&b.ctx, &(baton_resource_id){"user", "u0001"}, &random), 0);
+	assert_int_equal(b.call.n_secrets, 1);
+	assert_int_equal(b.call.secrets[0].len, 20);
+	end(&b);
+	assert_int_equal(demo_model_find(model(), DEMO_USER, "u0001", NULL)->rotations, 1);
+	begin(&b, BATON__CALL_ROTATE, "user", "");
+	assert_int_equal(us->rotate_credentials(&b.ctx, &(baton_resource_id){"user", "nobody"}, &random),
+	                 BATON_ENOTFOUND);
+	end(&b);
+	begin(&b, BATON__CALL_ROTATE, "user", "");
+	assert_int_equal(us->rotate_credentials(&b.ctx, &(baton_resource_id){"user", "u0001"}, &none),
+	                 BATON_EINVALID);
+	end(&b);
+}
+
+static void test_create_and_delete(void **state)
+{
+	baton_ctx *ctx;
+	baton_resource *r;
+	box b;
+	char id[32];
+
+	(void)state;
+	assert_int_equal(baton_ctx_new(&ctx), 0);
+	assert_int_equal(baton_resource_new_with_id(ctx, "Red Team", &(baton_resource_id){"group", "x"}, &r), 0);
+	begin(&b, BATON__CALL_CREATE_RESOURCE, "group", "");
+	assert_int_equal(syncer("group")->create_resource(&b.ctx, r), 0);
+	assert_int_equal(b.call.n_items, 1);
+	snprintf(id, sizeof(id), "%s", baton_resource_get_id(b.call.items[0]).resource);
+	assert_string_equal(baton_resource_display_name(b.call.items[0]), "Red Team");
+	end(&b);
+
+	assert_int_equal(baton_resource_new_with_id(ctx, "Orbit", &(baton_resource_id){"project", "x"}, &r), 0);
+	begin(&b, BATON__CALL_CREATE_RESOURCE, "project", "");
+	assert_int_equal(syncer("project")->create_resource(&b.ctx, r), BATON_EINVALID); /* no parent */
+	end(&b);
+	assert_int_equal(baton_resource_set_parent(r, &(baton_resource_id){"workspace", "ws02"}), 0);
+	begin(&b, BATON__CALL_CREATE_RESOURCE, "project", "");
+	assert_int_equal(syncer("project")->create_resource(&b.ctx, r), 0);
+	assert_int_equal(b.call.n_items, 1);
+	{
+		baton_resource_id parent;
+		assert_true(baton_resource_get_parent(b.call.items[0], &parent));
+		assert_string_equal(parent.resource, "ws02");
+	}
+	end(&b);
+
+	begin(&b, BATON__CALL_DELETE_RESOURCE, "group", "");
+	assert_int_equal(syncer("group")->delete_resource(&b.ctx, &(baton_resource_id){"group", id}, NULL), 0);
+	end(&b);
+	begin(&b, BATON__CALL_DELETE_RESOURCE, "group", "");
+	assert_int_equal(syncer("group")->delete_resource(&b.ctx, &(baton_resource_id){"group", id}, NULL),
+	                 BATON_ENOTFOUND);
+	end(&b);
+	begin(&b, BATON__CALL_DELETE_RESOURCE, "user", "");
+	assert_int_equal(syncer("user")->delete_resource(&b.ctx, &(baton_resource_id){"user", "u0010"}, NULL), 0);
+	end(&b);
+	assert_null(demo_model_find(model(), DEMO_USER, "u0010", NULL));
+	baton_ctx_free(ctx);
+}
+
+/* Everything provisioned above is in the state file: a new connector instance sees it. */
+static void test_changes_persist(void **state)
+{
+	demo_model *m = NULL;
+
+	(void)state;
+	assert_int_equal(access(state_path, F_OK), 0);
+	assert_int_equal(demo_model_new(&params, state_path, &m), DEMO_OK);
+	assert_int_equal(demo_model_count(m, DEMO_USER), demo_model_count(model(), DEMO_USER));
+	assert_int_equal(demo_model_count(m, DEMO_GROUP), demo_model_count(model(), DEMO_GROUP));
+	assert_int_equal(demo_model_count(m, DEMO_PROJECT), 11);
+	assert_int_equal(demo_model_count_grants(m, DEMO_GROUP), demo_model_count_grants(model(), DEMO_GROUP));
+	assert_int_equal(demo_model_count_grants(m, DEMO_ROLE), demo_model_count_grants(model(), DEMO_ROLE));
+	assert_non_null(demo_model_find(m, DEMO_USER, "u0050", NULL));
+	assert_null(demo_model_find(m, DEMO_USER, "u0010", NULL));
+	assert_int_equal(demo_model_find(m, DEMO_USER, "u0001", NULL)->rotations, 1);
+	demo_model_free(m);
+}
+
+/* The kill hook's counter sees every invocation. */
+static void test_calls_are_counted(void **state)
+{
+	unsigned long before = demo_callback_count();
+	box b;
+
+	(void)state;
+	begin(&b, BATON__CALL_VALIDATE, NULL, "");
+	assert_int_equal(demo_connector.validate(&b.ctx), 0);
+	end(&b);
+	begin(&b, BATON__CALL_GET, "role", "");
+	assert_int_equal(syncer("role")->get(&b.ctx, &(baton_resource_id){"role", "r00"}, NULL), 0);
+	end(&b);
+	assert_int_equal(demo_callback_count(), before + 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_list_pages),
+		cmocka_unit_test(test_entitlements_and_grants),
+		cmocka_unit_test(test_get),
+		cmocka_unit_test(test_grant_and_revoke),
+		cmocka_unit_test(test_accounts_and_credentials),
+		cmocka_unit_test(test_create_and_delete),
+		cmocka_unit_test(test_changes_persist),
+		cmocka_unit_test(test_calls_are_counted),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,397 @@
+/*
+ * baton-demo's company model (examples/demo/model.c): generation is deterministic and has the
+ * shape the connector promises, and provisioning changes behave and survive a reload through the
+ * state file.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "model.h"
+
+static demo_model *new_model(const demo_params *p, const char *state)
+{
+	demo_model *m = NULL;
+
+	assert_int_equal(demo_model_new(p, state, &m), DEMO_OK);
+	assert_non_null(m);
+	return m;
+}
+
+static const char *state_file(const char *name)
+{
+	static char path[4096];
+
+	snprintf(path, sizeof(path), "%s/demo-model-%s-%ld.json", test_out_dir(), name, (long)getpid());
+	unlink(path);
+	return path;
+}
+
+/* Whether two models hold the same objects and grants. */
+static void assert_same_model(demo_model *a, demo_model *b)
+{
+	int k;
+	size_t i, j;
+
+	for (k = 0; k < DEMO_N_KINDS; k++) {
+		assert_int_equal(a->n[k], b->n[k]);
+		for (i = 0; i < a->n[k]; i++) {
+			demo_obj *x = &a->objs[k][i], *y = &b->objs[k][i];
+			assert_string_equal(x->id, y->id);
+			assert_string_equal(x->name, y->name);
+			assert_int_equal(x->deleted, y->deleted);
+			assert_int_equal(x->parent, y->parent);
+			assert_int_equal(x->disabled, y->disabled);
+			assert_int_equal(x->rotations, y->rotations);
+			if (k == DEMO_USER) {
+				assert_string_equal(x->login, y->login);
+				assert_string_equal(x->email, y->email);
+				assert_int_equal(x->created_at, y->created_at);
+			}
+			assert_int_equal(x->n_grants, y->n_grants);
+			for (j = 0; j < x->n_grants; j++) {
+				assert_int_equal(x->grants[j].ent, y->grants[j].ent);
+				assert_int_equal(x->grants[j].principal.kind, y->grants[j].principal.kind);
+				assert_int_equal(x->grants[j].principal.idx, y->grants[j].principal.idx);
+			}
+		}
+	}
+}
+
+static void test_generation_is_deterministic(void **state)
+{
+	demo_params p;
+	demo_model *a, *b, *c;
+
+	(void)state;
+	demo_params_default(&p);
+	a = new_model(&p, NULL);
+	b = new_model(&p, NULL);
+	assert_same_model(a, b);
+	p.seed = 2;
+	c = new_model(&p, NULL);
+	/* another seed gives another company of the same size */
+	assert_int_equal(c->n[DEMO_USER], a->n[DEMO_USER]);
+	assert_true(strcmp(c->objs[DEMO_USER][0].name, a->objs[DEMO_USER][0].name) != 0 ||
+	            strcmp(c->objs[DEMO_USER][1].name, a->objs[DEMO_USER][1].name) != 0 ||
+	            demo_model_count_grants(c, DEMO_GROUP) != demo_model_count_grants(a, DEMO_GROUP));
+	demo_model_free(a);
+	demo_model_free(b);
+	demo_model_free(c);
+}
+
+static void test_generated_shape(void **state)
+{
+	demo_params p;
+	demo_model *m;
+	size_t i, j, disabled = 0, service = 0, in_ws0 = 0;
+	bool *in_group;
+
+	(void)state;
+	demo_params_default(&p);
+	assert_int_equal(p.users, 50);
+	assert_int_equal(p.groups, 8);
+	assert_int_equal(p.roles, 5);
+	assert_int_equal(p.projects, 10);
+	m = new_model(&p, NULL);
+	assert_int_equal(demo_model_count(m, DEMO_USER), 50);
+	assert_int_equal(demo_model_count(m, DEMO_GROUP), 8);
+	assert_int_equal(demo_model_count(m, DEMO_ROLE), 5);
+	assert_int_equal(demo_model_count(m, DEMO_WORKSPACE), 4);
+	assert_int_equal(demo_model_count(m, DEMO_PROJECT), 10);
+
+	for (i = 0; i < m->n[DEMO_USER]; i++) {
+		demo_obj *u = &m->objs[DEMO_USER][i];
+		disabled += u->disabled;
+		service += u->service_account;
+		assert_non_null(strchr(u->email, '@'));
+		assert_true(u->employee_id[0] == 'E');
+	}
+	assert_true(disabled >= 1 && disabled < 50 / 2);
+	assert_int_equal(service, 2);
+
+	/* the chain g002 -> g001 -> g000 */
+	assert_true(demo_obj_find_grant(&m->objs[DEMO_GROUP][0], 0, (demo_ref){DEMO_GROUP, 1}) >= 0);
+	assert_true(demo_obj_find_grant(&m->objs[DEMO_GROUP][1], 0, (demo_ref){DEMO_GROUP, 2}) >= 0);
+	/* nested groups only point at earlier groups (no cycles), and never at themselves */
+	for (i = 0; i < m->n[DEMO_GROUP]; i++) {
+		demo_obj *g = &m->objs[DEMO_GROUP][i];
+		for (j = 0; j < g->n_grants; j++) {
+			if (g->grants[j].principal.kind == DEMO_GROUP) {
+				assert_true(g->grants[j].principal.idx > i);
+				assert_int_equal(g->grants[j].ent, 0);
+			}
+		}
+	}
+	/* every user is in a group */
+	in_group = calloc(m->n[DEMO_USER], sizeof(*in_group));
+	assert_non_null(in_group);
+	for (i = 0; i < m->n[DEMO_GROUP]; i++) {
+		demo_obj *g = &m->objs[DEMO_GROUP][i];
+		for (j = 0; j < g->n_grants; j++) {
+			if (g->grants[j].principal.kind == DEMO_USER && g->grants[j].ent == 0)
+				in_group[g->grants[j].principal.idx] = true;
+		}
+	}
+	for (i = 0; i < m->n[DEMO_USER]; i++)
+		assert_true(in_group[i]);
+	free(in_group);
+
+	/* roles and projects are granted to groups as well as users */
+	for (i = 0; i < m->n[DEMO_ROLE]; i++) {
+		demo_obj *r = &m->objs[DEMO_ROLE][i];
+		bool to_group = false;
+		for (j = 0; j < r->n_grants; j++)
+			to_group |= r->grants[j].principal.kind == DEMO_GROUP;
+		assert_true(to_group);
+	}
+	for (i = 0; i < m->n[DEMO_PROJECT]; i++) {
+		demo_obj *pr = &m->objs[DEMO_PROJECT][i];
+		bool owner = false, viewer = false;
+		assert_true(pr->parent < m->n[DEMO_WORKSPACE]);
+		in_ws0 += pr->parent == 0;
+		for (j = 0; j < pr->n_grants; j++) {
+			owner |= pr->grants[j].ent == 1;
+			viewer |= pr->grants[j].ent == 2;
+			if (pr->grants[j].ent != 0)
+				assert_int_equal(pr->grants[j].principal.kind, DEMO_USER);
+		}
+		assert_true(owner && viewer);
+	}
+	/* the first workspace holds more projects than a page (3) */
+	assert_true(in_ws0 > p.page_size);
+	demo_model_free(m);
+}
+
+static void test_params_from_env(void **state)
+{
+	demo_params p;
+	const char *bad = NULL;
+
+	(void)state;
+	demo_params_default(&p);
+	setenv("BATON_DEMO_USERS", "7", 1);
+	setenv("BATON_DEMO_SEED", "42", 1);
+	setenv("BATON_DEMO_PAGE_SIZE", "2", 1);
+	assert_int_equal(demo_params_from_env(&p, &bad), 0);
+	assert_int_equal(p.users, 7);
+	assert_int_equal(p.seed, 42);
+	assert_int_equal(p.page_size, 2);
+	assert_int_equal(p.groups, 8);
+	setenv("BATON_DEMO_GROUPS", "eight", 1);
+	assert_int_equal(demo_params_from_env(&p, &bad), -1);
+	assert_string_equal(bad, "BATON_DEMO_GROUPS");
+	setenv("BATON_DEMO_GROUPS", "-1", 1);
+	assert_int_equal(demo_params_from_env(&p, &bad), -1);
+	unsetenv("BATON_DEMO_GROUPS");
+	setenv("BATON_DEMO_PAGE_SIZE", "0", 1);
+	assert_int_equal(demo_params_from_env(&p, &bad), -1);
+	assert_string_equal(bad, "BATON_DEMO_PAGE_SIZE");
+	unsetenv("BATON_DEMO_USERS");
+	unsetenv("BATON_DEMO_SEED");
+	unsetenv("BATON_DEMO_PAGE_SIZE");
+}
+
+static void test_grant_and_revoke(void **state)
+{
+	demo_params p;
+	demo_model *m;
+	size_t before;
+	demo_obj *g5;
+	size_t u;
+
+	(void)state;
+	demo_params_default(&p);
+	m = new_model(&p, NULL);
+	g5 = demo_model_find(m, DEMO_GROUP, "g005", NULL);
+	assert_non_null(g5);
+	/* a user that is not in g005 */
+	for (u = 0; u < m->n[DEMO_USER]; u++) {
+		if (demo_obj_find_grant(g5, 0, (demo_ref){DEMO_USER, u}) < 0)
+			break;
+	}
+	assert_true(u < m->n[DEMO_USER]);
+	before = g5->n_grants;
+	assert_int_equal(demo_model_grant(m, DEMO_GROUP, "g005", "member", DEMO_USER, m->objs[DEMO_USER][u].id), DEMO_OK);
+	assert_int_equal(g5->n_grants, before + 1);
+	assert_int_equal(demo_model_grant(m, DEMO_GROUP, "g005", "member", DEMO_USER, m->objs[DEMO_USER][u].id), DEMO_EXISTS);
+	assert_int_equal(g5->n_grants, before + 1);
+	assert_int_equal(demo_model_revoke(m, DEMO_GROUP, "g005", "member", DEMO_USER, m->objs[DEMO_USER][u].id), DEMO_OK);
+	assert_int_equal(g5->n_grants, before);
+	assert_int_equal(demo_model_revoke(m, DEMO_GROUP, "g005", "member", DEMO_USER, m->objs[DEMO_USER][u].id), DEMO_ABSENT);
+
+	/* nested membership, and what is refused */
+	assert_int_equal(demo_model_grant(m, DEMO_GROUP, "g000", "member", DEMO_GROUP, "g001"), DEMO_EXISTS);
+	assert_int_equal(demo_model_grant(m, DEMO_GROUP, "g005", "member", DEMO_GROUP, "g005"), DEMO_INVALID);
+	assert_int_equal(demo_model_grant(m, DEMO_GROUP, "g005", "admin", DEMO_GROUP, "g001"), DEMO_INVALID);
+	assert_int_equal(demo_model_grant(m, DEMO_GROUP, "g005", "owner", DEMO_USER, "u0001"), DEMO_NOTFOUND);
+	assert_int_equal(demo_model_grant(m, DEMO_GROUP, "g999", "member", DEMO_USER, "u0001"), DEMO_NOTFOUND);
+	assert_int_equal(demo_model_grant(m, DEMO_GROUP, "g005", "member", DEMO_USER, "nobody"), DEMO_NOTFOUND);
+	assert_int_equal(demo_model_grant(m, DEMO_GROUP, "g005", "member", DEMO_ROLE, "r00"), DEMO_INVALID);
+	assert_int_equal(demo_model_grant(m, DEMO_ROLE, "r01", "assigned", DEMO_GROUP, "g003"),
+	                 demo_obj_find_grant(demo_model_find(m, DEMO_ROLE, "r01", NULL), 0,
+	                                     (demo_ref){DEMO_GROUP, 3}) >= 0 ? DEMO_EXISTS : DEMO_OK);
+	assert_int_equal(demo_model_revoke(m, DEMO_PROJECT, "p000", "viewer", DEMO_USER, "nobody"), DEMO_NOTFOUND);
+	demo_model_free(m);
+}
+
+static void test_accounts_and_resources(void **state)
+{
+	demo_params p;
+	demo_model *m;
+	const char *emails[] = {"zoe@example.com", "zoe@home.example.net"};
+	const char *dup_email[] = {"zoe@example.com"};
+	const char *email_only[] = {"yann.b@example.com"};
+	size_t idx, idx2, g;
+	demo_obj *u;
+	long i;
+
+	(void)state;
+	demo_params_default(&p);
+	m = new_model(&p, NULL);
+	assert_int_equal(demo_model_create_user(m, "zoe", emails, 2, "{\"department\":\"Legal\",\"first_name\":\"Zoe\",\"last_name\":\"Quist\"}", &idx), DEMO_OK);
+	u = &m->objs[DEMO_USER][idx];
+	assert_string_equal(u->id, "u0050");
+	assert_string_equal(u->name, "Zoe Quist");
+	assert_string_equal(u->email, "zoe@example.com");
+	assert_string_equal(u->email2, "zoe@home.example.net");
+	assert_string_equal(u->department, "Legal");
+	assert_int_equal(demo_model_count(m, DEMO_USER), 51);
+	/* the same login, or the same primary email: already there */
+	assert_int_equal(demo_model_create_user(m, "zoe", NULL, 0, NULL, &idx2), DEMO_EXISTS);
+	assert_int_equal(idx2, idx);
+	assert_int_equal(demo_model_create_user(m, "zoe2", dup_email, 1, NULL, &idx2), DEMO_EXISTS);
+	assert_int_equal(idx2, idx);
+	/* no login: from the email */
+	assert_int_equal(demo_model_create_user(m, NULL, email_only, 1, NULL, &idx2), DEMO_OK);
+	assert_string_equal(m->objs[DEMO_USER][idx2].login, "yann.b");
+	assert_int_equal(demo_model_create_user(m, NULL, NULL, 0, NULL, &idx2), DEMO_INVALID);
+	assert_int_equal(demo_model_create_user(m, "x", NULL, 0, "[1]", &idx2), DEMO_INVALID);
+
+	assert_int_equal(demo_model_rotate(m, "u0050"), DEMO_OK);
+	assert_int_equal(demo_model_rotate(m, "u0050"), DEMO_OK);
+	assert_int_equal(m->objs[DEMO_USER][idx].rotations, 2);
+	assert_int_equal(demo_model_rotate(m, "nobody"), DEMO_NOTFOUND);
+
+	assert_int_equal(demo_model_create(m, DEMO_GROUP, "Auditors", "Read everything", NULL, &g), DEMO_OK);
+	assert_string_equal(m->objs[DEMO_GROUP][g].id, "g008");
+	assert_int_equal(demo_model_create(m, DEMO_PROJECT, "Zephyr", NULL, "ws01", &g), DEMO_OK);
+	assert_string_equal(m->objs[DEMO_PROJECT][g].id, "p010");
+	assert_int_equal(m->objs[DEMO_PROJECT][g].parent, 1);
+	assert_int_equal(demo_model_create(m, DEMO_PROJECT, "Nowhere", NULL, "ws99", &g), DEMO_NOTFOUND);
+	assert_int_equal(demo_model_create(m, DEMO_ROLE, "Nope", NULL, NULL, &g), DEMO_INVALID);
+	assert_int_equal(demo_model_create(m, DEMO_GROUP, "", NULL, NULL, &g), DEMO_INVALID);
+
+	/* deleting a group takes its memberships (in other groups, roles, projects) with it */
+	assert_int_equal(demo_model_delete(m, DEMO_GROUP, "g001", NULL), DEMO_OK);
+	assert_null(demo_model_find(m, DEMO_GROUP, "g001", NULL));
+	assert_true(demo_obj_find_grant(&m->objs[DEMO_GROUP][0], 0, (demo_ref){DEMO_GROUP, 1}) < 0);
+	assert_int_equal(demo_model_delete(m, DEMO_GROUP, "g001", NULL), DEMO_NOTFOUND);
+	assert_int_equal(demo_model_count(m, DEMO_GROUP), 8);
+	/* a project under another workspace is not found */
+	assert_int_equal(demo_model_delete(m, DEMO_PROJECT, "p010", "ws00"), DEMO_NOTFOUND);
+	assert_int_equal(demo_model_delete(m, DEMO_PROJECT, "p010", "ws01"), DEMO_OK);
+	assert_int_equal(demo_model_delete(m, DEMO_WORKSPACE, "ws01", NULL), DEMO_INVALID);
+	/* deleting a user removes their grants everywhere */
+	assert_int_equal(demo_model_delete(m, DEMO_USER, "u0000", NULL), DEMO_OK);
+	for (g = 0; g < m->n[DEMO_GROUP]; g++) {
+		i = demo_obj_find_grant(&m->objs[DEMO_GROUP][g], 0, (demo_ref){DEMO_USER, 0});
+		assert_true(i < 0);
+	}
+	demo_model_free(m);
+}
+
+static void test_state_file_replays(void **state)
+{
+	const char *path = state_file("replay");
+	demo_params p;
+	demo_model *a, *b, *fresh;
+	const char *emails[] = {"new.hire@example.com"};
+	size_t idx;
+	json_t *doc;
+	json_error_t err;
+
+	(void)state;
+	demo_params_default(&p);
+	a = new_model(&p, path);
+	/* nothing is written until something changes */
+	assert_int_not_equal(access(path, F_OK), 0);
+	assert_int_equal(demo_model_grant(a, DEMO_GROUP, "g003", "member", DEMO_GROUP, "g007"),
+	                 demo_obj_find_grant(&a->objs[DEMO_GROUP][3], 0, (demo_ref){DEMO_GROUP, 7}) >= 0
+	                         ? DEMO_EXISTS : DEMO_OK);
+	assert_int_equal(demo_model_revoke(a, DEMO_GROUP, "g000", "member", DEMO_GROUP, "g001"), DEMO_OK);
+	assert_int_equal(demo_model_create_user(a, "new.hire", emails, 1, "{\"title\":\"Intern\"}", &idx), DEMO_OK);
+	assert_int_equal(demo_model_grant(a, DEMO_ROLE, "r00", "assigned", DEMO_USER, "u0050"), DEMO_OK);
+	assert_int_equal(demo_model_rotate(a, "u0050"), DEMO_OK);
+	assert_int_equal(demo_model_create(a, DEMO_PROJECT, "Zephyr", "new", "ws02", &idx), DEMO_OK);
+	assert_int_equal(demo_model_grant(a, DEMO_PROJECT, "p010", "owner", DEMO_USER, "u0050"), DEMO_OK);
+	assert_int_equal(demo_model_delete(a, DEMO_USER, "u0004", NULL), DEMO_OK);
+	assert_int_equal(access(path, F_OK), 0);
+
+	doc = json_load_file(path, 0, &err);
+	assert_non_null(doc);
+	assert_int_equal(json_integer_value(json_object_get(doc, "version")), 1);
+	assert_true(json_array_size(json_object_get(doc, "ops")) >= 7);
+	json_decref(doc);
+
+	/* a new model on the same state file sees every change */
+	b = new_model(&p, path);
+	assert_same_model(a, b);
+	assert_non_null(demo_model_find(b, DEMO_USER, "u0050", NULL));
+	assert_null(demo_model_find(b, DEMO_USER, "u0004", NULL));
+	assert_int_equal(b->objs[DEMO_USER][50].rotations, 1);
+	assert_string_equal(b->objs[DEMO_USER][50].title, "Intern");
+	/* and it keeps appending */
+	assert_int_equal(demo_model_grant(b, DEMO_GROUP, "g000", "member", DEMO_GROUP, "g001"), DEMO_OK);
+	demo_model_free(b);
+	b = new_model(&p, path);
+	assert_true(demo_obj_find_grant(&b->objs[DEMO_GROUP][0], 0, (demo_ref){DEMO_GROUP, 1}) >= 0);
+
+	/* without the state file the company is the generated one */
+	fresh = new_model(&p, NULL);
+	assert_int_equal(demo_model_count(fresh, DEMO_USER), 50);
+	demo_model_free(fresh);
+	demo_model_free(a);
+	demo_model_free(b);
+	unlink(path);
+}
+
+static void test_state_file_errors(void **state)
+{
+	const char *path = state_file("bad");
+	demo_params p;
+	demo_model *m = NULL;
+	FILE *f;
+
+	(void)state;
+	demo_params_default(&p);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{not json", f);
+	fclose(f);
+	assert_int_equal(demo_model_new(&p, path, &m), DEMO_IO);
+	assert_null(m);
+	unlink(path);
+
+	/* a state file that cannot be written: the change is refused and not applied */
+	m = new_model(&p, "/nonexistent-dir/state.json");
+	assert_int_equal(demo_model_revoke(m, DEMO_GROUP, "g000", "member", DEMO_GROUP, "g001"), DEMO_IO);
+	assert_true(demo_obj_find_grant(&m->objs[DEMO_GROUP][0], 0, (demo_ref){DEMO_GROUP, 1}) >= 0);
+	demo_model_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_generation_is_deterministic),
+		cmocka_unit_test(test_generated_shape),
+		cmocka_unit_test(test_params_from_env),
+		cmocka_unit_test(test_grant_and_revoke),
+		cmocka_unit_test(test_accounts_and_resources),
+		cmocka_unit_test(test_state_file_replays),
+		cmocka_unit_test(test_state_file_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,415 @@
+/* The syncer's rules, one test each, against the fake connector of sync_testutil.h. */
+#include "sync_testutil.h"
+
+static int run(const char *path, baton_sync_options *o, baton_sync_summary *sum)
+{
+	o->c1z_path = path;
+	return baton_sync(&fake_connector, o, sum);
+}
+
+static void test_full_sync_pagination_and_children(void **state)
+{
+	(void)state;
+	reset_all();
+	char *path = tmp_c1z("full");
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	baton_sync_summary sum;
+	CHECK(run(path, &o, &sum));
+	/* 5 users over 3 pages, 3 groups, 6 projects (nested under groups), 6 repos (under projects), 2 roles */
+	char *res = rows_of(path, sum.sync_id, "resources");
+	assert_int_equal(count_lines(res), 5 + 3 + 6 + 6 + 2);
+	assert_non_null(strstr(res, "u4\n"));
+	assert_non_null(strstr(res, "g0-p1\n"));
+	assert_non_null(strstr(res, "g2-p1-r0\n"));
+	char *ents = rows_of(path, sum.sync_id, "entitlements");
+	/* group member x3, project admin x6, role viewer (static) x2 */
+	assert_int_equal(count_lines(ents), 3 + 6 + 2);
+	assert_non_null(strstr(ents, "role:role1:viewer\n"));
+	char *grants = rows_of(path, sum.sync_id, "grants");
+	/* two pages of one grant each per group */
+	assert_int_equal(count_lines(grants), 6);
+	assert_int_equal(K.list_calls, 3);
+	/* finished: the token has an empty stack */
+	char *tok = token_of(path, sum.sync_id);
+	assert_null(strstr(tok, "actions_map"));
+	assert_non_null(strstr(tok, "\"version\":1"));
+	free(tok);
+	free(res);
+	free(ents);
+	free(grants);
+	free(path);
+}
+
+static void test_static_entitlements_fall_back_to_resource(void **state)
+{
+	(void)state;
+	reset_all();
+	char *path = tmp_c1z("static");
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	baton_sync_summary sum;
+	CHECK(run(path, &o, &sum));
+	baton_store *s;
+	CHECK(baton_store_open(path, NULL, &s));
+	baton_ctx *ctx;
+	baton_ctx_new(&ctx);
+	baton_entitlement *e;
+	CHECK(baton_store_get_entitlement(s, sum.sync_id, "role:role0:viewer", ctx, &e));
+	/* display name empty in the template: the resource's name */
+	assert_string_equal(baton_entitlement_display_name(e), "role0");
+	assert_string_equal(baton_entitlement_slug(e), "viewer");
+	assert_string_equal(baton_resource_get_id(baton_entitlement_resource(e)).resource, "role0");
+	baton_ctx_free(ctx);
+	baton_store_discard(s);
+	free(path);
+}
+
+static void test_skip_annotations(void **state)
+{
+	(void)state;
+	reset_all();
+	K.group_skip_grants = true;      /* resource scope: g1 gets no grants action */
+	K.user_type_skip_eg = true;      /* type scope */
+	K.project_skip_ents = true;      /* resource scope */
+	char *path = tmp_c1z("skip");
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	baton_sync_summary sum;
+	CHECK(run(path, &o, &sum));
+	char *ents = rows_of(path, sum.sync_id, "entitlements");
+	char *grants = rows_of(path, sum.sync_id, "grants");
+	assert_null(strstr(ents, "project:"));
+	assert_non_null(strstr(ents, "group:g1:member"));  /* SkipGrants leaves entitlements alone */
+	assert_int_equal(count_lines(grants), 4);
+	assert_null(strstr(grants, "group:g1:member"));
+	free(ents);
+	free(grants);
+	free(path);
+}
+
+static void test_trait_check_failure(void **state)
+{
+	(void)state;
+	reset_all();
+	K.user_missing_trait = true;
+	char *path = tmp_c1z("trait");
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	int rc = run(path, &o, NULL);
+	assert_int_not_equal(rc, 0);
+	assert_non_null(strstr(baton_error_last()->message, "resource was missing expected trait UserTrait"));
+	free(path);
+}
+
+static void test_repeated_page_token(void **state)
+{
+	(void)state;
+	reset_all();
+	K.repeat_user_token = true;
+	char *path = tmp_c1z("repeat");
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	int rc = run(path, &o, NULL);
+	assert_int_equal(rc, BATON_EINTERNAL);
+	const char *m = baton_error_last()->message;
+	assert_non_null(strstr(m, "list-resources"));
+	assert_non_null(strstr(m, "next page token unchanged"));
+	assert_non_null(strstr(m, "'user'"));
+	free(path);
+}
+
+static void test_notfound_warnings_under_threshold(void **state)
+{
+	(void)state;
+	reset_all();
+	K.notfound_grants = 2;
+	char *path = tmp_c1z("warn");
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	baton_sync_summary sum;
+	CHECK(run(path, &o, &sum));
+	assert_int_equal(sum.warnings, 2);
+	free(path);
+}
+
+/* 30 groups whose grants are all NotFound: more than 10 warnings and more than 10 % of the
+ * completed actions -> the sync stops; the token is kept, so it could be resumed. */
+static void test_notfound_warnings_over_threshold(void **state)
+{
+	(void)state;
+	reset_all();
+	K.groups = 30;
+	K.no_children = true;
+	K.notfound_grants = 1000;
+	char *path = tmp_c1z("warn2");
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	int rc = run(path, &o, NULL);
+	assert_int_equal(rc, BATON_EUNKNOWN);
+	assert_non_null(strstr(baton_error_last()->message, "too many warnings"));
+	free(path);
+}
+
+static void test_unavailable_retried_with_backoff(void **state)
+{
+	(void)state;
+	reset_all();
+	K.unavailable_users = 3;
+	char *path = tmp_c1z("retry");
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	baton_sync_summary sum;
+	CHECK(run(path, &o, &sum));
+	assert_int_equal(fake_n_waits, 3);
+	assert_int_equal(fake_waits[0], 1000);
+	assert_int_equal(fake_waits[1], 2000);
+	assert_int_equal(fake_waits[2], 3000);
+	assert_int_equal(sum.retries, 3);
+	free(path);
+}
+
+static void test_unavailable_ratelimit_reset(void **state)
+{
+	(void)state;
+	reset_all();
+	K.unavailable_users = 1;
+	K.unavailable_ratelimit = true; /* reset in ~30 s, 3 remaining: ceil(30/3) = 10 s */
+	fake_now = 1700000000000LL;
+	char *path = tmp_c1z("ratelimit");
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	CHECK(run(path, &o, NULL));
+	assert_int_equal(fake_n_waits, 1);
+	assert_int_equal(fake_waits[0], 10000);
+	free(path);
+}
+
+static void test_retry_wait_rules(void **state)
+{
+	(void)state;
+	baton__retryer r = {0, 0, 1000, 60000, 0};
+	baton__ratelimit none = {false, 0, 0};
+	assert_int_equal(baton__retry_wait_ms(&r, 1, &none, 0), 1000);
+	assert_int_equal(baton__retry_wait_ms(&r, 90, &none, 0), 60000);  /* capped */
+	baton__ratelimit zero = {true, 45500, 0};                         /* no requests left: until reset */
+	assert_int_equal(baton__retry_wait_ms(&r, 1, &zero, 0), 45500);
+	baton__ratelimit some = {true, 10001, 4};                         /* ceil(10.001/4 s) = 3 s */
+	assert_int_equal(baton__retry_wait_ms(&r, 1, &some, 0), 3000);
+	baton__ratelimit past = {true, 10, 0};                            /* reset passed: linear */
+	assert_int_equal(baton__retry_wait_ms(&r, 2, &past, 100), 2000);
+	baton__ratelimit far = {true, 600000, 0};
+	assert_int_equal(baton__retry_wait_ms(&r, 1, &far, 0), 60000);
+}
+
+static void test_fatal_error_then_resume(void **state)
+{
+	(void)state;
+	/* the uninterrupted run */
+	reset_all();
+	char *ref = tmp_c1z("ref");
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	baton_sync_summary sref;
+	CHECK(run(ref, &o, &sref));
+
+	reset_all();
+	fake_clock_install(20000); /* every clock read is 20 s later: a checkpoint every iteration */
+	K.fail_grants_after = 2;
+	char *path = tmp_c1z("resume");
+	baton_sync_options o2 = BATON_SYNC_OPTIONS_INIT;
+	assert_int_equal(run(path, &o2, NULL), BATON_EINTERNAL);
+	assert_non_null(strstr(baton_error_last()->message, "list-grants"));
+	assert_non_null(strstr(baton_error_last()->message, "boom"));
+
+	baton_store *s;
+	CHECK(baton_store_open(path, NULL, &s));
+	baton_ctx *ctx;
+	baton_ctx_new(&ctx);
+	baton_sync_run run1;
+	CHECK(baton_store_sync_latest_unfinished(s, BATON_SYNC_TYPE_FULL, ctx, &run1));
+	char *sid = strdup(run1.id);
+	assert_non_null(strstr(run1.sync_token, "\"operation\":\"list-grants\""));
+	assert_non_null(strstr(run1.sync_token, "\"operation\":\"grant-expansion\""));
+	baton_ctx_free(ctx);
+	baton_store_discard(s);
+
+	K.fail_grants_after = 0;
+	baton_sync_summary sum;
+	CHECK(run(path, &o2, &sum));
+	assert_true(sum.resumed);
+	assert_string_equal(sum.sync_id, sid);
+	const char *kinds[] = {"resources", "entitlements", "grants"};
+	for (int i = 0; i < 3; i++) {
+		char *a = rows_of(ref, sref.sync_id, kinds[i]);
+		char *b = rows_of(path, sid, kinds[i]);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+	}
+	free(sid);
+	free(ref);
+	free(path);
+}
+
+static void test_resume_ignores_old_syncs(void **state)
+{
+	(void)state;
+	reset_all();
+	char *path = tmp_c1z("old");
+	baton_store *s;
+	CHECK(baton_store_open(path, NULL, &s));
+	char old[28];
+	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, old));
+	CHECK(baton_store_sync_checkpoint(s, "{\"action_order\":[\"0000000000\"],\"actions_map\":{\"0000000000\":"
+	                                     "{\"id\":\"0000000000\",\"operation\":\"init\"}},\"current_action_id\":1,"
+	                                     "\"version\":1}"));
+	char sql[256];
+	snprintf(sql, sizeof(sql), "UPDATE v1_sync_runs SET started_at = '2001-01-01 00:00:00' WHERE sync_id = '%s'", old);
+	assert_int_equal(sqlite3_exec(s->db, sql, NULL, NULL, NULL), SQLITE_OK);
+	s->dirty = true;
+	CHECK(baton_store_close(s));
+
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	baton_sync_summary sum;
+	CHECK(run(path, &o, &sum));
+	assert_false(sum.resumed);
+	assert_string_not_equal(sum.sync_id, old);
+	free(path);
+}
+
+static void test_targeted_sync(void **state)
+{
+	(void)state;
+	reset_all();
+	char *path = tmp_c1z("targeted");
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	baton_sync_summary full;
+	CHECK(run(path, &o, &full));
+	const char *targets[] = {"group/g0", "bid:r:user/u1", "group/missing", "group/g0"};
+	o.sync_resources = targets;
+	o.n_sync_resources = 4;
+	baton_sync_summary sum;
+	CHECK(run(path, &o, &sum));
+	baton_store *s;
+	CHECK(baton_store_open(path, NULL, &s));
+	baton_ctx *ctx;
+	baton_ctx_new(&ctx);
+	baton_sync_run r;
+	CHECK(baton_store_sync_get(s, sum.sync_id, ctx, &r));
+	assert_int_equal(r.type, BATON_SYNC_TYPE_PARTIAL);
+	assert_string_equal(r.parent_sync_id, full.sync_id);
+	baton_ctx_free(ctx);
+	baton_store_discard(s);
+	char *res = rows_of(path, sum.sync_id, "resources");
+	/* g0, u1 (targeted), g0's projects (children listed), u0 (fetched: principal of g0's grants) */
+	assert_non_null(strstr(res, "g0\n"));
+	assert_non_null(strstr(res, "u1\n"));
+	assert_non_null(strstr(res, "g0-p0\n"));
+	assert_null(strstr(res, "g1\n"));
+	char *grants = rows_of(path, sum.sync_id, "grants");
+	assert_int_equal(count_lines(grants), 2);
+	free(res);
+	free(grants);
+	free(path);
+}
+
+static void test_resources_only(void **state)
+{
+	(void)state;
+	reset_all();
+	char *path = tmp_c1z("ronly");
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	o.skip_entitlements_and_grants = true;
+	baton_sync_summary sum;
+	CHECK(run(path, &o, &sum));
+	char *ents = rows_of(path, sum.sync_id, "entitlements");
+	char *res = rows_of(path, sum.sync_id, "resources");
+	assert_int_equal(count_lines(ents), 0);
+	assert_int_equal(count_lines(res), 22);
+	baton_store *s;
+	CHECK(baton_store_open(path, NULL, &s));
+	baton_ctx *ctx;
+	baton_ctx_new(&ctx);
+	baton_sync_run r;
+	CHECK(baton_store_sync_get(s, sum.sync_id, ctx, &r));
+	assert_int_equal(r.type, BATON_SYNC_TYPE_RESOURCES_ONLY);
+	baton_ctx_free(ctx);
+	baton_store_discard(s);
+	free(ents);
+	free(res);
+	free(path);
+}
+
+static void test_skip_grants(void **state)
+{
+	(void)state;
+	reset_all();
+	char *path = tmp_c1z("skipgrants");
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	o.skip_grants = true;
+	baton_sync_summary sum;
+	CHECK(run(path, &o, &sum));
+	char *ents = rows_of(path, sum.sync_id, "entitlements");
+	char *grants = rows_of(path, sum.sync_id, "grants");
+	assert_int_equal(count_lines(ents), 11);
+	assert_int_equal(count_lines(grants), 0);
+	free(ents);
+	free(grants);
+	free(path);
+}
+
+static void test_resource_type_filter(void **state)
+{
+	(void)state;
+	reset_all();
+	char *path = tmp_c1z("filter");
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	const char *types[] = {"group", "user"};
+	o.sync_resource_types = types;
+	o.n_sync_resource_types = 2;
+	baton_sync_summary sum;
+	CHECK(run(path, &o, &sum));
+	char *res = rows_of(path, sum.sync_id, "resources");
+	assert_int_equal(count_lines(res), 8);  /* children of other types are not scheduled */
+	free(res);
+	const char *bad[] = {"nope"};
+	o.sync_resource_types = bad;
+	o.n_sync_resource_types = 1;
+	char *path2 = tmp_c1z("filter2");
+	o.c1z_path = path2;
+	assert_int_not_equal(baton_sync(&fake_connector, &o, NULL), 0);
+	assert_non_null(strstr(baton_error_last()->message, "invalid resource type 'nope' in filter"));
+	free(path);
+	free(path2);
+}
+
+static void test_expansion_runs(void **state)
+{
+	(void)state;
+	reset_all();
+	K.expandable = true;
+	char *path = tmp_c1z("expand");
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	baton_sync_summary sum;
+	CHECK(run(path, &o, &sum));
+	char *grants = rows_of(path, sum.sync_id, "grants");
+	/* g1's members (u0, u1) flow into g2:member; g2 already has u0 and u1 directly */
+	assert_non_null(strstr(grants, "group:g2:member:group:g1\n"));
+	free(grants);
+	free(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full_sync_pagination_and_children),
+		cmocka_unit_test(test_static_entitlements_fall_back_to_resource),
+		cmocka_unit_test(test_skip_annotations),
+		cmocka_unit_test(test_trait_check_failure),
+		cmocka_unit_test(test_repeated_page_token),
+		cmocka_unit_test(test_notfound_warnings_under_threshold),
+		cmocka_unit_test(test_notfound_warnings_over_threshold),
+		cmocka_unit_test(test_unavailable_retried_with_backoff),
+		cmocka_unit_test(test_unavailable_ratelimit_reset),
+		cmocka_unit_test(test_retry_wait_rules),
+		cmocka_unit_test(test_fatal_error_then_resume),
+		cmocka_unit_test(test_resume_ignores_old_syncs),
+		cmocka_unit_test(test_targeted_sync),
+		cmocka_unit_test(test_resources_only),
+		cmocka_unit_test(test_skip_grants),
+		cmocka_unit_test(test_resource_type_filter),
+		cmocka_unit_test(test_expansion_runs),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
