@@ -15,5 +15,6 @@
 #include "baton/expand.h"
 #include "baton/connector.h"
 #include "baton/sync.h"
+#include "baton/http.h"
 
 #endif /* BATON_H */
