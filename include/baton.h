@@ -14,6 +14,10 @@
 #include "baton/store.h"
 #include "baton/expand.h"
 #include "baton/connector.h"
+#include "baton/events.h"
+#include "baton/actions.h"
+#include "baton/tickets.h"
+#include "baton/config.h"
 #include "baton/sync.h"
 #include "baton/http.h"
 

@@ -85,6 +85,29 @@ else
 fi
 # ---------------------------------------------------------------------------------------------
 
+# --- secrets (tests/interop/secrets_test.go) ----------------------------------------------------
+# test_provision_e2e leaves the age files baton-demo printed for --secret-recipient in
+# $interop_dir; without it the Go test skips.
+prov_bin="$build/bin/tests/test_provision_e2e"
+rm -f "$interop_dir"/secrets-*
+if [ -x "$prov_bin" ] && [ -x "$build/bin/baton-demo" ]; then
+  echo "interop: writing secrets-* files with $prov_bin"
+  BATON_TEST_OUT_DIR="$out_dir" "$prov_bin" "$build/bin/baton-demo" >/dev/null ||
+    echo "interop: test_provision_e2e failed" >&2
+fi
+# ---------------------------------------------------------------------------------------------
+
+# --- command line (tests/interop/cli_test.go) -------------------------------------------------
+# `capabilities` and `config` of baton-demo and tests/cli's cli-probe, compared with the Go SDK's
+# output for equivalent Go connectors; each test skips when its program is not built.
+if [ -x "$build/bin/baton-demo" ]; then
+  export BATON_INTEROP_DEMO_BIN="$build/bin/baton-demo"
+fi
+if [ -x "$build/bin/tests/cli-probe" ]; then
+  export BATON_INTEROP_PROBE_BIN="$build/bin/tests/cli-probe"
+fi
+# ---------------------------------------------------------------------------------------------
+
 echo "interop: go test (fixture $fixture, c1z files in $interop_dir)"
 rm -f "$interop_dir/go.c1z" "$interop_dir/go.json"
 go_status=0

@@ -7,6 +7,7 @@
  * how a connector walks two lists behind one token.
  */
 #include "demo.h"
+#include "demo_ext.h"
 
 #include <signal.h>
 #include <stdatomic.h>
@@ -942,6 +943,66 @@ static int rotate_credentials(baton_ctx *ctx, const baton_resource_id *id,
 /* ------------------------------------------------------------------------------------------ */
 /* The connector                                                                               */
 
+/*
+ * The configuration (flags --users ..., variables BATON_USERS ..., .baton.yaml): every field given
+ * wins over the defaults and the legacy BATON_DEMO_* variables; the SDK has checked the bounds.
+ */
+static const baton_field demo_fields[] = {
+	{.name = "users", .kind = BATON_FIELD_INT, .display_name = "Users", .default_value = "50", .min = 0, .max = 1000000,
+	 .description = "How many users the generated company has"},
+	{.name = "groups", .kind = BATON_FIELD_INT, .display_name = "Groups", .default_value = "8", .min = 0, .max = 100000,
+	 .description = "How many groups the generated company has"},
+	{.name = "roles", .kind = BATON_FIELD_INT, .display_name = "Roles", .default_value = "5", .min = 0, .max = 100000,
+	 .description = "How many roles the generated company has"},
+	{.name = "workspaces", .kind = BATON_FIELD_INT, .display_name = "Workspaces", .default_value = "4", .min = 0,
+	 .max = 100000, .description = "How many workspaces the generated company has (at least 1 when there are projects)"},
+	{.name = "projects", .kind = BATON_FIELD_INT, .display_name = "Projects", .default_value = "10", .min = 0,
+	 .max = 1000000, .description = "How many projects the generated company has"},
+	{.name = "seed", .kind = BATON_FIELD_INT, .display_name = "Seed", .default_value = "1",
+	 .description = "The seed of the generator: the same seed and sizes give the same company"},
+	{.name = "page-size", .kind = BATON_FIELD_INT, .display_name = "Page size", .default_value = "3", .min = 1,
+	 .max = 10000, .description = "Items per page (a smaller page size asked by the SDK wins)"},
+	{.name = "state-file", .kind = BATON_FIELD_STRING, .display_name = "State file",
+	 .placeholder = "sync.c1z.demo.json",
+	 .description = "Where provisioning changes are kept between runs (default: the c1z path + .demo.json)"},
+};
+
+static const baton_config_schema demo_config = {
+	.version = BATON_CONFIG_SCHEMA_VERSION,
+	.fields = demo_fields,
+	.n_fields = sizeof(demo_fields) / sizeof(demo_fields[0]),
+	.help_url = "https://github.com/ConductorOne/baton-demo",
+};
+
+static int apply_config(baton_ctx *ctx, demo_params *p)
+{
+	static const char *const sizes[] = {"users", "groups", "roles", "workspaces", "projects"};
+	size_t *dst[] = {&p->users, &p->groups, &p->roles, &p->workspaces, &p->projects};
+	size_t i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		if (baton_ctx_config_is_set(ctx, sizes[i]))
+			*dst[i] = (size_t)baton_ctx_config_int(ctx, sizes[i]);
+	}
+	if (baton_ctx_config_is_set(ctx, "seed"))
+		p->seed = (uint64_t)baton_ctx_config_int(ctx, "seed");
+	if (baton_ctx_config_is_set(ctx, "page-size"))
+		p->page_size = (uint32_t)baton_ctx_config_int(ctx, "page-size");
+	if (p->page_size == 0)
+		return baton_error_set(BATON_EINVALID, "the page size must be at least 1");
+	if (p->projects > 0 && p->workspaces == 0)
+		return baton_error_set(BATON_EINVALID, "projects need at least one workspace");
+	if (baton_ctx_config_is_set(ctx, "state-file")) {
+		if (demo_set_state_path(NULL, baton_ctx_config_string(ctx, "state-file")) != 0)
+			return baton_error_set(BATON_EEXHAUSTED, "out of memory");
+	} else if (baton_ctx_config_is_set(ctx, "file") && getenv("BATON_DEMO_STATE") == NULL) {
+		/* the c1z named in the config file (main() saw only argv and $BATON_FILE) */
+		if (demo_set_state_path(baton_ctx_config_string(ctx, "file"), NULL) != 0)
+			return baton_error_set(BATON_EEXHAUSTED, "out of memory");
+	}
+	return 0;
+}
+
 static int demo_init(baton_ctx *ctx, void **userdata)
 {
 	demo_params p;
@@ -953,6 +1014,8 @@ static int demo_init(baton_ctx *ctx, void **userdata)
 	demo_params_default(&p);
 	if (demo_params_from_env(&p, &bad) != 0)
 		return baton_error_set(BATON_EINVALID, "%s: not a valid number", bad);
+	if ((rc = apply_config(ctx, &p)) != 0)
+		return rc;
 	rc = demo_model_new(&p, demo_state_file, &m);
 	if (rc != DEMO_OK)
 		return demo_error(rc, "loading the demo company", demo_state_file);
@@ -1068,4 +1131,11 @@ const baton_connector demo_connector = {
 	.validate = demo_validate,
 	.resource_types = demo_types,
 	.n_resource_types = sizeof(demo_types) / sizeof(demo_types[0]),
+	.config = &demo_config,
+	/* Event feeds, actions and ticketing: demo_ext.h. */
+	.event_feeds = demo_event_feeds,
+	.n_event_feeds = DEMO_N_EVENT_FEEDS,
+	.actions = demo_actions,
+	.n_actions = DEMO_N_ACTIONS,
+	.tickets = &demo_tickets,
 };

@@ -567,6 +567,9 @@ static int log_op(demo_model *m, json_t *op)
 		json_decref(op);
 		return DEMO_OK;
 	}
+	/* When it happened: the event feeds (demo_events.c) report operations at this time. */
+	if (json_object_get(op, "at") == NULL)
+		json_object_set_new(op, "at", json_integer((json_int_t)time(NULL)));
 	ops = ops_array(m);
 	if (json_array_append_new(ops, op) != 0)
 		return DEMO_NOMEM;
@@ -651,6 +654,8 @@ static void replay_one(demo_model *m, json_t *op)
 	} else if (strcmp(verb, "delete") == 0) {
 		if (jkind(op, "type", &kind))
 			demo_model_delete(m, kind, jstr(op, "id"), jstr(op, "parent"));
+	} else if (strcmp(verb, "set_disabled") == 0) {
+		demo_model_set_disabled(m, jstr(op, "user"), json_is_true(json_object_get(op, "disabled")));
 	}
 }
 
@@ -977,4 +982,30 @@ int demo_model_delete(demo_model *m, demo_kind kind, const char *id, const char 
 		}
 	}
 	return DEMO_OK;
+}
+
+int demo_model_log(demo_model *m, void *op)
+{
+	return log_op(m, (json_t *)op);
+}
+
+const void *demo_model_ops(const demo_model *m)
+{
+	return m->ops;
+}
+
+int demo_model_set_disabled(demo_model *m, const char *user_id, bool disabled)
+{
+	demo_obj *o = demo_model_find(m, DEMO_USER, user_id, NULL);
+	bool was;
+	int rc;
+
+	if (o == NULL)
+		return DEMO_NOTFOUND;
+	was = o->disabled;
+	o->disabled = disabled;
+	rc = log_op(m, json_pack("{s:s, s:s, s:b}", "op", "set_disabled", "user", user_id, "disabled", disabled));
+	if (rc != DEMO_OK)
+		o->disabled = was;
+	return rc;
 }

@@ -163,6 +163,17 @@ int demo_model_create(demo_model *m, demo_kind kind, const char *name, const cha
  */
 int demo_model_delete(demo_model *m, demo_kind kind, const char *id, const char *parent_id);
 
+/*
+ * For the event feeds, actions and tickets (demo_events.c, demo_actions.c, demo_tickets.c):
+ *  - demo_model_log appends an operation (a jansson object, taken over) to the state file; every
+ *    logged operation carries "at", the Unix time it was logged;
+ *  - demo_model_ops is the state file's operations so far (a jansson array, borrowed);
+ *  - demo_model_set_disabled disables or enables a user (logged, replayed).
+ */
+int demo_model_log(demo_model *m, void *op);
+const void *demo_model_ops(const demo_model *m);
+int demo_model_set_disabled(demo_model *m, const char *user_id, bool disabled);
+
 /* Number of objects of a kind that are not deleted, and of grants on them. */
 size_t demo_model_count(const demo_model *m, demo_kind kind);
 size_t demo_model_count_grants(const demo_model *m, demo_kind kind);

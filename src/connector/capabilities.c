@@ -6,6 +6,7 @@
  * and validated.
  */
 #include "connector/connector.h"
+#include "connector/ext.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +150,18 @@ int baton__connector_capabilities(const baton_connector *conn, baton_ctx *ctx,
 	}
 	if (account_mgr)
 		have[C1__CONNECTOR__V2__CAPABILITY__CAPABILITY_ACCOUNT_PROVISIONING] = true;
+	/* Connector-level features (events.h, actions.h, tickets.h), checked as the Go SDK's
+	 * NewConnector checks them. */
+	if ((rc = baton__connector_ext_check(&rt)))
+		goto done;
+	if (conn->version >= 2) {
+		if (conn->event_feeds && conn->n_event_feeds)
+			have[C1__CONNECTOR__V2__CAPABILITY__CAPABILITY_EVENT_FEED_V2] = true;
+		if (conn->tickets)
+			have[C1__CONNECTOR__V2__CAPABILITY__CAPABILITY_TICKETING] = true;
+		if (conn->actions && conn->n_actions)
+			have[C1__CONNECTOR__V2__CAPABILITY__CAPABILITY_ACTIONS] = true;
+	}
 
 	cap_t *cc = baton_ctx_alloc(ctx, 16 * sizeof(*cc));
 	if (!cc) {

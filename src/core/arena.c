@@ -52,6 +52,15 @@ void baton_arena_reset(baton_arena *a)
 	a->used = 0;
 }
 
+/* Called through a volatile pointer so the stores are not elided as dead. */
+static void *(*const volatile wipe_memset)(void *, int, size_t) = memset;
+
+void baton_arena_wipe(baton_arena *a)
+{
+	for (baton_arena_block *b = a->head; b; b = b->next)
+		wipe_memset(b->data, 0, b->size);
+}
+
 static baton_arena_block *arena_grow(baton_arena *a, size_t need)
 {
 	size_t size = a->block_size;

@@ -26,6 +26,10 @@ void baton_arena_release(baton_arena *a);
 /* Frees all blocks but the first, and rewinds it: cheap reuse between pages. */
 void baton_arena_reset(baton_arena *a);
 
+/* Overwrites every block with zeros (in a way the compiler keeps), before a reset or release of
+ * an arena that held secrets. The allocations stay valid (and zeroed). */
+void baton_arena_wipe(baton_arena *a);
+
 /* Zeroed memory aligned for any type, or NULL when malloc fails. Size 0 gives a valid pointer. */
 void *baton_arena_alloc(baton_arena *a, size_t size);
 

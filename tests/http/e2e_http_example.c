@@ -1,0 +1,139 @@
+/*
+ * baton-http-example end to end: the SCIM fixture (fixtures/scim.json: 5 users over 3 pages,
+ * 2 groups with members, one 429 with Retry-After on the way) served on loopback, the connector
+ * binary run with -f to a temporary c1z, and the rows checked with the store API. The bearer
+ * token must not appear in the connector's debug log.
+ */
+#include "http_testutil.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+static const char *binary;
+
+static size_t count_rows(baton_store *st, int kind, const char *type)
+{
+	baton_store_query q = BATON_STORE_QUERY_INIT;
+	q.resource_type_id = type;
+	baton_store_iter *it;
+	int rc = kind == 0 ? baton_store_list_resources(st, &q, &it)
+	         : kind == 1 ? baton_store_list_entitlements(st, &q, &it)
+	                     : baton_store_list_grants(st, &q, &it);
+	assert_int_equal(rc, 0);
+	size_t n = 0;
+	for (;;) {
+		if (kind == 0) {
+			baton_resource *r;
+			rc = baton_store_iter_next_resource(it, &r);
+		} else if (kind == 1) {
+			baton_entitlement *e;
+			rc = baton_store_iter_next_entitlement(it, &e);
+		} else {
+			baton_grant *g;
+			rc = baton_store_iter_next_grant(it, &g);
+		}
+		if (rc == BATON_ITEROVER)
+			break;
+		assert_int_equal(rc, 0);
+		n++;
+	}
+	baton_store_iter_free(it);
+	return n;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	rewind(f);
+	char *s = calloc(1, (size_t)n + 1);
+	size_t r = fread(s, 1, (size_t)n, f);
+	s[r] = '\0';
+	fclose(f);
+	return s;
+}
+
+static void test_sync(void **state)
+{
+	(void)state;
+	test_server *s = test_server_start("scim.json");
+	char c1z[1024], log[1024];
+	snprintf(c1z, sizeof(c1z), "%s/http-example-%d.c1z", test_out_dir(), (int)getpid());
+	snprintf(log, sizeof(log), "%s/http-example-%d.log", test_out_dir(), (int)getpid());
+	unlink(c1z);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 2);
+		dup2(fd, 1);
+		execl(binary, binary, "--base-url", test_server_base(s), "--api-token", "scim-SECRET-token",
+		      "--page-size", "2", "-f", c1z, "--log-level", "debug", (char *)NULL);
+		_exit(127);
+	}
+	int status = 0;
+	struct timespec ts = {0, 50 * 1000000L};
+	int i;
+	for (i = 0; i < 1200; i++) { /* at most 60 s */
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	if (i == 1200) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		fail_msg("baton-http-example did not finish within 60 s");
+	}
+	char *out = slurp(log);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("baton-http-example failed (status %d):\n%s", status, out);
+	assert_no_substring(out, "scim-SECRET-token");
+	assert_non_null(strstr(out, "X-RateLimit-Remaining: 49")); /* rate-limit headers logged */
+	free(out);
+	test_server_check(s, false);
+	/* the 429 was retried */
+	size_t n = test_server_request_count(s), third = 0;
+	for (size_t k = 0; k < n; k++)
+		if (strstr(test_server_request(s, k)->target, "startIndex=3"))
+			third++;
+	assert_true(third >= 2);
+
+	baton_store *st;
+	baton_store_options so = BATON_STORE_OPTIONS_INIT;
+	so.read_only = true;
+	assert_int_equal(baton_store_open(c1z, &so, &st), 0);
+	assert_int_equal(count_rows(st, 0, "user"), 5);
+	assert_int_equal(count_rows(st, 0, "group"), 2);
+	assert_int_equal(count_rows(st, 1, NULL), 2);
+	assert_int_equal(count_rows(st, 2, NULL), 4);
+	baton_ctx *ctx;
+	assert_int_equal(baton_ctx_new(&ctx), 0);
+	baton_resource *r;
+	assert_int_equal(baton_store_get_resource(st, NULL, &(baton_resource_id){"user", "u1"}, ctx, &r), 0);
+	assert_string_equal(baton_resource_display_name(r), "Alice Liddell");
+	baton_ctx_free(ctx);
+	baton_store_discard(st);
+	test_server_stop(s);
+	unlink(c1z);
+	unlink(log);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s <baton-http-example>\n", argv[0]);
+		return 2;
+	}
+	binary = argv[1];
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sync),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,159 @@
+// baton-demo's `capabilities` and `config` subcommands against the Go SDK: the JSON our
+// build/bin/baton-demo prints is compared, as JSON values (key order and whitespace aside), with
+// what the Go SDK's subcommands print for democonn, a Go connector with the same resource types,
+// callbacks, feeds, actions, ticketing and configuration fields. The Go side is built in-process
+// with the functions those subcommands use (connectorbuilder.NewConnector + GetCapabilities,
+// packed in an Any and printed with protojson; the schema with the SDK's default fields
+// prepended, marshalled as the `config` subcommand does).
+//
+// The same for tests/cli's cli-probe, whose schema uses every field kind and constraint kind,
+// against democonn.ProbeConfiguration / ProbeGroupsConfiguration.
+//
+// BATON_INTEROP_DEMO_BIN names the baton-demo binary, BATON_INTEROP_PROBE_BIN the cli-probe one
+// (scripts/interop.sh sets both); each test skips when its variable is unset.
+package interop
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+
+	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
+	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
+	"github.com/conductorone/baton-sdk/pkg/field"
+
+	"libbaton.test/interop/democonn"
+)
+
+// runDemo runs baton-demo with args in an empty directory and a minimal environment.
+func runDemo(t *testing.T, args ...string) []byte {
+	t.Helper()
+	return runBin(t, "BATON_INTEROP_DEMO_BIN", nil, args...)
+}
+
+// runBin runs the program named by the variable `binVar` (skipping when it is unset).
+func runBin(t *testing.T, binVar string, env []string, args ...string) []byte {
+	t.Helper()
+	bin := os.Getenv(binVar)
+	if bin == "" {
+		t.Skip(binVar + " is not set")
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = t.TempDir()
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s %v: %v\n%s", bin, args, err, stderr.String())
+	}
+	if len(out) > 0 && out[len(out)-1] == '\n' {
+		t.Errorf("%s %v: output ends with a newline (the Go SDK prints none)", bin, args)
+	}
+	return out
+}
+
+func decode(t *testing.T, what string, b []byte) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("%s: not JSON: %v\n%s", what, err, b)
+	}
+	return v
+}
+
+// goCapabilities is what the Go SDK's `capabilities` subcommand prints for democonn.
+func goCapabilities(t *testing.T) []byte {
+	ctx := context.Background()
+	srv, err := connectorbuilder.NewConnector(ctx, democonn.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	getter, ok := srv.(interface {
+		GetCapabilities(ctx context.Context) (*v2.ConnectorCapabilities, error)
+	})
+	if !ok {
+		t.Fatal("the builder has no GetCapabilities")
+	}
+	caps, err := getter.GetCapabilities(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &anypb.Any{}
+	if err := anypb.MarshalFrom(a, caps, proto.MarshalOptions{Deterministic: true}); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, raw, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// goConfig is what the Go SDK's `config` subcommand prints for democonn's schema.
+func goConfig(t *testing.T) []byte {
+	return goConfigOf(t, democonn.Configuration())
+}
+
+// goConfigOf is what the `config` subcommand prints for a connector schema: the SDK's default
+// fields prepended, marshalled through Configuration.MarshalJSON and indented.
+func goConfigOf(t *testing.T, conf field.Configuration) []byte {
+	conf.Fields = append(append([]field.SchemaField{}, field.DefaultFields...), conf.Fields...)
+	out, err := json.MarshalIndent(&conf, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestCLICapabilitiesMatchGo(t *testing.T) {
+	ours := runDemo(t, "capabilities")
+	want := goCapabilities(t)
+	if diff := cmp.Diff(decode(t, "go", want), decode(t, "baton-demo", ours)); diff != "" {
+		t.Errorf("capabilities differ (-go +baton-demo):\n%s", diff)
+	}
+	// The layout too: two-space indentation, one space after colons, as json.Indent writes it.
+	var ind bytes.Buffer
+	if err := json.Indent(&ind, ours, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(ind.Bytes(), ours) {
+		t.Errorf("capabilities are not laid out as json.Indent(\"\", \"  \") lays them out")
+	}
+}
+
+func TestCLIConfigMatchesGo(t *testing.T) {
+	ours := runDemo(t, "config")
+	want := goConfig(t)
+	if diff := cmp.Diff(decode(t, "go", want), decode(t, "baton-demo", ours)); diff != "" {
+		t.Errorf("config schema differs (-go +baton-demo):\n%s", diff)
+	}
+}
+
+func TestCLIProbeConfigMatchesGo(t *testing.T) {
+	for _, tc := range []struct {
+		variant string
+		conf    field.Configuration
+	}{
+		{"", democonn.ProbeConfiguration()},
+		{"groups", democonn.ProbeGroupsConfiguration()},
+	} {
+		ours := runBin(t, "BATON_INTEROP_PROBE_BIN", []string{"PROBE_VARIANT=" + tc.variant}, "config")
+		want := goConfigOf(t, tc.conf)
+		if diff := cmp.Diff(decode(t, "go", want), decode(t, "cli-probe", ours)); diff != "" {
+			t.Errorf("config schema (variant %q) differs (-go +cli-probe):\n%s", tc.variant, diff)
+		}
+	}
+}

@@ -1,0 +1,62 @@
+package democonn
+
+import "github.com/conductorone/baton-sdk/pkg/field"
+
+// ProbeConfiguration mirrors tests/cli/probe.c's schema (every field kind, flag and constraint
+// kind), for comparing the cli-probe program's `config` output with the Go SDK's.
+func ProbeConfiguration() field.Configuration {
+	user := field.StringField("user", field.WithDescription("A user name"))
+	password := field.StringField("password", field.WithIsSecret(true), field.WithDescription("The user's password"))
+	token := field.StringField("token", field.WithIsSecret(true), field.WithDescription("A token"))
+	cert := field.FileUploadField("cert", []string{".pem"}, field.WithDescription("A CA certificate"))
+	fields := []field.SchemaField{
+		field.StringField("base-url", field.WithRequired(true), field.WithDisplayName("Base URL"),
+			field.WithDescription("The API's base URL"), field.WithPlaceholder("https://api.example.com"),
+			field.WithString(func(r *field.StringRuler) { r.Pattern("^https?://") })),
+		field.StringField("api-key", field.WithIsSecret(true), field.WithDescription("The API key"),
+			field.WithDefaultValue("default-key-value"), field.WithString(func(r *field.StringRuler) { r.MinLen(8) })),
+		field.SelectField("region", []string{"us", "eu"}, field.WithDescription("Where the tenant lives"),
+			field.WithDefaultValue("us")),
+		field.StringSliceField("tags", field.WithDescription("Tags to sync"), field.WithDefaultValue([]string{"a", "b"}),
+			field.WithStringSlice(func(r *field.StringSliceRuler) {
+				r.ItemRules(func(s *field.StringRuler) { s.MaxLen(5) })
+			})),
+		field.StringMapField("labels", field.WithDescription("Labels to add"),
+			field.WithDefaultValue(map[string]any{"k": "v"})),
+		field.IntField("limit", field.WithDescription("A limit"), field.WithDefaultValue(10),
+			field.WithInt(func(r *field.IntRuler) { r.Gte(1).Lte(100) })),
+		field.BoolField("verbose", field.WithShortHand("V"), field.WithDescription("Talk more")),
+		cert, user, password, token,
+		field.BoolField("debug-dump", field.WithHidden(true), field.WithExportTarget(field.ExportTargetCLIOnly),
+			field.WithDescription("A hidden, CLI-only switch")),
+		field.IntField("tuning", field.WithExportTarget(field.ExportTargetOps), field.WithDescription("An ops knob")),
+	}
+	return field.NewConfiguration(fields,
+		field.WithConnectorDisplayName("CLI Probe"),
+		field.WithHelpUrl("https://example.com/probe"),
+		field.WithCatalogId("probe"),
+		field.WithConstraints(
+			field.FieldsRequiredTogether(user, password),
+			field.FieldsMutuallyExclusive(token, user),
+			field.FieldsDependentOn([]field.SchemaField{cert}, []field.SchemaField{token}),
+		))
+}
+
+// ProbeGroupsConfiguration mirrors probe.c's PROBE_VARIANT=groups schema (auth methods).
+func ProbeGroupsConfiguration() field.Configuration {
+	baseURL := field.StringField("base-url", field.WithRequired(true), field.WithDescription("The API's base URL"))
+	keyA := field.StringField("key-a", field.WithDescription("Key A"))
+	keyB := field.StringField("key-b", field.WithDescription("Key B"))
+	oauthID := field.StringField("oauth-id", field.WithDescription("OAuth client id"))
+	oauthSecret := field.StringField("oauth-secret", field.WithRequired(true), field.WithIsSecret(true),
+		field.WithDescription("OAuth client secret"))
+	return field.NewConfiguration([]field.SchemaField{baseURL, keyA, keyB, oauthID, oauthSecret},
+		field.WithConnectorDisplayName("CLI Probe"),
+		field.WithConstraints(field.FieldsAtLeastOneUsed(keyA, keyB)),
+		field.WithFieldGroups([]field.SchemaFieldGroup{
+			{Name: "api-key", DisplayName: "API key", HelpText: "Authenticate with a key",
+				Fields: []field.SchemaField{baseURL, keyA}, Default: true},
+			{Name: "oauth", DisplayName: "OAuth", HelpText: "Authenticate with OAuth",
+				Fields: []field.SchemaField{baseURL, oauthID, oauthSecret, keyB}},
+		}))
+}
