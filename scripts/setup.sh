@@ -11,7 +11,17 @@ packages=(
   libcurl4-openssl-dev libssl-dev libjansson-dev libyaml-dev
   libcmocka-dev
   libldap-dev slapd ldap-utils
+  doxygen
 )
+
+# Optional sets, never needed by the main build: --fuzz (scripts/fuzz.sh: clang and its libFuzzer
+# runtime), --valgrind (scripts/valgrind.sh).
+for arg in "$@"; do
+  case "$arg" in
+    --fuzz) packages+=(clang libclang-rt-dev) ;;
+    --valgrind) packages+=(valgrind) ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -34,6 +34,27 @@
  *  - Structs grow only at their end; `version` says which members the author's code knows, and
  *    the SDK reads no member past it. A NULL callback means "not supported"; each member says what
  *    the SDK does then.
+ *
+ * Threads. A sync with workers (baton_sync_options.workers, the `--workers` flag; 0, the default,
+ * calls everything on the thread that called baton_sync) calls `list` (of a type, with or without
+ * a parent), `entitlements`, `grants` and, in a targeted sync, `get` on worker threads: with
+ * workers > 1, callbacks for different resources (and different types) run on different threads
+ * at the same time, possibly the same callback several times at once. One action (a type's
+ * listing under one parent, one resource's entitlements or grants) is driven by one worker
+ * through all of its pages, so the pages of one listing never overlap each other. init, close,
+ * validate, describe and static_entitlements run on the calling thread while no worker is busy.
+ *  - The context is per call: each callback gets its own baton_ctx, whose memory, emitted
+ *    objects, annotations and page token belong to that call only; never keep a context or
+ *    anything built with it past the callback, nor share it with another thread.
+ *  - What the author must make thread-safe is what the callbacks share: the userdata from init
+ *    (baton_ctx_userdata), globals and static caches, and clients kept in them (one
+ *    baton_http_client per thread, or a lock; see baton/http.h). Read-only data built in init
+ *    needs nothing.
+ *  - Everything the SDK offers a callback is safe to call from any worker: the baton_ctx_*
+ *    functions on its own context, the builders, baton_error_set (errors are per thread),
+ *    logging, the configuration getters, and the session store (its calls are serialized with
+ *    the syncer's use of the c1z, so they may wait briefly; each call is atomic, a get-then-set
+ *    sequence is not).
  */
 #ifndef BATON_CONNECTOR_H
 #define BATON_CONNECTOR_H
@@ -257,7 +278,7 @@ BATON_API const char *baton_ctx_page_token(baton_ctx *ctx);
 BATON_API uint32_t baton_ctx_page_size(baton_ctx *ctx);
 
 /*
- * Sets the token of the next page (copied; at most 1 MiB). NULL or "" (or not calling it): this
+ * Sets the token of the next page (copied; at most 1 MiB, valid UTF-8). NULL or "" (or not calling it): this
  * was the last page. Returning the token you were given is an error the SDK reports, since the
  * sync would never end.
  */
@@ -266,7 +287,9 @@ BATON_API int baton_ctx_set_next_page(baton_ctx *ctx, const char *token);
 /*
  * Hands one result to the SDK. The object must have been built with this context (the SDK takes
  * it over; it stays valid until the callback returns). Emitting the wrong kind for the callback
- * is BATON_EINVALID.
+ * is BATON_EINVALID, and so is an object every c1z reader would not accept: a string that is not
+ * valid UTF-8 (the message names the field), more than 1,000 annotations, or more than 4 MiB
+ * packed. The object is then not taken: return the error to fail the call.
  */
 BATON_API int baton_ctx_emit_resource(baton_ctx *ctx, baton_resource *r);
 BATON_API int baton_ctx_emit_entitlement(baton_ctx *ctx, baton_entitlement *e);

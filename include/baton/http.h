@@ -73,7 +73,7 @@ typedef struct baton_http_clock {
 
 typedef enum baton_http_auth_kind {
 	BATON_HTTP_AUTH_NONE = 0,
-	/* Authorization: Bearer <token>. */
+	/* "Authorization: Bearer <token>". */
 	BATON_HTTP_AUTH_BEARER = 1,
 	/* Authorization: Basic base64(username:password). */
 	BATON_HTTP_AUTH_BASIC = 2,

@@ -8,6 +8,10 @@
  * fsynced, and renamed over the file, so a crash or an error never leaves a half-written c1z and
  * the previous file stays intact until the new one is complete.
  *
+ * A writer that must survive being killed (the syncer) asks for a resumable working copy instead
+ * (resumable_work_dir): the database then lives in "<path>.wip/" next to the file, and a later open
+ * picks it up where the killed process left it, everything committed included (see the option).
+ *
  * Rows belong to sync runs. Every record (resource type, resource, entitlement, grant, asset) is
  * keyed by (external id, sync id); puts are upserts, batched in transactions. Listing streams:
  * iterators step a SQLite statement and hand out one row at a time, so memory does not grow with
@@ -28,7 +32,7 @@ BATON_BEGIN_DECLS
 
 typedef struct baton_store baton_store;
 
-#define BATON_STORE_OPTIONS_VERSION 1
+#define BATON_STORE_OPTIONS_VERSION 2
 
 typedef struct baton_store_options {
 	unsigned int version;   /* BATON_STORE_OPTIONS_VERSION */
@@ -42,11 +46,35 @@ typedef struct baton_store_options {
 	 */
 	uint64_t max_decoded_size_mb;
 	uint64_t max_window_mb;
-	/* zstd level used when saving; 0: 3 (the Go SDK's default encoder). */
+	/* zstd level used when saving; 0: 1 (as the Go SDK, which saves with zstd.SpeedFastest). */
 	int compression_level;
+
+	/* ---- version 2 ---- */
+
+	/*
+	 * Work in a resumable working copy, the directory "<path>.wip/" (mode 0700), instead of a
+	 * private temporary directory (tmp_dir is then unused). It holds the SQLite database (with a
+	 * rollback journal), a lock file and a marker naming the c1z it was made from (size, mtime and
+	 * a hash of its first and last 64 KiB; "none" when there was no file).
+	 *  - Open: when "<path>.wip/" exists, its marker matches the c1z and its database opens as a
+	 *    store (SQLite rolls back an interrupted transaction), it is used as it is, without
+	 *    decompressing: everything committed before the previous process stopped (puts are
+	 *    committed every few thousand rows and by every sync change and checkpoint) is there, and
+	 *    the store starts dirty. Otherwise (no marker, another c1z, a damaged database) it is
+	 *    removed, with a warning in the log, and made again from the c1z.
+	 *  - The directory is locked (flock) while the store is open: a second open of the same path,
+	 *    from any process, fails with BATON_EUNAVAILABLE ("... is in use by another process").
+	 *  - baton_store_close() saves the c1z as always, then removes the directory; when saving
+	 *    fails the directory stays, so nothing is lost. baton_store_discard() removes it;
+	 *    baton_store_suspend() keeps it without writing the c1z.
+	 *  - A stop between the c1z's rename and the removal leaves a directory whose marker names
+	 *    the previous file: the next open discards it.
+	 * Ignored by read-only stores, which never create, use or remove a working copy.
+	 */
+	bool resumable_work_dir;
 } baton_store_options;
 
-#define BATON_STORE_OPTIONS_INIT {BATON_STORE_OPTIONS_VERSION, false, NULL, 0, 0, 0}
+#define BATON_STORE_OPTIONS_INIT {BATON_STORE_OPTIONS_VERSION, false, NULL, 0, 0, 0, false}
 
 /*
  * Opens the c1z at `path`. A missing or empty file gives a new, empty store (which is created on
@@ -67,8 +95,22 @@ BATON_API int baton_store_open(const char *path, const baton_store_options *opts
  */
 BATON_API int baton_store_close(baton_store *s);
 
-/* Frees the handle and the working copy without saving anything. NULL is a no-op. */
+/* Frees the handle and the working copy (a resumable one too) without saving anything. NULL is a
+ * no-op. */
 BATON_API void baton_store_discard(baton_store *s);
+
+/*
+ * Ends the handle keeping the work for the next open to resume: with a resumable working copy
+ * (resumable_work_dir), commits the buffered rows and leaves "<path>.wip/" in place without
+ * writing the c1z, which stays the previous file (a copy that has nothing to resume, never
+ * written to nor picked up, is removed); a working copy SQLite found damaged is removed. Without
+ * one, the same as baton_store_close(). The handle is gone in every case; an error says the last
+ * rows could not be committed (the working copy keeps what was committed before).
+ */
+BATON_API int baton_store_suspend(baton_store *s);
+
+/* Whether the open picked up a resumable working copy left by an earlier process. */
+BATON_API bool baton_store_resumed(const baton_store *s);
 
 /*
  * Writes the current content to another c1z path (atomically), leaving the store open and its
@@ -155,6 +197,14 @@ BATON_API int baton_store_sync_latest_finished(baton_store *s, baton_sync_type t
                                                baton_sync_run *run);
 BATON_API int baton_store_sync_latest_unfinished(baton_store *s, baton_sync_type type, baton_ctx *ctx,
                                                  baton_sync_run *run);
+
+/*
+ * On a store that picked up a resumable working copy: the newest finished sync of the copy when
+ * it was finished after the copy was made from the c1z, i.e. a sync whose end the c1z does not
+ * have yet (the previous process stopped between ending the sync and saving). BATON_ENOTFOUND
+ * otherwise. Strings allocated in ctx.
+ */
+BATON_API int baton_store_sync_unsaved_finished(baton_store *s, baton_ctx *ctx, baton_sync_run *run);
 
 /*
  * Every sync run of the file in row (creation) order: *runs is an array of *n runs allocated in

@@ -5,6 +5,42 @@
  * validate, resource types, resources (and child resources), static entitlements, entitlements,
  * grants, grant expansion; checkpointed into the file's sync run so that a killed sync resumes
  * where it stopped on the next run. baton_main() wraps it in the connector's command line.
+ *
+ * Interruptions. The sync works in the resumable working copy "<c1z>.wip/" next to the file (see
+ * resumable_work_dir in baton/store.h), where every checkpoint is committed, with the rows written
+ * before it: after a crash or a SIGKILL at any point, the next run picks the copy up and resumes
+ * the unfinished sync from its last checkpoint (the calls made since are made again; puts are
+ * upserts, so the rows come out the same). The c1z itself is only ever replaced, atomically, by a
+ * finished sync: a run that fails (or is killed) leaves it as it was and keeps the working copy.
+ * A run stopped after ending its sync but before saving is completed by the next run, which saves
+ * that sync without calling the connector again. Two runs on one file at the same time: the second
+ * fails with BATON_EUNAVAILABLE ("... is in use by another process").
+ *
+ * Workers. With workers > 0 the batched operations (list-resources of a type, targeted-resource-sync,
+ * the per-resource list-entitlements and list-grants) run as the Go SDK's parallel syncer runs them:
+ * up to 100 consecutive actions of one operation from the top of the stack are handed to a pool of
+ * `workers` threads, each driving one action through all of its pages on its own context. The
+ * connector's callbacks therefore run on those threads, several at once when workers > 1 (see
+ * "Threads" in baton/connector.h). Only the calling thread writes to the store: workers hand it
+ * their pages through a bounded queue (at most 3 pages per worker exist at once), it writes them
+ * one at a time and keeps the action stack; new child actions go onto the stack for later batches,
+ * no checkpoint is written inside a batch, and the first error cancels the batch (the callbacks in
+ * progress finish; their pages are dropped). Retries (Unavailable, DeadlineExceeded) and NotFound
+ * warnings behave as without workers, per action, with one retryer shared by all workers (as
+ * upstream). The rows written are the same as a sequential sync's; the order they are written in,
+ * and the order of later actions on the stack, may differ. Root actions and grant expansion run
+ * on the calling thread.
+ *
+ * Stopping. baton_sync_request_stop() (async-signal-safe; baton_main() calls it on SIGINT and
+ * SIGTERM) asks a running sync to stop: it stops at the next safe point (between two pages; a
+ * running batch is cancelled, retry waits of workers end early; a callback in progress, a retry
+ * wait without workers and grant expansion are not interrupted), writes a checkpoint and returns
+ * BATON_ECANCELLED, leaving the c1z as it was and "<c1z>.wip/" with the checkpoint: the next run
+ * resumes the same sync.
+ *
+ * Environment: BATON_CHECKPOINT_INTERVAL_MS (milliseconds, wins over checkpoint_interval_ms; 0
+ * checkpoints at every opportunity) is a test and tuning knob: frequent checkpoints cost a commit
+ * each but leave less to redo after a kill.
  */
 #ifndef BATON_SYNC_H
 #define BATON_SYNC_H
@@ -28,7 +64,8 @@ typedef struct baton_sync_progress {
 typedef struct baton_sync_options {
 	unsigned int version;               /* BATON_SYNC_OPTIONS_VERSION */
 	const char *c1z_path;               /* NULL: "sync.c1z" */
-	const char *tmp_dir;                /* working copy directory; NULL: $TMPDIR or /tmp */
+	const char *tmp_dir;                /* unused: the working copy is "<c1z>.wip/" (kept for
+	                                       source compatibility) */
 	bool skip_entitlements_and_grants;  /* a resources_only sync */
 	bool skip_grants;                   /* entitlements but no grants (still a full sync) */
 	bool skip_grant_expansion;          /* leave expansion to someone else (the Go SDK's
@@ -40,9 +77,12 @@ typedef struct baton_sync_options {
 	/* Only these resource types (still a full sync). */
 	const char *const *sync_resource_types;
 	size_t n_sync_resource_types;
-	int workers;                        /* 0 or 1: sequential; up to 64 (for now always
-	                                       sequential) */
-	unsigned int checkpoint_interval_ms; /* 0: 10,000 (the Go SDK's) */
+	int workers;                        /* 0: sequential, every callback on the calling
+	                                       thread; n > 0: a pool of n worker threads (at most
+	                                       64) for the batched operations; -1 (any value < 0):
+	                                       min(online CPUs, 4), as upstream's -1 */
+	unsigned int checkpoint_interval_ms; /* 0: 10,000 (the Go SDK's); see also
+	                                        BATON_CHECKPOINT_INTERVAL_MS above */
 	/* Optional progress callback, called at most every `progress_interval_ms` (0: 1,000) and at
 	 * the end of each phase. */
 	void (*progress)(const baton_sync_progress *p, void *userdata);
@@ -65,11 +105,19 @@ typedef struct baton_sync_summary {
 
 /*
  * Runs one sync of `connector` into opts->c1z_path (created when missing; an unfinished sync of
- * the same kind started within 7 days is resumed). `summary` may be NULL. Returns 0, or the first
- * fatal error (the file keeps the last checkpoint, so the next run resumes).
+ * the same kind started within 7 days is resumed, from the working copy a stopped run left, else
+ * from the file). `summary` may be NULL. Returns 0, or the first fatal error: the c1z is then
+ * untouched and "<c1z>.wip/" keeps the work and the last checkpoint, so the next run resumes.
  */
 BATON_API int baton_sync(const baton_connector *connector, const baton_sync_options *opts,
                          baton_sync_summary *summary);
+
+/*
+ * Asks the running sync (or the next one, when none runs) to stop at its next safe point,
+ * checkpointed; baton_sync() then returns BATON_ECANCELLED. Async-signal-safe: a program's
+ * SIGINT/SIGTERM handler may call it. The request is forgotten when baton_sync() returns.
+ */
+BATON_API void baton_sync_request_stop(void);
 
 /*
  * The connector's program: parses the command line and the BATON_* environment like a Go

@@ -1,11 +1,52 @@
-/* The default mode: sync into --file (resuming an unfinished sync), shaped by the sync flags. */
+/*
+ * The default mode: sync into --file (resuming an unfinished sync), shaped by the sync flags.
+ *
+ * SIGINT and SIGTERM stop the sync cleanly while it runs: the handler asks the syncer to stop
+ * (baton_sync_request_stop), which checkpoints at its next safe point and returns
+ * BATON_ECANCELLED; the c1z is left as it was and its working copy "<c1z>.wip/" keeps the
+ * checkpoint for the next run. The exit status is then 1 (Canceled), as a Go connector's whose
+ * sync was cancelled (docs/command-line.md). The handlers are one-shot (SA_RESETHAND): a second
+ * signal terminates the process at once, which the working copy also survives.
+ */
 #include "cli/modes.h"
 
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "baton/sync.h"
 #include "core/error.h"
 #include "core/log.h"
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+	baton_sync_request_stop();
+}
+
+typedef struct saved_handlers {
+	struct sigaction intr, term;
+} saved_handlers;
+
+static void install_handlers(saved_handlers *old)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART | SA_RESETHAND;
+	stop_signal = 0;
+	sigaction(SIGINT, &sa, &old->intr);
+	sigaction(SIGTERM, &sa, &old->term);
+}
+
+static void restore_handlers(const saved_handlers *old)
+{
+	sigaction(SIGINT, &old->intr, NULL);
+	sigaction(SIGTERM, &old->term, NULL);
+}
 
 int baton__mode_sync(baton__cli_env *env)
 {
@@ -20,14 +61,22 @@ int baton__mode_sync(baton__cli_env *env)
 	o.skip_grants = baton__cli_bool(cli, "skip-grants");
 	o.n_sync_resources = baton__cli_list(cli, "sync-resources", &o.sync_resources);
 	o.n_sync_resource_types = baton__cli_list(cli, "sync-resource-types", &o.sync_resource_types);
+	/* 0 sequential, -1 (any negative) min(CPUs, 4), n > 0 a pool of n (at most 64) */
 	int64_t workers = baton__cli_int(cli, "workers");
 	if (baton__cli_bool(cli, "parallel-sync") && !workers)
 		workers = -1;
-	o.workers = workers < 0 ? 0 : workers > 64 ? 64 : (int)workers;
+	o.workers = workers < 0 ? -1 : workers > 64 ? 64 : (int)workers;
 	baton_sync_summary sum;
+	saved_handlers old;
+	install_handlers(&old);
 	int rc = baton_sync(env->connector, &o, &sum);
+	restore_handlers(&old);
 	if (rc) {
-		fprintf(stderr, "%s\n", baton_error_last()->message);
+		if (rc == BATON_ECANCELLED && stop_signal)
+			fprintf(stderr, "%s: %s\n", stop_signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)",
+			        baton_error_last()->message);
+		else
+			fprintf(stderr, "%s\n", baton_error_last()->message);
 		return baton__exit_status(rc);
 	}
 	return 0;

@@ -124,6 +124,10 @@ BATON_API int baton_ctx_set_next_page(baton_ctx *ctx, const char *token)
 	if (n > BATON__MAX_PAGE_TOKEN)
 		return baton_error_set(BATON_EINVALID, "baton_ctx_set_next_page: token is %zu bytes, at most %d",
 		                       n, BATON__MAX_PAGE_TOKEN);
+	size_t bad = baton__utf8_invalid_at(token, n);
+	if (bad != (size_t)-1)
+		return baton_error_set(BATON_EINVALID, "baton_ctx_set_next_page: the token is not valid UTF-8 "
+		                       "(byte %zu)", bad);
 	char *copy = baton_ctx_strndup(ctx, token, n);
 	if (!copy)
 		return BATON_EEXHAUSTED;
@@ -189,6 +193,8 @@ BATON_API int baton_ctx_emit_resource(baton_ctx *ctx, baton_resource *r)
 	baton__call *call;
 	int rc = check_emit(ctx, "baton_ctx_emit_resource", r, r ? r->ctx : NULL, BATON__CALL_LIST,
 	                    BATON__CALL_GET, BATON__CALL_CREATE_RESOURCE, &call);
+	if (!rc)
+		rc = baton__validate_resource(r, "baton_ctx_emit_resource");
 	return rc ? rc : push_item(call, r);
 }
 
@@ -197,6 +203,8 @@ BATON_API int baton_ctx_emit_entitlement(baton_ctx *ctx, baton_entitlement *e)
 	baton__call *call;
 	int rc = check_emit(ctx, "baton_ctx_emit_entitlement", e, e ? e->ctx : NULL, BATON__CALL_ENTITLEMENTS,
 	                    BATON__CALL_STATIC_ENTITLEMENTS, BATON__CALL_ENTITLEMENTS, &call);
+	if (!rc)
+		rc = baton__validate_entitlement(e, "baton_ctx_emit_entitlement");
 	return rc ? rc : push_item(call, e);
 }
 
@@ -205,6 +213,8 @@ BATON_API int baton_ctx_emit_grant(baton_ctx *ctx, baton_grant *g)
 	baton__call *call;
 	int rc = check_emit(ctx, "baton_ctx_emit_grant", g, g ? g->ctx : NULL, BATON__CALL_GRANTS,
 	                    BATON__CALL_GRANT, BATON__CALL_GRANTS, &call);
+	if (!rc)
+		rc = baton__validate_grant(g, "baton_ctx_emit_grant");
 	return rc ? rc : push_item(call, g);
 }
 

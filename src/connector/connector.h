@@ -13,6 +13,7 @@
 #ifndef BATON_CONNECTOR_CONNECTOR_H
 #define BATON_CONNECTOR_CONNECTOR_H
 
+#include <pthread.h>
 #include <stdio.h>
 
 #include "baton/connector.h"
@@ -39,6 +40,9 @@ typedef struct baton__runtime {
 	/* During a sync: the store and the sync id sessions and callbacks see. */
 	baton_store *store;
 	const char *sync_id;
+	/* During a sync: the syncer's (recursive) store lock, held around every session store call
+	 * (callbacks run on worker threads while the syncer uses the store). NULL: no locking. */
+	pthread_mutex_t *store_mu;
 } baton__runtime;
 
 /*

@@ -13,6 +13,51 @@
 #define BATON__SESSION_MAX_PREFIX 512
 #define BATON__SESSION_MAX_VALUE 4132864
 
+/* The store is the syncer's: calls are serialized with its use of it (connector.h). */
+static void lock(baton__runtime *rt)
+{
+	if (rt->store_mu)
+		pthread_mutex_lock(rt->store_mu);
+}
+
+static void unlock(baton__runtime *rt)
+{
+	if (rt->store_mu)
+		pthread_mutex_unlock(rt->store_mu);
+}
+
+static int locked_get(baton__runtime *rt, const char *k, baton_ctx *ctx, const uint8_t **value, size_t *len)
+{
+	lock(rt);
+	int rc = baton_store_session_get(rt->store, rt->sync_id, k, ctx, value, len);
+	unlock(rt);
+	return rc;
+}
+
+static int locked_set(baton__runtime *rt, const char *k, const uint8_t *value, size_t len)
+{
+	lock(rt);
+	int rc = baton_store_session_set(rt->store, rt->sync_id, k, value, len);
+	unlock(rt);
+	return rc;
+}
+
+static int locked_delete(baton__runtime *rt, const char *k)
+{
+	lock(rt);
+	int rc = baton_store_session_delete(rt->store, rt->sync_id, k);
+	unlock(rt);
+	return rc;
+}
+
+static int locked_clear(baton__runtime *rt, const char *prefix)
+{
+	lock(rt);
+	int rc = baton_store_session_clear(rt->store, rt->sync_id, prefix);
+	unlock(rt);
+	return rc;
+}
+
 static int session_of(baton_ctx *ctx, const char *fn, baton__runtime **out)
 {
 	baton__call *call = baton__call_of(ctx);
@@ -56,7 +101,7 @@ BATON_API int baton_session_get(baton_ctx *ctx, const char *prefix, const char *
 	if (!rc)
 		rc = full_key(ctx, "baton_session_get", prefix, key, &k);
 	if (!rc)
-		rc = baton_store_session_get(rt->store, rt->sync_id, k, ctx, value, len);
+		rc = locked_get(rt, k, ctx, value, len);
 	return rc;
 }
 
@@ -74,7 +119,7 @@ BATON_API int baton_session_set(baton_ctx *ctx, const char *prefix, const char *
 	if (!rc)
 		rc = full_key(ctx, "baton_session_set", prefix, key, &k);
 	if (!rc)
-		rc = baton_store_session_set(rt->store, rt->sync_id, k, value ? value : (const uint8_t *)"", len);
+		rc = locked_set(rt, k, value ? value : (const uint8_t *)"", len);
 	return rc;
 }
 
@@ -86,7 +131,7 @@ BATON_API int baton_session_delete(baton_ctx *ctx, const char *prefix, const cha
 	if (!rc)
 		rc = full_key(ctx, "baton_session_delete", prefix, key, &k);
 	if (!rc)
-		rc = baton_store_session_delete(rt->store, rt->sync_id, k);
+		rc = locked_delete(rt, k);
 	return rc;
 }
 
@@ -97,7 +142,7 @@ BATON_API int baton_session_clear(baton_ctx *ctx, const char *prefix)
 	if (!rc)
 		rc = check_prefix("baton_session_clear", prefix);
 	if (!rc)
-		rc = baton_store_session_clear(rt->store, rt->sync_id, prefix);
+		rc = locked_clear(rt, prefix);
 	return rc;
 }
 
@@ -129,7 +174,10 @@ BATON_API int baton_session_each(baton_ctx *ctx, const char *prefix,
 	if (rc)
 		return rc;
 	each_state es = {prefix ? strlen(prefix) : 0, fn, userdata};
-	return baton_store_session_each(rt->store, rt->sync_id, prefix, each_cb, &es);
+	lock(rt);
+	rc = baton_store_session_each(rt->store, rt->sync_id, prefix, each_cb, &es);
+	unlock(rt);
+	return rc;
 }
 
 BATON_API int baton_session_get_json(baton_ctx *ctx, const char *prefix, const char *key, char **json)

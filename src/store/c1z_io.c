@@ -18,6 +18,8 @@
 #include <zstd_errors.h>
 
 #include "core/error.h"
+#include "core/faults.h"
+#include "core/log.h"
 
 static const unsigned char c1z_magic[5] = {'C', '1', 'Z', 'F', '\0'};
 static const unsigned char c1z_v3_magic[5] = {'C', '1', 'Z', '3', '\0'};
@@ -172,7 +174,7 @@ static int decode_frame(const char *path, int in, int out, const baton__decode_l
 				                     path, (unsigned long long)(lim->max_decoded >> 20));
 				goto done;
 			}
-			if (ob.pos && write_full(out, obuf, ob.pos) < 0) {
+			if (ob.pos && (baton__fault_io("c1z.decode") < 0 || write_full(out, obuf, ob.pos) < 0)) {
 				rc = io_error(path, "writing the working copy", errno);
 				goto done;
 			}
@@ -204,12 +206,23 @@ done:
 	return rc;
 }
 
+/* A new, empty database file, owner-only: SQLite would create it 0644, and gives its journal the
+ * database's mode. */
+static int fresh_db(const char *db_path)
+{
+	int fd = open(db_path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return io_error(db_path, "create", errno);
+	close(fd);
+	return 1;
+}
+
 int baton__c1z_decode(const char *path, const char *db_path, const baton__decode_limits *lim)
 {
 	int in = open(path, O_RDONLY | O_CLOEXEC);
 	if (in < 0) {
 		if (errno == ENOENT)
-			return 1;
+			return fresh_db(db_path);
 		return io_error(path, "open", errno);
 	}
 	struct stat st;
@@ -224,7 +237,7 @@ int baton__c1z_decode(const char *path, const char *db_path, const baton__decode
 	}
 	if (st.st_size == 0) {
 		close(in);
-		return 1;
+		return fresh_db(db_path);
 	}
 
 	unsigned char magic[5];
@@ -270,7 +283,7 @@ static int fsync_dir_of(const char *path)
 	if (fd < 0) {
 		rc = io_error(path, "open directory for fsync", errno);
 	} else {
-		if (fsync(fd) < 0 && errno != EINVAL)
+		if ((baton__fault_io("c1z.dirsync") < 0 || fsync(fd) < 0) && errno != EINVAL)
 			rc = io_error(path, "fsync directory", errno);
 		close(fd);
 	}
@@ -303,7 +316,7 @@ static int encode_stream(const char *db_path, const char *tmp_path, int in, int 
 		rc = baton_error_set(BATON_EINVALID, "c1z %s: zstd: %s", tmp_path, ZSTD_getErrorName(zr));
 		goto done;
 	}
-	if (write_full(out, c1z_magic, sizeof(c1z_magic)) < 0) {
+	if (baton__fault_io("c1z.write") < 0 || write_full(out, c1z_magic, sizeof(c1z_magic)) < 0) {
 		rc = io_error(tmp_path, "write", errno);
 		goto done;
 	}
@@ -330,7 +343,7 @@ static int encode_stream(const char *db_path, const char *tmp_path, int in, int 
 				                     ZSTD_getErrorName(rem));
 				goto done;
 			}
-			if (ob.pos && write_full(out, obuf, ob.pos) < 0) {
+			if (ob.pos && (baton__fault_io("c1z.write") < 0 || write_full(out, obuf, ob.pos) < 0)) {
 				rc = io_error(tmp_path, "write", errno);
 				goto done;
 			}
@@ -347,6 +360,35 @@ done:
 	free(ibuf);
 	free(obuf);
 	return rc;
+}
+
+/* The process umask without changing it (umask() would race with other threads): Linux's
+ * /proc/self/status, else the usual 022. */
+static mode_t current_umask(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[128];
+	unsigned int m = 022;
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "Umask: %o", &m) == 1)
+				break;
+		fclose(f);
+	}
+	return (mode_t)(m & 0777);
+}
+
+/*
+ * The mode of the saved file: the previous file's (a c1z its owner made private stays private),
+ * else what the Go SDK's os.Create gives, 0666 less the umask. The ".tmp" is written 0600 and
+ * only gets this mode once it is complete, just before the rename.
+ */
+static mode_t final_mode(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) == 0)
+		return st.st_mode & 07777;
+	return 0666 & ~current_umask();
 }
 
 int baton__c1z_encode(const char *db_path, const char *path, int level)
@@ -371,7 +413,10 @@ int baton__c1z_encode(const char *db_path, const char *path, int level)
 		rc = io_error(db_path, "stat", errno);
 		goto done;
 	}
-	out = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* a ".tmp" a killed process left keeps its mode through O_TRUNC: start from a new file */
+	unlink(tmp_path);
+	out = baton__fault_io("c1z.open") < 0 ? -1 :
+	      open(tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (out < 0) {
 		rc = io_error(tmp_path, "create", errno);
 		goto done;
@@ -380,7 +425,11 @@ int baton__c1z_encode(const char *db_path, const char *path, int level)
 	rc = encode_stream(db_path, tmp_path, in, out, (uint64_t)st.st_size, level);
 	if (rc)
 		goto done;
-	if (fsync(out) < 0) {
+	if (fchmod(out, final_mode(path)) < 0) {
+		rc = io_error(tmp_path, "chmod", errno);
+		goto done;
+	}
+	if (baton__fault_io("c1z.fsync") < 0 || fsync(out) < 0) {
 		rc = io_error(tmp_path, "fsync", errno);
 		goto done;
 	}
@@ -390,12 +439,16 @@ int baton__c1z_encode(const char *db_path, const char *path, int level)
 		rc = io_error(tmp_path, "close", errno);
 		goto done;
 	}
-	if (rename(tmp_path, path) < 0) {
+	if (baton__fault_io("c1z.rename") < 0 || rename(tmp_path, path) < 0) {
 		rc = io_error(path, "rename", errno);
 		goto done;
 	}
 	created = false;
-	rc = fsync_dir_of(path);
+	/* The file is complete and in place: a directory that cannot be synced only risks the rename
+	 * on a system crash (the Go SDK never syncs it); failing now would disown a saved file. */
+	if (fsync_dir_of(path) != 0)
+		baton__log(BATON_LOG_WARN, "saved the c1z, but could not sync its directory", "path", path,
+		           "error", baton_error_last()->message, NULL);
 
 done:
 	if (out >= 0)

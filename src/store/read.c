@@ -83,7 +83,7 @@ static int list_start(baton_store *s, baton__put_kind kind, const char *fn, cons
 	if (q->version != BATON_STORE_QUERY_VERSION)
 		return baton_error_set(BATON_EINVALID, "%s: unsupported query version %u", fn, q->version);
 	int rc = baton__store_commit(s);
-	if (rc)
+	if (rc || (kind == BATON__PUT_GRANT && (rc = baton__store_bulk_grants_end(s, false))))
 		return rc;
 
 	qbuild b = {.len = 0, .n = 0};
@@ -364,7 +364,9 @@ static int get_row(baton_store *s, baton__put_kind kind, const char *fn, const c
 {
 	if (!s || !external_id)
 		return baton_error_set(BATON_EINVALID, "%s: store and id are required", fn);
-	int rc = baton__store_commit(s);
+	/* No commit first: a point read sees the open batch's rows (same connection), and the syncer
+	 * reads a resource per action, so committing here cost a transaction per action. */
+	int rc = kind == BATON__PUT_GRANT ? baton__store_bulk_grants_end(s, false) : 0;
 	if (rc)
 		return rc;
 	char syncbuf[BATON__SYNC_ID_MAX];
@@ -504,7 +506,7 @@ BATON_API int baton_store_count(baton_store *s, const char *sync_id, baton_store
 	if (!s || !counts)
 		return baton_error_set(BATON_EINVALID, "baton_store_count: store and counts are required");
 	int rc = baton__store_commit(s);
-	if (rc)
+	if (rc || (rc = baton__store_bulk_grants_end(s, false)))
 		return rc;
 	char syncbuf[BATON__SYNC_ID_MAX];
 	const char *sid;

@@ -122,6 +122,8 @@ static int put_begin(baton_store *s, const char *fn, baton__put_kind kind, const
 	}
 	if ((rc = baton__store_begin(s)))
 		return rc;
+	if (kind == BATON__PUT_GRANT && !s->bulk_checked)
+		baton__store_bulk_grants_begin(s);
 	*st = s->put[kind];
 	return 0;
 }
@@ -157,7 +159,7 @@ static int put_fail(baton_store *s, sqlite3_stmt *st, int rc)
 
 BATON_API int baton_store_put_resource_type(baton_store *s, baton_resource_type *rt)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc = put_begin(s, "baton_store_put_resource_type", BATON__PUT_RESOURCE_TYPE, rt, &st);
 	if (rc)
 		return rc;
@@ -170,7 +172,7 @@ BATON_API int baton_store_put_resource_type(baton_store *s, baton_resource_type 
 
 BATON_API int baton_store_put_resource(baton_store *s, baton_resource *r)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc = put_begin(s, "baton_store_put_resource", BATON__PUT_RESOURCE, r, &st);
 	if (rc)
 		return rc;
@@ -194,7 +196,7 @@ BATON_API int baton_store_put_resource(baton_store *s, baton_resource *r)
 
 BATON_API int baton_store_put_entitlement(baton_store *s, baton_entitlement *e)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc = put_begin(s, "baton_store_put_entitlement", BATON__PUT_ENTITLEMENT, e, &st);
 	if (rc)
 		return rc;
@@ -213,7 +215,7 @@ BATON_API int baton_store_put_entitlement(baton_store *s, baton_entitlement *e)
 
 BATON_API int baton_store_put_grant(baton_store *s, baton_grant *g)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc = put_begin(s, "baton_store_put_grant", BATON__PUT_GRANT, g, &st);
 	if (rc)
 		return rc;
@@ -253,7 +255,7 @@ BATON_API int baton_store_put_asset(baton_store *s, const char *asset_id, const 
 	}
 	if (!data)
 		return baton_error_set(BATON_EINVALID, "baton_store_put_asset: data is required");
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc = put_begin(s, "baton_store_put_asset", BATON__PUT_ASSET, asset_id, &st);
 	if (rc)
 		return rc;

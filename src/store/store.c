@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/faults.h"
+#include "core/log.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Schema: the DDL text of the Go SDK, byte for byte (sqlite_master keeps it), in its order.    */
@@ -165,6 +167,8 @@ static int sqlite_code(int rc)
 int baton__store_sqlerr(baton_store *s, int rc, const char *what)
 {
 	const char *msg = s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+	if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB)
+		s->corrupt = true;
 	return baton_error_set(sqlite_code(rc), "c1z %s: %s: %s", s->path, what, msg);
 }
 
@@ -253,6 +257,9 @@ int baton__store_commit(baton_store *s)
 {
 	if (!s->in_tx)
 		return 0;
+	int frc = baton__fault("store.commit");
+	if (frc)
+		return frc;
 	int rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		int err = baton__store_sqlerr(s, rc, "commit");
@@ -583,23 +590,176 @@ static int set_pragmas(baton_store *s)
 	if (s->read_only)
 		return baton__store_exec(s, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; "
 		                            "PRAGMA main.locking_mode = EXCLUSIVE;");
-	return baton__store_exec(s, "PRAGMA synchronous = NORMAL; PRAGMA journal_mode = TRUNCATE; "
-	                            "PRAGMA main.locking_mode = EXCLUSIVE;");
+	/*
+	 * The working copy is private and rewritten into the c1z on close, so commits need no fsync
+	 * (synchronous = OFF; the rollback journal still protects against a killed process), and a
+	 * 32 MiB page cache keeps the grant indexes of a large sync in memory.
+	 */
+	/*
+	 * A resumable working copy ("<path>.wip/") must outlive the process, so its commits keep
+	 * synchronous = NORMAL: with the rollback journal, a commit is on disk in a state SQLite can
+	 * recover even after a system crash, not only after a kill.
+	 */
+	if (s->wip)
+		return baton__store_exec(s, "PRAGMA synchronous = NORMAL; PRAGMA journal_mode = TRUNCATE; "
+		                            "PRAGMA main.locking_mode = EXCLUSIVE; PRAGMA cache_size = -32768;");
+	return baton__store_exec(s, "PRAGMA synchronous = OFF; PRAGMA journal_mode = TRUNCATE; "
+	                            "PRAGMA main.locking_mode = EXCLUSIVE; PRAGMA cache_size = -32768;");
 }
 
-static void store_free(baton_store *s)
+static void close_db(baton_store *s)
 {
 	baton__rows_finalize(s);
 	cache_clear(s);
 	if (s->db)
 		sqlite3_close(s->db);
 	s->db = NULL;
-	baton__work_dir_remove(s->work_dir);
+	s->in_tx = false;
+	s->pending = 0;
+}
+
+/* keep_wip: leave a resumable working copy in place for the next open (unless it is corrupt). */
+static void store_free(baton_store *s, bool keep_wip)
+{
+	close_db(s);
+	if (s->wip) {
+		if (keep_wip && !s->corrupt)
+			close(s->wip_lock_fd);
+		else
+			baton__wip_remove(s->work_dir, s->wip_lock_fd);
+	} else {
+		baton__work_dir_remove(s->work_dir);
+	}
 	baton__ctx_release(&s->scratch);
 	free(s->work_dir);
 	free(s->db_path);
 	free(s->path);
 	free(s);
+}
+
+/* Opens db_path, checks a decoded payload's tables, creates / migrates the schema, sets pragmas. */
+static int open_db(baton_store *s, bool fresh)
+{
+	int sr = sqlite3_open_v2(s->db_path, &s->db,
+	                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (sr != SQLITE_OK)
+		return baton__store_sqlerr(s, sr, "opening the working copy");
+	sqlite3_extended_result_codes(s->db, 1);
+	int rc;
+	if (!fresh && (rc = check_required_tables(s)))
+		return rc;
+	/* Before the schema: its ~90 statements would otherwise each fsync the working copy. */
+	if ((rc = baton__store_exec(s, "PRAGMA synchronous = OFF")))
+		return rc;
+	if ((rc = init_schema(s)))
+		return rc;
+	return set_pragmas(s);
+}
+
+/* Decodes the c1z into db_path (which must not exist) and opens it. */
+static int open_from_c1z(baton_store *s, const baton__decode_limits *lim)
+{
+	int rc = baton__c1z_decode(s->path, s->db_path, lim);
+	if (rc < 0)
+		return rc;
+	bool fresh = rc == 1;
+	if (!fresh) {
+		rc = check_payload(s);
+		if (rc < 0)
+			return rc;
+		fresh = rc == 1;
+	}
+	return open_db(s, fresh);
+}
+
+/* Gives up an untouched wip on an error that says nothing about it: unlocked, left as it is. */
+static int wip_leave(baton_store *s, int rc)
+{
+	close_db(s);
+	close(s->wip_lock_fd);
+	s->wip_lock_fd = -1;
+	s->wip = false;
+	free(s->work_dir);
+	s->work_dir = NULL;
+	return rc;
+}
+
+/* The resumable working copy "<path>.wip/" (see resumable_work_dir in baton/store.h). */
+static int open_wip(baton_store *s, const baton__decode_limits *lim)
+{
+	size_t pl = strlen(s->path);
+	char *dir = malloc(pl + sizeof(".wip"));
+	if (!dir)
+		return baton__error_oom("store path");
+	memcpy(dir, s->path, pl);
+	memcpy(dir + pl, ".wip", sizeof(".wip"));
+	int rc = baton__wip_lock(dir, s->path, &s->wip_lock_fd);
+	if (rc) {
+		free(dir);
+		return rc;
+	}
+	/* Locked: from here on the directory is ours (store_free removes or keeps it). */
+	s->work_dir = dir;
+	s->wip = true;
+	if (!(s->db_path = baton__wip_path(dir, "db")))
+		return baton__error_oom("store path");
+
+	char ident[128], mident[128], head[BATON__SYNC_ID_MAX], why[768];
+	if ((rc = baton__c1z_identity(s->path, ident, sizeof(ident))))
+		return wip_leave(s, rc);
+	int mr = baton__wip_marker_read(dir, mident, sizeof(mident), head, sizeof(head));
+	if (mr < 0)
+		return wip_leave(s, mr);
+	why[0] = '\0';
+	if (mr == 0 && strcmp(mident, ident) != 0) {
+		snprintf(why, sizeof(why), "the c1z is not the one it was made from (made from: %s; now: %s)",
+		         mident, ident);
+	} else if (mr == 0) {
+		if (access(s->db_path, F_OK) != 0)
+			rc = baton_error_set(BATON_EDATALOSS, "c1z %s: the working copy's database is missing",
+			                     s->path);
+		else
+			rc = check_payload(s);
+		if (rc == 1)
+			rc = baton_error_set(BATON_EDATALOSS, "c1z %s: the working copy's database is empty", s->path);
+		if (rc == 0)
+			rc = open_db(s, false);
+		if (rc == 0) {
+			/* Its changes are not in the c1z: closing writes it even if nothing else changes. */
+			s->wip_resumed = true;
+			s->dirty = true;
+			snprintf(s->wip_head, sizeof(s->wip_head), "%s", head);
+			baton__log(BATON_LOG_INFO, "resuming the working copy of an unfinished run", "path", dir, NULL);
+			return 0;
+		}
+		/* Only a damaged database is thrown away; other errors (I/O, memory) leave it for later. */
+		if (rc != BATON_EDATALOSS)
+			return wip_leave(s, rc);
+		snprintf(why, sizeof(why), "%s", baton_error_last()->message);
+		close_db(s);
+		s->corrupt = false; /* that database is going away */
+	} else if (baton__wip_has_content(dir)) {
+		snprintf(why, sizeof(why), "it has no valid marker (its creation was interrupted)");
+	}
+	if (why[0])
+		baton__log(BATON_LOG_WARN, "discarding the working copy of an unfinished run", "path", dir,
+		           "reason", why, NULL);
+	baton__wip_clear(dir);
+
+	if ((rc = open_from_c1z(s, lim)))
+		return rc;
+	baton_ctx ctx;
+	baton__ctx_init(&ctx);
+	baton_sync_run run;
+	rc = baton_store_sync_latest_finished(s, BATON_SYNC_TYPE_ANY, &ctx, &run);
+	if (rc == 0)
+		snprintf(s->wip_head, sizeof(s->wip_head), "%s", run.id);
+	baton__ctx_release(&ctx);
+	if (rc == BATON_ENOTFOUND)
+		snprintf(s->wip_head, sizeof(s->wip_head), "-");
+	else if (rc)
+		return rc;
+	return baton__wip_marker_write(dir, s->path, s->db_path, ident, s->wip_head);
 }
 
 BATON_API int baton_store_open(const char *path, const baton_store_options *opts, baton_store **out)
@@ -609,7 +769,7 @@ BATON_API int baton_store_open(const char *path, const baton_store_options *opts
 	*out = NULL;
 	if (!path || !*path)
 		return baton_error_set(BATON_EINVALID, "baton_store_open: path is required");
-	if (opts && opts->version != BATON_STORE_OPTIONS_VERSION)
+	if (opts && (opts->version < 1 || opts->version > BATON_STORE_OPTIONS_VERSION))
 		return baton_error_set(BATON_EINVALID, "baton_store_open: unsupported options version %u",
 		                       opts->version);
 	baton__decode_limits lim;
@@ -621,54 +781,35 @@ BATON_API int baton_store_open(const char *path, const baton_store_options *opts
 	if (!s)
 		return baton__error_oom("store");
 	baton__ctx_init(&s->scratch);
+	s->wip_lock_fd = -1;
 	s->read_only = opts && opts->read_only;
-	s->level = opts && opts->compression_level ? opts->compression_level : 3;
+	s->level = opts && opts->compression_level ? opts->compression_level : 1;
 	s->ts_sec = INT64_MIN;
 	s->path = strdup(path);
 	if (!s->path) {
 		rc = baton__error_oom("store path");
 		goto fail;
 	}
-	if ((rc = baton__work_dir_create(opts ? opts->tmp_dir : NULL, &s->work_dir)))
-		goto fail;
-	size_t dl = strlen(s->work_dir);
-	s->db_path = malloc(dl + 4);
-	if (!s->db_path) {
-		rc = baton__error_oom("store path");
-		goto fail;
-	}
-	memcpy(s->db_path, s->work_dir, dl);
-	memcpy(s->db_path + dl, "/db", 4);
-
-	rc = baton__c1z_decode(path, s->db_path, &lim);
-	if (rc < 0)
-		goto fail;
-	bool fresh = rc == 1;
-	if (!fresh) {
-		rc = check_payload(s);
-		if (rc < 0)
+	/* The resumable member exists from version 2 on; a read-only store never uses a wip. */
+	if (opts && opts->version >= 2 && opts->resumable_work_dir && !s->read_only) {
+		if ((rc = open_wip(s, &lim)))
 			goto fail;
-		fresh = rc == 1;
+	} else {
+		if ((rc = baton__work_dir_create(opts ? opts->tmp_dir : NULL, &s->work_dir)))
+			goto fail;
+		if (!(s->db_path = baton__wip_path(s->work_dir, "db"))) {
+			rc = baton__error_oom("store path");
+			goto fail;
+		}
+		if ((rc = open_from_c1z(s, &lim)))
+			goto fail;
 	}
-
-	int sr = sqlite3_open_v2(s->db_path, &s->db,
-	                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-	if (sr != SQLITE_OK) {
-		rc = baton__store_sqlerr(s, sr, "opening the working copy");
-		goto fail;
-	}
-	sqlite3_extended_result_codes(s->db, 1);
-	if (!fresh && (rc = check_required_tables(s)))
-		goto fail;
-	if ((rc = init_schema(s)))
-		goto fail;
-	if ((rc = set_pragmas(s)))
-		goto fail;
 	tzset();
 	*out = s;
 	return 0;
 fail:
-	store_free(s);
+	/* A wip that could not be opened is removed (it is remade from the c1z next time). */
+	store_free(s, false);
 	return rc;
 }
 
@@ -679,14 +820,16 @@ BATON_API void baton_store_discard(baton_store *s)
 	if (s->in_tx)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->in_tx = false;
-	store_free(s);
+	store_free(s, false);
 }
 
 BATON_API int baton_store_close(baton_store *s)
 {
 	if (!s)
 		return 0;
-	int rc = baton__store_commit(s);
+	int rc = baton__store_bulk_grants_end(s, true);
+	if (rc == 0)
+		rc = baton__store_commit(s);
 	if (rc == 0 && s->dirty && !s->read_only) {
 		baton__rows_finalize(s);
 		cache_clear(s);
@@ -695,18 +838,57 @@ BATON_API int baton_store_close(baton_store *s)
 			rc = baton__store_sqlerr(s, sr, "closing the database");
 		} else {
 			s->db = NULL;
-			rc = baton__c1z_encode(s->db_path, s->path, s->level);
+			if (s->wip)
+				rc = baton__wip_check_source(s->work_dir, s->path);
+			if (rc == 0)
+				rc = baton__c1z_encode(s->db_path, s->path, s->level);
 		}
 	}
-	store_free(s);
+	/* Saved (or nothing to save): the working copy goes. Not saved: a wip stays for a resume. */
+	store_free(s, rc != 0);
 	return rc;
+}
+
+BATON_API int baton_store_suspend(baton_store *s)
+{
+	if (!s)
+		return 0;
+	if (!s->wip)
+		return baton_store_close(s);
+	int rc = baton__store_commit(s);
+	/* Nothing written and nothing picked up: there is nothing to resume. */
+	store_free(s, s->dirty || s->wip_resumed);
+	return rc;
+}
+
+BATON_API bool baton_store_resumed(const baton_store *s)
+{
+	return s && s->wip_resumed;
+}
+
+BATON_API int baton_store_sync_unsaved_finished(baton_store *s, baton_ctx *ctx, baton_sync_run *run)
+{
+	if (!s || !ctx || !run)
+		return baton_error_set(BATON_EINVALID, "baton_store_sync_unsaved_finished: store, ctx and run "
+		                       "are required");
+	if (!s->wip_resumed)
+		return baton_error_set(BATON_ENOTFOUND, "c1z %s: no working copy was resumed", s->path);
+	int rc = baton_store_sync_latest_finished(s, BATON_SYNC_TYPE_ANY, ctx, run);
+	if (rc)
+		return rc;
+	if (strcmp(run->id, s->wip_head) == 0)
+		return baton_error_set(BATON_ENOTFOUND, "c1z %s: no sync was finished in the working copy",
+		                       s->path);
+	return 0;
 }
 
 BATON_API int baton_store_save_as(baton_store *s, const char *path)
 {
 	if (!s || !path || !*path)
 		return baton_error_set(BATON_EINVALID, "baton_store_save_as: store and path are required");
-	int rc = baton__store_commit(s);
+	int rc = baton__store_bulk_grants_end(s, true);
+	if (rc == 0)
+		rc = baton__store_commit(s);
 	if (rc)
 		return rc;
 	return baton__c1z_encode(s->db_path, path, s->level);

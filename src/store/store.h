@@ -7,6 +7,8 @@
  *   rows.c      puts (upserts in batched transactions)
  *   read.c      listing iterators, point reads, counts
  *   sessions.c  the connector session key/value table
+ *   bulk.c      deferred grant indexes while a new file is filled
+ *   wip.c       the resumable working copy "<c1z>.wip/": lock, marker, removal
  */
 #ifndef BATON_STORE_STORE_H
 #define BATON_STORE_STORE_H
@@ -24,7 +26,7 @@
 #define BATON__TS_LEN 30
 
 /* Rows written per transaction before it is committed. */
-#define BATON__STORE_TX_ROWS 5000
+#define BATON__STORE_TX_ROWS 50000
 /* Statements kept prepared for reuse (listing queries are built from the filters used). */
 #define BATON__STORE_STMT_CACHE 24
 
@@ -44,13 +46,22 @@ typedef struct baton__stmt_slot {
 
 struct baton_store {
 	char *path;              /* the c1z file, as given */
-	char *work_dir;          /* private temporary directory */
+	char *work_dir;          /* private temporary directory, or the resumable "<path>.wip" */
 	char *db_path;           /* work_dir + "/db" */
 	sqlite3 *db;
 	bool read_only;
 	bool dirty;
+	bool wip;                /* work_dir is the resumable working copy (locked by wip_lock_fd) */
+	int wip_lock_fd;         /* -1 when none */
+	bool wip_resumed;        /* the working copy was left by an earlier process and picked up */
+	bool corrupt;            /* SQLite reported corruption: the working copy is never kept */
+	char wip_head[BATON__SYNC_ID_MAX]; /* latest finished sync when the copy was made ("-": none) */
 	int level;               /* zstd level when saving */
 	char current[BATON__SYNC_ID_MAX]; /* current sync id, "" for none */
+
+	/* Deferred grant indexes (bulk.c): checked once at the first grant put; dropped meanwhile. */
+	bool bulk_checked;
+	bool bulk_grants;
 
 	/* Batched writes: a transaction stays open across puts until flushed. */
 	bool in_tx;
@@ -91,6 +102,33 @@ int baton__c1z_encode(const char *db_path, const char *path, int level);
 int baton__work_dir_create(const char *base, char **out);
 /* Removes the directory and every file in it (it holds no subdirectories). */
 void baton__work_dir_remove(const char *dir);
+
+/* ---- wip.c ---- */
+
+/* dir + "/" + name, malloc'ed (NULL when out of memory). */
+char *baton__wip_path(const char *dir, const char *name);
+/*
+ * Creates wip_dir (0700) when missing and takes the exclusive lock on wip_dir/lock; *fd_out is the
+ * locked descriptor. BATON_EUNAVAILABLE "... is in use by another process" when it is held.
+ */
+int baton__wip_lock(const char *wip_dir, const char *c1z_path, int *fd_out);
+/* The identity of the c1z at path: "none" when it does not exist, else "<size> <mtime s.ns>
+ * <hash of the first and last 64 KiB>". */
+int baton__c1z_identity(const char *path, char *buf, size_t size);
+/* Reads the marker: 0 with its fields, 1 when missing or malformed, < 0 on error. */
+int baton__wip_marker_read(const char *wip_dir, char *identity, size_t id_size, char *head, size_t head_size);
+/* Before a working copy is saved over its c1z: BATON_EABORTED when the c1z is no longer the file
+ * the copy was made from (replaced or changed by someone else meanwhile), which is then kept. */
+int baton__wip_check_source(const char *wip_dir, const char *c1z_path);
+/* fsyncs db_path, then writes the marker atomically (tmp + fsync + rename + directory fsync). */
+int baton__wip_marker_write(const char *wip_dir, const char *c1z_path, const char *db_path,
+                            const char *identity, const char *head);
+/* Whether wip_dir holds anything besides its lock file. */
+bool baton__wip_has_content(const char *wip_dir);
+/* Removes the marker first, then every other file but the lock. */
+void baton__wip_clear(const char *wip_dir);
+/* Clears, removes the lock file and the directory, then releases the lock (closes lock_fd). */
+void baton__wip_remove(const char *wip_dir, int lock_fd);
 
 /* ---- store.c ---- */
 
@@ -135,6 +173,17 @@ int baton__store_resolve_sync(baton_store *s, const char *explicit_id, baton__sy
 
 /* Bytes the iterator's row memory holds from malloc (diagnostics and tests). */
 size_t baton__store_iter_memory(const baton_store_iter *it);
+
+/* ---- bulk.c ---- */
+
+/* At the first grant put: when v1_grants is empty, drops its non-unique secondary indexes. */
+void baton__store_bulk_grants_begin(baton_store *s);
+/*
+ * Builds them again if they were dropped. Call before anything reads grants (required = false:
+ * a failure, e.g. while another statement reads, is ignored and retried later) and before ending
+ * a sync or saving (required = true).
+ */
+int baton__store_bulk_grants_end(baton_store *s, bool required);
 
 /* ---- rows.c ---- */
 

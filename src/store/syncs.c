@@ -474,7 +474,8 @@ BATON_API int baton_store_sync_start(baton_store *s, baton_sync_type type, const
                                      char sync_id[28])
 {
 	int rc = check_store(s, "baton_store_sync_start");
-	if (rc || (rc = baton__store_check_writable(s, "start sync")) || (rc = baton__store_commit(s)))
+	if (rc || (rc = baton__store_check_writable(s, "start sync")) ||
+	    (rc = baton__store_bulk_grants_end(s, false)) || (rc = baton__store_commit(s)))
 		return rc;
 	baton_ctx ctx;
 	baton__ctx_init(&ctx);
@@ -500,7 +501,8 @@ BATON_API int baton_store_sync_start_or_resume(baton_store *s, baton_sync_type t
                                                bool *resumed)
 {
 	int rc = check_store(s, "baton_store_sync_start_or_resume");
-	if (rc || (rc = baton__store_check_writable(s, "start sync")) || (rc = baton__store_commit(s)))
+	if (rc || (rc = baton__store_check_writable(s, "start sync")) ||
+	    (rc = baton__store_bulk_grants_end(s, false)) || (rc = baton__store_commit(s)))
 		return rc;
 	if (!valid_type(type))
 		return baton_error_set(BATON_EINVALID, "invalid sync type: %d", (int)type);
@@ -910,7 +912,8 @@ done:
 BATON_API int baton_store_sync_end(baton_store *s)
 {
 	int rc = check_store(s, "baton_store_sync_end");
-	if (rc || (rc = need_current(s, "end sync")) || (rc = baton__store_commit(s)))
+	if (rc || (rc = need_current(s, "end sync")) || (rc = baton__store_bulk_grants_end(s, true)) ||
+	    (rc = baton__store_commit(s)))
 		return rc;
 	char now[BATON__TS_LEN];
 	baton__store_now(s, now);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/faults.h"
 #include "proto/any.h"
 #include "store/store.h"
 #include "c1/connector/v2/annotation_grant.pb-c.h"
@@ -622,6 +623,8 @@ static int run_expansion(expander *x)
 		                "WHERE external_id = ? AND sync_id = ? LIMIT 1", &x->q_ent);
 	}
 	if (!rc)
+		rc = baton__fault("expand.load");
+	if (!rc)
 		rc = load_graph(x);
 	if (rc)
 		return rc;
@@ -641,7 +644,8 @@ static int run_expansion(expander *x)
 		return rc;
 	uint32_t nc = x->g.ncomp;
 	for (uint32_t i = 0; i < nc && !rc; i++) {
-		rc = expand_node(x, x->g.order[i]);
+		if (!(rc = baton__fault("expand.node")))
+			rc = expand_node(x, x->g.order[i]);
 		if (!rc)
 			rc = report(x, BATON_EXPAND_PHASE_EXPAND, i + 1, nc);
 	}
@@ -681,6 +685,10 @@ BATON_API int baton_expand_store(baton_store *s, const char *sync_id, const bato
 	memset(stats, 0, sizeof(*stats));
 	if (!s)
 		return baton_error_set(BATON_EINVALID, "baton_expand_store: store is NULL");
+	/* Expansion reads grants by entitlement and principal: build any deferred grant index. */
+	int brc = baton__store_bulk_grants_end(s, true);
+	if (brc)
+		return brc;
 	if (opts && opts->version != BATON_EXPAND_OPTIONS_VERSION)
 		return baton_error_set(BATON_EINVALID, "baton_expand_store: unsupported options version %u",
 		                       opts->version);

@@ -8,12 +8,23 @@
  * the same operation from the top of the stack, each driven through all of its pages; spawned
  * cursors of the same operation join the running batch, other new work goes onto the stack.
  * Checkpoints are written between loop iterations only (every checkpoint_interval_ms, and forced
- * after planning and at the end). Every connector call runs on one context that is reset after
- * the page is consumed, and store listings are read one page at a time.
+ * after planning, at the end and when a stop is requested). Every connector call runs on a
+ * context that is reset after the page is consumed, and store listings are read one page at a
+ * time.
+ *
+ * Workers (opts->workers > 0, pool.h): a batch's connector calls (the call_* halves) run on the
+ * pool's threads, each on its own context; this thread takes their pages as they come and writes
+ * them (the consume_* halves), so the action stack, the type cache, the counters and every store
+ * write stay on one thread. Workers read the store (the resource an entitlements/grants call is
+ * for) and connector session calls use it under store_mu, a recursive lock this thread holds
+ * while it writes a page.
  */
 #include "sync/sync.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,9 +32,11 @@
 #include "baton/expand.h"
 #include "connector/connector.h"
 #include "core/error.h"
+#include "core/faults.h"
 #include "core/log.h"
 #include "proto/any.h"
 #include "store/store.h"
+#include "sync/pool.h"
 #include "sync/state.h"
 #include "types/types.h"
 #include "c1/connector/v2/annotation_ratelimit.pb-c.h"
@@ -38,6 +51,10 @@
 #define MAX_ENQUEUE_TOKEN_BYTES (1024 * 1024)
 #define MAX_ENQUEUE_TOTAL_BYTES (16 * 1024 * 1024)
 
+typedef struct syncer syncer;
+typedef int (*call_fn)(syncer *s, baton__page *p, const baton__action *a);
+typedef int (*consume_fn)(syncer *s, baton__page *p, const baton__action *a);
+
 /* What the syncer remembers about a stored resource type. */
 typedef struct type_info {
 	char *id;
@@ -48,7 +65,7 @@ typedef struct type_info {
 	uint64_t resources, entitlements, grants;  /* counts for progress and the summary */
 } type_info;
 
-typedef struct syncer {
+struct syncer {
 	baton__runtime rt;
 	const baton_sync_options *opts;
 	baton_store *store;
@@ -56,11 +73,16 @@ typedef struct syncer {
 	baton_sync_type type;
 	bool resumed;
 	baton__state st;
-	baton_ctx cctx;           /* connector calls: reset after each page */
-	baton__call call;
+	baton__page main;         /* connector calls on the loop thread: reset after each page */
 	baton_ctx sctx;           /* store reads of one step */
 	baton__retryer retry;
-	baton__ratelimit last_rl; /* of the last failed call */
+	/* Parallel sync (workers > 0): the pool runs the connector calls of batched actions; the
+	 * store is used under store_mu (recursive: the loop thread holds it while it writes a page,
+	 * workers while they read a resource, connector session calls from any thread). */
+	int workers;
+	baton__pool *pool;
+	pthread_mutex_t store_mu;
+	bool stopped;             /* a stop request ended the sync */
 	uint64_t warnings;
 	int64_t last_checkpoint_ms;
 	bool checkpointed;
@@ -74,14 +96,16 @@ typedef struct syncer {
 	size_t n_targets;
 	/* progress */
 	const char *phase;
-	uint64_t n_resource_types, n_resources, n_entitlements, n_grants, n_expanded, pages;
+	uint64_t n_resource_types, n_resources, n_entitlements, n_grants, n_expanded;
+	_Atomic uint64_t pages;   /* connector calls answered (workers count too) */
 	int64_t started_ms, last_progress_ms, last_line_ms, last_log_ms;
 	bool tty;
 	/* batch queue (ids) */
 	uint64_t *queue;
 	size_t q_head, q_len, q_cap;
 	int batch_op;
-} syncer;
+	call_fn batch_call;       /* the running batch's call half (read by the workers) */
+};
 
 /* ------------------------------------------------------------------------------------------ */
 /* Helpers                                                                                     */
@@ -187,8 +211,10 @@ static int checkpoint(syncer *s, bool force)
 		return 0;
 	s->last_checkpoint_ms = now;
 	s->checkpointed = true;
-	char *tok;
-	int rc = baton__state_marshal(&s->st, &tok);
+	char *tok = NULL;
+	int rc = baton__fault("sync.checkpoint");
+	if (!rc)
+		rc = baton__state_marshal(&s->st, &tok);
 	if (rc)
 		return rc;
 	rc = baton_store_sync_checkpoint(s->store, tok);
@@ -244,26 +270,26 @@ static int transition(syncer *s, uint64_t id, const char *next, baton__action *c
 	return 0;
 }
 
-static int schedule_children(syncer *s, baton_resource *r, baton__action **acts, size_t *n, size_t *cap,
-                             bool record);
+static int schedule_children(syncer *s, baton__page *p, baton_resource *r, baton__action **acts, size_t *n,
+                             size_t *cap, bool record);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Connector calls                                                                             */
 
-static void call_begin(syncer *s, baton__call_kind kind, const baton__rtype *t, const char *token)
+static void call_begin(syncer *s, baton__page *p, baton__call_kind kind, const baton__rtype *t, const char *token)
 {
-	baton__call_begin(&s->call, &s->cctx, &s->rt, kind, t ? t->rt : NULL, token);
-	memset(&s->last_rl, 0, sizeof(s->last_rl));
+	baton__call_begin(&p->call, &p->ctx, &s->rt, kind, t ? t->rt : NULL, token);
+	memset(&p->rl, 0, sizeof(p->rl));
 	baton_error_clear();
 }
 
 /* Normalizes a callback's result; on failure keeps the rate-limit hint of its annotations. */
-static int call_result(syncer *s, int rc, const char *what)
+static int call_result(syncer *s, baton__page *p, int rc, const char *what)
 {
-	s->pages++;
+	atomic_fetch_add_explicit(&s->pages, 1, memory_order_relaxed);
 	if (rc == 0) {
-		const char *tok = s->call.page_token;
-		if (tok && *tok && s->call.next_page && !strcmp(tok, s->call.next_page))
+		const char *tok = p->call.page_token;
+		if (tok && *tok && p->call.next_page && !strcmp(tok, p->call.next_page))
 			return baton_error_set(BATON_EINTERNAL, "%s: next page token unchanged (token=%s) - likely a "
 			                       "connector bug", what, tok);
 		return 0;
@@ -274,15 +300,15 @@ static int call_result(syncer *s, int rc, const char *what)
 		baton_error_set(rc, "%s", baton_error_last()->message);
 	if (rc > 0)
 		rc = BATON_EUNKNOWN;
-	if (s->call.annotations_ready) {
+	if (p->call.annotations_ready) {
 		C1__Connector__V2__RateLimitDescription *rl = NULL;
 		baton_error last = *baton_error_last();
 		char *msg = strdup(last.message);
-		if (baton__annotations_pick(&s->call.annotations, &c1__connector__v2__rate_limit_description__descriptor,
+		if (baton__annotations_pick(&p->call.annotations, &c1__connector__v2__rate_limit_description__descriptor,
 		                            (ProtobufCMessage **)&rl) > 0 && rl && rl->reset_at) {
-			s->last_rl.has_reset = true;
-			s->last_rl.reset_ms = rl->reset_at->seconds * 1000 + rl->reset_at->nanos / 1000000;
-			s->last_rl.remaining = rl->remaining;
+			p->rl.has_reset = true;
+			p->rl.reset_ms = rl->reset_at->seconds * 1000 + rl->reset_at->nanos / 1000000;
+			p->rl.remaining = rl->remaining;
 		}
 		baton_error_set(rc, "%s", msg ? msg : "");
 		free(msg);
@@ -487,32 +513,59 @@ static int on_child(void *ud, ProtobufCMessage *m)
 }
 
 /* Collects list-resources actions for r's ChildResourceType annotations (strings borrowed). */
-static int schedule_children(syncer *s, baton_resource *r, baton__action **acts, size_t *n, size_t *cap,
-                             bool record)
+static int schedule_children(syncer *s, baton__page *p, baton_resource *r, baton__action **acts, size_t *n,
+                             size_t *cap, bool record)
 {
 	baton_resource_id id = baton_resource_get_id(r);
 	child_ctx c = {s, id.resource_type, id.resource, acts, n, cap, record};
-	return each_anno(baton_resource_annotations(r), &s->cctx.arena, &c1__connector__v2__child_resource_type__descriptor,
+	return each_anno(baton_resource_annotations(r), &p->ctx.arena, &c1__connector__v2__child_resource_type__descriptor,
 	                 on_child, &c);
 }
 
-static int step_resources(syncer *s, baton__action *a)
+/*
+ * The batched operations come in two halves: call_* makes the connector call of one page (on a
+ * worker thread when there are workers: it only reads shared state, and the store under the store
+ * lock), consume_* writes the page to the store and moves the action on (always on the loop
+ * thread). The caller ends the page's call (baton__call_end) after both.
+ */
+
+static void store_lock(syncer *s)
 {
-	s->phase = "list-resources";
+	pthread_mutex_lock(&s->store_mu);
+}
+
+static void store_unlock(syncer *s)
+{
+	pthread_mutex_unlock(&s->store_mu);
+}
+
+static int call_resources(syncer *s, baton__page *p, const baton__action *a)
+{
 	const baton__rtype *t = baton__runtime_find(&s->rt, a->resource_type_id);
 	if (!t)
 		return baton_error_set(BATON_ENOTFOUND, "error: list resources with unknown resource type %s",
 		                       nz(a->resource_type_id));
 	baton_resource_id parent = {a->parent_resource_type_id, a->parent_resource_id};
 	bool has_parent = a->parent_resource_type_id && a->parent_resource_id;
-	call_begin(s, BATON__CALL_LIST, t, a->page_token);
-	int rc = t->syncer->list(&s->cctx, has_parent ? &parent : NULL);
-	rc = call_result(s, rc, "list-resources");
+	call_begin(s, p, BATON__CALL_LIST, t, a->page_token);
+	int rc = t->syncer->list(&p->ctx, has_parent ? &parent : NULL);
+	rc = call_result(s, p, rc, "list-resources");
+	return rc ? call_error(rc, "list-resources", a) : 0;
+}
+
+static int consume_resources(syncer *s, baton__page *p, const baton__action *a)
+{
+	s->phase = "list-resources";
+	const baton__rtype *t = baton__runtime_find(&s->rt, a->resource_type_id);
+	if (!t)
+		return baton_error_set(BATON_ENOTFOUND, "error: list resources with unknown resource type %s",
+		                       nz(a->resource_type_id));
+	int rc = 0;
 	baton__action *kids = NULL;
 	size_t nk = 0, ck = 0;
 	size_t listed = 0;
-	for (size_t i = 0; !rc && i < s->call.n_items; i++) {
-		baton_resource *r = s->call.items[i];
+	for (size_t i = 0; !rc && i < p->call.n_items; i++) {
+		baton_resource *r = p->call.items[i];
 		int v = check_resource(r);
 		if (v < 0) {
 			rc = v;
@@ -535,7 +588,7 @@ static int step_resources(syncer *s, baton__action *a)
 			break;
 		if (g == 0 && !has_children)
 			continue;
-		if ((rc = schedule_children(s, r, &kids, &nk, &ck, true)))
+		if ((rc = schedule_children(s, p, r, &kids, &nk, &ck, true)))
 			break;
 	}
 	baton__ctx_reset(&s->sctx);
@@ -548,16 +601,15 @@ static int step_resources(syncer *s, baton__action *a)
 		for (size_t i = 0; !rc && i < nk; i++)
 			rc = baton__state_push(&s->st, &kids[i], NULL);
 		if (!rc) {
-			if (!s->call.next_page) {
+			if (!p->call.next_page) {
 				char cnt[24];
 				snprintf(cnt, sizeof(cnt), "%" PRIu64, ti ? ti->resources : 0);
 				baton__log(BATON_LOG_INFO, "Synced resources", "resource_type_id", t->id, "#count", cnt, NULL);
 			}
-			rc = transition(s, a->id, s->call.next_page, NULL, 0);
+			rc = transition(s, a->id, p->call.next_page, NULL, 0);
 		}
 	}
 	free(kids);
-	baton__call_end(&s->call, &s->cctx);
 	return rc ? call_error(rc, "list-resources", a) : 0;
 }
 
@@ -634,11 +686,11 @@ static int step_static(syncer *s, baton__action *a)
 		                       nz(a->resource_type_id));
 	if (!t->syncer->static_entitlements)
 		return transition(s, a->id, NULL, NULL, 0);
-	call_begin(s, BATON__CALL_STATIC_ENTITLEMENTS, t, a->page_token);
-	int rc = t->syncer->static_entitlements(&s->cctx);
-	rc = call_result(s, rc, "list-static-entitlements");
-	for (size_t i = 0; !rc && i < s->call.n_items; i++) {
-		baton_entitlement *tmpl = s->call.items[i];
+	call_begin(s, &s->main, BATON__CALL_STATIC_ENTITLEMENTS, t, a->page_token);
+	int rc = t->syncer->static_entitlements(&s->main.ctx);
+	rc = call_result(s, &s->main, rc, "list-static-entitlements");
+	for (size_t i = 0; !rc && i < s->main.call.n_items; i++) {
+		baton_entitlement *tmpl = s->main.call.items[i];
 		char *page = NULL;
 		do {
 			baton_store_query q = BATON_STORE_QUERY_INIT;
@@ -695,8 +747,8 @@ static int step_static(syncer *s, baton__action *a)
 		free(page);
 	}
 	if (!rc)
-		rc = transition(s, a->id, s->call.next_page, NULL, 0);
-	baton__call_end(&s->call, &s->cctx);
+		rc = transition(s, a->id, s->main.call.next_page, NULL, 0);
+	baton__call_end(&s->main.call, &s->main.ctx);
 	return rc ? call_error(rc, "list-static-entitlements", a) : 0;
 }
 
@@ -815,13 +867,13 @@ static int step_eg_root(syncer *s, baton__action *a)
 }
 
 /* EnqueuePageTokens of a response: spawned sibling cursors (checked as upstream). */
-static int collect_spawned(syncer *s, const baton__action *a, baton__action **out, size_t *n_out)
+static int collect_spawned(syncer *s, baton__page *p, const baton__action *a, baton__action **out, size_t *n_out)
 {
 	*out = NULL;
 	*n_out = 0;
-	if (!s->call.annotations_ready)
+	if (!p->call.annotations_ready)
 		return 0;
-	baton_annotations *annos = &s->call.annotations;
+	baton_annotations *annos = &p->call.annotations;
 	baton__annotations_sync(annos);
 	C1__Connector__V2__EnqueuePageTokens *ept = NULL;
 	int count = 0;
@@ -832,7 +884,7 @@ static int collect_spawned(syncer *s, const baton__action *a, baton__action **ou
 		if (++count > 1)
 			return baton_error_set(BATON_EINVALID, "%s: more than one EnqueuePageTokens annotation in one response",
 			                       baton__op_name(a->op));
-		int rc = baton__any_unpack(&s->cctx.arena, any, &c1__connector__v2__enqueue_page_tokens__descriptor,
+		int rc = baton__any_unpack(&p->ctx.arena, any, &c1__connector__v2__enqueue_page_tokens__descriptor,
 		                           (ProtobufCMessage **)&ept);
 		if (rc)
 			return rc;
@@ -854,7 +906,7 @@ static int collect_spawned(syncer *s, const baton__action *a, baton__action **ou
 			free(v);
 			return baton_error_set(BATON_EINVALID, "EnqueuePageTokens: token %zu is empty or too large", i);
 		}
-		bool dup = s->call.next_page && !strcmp(s->call.next_page, t);
+		bool dup = p->call.next_page && !strcmp(p->call.next_page, t);
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(v[j].page_token, t))
 				dup = true;
@@ -889,9 +941,8 @@ static int fresh_type_exists(syncer *s, const char *type_id, bool *exists)
 	return 0;
 }
 
-static int step_entitlements(syncer *s, baton__action *a)
+static int call_entitlements(syncer *s, baton__page *p, const baton__action *a)
 {
-	s->phase = "list-entitlements";
 	if (a->type_scoped)
 		return baton_error_set(BATON_EUNIMPLEMENTED, "type-scoped entitlements are not supported");
 	const baton__rtype *t = baton__runtime_find(&s->rt, a->resource_type_id);
@@ -899,18 +950,29 @@ static int step_entitlements(syncer *s, baton__action *a)
 		return baton_error_set(BATON_ENOTFOUND, "error: list entitlements with unknown resource type %s",
 		                       nz(a->resource_type_id));
 	baton_resource_id rid = {nz(a->resource_type_id), nz(a->resource_id)};
-	call_begin(s, BATON__CALL_ENTITLEMENTS, t, a->page_token);
+	call_begin(s, p, BATON__CALL_ENTITLEMENTS, t, a->page_token);
 	baton_resource *res;
-	int rc = baton_store_get_resource(s->store, s->sync_id, &rid, &s->cctx, &res);
-	if (rc) {
-		baton__call_end(&s->call, &s->cctx);
+	store_lock(s);
+	int rc = baton_store_get_resource(s->store, s->sync_id, &rid, &p->ctx, &res);
+	store_unlock(s);
+	if (rc)
 		return call_error(rc, "list-entitlements", a);
-	}
-	rc = t->syncer->entitlements ? t->syncer->entitlements(&s->cctx, res) : 0;
-	rc = call_result(s, rc, "list-entitlements");
+	rc = t->syncer->entitlements ? t->syncer->entitlements(&p->ctx, res) : 0;
+	rc = call_result(s, p, rc, "list-entitlements");
+	return rc ? call_error(rc, "list-entitlements", a) : 0;
+}
+
+static int consume_entitlements(syncer *s, baton__page *p, const baton__action *a)
+{
+	s->phase = "list-entitlements";
+	const baton__rtype *t = baton__runtime_find(&s->rt, a->resource_type_id);
+	if (!t)
+		return baton_error_set(BATON_ENOTFOUND, "error: list entitlements with unknown resource type %s",
+		                       nz(a->resource_type_id));
+	int rc = 0;
 	size_t stored = 0;
-	for (size_t i = 0; !rc && i < s->call.n_items; i++) {
-		baton_entitlement *e = s->call.items[i];
+	for (size_t i = 0; !rc && i < p->call.n_items; i++) {
+		baton_entitlement *e = p->call.items[i];
 		baton_resource *er = baton_entitlement_resource(e);
 		if (s->type == BATON_SYNC_TYPE_FULL && er) {
 			bool ok;
@@ -939,16 +1001,15 @@ static int step_entitlements(syncer *s, baton__action *a)
 	baton__action *sp = NULL;
 	size_t nsp = 0;
 	if (!rc)
-		rc = collect_spawned(s, a, &sp, &nsp);
+		rc = collect_spawned(s, p, a, &sp, &nsp);
 	if (!rc) {
 		s->n_entitlements += stored;
 		type_info *ti = type_get(s, t->id, true);
 		if (ti)
 			ti->entitlements += stored;
-		rc = transition(s, a->id, s->call.next_page, sp, nsp);
+		rc = transition(s, a->id, p->call.next_page, sp, nsp);
 	}
 	free(sp);
-	baton__call_end(&s->call, &s->cctx);
 	return rc ? call_error(rc, "list-entitlements", a) : 0;
 }
 
@@ -983,7 +1044,7 @@ static int fetch_resource(syncer *s, baton_ctx *ctx, const baton_resource_id *id
 	return rc;
 }
 
-static int on_expandable_filter(syncer *s, baton_grant *g, bool *changed)
+static int on_expandable_filter(syncer *s, baton__page *p, baton_grant *g, bool *changed)
 {
 	*changed = false;
 	baton_annotations *annos = baton_grant_annotations(g);
@@ -992,13 +1053,14 @@ static int on_expandable_filter(syncer *s, baton_grant *g, bool *changed)
 	    has_anno(annos, "c1.connector.v2.ExternalResourceMatchID"))
 		return 0;
 	C1__Connector__V2__GrantExpandable *ge = NULL;
-	int p = baton__annotations_pick(annos, &c1__connector__v2__grant_expandable__descriptor, (ProtobufCMessage **)&ge);
-	if (p < 0)
-		return p;
-	if (!p || !ge->n_resource_type_ids)
+	int picked = baton__annotations_pick(annos, &c1__connector__v2__grant_expandable__descriptor,
+	                                     (ProtobufCMessage **)&ge);
+	if (picked < 0)
+		return picked;
+	if (!picked || !ge->n_resource_type_ids)
 		return 0;
 	size_t keep = 0;
-	char **kept = baton_ctx_alloc(&s->cctx, ge->n_resource_type_ids * sizeof(*kept));
+	char **kept = baton_ctx_alloc(&p->ctx, ge->n_resource_type_ids * sizeof(*kept));
 	if (!kept)
 		return BATON_EEXHAUSTED;
 	for (size_t i = 0; i < ge->n_resource_type_ids; i++) {
@@ -1029,9 +1091,8 @@ static int on_expandable_filter(syncer *s, baton_grant *g, bool *changed)
 	return 0;
 }
 
-static int step_grants(syncer *s, baton__action *a)
+static int call_grants(syncer *s, baton__page *p, const baton__action *a)
 {
-	s->phase = "list-grants";
 	if (a->type_scoped)
 		return baton_error_set(BATON_EUNIMPLEMENTED, "type-scoped grants are not supported");
 	const baton__rtype *t = baton__runtime_find(&s->rt, a->resource_type_id);
@@ -1039,22 +1100,47 @@ static int step_grants(syncer *s, baton__action *a)
 		return baton_error_set(BATON_ENOTFOUND, "error: list grants with unknown resource type %s",
 		                       nz(a->resource_type_id));
 	baton_resource_id rid = {nz(a->resource_type_id), nz(a->resource_id)};
-	call_begin(s, BATON__CALL_GRANTS, t, a->page_token);
+	call_begin(s, p, BATON__CALL_GRANTS, t, a->page_token);
 	baton_resource *res;
-	int rc = baton_store_get_resource(s->store, s->sync_id, &rid, &s->cctx, &res);
+	store_lock(s);
+	int rc = baton_store_get_resource(s->store, s->sync_id, &rid, &p->ctx, &res);
+	store_unlock(s);
 	if (rc) {
-		baton__call_end(&s->call, &s->cctx);
 		baton__error_prefix("sync-grants-for-resource: error getting resource");
 		return call_error(rc, "list-grants", a);
 	}
-	rc = t->syncer->grants ? t->syncer->grants(&s->cctx, res) : 0;
-	rc = call_result(s, rc, "list-grants");
-	bool insert = !rc && s->call.annotations_ready &&
-	              has_anno(&s->call.annotations, "c1.connector.v2.InsertResourceGrants");
+	rc = t->syncer->grants ? t->syncer->grants(&p->ctx, res) : 0;
+	rc = call_result(s, p, rc, "list-grants");
+	return rc ? call_error(rc, "list-grants", a) : 0;
+}
+
+/* A related resource from the connector's `get` (targeted syncs); retried as a page would be. */
+static int fetch_related(syncer *s, baton_ctx *ctx, const baton_resource_id *id, const baton_resource_id *parent,
+                         baton_resource **out)
+{
+	for (;;) {
+		int rc = fetch_resource(s, ctx, id, parent, out);
+		/* sequentially the whole step is retried; in a batch of the pool only this call */
+		if (!rc || !s->pool || !baton__pool_retry(s->pool, rc, NULL, "list-grants"))
+			return rc;
+		baton__ctx_reset(ctx);
+	}
+}
+
+static int consume_grants(syncer *s, baton__page *p, const baton__action *a)
+{
+	s->phase = "list-grants";
+	const baton__rtype *t = baton__runtime_find(&s->rt, a->resource_type_id);
+	if (!t)
+		return baton_error_set(BATON_ENOTFOUND, "error: list grants with unknown resource type %s",
+		                       nz(a->resource_type_id));
+	int rc = 0;
+	bool insert = p->call.annotations_ready &&
+	              has_anno(&p->call.annotations, "c1.connector.v2.InsertResourceGrants");
 	baton__strset inserted = {0};
 	size_t stored = 0;
-	for (size_t i = 0; !rc && i < s->call.n_items; i++) {
-		baton_grant *g = s->call.items[i];
+	for (size_t i = 0; !rc && i < p->call.n_items; i++) {
+		baton_grant *g = p->call.items[i];
 		baton_annotations *ga = baton_grant_annotations(g);
 		baton_entitlement *ge = baton_grant_entitlement(g);
 		baton_resource *er = ge ? baton_entitlement_resource(ge) : NULL;
@@ -1112,7 +1198,7 @@ static int step_grants(syncer *s, baton__action *a)
 				continue;
 			}
 			bool changed;
-			if ((rc = on_expandable_filter(s, g, &changed)))
+			if ((rc = on_expandable_filter(s, p, g, &changed)))
 				break;
 		}
 		if (!s->opts->skip_grant_expansion && has_anno(ga, "c1.connector.v2.GrantExpandable"))
@@ -1131,7 +1217,7 @@ static int step_grants(syncer *s, baton__action *a)
 				baton_resource *fetched;
 				baton_ctx fctx;
 				baton__ctx_init(&fctx);
-				rc = fetch_resource(s, &fctx, &id, hp ? &pid : NULL, &fetched);
+				rc = fetch_related(s, &fctx, &id, hp ? &pid : NULL, &fetched);
 				if (!rc && fetched && check_resource(fetched) == 0)
 					rc = baton_store_put_resource(s->store, fetched);
 				baton__ctx_release(&fctx);
@@ -1151,35 +1237,42 @@ static int step_grants(syncer *s, baton__action *a)
 	baton__action *sp = NULL;
 	size_t nsp = 0;
 	if (!rc)
-		rc = collect_spawned(s, a, &sp, &nsp);
+		rc = collect_spawned(s, p, a, &sp, &nsp);
 	if (!rc) {
 		s->n_grants += stored;
 		type_info *ti = type_get(s, t->id, true);
 		if (ti)
 			ti->grants += stored;
-		rc = transition(s, a->id, s->call.next_page, sp, nsp);
+		rc = transition(s, a->id, p->call.next_page, sp, nsp);
 	}
 	free(sp);
-	baton__call_end(&s->call, &s->cctx);
 	return rc ? call_error(rc, "list-grants", a) : 0;
 }
 
-static int step_targeted(syncer *s, baton__action *a)
+static int call_targeted(syncer *s, baton__page *p, const baton__action *a)
 {
-	s->phase = "targeted-resource-sync";
+	p->result = NULL;
 	if (!a->resource_id || !a->resource_type_id)
 		return baton_error_set(BATON_EUNKNOWN, "cannot get resource without a resource target");
 	baton_resource_id id = {a->resource_type_id, a->resource_id};
 	baton_resource_id pid = {a->parent_resource_type_id, a->parent_resource_id};
 	bool hp = a->parent_resource_type_id && a->parent_resource_id;
 	baton_resource *r;
-	int rc = fetch_resource(s, &s->cctx, &id, hp ? &pid : NULL, &r);
-	if (rc) {
-		baton__ctx_reset(&s->cctx);
+	int rc = fetch_resource(s, &p->ctx, &id, hp ? &pid : NULL, &r);
+	if (rc)
 		return call_error(rc, "targeted-resource-sync", a);
-	}
+	p->result = r;
+	return 0;
+}
+
+static int consume_targeted(syncer *s, baton__page *p, const baton__action *a)
+{
+	s->phase = "targeted-resource-sync";
+	baton_resource_id id = {a->resource_type_id, a->resource_id};
+	baton_resource *r = p->result;
+	p->result = NULL;
+	int rc = 0;
 	if (!r || (rc = check_resource(r)) != 0) {
-		baton__ctx_reset(&s->cctx);
 		if (rc < 0)
 			return rc;
 		return transition(s, a->id, NULL, NULL, 0);
@@ -1217,7 +1310,7 @@ static int step_targeted(syncer *s, baton__action *a)
 		n++;
 	}
 	size_t first_child = n;
-	if ((rc = schedule_children(s, r, &acts, &n, &cap, false)))
+	if ((rc = schedule_children(s, p, r, &acts, &n, &cap, false)))
 		goto done;
 	if ((rc = transition(s, a->id, NULL, acts, n)))
 		goto done;
@@ -1234,7 +1327,6 @@ static int step_targeted(syncer *s, baton__action *a)
 	}
 done:
 	free(acts);
-	baton__ctx_reset(&s->cctx);
 	return rc;
 }
 
@@ -1322,7 +1414,9 @@ static int run_step(syncer *s, uint64_t id, step_fn fn)
 	if (!live)
 		return 0;
 	baton__action a;
-	int rc = action_copy(live, &a);
+	int rc = baton__fault2("sync.step.", baton__op_name(live->op));
+	if (!rc)
+		rc = action_copy(live, &a);
 	if (rc)
 		return rc;
 	rc = fn(s, &a);
@@ -1342,13 +1436,32 @@ static int run_root(syncer *s, baton__action *cur, step_fn fn, bool warn_ok)
 			warn_skip(s, a, "skipping sync action");
 		return 0;
 	}
-	if (baton__retry_should(&s->retry, rc, &s->last_rl, baton__op_name(op), NULL))
+	if (baton__retry_should(&s->retry, rc, &s->main.rl, baton__op_name(op), NULL))
 		return 0;
 	return rc;
 }
 
-/* A batch: up to 100 same-op actions from the top, each driven through all of its pages. */
-static int run_batch(syncer *s, int op, step_fn fn)
+/* One page of a batched action on the loop thread: the call, then the consume. */
+static int run_split(syncer *s, uint64_t id, call_fn cf, consume_fn sf)
+{
+	baton__action *live = baton__state_get(&s->st, id);
+	if (!live)
+		return 0;
+	baton__action a;
+	int rc = action_copy(live, &a);
+	if (rc)
+		return rc;
+	rc = cf(s, &s->main, &a);
+	if (!rc)
+		rc = sf(s, &s->main, &a);
+	baton__call_end(&s->main.call, &s->main.ctx);
+	s->main.result = NULL;
+	baton__action_clear(&a);
+	return rc;
+}
+
+/* Takes up to 100 same-op actions from the top of the stack into the batch queue. */
+static int batch_collect(syncer *s, int op)
 {
 	s->q_head = s->q_len = 0;
 	for (size_t i = s->st.n; i > 0 && s->q_len < MAX_BATCH; i--) {
@@ -1364,14 +1477,22 @@ static int run_batch(syncer *s, int op, step_fn fn)
 		}
 		s->queue[s->q_len++] = s->st.v[i - 1].id;
 	}
+	return 0;
+}
+
+/* A batch on the loop thread (no workers): each action driven through all of its pages. */
+static int run_batch_seq(syncer *s, int op, call_fn cf, consume_fn sf)
+{
+	int rc = batch_collect(s, op);
+	if (rc)
+		return rc;
 	s->batch_op = op;
-	int rc = 0;
 	while (!rc && s->q_head < s->q_len) {
 		uint64_t id = s->queue[s->q_head++];
 		for (;;) {
 			if (!baton__state_get(&s->st, id))
 				break;
-			rc = run_step(s, id, fn);
+			rc = run_split(s, id, cf, sf);
 			if (rc == BATON_ENOTFOUND) {
 				baton__action *a = baton__state_get(&s->st, id);
 				if (a)
@@ -1380,17 +1501,138 @@ static int run_batch(syncer *s, int op, step_fn fn)
 				break;
 			}
 			if (rc) {
-				if (baton__retry_should(&s->retry, rc, &s->last_rl, baton__op_name(op), NULL)) {
+				if (baton__retry_should(&s->retry, rc, &s->main.rl, baton__op_name(op), NULL)) {
 					rc = 0;
 					continue;
 				}
 				break;
 			}
 			progress_tick(s, false);
+			if (baton__sync_stop_requested())
+				break;
 		}
+		if (baton__sync_stop_requested())
+			break;
 	}
 	s->batch_op = 0;
 	return rc;
+}
+
+/* The pool's call function: runs on a worker. */
+static int pool_call(void *ud, baton__pool_page *pp)
+{
+	syncer *s = ud;
+	return s->batch_call(s, &pp->p, &pp->a);
+}
+
+/* Hands the queued actions not handed yet to the pool. */
+static int batch_dispatch(syncer *s)
+{
+	for (; s->q_head < s->q_len; s->q_head++) {
+		baton__action *a = baton__state_get(&s->st, s->queue[s->q_head]);
+		if (!a)
+			continue;
+		int rc = baton__pool_add(s->pool, a);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Writes one page a worker fetched. */
+static int consume_page(syncer *s, baton__pool_page *pp, consume_fn sf)
+{
+	uint64_t id = pp->a.id;
+	baton__action *live = baton__state_get(&s->st, id);
+	if (!live)
+		return 0;  /* finished by a warning: its later pages are dropped */
+	if (strcmp(nz(live->page_token), nz(pp->a.page_token)))
+		return baton_error_set(BATON_EINTERNAL, "%s: page '%s' arrived for action at page '%s'",
+		                       baton__op_name(live->op), nz(pp->a.page_token), nz(live->page_token));
+	int rc = pp->rc;
+	if (rc) {
+		baton_error_set(rc, "%s", pp->msg ? pp->msg : "");
+	} else {
+		store_lock(s);
+		rc = sf(s, &pp->p, &pp->a);
+		store_unlock(s);
+	}
+	if (rc == BATON_ENOTFOUND) {
+		baton__action *a = baton__state_get(&s->st, id);
+		if (a)
+			warn_skip(s, a, "skipping sync action");
+		baton__pool_abandon(s->pool, id);
+		return 0;
+	}
+	return rc;
+}
+
+/*
+ * A batch on the pool: the workers make the calls, this thread writes the pages as they come
+ * (one at a time, in the order they are ready) and queues spawned cursors. The first error
+ * cancels the batch; so does a stop request (the state then says exactly which pages were
+ * written, and the loop checkpoints it).
+ */
+static int run_batch_pool(syncer *s, int op, call_fn cf, consume_fn sf)
+{
+	int rc = 0;
+	if (!s->pool && (rc = baton__pool_start(&s->pool, s->workers, &s->retry, pool_call, s)))
+		return rc;
+	if ((rc = batch_collect(s, op)))
+		return rc;
+	char na[24], nw[24];
+	snprintf(na, sizeof(na), "%zu", s->q_len);
+	snprintf(nw, sizeof(nw), "%d", s->workers);
+	baton__log(BATON_LOG_INFO, "syncing in parallel", "#actions", na, "#workers", nw, NULL);
+	s->batch_op = op;
+	s->batch_call = cf;
+	rc = batch_dispatch(s);
+	bool cancel = rc != 0;
+	while (!rc) {
+		if (baton__sync_stop_requested()) {
+			cancel = true;
+			break;
+		}
+		baton__pool_page *pp;
+		int r = baton__pool_next(s->pool, 200, &pp);
+		if (r == 0)
+			break;
+		if (r == 2) {
+			progress_tick(s, false);
+			continue;
+		}
+		if (baton__sync_stop_requested()) {
+			baton__pool_release(s->pool, pp);
+			cancel = true;
+			break;
+		}
+		rc = consume_page(s, pp, sf);
+		baton__pool_release(s->pool, pp);
+		if (!rc)
+			rc = batch_dispatch(s);
+		if (rc)
+			cancel = true;
+		else
+			progress_tick(s, false);
+	}
+	if (cancel) {
+		/* keep the error of this thread: cancelling logs nothing, but be safe */
+		baton_error saved = *baton_error_last();
+		char *msg = rc ? strdup(saved.message) : NULL;
+		baton__pool_cancel(s->pool);
+		if (rc)
+			baton_error_set(rc, "%s", msg ? msg : saved.message);
+		free(msg);
+	}
+	s->batch_op = 0;
+	s->batch_call = NULL;
+	return rc;
+}
+
+/* A batch: up to 100 same-op actions from the top, each driven through all of its pages. */
+static int run_batch(syncer *s, int op, call_fn cf, consume_fn sf)
+{
+	return s->workers > 0 ? run_batch_pool(s, op, cf, sf) : run_batch_seq(s, op, cf, sf);
 }
 
 static int plan(syncer *s, baton__action *a)
@@ -1442,6 +1684,17 @@ static int loop(syncer *s)
 		baton__action *a = baton__state_current(&s->st);
 		if (!a)
 			return 0;
+		if (baton__sync_stop_requested()) {
+			/* a safe point: every page written is in the state, nothing else is */
+			s->stopped = true;
+			baton__log(BATON_LOG_INFO, "stop requested: checkpointing and exiting sync early", "sync_id",
+			           s->sync_id, NULL);
+			int crc = checkpoint(s, true);
+			if (crc)
+				return crc;
+			return baton_error_set(BATON_ECANCELLED, "sync stopped before it finished (stop requested): "
+			                       "its progress is checkpointed and the next run resumes it");
+		}
 		int rc = checkpoint(s, false);
 		if (rc)
 			return rc;
@@ -1457,19 +1710,21 @@ static int loop(syncer *s)
 			rc = run_root(s, a, step_resource_types, false);
 			break;
 		case BATON__OP_RESOURCES:
-			rc = root ? run_root(s, a, step_resources_root, false) : run_batch(s, a->op, step_resources);
+			rc = root ? run_root(s, a, step_resources_root, false)
+			          : run_batch(s, a->op, call_resources, consume_resources);
 			break;
 		case BATON__OP_TARGETED_RESOURCE:
-			rc = run_batch(s, a->op, step_targeted);
+			rc = run_batch(s, a->op, call_targeted, consume_targeted);
 			break;
 		case BATON__OP_STATIC_ENTITLEMENTS:
 			rc = run_root(s, a, a->resource_type_id ? step_static : step_static_root, true);
 			break;
 		case BATON__OP_ENTITLEMENTS:
-			rc = root ? run_root(s, a, step_eg_root, true) : run_batch(s, a->op, step_entitlements);
+			rc = root ? run_root(s, a, step_eg_root, true)
+			          : run_batch(s, a->op, call_entitlements, consume_entitlements);
 			break;
 		case BATON__OP_GRANTS:
-			rc = root ? run_root(s, a, step_eg_root, true) : run_batch(s, a->op, step_grants);
+			rc = root ? run_root(s, a, step_eg_root, true) : run_batch(s, a->op, call_grants, consume_grants);
 			break;
 		case BATON__OP_GRANT_EXPANSION:
 			rc = run_step(s, a->id, step_expansion);
@@ -1568,11 +1823,11 @@ static int validate_connector(syncer *s)
 		return 0;
 	baton__retryer r = {0, 5, 1000, 60000, 0};
 	for (;;) {
-		call_begin(s, BATON__CALL_VALIDATE, NULL, "");
-		int rc = s->rt.conn->validate(&s->cctx);
-		rc = call_result(s, rc, "validate");
-		baton__ratelimit rl = s->last_rl;
-		baton__call_end(&s->call, &s->cctx);
+		call_begin(s, &s->main, BATON__CALL_VALIDATE, NULL, "");
+		int rc = s->rt.conn->validate(&s->main.ctx);
+		rc = call_result(s, &s->main, rc, "validate");
+		baton__ratelimit rl = s->main.rl;
+		baton__call_end(&s->main.call, &s->main.ctx);
 		if (!rc)
 			return 0;
 		if (!baton__retry_should(&r, rc, &rl, "validate", NULL))
@@ -1600,6 +1855,39 @@ static int pick_sync(syncer *s)
 		rc = 0;
 	if (!rc)
 		rc = baton_store_sync_start(s->store, BATON_SYNC_TYPE_PARTIAL, parent, s->sync_id);
+	baton__ctx_release(&tmp);
+	return rc;
+}
+
+/*
+ * A previous run that ended its sync but was stopped before saving the c1z left that finished
+ * sync in the working copy: this run only saves it (the sync is the same kind as this run's).
+ */
+static int find_unsaved_end(syncer *s, bool *ended)
+{
+	*ended = false;
+	if (!baton_store_resumed(s->store))
+		return 0;
+	baton_ctx tmp;
+	baton__ctx_init(&tmp);
+	baton_sync_run run;
+	int rc = baton_store_sync_unsaved_finished(s->store, &tmp, &run);
+	if (rc == BATON_ENOTFOUND) {
+		rc = 0;
+	} else if (rc == 0 && run.type == s->type) {
+		snprintf(s->sync_id, sizeof(s->sync_id), "%s", run.id);
+		s->resumed = true;
+		*ended = true;
+		baton_store_counts c;
+		if (baton_store_count(s->store, s->sync_id, &c) == 0) {
+			s->n_resource_types = c.resource_types;
+			s->n_resources = c.resources;
+			s->n_entitlements = c.entitlements;
+			s->n_grants = c.grants;
+		}
+		baton__log(BATON_LOG_INFO, "the previous run finished its sync but stopped before saving the "
+		           "file; saving it", "sync_id", s->sync_id, NULL);
+	}
 	baton__ctx_release(&tmp);
 	return rc;
 }
@@ -1680,9 +1968,12 @@ static int parse_targets(syncer *s)
 
 static void syncer_free(syncer *s)
 {
+	baton__pool_free(s->pool);
+	s->pool = NULL;
 	baton__state_free(&s->st);
-	baton__call_free(&s->call);
-	baton__ctx_release(&s->cctx);
+	baton__call_free(&s->main.call);
+	baton__ctx_release(&s->main.ctx);
+	pthread_mutex_destroy(&s->store_mu);
 	baton__ctx_release(&s->sctx);
 	for (size_t i = 0; i < s->n_types; i++)
 		free(s->types[i].id);
@@ -1710,15 +2001,37 @@ BATON_API int baton_sync(const baton_connector *connector, const baton_sync_opti
 	if (!s)
 		return baton__error_oom("syncer");
 	s->opts = opts;
-	baton__ctx_init(&s->cctx);
+	baton__ctx_init(&s->main.ctx);
 	baton__ctx_init(&s->sctx);
+	{
+		pthread_mutexattr_t ma;
+		pthread_mutexattr_init(&ma);
+		pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+		pthread_mutex_init(&s->store_mu, &ma);
+		pthread_mutexattr_destroy(&ma);
+	}
+	s->workers = opts->workers ? baton__pool_workers(opts->workers) : 0;
 	s->retry = (baton__retryer){0, 0, 1000, 60000, 0};
 	s->checkpoint_interval = opts->checkpoint_interval_ms ? opts->checkpoint_interval_ms : 10000;
+	{
+		/* a test and tuning knob: wins over the option; 0 checkpoints at every opportunity */
+		const char *ci = getenv("BATON_CHECKPOINT_INTERVAL_MS");
+		if (ci && *ci) {
+			char *end;
+			errno = 0;
+			unsigned long long v = strtoull(ci, &end, 10);
+			if (errno || *end || *ci == '-' || v > 86400000ULL) {
+				syncer_free(s);
+				free(s);
+				return baton_error_set(BATON_EINVALID, "BATON_CHECKPOINT_INTERVAL_MS=%s: expected a "
+				                       "number of milliseconds (at most a day)", ci);
+			}
+			s->checkpoint_interval = v;
+		}
+	}
 	s->started_ms = s->last_progress_ms = s->last_log_ms = baton__sync_now_ms();
 	s->tty = isatty(2) && baton__log_get_format() == BATON__LOG_CONSOLE;
 	s->type = opts->skip_entitlements_and_grants ? BATON_SYNC_TYPE_RESOURCES_ONLY : BATON_SYNC_TYPE_FULL;
-	if (opts->workers > 1)
-		baton__log(BATON_LOG_DEBUG, "parallel workers are not implemented yet; syncing sequentially", NULL);
 
 	int rc = parse_targets(s);
 	if (rc) {
@@ -1733,24 +2046,32 @@ BATON_API int baton_sync(const baton_connector *connector, const baton_sync_opti
 		free(s);
 		return rc;
 	}
+	/* The working copy is "<c1z>.wip/": every checkpoint survives a kill (see sync.h). */
 	baton_store_options so = BATON_STORE_OPTIONS_INIT;
 	so.tmp_dir = opts->tmp_dir;
+	so.resumable_work_dir = true;
 	const char *path = opts->c1z_path && *opts->c1z_path ? opts->c1z_path : "sync.c1z";
+	bool ended_before = false;
 	rc = baton_store_open(path, &so, &s->store);
 	if (!rc)
+		rc = find_unsaved_end(s, &ended_before);
+	if (!rc && !ended_before)
 		rc = validate_connector(s);
-	if (!rc)
+	if (!rc && !ended_before)
 		rc = pick_sync(s);
-	if (!rc) {
+	if (!rc && !ended_before) {
 		s->rt.store = s->store;
 		s->rt.sync_id = s->sync_id;
+		s->rt.store_mu = &s->store_mu;
 		rc = load_state(s);
 	}
-	if (!rc)
+	if (!rc && !ended_before)
 		rc = loop(s);
-	if (!rc)
+	if (!rc && !ended_before)
 		rc = checkpoint(s, true);
-	if (!rc)
+	if (!rc && !ended_before)
+		rc = baton__fault("sync.end");
+	if (!rc && !ended_before)
 		rc = baton_store_sync_end(s->store);
 	if (!rc) {
 		/* the connector's Cleanup: its session store lives for one sync */
@@ -1778,11 +2099,15 @@ BATON_API int baton_sync(const baton_connector *connector, const baton_sync_opti
 		summary_out->retries = s->retry.retries;
 		summary_out->seconds = (double)(baton__sync_now_ms() - s->started_ms) / 1000.0;
 	}
-	/* The file keeps what was done (and the last checkpoint) even when the sync failed. */
+	/*
+	 * A finished sync is saved into the c1z (and the working copy removed). A failed one is not:
+	 * the c1z stays the previous file and the working copy keeps what was done and the last
+	 * checkpoint, for the next run to resume.
+	 */
 	if (s->store) {
 		baton_error saved = *baton_error_last();
 		char *msg = rc ? strdup(saved.message) : NULL;
-		int crc = baton_store_close(s->store);
+		int crc = rc ? baton_store_suspend(s->store) : baton_store_close(s->store);
 		s->store = NULL;
 		if (rc)
 			baton_error_set(rc, "%s", msg ? msg : "");
@@ -1791,8 +2116,14 @@ BATON_API int baton_sync(const baton_connector *connector, const baton_sync_opti
 		free(msg);
 	}
 	s->rt.store = NULL;
+	s->rt.store_mu = NULL;
+	/* the workers are joined before the connector's close runs */
+	baton__pool_free(s->pool);
+	s->pool = NULL;
 	baton__runtime_close(&s->rt);
 	syncer_free(s);
 	free(s);
+	/* a stop request is for one sync: honoured or not, it is forgotten now */
+	baton__sync_stop_clear();
 	return rc;
 }

@@ -197,4 +197,20 @@ int baton__msg_json(baton_ctx *ctx, const ProtobufCMessage *msg, char **json);
 /* BATON_EINVALID naming the function when a required pointer is NULL. */
 int baton__null_arg(const char *fn, const char *arg);
 
+/* ---- validation of emitted objects (validate.c) ---- */
+
+/* Bounds on one emitted object: annotations (at any depth) and packed size. */
+#define BATON__MAX_ANNOTATIONS 1000
+#define BATON__MAX_OBJECT_BYTES (4 * 1024 * 1024)
+
+/* Offset of the first byte that is not valid UTF-8, or (size_t)-1. */
+size_t baton__utf8_invalid_at(const char *s, size_t len);
+/* Every string valid UTF-8 (Any annotations of known types unpacked and checked too), at most
+ * BATON__MAX_ANNOTATIONS annotations and BATON__MAX_OBJECT_BYTES packed; else BATON_EINVALID
+ * naming fn, what and the field. */
+int baton__validate_msg(baton_ctx *ctx, const char *fn, const char *what, const ProtobufCMessage *m);
+int baton__validate_resource(baton_resource *r, const char *fn);
+int baton__validate_entitlement(baton_entitlement *e, const char *fn);
+int baton__validate_grant(baton_grant *g, const char *fn);
+
 #endif

@@ -36,3 +36,32 @@ separate_arguments(sflags UNIX_COMMAND "${sflags}")
 run(${C_COMPILER} -std=c11 -Wall -Werror "${SRC_DIR}/main.c" -o "${WORK_DIR}/consumer_pc_static"
     -static-libgcc -Wl,-Bstatic -lbaton -Wl,-Bdynamic ${sflags})
 run("${WORK_DIR}/consumer_pc_static")
+
+# 3. examples/template, as a connector author builds it: out of tree, find_package(libbaton),
+#    warnings as errors. Then a sync into a scratch c1z, read back with the installed `baton`.
+run(${CMAKE_COMMAND} -S "${TEMPLATE_DIR}" -B "${WORK_DIR}/template-build"
+    "-DCMAKE_PREFIX_PATH=${prefix}" "-DCMAKE_C_COMPILER=${C_COMPILER}" "-DCMAKE_C_FLAGS=-Werror")
+run(${CMAKE_COMMAND} --build "${WORK_DIR}/template-build")
+set(c1z "${WORK_DIR}/template.c1z")
+run("${WORK_DIR}/template-build/baton-template" -f "${c1z}" --log-level error)
+if(NOT EXISTS "${c1z}")
+  message(FATAL_ERROR "baton-template did not write ${c1z}")
+endif()
+# `baton` prints a table; check the rows the template's data must give.
+function(expect what)
+  execute_process(COMMAND "${prefix}/bin/baton" -f "${c1z}" -o json ${what}
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "baton ${what} failed (${rc}): ${err}")
+  endif()
+  foreach(needle IN LISTS ARGN)
+    string(FIND "${out}" "${needle}" at)
+    if(at EQUAL -1)
+      message(FATAL_ERROR "baton ${what}: no \"${needle}\" in\n${out}")
+    endif()
+  endforeach()
+  message(STATUS "baton ${what}: ok")
+endfunction()
+expect(resources "alice" "bob" "carol" "admins" "staff")
+expect(entitlements "group:admins:member" "group:staff:member")
+expect(grants "group:admins:member:user:alice" "group:staff:member:user:carol")

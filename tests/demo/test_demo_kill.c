@@ -12,8 +12,9 @@
  * 3. For each point k, twice:
  *    - SIGKILL: a fresh run with BATON_DEMO_KILL_AFTER=k must die of SIGKILL;
  *    - failure: a fresh run with BATON_DEMO_FAIL_AFTER=k must exit non-zero (the k-th callback
- *      returns Internal, which the SDK does not retry; the c1z keeps the unfinished sync and its
- *      last checkpoint, so the next run resumes it). Close cannot fail and is skipped.
+ *      returns Internal, which the SDK does not retry; the working copy keeps the unfinished
+ *      sync and its last checkpoint, so the next run resumes it). Close cannot fail and is
+ *      skipped.
  *    Every fourth point also interrupts the next run once more (early in it). Then runs without
  *    hooks until a sync is finished (at most 3). An interruption after the sync ended (SIGKILL in
  *    close) leaves a finished file, which is compared as it is.
@@ -21,13 +22,19 @@
  *    (table, external id, data bytes) for resource types, resources, entitlements and grants,
  *    and the same number of finished (and unfinished) syncs.
  *
+ * 5. Resumption: the SDK works in a resumable working copy next to the file ("<c1z>.wip/") and
+ *    commits every checkpoint there (BATON_CHECKPOINT_INTERVAL_MS=0 here: at every loop
+ *    iteration), so an interrupted run that had started its sync (SIGKILL or failure alike) must
+ *    be resumed: the final file holds exactly one finished sync, whose id is the one the
+ *    interrupted run left unfinished in the working copy, and the completing run calls the
+ *    connector fewer times than an uninterrupted run (BATON_DEMO_COUNT_CALLS=1) at most points
+ *    (a batch is redone from its last checkpoint, so a point late in a long batch can save
+ *    little). A failed run leaves the c1z as it was (no file here) and keeps the working copy.
+ *    After every point, neither a working copy nor anything in TMPDIR may be left.
+ *
  * What it cannot reach: the connector's callbacks are the only hooks, and grant expansion calls
  * none, so expansion is covered only from its two ends (the last grants call before it, close
- * after it). And a SIGKILLed sync never resumes: the SDK (as the Go SDK) works on a private copy
- * of the c1z and writes the file only at the end, so a killed run leaves no file (or the previous
- * one) and the next run starts over; the failure points are the ones that exercise resume. Each
- * SIGKILL also leaves its working copy behind in TMPDIR (counted and printed; the test uses a
- * private TMPDIR and removes it).
+ * after it); a stop between the end of the sync and the save is covered by test_sync_syncer.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -40,6 +47,7 @@
 
 #include "testutil.h"
 #include "demo_testutil.h"
+#include "baton/store.h"
 
 static const char *demo_bin;
 static size_t n_points = 24;
@@ -57,6 +65,8 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static void rm_rf(const char *dir);
+
 static void rm_c1z(const char *path)
 {
 	char p[4200];
@@ -64,6 +74,78 @@ static void rm_c1z(const char *path)
 	unlink(path);
 	snprintf(p, sizeof(p), "%s.tmp", path);
 	unlink(p);
+	snprintf(p, sizeof(p), "%s.wip", path);
+	if (access(p, F_OK) == 0)
+		rm_rf(p);
+}
+
+static bool wip_exists(const char *path)
+{
+	char p[4200];
+
+	snprintf(p, sizeof(p), "%s.wip", path);
+	return access(p, F_OK) == 0;
+}
+
+/*
+ * The unfinished sync an interrupted run left in the working copy (id[0] = 0 when there is no
+ * working copy or no unfinished sync in it). The copy is opened as the SDK opens it and kept.
+ */
+static void wip_unfinished(const char *path, char id[28])
+{
+	baton_store_options o = BATON_STORE_OPTIONS_INIT;
+	baton_store *s;
+	baton_ctx *ctx;
+	baton_sync_run run;
+
+	id[0] = '\0';
+	if (!wip_exists(path))
+		return;
+	o.resumable_work_dir = true;
+	if (baton_store_open(path, &o, &s) != 0)
+		fail_msg("opening the working copy of %s: %s", path, baton_error_last()->message);
+	assert_true(baton_store_resumed(s));
+	assert_int_equal(baton_ctx_new(&ctx), 0);
+	if (baton_store_sync_latest_unfinished(s, BATON_SYNC_TYPE_FULL, ctx, &run) == 0)
+		snprintf(id, 28, "%s", run.id);
+	baton_ctx_free(ctx);
+	if (baton_store_suspend(s) != 0)
+		fail_msg("keeping the working copy of %s: %s", path, baton_error_last()->message);
+	assert_true(wip_exists(path));
+}
+
+/* The id of the latest finished sync in the file. */
+static void file_finished_id(const char *path, char id[28])
+{
+	baton_store_options o = BATON_STORE_OPTIONS_INIT;
+	baton_store *s;
+	baton_ctx *ctx;
+	baton_sync_run run;
+
+	o.read_only = true;
+	id[0] = '\0';
+	if (baton_store_open(path, &o, &s) != 0)
+		fail_msg("opening %s: %s", path, baton_error_last()->message);
+	assert_int_equal(baton_ctx_new(&ctx), 0);
+	if (baton_store_sync_latest_finished(s, BATON_SYNC_TYPE_FULL, ctx, &run) == 0)
+		snprintf(id, 28, "%s", run.id);
+	baton_ctx_free(ctx);
+	baton_store_discard(s);
+}
+
+/* The callbacks=N line a run printed (0 when it printed none, e.g. when killed). */
+static unsigned long calls_printed(const char *err_path)
+{
+	FILE *f = fopen(err_path, "r");
+	char line[512];
+	unsigned long n = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		sscanf(line, "baton-demo: callbacks=%lu", &n);
+	fclose(f);
+	return n;
 }
 
 /* Reads the trace of a run: the calls and the total printed at exit. */
@@ -197,7 +279,7 @@ static size_t count_entries(const char *dir)
 
 static void rm_rf(const char *dir)
 {
-	char cmd[4200];
+	char cmd[4400];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
@@ -205,7 +287,7 @@ static void rm_rf(const char *dir)
 }
 
 typedef struct harness {
-	const char *c1z, *err;
+	const char *c1z, *err, *tmp;
 	const char **env;       /* the size variables, then room for the hooks */
 	size_t n_env;
 	const call *calls;
@@ -214,6 +296,9 @@ typedef struct harness {
 	const demo_content *want;
 	int failures;
 	int after_end, resumed, fresh, double_hits;
+	int eligible;               /* resumed points with one interruption */
+	int fewer_calls;            /* of those, the ones whose completing run called less than `total` */
+	unsigned long calls_saved;  /* total - calls of the completing run, summed over those */
 } harness;
 
 typedef enum mode { MODE_KILL, MODE_FAIL } mode;
@@ -226,10 +311,11 @@ typedef enum mode { MODE_KILL, MODE_FAIL } mode;
 static void run_point(harness *h, mode md, unsigned long k, unsigned long k2)
 {
 	const char *var = md == MODE_KILL ? "BATON_DEMO_KILL_AFTER" : "BATON_DEMO_FAIL_AFTER";
-	char hook[64], hook2[64], msg[2048], how[128];
+	char hook[64], hook2[64], msg[2048], how[160], started[28], finished[28];
 	int64_t fin, unfin;
 	demo_content got;
 	int status, tries = 0;
+	unsigned long calls = 0;
 
 	rm_c1z(h->c1z);
 	snprintf(hook, sizeof(hook), "%s=%lu", var, k);
@@ -244,12 +330,23 @@ static void run_point(harness *h, mode md, unsigned long k, unsigned long k2)
 		return;
 	}
 	file_syncs(h->c1z, &fin, &unfin);
+	started[0] = '\0';
 	if (fin > 0) {
 		snprintf(how, sizeof(how), "interrupted after the sync ended");
 		h->after_end++;
+		if (wip_exists(h->c1z)) {
+			printf("%s %lu: a working copy is left next to a finished file\n", var, k);
+			h->failures++;
+		}
 	} else {
-		snprintf(how, sizeof(how), "%s", unfin > 0 ? "resumed its sync" : "started over (no file)");
-		if (unfin > 0)
+		if (unfin > 0) {
+			/* the c1z is only ever written with a finished sync */
+			printf("%s %lu: the interrupted run wrote an unfinished sync into the file\n", var, k);
+			h->failures++;
+		}
+		wip_unfinished(h->c1z, started);
+		snprintf(how, sizeof(how), "%s", started[0] ? "resumed its sync" : "started over");
+		if (started[0])
 			h->resumed++;
 		else
 			h->fresh++;
@@ -262,15 +359,18 @@ static void run_point(harness *h, mode md, unsigned long k, unsigned long k2)
 				snprintf(how + strlen(how), sizeof(how) - strlen(how), ", hit again at %lu", k2);
 			}
 		}
-		h->env[h->n_env] = NULL;
+		h->env[h->n_env] = "BATON_DEMO_COUNT_CALLS=1";
+		h->env[h->n_env + 1] = NULL;
 		status = -1;
 		while (tries < 3 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
 			file_syncs(h->c1z, &fin, &unfin);
 			if (fin > 0)
 				break;
 			status = demo_run(demo_bin, h->c1z, h->env, h->err);
+			calls = calls_printed(h->err);
 			tries++;
 		}
+		h->env[h->n_env] = NULL;
 		file_syncs(h->c1z, &fin, &unfin);
 		if (fin == 0) {
 			printf("%s %lu (%s): no finished sync after %d reruns (last %s; stderr in %s)\n", var,
@@ -278,6 +378,24 @@ static void run_point(harness *h, mode md, unsigned long k, unsigned long k2)
 			h->failures++;
 			return;
 		}
+		file_finished_id(h->c1z, finished);
+		if (started[0] && strcmp(started, finished) != 0) {
+			printf("%s %lu (%s): the interrupted run's sync %s was not resumed (finished: %s)\n",
+			       var, k, name_of(h->calls, h->n_calls, k), started, finished);
+			h->failures++;
+		}
+		if (started[0] && k2 == 0) {
+			h->eligible++;
+			snprintf(how + strlen(how), sizeof(how) - strlen(how), " (%lu calls)", calls);
+			if (calls < h->total) {
+				h->fewer_calls++;
+				h->calls_saved += h->total - calls;
+			}
+		}
+	}
+	if (wip_exists(h->c1z) || count_entries(h->tmp) != 0) {
+		printf("%s %lu: a working copy or temporary files were left behind\n", var, k);
+		h->failures++;
 	}
 	demo_content_read(h->c1z, &got);
 	if (demo_content_compare(h->want, &got, msg, sizeof(msg)) != 0) {
@@ -305,7 +423,7 @@ static void test_kill_and_resume(void **state)
 	demo_content want;
 	harness h;
 	double t0 = now_s(), t_ref;
-	int status;
+	int status, kill_resumed, kill_fresh, kill_eligible, kill_fewer;
 
 	(void)state;
 	/* a company big enough for several pages everywhere and a deep expansion */
@@ -326,6 +444,8 @@ static void test_kill_and_resume(void **state)
 	assert_non_null(tmp);
 	snprintf(tmp_env, sizeof(tmp_env), "TMPDIR=%s", tmp);
 	env[n_env++] = tmp_env;
+	/* a checkpoint at every loop iteration: a resumed run redoes at most one batch */
+	env[n_env++] = "BATON_CHECKPOINT_INTERVAL_MS=0";
 
 	snprintf(ref, sizeof(ref), "%s/demo-kill-ref-%ld.c1z", out, (long)getpid());
 	snprintf(c1z, sizeof(c1z), "%s/demo-kill-%ld.c1z", out, (long)getpid());
@@ -357,6 +477,7 @@ static void test_kill_and_resume(void **state)
 	memset(&h, 0, sizeof(h));
 	h.c1z = c1z;
 	h.err = err;
+	h.tmp = tmp;
 	h.env = env;
 	h.n_env = n_env;
 	h.calls = calls;
@@ -367,20 +488,30 @@ static void test_kill_and_resume(void **state)
 		/* every fourth point also interrupts the next run, early in it */
 		run_point(&h, MODE_KILL, points[i], (i % 4 == 2) ? 1 + (unsigned long)i % 7 * 3 : 0);
 	leftovers = count_entries(tmp);
-	printf("SIGKILL: %zu points (%d resumed, %d started over, %d after the end, %d hit twice), "
-	       "%zu working copies left in TMPDIR\n", n_kill, h.resumed, h.fresh, h.after_end,
-	       h.double_hits, leftovers);
+	printf("SIGKILL: %zu points (%d resumed, %d started over, %d after the end, %d hit twice); "
+	       "%d of %d resumed once called the connector less than an uninterrupted run (%lu calls "
+	       "saved, %lu per point on average); %zu entries left in TMPDIR\n", n_kill, h.resumed,
+	       h.fresh, h.after_end, h.double_hits, h.fewer_calls, h.eligible, h.calls_saved,
+	       h.fewer_calls ? h.calls_saved / (unsigned long)h.fewer_calls : 0, leftovers);
+	kill_resumed = h.resumed;
+	kill_fresh = h.fresh;
+	kill_eligible = h.eligible;
+	kill_fewer = h.fewer_calls;
 	{
 		int kill_failures = h.failures;
 		h.resumed = h.fresh = h.after_end = h.double_hits = 0;
+		h.eligible = h.fewer_calls = 0;
+		h.calls_saved = 0;
 		for (i = 0; i < n_kill; i++) {
 			if (strcmp(name_of(calls, n_calls, points[i]), "demo_close") == 0)
 				continue;
 			run_point(&h, MODE_FAIL, points[i], (i % 4 == 2) ? 1 + (unsigned long)i % 7 * 3 : 0);
 		}
-		printf("failing callback: %d resumed, %d started over, %d hit twice; %d failures "
-		       "(%d with SIGKILL)\n", h.resumed, h.fresh, h.double_hits, h.failures, kill_failures);
+		printf("failing callback: %d resumed, %d started over, %d hit twice; %d of %d resumed once "
+		       "called less (%lu calls saved); %d failures (%d with SIGKILL)\n", h.resumed, h.fresh,
+		       h.double_hits, h.fewer_calls, h.eligible, h.calls_saved, h.failures, kill_failures);
 	}
+	leftovers = count_entries(tmp);
 	printf("%.1f s in all\n", now_s() - t0);
 	rm_c1z(c1z);
 	rm_c1z(ref);
@@ -390,7 +521,11 @@ static void test_kill_and_resume(void **state)
 	free(calls);
 	demo_content_free(&want);
 	assert_int_equal(h.failures, 0);
+	assert_int_equal(leftovers, 0);
 	assert_true(n_kill >= (n_points < 20 ? n_points : 20));
+	/* most kills land after the sync started, and resuming saves calls at most of them */
+	assert_true(kill_resumed > kill_fresh);
+	assert_true(kill_fewer * 2 > kill_eligible);
 }
 
 int main(int argc, char **argv)
@@ -412,5 +547,7 @@ int main(int argc, char **argv)
 	if (n_points < 2)
 		n_points = 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* this process opens working copies too: no "resuming ..." records among the results */
+	setenv("BATON_LOG_LEVEL", "warn", 1);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,8 @@
 /* The syncer's rules, one test each, against the fake connector of sync_testutil.h. */
 #include "sync_testutil.h"
 
+#include <sys/wait.h>
+
 static int run(const char *path, baton_sync_options *o, baton_sync_summary *sum)
 {
 	o->c1z_path = path;
@@ -212,8 +214,13 @@ static void test_fatal_error_then_resume(void **state)
 	assert_non_null(strstr(baton_error_last()->message, "list-grants"));
 	assert_non_null(strstr(baton_error_last()->message, "boom"));
 
+	/* the failed run wrote no c1z: its work and last checkpoint are in the working copy */
+	assert_int_not_equal(access(path, F_OK), 0);
 	baton_store *s;
-	CHECK(baton_store_open(path, NULL, &s));
+	baton_store_options so = BATON_STORE_OPTIONS_INIT;
+	so.resumable_work_dir = true;
+	CHECK(baton_store_open(path, &so, &s));
+	assert_true(baton_store_resumed(s));
 	baton_ctx *ctx;
 	baton_ctx_new(&ctx);
 	baton_sync_run run1;
@@ -222,7 +229,7 @@ static void test_fatal_error_then_resume(void **state)
 	assert_non_null(strstr(run1.sync_token, "\"operation\":\"list-grants\""));
 	assert_non_null(strstr(run1.sync_token, "\"operation\":\"grant-expansion\""));
 	baton_ctx_free(ctx);
-	baton_store_discard(s);
+	CHECK(baton_store_suspend(s)); /* keep it for the run below */
 
 	K.fail_grants_after = 0;
 	baton_sync_summary sum;
@@ -237,8 +244,118 @@ static void test_fatal_error_then_resume(void **state)
 		free(a);
 		free(b);
 	}
+	/* saved: the working copy is gone */
+	char wip[4200];
+	snprintf(wip, sizeof(wip), "%s.wip", path);
+	assert_int_not_equal(access(wip, F_OK), 0);
 	free(sid);
 	free(ref);
+	free(path);
+}
+
+static int progress_calls, progress_exit_at;
+static void progress_exit(const baton_sync_progress *p, void *ud)
+{
+	(void)p;
+	(void)ud;
+	if (++progress_calls == progress_exit_at)
+		_exit(0);
+}
+
+/* A run stopped after ending its sync but before saving the c1z (here: in the last progress call,
+ * which comes after the end): the next run saves that sync without calling the connector. */
+static void test_stop_between_end_and_save(void **state)
+{
+	(void)state;
+	reset_all();
+	fake_clock_install(0); /* no timed progress calls: only the forced ones */
+	char *path = tmp_c1z("endsave");
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	o.progress = progress_exit;
+	progress_calls = 0;
+	progress_exit_at = -1;
+	baton_sync_summary ref;
+	CHECK(run(path, &o, &ref));
+	int total = progress_calls;
+	assert_true(total >= 1); /* the last one comes after the end of the sync */
+	unlink(path);
+
+	reset_all();
+	progress_calls = 0;
+	progress_exit_at = total;
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		run(path, &o, NULL);
+		_exit(1); /* not reached: the last progress call exits */
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_not_equal(access(path, F_OK), 0); /* ended, never saved */
+
+	reset_all();
+	o.progress = NULL;
+	baton_sync_summary sum;
+	CHECK(run(path, &o, &sum));
+	assert_true(sum.resumed);
+	assert_int_equal(K.list_calls, 0); /* nothing asked of the connector */
+	assert_int_equal(sum.resources, ref.resources);
+	assert_int_equal(sum.grants, ref.grants);
+	baton_store *s;
+	baton_store_options ro = BATON_STORE_OPTIONS_INIT;
+	ro.read_only = true;
+	CHECK(baton_store_open(path, &ro, &s));
+	baton_ctx *ctx;
+	baton_ctx_new(&ctx);
+	baton_sync_run *runs;
+	size_t n;
+	CHECK(baton_store_sync_list(s, ctx, &runs, &n));
+	assert_int_equal(n, 1);
+	assert_string_equal(runs[0].id, sum.sync_id);
+	assert_non_null(runs[0].ended_at);
+	baton_ctx_free(ctx);
+	baton_store_discard(s);
+	char *res = rows_of(path, sum.sync_id, "resources");
+	assert_int_equal(count_lines(res), 5 + 3 + 6 + 6 + 2);
+	free(res);
+	char wip[4200];
+	snprintf(wip, sizeof(wip), "%s.wip", path);
+	assert_int_not_equal(access(wip, F_OK), 0);
+	free(path);
+}
+
+/* Two syncs of one file at the same time: the second is refused. */
+static void test_concurrent_runs_refused(void **state)
+{
+	(void)state;
+	reset_all();
+	char *path = tmp_c1z("busy");
+	baton_store *s;
+	baton_store_options so = BATON_STORE_OPTIONS_INIT;
+	so.resumable_work_dir = true;
+	CHECK(baton_store_open(path, &so, &s));
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	int rc = run(path, &o, NULL);
+	assert_int_equal(rc, BATON_EUNAVAILABLE);
+	assert_non_null(strstr(baton_error_last()->message, "in use by another process"));
+	baton_store_discard(s);
+	CHECK(run(path, &o, NULL));
+	free(path);
+}
+
+static void test_checkpoint_interval_env(void **state)
+{
+	(void)state;
+	reset_all();
+	char *path = tmp_c1z("ckenv");
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	setenv("BATON_CHECKPOINT_INTERVAL_MS", "soon", 1);
+	assert_int_equal(run(path, &o, NULL), BATON_EINVALID);
+	assert_non_null(strstr(baton_error_last()->message, "BATON_CHECKPOINT_INTERVAL_MS"));
+	setenv("BATON_CHECKPOINT_INTERVAL_MS", "0", 1);
+	CHECK(run(path, &o, NULL));
+	unsetenv("BATON_CHECKPOINT_INTERVAL_MS");
 	free(path);
 }
 
@@ -405,6 +522,9 @@ int main(void)
 		cmocka_unit_test(test_retry_wait_rules),
 		cmocka_unit_test(test_fatal_error_then_resume),
 		cmocka_unit_test(test_resume_ignores_old_syncs),
+		cmocka_unit_test(test_stop_between_end_and_save),
+		cmocka_unit_test(test_concurrent_runs_refused),
+		cmocka_unit_test(test_checkpoint_interval_env),
 		cmocka_unit_test(test_targeted_sync),
 		cmocka_unit_test(test_resources_only),
 		cmocka_unit_test(test_skip_grants),

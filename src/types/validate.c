@@ -1,0 +1,204 @@
+/*
+ * Validation of emitted objects against what every reader of a c1z accepts: strings are valid
+ * UTF-8 (a proto3 string that is not makes Go's proto.Unmarshal fail, so one bad display name
+ * would make the whole file unreadable upstream), annotations are bounded in number and every
+ * object in packed size. Called by baton_ctx_emit_*() (src/connector/call.c).
+ */
+#include "types/types.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "proto/any.h"
+#include "proto/pbutil.h"
+#include "proto/registry.h"
+
+#define MAX_DEPTH 32
+
+/* Offset of the first byte of s that is not valid UTF-8 (RFC 3629: no surrogates, no overlong
+ * forms, at most U+10FFFF), or (size_t)-1 when all of it is. */
+size_t baton__utf8_invalid_at(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned c = s[i];
+		size_t n;
+		unsigned cp, min;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+			min = 0x80;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+			min = 0x800;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+			min = 0x10000;
+		} else {
+			return i;
+		}
+		if (len - i <= n)
+			return i;
+		for (size_t k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return i;
+		i += n + 1;
+	}
+	return (size_t)-1;
+}
+
+typedef struct walk {
+	baton_arena *arena;
+	const char *fn, *what;
+	char path[256];
+	size_t annotations;
+} walk;
+
+static int walk_msg(walk *w, const ProtobufCMessage *m, int depth);
+
+static int bad_string(walk *w, size_t at)
+{
+	return baton_error_set(BATON_EINVALID, "%s: %s: field %s is not valid UTF-8 (byte %zu)", w->fn, w->what,
+	                       w->path, at);
+}
+
+static int walk_any(walk *w, const Google__Protobuf__Any *any, int depth)
+{
+	if (++w->annotations > BATON__MAX_ANNOTATIONS)
+		return baton_error_set(BATON_EINVALID, "%s: %s: more than %d annotations", w->fn, w->what,
+		                       BATON__MAX_ANNOTATIONS);
+	if (!any->type_url)
+		return 0;
+	size_t at = baton__utf8_invalid_at(any->type_url, strlen(any->type_url));
+	if (at != (size_t)-1)
+		return bad_string(w, at);
+	const ProtobufCMessageDescriptor *desc = baton__registry_find_url(any->type_url);
+	if (!desc)
+		return 0; /* a message we do not know: its bytes are carried as they are */
+	size_t plen = strlen(w->path);
+	snprintf(w->path + plen, sizeof(w->path) - plen, "(%s)", desc->name);
+	ProtobufCMessage *inner;
+	if (baton__any_unpack(w->arena, any, desc, &inner) < 0) {
+		return baton_error_set(BATON_EINVALID, "%s: %s: annotation %s at %s does not decode", w->fn, w->what,
+		                       desc->name, w->path);
+	}
+	int rc = walk_msg(w, inner, depth + 1);
+	w->path[plen] = '\0';
+	return rc;
+}
+
+static int walk_field(walk *w, const ProtobufCFieldDescriptor *f, const void *v, int depth)
+{
+	if (f->type == PROTOBUF_C_TYPE_STRING) {
+		const char *s = *(char *const *)v;
+		if (!s)
+			return 0;
+		size_t at = baton__utf8_invalid_at(s, strlen(s));
+		return at == (size_t)-1 ? 0 : bad_string(w, at);
+	}
+	if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+		return 0;
+	const ProtobufCMessage *sub = *(ProtobufCMessage *const *)v;
+	if (!sub)
+		return 0;
+	if (sub->descriptor == &google__protobuf__any__descriptor)
+		return walk_any(w, (const Google__Protobuf__Any *)sub, depth);
+	return walk_msg(w, sub, depth + 1);
+}
+
+static int walk_msg(walk *w, const ProtobufCMessage *m, int depth)
+{
+	if (depth > MAX_DEPTH)
+		return baton_error_set(BATON_EINVALID, "%s: %s: nested more than %d deep", w->fn, w->what, MAX_DEPTH);
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		if (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		size_t plen = strlen(w->path);
+		snprintf(w->path + plen, sizeof(w->path) - plen, "%s%s", plen ? "." : "", f->name);
+		int rc = 0;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n = baton__pb_count(m, f);
+			const char *base = *(char *const *)baton__pb_member(m, f);
+			size_t sz = baton__pb_value_size(f->type);
+			for (size_t k = 0; !rc && base && k < n; k++)
+				rc = walk_field(w, f, base + k * sz, depth);
+		} else if (baton__pb_has(m, f)) {
+			rc = walk_field(w, f, baton__pb_member(m, f), depth);
+		}
+		w->path[plen] = '\0';
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int baton__validate_msg(baton_ctx *ctx, const char *fn, const char *what, const ProtobufCMessage *m)
+{
+	walk w;
+	memset(&w, 0, sizeof(w));
+	w.arena = &ctx->arena;
+	w.fn = fn;
+	w.what = what;
+	size_t size = protobuf_c_message_get_packed_size(m);
+	if (size > BATON__MAX_OBJECT_BYTES)
+		return baton_error_set(BATON_EINVALID, "%s: %s is %zu bytes packed, at most %d", fn, what, size,
+		                       BATON__MAX_OBJECT_BYTES);
+	return walk_msg(&w, m, 0);
+}
+
+int baton__validate_resource(baton_resource *r, const char *fn)
+{
+	int rc = baton__resource_flush(r);
+	if (rc < 0)
+		return rc;
+	char what[160];
+	snprintf(what, sizeof(what), "resource '%.60s/%.60s'",
+	         r->msg->id && r->msg->id->resource_type ? r->msg->id->resource_type : "",
+	         r->msg->id && r->msg->id->resource ? r->msg->id->resource : "");
+	return baton__validate_msg(r->ctx, fn, what, &r->msg->base);
+}
+
+int baton__validate_entitlement(baton_entitlement *e, const char *fn)
+{
+	int rc = baton__entitlement_flush(e);
+	if (rc < 0)
+		return rc;
+	char what[160];
+	snprintf(what, sizeof(what), "entitlement '%.120s'", e->msg->id ? e->msg->id : "");
+	return baton__validate_msg(e->ctx, fn, what, &e->msg->base);
+}
+
+int baton__validate_grant(baton_grant *g, const char *fn)
+{
+	int rc = 0;
+	if (g->entitlement && (rc = baton__entitlement_flush(g->entitlement)) < 0)
+		return rc;
+	if (g->principal && (rc = baton__resource_flush(g->principal)) < 0)
+		return rc;
+	char what[160];
+	snprintf(what, sizeof(what), "grant '%.120s'", g->msg->id ? g->msg->id : "");
+	if ((rc = baton__validate_msg(g->ctx, fn, what, &g->msg->base)))
+		return rc;
+	/* the wrapped parts are what gets packed (they may not be linked into msg yet) */
+	if (g->entitlement && g->entitlement->msg != g->msg->entitlement &&
+	    (rc = baton__validate_msg(g->ctx, fn, what, &g->entitlement->msg->base)))
+		return rc;
+	if (g->principal && g->principal->msg != g->msg->principal)
+		rc = baton__validate_msg(g->ctx, fn, what, &g->principal->msg->base);
+	return rc;
+}
