@@ -99,6 +99,7 @@ struct syncer {
 	uint64_t n_resource_types, n_resources, n_entitlements, n_grants, n_expanded;
 	_Atomic uint64_t pages;   /* connector calls answered (workers count too) */
 	int64_t started_ms, last_progress_ms, last_line_ms, last_log_ms;
+	const char *line_phase;   /* the phase the live line last showed */
 	bool tty;
 	/* batch queue (ids) */
 	uint64_t *queue;
@@ -1757,20 +1758,29 @@ static void fill_progress(syncer *s, baton_sync_progress *p)
 	p->pages = s->pages;
 }
 
+/* Calls the caller's progress callback (at most every progress_interval_ms unless forced). */
+static void progress_notify(syncer *s, int64_t now, bool force)
+{
+	if (!s->opts->progress)
+		return;
+	unsigned iv = s->opts->progress_interval_ms ? s->opts->progress_interval_ms : 1000;
+	if (force || now - s->last_progress_ms >= (int64_t)iv) {
+		baton_sync_progress p;
+		fill_progress(s, &p);
+		s->opts->progress(&p, s->opts->progress_userdata);
+		s->last_progress_ms = now;
+	}
+}
+
+/* Progress for the callback, and for people: the live line on a terminal (redrawn at most 10
+ * times a second, and whenever the phase changes), else a log record every 10 s. */
 static void progress_tick(syncer *s, bool force)
 {
 	int64_t now = baton__sync_now_ms();
-	if (s->opts->progress) {
-		unsigned iv = s->opts->progress_interval_ms ? s->opts->progress_interval_ms : 1000;
-		if (force || now - s->last_progress_ms >= (int64_t)iv) {
-			baton_sync_progress p;
-			fill_progress(s, &p);
-			s->opts->progress(&p, s->opts->progress_userdata);
-			s->last_progress_ms = now;
-		}
-	}
+	progress_notify(s, now, force);
 	if (s->tty) {
-		if (force || now - s->last_line_ms >= 100) {
+		if (force || s->phase != s->line_phase || now - s->last_line_ms >= 100) {
+			s->line_phase = s->phase;
 			double secs = (double)(now - s->started_ms) / 1000.0;
 			uint64_t items = s->n_resources + s->n_entitlements + s->n_grants;
 			char line[256];
@@ -2086,7 +2096,8 @@ BATON_API int baton_sync(const baton_connector *connector, const baton_sync_opti
 	} else if (s->tty) {
 		baton__log_status(NULL);
 	}
-	progress_tick(s, true);
+	/* The last word goes to the callback only: the summary above has replaced the live line. */
+	progress_notify(s, baton__sync_now_ms(), true);
 	if (summary_out) {
 		snprintf(summary_out->sync_id, sizeof(summary_out->sync_id), "%.27s", s->sync_id);
 		summary_out->resumed = s->resumed;
