@@ -185,7 +185,10 @@ static void fmt_ratio(char *buf, size_t n, const agg *ours, const agg *go)
 		return;
 	}
 	double r = ours->wall[ours->n / 2] / go->wall[go->n / 2];
-	snprintf(buf, n, "%.2f (%.1f× faster)", r, 1.0 / r);
+	if (r <= 1.0)
+		snprintf(buf, n, "%.2f (%.1f× faster)", r, 1.0 / r);
+	else
+		snprintf(buf, n, "**%.2f (%.1f× slower)**", r, r);
 }
 
 static void fmt_wall(char *buf, size_t n, const agg *a)
