@@ -15,7 +15,10 @@ targets=("$@")
 ./scripts/setup.sh --fuzz >/dev/null
 jobs="$(nproc)"
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATON_FUZZ=ON -DBATON_WERROR=OFF >/dev/null
-cmake --build build-fuzz -j"$jobs" --target $(printf 'fuzz_%s ' "${targets[@]}") >/dev/null
+if ! cmake --build build-fuzz -j"$jobs" --target $(printf 'fuzz_%s ' "${targets[@]}") >build-fuzz/build.log 2>&1; then
+  tail -40 build-fuzz/build.log
+  exit 1
+fi
 testdata="${BATON_TESTDATA_DIR:-$PWD/../shared/testdata}"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export BATON_LOG_LEVEL=error

@@ -21,3 +21,10 @@ UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
 
 echo "== Go interop"
 ./scripts/interop.sh build
+
+echo "== Fuzzing (10 s per target; scripts/fuzz.sh for longer)"
+if command -v clang >/dev/null 2>&1; then
+  ./scripts/fuzz.sh 10
+else
+  echo "clang not found: fuzzing skipped"
+fi

@@ -41,6 +41,15 @@
  * Environment: BATON_CHECKPOINT_INTERVAL_MS (milliseconds, wins over checkpoint_interval_ms; 0
  * checkpoints at every opportunity) is a test and tuning knob: frequent checkpoints cost a commit
  * each but leave less to redo after a kill.
+ *
+ * Test knobs (fault injection, docs/RELIABILITY.md; never set them in production): the SDK has
+ * named fault sites — each sync step (sync.step.list-resources, ...), sync.checkpoint, sync.end,
+ * store.commit, expand.load, expand.node, the pack's c1z.open / c1z.write / c1z.fsync / c1z.rename
+ * / c1z.dirsync, c1z.decode, wip.marker. BATON_TEST_KILL_AT=SITE:N raises SIGKILL at the n-th
+ * hit of a site ("c1z.*" a prefix, "*" any site); BATON_TEST_FAIL_AT=SITE:N[+][:ERRNO] makes
+ * that hit fail (an I/O site with errno, EIO by default, e.g. "c1z.write:1+:ENOSPC" is a full
+ * disk; "+" every hit from the n-th on); BATON_TEST_PAUSE_AT=SITE:N:MS sleeps there;
+ * BATON_TEST_FAULT_TRACE=1 prints every hit to stderr. Unset, a site costs one atomic load.
  */
 #ifndef BATON_SYNC_H
 #define BATON_SYNC_H

@@ -112,7 +112,7 @@ static bool fires(fault_spec *f, const char *site, const char *suffix)
 /* 0: nothing; 1: fail. Kills (never returns) when the kill spec fires. */
 static int hit(const char *site, const char *suffix)
 {
-	int e = atomic_load_explicit(&fault_enabled, memory_order_relaxed);
+	int e = atomic_load_explicit(&fault_enabled, memory_order_acquire);
 	if (e == 2)
 		return 0;
 	if (e == 0) {

@@ -1,7 +1,7 @@
 /*
  * Test-only fault injection at named sites of the SDK (the crash, chaos and storage-fault tests
  * in tests/crash/; documented for users in include/baton/sync.h). Always compiled in; when none
- * of the variables below is set, a site costs one relaxed atomic load.
+ * of the variables below is set, a site costs one atomic load.
  *
  *   BATON_TEST_KILL_AT=<pattern>:<n>          the n-th hit of a matching site raises SIGKILL
  *   BATON_TEST_FAIL_AT=<pattern>:<n>[+][:<errno>]

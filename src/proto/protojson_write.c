@@ -178,6 +178,20 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* Whether s is all valid UTF-8. */
+static bool valid_utf8(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strlen(str);
+	for (size_t i = 0; i < n;) {
+		size_t seq = s[i] < 0x80 ? 1 : utf8_seq(s + i, n - i);
+		if (seq == 0)
+			return false;
+		i += seq;
+	}
+	return true;
+}
+
 /* A JSON string. Escapes what Go's protojson escapes (", \, control characters) and nothing else;
  * bytes that are not valid UTF-8 become U+FFFD, one per byte (Go refuses such strings). */
 static void write_string_n(jw *w, const char *str, size_t n)
@@ -486,6 +500,10 @@ static int write_map(jw *w, const ProtobufCFieldDescriptor *f, const ProtobufCMe
 		if (!key)
 			return fail(w, BATON_EINTERNAL, "map key of unsupported type %d",
 			            (int)ed->fields[0].type);
+		/* Values are written with U+FFFD for bad bytes, but keys that differ only there would
+		 * come out equal: a JSON object no reader takes. Go refuses them too. */
+		if (ed->fields[0].type == PROTOBUF_C_TYPE_STRING && !valid_utf8(key))
+			return fail(w, BATON_EINVALID, "a map key is not valid UTF-8");
 		write_string(w, key);
 		putc_(w, ':');
 		if (w->multiline)
