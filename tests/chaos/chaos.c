@@ -7,7 +7,8 @@
  *
  * Cases (test_chaos.c says what each must give):
  *  completing:   unavailable-ratelimit (every call fails once with Unavailable and a rate-limit
- *                reset 20 ms ahead), unavailable (two calls fail with plain Unavailable),
+ *                reset 20 ms ahead), unavailable (up to two calls, chosen by the seed, fail with plain
+ *                Unavailable, each retried after 1 s),
  *                notfound (the grants of one group are NotFound), duplicates (every users page
  *                repeats the previous page's last user), empty-pages (an empty page with a next
  *                token before every real page)
