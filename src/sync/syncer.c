@@ -942,25 +942,40 @@ static int fresh_type_exists(syncer *s, const char *type_id, bool *exists)
 	return 0;
 }
 
-static int call_entitlements(syncer *s, baton__page *p, const baton__action *a)
+/*
+ * The connector call of a per-resource list-entitlements or list-grants page: the stored resource,
+ * then the type's callback (NULL: nothing to list). Errors keep the upstream wording of each op.
+ */
+static int call_for_resource(syncer *s, baton__page *p, const baton__action *a, bool grants)
 {
+	const char *what = grants ? "grants" : "entitlements";
+	const char *op = grants ? "list-grants" : "list-entitlements";
 	if (a->type_scoped)
-		return baton_error_set(BATON_EUNIMPLEMENTED, "type-scoped entitlements are not supported");
+		return baton_error_set(BATON_EUNIMPLEMENTED, "type-scoped %s are not supported", what);
 	const baton__rtype *t = baton__runtime_find(&s->rt, a->resource_type_id);
 	if (!t)
-		return baton_error_set(BATON_ENOTFOUND, "error: list entitlements with unknown resource type %s",
+		return baton_error_set(BATON_ENOTFOUND, "error: list %s with unknown resource type %s", what,
 		                       nz(a->resource_type_id));
 	baton_resource_id rid = {nz(a->resource_type_id), nz(a->resource_id)};
-	call_begin(s, p, BATON__CALL_ENTITLEMENTS, t, a->page_token);
+	call_begin(s, p, grants ? BATON__CALL_GRANTS : BATON__CALL_ENTITLEMENTS, t, a->page_token);
 	baton_resource *res;
 	store_lock(s);
 	int rc = baton_store_get_resource(s->store, s->sync_id, &rid, &p->ctx, &res);
 	store_unlock(s);
-	if (rc)
-		return call_error(rc, "list-entitlements", a);
-	rc = t->syncer->entitlements ? t->syncer->entitlements(&p->ctx, res) : 0;
-	rc = call_result(s, p, rc, "list-entitlements");
-	return rc ? call_error(rc, "list-entitlements", a) : 0;
+	if (rc) {
+		if (grants)
+			baton__error_prefix("sync-grants-for-resource: error getting resource");
+		return call_error(rc, op, a);
+	}
+	int (*cb)(baton_ctx *, const baton_resource *) = grants ? t->syncer->grants : t->syncer->entitlements;
+	rc = cb ? cb(&p->ctx, res) : 0;
+	rc = call_result(s, p, rc, op);
+	return rc ? call_error(rc, op, a) : 0;
+}
+
+static int call_entitlements(syncer *s, baton__page *p, const baton__action *a)
+{
+	return call_for_resource(s, p, a, false);
 }
 
 static int consume_entitlements(syncer *s, baton__page *p, const baton__action *a)
@@ -1094,25 +1109,7 @@ static int on_expandable_filter(syncer *s, baton__page *p, baton_grant *g, bool 
 
 static int call_grants(syncer *s, baton__page *p, const baton__action *a)
 {
-	if (a->type_scoped)
-		return baton_error_set(BATON_EUNIMPLEMENTED, "type-scoped grants are not supported");
-	const baton__rtype *t = baton__runtime_find(&s->rt, a->resource_type_id);
-	if (!t)
-		return baton_error_set(BATON_ENOTFOUND, "error: list grants with unknown resource type %s",
-		                       nz(a->resource_type_id));
-	baton_resource_id rid = {nz(a->resource_type_id), nz(a->resource_id)};
-	call_begin(s, p, BATON__CALL_GRANTS, t, a->page_token);
-	baton_resource *res;
-	store_lock(s);
-	int rc = baton_store_get_resource(s->store, s->sync_id, &rid, &p->ctx, &res);
-	store_unlock(s);
-	if (rc) {
-		baton__error_prefix("sync-grants-for-resource: error getting resource");
-		return call_error(rc, "list-grants", a);
-	}
-	rc = t->syncer->grants ? t->syncer->grants(&p->ctx, res) : 0;
-	rc = call_result(s, p, rc, "list-grants");
-	return rc ? call_error(rc, "list-grants", a) : 0;
+	return call_for_resource(s, p, a, true);
 }
 
 /* A related resource from the connector's `get` (targeted syncs); retried as a page would be. */
