@@ -39,11 +39,9 @@ if [ "$ci" = 0 ]; then
   bin="$root/build-release/bin"
   work="$root/build-release/bench-work"
   echo "== building libbaton (Release) into build-release/"
-  # Warnings are enforced by the regular build and CI; here -O3 can raise maybe-uninitialized
-  # false positives that must not stop a measurement, so they stay warnings.
   # BATON_BENCH_CMAKE_ARGS: extra configure arguments.
   cmake -S "$root" -B "$root/build-release" -DCMAKE_BUILD_TYPE=Release -DBATON_BUILD_TESTS=OFF \
-    -DBATON_WERROR=OFF ${BATON_BENCH_CMAKE_ARGS:-} >/dev/null
+    ${BATON_BENCH_CMAKE_ARGS:-} >/dev/null
   cmake --build "$root/build-release" -j"$(nproc)" --target baton-bench baton >/dev/null
   cmake --build "$root/build-release" -j"$(nproc)" --target baton-demo >/dev/null 2>&1 ||
     echo "   (baton-demo did not build: startup-capabilities will be skipped)"

@@ -14,7 +14,7 @@ targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(c1z pagebag sync_token config ratelimit protojson)
 ./scripts/setup.sh --fuzz >/dev/null
 jobs="$(nproc)"
-CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATON_FUZZ=ON -DBATON_WERROR=OFF >/dev/null
+CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATON_FUZZ=ON -DBATON_WERROR=ON >/dev/null
 if ! cmake --build build-fuzz -j"$jobs" --target $(printf 'fuzz_%s ' "${targets[@]}") >build-fuzz/build.log 2>&1; then
   tail -40 build-fuzz/build.log
   exit 1

@@ -383,7 +383,7 @@ static int user_resource(baton_ctx *ctx, const unix_db *db, const unix_user *u, 
 static int list_users(baton_ctx *ctx, const baton_resource_id *parent)
 {
 	unix_db *db = db_of(ctx);
-	size_t start, end;
+	size_t start = 0, end = 0;
 	int rc;
 
 	if ((rc = page(ctx, &start, &end)) != 0)
@@ -400,7 +400,7 @@ static int list_users(baton_ctx *ctx, const baton_resource_id *parent)
 static int list_groups(baton_ctx *ctx, const baton_resource_id *parent)
 {
 	unix_db *db = db_of(ctx);
-	size_t start, end;
+	size_t start = 0, end = 0;
 	int rc;
 
 	if ((rc = page(ctx, &start, &end)) != 0)

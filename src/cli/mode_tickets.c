@@ -265,7 +265,7 @@ static int create_ticket(baton__cli_env *env, baton__runtime *rt, baton_ctx *ctx
 
 static int bulk_create(baton__cli_env *env, baton__runtime *rt, baton_ctx *ctx)
 {
-	json_t *doc;
+	json_t *doc = NULL;
 	int rc = load_template(baton__cli_string(env->cli, "bulk-ticket-template-path"), &doc);
 	if (rc)
 		return rc;

@@ -874,7 +874,7 @@ static int arg_invalid(const char *name)
 
 BATON_API int baton_ctx_action_arg_string(baton_ctx *ctx, const char *name, const char **out)
 {
-	json_t *v;
+	json_t *v = NULL;
 	int rc = arg_get(ctx, "baton_ctx_action_arg_string", name, &v);
 	if (rc)
 		return rc;
@@ -900,7 +900,7 @@ BATON_API int baton_ctx_action_arg_bool(baton_ctx *ctx, const char *name, bool *
 
 BATON_API int baton_ctx_action_arg_int(baton_ctx *ctx, const char *name, int64_t *out)
 {
-	json_t *v;
+	json_t *v = NULL;
 	int rc = arg_get(ctx, "baton_ctx_action_arg_int", name, &v);
 	if (rc)
 		return rc;
@@ -932,7 +932,7 @@ BATON_API int baton_ctx_action_arg_string_list(baton_ctx *ctx, const char *name,
                                                size_t *n)
 {
 	static const char fn[] = "baton_ctx_action_arg_string_list";
-	json_t *v;
+	json_t *v = NULL;
 	int rc = arg_get(ctx, fn, name, &v);
 	if (rc)
 		return rc;
@@ -965,7 +965,7 @@ static const char *member_string(json_t *o, const char *key, const char *alias)
 
 BATON_API int baton_ctx_action_arg_resource_id(baton_ctx *ctx, const char *name, baton_resource_id *out)
 {
-	json_t *v;
+	json_t *v = NULL;
 	int rc = arg_get(ctx, "baton_ctx_action_arg_resource_id", name, &v);
 	if (rc)
 		return rc;

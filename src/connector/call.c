@@ -190,7 +190,7 @@ static int check_emit(baton_ctx *ctx, const char *fn, const void *obj, baton_ctx
 
 BATON_API int baton_ctx_emit_resource(baton_ctx *ctx, baton_resource *r)
 {
-	baton__call *call;
+	baton__call *call = NULL;
 	int rc = check_emit(ctx, "baton_ctx_emit_resource", r, r ? r->ctx : NULL, BATON__CALL_LIST,
 	                    BATON__CALL_GET, BATON__CALL_CREATE_RESOURCE, &call);
 	if (!rc)
@@ -200,7 +200,7 @@ BATON_API int baton_ctx_emit_resource(baton_ctx *ctx, baton_resource *r)
 
 BATON_API int baton_ctx_emit_entitlement(baton_ctx *ctx, baton_entitlement *e)
 {
-	baton__call *call;
+	baton__call *call = NULL;
 	int rc = check_emit(ctx, "baton_ctx_emit_entitlement", e, e ? e->ctx : NULL, BATON__CALL_ENTITLEMENTS,
 	                    BATON__CALL_STATIC_ENTITLEMENTS, BATON__CALL_ENTITLEMENTS, &call);
 	if (!rc)
@@ -210,7 +210,7 @@ BATON_API int baton_ctx_emit_entitlement(baton_ctx *ctx, baton_entitlement *e)
 
 BATON_API int baton_ctx_emit_grant(baton_ctx *ctx, baton_grant *g)
 {
-	baton__call *call;
+	baton__call *call = NULL;
 	int rc = check_emit(ctx, "baton_ctx_emit_grant", g, g ? g->ctx : NULL, BATON__CALL_GRANTS,
 	                    BATON__CALL_GRANT, BATON__CALL_GRANTS, &call);
 	if (!rc)

@@ -190,8 +190,8 @@ static int create_event(baton_ctx *ctx, const char *fn, const char *id, baton_ti
 	int rc = event_new(ctx, fn, id, at, &ev);
 	if (rc)
 		return rc;
-	C1__Connector__V2__Entitlement *e;
-	C1__Connector__V2__Resource *p;
+	C1__Connector__V2__Entitlement *e = NULL;
+	C1__Connector__V2__Resource *p = NULL;
 	if ((rc = copy_entitlement(ctx, fn, entitlement, &e)) ||
 	    (rc = copy_resource(ctx, fn, "principal", principal, &p)))
 		return rc;

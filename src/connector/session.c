@@ -93,7 +93,7 @@ static int full_key(baton_ctx *ctx, const char *fn, const char *prefix, const ch
 BATON_API int baton_session_get(baton_ctx *ctx, const char *prefix, const char *key,
                                 const uint8_t **value, size_t *len)
 {
-	baton__runtime *rt;
+	baton__runtime *rt = NULL;
 	char *k;
 	int rc = session_of(ctx, "baton_session_get", &rt);
 	if (!rc && (!value || !len))
@@ -108,7 +108,7 @@ BATON_API int baton_session_get(baton_ctx *ctx, const char *prefix, const char *
 BATON_API int baton_session_set(baton_ctx *ctx, const char *prefix, const char *key,
                                 const uint8_t *value, size_t len)
 {
-	baton__runtime *rt;
+	baton__runtime *rt = NULL;
 	char *k;
 	int rc = session_of(ctx, "baton_session_set", &rt);
 	if (!rc && !value && len)
@@ -125,7 +125,7 @@ BATON_API int baton_session_set(baton_ctx *ctx, const char *prefix, const char *
 
 BATON_API int baton_session_delete(baton_ctx *ctx, const char *prefix, const char *key)
 {
-	baton__runtime *rt;
+	baton__runtime *rt = NULL;
 	char *k;
 	int rc = session_of(ctx, "baton_session_delete", &rt);
 	if (!rc)
@@ -137,7 +137,7 @@ BATON_API int baton_session_delete(baton_ctx *ctx, const char *prefix, const cha
 
 BATON_API int baton_session_clear(baton_ctx *ctx, const char *prefix)
 {
-	baton__runtime *rt;
+	baton__runtime *rt = NULL;
 	int rc = session_of(ctx, "baton_session_clear", &rt);
 	if (!rc)
 		rc = check_prefix("baton_session_clear", prefix);
@@ -165,7 +165,7 @@ BATON_API int baton_session_each(baton_ctx *ctx, const char *prefix,
                                            void *userdata),
                                  void *userdata)
 {
-	baton__runtime *rt;
+	baton__runtime *rt = NULL;
 	int rc = session_of(ctx, "baton_session_each", &rt);
 	if (!rc && !fn)
 		rc = baton__null_arg("baton_session_each", "fn");

@@ -434,8 +434,8 @@ static int create_one(baton__runtime *rt, baton_ctx *ctx, const C1__Connector__V
 	if ((rc = to_json(ctx, &t->base, &ticket_json)) ||
 	    (rc = to_json(ctx, req->schema ? &req->schema->base : NULL, &schema_json)))
 		return rc;
-	ProtobufCMessage **res;
-	size_t n;
+	ProtobufCMessage **res = NULL;
+	size_t n = 0;
 	if ((rc = run(rt, ctx, BATON__EXT_TICKET, "", 0, call_create, ticket_json, schema_json, "create", &res, &n, NULL)))
 		return baton__error_prefix("error: creating ticket failed");
 	if (!n)

@@ -29,7 +29,7 @@ void baton_error_clear(void)
 	tls_error.message = "";
 }
 
-static void error_vset(int code, const char *fmt, va_list ap)
+BATON_PRINTF(2, 0) static void error_vset(int code, const char *fmt, va_list ap)
 {
 	vsnprintf(tls_message, sizeof tls_message, fmt, ap);
 	tls_error.code = code;
@@ -39,8 +39,14 @@ static void error_vset(int code, const char *fmt, va_list ap)
 int baton_error_set(int code, const char *fmt, ...)
 {
 	va_list ap;
+	if (!fmt) {
+		tls_message[0] = '\0';
+		tls_error.code = code;
+		tls_error.message = tls_message;
+		return code;
+	}
 	va_start(ap, fmt);
-	error_vset(code, fmt ? fmt : "", ap);
+	error_vset(code, fmt, ap);
 	va_end(ap);
 	return code;
 }

@@ -54,11 +54,11 @@ static void ensure_configured(void)
 	if (log_configured)
 		return;
 	log_configured = true;
-	baton_log_level lvl;
+	baton_log_level lvl = BATON_LOG_INFO;
 	const char *env = getenv("BATON_LOG_LEVEL");
 	if (env && *env && baton__log_parse_level(env, &lvl) == 0)
 		log_level = lvl;
-	baton__log_format fmt;
+	baton__log_format fmt = BATON__LOG_CONSOLE;
 	env = getenv("BATON_LOG_FORMAT");
 	if (env && *env && baton__log_parse_format(env, &fmt) == 0)
 		log_format = fmt;

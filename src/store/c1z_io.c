@@ -19,6 +19,7 @@
 
 #include "core/error.h"
 #include "core/faults.h"
+#include "core/file.h"
 #include "core/log.h"
 
 static const unsigned char c1z_magic[5] = {'C', '1', 'Z', 'F', '\0'};
@@ -362,35 +363,6 @@ done:
 	return rc;
 }
 
-/* The process umask without changing it (umask() would race with other threads): Linux's
- * /proc/self/status, else the usual 022. */
-static mode_t current_umask(void)
-{
-	FILE *f = fopen("/proc/self/status", "re");
-	char line[128];
-	unsigned int m = 022;
-	if (f) {
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "Umask: %o", &m) == 1)
-				break;
-		fclose(f);
-	}
-	return (mode_t)(m & 0777);
-}
-
-/*
- * The mode of the saved file: the previous file's (a c1z its owner made private stays private),
- * else what the Go SDK's os.Create gives, 0666 less the umask. The ".tmp" is written 0600 and
- * only gets this mode once it is complete, just before the rename.
- */
-static mode_t final_mode(const char *path)
-{
-	struct stat st;
-	if (stat(path, &st) == 0)
-		return st.st_mode & 07777;
-	return 0666 & ~current_umask();
-}
-
 int baton__c1z_encode(const char *db_path, const char *path, int level)
 {
 	size_t plen = strlen(path);
@@ -413,10 +385,8 @@ int baton__c1z_encode(const char *db_path, const char *path, int level)
 		rc = io_error(db_path, "stat", errno);
 		goto done;
 	}
-	/* a ".tmp" a killed process left keeps its mode through O_TRUNC: start from a new file */
-	unlink(tmp_path);
-	out = baton__fault_io("c1z.open") < 0 ? -1 :
-	      open(tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* 0600 until complete; then the previous file's mode (core/file.h) */
+	out = baton__fault_io("c1z.open") < 0 ? -1 : baton__file_create_private(tmp_path);
 	if (out < 0) {
 		rc = io_error(tmp_path, "create", errno);
 		goto done;
@@ -425,7 +395,7 @@ int baton__c1z_encode(const char *db_path, const char *path, int level)
 	rc = encode_stream(db_path, tmp_path, in, out, (uint64_t)st.st_size, level);
 	if (rc)
 		goto done;
-	if (fchmod(out, final_mode(path)) < 0) {
+	if (fchmod(out, baton__file_replace_mode(path)) < 0) {
 		rc = io_error(tmp_path, "chmod", errno);
 		goto done;
 	}

@@ -991,7 +991,7 @@ static int consume_entitlements(syncer *s, baton__page *p, const baton__action *
 		baton_entitlement *e = p->call.items[i];
 		baton_resource *er = baton_entitlement_resource(e);
 		if (s->type == BATON_SYNC_TYPE_FULL && er) {
-			bool ok;
+			bool ok = false;
 			if ((rc = fresh_type_exists(s, baton_resource_get_id(er).resource_type, &ok)))
 				break;
 			if (!ok) {
@@ -1080,7 +1080,7 @@ static int on_expandable_filter(syncer *s, baton__page *p, baton_grant *g, bool 
 	if (!kept)
 		return BATON_EEXHAUSTED;
 	for (size_t i = 0; i < ge->n_resource_type_ids; i++) {
-		bool ok;
+		bool ok = false;
 		int rc = fresh_type_exists(s, ge->resource_type_ids[i], &ok);
 		if (rc)
 			return rc;
@@ -1180,7 +1180,7 @@ static int consume_grants(syncer *s, baton__page *p, const baton__action *a)
 			}
 		}
 		if (s->type == BATON_SYNC_TYPE_FULL && er && baton_grant_principal(g)) {
-			bool ok;
+			bool ok = false;
 			if ((rc = fresh_type_exists(s, baton_resource_get_id(er).resource_type, &ok)))
 				break;
 			bool external = has_anno(ga, "c1.connector.v2.ExternalResourceMatchAll") ||

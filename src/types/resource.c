@@ -375,7 +375,7 @@ int baton_resource_set_parent(baton_resource *r, const baton_resource_id *parent
 		r->msg->parent_resource_id = NULL;
 		return BATON_OK;
 	}
-	C1__Connector__V2__ResourceId *rid;
+	C1__Connector__V2__ResourceId *rid = NULL;
 	int rc = baton__resource_id_new(r->ctx, "parent resource id", parent, &rid);
 	if (rc < 0)
 		return rc;
@@ -777,7 +777,7 @@ static int profile_value(const baton_resource *r, const char *key, const Google_
 
 int baton_resource_profile_string(const baton_resource *r, const char *key, const char **value)
 {
-	const Google__Protobuf__Value *v;
+	const Google__Protobuf__Value *v = NULL;
 	int rc = profile_value(r, key, &v);
 	if (rc < 0)
 		return rc;
@@ -790,7 +790,7 @@ int baton_resource_profile_string(const baton_resource *r, const char *key, cons
 
 int baton_resource_profile_int64(const baton_resource *r, const char *key, int64_t *value)
 {
-	const Google__Protobuf__Value *v;
+	const Google__Protobuf__Value *v = NULL;
 	int rc = profile_value(r, key, &v);
 	if (rc < 0)
 		return rc;

@@ -66,7 +66,7 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void add_error(test_server *s, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void add_error(test_server *s, const char *fmt, ...)
 {
 	size_t len = strlen(s->errors);
 	if (len + 2 >= sizeof(s->errors))

@@ -823,6 +823,49 @@ static void test_export(void **state)
 	free(text);
 	unlink(out);
 
+	/* The output takes the mode of the file it replaces (a private export stays private), else
+	 * 0666 less the umask; a stale ".tmp" (here a symlink to another file) is replaced, never
+	 * written through. */
+	{
+		char tmp[4200], victim[4200];
+		struct stat st;
+		mode_t old_mask = umask(022);
+		snprintf(out, sizeof(out), "%s/tool-%d-mode.csv", test_out_dir(), (int)getpid());
+		snprintf(tmp, sizeof(tmp), "%s.tmp", out);
+		snprintf(victim, sizeof(victim), "%s/tool-%d-victim", test_out_dir(), (int)getpid());
+		unlink(out);
+		RUN(&r, "-f", f, "export", "csv", "--out", out);
+		assert_ok(&r);
+		run_free(&r);
+		assert_int_equal(stat(out, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0644);
+		assert_int_equal(chmod(out, 0600), 0);
+		FILE *v = fopen(victim, "w");
+		assert_non_null(v);
+		fputs("victim", v);
+		fclose(v);
+		assert_int_equal(symlink(victim, tmp), 0);
+		RUN(&r, "-f", f, "export", "json", "--out", out);
+		assert_ok(&r);
+		run_free(&r);
+		assert_int_equal(stat(out, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0600);
+		assert_int_not_equal(lstat(tmp, &st), 0);
+		char *vtext = slurp(victim, NULL);
+		assert_string_equal(vtext, "victim");
+		free(vtext);
+		unlink(out);
+		umask(077);
+		RUN(&r, "-f", f, "export", "csv", "--out", out);
+		assert_ok(&r);
+		run_free(&r);
+		assert_int_equal(stat(out, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0600);
+		umask(old_mask);
+		unlink(out);
+		unlink(victim);
+	}
+
 	/* --out may not name the file being read. */
 	RUN(&r, "-f", f, "export", "csv", "--out", f);
 	assert_error(&r, 1, "refusing to overwrite");

@@ -1,6 +1,8 @@
 /*
- * `export json` and `export csv`. Both write to a temporary file next to --out and rename it into
- * place when complete; --out may never name the c1z being read.
+ * `export json` and `export csv`. Both write to a private (0600) temporary file next to --out and
+ * rename it into place when complete, with the mode of the file it replaces (else 0666 less the
+ * umask): an export holds the same identity data as the c1z. --out may never name the c1z being
+ * read.
  */
 #include "cli.h"
 
@@ -11,6 +13,8 @@
 #include <sys/stat.h>
 
 #include <jansson.h>
+
+#include "core/file.h"
 
 typedef struct out_file {
 	const char *path;
@@ -33,8 +37,15 @@ static int out_open(tool *t, const char *def, out_file *o)
 	if (!(o->tmp = baton_arena_alloc(&t->arena, n)))
 		return tool_fail("out of memory");
 	snprintf(o->tmp, n, "%s.tmp", o->path);
-	if (!(o->f = fopen(o->tmp, "w")))
-		return tool_fail("%s: %s", o->tmp, strerror(errno));
+	int fd = baton__file_create_private(o->tmp);
+	if (fd < 0)
+		return tool_fail("%s: cannot create: %s", o->tmp, strerror(errno));
+	if (!(o->f = fdopen(fd, "w"))) {
+		int e = errno;
+		close(fd);
+		unlink(o->tmp);
+		return tool_fail("%s: %s", o->tmp, strerror(e));
+	}
 	return 0;
 }
 
@@ -43,21 +54,26 @@ static int out_close(out_file *o, bool ok)
 {
 	if (!o->f)
 		return 0;
-	bool write_ok = fflush(o->f) == 0 && !ferror(o->f);
-	write_ok = fclose(o->f) == 0 && write_ok;
+	int err = 0;
+	if (fflush(o->f) != 0 || ferror(o->f))
+		err = errno ? errno : EIO;
+	else if (ok && (fchmod(fileno(o->f), baton__file_replace_mode(o->path)) != 0 || fsync(fileno(o->f)) != 0))
+		err = errno;
+	if (fclose(o->f) != 0 && !err)
+		err = errno;
 	o->f = NULL;
-	if (ok && !write_ok) {
-		unlink(o->tmp);
-		return baton_error_set(BATON_EUNAVAILABLE, "%s: cannot write: %s", o->tmp, strerror(errno));
-	}
 	if (!ok) {
 		unlink(o->tmp);
 		return 0;
 	}
-	if (rename(o->tmp, o->path) != 0) {
-		int e = errno;
+	if (err) {
 		unlink(o->tmp);
-		return baton_error_set(BATON_EUNAVAILABLE, "%s: cannot rename into place: %s", o->path, strerror(e));
+		return baton_error_set(BATON_EUNAVAILABLE, "%s: cannot write: %s", o->tmp, strerror(err));
+	}
+	if (rename(o->tmp, o->path) != 0) {
+		err = errno;
+		unlink(o->tmp);
+		return baton_error_set(BATON_EUNAVAILABLE, "%s: cannot rename into place: %s", o->path, strerror(err));
 	}
 	return 0;
 }
@@ -312,7 +328,7 @@ int cmd_export_csv(tool *t)
 		u->user_id = DUP(profile_str(r, "user_id"));
 		u->status = user_status(r);
 		u->email = DUP(email);
-		size_t kl;
+		size_t kl = 0;
 		char *key = id_key(a, id, &kl);
 		if (!u->type || !u->last || !u->first || !u->user_id || !u->email || !key) {
 			rc = baton_error_set(BATON_EEXHAUSTED, "out of memory");
