@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Quick start, command 2: install what is needed, build, and run every test: the unit and
 # integration tests in a plain build and again under AddressSanitizer + UndefinedBehaviorSanitizer,
-# the install/consumer checks, and the Go interop tests when `go` is on the PATH.
+# the install/consumer checks, the worker-pool tests under ThreadSanitizer, the Go interop tests
+# when `go` is on the PATH, and each fuzz target for 10 s when clang is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -18,6 +19,9 @@ cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" \
 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
   ctest --test-dir build-asan --output-on-failure -j"$jobs"
+
+echo "== ThreadSanitizer (the syncer's worker pool)"
+./scripts/tsan.sh
 
 echo "== Go interop"
 ./scripts/interop.sh build

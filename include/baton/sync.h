@@ -33,10 +33,10 @@
  *
  * Stopping. baton_sync_request_stop() (async-signal-safe; baton_main() calls it on SIGINT and
  * SIGTERM) asks a running sync to stop: it stops at the next safe point (between two pages; a
- * running batch is cancelled, retry waits of workers end early; a callback in progress, a retry
- * wait without workers and grant expansion are not interrupted), writes a checkpoint and returns
- * BATON_ECANCELLED, leaving the c1z as it was and "<c1z>.wip/" with the checkpoint: the next run
- * resumes the same sync.
+ * running batch is cancelled, retry waits end early, grant expansion stops after its current
+ * node and runs again on resume; a callback in progress is not interrupted), writes a checkpoint
+ * and returns BATON_ECANCELLED, leaving the c1z as it was and "<c1z>.wip/" with the checkpoint:
+ * the next run resumes the same sync.
  *
  * Environment: BATON_CHECKPOINT_INTERVAL_MS (milliseconds, wins over checkpoint_interval_ms; 0
  * checkpoints at every opportunity) is a test and tuning knob: frequent checkpoints cost a commit

@@ -135,7 +135,9 @@ static void drive(baton__worker *w, baton__action *a)
 	for (;;) {
 		baton__pool_page *pp = NULL;
 		pthread_mutex_lock(&pool->mu);
-		while (!pool->cancel && !pool->quit && !w->abandon) {
+		/* no new call once a stop is requested: the calling thread cancels the batch at its next
+		 * look, and the action, unfinished, is checkpointed as it stands */
+		while (!pool->cancel && !pool->quit && !w->abandon && !baton__sync_stop_requested()) {
 			for (int i = 0; i < BATON__POOL_SLOTS && !pp; i++)
 				if (!w->slots[i].busy)
 					pp = &w->slots[i];

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "sync/pool.h"
 
 static baton__sync_hooks hooks;
 static bool have_hooks;
@@ -85,7 +86,18 @@ bool baton__retry_should(baton__retryer *r, int rc, const baton__ratelimit *rl, 
 	baton__log(BATON_LOG_WARN, "retrying operation", "operation", what ? what : "", "error",
 	           baton_error_last()->message, "wait", wbuf, NULL);
 	r->retries++;
-	baton__sync_sleep_ms(wait);
+	/* slept in slices so that a stop request (SIGTERM) ends the wait early: the caller then sees
+	 * BATON_ECANCELLED and the syncer stops at its safe point, checkpointed */
+	uint64_t left = wait;
+	while (left > 0 && !baton__sync_stop_requested()) {
+		uint64_t slice = left < 100 || have_hooks ? left : 100;
+		baton__sync_sleep_ms(slice);
+		left -= slice;
+	}
+	if (baton__sync_stop_requested()) {
+		baton_error_set(BATON_ECANCELLED, "%s: stop requested while waiting to retry", what ? what : "operation");
+		return false;
+	}
 	if (waited_ms)
 		*waited_ms = wait;
 	return true;

@@ -1331,10 +1331,20 @@ done:
 /* ------------------------------------------------------------------------------------------ */
 /* Expansion                                                                                   */
 
+/* Stops the expansion at its next node (or load batch) when a stop is requested; what it wrote is
+ * kept and the resumed sync runs the expansion again over it. */
+static int expansion_progress(const baton_expand_progress *p, void *ud)
+{
+	(void)p;
+	(void)ud;
+	return baton__sync_stop_requested() ? 1 : 0;
+}
+
 static int run_expansion(syncer *s)
 {
 	baton_expand_options eo = BATON_EXPAND_OPTIONS_INIT;
 	eo.keep_sync_state = true;
+	eo.progress = expansion_progress;
 	baton_expand_stats stats;
 	memset(&stats, 0, sizeof(stats));
 	int rc = baton_expand_store(s->store, s->sync_id, &eo, &stats);
@@ -1422,6 +1432,22 @@ static int run_step(syncer *s, uint64_t id, step_fn fn)
 	return rc;
 }
 
+/*
+ * The shared retryer on the calling thread: true (and *rc = 0) when the call should be made
+ * again. A stop requested during the wait makes it false with *rc = BATON_ECANCELLED, which the
+ * loop turns into the checkpointed stop.
+ */
+static bool retry(syncer *s, int *rc, const char *what)
+{
+	if (baton__retry_should(&s->retry, *rc, &s->main.rl, what, NULL)) {
+		*rc = 0;
+		return true;
+	}
+	if (*rc && baton_error_last()->code == BATON_ECANCELLED && baton__sync_stop_requested())
+		*rc = BATON_ECANCELLED;
+	return false;
+}
+
 /* One root step with the shared retryer; NotFound is a warning where upstream says so. */
 static int run_root(syncer *s, baton__action *cur, step_fn fn, bool warn_ok)
 {
@@ -1434,8 +1460,7 @@ static int run_root(syncer *s, baton__action *cur, step_fn fn, bool warn_ok)
 			warn_skip(s, a, "skipping sync action");
 		return 0;
 	}
-	if (baton__retry_should(&s->retry, rc, &s->main.rl, baton__op_name(op), NULL))
-		return 0;
+	retry(s, &rc, baton__op_name(op));
 	return rc;
 }
 
@@ -1499,10 +1524,8 @@ static int run_batch_seq(syncer *s, int op, call_fn cf, consume_fn sf)
 				break;
 			}
 			if (rc) {
-				if (baton__retry_should(&s->retry, rc, &s->main.rl, baton__op_name(op), NULL)) {
-					rc = 0;
+				if (retry(s, &rc, baton__op_name(op)))
 					continue;
-				}
 				break;
 			}
 			progress_tick(s, false);
@@ -1731,6 +1754,12 @@ static int loop(syncer *s)
 			break;
 		default:
 			rc = baton_error_set(BATON_EUNKNOWN, "unexpected sync step");
+		}
+		/* an action cut short by the stop request (a retry wait, the expansion) is not finished:
+		 * the stop check above checkpoints it and the next run does it again */
+		if (rc == BATON_ECANCELLED && baton__sync_stop_requested()) {
+			baton_error_clear();
+			continue;
 		}
 		if (rc)
 			return rc;

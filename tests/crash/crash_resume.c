@@ -3,8 +3,8 @@
  * every phase of a sync, rerun until it finishes, and the final c1z must hold the same rows as an
  * uninterrupted run's.
  *
- *   crash_resume --bin PATH [--points N] [--timer-points N] [--iterations N] [--seed S]
- *                [--incremental] [--env NAME=value]...
+ *   crash_resume --bin PATH [--points N] [--timer-points N] [--signal-points N] [--iterations N]
+ *                [--seed S] [--incremental] [--env NAME=value]...
  *
  * 1. An uninterrupted run with BATON_TEST_FAULT_TRACE=1 lists every hit of the SDK's fault sites
  *    (src/core/faults.h: each sync step, checkpoint, commit of buffered rows, expansion load and
@@ -22,6 +22,13 @@
  *    4) until one exits 0. Then: the content, as sets of (table, external id, data), equals the
  *    uninterrupted run's; one finished sync more than before and no unfinished one; no working
  *    copy, no "<c1z>.tmp", nothing left in the private TMPDIR.
+ * 4. Clean stops: --signal-points runs get SIGTERM or SIGINT (alternately), half while paused at a
+ *    hit of a fault site (BATON_TEST_PAUSE_AT; the sites taken in turn, so every phase gets one),
+ *    half after a random delay. A run stopped before its end must exit 1 saying it was terminated
+ *    or interrupted and that the next run resumes it, leave the c1z as it was and a working copy
+ *    holding the unfinished sync with a checkpoint; the rerun must resume that sync id and end
+ *    with the uninterrupted run's rows. A signal after the last safe point (the end of the sync,
+ *    the pack) lets the run finish: exit 0 and the finished file.
  * --iterations N repeats the whole thing N times with new random points (tests/crash/run.sh).
  */
 #include <errno.h>
@@ -54,9 +61,10 @@ typedef struct trace {
 } trace;
 
 static const char *bin;
-static size_t n_points = 24, n_timer = 8;
+static size_t n_points = 24, n_timer = 8, n_signal = 0;
 static unsigned long iterations = 1, seed = 1;
 static bool incremental;
+static bool parallel; /* --env BATON_WORKERS=n (n != 0): hit numbers vary from run to run */
 static const char *extra_env[MAX_ENV];
 static size_t n_extra;
 
@@ -85,10 +93,9 @@ static double now_s(void)
  * kill_after > 0 the child is sent SIGKILL after that many seconds unless it ended. Returns the
  * wait status.
  */
-static int run_child(const char *hook, const char *hook2, double kill_after)
+static pid_t spawn_child(const char *hook, const char *hook2)
 {
 	pid_t pid = fork();
-	int status = -1;
 
 	if (pid < 0)
 		fail_msg("fork: %s", strerror(errno));
@@ -108,6 +115,14 @@ static int run_child(const char *hook, const char *hook2, double kill_after)
 		execl(bin, bin, "-f", c1z, (char *)NULL);
 		_exit(127);
 	}
+	return pid;
+}
+
+static int run_child(const char *hook, const char *hook2, double kill_after)
+{
+	pid_t pid = spawn_child(hook, hook2);
+	int status = -1;
+
 	if (kill_after <= 0) {
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
@@ -276,7 +291,39 @@ static const char *site_of(const trace *t, unsigned long n)
 typedef struct stats {
 	int points, killed, timer_points, timer_killed, second_kills, after_rename, failures, runs;
 	int sites_seen;
+	int signal_points, signal_stopped, signal_after_end, signal_outside;
 } stats;
+
+/*
+ * The end state every point must reach: no working copy, .tmp or temporary file left, one finished
+ * sync more than before and none unfinished, and the uninterrupted run's rows (want_path).
+ * Returns true, or prints a FAIL line for `what` and counts it.
+ */
+static bool final_state_ok(stats *S, const char *what, const char *want_path)
+{
+	demo_content want, got;
+	char msg[2048];
+	bool ok = false;
+
+	if (exists_suffix(c1z, ".wip") || exists_suffix(c1z, ".tmp") || count_entries(tmpdir) != 0) {
+		printf("FAIL %s: a working copy, a .tmp or temporary files were left\n", what);
+		S->failures++;
+		return false;
+	}
+	demo_content_read(want_path, &want);
+	demo_content_read(c1z, &got);
+	if (got.syncs_finished != want.syncs_finished || got.syncs_unfinished != 0)
+		printf("FAIL %s: %lld finished and %lld unfinished syncs (want %lld and 0)\n", what,
+		       (long long)got.syncs_finished, (long long)got.syncs_unfinished, (long long)want.syncs_finished);
+	else if (demo_content_compare(&want, &got, msg, sizeof(msg)) != 0)
+		printf("FAIL %s: CONTENT DIFFERS: %s\n", what, msg);
+	else
+		ok = true;
+	S->failures += !ok;
+	demo_content_free(&want);
+	demo_content_free(&got);
+	return ok;
+}
 
 /*
  * One point: a kill (at site hit k, or after `delay` seconds), maybe a second one, reruns, checks.
@@ -284,9 +331,8 @@ typedef struct stats {
  */
 static void one_point(stats *S, const trace *t, unsigned long k, double delay, bool over_prev)
 {
-	char hook[64], hook2[64], msg[2048], what[160];
+	char hook[64], hook2[64], what[160];
 	const char *want_path = over_prev ? ref2 : ref1;
-	demo_content want, got;
 	int st, tries = 0;
 	bool done = false;
 
@@ -367,25 +413,188 @@ static void one_point(stats *S, const trace *t, unsigned long k, double delay, b
 		S->failures++;
 		return;
 	}
-	if (exists_suffix(c1z, ".wip") || exists_suffix(c1z, ".tmp") || count_entries(tmpdir) != 0) {
-		printf("FAIL %s: a working copy, a .tmp or temporary files were left\n", what);
-		S->failures++;
-	}
-	demo_content_read(want_path, &want);
-	demo_content_read(c1z, &got);
-	if (got.syncs_finished != want.syncs_finished || got.syncs_unfinished != 0) {
-		printf("FAIL %s: %lld finished and %lld unfinished syncs (want %lld and 0)\n", what,
-		       (long long)got.syncs_finished, (long long)got.syncs_unfinished, (long long)want.syncs_finished);
-		S->failures++;
-	} else if (demo_content_compare(&want, &got, msg, sizeof(msg)) != 0) {
-		printf("FAIL %s: CONTENT DIFFERS: %s\n", what, msg);
-		S->failures++;
-	} else {
+	if (final_state_ok(S, what, want_path)) {
 		printf("ok   %s%s, same content (%d rerun%s)\n", what, replaced ? " (after the rename)" : "", tries,
 		       tries == 1 ? "" : "s");
 	}
-	demo_content_free(&want);
-	demo_content_free(&got);
+}
+
+static bool file_has(const char *path, const char *needle)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, needle) != NULL;
+	fclose(f);
+	return found;
+}
+
+/* The hit number of the last sync step (a "sync.step.*" site) in t. */
+static unsigned long last_step_hit(const trace *t)
+{
+	unsigned long n = 0;
+
+	for (size_t i = 0; i < t->n; i++)
+		if (strncmp(t->v[i].site, "sync.step.", 10) == 0)
+			n = t->v[i].n;
+	return n;
+}
+
+/*
+ * One clean stop: `sig` while paused at site hit k (k > 0), or after `delay` seconds; then the
+ * checks of step 4 (header).
+ */
+static void signal_point(stats *S, const trace *t, unsigned long k, double delay, int sig, bool over_prev)
+{
+	const char *sig_name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+	const char *want_path = over_prev ? ref2 : ref1;
+	char hook[96], what[200], msg[4400], stopped_id[64], resumed_id[64];
+	long long completed = 0;
+	bool outside = false, stopped = false;
+	int st;
+
+	rm_c1z(c1z);
+	if (over_prev)
+		copy_file(prev, c1z);
+	if (k) {
+		snprintf(hook, sizeof(hook), "BATON_TEST_PAUSE_AT=*:%lu:300", k);
+		snprintf(what, sizeof(what), "%s %s while paused at hit %lu/%zu (%s)", over_prev ? "incremental" : "fresh",
+		         sig_name, k, t->n, site_of(t, k));
+	} else {
+		snprintf(what, sizeof(what), "%s %s after %.3f s", over_prev ? "incremental" : "fresh", sig_name, delay);
+	}
+	S->signal_points++;
+	S->runs++;
+	pid_t pid = spawn_child(k ? hook : NULL, NULL);
+	double end = now_s() + (k ? 60.0 * test_time_scale() : delay);
+	bool exited = false;
+	for (;;) {
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			exited = true;
+			break;
+		}
+		if (k && file_has(err_path, "baton-fault: paused at"))
+			break;
+		if (now_s() >= end) {
+			if (k) {
+				kill(pid, SIGKILL);
+				waitpid(pid, &st, 0);
+				printf("FAIL %s: the run never paused\n", what);
+				S->failures++;
+				return;
+			}
+			break;
+		}
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+	if (!exited) {
+		kill(pid, sig);
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 1) {
+		/* stopped: the message, the previous file untouched, the checkpointed working copy */
+		const char *said = sig == SIGTERM ? "terminated (SIGTERM)" : "interrupted (SIGINT)";
+		if (exited || !file_has(err_path, said) || !file_has(err_path, "next run resumes it")) {
+			printf("FAIL %s: exit 1 without \"%s ... next run resumes it\" (stderr in %s)\n", what, said, err_path);
+			S->failures++;
+			return;
+		}
+		if (over_prev ? !same_file(c1z, prev) : access(c1z, F_OK) == 0) {
+			printf("FAIL %s: the stopped run changed the c1z\n", what);
+			S->failures++;
+			return;
+		}
+		if (demo_wip_unfinished(c1z, stopped_id, sizeof(stopped_id), &completed, msg, sizeof(msg))) {
+			printf("FAIL %s: %s\n", what, msg);
+			S->failures++;
+			return;
+		}
+		S->signal_stopped++;
+		stopped = true;
+		st = run_child(NULL, NULL, 0);
+		S->runs++;
+		if (st != 0) {
+			printf("FAIL %s: the rerun ended with %s (stderr in %s)\n", what, demo_status_str(st), err_path);
+			S->failures++;
+			return;
+		}
+		if (demo_latest_finished(c1z, resumed_id, sizeof(resumed_id), msg, sizeof(msg)) ||
+		    strcmp(stopped_id, resumed_id) != 0) {
+			printf("FAIL %s: the rerun did not resume the stopped sync %s (finished %s)\n", what, stopped_id,
+			       resumed_id);
+			S->failures++;
+			return;
+		}
+	} else if (st == 0) {
+		/* the signal came after the last safe point, or after the end; a sequential sync paused
+		 * before its last step has safe points left and must stop */
+		if (k && !parallel && k < last_step_hit(t)) {
+			printf("FAIL %s: the run finished although the stop came before its last step\n", what);
+			S->failures++;
+			return;
+		}
+		S->signal_after_end++;
+	} else if (!k && WIFSIGNALED(st) && WTERMSIG(st) == sig) {
+		/* a timer signal before the handlers are installed or after they are restored (process
+		 * start and exit) has its default effect, a kill: the next run completes the work */
+		S->signal_outside++;
+		outside = true;
+		st = run_child(NULL, NULL, 0);
+		S->runs++;
+		if (st != 0) {
+			printf("FAIL %s: the rerun after the kill ended with %s\n", what, demo_status_str(st));
+			S->failures++;
+			return;
+		}
+	} else {
+		printf("FAIL %s: the run ended with %s (stderr in %s)\n", what, demo_status_str(st), err_path);
+		S->failures++;
+		return;
+	}
+	if (!final_state_ok(S, what, want_path))
+		return;
+	if (outside)
+		printf("ok   %s: landed outside the sync (default action, a kill), rerun, same content\n", what);
+	else if (stopped)
+		printf("ok   %s: stopped with %lld actions checkpointed, resumed %s, same content\n", what, completed,
+		       stopped_id);
+	else
+		printf("ok   %s: finished (the signal came after the last safe point), same content\n", what);
+}
+
+/* The index in t of the first hit of its n-th distinct site (n taken modulo their number). */
+static size_t nth_site_first_hit(const trace *t, size_t n)
+{
+	size_t distinct = 0, firsts[256];
+
+	for (size_t i = 0; i < t->n && distinct < 256; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < distinct && !seen; j++)
+			seen = strcmp(t->v[i].site, t->v[firsts[j]].site) == 0;
+		if (!seen)
+			firsts[distinct++] = i;
+	}
+	return firsts[n % distinct];
+}
+
+/* A random hit of the same site as t->v[i]. */
+static unsigned long random_hit_of_site(const trace *t, size_t i)
+{
+	size_t count = 0, pick;
+
+	for (size_t j = 0; j < t->n; j++)
+		count += strcmp(t->v[j].site, t->v[i].site) == 0;
+	pick = (size_t)(rng() % count);
+	for (size_t j = 0; j < t->n; j++)
+		if (strcmp(t->v[j].site, t->v[i].site) == 0 && pick-- == 0)
+			return t->v[j].n;
+	return t->v[i].n;
 }
 
 static void count_sites(const trace *t, int *n_sites)
@@ -455,19 +664,40 @@ static void test_crash_resume(void **state)
 			one_point(&S, ov ? &over : &fresh, 0, delay, ov);
 			S.timer_points++;
 		}
+		size_t n_paused = (n_signal + 1) / 2;
+		for (size_t i = 0; i < n_signal; i++) {
+			bool ov = incremental && i % 4 >= 2;
+			const trace *t = ov ? &over : &fresh;
+			int sig = i % 4 == 0 || i % 4 == 3 ? SIGTERM : SIGINT;
+			if (i % 2 == 0) {
+				/* the paused points spread over the sites in their trace order (every phase) */
+				size_t nth = (i / 2) * (size_t)S.sites_seen / n_paused + it;
+				size_t at = nth_site_first_hit(t, nth);
+				signal_point(&S, t, random_hit_of_site(t, at), 0, sig, ov);
+			} else {
+				double delay = 0.001 + (double)(rng() % 1000) / 1000.0 * 1.1 * t->seconds;
+				signal_point(&S, t, 0, delay, sig, ov);
+			}
+		}
 		free(pts);
 	}
 	printf("%s: %d site kills (%d killed), %d timer kills (%d landed before the end), %d second kills, "
-	       "%d after the rename; %d runs; %d failures; %.1f s\n", bin, S.points, S.killed, S.timer_points,
-	       S.timer_killed, S.second_kills, S.after_rename, S.runs, S.failures, now_s() - t0);
-	printf("CRASH-FIGURES kills=%d sites=%d failures=%d\n", S.killed + S.timer_killed + S.second_kills,
-	       S.sites_seen, S.failures);
+	       "%d after the rename; %d SIGTERM/SIGINT (%d stopped and resumed, %d after the last safe point, "
+	       "%d outside the sync); %d runs; %d failures; %.1f s\n", bin, S.points, S.killed, S.timer_points,
+	       S.timer_killed, S.second_kills, S.after_rename, S.signal_points, S.signal_stopped, S.signal_after_end,
+	       S.signal_outside, S.runs,
+	       S.failures, now_s() - t0);
+	printf("CRASH-FIGURES kills=%d sites=%d stops=%d failures=%d\n", S.killed + S.timer_killed + S.second_kills,
+	       S.sites_seen, S.signal_stopped, S.failures);
 	free(fresh.v);
 	free(over.v);
 	if (S.failures == 0)
 		rm_rf(dir);
 	assert_int_equal(S.failures, 0);
 	assert_true(S.killed >= 20 || (size_t)S.killed >= n_points);
+	/* the paused half of the signal points lands before the end of the sync unless the site
+	 * is one of the last ones: some must have stopped a sync */
+	assert_true(n_signal < 4 || S.signal_stopped > 0);
 }
 
 int main(int argc, char **argv)
@@ -487,6 +717,9 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--timer-points") && v) {
 			n_timer = strtoul(v, NULL, 10);
 			i++;
+		} else if (!strcmp(a, "--signal-points") && v) {
+			n_signal = strtoul(v, NULL, 10);
+			i++;
 		} else if (!strcmp(a, "--iterations") && v) {
 			iterations = strtoul(v, NULL, 10);
 			i++;
@@ -495,12 +728,14 @@ int main(int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--env") && v && n_extra < MAX_ENV - 4) {
 			extra_env[n_extra++] = v;
+			if (!strncmp(v, "BATON_WORKERS=", 14) && strcmp(v + 14, "0") != 0)
+				parallel = true;
 			i++;
 		} else if (!strcmp(a, "--incremental")) {
 			incremental = true;
 		} else {
-			fprintf(stderr, "usage: %s --bin PATH [--points N] [--timer-points N] [--iterations N] "
-			        "[--seed S] [--incremental] [--env NAME=value]...\n", argv[0]);
+			fprintf(stderr, "usage: %s --bin PATH [--points N] [--timer-points N] [--signal-points N] "
+			        "[--iterations N] [--seed S] [--incremental] [--env NAME=value]...\n", argv[0]);
 			return 2;
 		}
 	}

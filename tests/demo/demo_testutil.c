@@ -12,6 +12,8 @@
 
 #include "testutil.h"
 #include "c1z_raw.h"
+#include "baton.h"
+#include "baton/store.h"
 
 void demo_setenv_kv(const char *kv)
 {
@@ -320,4 +322,67 @@ int demo_content_compare(const demo_content *want, const demo_content *got, char
 	}
 #undef ADD
 	return diff;
+}
+
+int demo_wip_unfinished(const char *c1z, char *id, size_t id_size, long long *completed, char *msg,
+                        size_t msg_size)
+{
+	char db[4200];
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	snprintf(db, sizeof(db), "%s.wip/db", c1z);
+	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(h, "SELECT sync_id, sync_token FROM v1_sync_runs WHERE ended_at IS NULL", -1, &st,
+	                       NULL) != SQLITE_OK) {
+		snprintf(msg, msg_size, "%s: %s", db, h ? sqlite3_errmsg(h) : "cannot open");
+		goto out;
+	}
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		snprintf(msg, msg_size, "%s holds no unfinished sync", db);
+		goto out;
+	}
+	snprintf(id, id_size, "%s", (const char *)sqlite3_column_text(st, 0));
+	const char *tok = (const char *)sqlite3_column_text(st, 1);
+	json_error_t err;
+	json_t *j = tok ? json_loads(tok, 0, &err) : NULL;
+	if (!j) {
+		snprintf(msg, msg_size, "the unfinished sync in %s has no checkpoint token", db);
+		goto out;
+	}
+	*completed = json_integer_value(json_object_get(j, "completed_actions_count"));
+	json_decref(j);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(msg, msg_size, "more than one unfinished sync in %s", db);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return rc;
+}
+
+int demo_latest_finished(const char *c1z, char *id, size_t id_size, char *msg, size_t msg_size)
+{
+	baton_store *s;
+	baton_store_options o = BATON_STORE_OPTIONS_INIT;
+	o.read_only = true;
+	if (baton_store_open(c1z, &o, &s)) {
+		snprintf(msg, msg_size, "open %s: %s", c1z, baton_error_last()->message);
+		return -1;
+	}
+	baton_ctx *ctx;
+	int rc = baton_ctx_new(&ctx);
+	baton_sync_run run;
+	if (!rc)
+		rc = baton_store_sync_latest_finished(s, BATON_SYNC_TYPE_FULL, ctx, &run);
+	if (rc)
+		snprintf(msg, msg_size, "no finished sync in %s", c1z);
+	else
+		snprintf(id, id_size, "%s", run.id);
+	baton_ctx_free(ctx);
+	baton_store_discard(s);
+	return rc ? -1 : 0;
 }

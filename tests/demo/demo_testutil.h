@@ -57,4 +57,14 @@ void demo_content_free(demo_content *c);
  */
 int demo_content_compare(const demo_content *want, const demo_content *got, char *msg, size_t msg_size);
 
+/*
+ * The unfinished sync a stopped run left in "<c1z>.wip/": its id and its checkpoint's
+ * completed_actions_count. Returns 0, or -1 with the reason in msg (no working copy, no or more
+ * than one unfinished sync, no checkpoint).
+ */
+int demo_wip_unfinished(const char *c1z, char *id, size_t id_size, long long *completed, char *msg,
+                        size_t msg_size);
+/* The id of the latest finished full sync in c1z. Returns 0, or -1 with the reason in msg. */
+int demo_latest_finished(const char *c1z, char *id, size_t id_size, char *msg, size_t msg_size);
+
 #endif /* BATON_DEMO_TESTUTIL_H */

@@ -110,49 +110,18 @@ static char *read_file(const char *path, size_t *len)
 	return b;
 }
 
-/* The unfinished sync of a working copy: its id and completed_actions_count. */
 static void wip_checkpoint(const char *c1z, char *id, size_t id_size, long long *completed)
 {
-	char db[4200];
-	snprintf(db, sizeof(db), "%s.wip/db", c1z);
-	sqlite3 *h;
-	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-		fail_msg("open %s: %s", db, sqlite3_errmsg(h));
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(h, "SELECT sync_id, sync_token FROM v1_sync_runs WHERE ended_at IS NULL", -1, &st,
-	                       NULL) != SQLITE_OK)
-		fail_msg("prepare: %s", sqlite3_errmsg(h));
-	if (sqlite3_step(st) != SQLITE_ROW)
-		fail_msg("%s holds no unfinished sync", db);
-	snprintf(id, id_size, "%s", (const char *)sqlite3_column_text(st, 0));
-	const char *tok = (const char *)sqlite3_column_text(st, 1);
-	json_error_t err;
-	json_t *j = tok ? json_loads(tok, 0, &err) : NULL;
-	if (!j)
-		fail_msg("the unfinished sync has no checkpoint token");
-	*completed = json_integer_value(json_object_get(j, "completed_actions_count"));
-	json_decref(j);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		fail_msg("more than one unfinished sync in %s", db);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
+	char msg[4400];
+	if (demo_wip_unfinished(c1z, id, id_size, completed, msg, sizeof(msg)))
+		fail_msg("%s", msg);
 }
 
 static void latest_finished(const char *c1z, char *id, size_t id_size)
 {
-	baton_store *s;
-	baton_store_options o = BATON_STORE_OPTIONS_INIT;
-	o.read_only = true;
-	if (baton_store_open(c1z, &o, &s))
-		fail_msg("open %s: %s", c1z, baton_error_last()->message);
-	baton_ctx *ctx;
-	baton_ctx_new(&ctx);
-	baton_sync_run run;
-	if (baton_store_sync_latest_finished(s, BATON_SYNC_TYPE_FULL, ctx, &run))
-		fail_msg("no finished sync in %s", c1z);
-	snprintf(id, id_size, "%s", run.id);
-	baton_ctx_free(ctx);
-	baton_store_discard(s);
+	char msg[4400];
+	if (demo_latest_finished(c1z, id, id_size, msg, sizeof(msg)))
+		fail_msg("%s", msg);
 }
 
 /*

@@ -80,13 +80,13 @@ static void test_sync(void **state)
 	}
 	int status = 0;
 	struct timespec ts = {0, 50 * 1000000L};
-	int i;
-	for (i = 0; i < 1200; i++) { /* at most 60 s */
+	int i, limit = 1200 * test_time_scale();
+	for (i = 0; i < limit; i++) { /* at most 60 s (times the time scale) */
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			break;
 		nanosleep(&ts, NULL);
 	}
-	if (i == 1200) {
+	if (i == limit) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 		fail_msg("baton-http-example did not finish within 60 s");

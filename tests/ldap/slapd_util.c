@@ -2,6 +2,7 @@
  * baton-ldap tests: a private slapd (see slapd_util.h).
  */
 #include "slapd_util.h"
+#include "testutil.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -81,7 +82,7 @@ int run_program(const char *bin, const char *const *argv, const char *const *env
 			return status;
 		if (r < 0 && errno != EINTR)
 			return -1;
-		if (waited >= (long)timeout_s * 1000) {
+		if (waited >= (long)timeout_s * test_time_scale() * 1000) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			fprintf(stderr, "%s: killed after %d s\n", bin, timeout_s);

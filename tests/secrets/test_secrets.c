@@ -142,7 +142,7 @@ static int run_for(char *const argv[], const char *const *env, int limit)
 		execv(argv[0], argv);
 		_exit(127);
 	}
-	for (int i = 0; i < limit * 100; i++) {
+	for (int i = 0; i < limit * 100 * test_time_scale(); i++) {
 		if (waitpid(pid, &st, WNOHANG) == pid)
 			return st;
 		usleep(10000);
@@ -391,7 +391,7 @@ static pid_t start_paused(char *const argv[], const char *pause)
 		free(o);
 		if (paused)
 			return pid;
-		if ((double)time(NULL) - t0 > 30)
+		if ((double)time(NULL) - t0 > 30 * test_time_scale())
 			fail_msg("never paused at %s", pause);
 		usleep(10000);
 	}

@@ -29,6 +29,13 @@ const char *test_out_dir(void)
 	return d && *d ? d : "/tmp";
 }
 
+int test_time_scale(void)
+{
+	const char *s = getenv("BATON_TEST_TIME_SCALE");
+	long v = s ? strtol(s, NULL, 10) : 1;
+	return v < 1 ? 1 : v > 1000 ? 1000 : (int)v;
+}
+
 json_t *test_json_parse(const char *text)
 {
 	json_error_t err;

@@ -16,6 +16,10 @@ const char *test_data_path(const char *rel);
 /* Directory where tests may write (BATON_TEST_OUT_DIR, else /tmp). */
 const char *test_out_dir(void);
 
+/* The factor by which a test stretches its own waits for child programs (BATON_TEST_TIME_SCALE,
+ * set by the build's BATON_TEST_TIMEOUT_SCALE for slow runs such as valgrind; 1 when unset). */
+int test_time_scale(void);
+
 /* Parses JSON or fails the test with the parse error and the text. Caller decrefs. */
 json_t *test_json_parse(const char *text);
 

@@ -51,6 +51,7 @@ static void w_reset(void)
 /* ---- an atomic fake clock: retries never really sleep ---- */
 static _Atomic int64_t w_now = 1700000000000LL;
 static atomic_ullong w_slept;
+static atomic_int w_stop_in_sleep; /* the next retry wait asks the sync to stop (a SIGTERM then) */
 static int64_t w_now_ms(void *ud)
 {
 	(void)ud;
@@ -61,6 +62,8 @@ static void w_sleep_ms(void *ud, uint64_t ms)
 	(void)ud;
 	atomic_fetch_add(&w_now, (int64_t)ms);
 	atomic_fetch_add(&w_slept, ms);
+	if (atomic_exchange(&w_stop_in_sleep, 0))
+		baton_sync_request_stop();
 }
 static void w_clock_install(void)
 {
@@ -599,6 +602,32 @@ static void test_retries_and_warnings(void **state)
 	free(want);
 }
 
+/* After a stopped sync (`stopped`, its summary): the c1z untouched, the working copy there; the
+ * next run (with the connector put right) resumes the same sync and writes the baseline.
+ * Returns the number of callback calls of the rerun. */
+static int check_stopped_then_resume(const char *path, int workers, const baton_sync_summary *stopped)
+{
+	char first_id[28];
+	memcpy(first_id, stopped->sync_id, sizeof(first_id));
+	assert_false(exists(path));
+	char *wip = wip_of(path);
+	assert_true(exists(wip));
+	assert_int_equal(atomic_load(&W.in_flight), 0);
+
+	atomic_store(&W.stop_after, 0);
+	atomic_store(&W.unavailable, 0);
+	atomic_store(&W.calls, 0);
+	baton_sync_summary sum;
+	CHECK(run_sync(path, workers, &sum));
+	assert_true(sum.resumed);
+	assert_string_equal(first_id, sum.sync_id);
+	char *got = content_of(path);
+	assert_string_equal(baseline, got);
+	free(got);
+	free(wip);
+	return atomic_load(&W.calls);
+}
+
 /* A stop request in the middle of a batch: BATON_ECANCELLED, c1z untouched, the working copy
  * keeps a checkpoint; the next run resumes the same sync and the content matches. */
 static void stop_in_batch(int workers)
@@ -612,24 +641,8 @@ static void stop_in_batch(int workers)
 	baton_sync_summary sum;
 	int rc = run_sync(path, workers, &sum);
 	assert_int_equal(rc, BATON_ECANCELLED);
-	char first_id[28];
-	memcpy(first_id, sum.sync_id, sizeof(first_id));
-	assert_false(exists(path));
-	char *wip = wip_of(path);
-	assert_true(exists(wip));
-	assert_int_equal(atomic_load(&W.in_flight), 0);
-
-	atomic_store(&W.stop_after, 0);
-	atomic_store(&W.calls, 0);
-	CHECK(run_sync(path, workers, &sum));
-	assert_true(sum.resumed);
-	assert_string_equal(first_id, sum.sync_id);
 	/* resumed, not redone: fewer calls than a whole sync */
-	assert_true(atomic_load(&W.calls) < baseline_calls);
-	char *got = content_of(path);
-	assert_string_equal(baseline, got);
-	free(got);
-	free(wip);
+	assert_true(check_stopped_then_resume(path, workers, &sum) < baseline_calls);
 	free(path);
 }
 
@@ -643,6 +656,46 @@ static void test_stop_workers(void **state)
 {
 	(void)state;
 	stop_in_batch(4);
+}
+
+/*
+ * A stop requested while a call waits to be retried (an API that keeps answering Unavailable)
+ * ends the wait: the sync stops checkpointed instead of calling again, and the rerun resumes it.
+ */
+static void stop_in_retry(int workers)
+{
+	sequential_baseline();
+	w_reset();
+	w_clock_install();
+	atomic_store(&W.unavailable, 1000000);
+	atomic_store(&w_stop_in_sleep, 1);
+	char *path = tmp_c1z("w-stop-retry");
+	baton_sync_summary sum;
+	assert_int_equal(run_sync(path, workers, &sum), BATON_ECANCELLED);
+	assert_non_null(strstr(baton_error_last()->message, "next run resumes it"));
+	/* the stop ends the retrying: one Unavailable answer without workers; with them, a call each
+	 * worker had under way when the stop came and one it may start before the batch is
+	 * cancelled */
+	int unavailable_answers = 1000000 - atomic_load(&W.unavailable);
+	assert_true(unavailable_answers >= 1);
+	if (workers > 0)
+		assert_true(unavailable_answers <= 2 * workers);
+	else
+		assert_int_equal(unavailable_answers, 1);
+	check_stopped_then_resume(path, workers, &sum);
+	free(path);
+}
+
+static void test_stop_in_retry_sequential(void **state)
+{
+	(void)state;
+	stop_in_retry(0);
+}
+
+static void test_stop_in_retry_workers(void **state)
+{
+	(void)state;
+	stop_in_retry(4);
 }
 
 /* A request made while no sync runs stops the next one at its first safe point, and is then
@@ -675,6 +728,8 @@ int main(void)
 		cmocka_unit_test(test_stop_sequential),
 		cmocka_unit_test(test_stop_workers),
 		cmocka_unit_test(test_stop_before),
+		cmocka_unit_test(test_stop_in_retry_sequential),
+		cmocka_unit_test(test_stop_in_retry_workers),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	free(baseline);
