@@ -2,6 +2,7 @@
  * c1z framing: "C1ZF\0" followed by exactly one zstd frame whose content is the SQLite database.
  * Both directions stream through fixed-size buffers; no whole file is ever held in memory.
  */
+#define _GNU_SOURCE /* renameat2, RENAME_EXCHANGE, RENAME_NOREPLACE (glibc 2.28+) */
 #include "store/store.h"
 
 #include <dirent.h>
@@ -363,7 +364,58 @@ done:
 	return rc;
 }
 
-int baton__c1z_encode(const char *db_path, const char *path, int level)
+/*
+ * Puts tmp_path in place of path only if path is still the file `expect` names (see
+ * baton__c1z_encode). *swapped is set once tmp_path no longer names the new file.
+ */
+static int replace_checked(const char *tmp_path, const char *path, const char *expect, bool *swapped)
+{
+#if defined(RENAME_EXCHANGE) && defined(RENAME_NOREPLACE)
+	if (strcmp(expect, "none") == 0) {
+		if (renameat2(AT_FDCWD, tmp_path, AT_FDCWD, path, RENAME_NOREPLACE) == 0) {
+			*swapped = true;
+			return 0;
+		}
+		if (errno == EEXIST) {
+			char now[128];
+			int rc = baton__c1z_identity(path, now, sizeof(now));
+			return rc ? rc : baton__wip_replaced_error(path, expect, now);
+		}
+	} else if (renameat2(AT_FDCWD, tmp_path, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+		/* tmp_path is now the file that was in place: the one this sync started from? */
+		*swapped = true;
+		char was[128];
+		int rc = baton__c1z_identity(tmp_path, was, sizeof(was));
+		if (rc == 0 && strcmp(was, expect) == 0) {
+			unlink(tmp_path);
+			return 0;
+		}
+		if (renameat2(AT_FDCWD, tmp_path, AT_FDCWD, path, RENAME_EXCHANGE) != 0)
+			return baton_error_set(BATON_EABORTED, "c1z %s: replaced by another process while it was being "
+			                       "saved, and its replacement could not be put back (%s): it is %s",
+			                       path, strerror(errno), tmp_path);
+		*swapped = false; /* tmp_path is the new file again, removed by the caller */
+		return rc ? rc : baton__wip_replaced_error(path, expect, was);
+	} else if (errno == ENOENT && access(tmp_path, F_OK) == 0) {
+		return baton__wip_replaced_error(path, expect, "none");
+	}
+	/* EINVAL/ENOSYS: the file system cannot exchange; the plain rename below, checked first */
+	if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+		return io_error(path, "rename", errno);
+#endif
+	char now[128];
+	int rc = baton__c1z_identity(path, now, sizeof(now));
+	if (rc)
+		return rc;
+	if (strcmp(now, expect) != 0)
+		return baton__wip_replaced_error(path, expect, now);
+	if (rename(tmp_path, path) < 0)
+		return io_error(path, "rename", errno);
+	*swapped = true;
+	return 0;
+}
+
+int baton__c1z_encode(const char *db_path, const char *path, int level, const char *expect)
 {
 	size_t plen = strlen(path);
 	char *tmp_path = malloc(plen + 5);
@@ -409,7 +461,18 @@ int baton__c1z_encode(const char *db_path, const char *path, int level)
 		rc = io_error(tmp_path, "close", errno);
 		goto done;
 	}
-	if (baton__fault_io("c1z.rename") < 0 || rename(tmp_path, path) < 0) {
+	if (baton__fault_io("c1z.rename") < 0) {
+		rc = io_error(path, "rename", errno);
+		goto done;
+	}
+	if (expect) {
+		bool swapped = false;
+		rc = replace_checked(tmp_path, path, expect, &swapped);
+		if (swapped)
+			created = false;
+		if (rc)
+			goto done;
+	} else if (rename(tmp_path, path) < 0) {
 		rc = io_error(path, "rename", errno);
 		goto done;
 	}

@@ -838,10 +838,12 @@ BATON_API int baton_store_close(baton_store *s)
 			rc = baton__store_sqlerr(s, sr, "closing the database");
 		} else {
 			s->db = NULL;
+			char made_from[128] = "";
+			/* checked before the (long) pack, and again as the file is replaced */
 			if (s->wip)
-				rc = baton__wip_check_source(s->work_dir, s->path);
+				rc = baton__wip_check_source(s->work_dir, s->path, made_from, sizeof(made_from));
 			if (rc == 0)
-				rc = baton__c1z_encode(s->db_path, s->path, s->level);
+				rc = baton__c1z_encode(s->db_path, s->path, s->level, made_from[0] ? made_from : NULL);
 		}
 	}
 	/* Saved (or nothing to save): the working copy goes. Not saved: a wip stays for a resume. */
@@ -891,7 +893,7 @@ BATON_API int baton_store_save_as(baton_store *s, const char *path)
 		rc = baton__store_commit(s);
 	if (rc)
 		return rc;
-	return baton__c1z_encode(s->db_path, path, s->level);
+	return baton__c1z_encode(s->db_path, path, s->level, NULL);
 }
 
 BATON_API bool baton_store_is_dirty(const baton_store *s)

@@ -95,8 +95,13 @@ int baton__c1z_decode(const char *path, const char *db_path, const baton__decode
 /*
  * Writes `db_path` as a c1z to `path`, through "<path>.tmp" (fsynced, renamed over `path`, the
  * directory fsynced). The temporary file is removed on failure; `path` is untouched then.
+ * `expect` (may be NULL: no check) is the identity (baton__c1z_identity) `path` must still have
+ * when it is replaced: where the file system can exchange two names atomically (Linux
+ * renameat2), the new file is swapped in and the old one's identity checked, and swapped back
+ * with BATON_EABORTED when another process replaced the file since; "none" makes the rename fail
+ * if a file appeared there. Elsewhere the check is made just before a plain rename.
  */
-int baton__c1z_encode(const char *db_path, const char *path, int level);
+int baton__c1z_encode(const char *db_path, const char *path, int level, const char *expect);
 
 /* Creates a private directory "c1z*" under base (or $TMPDIR, or /tmp). *out is malloc'ed. */
 int baton__work_dir_create(const char *base, char **out);
@@ -118,8 +123,11 @@ int baton__c1z_identity(const char *path, char *buf, size_t size);
 /* Reads the marker: 0 with its fields, 1 when missing or malformed, < 0 on error. */
 int baton__wip_marker_read(const char *wip_dir, char *identity, size_t id_size, char *head, size_t head_size);
 /* Before a working copy is saved over its c1z: BATON_EABORTED when the c1z is no longer the file
- * the copy was made from (replaced or changed by someone else meanwhile), which is then kept. */
-int baton__wip_check_source(const char *wip_dir, const char *c1z_path);
+ * the copy was made from (replaced or changed by someone else meanwhile), which is then kept.
+ * `made_from` (size bytes) receives the marker's identity, "" when there is no marker. */
+int baton__wip_check_source(const char *wip_dir, const char *c1z_path, char *made_from, size_t size);
+/* The BATON_EABORTED error for a c1z that was `was` and is now `now` (identities). */
+int baton__wip_replaced_error(const char *c1z_path, const char *was, const char *now);
 /* fsyncs db_path, then writes the marker atomically (tmp + fsync + rename + directory fsync). */
 int baton__wip_marker_write(const char *wip_dir, const char *c1z_path, const char *db_path,
                             const char *identity, const char *head);

@@ -256,20 +256,27 @@ done:
 	return rc;
 }
 
-int baton__wip_check_source(const char *wip_dir, const char *c1z_path)
+int baton__wip_replaced_error(const char *c1z_path, const char *was, const char *now)
+{
+	return baton_error_set(BATON_EABORTED, "c1z %s: the file was replaced or changed by another process "
+	                       "while this one worked on it (it was %s; it is now %s): not overwriting it; "
+	                       "its new content is kept and this run's work is discarded by the next run",
+	                       c1z_path, was, now);
+}
+
+int baton__wip_check_source(const char *wip_dir, const char *c1z_path, char *made_from, size_t size)
 {
 	char mident[128], head[64], ident[128];
+	made_from[0] = '\0';
 	int rc = baton__wip_marker_read(wip_dir, mident, sizeof(mident), head, sizeof(head));
 	if (rc)
 		return rc < 0 ? rc : 0; /* no marker: nothing to compare with */
+	snprintf(made_from, size, "%s", mident);
 	if ((rc = baton__c1z_identity(c1z_path, ident, sizeof(ident))))
 		return rc;
 	if (strcmp(mident, ident) == 0)
 		return 0;
-	return baton_error_set(BATON_EABORTED, "c1z %s: the file was replaced or changed by another process "
-	                       "while this one worked on it (it was %s; it is now %s): not overwriting it; "
-	                       "its new content is kept and this run's work is discarded by the next run",
-	                       c1z_path, mident, ident);
+	return baton__wip_replaced_error(c1z_path, mident, ident);
 }
 
 bool baton__wip_has_content(const char *wip_dir)

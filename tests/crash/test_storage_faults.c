@@ -297,16 +297,25 @@ static void test_missing_directory(void **state)
 	printf("ok   %-34s fails naming the path\n", "missing output directory");
 }
 
-static void test_replaced_underneath(void **state)
+/*
+ * The c1z is replaced (or, with no previous file, created) by another process while the sync is
+ * paused at `site`: before its end (caught by the check before the pack) or just before the
+ * rename (caught as the file is swapped in). The run must fail saying so, keep the other file
+ * byte for byte and leave no .tmp; the next run syncs over it.
+ */
+static void replaced_at(const char *site, bool fresh, const char *label)
 {
-	char repl[4400];
+	char repl[4400], pause[128], paused_msg[128];
 	pid_t pid;
 	int st;
 	double t0;
 
-	(void)state;
 	snprintf(repl, sizeof(repl), "%s/replacement.c1z", dir);
+	snprintf(pause, sizeof(pause), "%s:1:3000", site);
+	snprintf(paused_msg, sizeof(paused_msg), "paused at %s", site);
 	reset_to_prev(c1z);
+	if (fresh)
+		unlink(c1z);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -315,20 +324,20 @@ static void test_replaced_underneath(void **state)
 		fd = open("/dev/null", O_WRONLY);
 		dup2(fd, 1);
 		setenv("BATON_LOG_LEVEL", "warn", 1);
-		setenv("BATON_TEST_PAUSE_AT", "sync.end:1:3000", 1);
+		setenv("BATON_TEST_PAUSE_AT", pause, 1);
 		execl(demo_bin, demo_bin, "-f", c1z, (char *)NULL);
 		_exit(127);
 	}
-	/* wait until the sync is done and paused before its end, then replace the file */
+	/* wait until the child is paused there, then replace the file */
 	t0 = (double)time(NULL);
 	for (;;) {
 		char *err = slurp(err_path);
-		bool paused = strstr(err, "paused at sync.end") != NULL;
+		bool paused = strstr(err, paused_msg) != NULL;
 		free(err);
 		if (paused)
 			break;
 		if ((double)time(NULL) - t0 > 30 * test_time_scale())
-			fail_msg("the child never paused");
+			fail_msg("%s: the child never paused", label);
 		usleep(10000);
 	}
 	sh("cp '%s' '%s'", other, repl);
@@ -343,11 +352,16 @@ static void test_replaced_underneath(void **state)
 	{
 		char *err = slurp(err_path);
 		if (!(WIFEXITED(st) && WEXITSTATUS(st) != 0) || !strstr(err, "was replaced or changed by another process"))
-			fail_msg("replaced underneath: %s\n%s", demo_status_str(st), err);
+			fail_msg("%s: %s\n%s", label, demo_status_str(st), err);
 		free(err);
 	}
 	assert_true(same_file(c1z, repl));
-	printf("ok   %-34s fails, the replacement kept\n", "c1z replaced during the sync");
+	{
+		char tmp[4300];
+		snprintf(tmp, sizeof(tmp), "%s.tmp", c1z);
+		assert_int_equal(access(tmp, F_OK), -1);
+	}
+	printf("ok   %-34s fails, the replacement kept\n", label);
 	/* the next run discards the stale working copy and syncs over the replacement */
 	assert_int_equal(run(c1z, NULL), 0);
 	{
@@ -357,6 +371,14 @@ static void test_replaced_underneath(void **state)
 		demo_content_free(&got);
 	}
 	faults_injected++;
+}
+
+static void test_replaced_underneath(void **state)
+{
+	(void)state;
+	replaced_at("sync.end", false, "c1z replaced during the sync");
+	replaced_at("c1z.rename", false, "c1z replaced just before the rename");
+	replaced_at("c1z.rename", true, "c1z created just before the rename");
 }
 
 static void test_summary(void **state)
