@@ -12,9 +12,6 @@
 #include "core/error.h"
 #include "core/log.h"
 
-/* A retry wait is slept in slices this long, so that a cancel or a stop ends it early. */
-#define SLEEP_SLICE_MS 100
-
 typedef struct baton__job {
 	baton__action a;
 	struct baton__job *next;
@@ -89,6 +86,15 @@ int baton__pool_workers(int requested)
 	return requested > BATON__POOL_MAX_WORKERS ? BATON__POOL_MAX_WORKERS : requested;
 }
 
+static bool pool_cancelled(void *ud)
+{
+	baton__pool *pool = ud;
+	pthread_mutex_lock(&pool->mu);
+	bool stop = pool->cancel || pool->quit;
+	pthread_mutex_unlock(&pool->mu);
+	return stop;
+}
+
 bool baton__pool_retry(baton__pool *pool, int rc, const baton__ratelimit *rl, const char *what)
 {
 	baton__retryer *r = pool->retry;
@@ -115,17 +121,7 @@ bool baton__pool_retry(baton__pool *pool, int rc, const baton__ratelimit *rl, co
 	snprintf(wbuf, sizeof(wbuf), "%.3fs", (double)wait / 1000.0);
 	baton__log(BATON_LOG_WARN, "retrying operation", "operation", what ? what : "", "error",
 	           baton_error_last()->message, "wait", wbuf, NULL);
-	while (wait > 0) {
-		pthread_mutex_lock(&pool->mu);
-		bool stop = pool->cancel || pool->quit;
-		pthread_mutex_unlock(&pool->mu);
-		if (stop || baton__sync_stop_requested())
-			return false;
-		uint64_t slice = wait < SLEEP_SLICE_MS ? wait : SLEEP_SLICE_MS;
-		baton__sync_sleep_ms(slice);
-		wait -= slice;
-	}
-	return true;
+	return baton__sync_sleep_unless_stopped(wait, pool_cancelled, pool);
 }
 
 /* Drives one action through its pages. */

@@ -41,6 +41,19 @@ void baton__sync_sleep_ms(uint64_t ms)
 		;
 }
 
+bool baton__sync_sleep_unless_stopped(uint64_t ms, bool (*cancelled)(void *ud), void *ud)
+{
+	for (;;) {
+		if (baton__sync_stop_requested() || (cancelled && cancelled(ud)))
+			return false;
+		if (ms == 0)
+			return true;
+		uint64_t slice = ms < 100 || have_hooks ? ms : 100;
+		baton__sync_sleep_ms(slice);
+		ms -= slice;
+	}
+}
+
 uint64_t baton__retry_wait_ms(const baton__retryer *r, uint64_t attempts, const baton__ratelimit *rl,
                               int64_t now_ms)
 {
@@ -86,15 +99,9 @@ bool baton__retry_should(baton__retryer *r, int rc, const baton__ratelimit *rl, 
 	baton__log(BATON_LOG_WARN, "retrying operation", "operation", what ? what : "", "error",
 	           baton_error_last()->message, "wait", wbuf, NULL);
 	r->retries++;
-	/* slept in slices so that a stop request (SIGTERM) ends the wait early: the caller then sees
-	 * BATON_ECANCELLED and the syncer stops at its safe point, checkpointed */
-	uint64_t left = wait;
-	while (left > 0 && !baton__sync_stop_requested()) {
-		uint64_t slice = left < 100 || have_hooks ? left : 100;
-		baton__sync_sleep_ms(slice);
-		left -= slice;
-	}
-	if (baton__sync_stop_requested()) {
+	/* a stop request (SIGTERM) ends the wait early: the caller then sees BATON_ECANCELLED and
+	 * the syncer stops at its safe point, checkpointed */
+	if (!baton__sync_sleep_unless_stopped(wait, NULL, NULL)) {
 		baton_error_set(BATON_ECANCELLED, "%s: stop requested while waiting to retry", what ? what : "operation");
 		return false;
 	}

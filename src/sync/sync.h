@@ -31,6 +31,12 @@ typedef struct baton__sync_hooks {
 void baton__sync_set_hooks(const baton__sync_hooks *hooks);
 int64_t baton__sync_now_ms(void);
 void baton__sync_sleep_ms(uint64_t ms);
+/*
+ * Sleeps ms in slices of at most 100 ms (in one call when test hooks are installed), ending early
+ * when a stop is requested or `cancelled(ud)` (may be NULL) says so. Returns true when it slept
+ * the whole time.
+ */
+bool baton__sync_sleep_unless_stopped(uint64_t ms, bool (*cancelled)(void *ud), void *ud);
 
 typedef struct baton__retryer {
 	uint64_t attempts;

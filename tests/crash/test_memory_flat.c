@@ -72,6 +72,12 @@ static void test_memory_flat(void **state)
 	printf("peak RSS: %ld KiB for ~20k grants (%.1f s), %ld KiB for ~200k grants (%.1f s): +%ld KiB\n", small,
 	       s_small, large, s_large, large - small);
 	printf("MEMORY-FIGURES small_kib=%ld large_kib=%ld\n", small, large);
+	/* under valgrind (scripts/valgrind.sh) the RSS is memcheck's, whose bookkeeping grows with
+	 * every allocation ever made: the two syncs are checked for memory errors, not measured */
+	if (getenv("BATON_TEST_UNDER_VALGRIND")) {
+		printf("under valgrind: the peak RSS bounds are not checked\n");
+		return;
+	}
 	assert_true(large - small <= 32 * 1024);
 	assert_true(large <= 160 * 1024);
 }
