@@ -1103,6 +1103,30 @@ static void test_expand(void **state)
 	RUN(&r, "-f", "/nonexistent/dir/none.c1z", "expand");
 	assert_error(&r, 1, "none.c1z");
 	run_free(&r);
+
+	/* A connector's sync of the file is unfinished (its working copy is there): in place would
+	 * lose its work, so it is refused and the file left as it is; --output still works. */
+	{
+		char wip[4200];
+		size_t n1, n2;
+		snprintf(wip, sizeof(wip), "%s.wip", in);
+		copy_file(test_data_path(UNEXPANDED), in);
+		assert_int_equal(mkdir(wip, 0700), 0);
+		char *b1 = slurp(in, &n1);
+		RUN(&r, "-f", in, "expand");
+		assert_error(&r, 1, "a sync of this file is unfinished or running");
+		run_free(&r);
+		char *b2 = slurp(in, &n2);
+		assert_int_equal(n1, n2);
+		assert_memory_equal(b1, b2, n1);
+		free(b1);
+		free(b2);
+		unlink(out);
+		RUN(&r, "-f", in, "expand", "--output", out);
+		assert_ok(&r);
+		run_free(&r);
+		assert_int_equal(rmdir(wip), 0);
+	}
 	unlink(in);
 	unlink(out);
 }

@@ -51,6 +51,17 @@ int cmd_expand(tool *t)
 	/* The store opens a missing file as a new, empty one; here that can only be a mistake. */
 	if (access(t->file, F_OK) != 0)
 		return tool_fail("%s: %s", t->file, strerror(errno));
+	/* A connector's unfinished (or running) sync of this file lives in "<file>.wip/" and replaces
+	 * the file when it ends; rewriting the file now would make that sync fail at its end, or be
+	 * discarded by its next run: its work would be lost either way. */
+	if (!out) {
+		char wip[4200];
+		snprintf(wip, sizeof(wip), "%s.wip", t->file);
+		if (access(wip, F_OK) == 0)
+			return tool_fail("%s: a sync of this file is unfinished or running (%s): let the connector "
+			                 "finish it, or use --output PATH to write the expansion elsewhere",
+			                 t->file, wip);
+	}
 	if ((rc = baton_store_open(t->file, &so, &s)) < 0)
 		return tool_fail_last();
 	memset(&st, 0, sizeof(st));

@@ -4,7 +4,8 @@
  *   baton [-f FILE] [-o console|json] <command> [flags]
  *
  * Read-only but for `expand`: no other command writes to the file given with -f (outputs go to
- * --out paths, which may not be that file); `expand` without --output rewrites it atomically. Errors are one line on stderr, "baton: <problem>", with exit status 1;
+ * --out paths, which may not be that file); `expand` without --output rewrites it atomically
+ * (refused while a connector's sync of the file is unfinished: "<file>.wip/" exists). Errors are one line on stderr, "baton: <problem>", with exit status 1;
  * command-line mistakes exit with 2.
  */
 #include "cli.h"
@@ -106,7 +107,8 @@ static const command commands[] = {
 	 "Run the grant-expansion step of a sync",
 	 "expand [--output PATH] [--sync-id ID]",
 	 "  --output PATH  write the expanded file here and leave -f as it is (default: expand -f in\n"
-	 "                 place, replacing it atomically)\n"
+	 "                 place, replacing it atomically; refused while a connector's sync of -f\n"
+	 "                 is unfinished, i.e. <file>.wip/ exists)\n"
 	 "  --sync-id ID   expand this sync (default: the newest sync stopped at its grant-expansion\n"
 	 "                 step, else the newest finished sync with grants to expand)\n"
 	 "\nFollows GrantExpandable annotations as the syncer does: cycles collapsed, no depth limit.\n"
