@@ -91,7 +91,8 @@ BATON_API void baton_error_clear(void);
 /*
  * Records an error for the calling thread and returns `code`, so a callback can write
  * `return baton_error_set(BATON_ENOTFOUND, "user %s is gone", id);`. The message is copied
- * (and truncated at 4 KiB).
+ * (and truncated at 4 KiB). The arguments may include the current message, to add context:
+ * `baton_error_set(rc, "loading users: %s", baton_error_last()->message)`.
  */
 BATON_API int baton_error_set(int code, const char *fmt, ...) BATON_PRINTF(2, 3);
 

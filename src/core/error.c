@@ -6,7 +6,13 @@
 
 #define ERROR_MAX 4096
 
-static _Thread_local char tls_message[ERROR_MAX];
+/*
+ * Two buffers per thread: a new message is written into the one not in use and then becomes the
+ * current one, so the arguments of baton_error_set() may point into the current message (as in
+ * baton_error_set(rc, "context: %s", baton_error_last()->message)).
+ */
+static _Thread_local char tls_buf[2][ERROR_MAX];
+static _Thread_local int tls_cur;
 static _Thread_local baton_error tls_error = {BATON_OK, ""};
 
 static const char *const grpc_names[] = {
@@ -25,29 +31,35 @@ const baton_error *baton_error_last(void)
 void baton_error_clear(void)
 {
 	tls_error.code = BATON_OK;
-	tls_message[0] = '\0';
+	tls_buf[tls_cur][0] = '\0';
 	tls_error.message = "";
 }
 
-BATON_PRINTF(2, 0) static void error_vset(int code, const char *fmt, va_list ap)
+/* The buffer the next message is written into (not the current message's). */
+static char *next_buf(void)
 {
-	vsnprintf(tls_message, sizeof tls_message, fmt, ap);
+	return tls_buf[tls_cur ^ 1];
+}
+
+/* Makes the buffer next_buf() returned the current message, with `code`. */
+static void publish(int code)
+{
+	tls_cur ^= 1;
 	tls_error.code = code;
-	tls_error.message = tls_message;
+	tls_error.message = tls_buf[tls_cur];
 }
 
 int baton_error_set(int code, const char *fmt, ...)
 {
 	va_list ap;
-	if (!fmt) {
-		tls_message[0] = '\0';
-		tls_error.code = code;
-		tls_error.message = tls_message;
-		return code;
+	char *dst = next_buf();
+	dst[0] = '\0';
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(dst, ERROR_MAX, fmt, ap);
+		va_end(ap);
 	}
-	va_start(ap, fmt);
-	error_vset(code, fmt, ap);
-	va_end(ap);
+	publish(code);
 	return code;
 }
 
@@ -59,19 +71,22 @@ int baton__error_oom(const char *what)
 int baton__error_prefix(const char *fmt, ...)
 {
 	char prefix[1024];
-	char old[ERROR_MAX];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof prefix, fmt, ap);
 	va_end(ap);
-	snprintf(old, sizeof old, "%s", tls_message);
-	if (old[0])
-		snprintf(tls_message, sizeof tls_message, "%.1023s: %.3000s", prefix, old);
-	else
-		snprintf(tls_message, sizeof tls_message, "%s", prefix);
-	if (tls_error.code == BATON_OK)
-		tls_error.code = BATON_EUNKNOWN;
-	tls_error.message = tls_message;
+	/* "<prefix>: <old>", the old message kept to 3000 bytes (the buffers are distinct) */
+	const char *old = tls_buf[tls_cur];
+	char *dst = next_buf();
+	size_t pl = strlen(prefix), ol = strnlen(old, 3000);
+	memcpy(dst, prefix, pl);
+	if (ol) {
+		memcpy(dst + pl, ": ", 2);
+		memcpy(dst + pl + 2, old, ol);
+		pl += 2 + ol;
+	}
+	dst[pl] = '\0';
+	publish(tls_error.code == BATON_OK ? BATON_EUNKNOWN : tls_error.code);
 	return tls_error.code;
 }
 
