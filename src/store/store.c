@@ -698,9 +698,20 @@ static int open_wip(baton_store *s, const baton__decode_limits *lim)
 		free(dir);
 		return rc;
 	}
-	/* Locked: from here on the directory is ours (store_free removes or keeps it). */
+	/* Locked: from here on the directory is ours (store_free removes or keeps it), and so is
+	 * "<c1z>.tmp": one left there is a killed run's (a kill between swapping the new file in and
+	 * removing the old one, now at ".tmp", leaves it with the working copy); it goes. */
 	s->work_dir = dir;
 	s->wip = true;
+	{
+		size_t n = strlen(s->path) + sizeof(".tmp");
+		char *stale = malloc(n);
+		if (stale) {
+			snprintf(stale, n, "%s.tmp", s->path);
+			unlink(stale);
+			free(stale);
+		}
+	}
 	if (!(s->db_path = baton__wip_path(dir, "db")))
 		return baton__error_oom("store path");
 

@@ -978,6 +978,34 @@ static int call_entitlements(syncer *s, baton__page *p, const baton__action *a)
 	return call_for_resource(s, p, a, false);
 }
 
+/*
+ * The end of an entitlements or grants page whose rows are stored (rc 0) or failed: the actions
+ * it spawned, the counts, and the move to its next page.
+ */
+static int end_eg_page(syncer *s, baton__page *p, const baton__action *a, int rc, const char *type_id,
+                       bool grants, uint64_t stored)
+{
+	baton__action *sp = NULL;
+	size_t nsp = 0;
+	if (!rc)
+		rc = collect_spawned(s, p, a, &sp, &nsp);
+	if (!rc) {
+		type_info *ti = type_get(s, type_id, true);
+		if (grants) {
+			s->n_grants += stored;
+			if (ti)
+				ti->grants += stored;
+		} else {
+			s->n_entitlements += stored;
+			if (ti)
+				ti->entitlements += stored;
+		}
+		rc = transition(s, a->id, p->call.next_page, sp, nsp);
+	}
+	free(sp);
+	return rc ? call_error(rc, grants ? "list-grants" : "list-entitlements", a) : 0;
+}
+
 static int consume_entitlements(syncer *s, baton__page *p, const baton__action *a)
 {
 	s->phase = "list-entitlements";
@@ -1014,19 +1042,7 @@ static int consume_entitlements(syncer *s, baton__page *p, const baton__action *
 			break;
 		stored++;
 	}
-	baton__action *sp = NULL;
-	size_t nsp = 0;
-	if (!rc)
-		rc = collect_spawned(s, p, a, &sp, &nsp);
-	if (!rc) {
-		s->n_entitlements += stored;
-		type_info *ti = type_get(s, t->id, true);
-		if (ti)
-			ti->entitlements += stored;
-		rc = transition(s, a->id, p->call.next_page, sp, nsp);
-	}
-	free(sp);
-	return rc ? call_error(rc, "list-entitlements", a) : 0;
+	return end_eg_page(s, p, a, rc, t->id, false, stored);
 }
 
 /* A resource from the connector's `get` (NULL when it does not exist or cannot be fetched). */
@@ -1232,19 +1248,7 @@ static int consume_grants(syncer *s, baton__page *p, const baton__action *a)
 	}
 	baton__strset_free(&inserted);
 	baton__ctx_reset(&s->sctx);
-	baton__action *sp = NULL;
-	size_t nsp = 0;
-	if (!rc)
-		rc = collect_spawned(s, p, a, &sp, &nsp);
-	if (!rc) {
-		s->n_grants += stored;
-		type_info *ti = type_get(s, t->id, true);
-		if (ti)
-			ti->grants += stored;
-		rc = transition(s, a->id, p->call.next_page, sp, nsp);
-	}
-	free(sp);
-	return rc ? call_error(rc, "list-grants", a) : 0;
+	return end_eg_page(s, p, a, rc, t->id, true, stored);
 }
 
 static int call_targeted(syncer *s, baton__page *p, const baton__action *a)
