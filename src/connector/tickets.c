@@ -495,6 +495,27 @@ int baton__tickets_get(baton__runtime *rt, baton_ctx *ctx, const C1__Connector__
 	return 0;
 }
 
+/*
+ * A bulk request handed whole, as JSON, to the connector's bulk callback: its one response is
+ * *out. `what` names the operation in errors ("creating tickets").
+ */
+static int run_bulk(baton__runtime *rt, baton_ctx *ctx, const ProtobufCMessage *req, baton__ext_kind kind,
+                    call_fn fn, const char *name, const char *what, ProtobufCMessage **out)
+{
+	char *json;
+	ProtobufCMessage **res;
+	size_t n;
+	int rc = to_json(ctx, req, &json);
+	if (rc)
+		return rc;
+	if ((rc = run(rt, ctx, kind, "", 0, fn, json, NULL, name, &res, &n, NULL)))
+		return baton__error_prefix("error: %s failed", what);
+	if (!n)
+		return baton_error_set(BATON_EINTERNAL, "error: %s failed: the connector returned no response", what);
+	*out = res[0];
+	return 0;
+}
+
 int baton__tickets_bulk_create(baton__runtime *rt, baton_ctx *ctx,
                                const C1__Connector__V2__TicketsServiceBulkCreateTicketsRequest *req,
                                C1__Connector__V2__TicketsServiceBulkCreateTicketsResponse **out)
@@ -506,18 +527,12 @@ int baton__tickets_bulk_create(baton__runtime *rt, baton_ctx *ctx,
 	if (!req || !req->n_ticket_requests)
 		return baton_error_set(BATON_EINVALID, "request body had no items");
 	if (tm->bulk_create) {
-		char *json;
-		ProtobufCMessage **res;
-		size_t n;
-		if ((rc = to_json(ctx, &req->base, &json)))
-			return rc;
-		if ((rc = run(rt, ctx, BATON__EXT_TICKET_BULK_CREATE, "", 0, call_bulk_create, json, NULL, "bulk_create",
-		              &res, &n, NULL)))
-			return baton__error_prefix("error: creating tickets failed");
-		if (!n)
-			return baton_error_set(BATON_EINTERNAL, "error: creating tickets failed: the connector returned no response");
-		*out = (C1__Connector__V2__TicketsServiceBulkCreateTicketsResponse *)res[0];
-		return 0;
+		ProtobufCMessage *m = NULL;
+		rc = run_bulk(rt, ctx, &req->base, BATON__EXT_TICKET_BULK_CREATE, call_bulk_create, "bulk_create",
+		              "creating tickets", &m);
+		if (!rc)
+			*out = (C1__Connector__V2__TicketsServiceBulkCreateTicketsResponse *)m;
+		return rc;
 	}
 	C1__Connector__V2__TicketsServiceBulkCreateTicketsResponse *resp =
 		new_msg(ctx, &c1__connector__v2__tickets_service_bulk_create_tickets_response__descriptor);
@@ -552,18 +567,12 @@ int baton__tickets_bulk_get(baton__runtime *rt, baton_ctx *ctx,
 	if (!req || !req->n_ticket_requests)
 		return baton_error_set(BATON_EINVALID, "request body had no items");
 	if (tm->bulk_get) {
-		char *json;
-		ProtobufCMessage **res;
-		size_t n;
-		if ((rc = to_json(ctx, &req->base, &json)))
-			return rc;
-		if ((rc = run(rt, ctx, BATON__EXT_TICKET_BULK_GET, "", 0, call_bulk_get, json, NULL, "bulk_get", &res, &n,
-		              NULL)))
-			return baton__error_prefix("error: fetching tickets failed");
-		if (!n)
-			return baton_error_set(BATON_EINTERNAL, "error: fetching tickets failed: the connector returned no response");
-		*out = (C1__Connector__V2__TicketsServiceBulkGetTicketsResponse *)res[0];
-		return 0;
+		ProtobufCMessage *m = NULL;
+		rc = run_bulk(rt, ctx, &req->base, BATON__EXT_TICKET_BULK_GET, call_bulk_get, "bulk_get",
+		              "fetching tickets", &m);
+		if (!rc)
+			*out = (C1__Connector__V2__TicketsServiceBulkGetTicketsResponse *)m;
+		return rc;
 	}
 	C1__Connector__V2__TicketsServiceBulkGetTicketsResponse *resp =
 		new_msg(ctx, &c1__connector__v2__tickets_service_bulk_get_tickets_response__descriptor);

@@ -194,6 +194,21 @@ static int tk_get(baton_ctx *ctx, const char *id)
 		return baton_error_set(BATON_ENOTFOUND, "no ticket %s", id);
 	return baton_ctx_ticket_result_json(ctx, "{\"id\": \"T-1\", \"displayName\": \"x\"}");
 }
+/* Bulk callbacks: get answers from the request it was handed; create fails, or says nothing. */
+static int tk_bulk_create_mode;
+static int tk_bulk_get(baton_ctx *ctx, const char *request_json)
+{
+	if (!strstr(request_json, "\"T-1\""))
+		return baton_error_set(BATON_EINVALID, "unexpected request %s", request_json);
+	return baton_ctx_ticket_result_json(ctx, "{\"tickets\": [{\"ticket\": {\"id\": \"B-1\"}}]}");
+}
+static int tk_bulk_create(baton_ctx *ctx, const char *request_json)
+{
+	(void)ctx;
+	(void)request_json;
+	return tk_bulk_create_mode ? 0 : baton_error_set(BATON_EPERM, "quota exceeded");
+}
+
 static const baton_ticket_manager tickets = {
 	.version = BATON_TICKET_MANAGER_VERSION, .list_schemas = tk_list, .get_schema = tk_get_schema,
 	.create = tk_create, .get = tk_get,
@@ -619,6 +634,30 @@ static void test_tickets(void **state)
 	assert_int_equal(bresp->n_tickets, 2);
 	assert_string_equal(bresp->tickets[0]->ticket->id, "T-1");
 	assert_string_equal(bresp->tickets[1]->error, "error: getting ticket failed: no ticket T-2");
+
+	/* with bulk callbacks, the request goes to them whole and their one response is the answer */
+	baton__runtime_close(&rt);
+	baton_ticket_manager bulk = tickets;
+	bulk.bulk_get = tk_bulk_get;
+	bulk.bulk_create = tk_bulk_create;
+	c.tickets = &bulk;
+	CHECK(baton__runtime_open(&rt, &c));
+	CHECK(baton__tickets_bulk_get(&rt, ctx, &breq, &bresp));
+	assert_int_equal(bresp->n_tickets, 1);
+	assert_string_equal(bresp->tickets[0]->ticket->id, "B-1");
+	C1__Connector__V2__TicketsServiceCreateTicketRequest *cl[] = {&creq};
+	C1__Connector__V2__TicketsServiceBulkCreateTicketsRequest bcreq =
+		C1__CONNECTOR__V2__TICKETS_SERVICE_BULK_CREATE_TICKETS_REQUEST__INIT;
+	C1__Connector__V2__TicketsServiceBulkCreateTicketsResponse *bcresp;
+	bcreq.ticket_requests = cl;
+	bcreq.n_ticket_requests = 1;
+	tk_bulk_create_mode = 0;
+	assert_int_equal(baton__tickets_bulk_create(&rt, ctx, &bcreq, &bcresp), BATON_EPERM);
+	assert_string_equal(baton_error_last()->message, "error: creating tickets failed: quota exceeded");
+	tk_bulk_create_mode = 1;
+	assert_int_equal(baton__tickets_bulk_create(&rt, ctx, &bcreq, &bcresp), BATON_EINTERNAL);
+	assert_string_equal(baton_error_last()->message,
+	                    "error: creating tickets failed: the connector returned no response");
 
 	/* no manager */
 	baton__runtime_close(&rt);
