@@ -108,6 +108,28 @@ BATON_API int baton_error_to_grpc(int code);
 /* The baton_error_code for a gRPC status code (0..16); BATON_EUNKNOWN for anything else. */
 BATON_API int baton_error_from_grpc(int grpc_code);
 
+/*
+ * BATON_TRY(expr): evaluates `expr` (an int result of libbaton, or of your own function that
+ * follows the same rule) and, when it is not 0, returns that value from the enclosing function at
+ * once. Nothing is hidden: the code is returned unchanged and the message of the failing call
+ * stays in baton_error_last() for the SDK (or your caller) to report. Use it in functions that
+ * return int and own nothing that needs freeing on the way out (in a callback, everything built
+ * with the context is freed by the SDK, so that is every callback):
+ *
+ *     BATON_TRY(baton_user_resource_new(ctx, name, rt, id, &r));
+ *     BATON_TRY(baton_resource_get_user_trait(r, &ut));
+ *     BATON_TRY(baton_user_trait_add_email(ut, email, true));
+ *     return baton_ctx_emit_resource(ctx, r);
+ *
+ * instead of an `if (rc == 0) rc = ...;` ladder. `expr` is evaluated exactly once.
+ */
+#define BATON_TRY(expr)                                   \
+	do {                                                  \
+		int baton_try_rc_ = (expr);                       \
+		if (baton_try_rc_ != 0)                           \
+			return baton_try_rc_;                         \
+	} while (0)
+
 /* The library's version string, e.g. "0.1.0" (static). */
 BATON_API const char *baton_version(void);
 

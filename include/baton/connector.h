@@ -178,12 +178,15 @@ typedef struct baton_resource_syncer {
 	int (*static_entitlements)(baton_ctx *ctx);
 
 	/* Optional provisioning: grant `entitlement` (on a resource of this type) to `principal`.
-	 * May emit the grants it created (baton_ctx_emit_grant), and a GrantAlreadyExists annotation
-	 * on baton_ctx_annotations() when there was nothing to do. grant and revoke are set together
+	 * May emit the grants it created (baton_ctx_emit_grant), and answer
+	 * baton_ctx_annotate_already_granted() when there was nothing to do. What to grant:
+	 * baton_entitlement_name() and baton_entitlement_resource_id(). grant and revoke are set together
 	 * (one without the other is BATON_EINVALID when the connector is loaded).
 	 * NULL: no CAPABILITY_PROVISION. */
 	int (*grant)(baton_ctx *ctx, const baton_resource *principal, const baton_entitlement *entitlement);
-	/* Optional: revoke a grant; GrantAlreadyRevoked when it was already gone. */
+	/* Optional: revoke a grant; baton_ctx_annotate_already_revoked() when it was already gone.
+	 * A grant that came through a team (grant expansion) reaches this callback too: tell it
+	 * with baton_grant_is_direct() / baton_grant_inherited_from() (docs/callbacks/revoke.md). */
 	int (*revoke)(baton_ctx *ctx, const baton_grant *grant);
 
 	/* Optional: create a resource of this type; emit the created resource. */
@@ -297,6 +300,21 @@ BATON_API int baton_ctx_emit_grant(baton_ctx *ctx, baton_grant *g);
 
 /* Annotations of this call's response (e.g. a RateLimitDescription, GrantAlreadyExists). */
 BATON_API baton_annotations *baton_ctx_annotations(baton_ctx *ctx);
+
+/*
+ * The "nothing to do" answers of provisioning, in place of appending the annotation by its full
+ * protobuf name:
+ *  - baton_ctx_annotate_already_granted(): in a grant callback, the principal already had the
+ *    entitlement (GrantAlreadyExists); the one-shot logs "already granted" and succeeds.
+ *  - baton_ctx_annotate_already_revoked(): in a revoke callback, the grant was already gone
+ *    (GrantAlreadyRevoked); the one-shot logs "already revoked" and succeeds.
+ * Each replaces any earlier copy of its annotation on this call's response (calling it twice
+ * leaves one), then the callback returns 0. Returns 0; BATON_EPRECONDITION outside a callback,
+ * BATON_EINVALID in any other callback (the message names it), BATON_EEXHAUSTED when memory is
+ * short.
+ */
+BATON_API int baton_ctx_annotate_already_granted(baton_ctx *ctx);
+BATON_API int baton_ctx_annotate_already_revoked(baton_ctx *ctx);
 
 /* create_account: the outcome, the account's resource (may be NULL for IN_PROGRESS) and, for
  * ACTION_REQUIRED, a message for the user. */

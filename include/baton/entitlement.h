@@ -62,6 +62,16 @@ BATON_API int baton_entitlement_set_purpose(baton_entitlement *e, baton_entitlem
 BATON_API int baton_entitlement_set_grantable_to(baton_entitlement *e,
                                                  const baton_resource_type *const *types, size_t n);
 /*
+ * Same, naming the resource types by id (what a callback usually has at hand). Inside a connector
+ * callback, an id that names one of the connector's resource types embeds that whole type, exactly
+ * as baton_entitlement_set_grantable_to() with the type object would; any other id (or outside a
+ * callback) embeds a type holding only its id. `ids` may be NULL when n is 0 (clears the list). A
+ * NULL or empty id, or one longer than 1024 bytes, gives BATON_EINVALID and leaves e unchanged;
+ * BATON_EEXHAUSTED when memory is short. The ids are copied.
+ */
+BATON_API int baton_entitlement_set_grantable_to_ids(baton_entitlement *e, const char *const *ids,
+                                                     size_t n);
+/*
  * EntitlementExclusionGroup{exclusion_group_id, order, is_default} (Go: WithExclusionGroup*).
  * An entitlement has at most one: this replaces any earlier one.
  */
@@ -78,6 +88,20 @@ BATON_API const char *baton_entitlement_display_name(const baton_entitlement *e)
 BATON_API const char *baton_entitlement_description(const baton_entitlement *e);
 BATON_API const char *baton_entitlement_slug(const baton_entitlement *e);
 BATON_API baton_entitlement_purpose baton_entitlement_purpose_of(const baton_entitlement *e);
+/*
+ * The name the entitlement was built with (the `name` of baton_entitlement_new, e.g. "member"):
+ * its id after "<resource type id>:<resource id>:". This is what a grant callback branches on;
+ * unlike the slug it does not change with baton_entitlement_set_slug(). When the id does not
+ * start with its resource's "<type>:<id>:" (an entitlement built from foreign bytes), the whole
+ * id. Borrowed, valid as long as e; "" for a NULL e.
+ */
+BATON_API const char *baton_entitlement_name(const baton_entitlement *e);
+/*
+ * The id of the entitlement's resource (strings borrowed from e; both "" when the entitlement
+ * has no resource). In a grant callback, .resource_type is the type whose grant callback runs and
+ * .resource the object to change.
+ */
+BATON_API baton_resource_id baton_entitlement_resource_id(const baton_entitlement *e);
 /* The embedded resource (borrowed; NULL when the message has none). */
 BATON_API baton_resource *baton_entitlement_resource(const baton_entitlement *e);
 BATON_API size_t baton_entitlement_grantable_to_count(const baton_entitlement *e);

@@ -69,6 +69,22 @@ BATON_API size_t baton_grant_source_count(const baton_grant *g);
 /* Source i in key order: its entitlement id, and *is_direct (may be NULL). */
 BATON_API const char *baton_grant_source_at(const baton_grant *g, size_t i, bool *is_direct);
 /*
+ * Direct or inherited. A grant the connector emitted has no sources: it is direct. Grant
+ * expansion (a team inside a team, a group holding a role) writes grants the connector never
+ * emitted: their sources name the entitlements they came through, and not the grant's own
+ * entitlement. A grant that is both direct and inherited lists its own entitlement among its
+ * sources (as the Go SDK's expander records it). So:
+ *  - baton_grant_is_direct(): true when the grant has no sources, or when its own entitlement id
+ *    (baton_grant_entitlement_id) is one of them: the principal holds the entitlement itself.
+ *  - baton_grant_inherited_from(): the first source entitlement id, in key order, that is not the
+ *    grant's own entitlement (borrowed, valid as long as g); NULL when there is none, i.e. the grant
+ *    is not inherited. A grant can be both (direct, and also inherited through a team).
+ * A revoke callback uses them to tell what it is asked to take away: see docs/callbacks/revoke.md.
+ * A NULL grant is not direct and not inherited (false / NULL, last error set to BATON_EINVALID).
+ */
+BATON_API bool baton_grant_is_direct(const baton_grant *g);
+BATON_API const char *baton_grant_inherited_from(const baton_grant *g);
+/*
  * The first GrantExpandable annotation: entitlement ids and resource type ids as arrays allocated
  * in ctx (any out pointer may be NULL). BATON_ENOTFOUND when the grant has none.
  */

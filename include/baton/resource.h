@@ -227,8 +227,17 @@ typedef enum baton_account_type {
 
 /*
  * The resource's user trait, added when missing (a new one gets the Go defaults: status ENABLED,
- * account type HUMAN when left UNSPECIFIED). Borrowed, owned by r. NULL on failure (last error
- * set: out of memory, or an existing trait whose bytes do not decode).
+ * account type HUMAN when left UNSPECIFIED). On success *out is a handle borrowed from r (owned by
+ * r, never freed by the caller) and 0 is returned. Errors: BATON_EINVALID for a NULL argument,
+ * BATON_EEXHAUSTED when memory is short, BATON_EDATALOSS when the resource carries a UserTrait
+ * whose bytes do not decode; *out is then NULL and the message is in baton_error_last().
+ * The same int form exists for every trait handle: baton_resource_get_group_trait(), _role_,
+ * _app_, _secret_.
+ */
+BATON_API int baton_resource_get_user_trait(baton_resource *r, baton_user_trait **out);
+/*
+ * Deprecated: the pointer form of baton_resource_get_user_trait(), kept for ABI compatibility
+ * (docs/ABI.md). The same trait, or NULL on failure with the last error set.
  */
 BATON_API baton_user_trait *baton_resource_user_trait(baton_resource *r);
 
@@ -288,7 +297,9 @@ typedef struct baton_group_trait baton_group_trait;
 #define BATON_GROUP_SOURCE_DYNAMIC "dynamic"
 #define BATON_GROUP_SOURCE_DISTRIBUTION "distribution"
 
-/* The resource's group trait, added when missing (no defaults). See baton_resource_user_trait. */
+/* The resource's group trait, added when missing (no defaults), as baton_resource_get_user_trait(). */
+BATON_API int baton_resource_get_group_trait(baton_resource *r, baton_group_trait **out);
+/* Deprecated pointer form of baton_resource_get_group_trait(): NULL on failure. */
 BATON_API baton_group_trait *baton_resource_group_trait(baton_resource *r);
 BATON_API int baton_group_trait_set_source_type(baton_group_trait *t, const char *type);     /* <= 64 bytes */
 BATON_API int baton_group_trait_set_raw_source_type(baton_group_trait *t, const char *raw);  /* <= 256 bytes */
@@ -302,6 +313,9 @@ BATON_API const char *baton_group_trait_raw_source_type(const baton_group_trait 
 
 typedef struct baton_role_trait baton_role_trait;
 
+/* The role trait, added when missing, as baton_resource_get_user_trait() (int form). */
+BATON_API int baton_resource_get_role_trait(baton_resource *r, baton_role_trait **out);
+/* Deprecated pointer form of baton_resource_get_role_trait(): NULL on failure. */
 BATON_API baton_role_trait *baton_resource_role_trait(baton_resource *r);
 /* RoleScopeConditions{type, conditions[] of {expression}}; replaces any previous conditions. */
 BATON_API int baton_role_trait_set_scope_conditions(baton_role_trait *t, const char *type,
@@ -325,6 +339,9 @@ typedef enum baton_app_flag {
 	BATON_APP_FLAG_BOOKMARK = 5
 } baton_app_flag;
 
+/* The app trait, added when missing, as baton_resource_get_user_trait() (int form). */
+BATON_API int baton_resource_get_app_trait(baton_resource *r, baton_app_trait **out);
+/* Deprecated pointer form of baton_resource_get_app_trait(): NULL on failure. */
 BATON_API baton_app_trait *baton_resource_app_trait(baton_resource *r);
 /* https:// only, at most 1024 bytes (BATON_EINVALID otherwise). */
 BATON_API int baton_app_trait_set_help_url(baton_app_trait *t, const char *url);
@@ -353,6 +370,9 @@ typedef enum baton_credential_type {
 	BATON_CREDENTIAL_TYPE_CERTIFICATE = 3
 } baton_credential_type;
 
+/* The secret trait, added when missing, as baton_resource_get_user_trait() (int form). */
+BATON_API int baton_resource_get_secret_trait(baton_resource *r, baton_secret_trait **out);
+/* Deprecated pointer form of baton_resource_get_secret_trait(): NULL on failure. */
 BATON_API baton_secret_trait *baton_resource_secret_trait(baton_resource *r);
 BATON_API int baton_secret_trait_set_last_used_at(baton_secret_trait *t, baton_timestamp when);
 BATON_API int baton_secret_trait_set_expires_at(baton_secret_trait *t, baton_timestamp when);

@@ -230,6 +230,31 @@ BATON_API baton_annotations *baton_ctx_annotations(baton_ctx *ctx)
 	return &call->annotations;
 }
 
+/* Puts an empty annotation message on the response of a callback of kind `want`. */
+static int annotate_empty(baton_ctx *ctx, const char *fn, baton__call_kind want, const char *message)
+{
+	baton__call *call = need_call(ctx, fn);
+	if (!call)
+		return BATON_EPRECONDITION;
+	if (call->kind != want)
+		return baton_error_set(BATON_EINVALID, "%s: only in a %s callback, not in a %s callback", fn,
+		                       kind_name(want), kind_name(call->kind));
+	baton_annotations *a = baton_ctx_annotations(ctx);
+	return a ? baton_annotations_update_json(a, message, "{}") : BATON_EEXHAUSTED;
+}
+
+BATON_API int baton_ctx_annotate_already_granted(baton_ctx *ctx)
+{
+	return annotate_empty(ctx, "baton_ctx_annotate_already_granted", BATON__CALL_GRANT,
+	                      "c1.connector.v2.GrantAlreadyExists");
+}
+
+BATON_API int baton_ctx_annotate_already_revoked(baton_ctx *ctx)
+{
+	return annotate_empty(ctx, "baton_ctx_annotate_already_revoked", BATON__CALL_REVOKE,
+	                      "c1.connector.v2.GrantAlreadyRevoked");
+}
+
 BATON_API int baton_ctx_account_result(baton_ctx *ctx, baton_account_result result,
                                        baton_resource *account, const char *message)
 {

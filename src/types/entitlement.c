@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "connector/connector.h"
 #include "core/error.h"
 #include "proto/any.h"
 #include "c1/connector/v2/annotation_exclusion_group.pb-c.h"
@@ -189,6 +190,46 @@ int baton_entitlement_set_grantable_to(baton_entitlement *e, const baton_resourc
 	return BATON_OK;
 }
 
+int baton_entitlement_set_grantable_to_ids(baton_entitlement *e, const char *const *ids, size_t n)
+{
+	static const char fn[] = "baton_entitlement_set_grantable_to_ids";
+	if (!e)
+		return baton__null_arg(fn, "e");
+	if (n && !ids)
+		return baton__null_arg(fn, "ids");
+	for (size_t i = 0; i < n; i++) {
+		if (!ids[i] || !*ids[i] || strlen(ids[i]) > 1024)
+			return baton_error_set(BATON_EINVALID, "grantable_to: resource type id %zu is %s", i,
+			                       !ids[i] ? "NULL" : !*ids[i] ? "empty" : "longer than 1024 bytes");
+	}
+	C1__Connector__V2__ResourceType **v = NULL;
+	if (n) {
+		/* Inside a callback, the connector's own types are embedded whole (as with the objects). */
+		baton__call *call = baton__call_of(e->ctx);
+		const baton__runtime *rt = call ? call->rt : NULL;
+		v = baton_arena_alloc(&e->ctx->arena, n * sizeof(*v));
+		if (!v)
+			return baton__error_oom("grantable_to");
+		for (size_t i = 0; i < n; i++) {
+			const baton__rtype *known = rt ? baton__runtime_find(rt, ids[i]) : NULL;
+			if (known && known->rt) {
+				v[i] = known->rt->msg;
+				continue;
+			}
+			C1__Connector__V2__ResourceType *m = baton_arena_alloc(&e->ctx->arena, sizeof(*m));
+			if (!m)
+				return baton__error_oom("grantable_to");
+			c1__connector__v2__resource_type__init(m);
+			if (!(m->id = baton__str(e->ctx, ids[i])))
+				return BATON_EEXHAUSTED;
+			v[i] = m;
+		}
+	}
+	e->msg->grantable_to = v;
+	e->msg->n_grantable_to = n;
+	return BATON_OK;
+}
+
 int baton_entitlement_set_exclusion_group(baton_entitlement *e, const char *group_id,
                                           uint32_t order, bool is_default)
 {
@@ -248,6 +289,32 @@ const char *baton_entitlement_slug(const baton_entitlement *e)
 baton_entitlement_purpose baton_entitlement_purpose_of(const baton_entitlement *e)
 {
 	return e ? (baton_entitlement_purpose)e->msg->purpose : BATON_PURPOSE_UNSPECIFIED;
+}
+
+const char *baton_entitlement_name(const baton_entitlement *e)
+{
+	if (!e)
+		return "";
+	const char *id = str_or_empty(e->msg->id);
+	const C1__Connector__V2__Resource *r = e->msg->resource;
+	if (!r || !r->id)
+		return id;
+	const char *t = str_or_empty(r->id->resource_type), *rid = str_or_empty(r->id->resource);
+	size_t tl = strlen(t), rl = strlen(rid);
+	if (strncmp(id, t, tl) == 0 && id[tl] == ':' && strncmp(id + tl + 1, rid, rl) == 0 &&
+	    id[tl + 1 + rl] == ':')
+		return id + tl + rl + 2;
+	return id;
+}
+
+baton_resource_id baton_entitlement_resource_id(const baton_entitlement *e)
+{
+	baton_resource_id id = {"", ""};
+	if (e && e->msg->resource && e->msg->resource->id) {
+		id.resource_type = str_or_empty(e->msg->resource->id->resource_type);
+		id.resource = str_or_empty(e->msg->resource->id->resource);
+	}
+	return id;
 }
 
 baton_resource *baton_entitlement_resource(const baton_entitlement *e)

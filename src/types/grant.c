@@ -337,6 +337,39 @@ const char *baton_grant_source_at(const baton_grant *g, size_t i, bool *is_direc
 	return str_or_empty(e->key);
 }
 
+bool baton_grant_is_direct(const baton_grant *g)
+{
+	if (!g) {
+		baton__null_arg("baton_grant_is_direct", "g");
+		return false;
+	}
+	size_t n = baton_grant_source_count(g);
+	if (n == 0)
+		return true; /* what the connector emitted: no sources */
+	const char *own = baton_grant_entitlement_id(g);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(baton_grant_source_at(g, i, NULL), own) == 0)
+			return true;
+	}
+	return false;
+}
+
+const char *baton_grant_inherited_from(const baton_grant *g)
+{
+	if (!g) {
+		baton__null_arg("baton_grant_inherited_from", "g");
+		return NULL;
+	}
+	const char *own = baton_grant_entitlement_id(g), *first = NULL;
+	for (size_t i = 0, n = baton_grant_source_count(g); i < n; i++) {
+		const char *id = baton_grant_source_at(g, i, NULL);
+		/* The smallest key: parsed bytes need not come in key order. */
+		if (*id && strcmp(id, own) != 0 && (!first || strcmp(id, first) < 0))
+			first = id;
+	}
+	return first;
+}
+
 int baton_grant_expandable(const baton_grant *g, baton_ctx *ctx,
                            const char *const **entitlement_ids, size_t *n, bool *shallow,
                            const char *const **resource_type_ids, size_t *n_rt)

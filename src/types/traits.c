@@ -171,10 +171,35 @@ static bool get_ts(const Google__Protobuf__Timestamp *ts, baton_timestamp *when)
 	return true;
 }
 
+/* The int form of the trait getters: *out set, 0; or NULL and the code of the recorded error. */
+static int trait_get_rc(baton_resource *r, baton__trait_kind kind, const char *fn, void **out)
+{
+	*out = NULL;
+	if (!r)
+		return baton__null_arg(fn, "r");
+	baton__trait *t = baton__trait_get(r, kind, false, fn);
+	if (!t) {
+		int code = baton_error_last()->code;
+		return code < 0 ? code : baton_error_set(BATON_EINTERNAL, "%s: trait not available", fn);
+	}
+	*out = t;
+	return BATON_OK;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* User trait                                                                                  */
 
 #define UT(h) ((C1__Connector__V2__UserTrait *)(h)->t.msg)
+
+int baton_resource_get_user_trait(baton_resource *r, baton_user_trait **out)
+{
+	if (!out)
+		return baton__null_arg("baton_resource_get_user_trait", "out");
+	void *t = NULL;
+	int rc = trait_get_rc(r, BATON__TRAIT_USER, "baton_resource_get_user_trait", &t);
+	*out = t;
+	return rc;
+}
 
 baton_user_trait *baton_resource_user_trait(baton_resource *r)
 {
@@ -463,6 +488,16 @@ const char *baton_user_trait_middle_name_at(const baton_user_trait *t, size_t i)
 
 #define GT(h) ((C1__Connector__V2__GroupTrait *)(h)->t.msg)
 
+int baton_resource_get_group_trait(baton_resource *r, baton_group_trait **out)
+{
+	if (!out)
+		return baton__null_arg("baton_resource_get_group_trait", "out");
+	void *t = NULL;
+	int rc = trait_get_rc(r, BATON__TRAIT_GROUP, "baton_resource_get_group_trait", &t);
+	*out = t;
+	return rc;
+}
+
 baton_group_trait *baton_resource_group_trait(baton_resource *r)
 {
 	return (baton_group_trait *)baton__trait_get(r, BATON__TRAIT_GROUP, false, "baton_resource_group_trait");
@@ -507,6 +542,16 @@ const char *baton_group_trait_raw_source_type(const baton_group_trait *t)
 /* Role trait                                                                                  */
 
 #define RT(h) ((C1__Connector__V2__RoleTrait *)(h)->t.msg)
+
+int baton_resource_get_role_trait(baton_resource *r, baton_role_trait **out)
+{
+	if (!out)
+		return baton__null_arg("baton_resource_get_role_trait", "out");
+	void *t = NULL;
+	int rc = trait_get_rc(r, BATON__TRAIT_ROLE, "baton_resource_get_role_trait", &t);
+	*out = t;
+	return rc;
+}
 
 baton_role_trait *baton_resource_role_trait(baton_resource *r)
 {
@@ -577,6 +622,16 @@ const char *baton_role_trait_condition_at(const baton_role_trait *t, size_t i)
 /* App trait                                                                                   */
 
 #define AT(h) ((C1__Connector__V2__AppTrait *)(h)->t.msg)
+
+int baton_resource_get_app_trait(baton_resource *r, baton_app_trait **out)
+{
+	if (!out)
+		return baton__null_arg("baton_resource_get_app_trait", "out");
+	void *t = NULL;
+	int rc = trait_get_rc(r, BATON__TRAIT_APP, "baton_resource_get_app_trait", &t);
+	*out = t;
+	return rc;
+}
 
 baton_app_trait *baton_resource_app_trait(baton_resource *r)
 {
@@ -678,6 +733,16 @@ const char *baton_app_trait_source_type(const baton_app_trait *t)
 /* Secret trait                                                                                */
 
 #define ST(h) ((C1__Connector__V2__SecretTrait *)(h)->t.msg)
+
+int baton_resource_get_secret_trait(baton_resource *r, baton_secret_trait **out)
+{
+	if (!out)
+		return baton__null_arg("baton_resource_get_secret_trait", "out");
+	void *t = NULL;
+	int rc = trait_get_rc(r, BATON__TRAIT_SECRET, "baton_resource_get_secret_trait", &t);
+	*out = t;
+	return rc;
+}
 
 baton_secret_trait *baton_resource_secret_trait(baton_resource *r)
 {
