@@ -359,6 +359,28 @@ static void test_filters(void **state)
 	                           "group", "group-0000010"));
 	json_decref(j);
 
+	/* entitlements -t -r: the entitlements of one resource, each of them on that resource. */
+	j = RUN_JSON("-f", f, "-o", "json", "entitlements", "-t", "group", "-r", "group-0000010");
+	want = sql_count(raw, "SELECT COUNT(*) FROM v1_entitlements WHERE resource_type_id = ? AND resource_id = ?",
+	                 "group", "group-0000010");
+	assert_true(want > 0);
+	assert_true(want < sql_count(raw, "SELECT COUNT(*) FROM v1_entitlements WHERE resource_type_id = ?", "group",
+	                             NULL));
+	assert_int_equal(array_len(j, "entitlements"), want);
+	{
+		size_t k;
+		json_t *e;
+		json_array_foreach(json_object_get(j, "entitlements"), k, e) {
+			const char *rid = json_string_value(test_json_get(e, "entitlement.resource.id.resource"));
+			assert_non_null(rid);
+			assert_string_equal(rid, "group-0000010");
+		}
+	}
+	json_decref(j);
+	j = RUN_JSON("-f", f, "-o", "json", "entitlements", "--resource-type=group", "--resource=no-such-group");
+	assert_int_equal(array_len(j, "entitlements"), 0);
+	json_decref(j);
+
 	/* -e: grants of one entitlement, and their principals. */
 	const char *ent = "project:project-0000042:access";
 	j = RUN_JSON("-f", f, "-o", "json", "grants", "-e", ent);
@@ -925,6 +947,17 @@ static void test_errors(void **state)
 	run_free(&r);
 
 	RUN(&r, "-f", f, "resources", "-e", "x");
+	assert_error(&r, 2, "unknown flag: --entitlement");
+	run_free(&r);
+
+	/* entitlements -r needs -t, like grants */
+	RUN(&r, "-f", f, "entitlements", "-r", "group-0000010");
+	assert_error(&r, 2, "--resource-type and --resource are required");
+	run_free(&r);
+	RUN(&r, "-f", f, "entitlements", "-t", "", "-r", "group-0000010");
+	assert_error(&r, 2, "--resource-type and --resource are required");
+	run_free(&r);
+	RUN(&r, "-f", f, "entitlements", "-e", "x");
 	assert_error(&r, 2, "unknown flag: --entitlement");
 	run_free(&r);
 

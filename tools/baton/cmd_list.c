@@ -184,13 +184,26 @@ int cmd_entitlements(tool *t)
 	baton_entitlement *e;
 	int rc;
 
+	/* -t TYPE alone: entitlements on resources of that type; -t TYPE -r ID: on that resource
+	 * (the same pairing as `grants`). */
+	baton_store_query q = BATON_STORE_QUERY_INIT;
+	baton_resource_id only;
+	const char *type = flag_value(t, FLAG_RESOURCE_TYPE);
+	const char *res = flag_value(t, FLAG_RESOURCE);
+	if (res) {
+		if (!type || !*type || !*res)
+			return tool_usage_fail("--resource-type and --resource are required (both non-empty)");
+		only.resource_type = type;
+		only.resource = res;
+		q.resource = &only;
+	} else if (type) {
+		if (!*type)
+			return tool_usage_fail("--resource-type needs a non-empty value");
+		q.resource_type_id = type;
+	}
 	if ((rc = listing_start(&l, t, "entitlements", 5, headers)) != 0)
 		return rc;
-	baton_store_query q = BATON_STORE_QUERY_INIT;
 	q.sync_id = tool_query_sync(t);
-	const char *type = flag_value(t, FLAG_RESOURCE_TYPE);
-	if (type && *type)
-		q.resource_type_id = type;
 	rc = baton_store_list_entitlements(t->store, &q, &it);
 	while (rc == 0 && (rc = baton_store_iter_next_entitlement(it, &e)) == 0) {
 		C1__Connector__V2__Entitlement *m = pb_entitlement(&l.row, e);

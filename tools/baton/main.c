@@ -41,10 +41,11 @@ static const command commands[] = {
 	 "  --sync-id ID              read this sync (default: the latest finished sync)\n"
 	 "\nConsole columns: ID, Display Name, Resource Type, Parent Resource.\n"
 	 "JSON: baton.v1.ResourceListOutput.\n"},
-	{"entitlements", NULL, cmd_entitlements, F(FLAG_SYNC_ID) | F(FLAG_RESOURCE_TYPE),
+	{"entitlements", NULL, cmd_entitlements, F(FLAG_SYNC_ID) | F(FLAG_RESOURCE_TYPE) | F(FLAG_RESOURCE),
 	 "List entitlements",
-	 "entitlements [-t TYPE] [--sync-id ID]",
+	 "entitlements [-t TYPE [-r ID]] [--sync-id ID]",
 	 "  -t, --resource-type TYPE  only entitlements on resources of this type\n"
+	 "  -r, --resource ID         only entitlements on this resource (needs -t)\n"
 	 "  --sync-id ID              read this sync (default: the latest finished sync)\n"
 	 "\nConsole columns: ID, Display Name, Resource Type, Resource, Permission.\n"
 	 "JSON: baton.v1.EntitlementListOutput.\n"},
