@@ -740,8 +740,7 @@ static int grant_kind(baton_ctx *ctx, demo_kind expected, const baton_resource *
 		return baton_error_set(BATON_EINVALID, "principal type %s cannot hold %s", pid.resource_type, eid);
 	rc = demo_model_grant(m, kind, rid, name, pkind, pid.resource);
 	if (rc == DEMO_EXISTS)
-		return baton_annotations_append_json(baton_ctx_annotations(ctx),
-		                                     "c1.connector.v2.GrantAlreadyExists", "{}");
+		return baton_ctx_annotate_already_granted(ctx);
 	if (rc != DEMO_OK)
 		return demo_error(rc, "grant", eid);
 	/* report the grant that now exists */
@@ -775,8 +774,7 @@ static int revoke_kind(baton_ctx *ctx, demo_kind expected, const baton_grant *gr
 		return baton_error_set(BATON_EINVALID, "principal type %s cannot hold %s", pid.resource_type, eid);
 	rc = demo_model_revoke(model_of(ctx), kind, rid, name, pkind, pid.resource);
 	if (rc == DEMO_ABSENT)
-		return baton_annotations_append_json(baton_ctx_annotations(ctx),
-		                                     "c1.connector.v2.GrantAlreadyRevoked", "{}");
+		return baton_ctx_annotate_already_revoked(ctx);
 	return demo_error(rc, "revoke", baton_grant_id(grant));
 }
 

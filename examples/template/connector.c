@@ -6,7 +6,8 @@
  *   2. Rename: "baton-template" in CMakeLists.txt (the project and the program), the
  *      display_name in `connector` at the bottom of this file, and the `template_` prefix if
  *      you like.
- *   3. Fill in the three callbacks of each resource type with calls to your system:
+ *   3. Set up your client in template_init (STEP 3) and fill in the three callbacks of each
+ *      resource type with calls to your system:
  *        - list_*:        every user / group, one page per call (STEP 3a);
  *        - entitlements:  what a principal can hold on one group (STEP 3b);
  *        - grants:        who holds it (STEP 3c).
@@ -19,10 +20,16 @@
  *          baton -f sync.c1z resources        (the `baton` tool installed with libbaton)
  *          baton -f sync.c1z grants
  *
- * The "system" here is two arrays. Everything else (the sync loop, paging, the c1z file,
+ * The "system" here is an array of users and a JSON document of groups (what a REST API would
+ * answer), parsed with jansson in init. Everything else (the sync loop, paging, the c1z file,
  * checkpoints, grant expansion, the command line) is the SDK's.
+ *
+ * Errors: every libbaton call returns 0 or a negative code with its message in
+ * baton_error_last(). BATON_TRY(expr) returns that code from the callback at the first failure,
+ * so a callback reads as a list of steps; the SDK reports the message with the resource and page.
  */
 #include <baton.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,25 +39,53 @@ struct template_user {
 	const char *id, *name, *email;
 	bool disabled;
 };
-struct template_group {
-	const char *id, *name;
-	const char *const *members; /* user ids, NULL-terminated */
-};
 
 static const struct template_user users[] = {
 	{"alice", "Alice Example", "alice@example.com", false},
 	{"bob", "Bob Example", "bob@example.com", false},
 	{"carol", "Carol Example", "carol@example.com", true},
 };
-static const char *const admins_members[] = {"alice", NULL};
-static const char *const staff_members[] = {"alice", "bob", "carol", NULL};
-static const struct template_group groups[] = {
-	{"admins", "Administrators", admins_members},
-	{"staff", "Staff", staff_members},
-};
+/* The groups as a REST API would return them. Replace with the body of your API's answer. */
+static const char groups_json[] =
+	"{\"groups\": ["
+	"  {\"id\": \"admins\", \"name\": \"Administrators\", \"members\": [\"alice\"]},"
+	"  {\"id\": \"staff\", \"name\": \"Staff\", \"members\": [\"alice\", \"bob\", \"carol\"]}"
+	"]}";
 
 #define N_USERS (sizeof(users) / sizeof(users[0]))
-#define N_GROUPS (sizeof(groups) / sizeof(groups[0]))
+
+/* STEP 3: set up what the callbacks share (API clients, parsed data); they read it back with
+ * baton_ctx_userdata(). Here: the groups document, parsed once with jansson. */
+static int template_init(baton_ctx *ctx, void **userdata)
+{
+	json_error_t err;
+	json_t *doc = json_loads(groups_json, 0, &err);
+
+	if (doc == NULL || !json_is_array(json_object_get(doc, "groups"))) {
+		json_decref(doc);
+		return baton_error_set(BATON_EINVALID, "groups document: %s (line %d)",
+		                       doc ? "no \"groups\" array" : err.text, err.line);
+	}
+	*userdata = doc;
+	return 0;
+}
+
+static void template_close(void *userdata)
+{
+	json_decref(userdata); /* init's json_t */
+}
+
+static json_t *groups_array(baton_ctx *ctx)
+{
+	return json_object_get(baton_ctx_userdata(ctx), "groups"); /* borrowed */
+}
+
+/* A string member of a JSON object, or "" (an API answer may lack a field). */
+static const char *json_str(json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+	return s ? s : "";
+}
 
 /* Page tokens: the index of the next item, as text. */
 #define PAGE_SIZE 2
@@ -74,74 +109,70 @@ static int page_end(baton_ctx *ctx, size_t next, size_t total)
 static int list_users(baton_ctx *ctx, const baton_resource_id *parent)
 {
 	size_t i = page_start(ctx), end = i + PAGE_SIZE;
-	int rc = 0;
 
-	for (; rc == 0 && i < N_USERS && i < end; i++) {
+	for (; i < N_USERS && i < end; i++) {
 		baton_resource *r;
 		baton_user_trait *ut;
 
-		rc = baton_user_resource_new(ctx, users[i].name, baton_ctx_resource_type(ctx),
-		                             users[i].id, &r);
-		if (rc == 0 && (ut = baton_resource_user_trait(r)) != NULL) {
-			rc = baton_user_trait_add_email(ut, users[i].email, true);
-			if (rc == 0)
-				rc = baton_user_trait_set_login(ut, users[i].id, NULL, 0);
-			if (rc == 0 && users[i].disabled)
-				rc = baton_user_trait_set_status(ut, BATON_STATUS_DISABLED, NULL);
-		}
-		if (rc == 0)
-			rc = baton_ctx_emit_resource(ctx, r);
+		BATON_TRY(baton_user_resource_new(ctx, users[i].name, baton_ctx_resource_type(ctx),
+		                                  users[i].id, &r));
+		BATON_TRY(baton_resource_get_user_trait(r, &ut));
+		BATON_TRY(baton_user_trait_add_email(ut, users[i].email, true));
+		BATON_TRY(baton_user_trait_set_login(ut, users[i].id, NULL, 0));
+		if (users[i].disabled)
+			BATON_TRY(baton_user_trait_set_status(ut, BATON_STATUS_DISABLED, NULL));
+		BATON_TRY(baton_ctx_emit_resource(ctx, r));
 	}
-	return rc != 0 ? rc : page_end(ctx, i, N_USERS);
+	return page_end(ctx, i, N_USERS);
 }
 
-/* STEP 3a: list groups. */
+/* STEP 3a: list groups (from the JSON document). */
 static int list_groups(baton_ctx *ctx, const baton_resource_id *parent)
 {
-	size_t i = page_start(ctx), end = i + PAGE_SIZE;
-	int rc = 0;
+	json_t *groups = groups_array(ctx);
+	size_t i = page_start(ctx), end = i + PAGE_SIZE, n = json_array_size(groups);
 
-	for (; rc == 0 && i < N_GROUPS && i < end; i++) {
+	for (; i < n && i < end; i++) {
+		json_t *g = json_array_get(groups, i);
 		baton_resource *r;
 
-		rc = baton_group_resource_new(ctx, groups[i].name, baton_ctx_resource_type(ctx),
-		                              groups[i].id, &r);
-		if (rc == 0)
-			rc = baton_ctx_emit_resource(ctx, r);
+		BATON_TRY(baton_group_resource_new(ctx, json_str(g, "name"), baton_ctx_resource_type(ctx),
+		                                   json_str(g, "id"), &r));
+		BATON_TRY(baton_ctx_emit_resource(ctx, r));
 	}
-	return rc != 0 ? rc : page_end(ctx, i, N_GROUPS);
+	return page_end(ctx, i, n);
 }
 
 /* STEP 3b: the entitlements of one group: "member" (id group:<id>:member). */
 static int group_entitlements(baton_ctx *ctx, const baton_resource *group)
 {
+	static const char *const to_users[] = {"user"};
 	baton_entitlement *e;
-	int rc = baton_assignment_entitlement_new(ctx, group, "member", &e);
 
-	if (rc == 0)
-		rc = baton_entitlement_set_description(e, "Member of the group");
-	if (rc == 0)
-		rc = baton_ctx_emit_entitlement(ctx, e);
-	return rc;
+	BATON_TRY(baton_assignment_entitlement_new(ctx, group, "member", &e));
+	BATON_TRY(baton_entitlement_set_description(e, "Member of the group"));
+	BATON_TRY(baton_entitlement_set_grantable_to_ids(e, to_users, 1));
+	return baton_ctx_emit_entitlement(ctx, e);
 }
 
 /* STEP 3c: the grants of one group: a "member" grant per member. */
 static int group_grants(baton_ctx *ctx, const baton_resource *group)
 {
 	const char *id = baton_resource_get_id(group).resource;
+	size_t i, j;
+	json_t *g, *m;
 
-	for (size_t i = 0; i < N_GROUPS; i++) {
-		if (strcmp(groups[i].id, id) != 0)
+	json_array_foreach(groups_array(ctx), i, g) {
+		if (strcmp(json_str(g, "id"), id) != 0)
 			continue;
-		for (const char *const *m = groups[i].members; *m != NULL; m++) {
-			baton_resource_id principal = {"user", *m};
-			baton_grant *g;
-			int rc = baton_grant_new(ctx, group, "member", &principal, &g);
+		json_array_foreach(json_object_get(g, "members"), j, m) {
+			baton_resource_id principal = {"user", json_string_value(m)};
+			baton_grant *grant;
 
-			if (rc == 0)
-				rc = baton_ctx_emit_grant(ctx, g);
-			if (rc != 0)
-				return rc;
+			if (principal.resource == NULL)
+				return baton_error_set(BATON_EDATALOSS, "group %s: member %zu is not a string", id, j);
+			BATON_TRY(baton_grant_new(ctx, group, "member", &principal, &grant));
+			BATON_TRY(baton_ctx_emit_grant(ctx, grant));
 		}
 		return 0;
 	}
@@ -174,6 +205,8 @@ static const baton_connector connector = {
 	.version = BATON_CONNECTOR_VERSION,
 	.display_name = "Template", /* STEP 2: your system's name */
 	.description = "The libbaton connector template",
+	.init = template_init,
+	.close = template_close,
 	.resource_types = resource_types,
 	.n_resource_types = sizeof(resource_types) / sizeof(resource_types[0]),
 };

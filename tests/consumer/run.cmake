@@ -30,6 +30,24 @@ endif()
 separate_arguments(flags UNIX_COMMAND "${flags}")
 run(${C_COMPILER} -std=c11 -Wall -Werror "${SRC_DIR}/main.c" -o "${WORK_DIR}/consumer_pc" ${flags})
 run("${WORK_DIR}/consumer_pc")
+# From a prefix the dynamic linker does not search, that program starts only with
+# LD_LIBRARY_PATH (set above) ...
+execute_process(COMMAND ${CMAKE_COMMAND} -E env --unset=LD_LIBRARY_PATH "${WORK_DIR}/consumer_pc"
+                RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err)
+if(rc EQUAL 0)
+  message(FATAL_ERROR "consumer_pc started without LD_LIBRARY_PATH or an rpath: is ${prefix} a system "
+                      "library directory?")
+endif()
+message(STATUS "without LD_LIBRARY_PATH or rpath, as documented: ${err}")
+# ... or with the rpath line README.md gives: -Wl,-rpath,$(pkg-config --variable=libdir libbaton).
+execute_process(COMMAND pkg-config --variable=libdir libbaton OUTPUT_VARIABLE libdir
+                OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0 OR NOT EXISTS "${libdir}")
+  message(FATAL_ERROR "pkg-config --variable=libdir libbaton gave '${libdir}'")
+endif()
+run(${C_COMPILER} -std=c11 -Wall -Werror "${SRC_DIR}/main.c" -o "${WORK_DIR}/consumer_pc_rpath" ${flags}
+    "-Wl,-rpath,${libdir}")
+run(${CMAKE_COMMAND} -E env --unset=LD_LIBRARY_PATH "${WORK_DIR}/consumer_pc_rpath")
 execute_process(COMMAND pkg-config --static --cflags --libs libbaton OUTPUT_VARIABLE sflags
                 OUTPUT_STRIP_TRAILING_WHITESPACE)
 separate_arguments(sflags UNIX_COMMAND "${sflags}")
