@@ -129,6 +129,22 @@ static int page_end(baton_ctx *ctx, const char *what, size_t first, size_t next,
 
 /* ---- Step 2: users ------------------------------------------------------------------------ */
 
+/* One user of the file as a resource with its user trait (built in ctx, owned by it). */
+static int user_resource(baton_ctx *ctx, json_t *u, baton_resource **out)
+{
+	baton_resource *r;
+	baton_user_trait *ut;
+
+	BATON_TRY(baton_user_resource_new(ctx, str(u, "name"), baton_ctx_resource_type(ctx), str(u, "id"), &r));
+	BATON_TRY(baton_resource_get_user_trait(r, &ut));
+	BATON_TRY(baton_user_trait_add_email(ut, str(u, "email"), true));
+	BATON_TRY(baton_user_trait_set_login(ut, str(u, "email"), NULL, 0));
+	if (!json_is_true(json_object_get(u, "active")))
+		BATON_TRY(baton_user_trait_set_status(ut, BATON_STATUS_DISABLED, NULL));
+	*out = r;
+	return 0;
+}
+
 static int users_list(baton_ctx *ctx, const baton_resource_id *parent)
 {
 	hr *h = hr_of(ctx);
@@ -137,17 +153,9 @@ static int users_list(baton_ctx *ctx, const baton_resource_id *parent)
 
 	(void)parent;
 	for (; i < n && i < first + h->page_size; i++) {
-		json_t *u = json_array_get(users, i);
 		baton_resource *r;
-		baton_user_trait *ut;
 
-		BATON_TRY(baton_user_resource_new(ctx, str(u, "name"), baton_ctx_resource_type(ctx),
-		                                  str(u, "id"), &r));
-		BATON_TRY(baton_resource_get_user_trait(r, &ut));
-		BATON_TRY(baton_user_trait_add_email(ut, str(u, "email"), true));
-		BATON_TRY(baton_user_trait_set_login(ut, str(u, "email"), NULL, 0));
-		if (!json_is_true(json_object_get(u, "active")))
-			BATON_TRY(baton_user_trait_set_status(ut, BATON_STATUS_DISABLED, NULL));
+		BATON_TRY(user_resource(ctx, json_array_get(users, i), &r));
 		BATON_TRY(baton_ctx_emit_resource(ctx, r));
 	}
 	return page_end(ctx, "users", first, i, n);
@@ -438,6 +446,50 @@ static int app_revoke(baton_ctx *ctx, const baton_grant *grant)
 	return baton_ctx_annotate_already_revoked(ctx);
 }
 
+/* ---- Step 8: account creation ------------------------------------------------------------ */
+
+/*
+ * --create-account-login LOGIN --create-account-email EMAIL: a new user, id "u<next number>",
+ * named by the profile's "name" (else the login). The HR system has no passwords: the type
+ * offers NO_PASSWORD only (create_account_details below), so there is no secret to return.
+ */
+static int users_create_account(baton_ctx *ctx, const baton_account_info *info,
+                                const baton_credential_options *opts)
+{
+	hr *h = hr_of(ctx);
+	json_t *users = json_object_get(h->doc, "users"), *u, *profile = NULL;
+	const char *email = info->n_emails > 0 ? info->emails[0] : info->login;
+	baton_resource *r;
+	size_t i;
+
+	(void)opts;
+	json_array_foreach(users, i, u) {
+		if (strcmp(str(u, "email"), email) == 0) {
+			BATON_TRY(user_resource(ctx, u, &r));
+			return baton_ctx_account_result(ctx, BATON_ACCOUNT_ALREADY_EXISTS, r, NULL);
+		}
+	}
+	if (info->profile_json != NULL)
+		profile = json_loads(info->profile_json, 0, NULL);
+	const char *name = json_string_value(json_object_get(profile, "name"));
+	const char *id = baton_ctx_sprintf(ctx, "u%02zu", json_array_size(users) + 1);
+	u = json_pack("{s:s, s:s, s:s, s:b}", "id", id ? id : "", "name", name ? name : info->login, "email", email,
+	              "active", 1);
+	json_decref(profile);
+	if (id == NULL || u == NULL || json_array_append_new(users, u) != 0)
+		return baton_error_set(BATON_EEXHAUSTED, "out of memory");
+	BATON_TRY(save(h));
+	BATON_TRY(user_resource(ctx, u, &r));
+	return baton_ctx_account_result(ctx, BATON_ACCOUNT_CREATED, r, NULL);
+}
+
+static const baton_credential_option no_password[] = {BATON_CREDENTIAL_OPTION_NO_PASSWORD};
+static const baton_credential_details account_details = {
+	.supported = no_password,
+	.n_supported = 1,
+	.preferred = BATON_CREDENTIAL_OPTION_NO_PASSWORD,
+};
+
 /* ---- Step 2 (again): the types and the connector ------------------------------------------ */
 
 static const baton_trait user_traits[] = {BATON_TRAIT_USER};
@@ -447,6 +499,8 @@ static const baton_resource_syncer user_type = {
 	.traits = user_traits,
 	.n_traits = 1,
 	.list = users_list,
+	.create_account = users_create_account,
+	.create_account_details = &account_details,
 };
 
 static const baton_trait team_traits[] = {BATON_TRAIT_GROUP};

@@ -4,8 +4,8 @@
  * walkthrough promises: the counts, paging, the grants expansion made through nested teams and
  * the app, then the grant and revoke one-shots -- a direct revoke, a revoke of a grant that came
  * through a team (FailedPrecondition naming the team, the data file untouched), a grant that is
- * both direct and inherited, "already granted" / "already revoked" -- and a second sync that
- * shows their effect.
+ * both direct and inherited, "already granted" / "already revoked", account creation -- and a
+ * second sync that shows their effect.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,10 +201,25 @@ static void test_provisioning(void **state)
 	static const char *const missing[] = {"--revoke-grant", "team:eng:member:user:u30", NULL};
 	one_shot(c1z, missing, 5, "not found");
 
+	/* Account creation: a new user, then "already exists" for the same email. */
+	static const char *const account[] = {"--create-account-login", "eli", "--create-account-email",
+	                                      "eli@hr.example", "--create-account-profile", "{\"name\": \"Eli Evans\"}",
+	                                      NULL};
+	one_shot(c1z, account, 0, "\"msg\":\"account created\",\"resource_type\":\"user\",\"resource_id\":\"u31\"");
+	one_shot(c1z, account, 0, "\"msg\":\"account already exists\"");
+
 	/* The next sync shows it all. */
 	const char *again = sync_into("after.c1z", "10", &out);
 	free(out);
 	baton_store *s = ex_open(again);
+	assert_int_equal(ex_counts(s).resources, 37);
+	{
+		baton_ctx *ctx;
+		assert_int_equal(baton_ctx_new(&ctx), 0);
+		baton_resource *eli = ex_resource(s, ctx, "user", "u31");
+		assert_string_equal(baton_resource_display_name(eli), "Eli Evans");
+		baton_ctx_free(ctx);
+	}
 	assert_false(ex_has_grant(s, "team:eng:member:user:u03"));
 	assert_false(ex_has_grant(s, "team:company:member:user:u03")); /* u03 was only in eng */
 	assert_false(ex_has_grant(s, "app:wiki:user:user:u03"));
