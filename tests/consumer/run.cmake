@@ -83,3 +83,17 @@ endfunction()
 expect(resources "alice" "bob" "carol" "admins" "staff")
 expect(entitlements "group:admins:member" "group:staff:member")
 expect(grants "group:admins:member:user:alice" "group:staff:member:user:carol")
+
+# 4. docs/first-connector.md, step 0: the template's project (CMakeLists.txt with jansson) with
+#    examples/hr/connector.c in it builds against the install and syncs hr.json.
+if(HR_DIR)
+  set(hr_src "${WORK_DIR}/hr-project")
+  file(COPY "${TEMPLATE_DIR}/" DESTINATION "${hr_src}")
+  file(COPY "${HR_DIR}/connector.c" DESTINATION "${hr_src}")
+  run(${CMAKE_COMMAND} -S "${hr_src}" -B "${WORK_DIR}/hr-build"
+      "-DCMAKE_PREFIX_PATH=${prefix}" "-DCMAKE_C_COMPILER=${C_COMPILER}" "-DCMAKE_C_FLAGS=-Werror")
+  run(${CMAKE_COMMAND} --build "${WORK_DIR}/hr-build")
+  set(c1z "${WORK_DIR}/hr.c1z")
+  run("${WORK_DIR}/hr-build/baton-template" --hr-file "${HR_DIR}/hr.json" -f "${c1z}" --log-level error)
+  expect(stats "\"resources\":\"36\"" "\"grants\":\"89\"")
+endif()
