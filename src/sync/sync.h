@@ -1,12 +1,11 @@
 /*
  * Internal side of include/baton/sync.h.
  *
- *   syncer.c    baton_sync(): the loop over the action stack, one phase function per operation
+ *   syncer*.c   baton_sync(): the loop over the action stack, one phase per file (syncer_int.h)
  *   state.c     the action stack and the sync token (state.h)
  *   retry.c     retries with backoff, the injectable clock
  *   pool.c      the worker pool of a parallel sync (pool.h)
  *   stop.c      baton_sync_request_stop: the process-wide stop request
- *   progress.c  the live progress line, periodic progress records and the summary
  *   strset.c    a small string set (child schedule, spawned cursors)
  */
 #ifndef BATON_SYNC_SYNC_H
