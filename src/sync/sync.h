@@ -74,11 +74,4 @@ int baton__strset_add(baton__strset *s, const char *key, size_t len);
 bool baton__strset_has(const baton__strset *s, const char *key, size_t len);
 void baton__strset_free(baton__strset *s);
 
-/* ---- cli (src/cli) ---- */
-
-/* Parses a --sync-resources value: "type/id", "parentType/parentId/type/id" or the Go BID form
- * "bid:r:[parentType/parentId/]type/id" (backslash escapes). Strings are malloc'ed into out[4]
- * (type, id, parent type, parent id; parents NULL when absent). BATON_EINVALID otherwise. */
-int baton__parse_resource_ref(const char *s, char *out[4]);
-
 #endif
