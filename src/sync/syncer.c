@@ -45,6 +45,7 @@ static void syncer_free(baton__syncer *s)
 			free(s->targets[i][k]);
 	free(s->targets);
 	free(s->queue);
+	free(s->page_counts);
 }
 
 BATON_API int baton_sync(const baton_connector *connector, const baton_sync_options *opts,

@@ -84,6 +84,9 @@ int baton__syncer_step_static(baton__syncer *s, baton__action *a)
 	baton__syncer_call_begin(s, &s->main, BATON__CALL_STATIC_ENTITLEMENTS, t, a->page_token);
 	int rc = t->syncer->static_entitlements(&s->main.ctx);
 	rc = baton__syncer_call_result(s, &s->main, rc, "list-static-entitlements");
+	if (!rc)
+		baton__syncer_log_page(s, a, "list-static-entitlements", NULL, NULL, s->main.call.n_items,
+		                       s->main.call.next_page);
 	for (size_t i = 0; !rc && i < s->main.call.n_items; i++) {
 		baton_entitlement *tmpl = s->main.call.items[i];
 		char *page = NULL;
@@ -408,6 +411,9 @@ int baton__syncer_consume_entitlements(baton__syncer *s, baton__page *p, const b
 	if (!t)
 		return baton_error_set(BATON_ENOTFOUND, "error: list entitlements with unknown resource type %s",
 		                       baton__nz(a->resource_type_id));
+	if (t->syncer->entitlements)
+		baton__syncer_log_page(s, a, "list-entitlements", a->resource_type_id, a->resource_id, p->call.n_items,
+		                       p->call.next_page);
 	int rc = 0;
 	size_t stored = 0;
 	for (size_t i = 0; !rc && i < p->call.n_items; i++) {

@@ -75,6 +75,12 @@ typedef struct baton__syncer baton__syncer;
 typedef int (*baton__sync_call_fn)(baton__syncer *s, baton__page *p, const baton__action *a);
 typedef int (*baton__sync_consume_fn)(baton__syncer *s, baton__page *p, const baton__action *a);
 
+/* Pages listed so far by one listing (an action) still going; see baton__syncer_log_page. */
+typedef struct baton__page_count {
+	uint64_t action_id;
+	uint64_t pages;
+} baton__page_count;
+
 /* What the syncer remembers about a stored resource type. */
 typedef struct baton__type_info {
 	char *id;
@@ -126,6 +132,9 @@ struct baton__syncer {
 	size_t q_head, q_len, q_cap;
 	int batch_op;
 	baton__sync_call_fn batch_call;  /* the running batch's call half (read by the workers) */
+	/* debug page records: listings that have a next page (loop thread only) */
+	baton__page_count *page_counts;
+	size_t n_page_counts, cap_page_counts;
 };
 
 static inline const char *baton__nz(const char *s)
@@ -202,5 +211,7 @@ int baton__syncer_loop(baton__syncer *s);
 void baton__syncer_progress_notify(baton__syncer *s, int64_t now, bool force);
 void baton__syncer_progress_tick(baton__syncer *s, bool force);
 void baton__syncer_summary(baton__syncer *s);
+void baton__syncer_log_page(baton__syncer *s, const baton__action *a, const char *op, const char *parent_type,
+                            const char *parent_id, size_t items, const char *next_page);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * Progress: the caller's callback, the live line on a terminal or a periodic record, and the
- * summary at the end of a sync.
+ * Progress: the caller's callback, the live line on a terminal or a periodic record, the
+ * summary at the end of a sync, and the debug record of every page a list callback answers.
  */
 #include "sync/syncer_int.h"
 
@@ -85,4 +85,55 @@ void baton__syncer_summary(baton__syncer *s)
 	char d[32];
 	snprintf(d, sizeof(d), "%.3f", (double)(baton__sync_now_ms() - s->started_ms) / 1000.0);
 	baton__log(BATON_LOG_INFO, "Sync complete.", "sync_id", s->sync_id, "#duration_seconds", d, NULL);
+}
+
+/*
+ * Pagination is invisible to an author otherwise: at debug level, one record per page a list
+ * callback answered (called on the loop thread when the page is written), with the operation, the
+ * resource type, the parent ("type/id": the parent resource of a list-resources call, the resource
+ * whose entitlements or grants are listed; "none" for top-level resources and static
+ * entitlements), the page number (1-based, per listing), the items the callback emitted and
+ * whether it set a next page token. A listing whose first page in this run started from a page
+ * token (resumed from a checkpoint, or a cursor spawned by EnqueuePageTokens) counts its pages
+ * from there and says so with "started_mid_listing". Nothing is counted when debug records are
+ * off; a count that cannot be kept (out of memory) only restarts the numbering.
+ */
+void baton__syncer_log_page(baton__syncer *s, const baton__action *a, const char *op, const char *parent_type,
+                            const char *parent_id, size_t items, const char *next_page)
+{
+	if (!baton__log_enabled(BATON_LOG_DEBUG))
+		return;
+	size_t i = 0;
+	while (i < s->n_page_counts && s->page_counts[i].action_id != a->id)
+		i++;
+	bool known = i < s->n_page_counts;
+	uint64_t page = (known ? s->page_counts[i].pages : 0) + 1;
+	bool mid = !known && a->page_token && *a->page_token;
+	bool more = next_page && *next_page;
+	if (more && known) {
+		s->page_counts[i].pages = page;
+	} else if (more) {
+		if (s->n_page_counts == s->cap_page_counts) {
+			size_t cap = s->cap_page_counts ? s->cap_page_counts * 2 : 16;
+			baton__page_count *v = realloc(s->page_counts, cap * sizeof(*v));
+			if (v) {
+				s->page_counts = v;
+				s->cap_page_counts = cap;
+			}
+		}
+		if (s->n_page_counts < s->cap_page_counts)
+			s->page_counts[s->n_page_counts++] = (baton__page_count){a->id, page};
+	} else if (known) {
+		s->page_counts[i] = s->page_counts[--s->n_page_counts];
+	}
+	baton__buf parent = {0};
+	if (parent_type && parent_id)
+		baton__buf_printf(&parent, "%s/%s", parent_type, parent_id);
+	char pg[24], n[24];
+	snprintf(pg, sizeof(pg), "%" PRIu64, page);
+	snprintf(n, sizeof(n), "%zu", items);
+	baton__log(BATON_LOG_DEBUG, "listed page", "operation", op, "resource_type_id", baton__nz(a->resource_type_id),
+	           "parent", parent.oom ? "?" : parent.data ? parent.data : "none", "#page", pg, "#items", n,
+	           "#has_next_token", more ? "true" : "false", mid ? "#started_mid_listing" : NULL, "true", NULL);
+	baton__buf_free(&parent);
 }

@@ -224,6 +224,9 @@ int baton__syncer_consume_resources(baton__syncer *s, baton__page *p, const bato
 	if (!t)
 		return baton_error_set(BATON_ENOTFOUND, "error: list resources with unknown resource type %s",
 		                       baton__nz(a->resource_type_id));
+	bool has_parent = a->parent_resource_type_id && a->parent_resource_id;
+	baton__syncer_log_page(s, a, "list-resources", has_parent ? a->parent_resource_type_id : NULL,
+	                       has_parent ? a->parent_resource_id : NULL, p->call.n_items, p->call.next_page);
 	int rc = 0;
 	baton__action *kids = NULL;
 	size_t nk = 0, ck = 0;
