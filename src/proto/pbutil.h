@@ -103,7 +103,7 @@ void baton__civil_from_days(int64_t days, int64_t *year, unsigned *month, unsign
  * json_loadb with `flags`, also accepting integer literals beyond int64 (read as reals; jansson
  * alone refuses them, while Go writes doubles up to 1e21 that way). Returns a new reference, or
  * NULL with the last error set (BATON_EINVALID naming line and column). Defined in
- * protojson_read.c.
+ * protojson_load.c.
  */
 struct json_t;
 struct json_t *baton__protojson_load(const char *json, size_t len, size_t flags);

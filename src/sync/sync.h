@@ -1,12 +1,11 @@
 /*
  * Internal side of include/baton/sync.h.
  *
- *   syncer.c    baton_sync(): the loop over the action stack, one phase function per operation
+ *   syncer*.c   baton_sync(): the loop over the action stack, one phase per file (syncer_int.h)
  *   state.c     the action stack and the sync token (state.h)
  *   retry.c     retries with backoff, the injectable clock
  *   pool.c      the worker pool of a parallel sync (pool.h)
  *   stop.c      baton_sync_request_stop: the process-wide stop request
- *   progress.c  the live progress line, periodic progress records and the summary
  *   strset.c    a small string set (child schedule, spawned cursors)
  */
 #ifndef BATON_SYNC_SYNC_H
@@ -74,12 +73,5 @@ typedef struct baton__strset {
 int baton__strset_add(baton__strset *s, const char *key, size_t len);
 bool baton__strset_has(const baton__strset *s, const char *key, size_t len);
 void baton__strset_free(baton__strset *s);
-
-/* ---- cli (src/cli) ---- */
-
-/* Parses a --sync-resources value: "type/id", "parentType/parentId/type/id" or the Go BID form
- * "bid:r:[parentType/parentId/]type/id" (backslash escapes). Strings are malloc'ed into out[4]
- * (type, id, parent type, parent id; parents NULL when absent). BATON_EINVALID otherwise. */
-int baton__parse_resource_ref(const char *s, char *out[4]);
 
 #endif

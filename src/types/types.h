@@ -213,4 +213,12 @@ int baton__validate_resource(baton_resource *r, const char *fn);
 int baton__validate_entitlement(baton_entitlement *e, const char *fn);
 int baton__validate_grant(baton_grant *g, const char *fn);
 
+/* ---- resource references (ref.c) ---- */
+
+/* Parses a resource reference, as --sync-resources and baton_sync_options.sync_resources take it:
+ * "type/id", "parentType/parentId/type/id" or the Go BID form "bid:r:[parentType/parentId/]type/id"
+ * (backslash escapes). Strings are malloc'ed into out[4] (type, id, parent type, parent id; parents
+ * NULL when absent). BATON_EINVALID otherwise. Used by the syncer (targeted syncs) and the CLI. */
+int baton__parse_resource_ref(const char *s, char *out[4]);
+
 #endif

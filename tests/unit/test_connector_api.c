@@ -2,6 +2,7 @@
 #include "sync_testutil.h"
 #include "connector/connector.h"
 #include "sync/state.h"
+#include "types/types.h"
 
 /* ---- page bag: expected bytes follow Go's encoding/json (field order, omitempty, nil vs empty
  * slice, HTML-safe escaping, U+2028/2029, invalid UTF-8 as U+FFFD) ---- */

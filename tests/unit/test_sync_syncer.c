@@ -507,6 +507,203 @@ static void test_expansion_runs(void **state)
 	free(path);
 }
 
+/* ---- debug records of pages: one per page a list callback answered ---- */
+
+#include <jansson.h>
+
+typedef struct page_rec {
+	char op[32], type[32], parent[64];
+	long long page, items;
+	bool next, mid;
+} page_rec;
+
+/* Runs a sync of `conn` with debug records in JSON captured; returns the "listed page" records in
+ * log order (*n of them) and fails the test on any other problem. `level` is the log level. */
+static page_rec *sync_pages(const baton_connector *conn, baton_sync_options *o, baton_log_level level, size_t *n)
+{
+	FILE *f = tmpfile();
+	assert_non_null(f);
+	baton__log_set_stream(f);
+	baton__log_configure(level, BATON__LOG_JSON);
+	int rc = baton_sync(conn, o, NULL);
+	baton__log_set_stream(NULL);
+	baton__log_configure(BATON_LOG_ERROR, BATON__LOG_CONSOLE);
+	CHECK(rc);
+	rewind(f);
+	page_rec *v = calloc(1024, sizeof(*v));
+	assert_non_null(v);
+	*n = 0;
+	char line[4096];
+	while (fgets(line, sizeof(line), f)) {
+		json_error_t err;
+		json_t *j = json_loads(line, 0, &err);
+		if (!j)
+			fail_msg("log line is not JSON: %s", line);
+		if (strcmp(json_string_value(json_object_get(j, "msg")), "listed page")) {
+			json_decref(j);
+			continue;
+		}
+		assert_true(*n < 1024);
+		page_rec *r = &v[(*n)++];
+		assert_string_equal(json_string_value(json_object_get(j, "level")), "debug");
+		snprintf(r->op, sizeof(r->op), "%s", json_string_value(json_object_get(j, "operation")));
+		snprintf(r->type, sizeof(r->type), "%s", json_string_value(json_object_get(j, "resource_type_id")));
+		snprintf(r->parent, sizeof(r->parent), "%s", json_string_value(json_object_get(j, "parent")));
+		assert_true(json_is_integer(json_object_get(j, "page")));
+		assert_true(json_is_integer(json_object_get(j, "items")));
+		assert_true(json_is_boolean(json_object_get(j, "has_next_token")));
+		r->page = json_integer_value(json_object_get(j, "page"));
+		r->items = json_integer_value(json_object_get(j, "items"));
+		r->next = json_is_true(json_object_get(j, "has_next_token"));
+		json_t *mid = json_object_get(j, "started_mid_listing");
+		assert_true(!mid || json_is_true(mid));
+		r->mid = mid != NULL;
+		json_decref(j);
+	}
+	fclose(f);
+	return v;
+}
+
+/* The records of one listing (op, type, parent) in order, as "page:items:next[:mid]" joined by ' '. */
+static char *listing(const page_rec *v, size_t n, const char *op, const char *type, const char *parent)
+{
+	char *out = calloc(1, 4096);
+	assert_non_null(out);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(v[i].op, op) || strcmp(v[i].type, type) || strcmp(v[i].parent, parent))
+			continue;
+		snprintf(out + strlen(out), 4096 - strlen(out), "%s%lld:%lld:%s%s", *out ? " " : "", v[i].page,
+		         v[i].items, v[i].next ? "next" : "end", v[i].mid ? ":mid" : "");
+	}
+	return out;
+}
+
+static void expect_listing(const page_rec *v, size_t n, const char *op, const char *type, const char *parent,
+                           const char *want)
+{
+	char *got = listing(v, n, op, type, parent);
+	if (strcmp(got, want))
+		fail_msg("%s %s parent %s: pages '%s', expected '%s'", op, type, parent, got, want);
+	free(got);
+}
+
+static void check_fake_pages(const page_rec *v, size_t n)
+{
+	/* users: 5 over pages of 2 */
+	expect_listing(v, n, "list-resources", "user", "none", "1:2:next 2:2:next 3:1:end");
+	expect_listing(v, n, "list-resources", "group", "none", "1:3:end");
+	expect_listing(v, n, "list-resources", "project", "none", "1:0:end");
+	expect_listing(v, n, "list-resources", "role", "none", "1:2:end");
+	char parent[64];
+	for (int g = 0; g < 3; g++) {
+		snprintf(parent, sizeof(parent), "group/g%d", g);
+		expect_listing(v, n, "list-resources", "project", parent, "1:2:end");
+		/* grants: one per page, two pages */
+		expect_listing(v, n, "list-grants", "group", parent, "1:1:next 2:1:end");
+		expect_listing(v, n, "list-entitlements", "group", parent, "1:1:end");
+		for (int p = 0; p < 2; p++) {
+			snprintf(parent, sizeof(parent), "project/g%d-p%d", g, p);
+			expect_listing(v, n, "list-resources", "repo", parent, "1:1:end");
+			expect_listing(v, n, "list-entitlements", "project", parent, "1:1:end");
+		}
+	}
+	expect_listing(v, n, "list-static-entitlements", "role", "none", "1:1:end");
+	expect_listing(v, n, "list-resources", "repo", "none", "1:0:end");
+	/* users have no entitlements or grants callbacks: no pages */
+	expect_listing(v, n, "list-grants", "user", "user/u0", "");
+	expect_listing(v, n, "list-entitlements", "user", "user/u0", "");
+	/* nothing else: resources 7 top-level + 3 project + 6 repo listings, entitlements 3 group + 6
+	 * project, grants 3 groups x 2 pages, static entitlements 1 */
+	assert_int_equal(n, 7 + 3 + 6 + 9 + 6 + 1);
+}
+
+static void test_debug_page_records(void **state)
+{
+	(void)state;
+	reset_all();
+	char *path = tmp_c1z("pages");
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	o.c1z_path = path;
+	size_t n;
+	page_rec *v = sync_pages(&fake_connector, &o, BATON_LOG_DEBUG, &n);
+	check_fake_pages(v, n);
+	free(v);
+
+	/* the same with workers: pages are written (and recorded) on the loop thread, in order */
+	reset_all();
+	char *path2 = tmp_c1z("pages-workers");
+	baton_sync_options o2 = BATON_SYNC_OPTIONS_INIT;
+	o2.c1z_path = path2;
+	o2.workers = 3;
+	v = sync_pages(&fake_connector, &o2, BATON_LOG_DEBUG, &n);
+	check_fake_pages(v, n);
+	free(v);
+
+	/* at info level: no page records */
+	reset_all();
+	char *path3 = tmp_c1z("pages-info");
+	baton_sync_options o3 = BATON_SYNC_OPTIONS_INIT;
+	o3.c1z_path = path3;
+	v = sync_pages(&fake_connector, &o3, BATON_LOG_INFO, &n);
+	assert_int_equal(n, 0);
+	free(v);
+	free(path);
+	free(path2);
+	free(path3);
+}
+
+/* Grants of g0 spawn a cursor "s1" (EnqueuePageTokens) on their first page and go on to "p2"; the
+ * spawned listing has two pages of its own. */
+static int spawning_grants(baton_ctx *ctx, const baton_resource *res)
+{
+	const char *t = baton_ctx_page_token(ctx);
+	baton_resource_id p = {"user", !*t ? "u0" : !strcmp(t, "p2") ? "u1" : !strcmp(t, "s1") ? "u2" : "u3"};
+	baton_grant *g;
+	int rc = baton_grant_new(ctx, res, "member", &p, &g);
+	if (!rc)
+		rc = baton_ctx_emit_grant(ctx, g);
+	if (!rc && !*t)
+		rc = baton_annotations_append_json(baton_ctx_annotations(ctx), "c1.connector.v2.EnqueuePageTokens",
+		                                   "{\"pageTokens\":[\"s1\"]}");
+	if (!rc && !*t)
+		rc = baton_ctx_set_next_page(ctx, "p2");
+	if (!rc && !strcmp(t, "s1"))
+		rc = baton_ctx_set_next_page(ctx, "s1b");
+	return rc;
+}
+static const baton_resource_syncer spawn_group = {
+	.version = BATON_RESOURCE_SYNCER_VERSION, .name = "Group", .traits = group_traits, .n_traits = 1,
+	.list = list_groups, .grants = spawning_grants,
+};
+static const baton_resource_syncer *const spawn_types[] = {&spawn_group};
+static const baton_connector spawn_connector = {
+	.version = BATON_CONNECTOR_VERSION, .display_name = "Spawn", .resource_types = spawn_types,
+	.n_resource_types = 1,
+};
+
+static void test_debug_page_records_spawned_cursor(void **state)
+{
+	(void)state;
+	reset_all();
+	K.groups = 1;
+	K.no_children = true;
+	char *path = tmp_c1z("pages-spawn");
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	o.c1z_path = path;
+	size_t n;
+	page_rec *v = sync_pages(&spawn_connector, &o, BATON_LOG_DEBUG, &n);
+	/* the listing from its start: pages 1 and 2; the spawned one starts mid-listing at its token
+	 * and counts its own pages */
+	char *got = listing(v, n, "list-grants", "group", "group/g0");
+	if (strcmp(got, "1:1:next 1:1:next:mid 2:1:end 2:1:end") && strcmp(got, "1:1:next 2:1:end 1:1:next:mid 2:1:end"))
+		fail_msg("grants pages: '%s'", got);
+	free(got);
+	expect_listing(v, n, "list-resources", "group", "none", "1:1:end");
+	assert_int_equal(n, 5);
+	free(v);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -530,6 +727,8 @@ int main(void)
 		cmocka_unit_test(test_skip_grants),
 		cmocka_unit_test(test_resource_type_filter),
 		cmocka_unit_test(test_expansion_runs),
+		cmocka_unit_test(test_debug_page_records),
+		cmocka_unit_test(test_debug_page_records_spawned_cursor),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,10 +1,15 @@
-/* Resource references for --sync-resources: "type/id", "parentType/parentId/type/id" or a BID. */
+/*
+ * Resource references (baton_sync_options.sync_resources, --sync-resources, the provisioning
+ * modes' parents): "type/id", "parentType/parentId/type/id" or a BID. Here, below both the syncer
+ * and the command line, so that neither reaches into the other.
+ */
+#include "types/types.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 #include "baton/common.h"
 #include "core/error.h"
-#include "sync/sync.h"
 
 /* ---- resource references (--sync-resources) ---- */
 
