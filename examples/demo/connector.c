@@ -772,6 +772,11 @@ static int revoke_kind(baton_ctx *ctx, demo_kind expected, const baton_grant *gr
 		return baton_error_set(BATON_EINVALID, "entitlement %s is not on a %s", eid, demo_kind_id(expected));
 	if (!demo_kind_parse(pid.resource_type, &pkind))
 		return baton_error_set(BATON_EINVALID, "principal type %s cannot hold %s", pid.resource_type, eid);
+	/* Held only through a group (an expanded grant): removing nothing and answering "already
+	 * revoked" would be a lie, the next sync shows it again (docs/callbacks/revoke.md). */
+	if (!baton_grant_is_direct(grant))
+		return baton_error_set(BATON_EPRECONDITION, "%s holds %s through %s, not directly: revoke that instead",
+		                       pid.resource, eid, baton_grant_inherited_from(grant));
 	rc = demo_model_revoke(model_of(ctx), kind, rid, name, pkind, pid.resource);
 	if (rc == DEMO_ABSENT)
 		return baton_ctx_annotate_already_revoked(ctx);

@@ -298,6 +298,43 @@ static void test_grant_revoke_sync(void **state)
 	remove_c1z();
 }
 
+/* The id of a grant that the latest sync holds only through expansion (malloc), or NULL. */
+static char *inherited_grant(void)
+{
+	baton_store *s = open_store();
+	baton_store_query q = BATON_STORE_QUERY_INIT;
+	baton_store_iter *it;
+	assert_int_equal(baton_store_list_grants(s, &q, &it), 0);
+	baton_grant *g;
+	char *found = NULL;
+	while (!found && baton_store_iter_next_grant(it, &g) == 0)
+		if (!baton_grant_is_direct(g))
+			found = strdup(baton_grant_id(g));
+	baton_store_iter_free(it);
+	baton_store_discard(s);
+	return found;
+}
+
+/* Revoking a grant held only through a group must not answer "already revoked" (the next sync
+ * would show it again): FailedPrecondition naming the source, and nothing changes. */
+static void test_revoke_inherited(void **state)
+{
+	(void)state;
+	set_c1z("revoke-inherited");
+	sync_c1z();
+	char *gid = inherited_grant();
+	if (!gid)
+		fail_msg("the demo company has no expanded grant");
+	run_result r;
+	run(&r, ARGS("--revoke-grant", gid));
+	expect_one_line_error(&r, 9, "not directly");
+	result_free(&r);
+	sync_c1z();
+	assert_true(has_grant(gid));
+	free(gid);
+	remove_c1z();
+}
+
 static void test_grant_errors(void **state)
 {
 	(void)state;
@@ -621,6 +658,7 @@ int main(int argc, char **argv)
 	demo_bin = argv[1];
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_grant_revoke_sync, setup),
+		cmocka_unit_test_setup(test_revoke_inherited, setup),
 		cmocka_unit_test_setup(test_grant_errors, setup),
 		cmocka_unit_test_setup(test_create_account_then_sync, setup),
 		cmocka_unit_test_setup(test_create_and_delete_resource, setup),
