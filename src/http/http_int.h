@@ -161,6 +161,9 @@ int baton__http_perform(baton_http_client *c, const char *method, const char *ur
                         const baton__headers *headers, const baton__hbuf *body, bool has_body,
                         baton_http_response **out, int *curl_code);
 
+/* The request's URL with its query (malloc, secret: it may carry credentials). */
+char *baton__request_full_url(const baton_http_request *r);
+
 baton_http_response *baton__response_new(void);
 int baton__response_copy(const baton_http_response *src, baton_http_response **out);
 
