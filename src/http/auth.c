@@ -67,6 +67,19 @@ static int load_key(baton__auth *a, const char *pem)
 	return 0;
 }
 
+/* A credential that goes into the Authorization header as it is must not hold a line break or
+ * another control character: it would end the header and add others (header injection). */
+static int header_safe(const char *v, const char *what)
+{
+	const char *bad = v ? baton__http_header_value_bad(v, strlen(v)) : NULL;
+	if (bad)
+		return baton_error_set(BATON_EINVALID,
+		                       "http auth: the %s contains %s, which a header value cannot hold (a stray "
+		                       "newline in the configuration?)",
+		                       what, bad);
+	return 0;
+}
+
 int baton__auth_init(baton__auth *a, const baton_http_auth *o)
 {
 	memset(a, 0, sizeof(*a));
@@ -79,7 +92,7 @@ int baton__auth_init(baton__auth *a, const baton_http_auth *o)
 	case BATON_HTTP_AUTH_NONE:
 		return 0;
 	case BATON_HTTP_AUTH_BEARER:
-		if ((rc = need(o->token, "token", o->kind)))
+		if ((rc = need(o->token, "token", o->kind)) || (rc = header_safe(o->token, "bearer token")))
 			return rc;
 		return dup_secret(&a->token, o->token);
 	case BATON_HTTP_AUTH_BASIC:
@@ -116,6 +129,7 @@ int baton__auth_init(baton__auth *a, const baton_http_auth *o)
 			return rc;
 	} else if (o->kind == BATON_HTTP_AUTH_OAUTH2_REFRESH_TOKEN) {
 		if ((rc = need(o->refresh_token, "refresh_token", o->kind)) ||
+		    (rc = header_safe(o->access_token, "access token")) ||
 		    (rc = dup_secret(&a->refresh_token, o->refresh_token)) ||
 		    (rc = dup_secret(&a->client_id, o->client_id)) ||
 		    (rc = dup_secret(&a->client_secret, o->client_secret)) ||
@@ -410,14 +424,22 @@ static int fetch_token(baton_http_client *c)
 		json_t *e = json_object_get(j, "expires_in");
 		if (json_is_integer(e))
 			expires_in = json_integer_value(e);
-		else if (json_is_real(e))
-			expires_in = (int64_t)json_real_value(e);
+		else if (json_is_real(e) && json_real_value(e) > 0 && json_real_value(e) < 1e12)
+			expires_in = (int64_t)json_real_value(e); /* in range: a larger double is undefined */
 		else if (json_is_string(e))
 			expires_in = strtoll(json_string_value(e), NULL, 10);
 	}
+	const char *bad = NULL;
+	if (tok && !(bad = baton__http_header_value_bad(tok, strlen(tok))) && type)
+		bad = baton__http_header_value_bad(type, strlen(type));
 	if (!tok || !*tok) {
 		rc = baton_error_set(BATON_EUNAUTHENTICATED, "oauth2: the token response from POST %s has no access_token",
 		                     redacted);
+	} else if (bad) {
+		/* sent as it is in the Authorization header, it would add headers of the server's choosing */
+		rc = baton_error_set(BATON_EUNAUTHENTICATED,
+		                     "oauth2: the access_token or token_type from POST %s contains %s; refusing it",
+		                     redacted, bad);
 	} else {
 		baton__secret_free(a->access_token);
 		free(a->token_type);
@@ -427,6 +449,8 @@ static int fetch_token(baton_http_client *c)
 			baton__secret_free(a->refresh_token);
 			a->refresh_token = baton__strdup(refresh);
 		}
+		if (expires_in > INT64_C(315360000))
+			expires_in = INT64_C(315360000); /* ten years: keeps now + expires_in * 1000 in range */
 		a->expires_at_ms = expires_in > 0 ? now + expires_in * 1000 : 0;
 		rc = a->access_token ? 0 : BATON_EEXHAUSTED;
 		if (baton__log_enabled(BATON_LOG_DEBUG)) {

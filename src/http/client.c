@@ -76,6 +76,11 @@ int baton_http_client_new(const baton_http_client_options *opts, baton_http_clie
 	if (rc)
 		goto fail;
 	c->user_agent = ua.data;
+	const char *bad = baton__http_header_value_bad(c->user_agent, strlen(c->user_agent));
+	if (bad) {
+		rc = baton_error_set(BATON_EINVALID, "http client: the user agent contains %s", bad);
+		goto fail;
+	}
 	rc = BATON_EEXHAUSTED;
 	if ((opts->ca_file && !(c->ca_file = baton__strdup(opts->ca_file))) ||
 	    (opts->ca_path && !(c->ca_path = baton__strdup(opts->ca_path))) ||
@@ -110,7 +115,7 @@ int baton_http_client_new(const baton_http_client_options *opts, baton_http_clie
 		goto fail;
 	if ((rc = baton__auth_init(&c->auth, &opts->auth)) != 0)
 		goto fail;
-	if (!(c->curl = curl_easy_init())) {
+	if (!(c->curl = curl_easy_init()) || !(c->multi = curl_multi_init())) {
 		rc = baton_error_set(BATON_EINTERNAL, "libcurl: curl_easy_init failed");
 		goto fail;
 	}
@@ -127,6 +132,8 @@ void baton_http_client_free(baton_http_client *c)
 {
 	if (!c)
 		return;
+	if (c->multi)
+		curl_multi_cleanup(c->multi);
 	if (c->curl)
 		curl_easy_cleanup(c->curl);
 	baton__auth_free(&c->auth);
@@ -280,8 +287,9 @@ int baton_http_request_set_header(baton_http_request *r, const char *name, const
 		return baton_error_set(BATON_EINVALID, "baton_http_request_set_header: NULL argument");
 	if (!valid_token(name))
 		return baton_error_set(BATON_EINVALID, "http request: invalid header name \"%.64s\"", name);
-	if (value && strpbrk(value, "\r\n"))
-		return baton_error_set(BATON_EINVALID, "http request: header %s: line break in value", name);
+	const char *bad = value ? baton__http_header_value_bad(value, strlen(value)) : NULL;
+	if (bad)
+		return baton_error_set(BATON_EINVALID, "http request: header %s: the value contains %s", name, bad);
 	return baton__headers_set(&r->headers, name, value);
 }
 
@@ -384,6 +392,7 @@ void baton_http_response_free(baton_http_response *resp)
 	baton__hbuf_free(&resp->body, true);
 	free(resp->method);
 	free(resp->url_redacted);
+	baton__secrets_free(&resp->secrets);
 	free(resp);
 }
 
@@ -406,6 +415,8 @@ int baton__response_copy(const baton_http_response *src, baton_http_response **o
 		                        src->headers.v[i].value, strlen(src->headers.v[i].value));
 	if (!rc)
 		rc = baton__hbuf_put(&r->body, src->body.data ? src->body.data : "", src->body.len);
+	if (!rc)
+		rc = baton__secrets_copy(&r->secrets, &src->secrets);
 	if (rc) {
 		baton_http_response_free(r);
 		return rc;
@@ -468,7 +479,7 @@ uint32_t baton_http_response_attempts(const baton_http_response *resp)
 }
 
 /* A printable excerpt of a body: non-printable bytes as \xNN. */
-static void excerpt(const char *data, size_t len, char *out, size_t outsz)
+static void excerpt(const char *data, size_t len, bool more, char *out, size_t outsz)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < len && i < EXCERPT_BYTES && o + 5 < outsz; i++) {
@@ -478,7 +489,7 @@ static void excerpt(const char *data, size_t len, char *out, size_t outsz)
 		else
 			o += (size_t)snprintf(out + o, outsz - o, "\\x%02x", ch);
 	}
-	if (len > EXCERPT_BYTES && o + 4 < outsz) {
+	if ((more || len > EXCERPT_BYTES) && o + 4 < outsz) {
 		memcpy(out + o, "...", 3);
 		o += 3;
 	}
@@ -495,7 +506,14 @@ int baton_http_response_json(const baton_http_response *resp, struct json_t **js
 	json_t *v = json_loadb(data, resp->body.len, JSON_DECODE_ANY, &err);
 	if (!v) {
 		char ex[EXCERPT_BYTES * 4 + 8];
-		excerpt(data, resp->body.len, ex, sizeof(ex));
+		/* redacted before it is cut, so that a secret across the cut is caught whole */
+		size_t take = resp->body.len < EXCERPT_BYTES + 4096 ? resp->body.len : EXCERPT_BYTES + 4096;
+		size_t rlen;
+		char *red = baton__http_redact_text(&resp->secrets, data, take, &rlen);
+		if (!red)
+			return BATON_EEXHAUSTED;
+		excerpt(red, rlen, resp->body.len > take, ex, sizeof(ex));
+		free(red);
 		return baton_error_set(BATON_EINVALID,
 		                       "invalid JSON in response to %s %s (%s): %s at line %d column %d; "
 		                       "body starts with \"%s\"",

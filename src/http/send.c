@@ -12,10 +12,11 @@
 
 /* ---- the limiter ---- */
 
-static void limiter_take(baton_http_client *c)
+/* 0, or BATON_ECANCELLED when a stop request ended the wait. */
+static int limiter_take(baton_http_client *c, const char *method, const char *url)
 {
 	if (c->rate <= 0)
-		return;
+		return 0;
 	int64_t now = baton__http_now_ms(&c->clock);
 	if (now > c->last_refill_ms) {
 		c->tokens += (double)(now - c->last_refill_ms) * c->rate / 1000.0;
@@ -25,14 +26,18 @@ static void limiter_take(baton_http_client *c)
 	}
 	if (c->tokens >= 1.0) {
 		c->tokens -= 1.0;
-		return;
+		return 0;
 	}
 	int64_t wait = (int64_t)((1.0 - c->tokens) * 1000.0 / c->rate + 0.999);
-	baton__http_sleep_ms(&c->clock, wait);
+	if (!baton__http_sleep_ms(&c->clock, wait))
+		return baton_error_set(BATON_ECANCELLED,
+		                       "%s %s: stop requested (SIGINT/SIGTERM) while waiting for the client's rate limit",
+		                       method, url);
 	c->tokens = 0;
 	c->last_refill_ms = baton__http_now_ms(&c->clock);
 	if (c->last_refill_ms < now + wait)
 		c->last_refill_ms = now + wait; /* a clock that does not move with sleep */
+	return 0;
 }
 
 /* ---- logging ---- */
@@ -48,8 +53,13 @@ static void log_headers(const baton_http_response *resp, bool only_ratelimit, ba
 			if (!rl)
 				continue;
 		}
-		const char *v = baton__http_header_sensitive(n) ? "REDACTED" : resp->headers.v[i].value;
-		if (baton__hbuf_printf(b, "%s%s: %s", b->len ? "; " : "", n, v))
+		/* by name as the Go SDK, and a value that echoes a credential */
+		const char *raw = resp->headers.v[i].value;
+		char *v = baton__http_header_sensitive(n) ? NULL
+		                                            : baton__http_redact_text(&resp->secrets, raw, strlen(raw), NULL);
+		int rc = baton__hbuf_printf(b, "%s%s: %s", b->len ? "; " : "", n, v ? v : "REDACTED");
+		free(v);
+		if (rc)
 			return;
 	}
 }
@@ -105,7 +115,9 @@ static int64_t backoff_ms(baton_http_client *c, uint32_t attempt, const baton_ht
 	const baton_http_retry_policy *p = &c->retry;
 	if (resp) {
 		baton_http_rate_limit rl;
-		if (baton_http_response_rate_limit(resp, &rl) == 0 && rl.has_reset) {
+		/* only a reset a header gave: the 60 s that a bare 429 stands for (or a Retry-After
+		 * that cannot be read) is no reason to wait that long; the backoff below applies */
+		if (baton_http_response_rate_limit(resp, &rl) == 0 && rl.has_reset && rl.reset_header) {
 			int64_t reset_ms = rl.reset_at.seconds * 1000 + rl.reset_at.nanos / 1000000;
 			int64_t until = reset_ms - baton__http_now_ms(&c->clock);
 			if (until > 0) {
@@ -145,13 +157,16 @@ int baton_http_do(baton_http_client *c, baton_http_request *r, baton_annotations
 	if (r->client != c)
 		return baton_error_set(BATON_EINVALID, "baton_http_do: the request belongs to another client");
 
-	limiter_take(c);
-
 	char *url = baton__request_full_url(r);
 	const char *redacted = baton_http_request_url_redacted(r);
 	if (!url || !redacted) {
 		baton__secret_free(url);
 		return BATON_EEXHAUSTED;
+	}
+	int lrc = limiter_take(c, r->method, redacted);
+	if (lrc) {
+		baton__secret_free(url);
+		return lrc;
 	}
 	bool cacheable = strcmp(r->method, "GET") == 0 && c->cache.enabled;
 	const char *cc = baton__headers_get(&r->headers, "Cache-Control");
@@ -244,7 +259,12 @@ int baton_http_do(baton_http_client *c, baton_http_request *r, baton_annotations
 			baton__log(BATON_LOG_DEBUG, "http retrying", "method", r->method, "url", redacted,
 			           "#attempt", att, "#wait_ms", w, NULL);
 		}
-		baton__http_sleep_ms(&c->clock, wait);
+		if (!baton__http_sleep_ms(&c->clock, wait)) {
+			rc = baton_error_set(BATON_ECANCELLED,
+			                     "%s %s: stop requested (SIGINT/SIGTERM) while waiting %lld ms to retry (attempt %u)",
+			                     r->method, redacted, (long long)wait, attempt);
+			break;
+		}
 		waited += wait;
 		attempt++;
 	}

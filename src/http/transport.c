@@ -42,6 +42,10 @@ typedef struct recv_state {
 	baton_http_response *resp;
 	size_t max_body;
 	bool too_big;
+	size_t header_bytes; /* of the current response (a redirect or 100 Continue starts over) */
+	bool headers_too_big;
+	bool in_headers; /* between a status line and the blank line that ends the headers */
+	bool stopped;    /* a stop request ended the transfer */
 	int rc;
 } recv_state;
 
@@ -52,6 +56,14 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *ud)
 	size_t n = len;
 	while (n && (data[n - 1] == '\r' || data[n - 1] == '\n'))
 		n--;
+	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0)
+		st->header_bytes = 0;
+	st->header_bytes += len;
+	if (st->header_bytes > BATON__HTTP_MAX_HEADER_BYTES) {
+		st->headers_too_big = true;
+		return 0;
+	}
+	st->in_headers = n > 0;
 	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
 		/* a new response (after 100 Continue or a redirect): start over */
 		baton__headers_free(&st->resp->headers);
@@ -104,6 +116,7 @@ static size_t on_body(char *data, size_t size, size_t nitems, void *ud)
 {
 	recv_state *st = ud;
 	size_t len = size * nitems;
+	st->in_headers = false;
 	if (st->resp->body.len + len > st->max_body) {
 		st->too_big = true;
 		return 0;
@@ -119,7 +132,27 @@ static size_t on_body(char *data, size_t size, size_t nitems, void *ud)
 static int map_curl(CURLcode cc, const recv_state *st, const char *errbuf, const char *method,
                     const char *url)
 {
-	const char *why = errbuf && *errbuf ? errbuf : curl_easy_strerror(cc);
+	if (st->stopped)
+		return baton_error_set(BATON_ECANCELLED, "%s %s: stop requested (SIGINT/SIGTERM) during the request",
+		                       method, url);
+	if (st->headers_too_big)
+		return baton_error_set(BATON_EEXHAUSTED,
+		                       "%s %s: response headers too large (more than %zu bytes in all)", method, url,
+		                       BATON__HTTP_MAX_HEADER_BYTES);
+	if (st->in_headers && (cc == CURLE_OUT_OF_MEMORY
+#if CURL_AT_LEAST_VERSION(8, 6, 0)
+	                       || cc == CURLE_TOO_LARGE
+#endif
+	                       ))
+		/* libcurl refuses a header line longer than its limit with "Out of memory" */
+		return baton_error_set(BATON_EEXHAUSTED,
+		                       "%s %s: response header too large (a header line longer than %d bytes, "
+		                       "libcurl's limit)", method, url, (int)CURL_MAX_HTTP_HEADER);
+	/* libcurl's message may quote the server */
+	const char *raw = errbuf && *errbuf ? errbuf : curl_easy_strerror(cc);
+	char *why = baton__http_redact_text(&st->resp->secrets, raw, strlen(raw), NULL);
+	if (!why)
+		return BATON_EEXHAUSTED;
 	int code;
 	switch (cc) {
 	case CURLE_OPERATION_TIMEDOUT:
@@ -143,10 +176,12 @@ static int map_curl(CURLcode cc, const recv_state *st, const char *errbuf, const
 		code = BATON_EINVALID;
 		break;
 	case CURLE_WRITE_ERROR:
-		if (st && st->too_big)
+		if (st->too_big) {
+			free(why);
 			return baton_error_set(BATON_EEXHAUSTED, "%s %s: response body larger than %zu bytes",
 			                       method, url, st->max_body);
-		code = st && st->rc ? st->rc : BATON_EUNKNOWN;
+		}
+		code = st->rc ? st->rc : BATON_EUNKNOWN;
 		break;
 	case CURLE_OUT_OF_MEMORY:
 		code = BATON_EEXHAUSTED;
@@ -158,7 +193,50 @@ static int map_curl(CURLcode cc, const recv_state *st, const char *errbuf, const
 		code = BATON_EUNKNOWN;
 		break;
 	}
-	return baton_error_set(code, "%s %s: %s", method, url, why);
+	baton_error_set(code, "%s %s: %s", method, url, why);
+	free(why);
+	return code;
+}
+
+/* Runs the transfer on the client's multi handle, looking at the stop request between polls. */
+static CURLcode run_transfer(baton_http_client *c, recv_state *st)
+{
+	if (baton__sync_stop_requested()) {
+		st->stopped = true;
+		return CURLE_ABORTED_BY_CALLBACK;
+	}
+	if (curl_multi_add_handle(c->multi, c->curl) != CURLM_OK)
+		return CURLE_FAILED_INIT;
+	CURLcode cc = CURLE_OK;
+	for (;;) {
+		int running = 0;
+		CURLMcode mc = curl_multi_perform(c->multi, &running);
+		if (mc != CURLM_OK) {
+			cc = mc == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY : CURLE_FAILED_INIT;
+			break;
+		}
+		if (!running) {
+			int left;
+			CURLMsg *msg;
+			cc = CURLE_GOT_NOTHING;
+			while ((msg = curl_multi_info_read(c->multi, &left)))
+				if (msg->msg == CURLMSG_DONE && msg->easy_handle == c->curl)
+					cc = msg->data.result;
+			break;
+		}
+		if (baton__sync_stop_requested()) {
+			st->stopped = true;
+			cc = CURLE_ABORTED_BY_CALLBACK;
+			break;
+		}
+		mc = curl_multi_poll(c->multi, NULL, 0, BATON__HTTP_STOP_POLL_MS, NULL);
+		if (mc != CURLM_OK) {
+			cc = mc == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY : CURLE_FAILED_INIT;
+			break;
+		}
+	}
+	curl_multi_remove_handle(c->multi, c->curl);
+	return cc;
 }
 
 int baton__http_perform(baton_http_client *c, const char *method, const char *url,
@@ -173,7 +251,7 @@ int baton__http_perform(baton_http_client *c, const char *method, const char *ur
 	baton_http_response *resp = baton__response_new();
 	if (!resp)
 		return BATON_EEXHAUSTED;
-	recv_state st = {.resp = resp, .max_body = c->max_body};
+	recv_state st = {.resp = resp, .max_body = c->max_body, .in_headers = true};
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct curl_slist *list = NULL, *tmp;
 	int rc = 0;
@@ -183,9 +261,19 @@ int baton__http_perform(baton_http_client *c, const char *method, const char *ur
 		return BATON_EEXHAUSTED;
 	}
 
+	if ((rc = baton__secrets_from_headers(&resp->secrets, headers)) != 0)
+		goto done;
 	bool has_ua = false, has_expect = false;
 	for (size_t i = 0; headers && i < headers->n; i++) {
 		baton__hbuf line = {0};
+		const char *bad = baton__http_header_value_bad(headers->v[i].value, strlen(headers->v[i].value));
+		if (bad) {
+			/* the last gate: every value built from user input or a token server is checked where
+			 * it enters, this catches what was missed */
+			rc = baton_error_set(BATON_EINVALID, "%s %s: header %s: the value contains %s; refusing to send it",
+			                     method, redacted, headers->v[i].name, bad);
+			goto done;
+		}
 		if (strcasecmp(headers->v[i].name, "User-Agent") == 0)
 			has_ua = true;
 		if (strcasecmp(headers->v[i].name, "Expect") == 0)
@@ -247,12 +335,12 @@ int baton__http_perform(baton_http_client *c, const char *method, const char *ur
 			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 	}
 
-	CURLcode cc = curl_easy_perform(h);
+	CURLcode cc = run_transfer(c, &st);
 	resp->now_ms = baton__http_now_ms(&c->clock);
 	if (curl_code)
 		*curl_code = (int)cc;
 	if (cc != CURLE_OK) {
-		rc = st.rc ? st.rc : map_curl(cc, &st, errbuf, method, redacted);
+		rc = st.rc && !st.stopped ? st.rc : map_curl(cc, &st, errbuf, method, redacted);
 		goto done;
 	}
 	if (st.rc) {
@@ -270,6 +358,14 @@ int baton__http_perform(baton_http_client *c, const char *method, const char *ur
 		}
 		resp->status_line = b.data;
 	}
+	/* the reason phrase is the server's text: it may echo a credential */
+	char *sl = baton__http_redact_text(&resp->secrets, resp->status_line, strlen(resp->status_line), NULL);
+	if (!sl) {
+		rc = BATON_EEXHAUSTED;
+		goto done;
+	}
+	free(resp->status_line);
+	resp->status_line = sl;
 	if (!resp->body.data && baton__hbuf_put(&resp->body, "", 0)) {
 		rc = BATON_EEXHAUSTED;
 		goto done;
