@@ -429,9 +429,10 @@ static int fetch_token(baton_http_client *c)
 		else if (json_is_string(e))
 			expires_in = strtoll(json_string_value(e), NULL, 10);
 	}
+	/* a form value is decoded: "%00" leaves a NUL inside, which the length shows */
 	const char *bad = NULL;
-	if (tok && !(bad = baton__http_header_value_bad(tok, strlen(tok))) && type)
-		bad = baton__http_header_value_bad(type, strlen(type));
+	if (tok && !(bad = baton__http_header_value_bad(tok, form ? ftok.len : strlen(tok))) && type)
+		bad = baton__http_header_value_bad(type, form ? ftype.len : strlen(type));
 	if (!tok || !*tok) {
 		rc = baton_error_set(BATON_EUNAUTHENTICATED, "oauth2: the token response from POST %s has no access_token",
 		                     redacted);

@@ -225,21 +225,23 @@ int baton_http_response_rate_limit(const baton_http_response *resp, baton_http_r
 		free(values);
 		return baton__error_oom("rate limit headers");
 	}
-	for (size_t i = 0; i < n; i++) {
+	/* an error quotes a header value, which may echo a credential: the parser reads the values
+	 * redacted (a credential is no number or date anyway) */
+	char **red = calloc(n ? n : 1, sizeof(char *));
+	int rc = red ? 0 : baton__error_oom("rate limit headers");
+	for (size_t i = 0; !rc && i < n; i++) {
 		names[i] = resp->headers.v[i].name;
-		values[i] = resp->headers.v[i].value;
+		const char *v = resp->headers.v[i].value;
+		if (!(red[i] = baton__http_redact_text(&resp->secrets, v, strlen(v), NULL)))
+			rc = BATON_EEXHAUSTED;
+		values[i] = red[i];
 	}
-	int rc = baton_http_rate_limit_parse(resp->status, names, values, n, resp->now_ms, out);
+	if (!rc)
+		rc = baton_http_rate_limit_parse(resp->status, names, values, n, resp->now_ms, out);
+	for (size_t i = 0; red && i < n; i++)
+		free(red[i]);
+	free(red);
 	free(names);
 	free(values);
-	if (rc && resp->secrets.n) {
-		/* the message quotes a header value, which may echo a credential */
-		const char *m = baton_error_last()->message;
-		char *red = baton__http_redact_text(&resp->secrets, m, strlen(m), NULL);
-		if (red) {
-			baton_error_set(rc, "%s", red);
-			free(red);
-		}
-	}
 	return rc;
 }
