@@ -370,7 +370,7 @@ char *baton__http_redact_text(const baton__secrets *s, const char *text, size_t 
 			goto oom;
 		i++;
 	}
-	if (!b.data && baton__hbuf_put(&b, "", 0))
+	if (baton__hbuf_put(&b, "", 0)) /* terminates (the loop may have added nothing) */
 		goto oom;
 	if (out_len)
 		*out_len = b.len;

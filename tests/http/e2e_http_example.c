@@ -158,11 +158,12 @@ static int run_example(const char *fixture, const char *token, int sig, int sett
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int64_t limit = (sig ? 3000 : 60000) * (int64_t)test_time_scale(), el = 0;
 	for (;;) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			break;
+		bool done = waitpid(pid, &status, WNOHANG) == pid;
 		struct timespec t1;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		el = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if (done)
+			break;
 		if (el > limit) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
