@@ -505,22 +505,30 @@ int baton_http_response_json(const baton_http_response *resp, struct json_t **js
 	const char *data = resp->body.data ? resp->body.data : "";
 	json_t *v = json_loadb(data, resp->body.len, JSON_DECODE_ANY, &err);
 	if (!v) {
-		char ex[EXCERPT_BYTES * 4 + 8];
-		/* redacted before it is cut, so that a secret across the cut is caught whole */
-		size_t take = resp->body.len < EXCERPT_BYTES + 4096 ? resp->body.len : EXCERPT_BYTES + 4096;
+		/* the parser's message quotes the text near the error and the excerpt shows the start:
+		 * both come from the body redacted whole (a secret across a cut is caught), and the
+		 * message from parsing that copy */
 		size_t rlen;
-		char *red = baton__http_redact_text(&resp->secrets, data, take, &rlen);
+		char *red = baton__http_redact_text(&resp->secrets, data, resp->body.len, &rlen);
 		if (!red)
 			return BATON_EEXHAUSTED;
-		excerpt(red, rlen, resp->body.len > take, ex, sizeof(ex));
-		free(red);
-		return baton_error_set(BATON_EINVALID,
-		                       "invalid JSON in response to %s %s (%s): %s at line %d column %d; "
-		                       "body starts with \"%s\"",
-		                       resp->method ? resp->method : "?",
-		                       resp->url_redacted ? resp->url_redacted : "?",
-		                       baton_http_response_status_line(resp), err.text, err.line, err.column,
-		                       resp->body.len ? ex : "(empty body)");
+		json_error_t rerr;
+		json_t *again = json_loadb(red, rlen, JSON_DECODE_ANY, &rerr);
+		if (again) {
+			json_decref(again);
+			snprintf(rerr.text, sizeof(rerr.text), "not valid JSON");
+		}
+		char ex[EXCERPT_BYTES * 4 + 8];
+		excerpt(red, rlen, false, ex, sizeof(ex));
+		int rc = baton_error_set(BATON_EINVALID,
+		                         "invalid JSON in response to %s %s (%s): %s at line %d column %d; "
+		                         "body starts with \"%s\"",
+		                         resp->method ? resp->method : "?",
+		                         resp->url_redacted ? resp->url_redacted : "?",
+		                         baton_http_response_status_line(resp), rerr.text, err.line, err.column,
+		                         resp->body.len ? ex : "(empty body)");
+		baton__secret_free(red);
+		return rc;
 	}
 	*json = v;
 	return 0;

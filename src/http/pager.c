@@ -285,7 +285,8 @@ static const char *json_kind(const json_t *v)
 /* The response's total (total_path), -1 when not asked for or absent. A total that is not a
  * count (negative, fractional, out of range, not a number) is an error: reading it anyway would
  * end or run away the paging. */
-static int total_of(const baton_http_pager *p, const json_t *body, int64_t *total)
+static int total_of(const baton_http_pager *p, const baton_http_response *resp, const json_t *body,
+                    int64_t *total)
 {
 	*total = -1;
 	if (!p->o.total_path || !*p->o.total_path)
@@ -320,8 +321,13 @@ static int total_of(const baton_http_pager *p, const json_t *body, int64_t *tota
 			snprintf(shown, sizeof(shown), "%g", json_real_value(t));
 		else if (json_is_integer(t))
 			snprintf(shown, sizeof(shown), "%lld", (long long)json_integer_value(t));
-		else if (json_is_string(t))
-			snprintf(shown, sizeof(shown), "\"%.40s\"", json_string_value(t));
+		else if (json_is_string(t)) {
+			/* the server's text: redacted whole before it is cut */
+			const char *str = json_string_value(t);
+			char *red = resp ? baton__http_redact_text(&resp->secrets, str, strlen(str), NULL) : NULL;
+			snprintf(shown, sizeof(shown), "\"%.40s\"", red ? red : resp ? "?" : str);
+			free(red);
+		}
 		else
 			snprintf(shown, sizeof(shown), "%s", json_kind(t));
 		return baton_error_set(BATON_EINVALID,
@@ -412,7 +418,7 @@ int baton_http_pager_next(baton_http_pager *p, const baton_http_response *resp, 
 			return baton_error_set(BATON_EINVALID, "pagination: the decoded body is needed");
 		size_t n = 0;
 		int64_t total = -1;
-		int rc = total_of(p, body, &total);
+		int rc = total_of(p, resp, body, &total);
 		if (rc || (rc = items_count(p, body, total, &n)))
 			return rc;
 		bool last = n == 0;

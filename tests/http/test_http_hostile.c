@@ -331,6 +331,31 @@ static void test_echoed_credentials(void **state)
 		snprintf(body + 120, sizeof(body) - 120, "%s tail", echo);
 		snprintf(label, sizeof(label), "body across the cut, form %zu", f);
 		check_echo(json_pack("{s:i, s:s}", "status", 200, "body", body), basic, label);
+		/* where the JSON parser's message quotes the text near the error */
+		snprintf(body, sizeof(body), "{\"x\": %s}", echo);
+		snprintf(label, sizeof(label), "JSON error near the echo, form %zu", f);
+		check_echo(json_pack("{s:i, s:s}", "status", 200, "body", body), basic, label);
+		/* in a SCIM total the pager quotes */
+		json_t *b = json_pack("{s:s, s:[]}", "totalResults", echo, "Resources");
+		char *btext = json_dumps(b, JSON_COMPACT);
+		json_decref(b);
+		test_server *s = serve(json_pack("{s:i, s:s}", "status", 200, "body", btext));
+		free(btext);
+		baton_http_client_options o;
+		test_client_options(&o, s, NULL);
+		o.auth.kind = basic ? BATON_HTTP_AUTH_BASIC : BATON_HTTP_AUTH_BEARER;
+		o.auth.token = basic ? NULL : TOKEN;
+		o.auth.username = basic ? BASIC_USER : NULL;
+		o.auth.password = basic ? BASIC_PASS : NULL;
+		baton_http_client *c;
+		assert_int_equal(baton_http_client_new(&o, &c), 0);
+		char *msg;
+		assert_int_equal(scim_page(c, "", &msg), BATON_EINVALID);
+		if (strstr(msg, "SECRET") || strstr(msg, BASIC_B64))
+			fail_msg("pager total, form %zu: %s", f, msg);
+		free(msg);
+		baton_http_client_free(c);
+		test_server_stop(s);
 	}
 }
 
