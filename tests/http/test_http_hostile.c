@@ -554,8 +554,10 @@ static void test_header_sizes(void **state)
 	}
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]); /* one family: test_http_hostile test_header_sizes */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_unusable_reset_backs_off),
 		cmocka_unit_test(test_far_reset_bounded),
