@@ -516,3 +516,14 @@ int baton__auth_header(baton_http_client *c, char **value)
 	*value = v.data;
 	return 0;
 }
+
+int baton__auth_secrets(const baton__auth *a, baton__secrets *s)
+{
+	const char *const v[] = {a->token, a->password, a->client_secret, a->refresh_token, a->access_token};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		int rc = v[i] ? baton__secrets_add(s, v[i], strlen(v[i])) : 0;
+		if (rc)
+			return rc;
+	}
+	return 0;
+}

@@ -366,8 +366,17 @@ const char *baton_http_request_url_redacted(baton_http_request *r)
 		char *u = baton__request_full_url(r);
 		if (!u)
 			return NULL;
-		r->redacted = baton__http_redact_url(u);
+		char *red = baton__http_redact_url(u);
 		baton__secret_free(u);
+		/* a URL may come from a server (a next link) and carry a credential in its path */
+		baton__secrets sec = {0};
+		if (red && baton__auth_secrets(&r->client->auth, &sec) == 0 && sec.n) {
+			char *again = baton__http_redact_text(&sec, red, strlen(red), NULL);
+			free(red);
+			red = again;
+		}
+		baton__secrets_free(&sec);
+		r->redacted = red;
 	}
 	return r->redacted;
 }

@@ -145,6 +145,9 @@ void baton__auth_free(baton__auth *a);
 int baton__auth_header(baton_http_client *c, char **value);
 /* Drops the cached OAuth2 token (after a 401). Returns whether there was one to drop. */
 bool baton__auth_invalidate(baton__auth *a);
+/* Adds the client's own credentials (token, password, client secret, refresh and access token)
+ * to a redaction list. */
+int baton__auth_secrets(const baton__auth *a, baton__secrets *s);
 /* Builds a signed JWT assertion (malloc). */
 int baton__jwt_sign(baton__auth *a, int64_t now_s, char **out);
 

@@ -261,7 +261,8 @@ int baton__http_perform(baton_http_client *c, const char *method, const char *ur
 		return BATON_EEXHAUSTED;
 	}
 
-	if ((rc = baton__secrets_from_headers(&resp->secrets, headers)) != 0)
+	if ((rc = baton__secrets_from_headers(&resp->secrets, headers)) != 0 ||
+	    (rc = baton__auth_secrets(&c->auth, &resp->secrets)) != 0)
 		goto done;
 	bool has_ua = false, has_expect = false;
 	for (size_t i = 0; headers && i < headers->n; i++) {
