@@ -53,12 +53,14 @@ static void log_headers(const baton_http_response *resp, bool only_ratelimit, ba
 			if (!rl)
 				continue;
 		}
-		/* by name as the Go SDK, and a value that echoes a credential */
+		/* by name as the Go SDK, and a name or value that echoes a credential */
 		const char *raw = resp->headers.v[i].value;
 		char *v = baton__http_header_sensitive(n) ? NULL
 		                                            : baton__http_redact_text(&resp->secrets, raw, strlen(raw), NULL);
-		int rc = baton__hbuf_printf(b, "%s%s: %s", b->len ? "; " : "", n, v ? v : "REDACTED");
+		char *rn = baton__http_redact_text(&resp->secrets, n, strlen(n), NULL);
+		int rc = baton__hbuf_printf(b, "%s%s: %s", b->len ? "; " : "", rn ? rn : "?", v ? v : "REDACTED");
 		free(v);
+		free(rn);
 		if (rc)
 			return;
 	}
