@@ -75,8 +75,13 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *ud)
 		size_t rlen = 0;
 		if (sp) {
 			const char *p = sp + 1;
-			while (p < data + n && isdigit((unsigned char)*p))
-				status = status * 10 + (*p++ - '0');
+			/* a status has three digits; a longer run must not overflow (libcurl reports its
+			 * own reading of the code once the transfer is done) */
+			while (p < data + n && isdigit((unsigned char)*p)) {
+				if (status < 100000)
+					status = status * 10 + (*p - '0');
+				p++;
+			}
 			if (p < data + n && *p == ' ') {
 				reason = p + 1;
 				rlen = (size_t)(data + n - reason);

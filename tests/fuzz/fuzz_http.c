@@ -28,8 +28,10 @@
 
 static int listen_fd = -1;
 static int port;
+/* the fixture's own copy (libFuzzer frees the input when the call returns, and the server may
+ * still be writing to a client that gave up) */
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static const uint8_t *answer;
+static uint8_t *answer;
 static size_t answer_len;
 
 static void *serve(void *arg)
@@ -135,8 +137,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		start_fixture();
 		ready = true;
 	}
+	uint8_t *copy = malloc(size ? size : 1);
+	FUZZ_CHECK(copy);
+	memcpy(copy, data, size);
 	pthread_mutex_lock(&mu);
-	answer = data;
+	free(answer);
+	answer = copy;
 	answer_len = size;
 	pthread_mutex_unlock(&mu);
 
