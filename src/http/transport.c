@@ -235,6 +235,11 @@ static CURLcode run_transfer(baton_http_client *c, recv_state *st)
 			break;
 		}
 		mc = curl_multi_poll(c->multi, NULL, 0, BATON__HTTP_STOP_POLL_MS, NULL);
+		if (mc != CURLM_OK && baton__sync_stop_requested()) {
+			st->stopped = true; /* a poll the signal interrupted */
+			cc = CURLE_ABORTED_BY_CALLBACK;
+			break;
+		}
 		if (mc != CURLM_OK) {
 			cc = mc == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY : CURLE_FAILED_INIT;
 			break;
