@@ -152,18 +152,27 @@ static void run_case(int which, int sig)
 	test_server_stop(s);
 }
 
+/* HTTP_STOP_CASE=<name> runs one case only (to check it against other code). */
+static bool selected(int k)
+{
+	const char *only = getenv("HTTP_STOP_CASE");
+	return !only || !*only || strcmp(only, case_names[k]) == 0;
+}
+
 static void test_sigterm_ends_every_wait(void **state)
 {
 	(void)state;
 	for (int k = 0; k < N_CASES; k++)
-		run_case(k, SIGTERM);
+		if (selected(k))
+			run_case(k, SIGTERM);
 }
 
 static void test_sigint_ends_every_wait(void **state)
 {
 	(void)state;
 	for (int k = 0; k < N_CASES; k++)
-		run_case(k, SIGINT);
+		if (selected(k))
+			run_case(k, SIGINT);
 }
 
 int main(int argc, char **argv)
