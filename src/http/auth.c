@@ -401,8 +401,11 @@ static int fetch_token(baton_http_client *c)
 		int code = baton_http_error_from_status(resp->status);
 		if (resp->status == 400 || resp->status == 401)
 			code = BATON_EUNAUTHENTICATED; /* a refused credential */
-		rc = baton_error_set(code, "oauth2: token request failed: %s: POST %s%s%s%s", resp->status_line,
-		                     redacted, e ? " (error \"" : "", e ? e : "", e ? "\")" : "");
+		/* the server's text: it may echo the client secret */
+		char *er = e ? baton__http_redact_text(&resp->secrets, e, strlen(e), NULL) : NULL;
+		rc = baton_error_set(code, "oauth2: token request failed: %s: POST %s%s%.200s%s", resp->status_line,
+		                     redacted, er ? " (error \"" : "", er ? er : "", er ? "\")" : "");
+		free(er);
 		json_decref(j);
 		goto done;
 	}

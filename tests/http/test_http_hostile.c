@@ -366,6 +366,52 @@ static void test_echoed_credentials(void **state)
 	}
 }
 
+/* A token server echoing the client secret in its error, its reason phrase or a header. */
+static void test_token_server_echo(void **state)
+{
+	(void)state;
+	const char *secret = "cs-SECRET-9f3e";
+	const char *echoes[] = {"invalid client secret cs-SECRET-9f3e", "Basic aWQ6Y3MtU0VDUkVULTlmM2U=",
+	                        "aWQ6Y3MtU0VDUkVULTlmM2U="};
+	for (int style = 0; style < 2; style++) {
+		for (size_t k = 0; k < sizeof(echoes) / sizeof(echoes[0]); k++) {
+			if (style == 1 && k == 2)
+				continue; /* in the body style the encoded pair is never sent: nothing to echo */
+			json_t *fx = json_pack("{s:s, s:[{s:{s:s}, s:{s:i, s:s, s:{s:s}, s:{s:s}}, s:i}]}", "mode", "routes",
+			                       "exchanges", "expect", "path", "/token", "respond", "status", 401, "reason",
+			                       echoes[k], "headers", "X-Echo", echoes[k], "body_json", "error", echoes[k],
+			                       "times", 0);
+			char *text = json_dumps(fx, JSON_COMPACT);
+			json_decref(fx);
+			test_server *s = test_server_start_json(text);
+			free(text);
+			char token_url[128];
+			snprintf(token_url, sizeof(token_url), "%s/token", test_server_base(s));
+			baton_http_client_options o;
+			test_client_options(&o, s, NULL);
+			o.auth.kind = BATON_HTTP_AUTH_OAUTH2_CLIENT_CREDENTIALS;
+			o.auth.token_url = token_url;
+			o.auth.client_id = "id";
+			o.auth.client_secret = secret;
+			o.auth.client_auth_style = style ? BATON_HTTP_OAUTH2_IN_BODY : BATON_HTTP_OAUTH2_BASIC_HEADER;
+			baton_http_client *c;
+			assert_int_equal(baton_http_client_new(&o, &c), 0);
+			log_capture_begin();
+			int rc = get(c, "/api", NULL);
+			char *log = log_capture_end();
+			assert_int_equal(rc, BATON_EUNAUTHENTICATED);
+			const char *msg = baton_error_last()->message;
+			if (strstr(msg, secret) || strstr(msg, "aWQ6Y3MtU0VDUkVULTlmM2U="))
+				fail_msg("style %d, echo %zu: %s", style, k, msg);
+			if (strstr(log, secret) || strstr(log, "aWQ6Y3MtU0VDUkVULTlmM2U="))
+				fail_msg("style %d, echo %zu: the log shows the secret:\n%s", style, k, log);
+			free(log);
+			baton_http_client_free(c);
+			test_server_stop(s);
+		}
+	}
+}
+
 /* ---- control characters in header values built from input ---- */
 
 static const char *const injections[] = {
@@ -571,6 +617,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_unexpected_shapes),
 		cmocka_unit_test(test_totals_not_counts),
 		cmocka_unit_test(test_echoed_credentials),
+		cmocka_unit_test(test_token_server_echo),
 		cmocka_unit_test(test_header_injection),
 		cmocka_unit_test(test_injection_from_token_server),
 		cmocka_unit_test(test_header_sizes),
