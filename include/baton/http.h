@@ -33,7 +33,25 @@
  * Errors never contain credentials: URLs in messages and logs have their user info removed and
  * the values of secret-looking query parameters replaced by "REDACTED"; sensitive headers are
  * logged as "REDACTED" (the Go SDK's list: names containing api-key, auth, cookie,
- * proxy-authorization, set-cookie, x-forwarded-for or x-forwarded-proto).
+ * proxy-authorization, set-cookie, x-forwarded-for or x-forwarded-proto). What the server says
+ * (the reason phrase, header names and values, a body excerpt, the JSON parser's message, a
+ * rate-limit value, a total the pager quotes, a next link) has every occurrence of a credential
+ * sent with the request or held by the client, and anything after "Bearer " or "Basic ",
+ * replaced by "REDACTED" before it reaches a log or a message, in case the server echoes it; the
+ * status line (baton_http_response_status_line) is stored redacted.
+ *
+ * Header values built from input (a bearer token, the user agent, a header set on a request, an
+ * OAuth2 token or token type from the token server) are refused with BATON_EINVALID (or
+ * BATON_EUNAUTHENTICATED for the token server) when they hold CR, LF, NUL or another control
+ * character but TAB: such a value would end the header and add others (header injection).
+ *
+ * Stopping: every wait of the client (a retry, the client-side limiter, a request in flight, an
+ * OAuth2 token request) looks at the process-wide stop request (baton_sync_request_stop(), which
+ * the CLI calls on SIGINT and SIGTERM) at least every 100 ms and then ends with BATON_ECANCELLED
+ * ("... stop requested ...").
+ *
+ * Response headers are limited to 256 KiB in all (libcurl refuses a single line over 100 KiB);
+ * more is BATON_EEXHAUSTED "response header(s) too large" with the limit.
  *
  * JSON bodies use jansson: functions take and give `struct json_t *` (jansson's json_t), so this
  * header does not need <jansson.h>.
@@ -136,7 +154,10 @@ typedef struct baton_http_retry_policy {
 	 * "equal jitter" (a random wait between half and all of it) unless disable_jitter. When the
 	 * answer carries a rate-limit reset time in the future, the wait is until that time (when no
 	 * requests remain) or the reset interval divided by the remaining requests (as the Go SDK's
-	 * retryer does), still capped at max_delay_ms.
+	 * retryer does), still capped at max_delay_ms. Only a reset time a header gave counts: a bare
+	 * 429, or a Retry-After or reset header that cannot be read (garbage, empty, longer than 255
+	 * bytes, out of range), waits the exponential backoff, not the 60 s the RateLimitDescription
+	 * of a bare 429 says.
 	 */
 	uint32_t max_attempts;
 	int64_t initial_delay_ms;
@@ -443,7 +464,12 @@ typedef struct baton_http_pager_options {
 	 * the total count (optional), query parameter names (NULL = "offset"/"page" and
 	 * "limit"/"per_page") and the first index (0 for offset, 1 for page numbers unless set:
 	 * first_index_set). The last page is one with fewer than page_size items, no items, or
-	 * reaching the total. */
+	 * reaching the total. The body must have that shape: an answer that is not an object with
+	 * an array at items_path (an array, a string, null...), or an object without it, is
+	 * BATON_EINVALID "pagination: ..." - except an object without the array whose total says
+	 * nothing is left (SCIM leaves "Resources" out when totalResults is 0). A total must be a
+	 * count: a whole number from 0 to 2^63-1 (a number, an integral real or a decimal string);
+	 * anything else is BATON_EINVALID. */
 	const char *items_path;
 	const char *total_path;
 	const char *offset_param;

@@ -67,6 +67,19 @@ static int load_key(baton__auth *a, const char *pem)
 	return 0;
 }
 
+/* A credential that goes into the Authorization header as it is must not hold a line break or
+ * another control character: it would end the header and add others (header injection). */
+static int header_safe(const char *v, const char *what)
+{
+	const char *bad = v ? baton__http_header_value_bad(v, strlen(v)) : NULL;
+	if (bad)
+		return baton_error_set(BATON_EINVALID,
+		                       "http auth: the %s contains %s, which a header value cannot hold (a stray "
+		                       "newline in the configuration?)",
+		                       what, bad);
+	return 0;
+}
+
 int baton__auth_init(baton__auth *a, const baton_http_auth *o)
 {
 	memset(a, 0, sizeof(*a));
@@ -79,7 +92,7 @@ int baton__auth_init(baton__auth *a, const baton_http_auth *o)
 	case BATON_HTTP_AUTH_NONE:
 		return 0;
 	case BATON_HTTP_AUTH_BEARER:
-		if ((rc = need(o->token, "token", o->kind)))
+		if ((rc = need(o->token, "token", o->kind)) || (rc = header_safe(o->token, "bearer token")))
 			return rc;
 		return dup_secret(&a->token, o->token);
 	case BATON_HTTP_AUTH_BASIC:
@@ -116,6 +129,7 @@ int baton__auth_init(baton__auth *a, const baton_http_auth *o)
 			return rc;
 	} else if (o->kind == BATON_HTTP_AUTH_OAUTH2_REFRESH_TOKEN) {
 		if ((rc = need(o->refresh_token, "refresh_token", o->kind)) ||
+		    (rc = header_safe(o->access_token, "access token")) ||
 		    (rc = dup_secret(&a->refresh_token, o->refresh_token)) ||
 		    (rc = dup_secret(&a->client_id, o->client_id)) ||
 		    (rc = dup_secret(&a->client_secret, o->client_secret)) ||
@@ -387,8 +401,11 @@ static int fetch_token(baton_http_client *c)
 		int code = baton_http_error_from_status(resp->status);
 		if (resp->status == 400 || resp->status == 401)
 			code = BATON_EUNAUTHENTICATED; /* a refused credential */
-		rc = baton_error_set(code, "oauth2: token request failed: %s: POST %s%s%s%s", resp->status_line,
-		                     redacted, e ? " (error \"" : "", e ? e : "", e ? "\")" : "");
+		/* the server's text: it may echo the client secret */
+		char *er = e ? baton__http_redact_text(&resp->secrets, e, strlen(e), NULL) : NULL;
+		rc = baton_error_set(code, "oauth2: token request failed: %s: POST %s%s%.200s%s", resp->status_line,
+		                     redacted, er ? " (error \"" : "", er ? er : "", er ? "\")" : "");
+		free(er);
 		json_decref(j);
 		goto done;
 	}
@@ -410,14 +427,23 @@ static int fetch_token(baton_http_client *c)
 		json_t *e = json_object_get(j, "expires_in");
 		if (json_is_integer(e))
 			expires_in = json_integer_value(e);
-		else if (json_is_real(e))
-			expires_in = (int64_t)json_real_value(e);
+		else if (json_is_real(e) && json_real_value(e) > 0 && json_real_value(e) < 1e12)
+			expires_in = (int64_t)json_real_value(e); /* in range: a larger double is undefined */
 		else if (json_is_string(e))
 			expires_in = strtoll(json_string_value(e), NULL, 10);
 	}
+	/* a form value is decoded: "%00" leaves a NUL inside, which the length shows */
+	const char *bad = NULL;
+	if (tok && !(bad = baton__http_header_value_bad(tok, form ? ftok.len : strlen(tok))) && type)
+		bad = baton__http_header_value_bad(type, form ? ftype.len : strlen(type));
 	if (!tok || !*tok) {
 		rc = baton_error_set(BATON_EUNAUTHENTICATED, "oauth2: the token response from POST %s has no access_token",
 		                     redacted);
+	} else if (bad) {
+		/* sent as it is in the Authorization header, it would add headers of the server's choosing */
+		rc = baton_error_set(BATON_EUNAUTHENTICATED,
+		                     "oauth2: the access_token or token_type from POST %s contains %s; refusing it",
+		                     redacted, bad);
 	} else {
 		baton__secret_free(a->access_token);
 		free(a->token_type);
@@ -427,6 +453,8 @@ static int fetch_token(baton_http_client *c)
 			baton__secret_free(a->refresh_token);
 			a->refresh_token = baton__strdup(refresh);
 		}
+		if (expires_in > INT64_C(315360000))
+			expires_in = INT64_C(315360000); /* ten years: keeps now + expires_in * 1000 in range */
 		a->expires_at_ms = expires_in > 0 ? now + expires_in * 1000 : 0;
 		rc = a->access_token ? 0 : BATON_EEXHAUSTED;
 		if (baton__log_enabled(BATON_LOG_DEBUG)) {
@@ -489,5 +517,16 @@ int baton__auth_header(baton_http_client *c, char **value)
 		return baton__error_oom("authorization header");
 	}
 	*value = v.data;
+	return 0;
+}
+
+int baton__auth_secrets(const baton__auth *a, baton__secrets *s)
+{
+	const char *const v[] = {a->token, a->password, a->client_secret, a->refresh_token, a->access_token};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		int rc = v[i] ? baton__secrets_add(s, v[i], strlen(v[i])) : 0;
+		if (rc)
+			return rc;
+	}
 	return 0;
 }

@@ -76,6 +76,11 @@ int baton_http_client_new(const baton_http_client_options *opts, baton_http_clie
 	if (rc)
 		goto fail;
 	c->user_agent = ua.data;
+	const char *bad = baton__http_header_value_bad(c->user_agent, strlen(c->user_agent));
+	if (bad) {
+		rc = baton_error_set(BATON_EINVALID, "http client: the user agent contains %s", bad);
+		goto fail;
+	}
 	rc = BATON_EEXHAUSTED;
 	if ((opts->ca_file && !(c->ca_file = baton__strdup(opts->ca_file))) ||
 	    (opts->ca_path && !(c->ca_path = baton__strdup(opts->ca_path))) ||
@@ -110,7 +115,7 @@ int baton_http_client_new(const baton_http_client_options *opts, baton_http_clie
 		goto fail;
 	if ((rc = baton__auth_init(&c->auth, &opts->auth)) != 0)
 		goto fail;
-	if (!(c->curl = curl_easy_init())) {
+	if (!(c->curl = curl_easy_init()) || !(c->multi = curl_multi_init())) {
 		rc = baton_error_set(BATON_EINTERNAL, "libcurl: curl_easy_init failed");
 		goto fail;
 	}
@@ -127,6 +132,8 @@ void baton_http_client_free(baton_http_client *c)
 {
 	if (!c)
 		return;
+	if (c->multi)
+		curl_multi_cleanup(c->multi);
 	if (c->curl)
 		curl_easy_cleanup(c->curl);
 	baton__auth_free(&c->auth);
@@ -280,8 +287,9 @@ int baton_http_request_set_header(baton_http_request *r, const char *name, const
 		return baton_error_set(BATON_EINVALID, "baton_http_request_set_header: NULL argument");
 	if (!valid_token(name))
 		return baton_error_set(BATON_EINVALID, "http request: invalid header name \"%.64s\"", name);
-	if (value && strpbrk(value, "\r\n"))
-		return baton_error_set(BATON_EINVALID, "http request: header %s: line break in value", name);
+	const char *bad = value ? baton__http_header_value_bad(value, strlen(value)) : NULL;
+	if (bad)
+		return baton_error_set(BATON_EINVALID, "http request: header %s: the value contains %s", name, bad);
 	return baton__headers_set(&r->headers, name, value);
 }
 
@@ -339,7 +347,7 @@ int baton_http_request_allow_retry(baton_http_request *r, bool allow)
 	return 0;
 }
 
-static char *full_url(const baton_http_request *r)
+char *baton__request_full_url(const baton_http_request *r)
 {
 	baton__hbuf u = {0};
 	if (baton__hbuf_puts(&u, r->url_base) ||
@@ -355,11 +363,20 @@ const char *baton_http_request_url_redacted(baton_http_request *r)
 	if (!r)
 		return NULL;
 	if (!r->redacted) {
-		char *u = full_url(r);
+		char *u = baton__request_full_url(r);
 		if (!u)
 			return NULL;
-		r->redacted = baton__http_redact_url(u);
+		char *red = baton__http_redact_url(u);
 		baton__secret_free(u);
+		/* a URL may come from a server (a next link) and carry a credential in its path */
+		baton__secrets sec = {0};
+		if (red && baton__auth_secrets(&r->client->auth, &sec) == 0 && sec.n) {
+			char *again = baton__http_redact_text(&sec, red, strlen(red), NULL);
+			free(red);
+			red = again;
+		}
+		baton__secrets_free(&sec);
+		r->redacted = red;
 	}
 	return r->redacted;
 }
@@ -384,6 +401,7 @@ void baton_http_response_free(baton_http_response *resp)
 	baton__hbuf_free(&resp->body, true);
 	free(resp->method);
 	free(resp->url_redacted);
+	baton__secrets_free(&resp->secrets);
 	free(resp);
 }
 
@@ -406,6 +424,8 @@ int baton__response_copy(const baton_http_response *src, baton_http_response **o
 		                        src->headers.v[i].value, strlen(src->headers.v[i].value));
 	if (!rc)
 		rc = baton__hbuf_put(&r->body, src->body.data ? src->body.data : "", src->body.len);
+	if (!rc)
+		rc = baton__secrets_copy(&r->secrets, &src->secrets);
 	if (rc) {
 		baton_http_response_free(r);
 		return rc;
@@ -468,7 +488,7 @@ uint32_t baton_http_response_attempts(const baton_http_response *resp)
 }
 
 /* A printable excerpt of a body: non-printable bytes as \xNN. */
-static void excerpt(const char *data, size_t len, char *out, size_t outsz)
+static void excerpt(const char *data, size_t len, bool more, char *out, size_t outsz)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < len && i < EXCERPT_BYTES && o + 5 < outsz; i++) {
@@ -478,7 +498,7 @@ static void excerpt(const char *data, size_t len, char *out, size_t outsz)
 		else
 			o += (size_t)snprintf(out + o, outsz - o, "\\x%02x", ch);
 	}
-	if (len > EXCERPT_BYTES && o + 4 < outsz) {
+	if ((more || len > EXCERPT_BYTES) && o + 4 < outsz) {
 		memcpy(out + o, "...", 3);
 		o += 3;
 	}
@@ -494,592 +514,31 @@ int baton_http_response_json(const baton_http_response *resp, struct json_t **js
 	const char *data = resp->body.data ? resp->body.data : "";
 	json_t *v = json_loadb(data, resp->body.len, JSON_DECODE_ANY, &err);
 	if (!v) {
+		/* the parser's message quotes the text near the error and the excerpt shows the start:
+		 * both come from the body redacted whole (a secret across a cut is caught), and the
+		 * message from parsing that copy */
+		size_t rlen;
+		char *red = baton__http_redact_text(&resp->secrets, data, resp->body.len, &rlen);
+		if (!red)
+			return BATON_EEXHAUSTED;
+		json_error_t rerr;
+		json_t *again = json_loadb(red, rlen, JSON_DECODE_ANY, &rerr);
+		if (again) {
+			json_decref(again);
+			snprintf(rerr.text, sizeof(rerr.text), "not valid JSON");
+		}
 		char ex[EXCERPT_BYTES * 4 + 8];
-		excerpt(data, resp->body.len, ex, sizeof(ex));
-		return baton_error_set(BATON_EINVALID,
-		                       "invalid JSON in response to %s %s (%s): %s at line %d column %d; "
-		                       "body starts with \"%s\"",
-		                       resp->method ? resp->method : "?",
-		                       resp->url_redacted ? resp->url_redacted : "?",
-		                       baton_http_response_status_line(resp), err.text, err.line, err.column,
-		                       resp->body.len ? ex : "(empty body)");
+		excerpt(red, rlen, false, ex, sizeof(ex));
+		int rc = baton_error_set(BATON_EINVALID,
+		                         "invalid JSON in response to %s %s (%s): %s at line %d column %d; "
+		                         "body starts with \"%s\"",
+		                         resp->method ? resp->method : "?",
+		                         resp->url_redacted ? resp->url_redacted : "?",
+		                         baton_http_response_status_line(resp), rerr.text, err.line, err.column,
+		                         resp->body.len ? ex : "(empty body)");
+		baton__secret_free(red);
+		return rc;
 	}
 	*json = v;
 	return 0;
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* Sending                                                                                     */
-
-static const char *reason_phrase(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 301: return "Moved Permanently";
-	case 302: return "Found";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 409: return "Conflict";
-	case 410: return "Gone";
-	case 422: return "Unprocessable Entity";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return "";
-	}
-}
-
-typedef struct recv_state {
-	baton_http_response *resp;
-	size_t max_body;
-	bool too_big;
-	int rc;
-} recv_state;
-
-static size_t on_header(char *data, size_t size, size_t nitems, void *ud)
-{
-	recv_state *st = ud;
-	size_t len = size * nitems;
-	size_t n = len;
-	while (n && (data[n - 1] == '\r' || data[n - 1] == '\n'))
-		n--;
-	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
-		/* a new response (after 100 Continue or a redirect): start over */
-		baton__headers_free(&st->resp->headers);
-		free(st->resp->status_line);
-		st->resp->status_line = NULL;
-		const char *sp = memchr(data, ' ', n);
-		int status = 0;
-		const char *reason = "";
-		size_t rlen = 0;
-		if (sp) {
-			const char *p = sp + 1;
-			while (p < data + n && isdigit((unsigned char)*p))
-				status = status * 10 + (*p++ - '0');
-			if (p < data + n && *p == ' ') {
-				reason = p + 1;
-				rlen = (size_t)(data + n - reason);
-			}
-		}
-		st->resp->status = status;
-		if (!rlen) {
-			reason = reason_phrase(status);
-			rlen = strlen(reason);
-		}
-		baton__hbuf b = {0};
-		if (baton__hbuf_printf(&b, "%d", status) || (rlen && (baton__hbuf_put(&b, " ", 1) ||
-		                                                      baton__hbuf_put(&b, reason, rlen)))) {
-			st->rc = BATON_EEXHAUSTED;
-			return 0;
-		}
-		st->resp->status_line = b.data;
-		return len;
-	}
-	const char *colon = memchr(data, ':', n);
-	if (!colon || colon == data)
-		return len;
-	const char *v = colon + 1;
-	while (v < data + n && (*v == ' ' || *v == '\t'))
-		v++;
-	size_t vlen = (size_t)(data + n - v);
-	while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
-		vlen--;
-	if (baton__headers_add(&st->resp->headers, data, (size_t)(colon - data), v, vlen)) {
-		st->rc = BATON_EEXHAUSTED;
-		return 0;
-	}
-	return len;
-}
-
-static size_t on_body(char *data, size_t size, size_t nitems, void *ud)
-{
-	recv_state *st = ud;
-	size_t len = size * nitems;
-	if (st->resp->body.len + len > st->max_body) {
-		st->too_big = true;
-		return 0;
-	}
-	if (baton__hbuf_put(&st->resp->body, data, len)) {
-		st->rc = BATON_EEXHAUSTED;
-		return 0;
-	}
-	return len;
-}
-
-/* The error code and a short reason for a libcurl failure. */
-static int map_curl(CURLcode cc, const recv_state *st, const char *errbuf, const char *method,
-                    const char *url)
-{
-	const char *why = errbuf && *errbuf ? errbuf : curl_easy_strerror(cc);
-	int code;
-	switch (cc) {
-	case CURLE_OPERATION_TIMEDOUT:
-		code = BATON_EDEADLINE;
-		break;
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-	case CURLE_WEIRD_SERVER_REPLY:
-		code = BATON_EUNAVAILABLE;
-		break;
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_URL_MALFORMAT:
-	case CURLE_UNSUPPORTED_PROTOCOL:
-		code = BATON_EINVALID;
-		break;
-	case CURLE_WRITE_ERROR:
-		if (st && st->too_big)
-			return baton_error_set(BATON_EEXHAUSTED, "%s %s: response body larger than %zu bytes",
-			                       method, url, st->max_body);
-		code = st && st->rc ? st->rc : BATON_EUNKNOWN;
-		break;
-	case CURLE_OUT_OF_MEMORY:
-		code = BATON_EEXHAUSTED;
-		break;
-	case CURLE_ABORTED_BY_CALLBACK:
-		code = BATON_ECANCELLED;
-		break;
-	default:
-		code = BATON_EUNKNOWN;
-		break;
-	}
-	return baton_error_set(code, "%s %s: %s", method, url, why);
-}
-
-int baton__http_perform(baton_http_client *c, const char *method, const char *url,
-                        const baton__headers *headers, const baton__hbuf *body, bool has_body,
-                        baton_http_response **out, int *curl_code)
-{
-	*out = NULL;
-	if (curl_code)
-		*curl_code = CURLE_OK;
-	CURL *h = c->curl;
-	curl_easy_reset(h);
-	baton_http_response *resp = baton__response_new();
-	if (!resp)
-		return BATON_EEXHAUSTED;
-	recv_state st = {.resp = resp, .max_body = c->max_body};
-	char errbuf[CURL_ERROR_SIZE] = "";
-	struct curl_slist *list = NULL, *tmp;
-	int rc = 0;
-	char *redacted = baton__http_redact_url(url);
-	if (!redacted) {
-		baton_http_response_free(resp);
-		return BATON_EEXHAUSTED;
-	}
-
-	bool has_ua = false, has_expect = false;
-	for (size_t i = 0; headers && i < headers->n; i++) {
-		baton__hbuf line = {0};
-		if (strcasecmp(headers->v[i].name, "User-Agent") == 0)
-			has_ua = true;
-		if (strcasecmp(headers->v[i].name, "Expect") == 0)
-			has_expect = true;
-		if (*headers->v[i].value)
-			rc = baton__hbuf_printf(&line, "%s: %s", headers->v[i].name, headers->v[i].value);
-		else
-			rc = baton__hbuf_printf(&line, "%s;", headers->v[i].name);
-		if (rc || !(tmp = curl_slist_append(list, line.data))) {
-			baton__hbuf_free(&line, true);
-			rc = baton__error_oom("http headers");
-			goto done;
-		}
-		list = tmp;
-		baton__hbuf_free(&line, true);
-	}
-	if (!has_expect && (tmp = curl_slist_append(list, "Expect:")))
-		list = tmp;
-
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)c->timeout_ms);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
-	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(h, CURLOPT_SSLVERSION,
-	                 c->min_tls == BATON_HTTP_TLS_1_3 ? CURL_SSLVERSION_TLSv1_3 : CURL_SSLVERSION_TLSv1_2);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, c->insecure ? 0L : 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c->insecure ? 0L : 2L);
-	if (c->ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
-	if (c->ca_path)
-		curl_easy_setopt(h, CURLOPT_CAPATH, c->ca_path);
-	if (c->proxy)
-		curl_easy_setopt(h, CURLOPT_PROXY, c->proxy);
-	if (!has_ua)
-		curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, &st);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &st);
-	if (strcmp(method, "GET") == 0) {
-		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-	} else if (strcmp(method, "HEAD") == 0) {
-		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-	} else {
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-	}
-	if (has_body || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
-	    strcmp(method, "PATCH") == 0) {
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body && body->data ? body->data : "");
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? body->len : 0));
-		if (strcmp(method, "POST") != 0)
-			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-	}
-
-	CURLcode cc = curl_easy_perform(h);
-	resp->now_ms = baton__http_now_ms(&c->clock);
-	if (curl_code)
-		*curl_code = (int)cc;
-	if (cc != CURLE_OK) {
-		rc = st.rc ? st.rc : map_curl(cc, &st, errbuf, method, redacted);
-		goto done;
-	}
-	if (st.rc) {
-		rc = st.rc;
-		goto done;
-	}
-	long code = 0;
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-	resp->status = (int)code;
-	if (!resp->status_line) {
-		baton__hbuf b = {0};
-		if (baton__hbuf_printf(&b, "%d %s", resp->status, reason_phrase(resp->status))) {
-			rc = BATON_EEXHAUSTED;
-			goto done;
-		}
-		resp->status_line = b.data;
-	}
-	if (!resp->body.data && baton__hbuf_put(&resp->body, "", 0)) {
-		rc = BATON_EEXHAUSTED;
-		goto done;
-	}
-	resp->method = baton__strdup(method);
-	resp->url_redacted = redacted;
-	redacted = NULL;
-	if (!resp->method) {
-		rc = BATON_EEXHAUSTED;
-		goto done;
-	}
-	*out = resp;
-	resp = NULL;
-done:
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
-	curl_slist_free_all(list);
-	baton_http_response_free(resp);
-	free(redacted);
-	return rc;
-}
-
-/* ---- the limiter ---- */
-
-static void limiter_take(baton_http_client *c)
-{
-	if (c->rate <= 0)
-		return;
-	int64_t now = baton__http_now_ms(&c->clock);
-	if (now > c->last_refill_ms) {
-		c->tokens += (double)(now - c->last_refill_ms) * c->rate / 1000.0;
-		if (c->tokens > c->burst)
-			c->tokens = c->burst;
-		c->last_refill_ms = now;
-	}
-	if (c->tokens >= 1.0) {
-		c->tokens -= 1.0;
-		return;
-	}
-	int64_t wait = (int64_t)((1.0 - c->tokens) * 1000.0 / c->rate + 0.999);
-	baton__http_sleep_ms(&c->clock, wait);
-	c->tokens = 0;
-	c->last_refill_ms = baton__http_now_ms(&c->clock);
-	if (c->last_refill_ms < now + wait)
-		c->last_refill_ms = now + wait; /* a clock that does not move with sleep */
-}
-
-/* ---- logging ---- */
-
-static void log_headers(const baton_http_response *resp, bool only_ratelimit, baton__hbuf *b)
-{
-	for (size_t i = 0; i < resp->headers.n; i++) {
-		const char *n = resp->headers.v[i].name;
-		if (only_ratelimit) {
-			bool rl = strcasecmp(n, "Retry-After") == 0;
-			for (const char *p = n; *p && !rl; p++)
-				rl = strncasecmp(p, "ratelimit", 9) == 0 || strncasecmp(p, "rate-limit", 10) == 0;
-			if (!rl)
-				continue;
-		}
-		const char *v = baton__http_header_sensitive(n) ? "REDACTED" : resp->headers.v[i].value;
-		if (baton__hbuf_printf(b, "%s%s: %s", b->len ? "; " : "", n, v))
-			return;
-	}
-}
-
-static void log_response(const baton_http_request *r, const char *url, const baton_http_response *resp,
-                         int64_t ms, uint32_t attempt)
-{
-	bool error = resp->status >= 400;
-	baton_log_level level = resp->status >= 500 ? BATON_LOG_ERROR
-	                        : resp->status >= 400 ? BATON_LOG_WARN
-	                                              : BATON_LOG_DEBUG;
-	if (!baton__log_enabled(level) && !baton__log_enabled(BATON_LOG_DEBUG))
-		return;
-	char status[16], dur[32], att[16];
-	snprintf(status, sizeof(status), "%d", resp->status);
-	snprintf(dur, sizeof(dur), "%lld", (long long)ms);
-	snprintf(att, sizeof(att), "%u", attempt);
-	baton__hbuf rl = {0}, all = {0};
-	log_headers(resp, true, &rl);
-	if (baton__log_enabled(BATON_LOG_DEBUG))
-		baton__log(BATON_LOG_DEBUG, "http request", "method", r->method, "url", url, "#status_code",
-		           status, "#duration_ms", dur, "#attempt", att, "ratelimit_headers",
-		           rl.data ? rl.data : "", NULL);
-	if (error && baton__log_enabled(level)) {
-		log_headers(resp, false, &all);
-		baton__log(level, "http error status", "method", r->method, "url", url, "#status_code",
-		           status, "status", resp->status_line, "headers", all.data ? all.data : "", NULL);
-	}
-	baton__hbuf_free(&rl, false);
-	baton__hbuf_free(&all, false);
-}
-
-/* ---- retries ---- */
-
-static bool idempotent(const baton_http_request *r)
-{
-	static const char *const m[] = {"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"};
-	for (size_t i = 0; i < 6; i++)
-		if (strcmp(r->method, m[i]) == 0)
-			return true;
-	return baton__headers_get(&r->headers, "Idempotency-Key") ||
-	       baton__headers_get(&r->headers, "X-Idempotency-Key");
-}
-
-static bool retryable_status(int status)
-{
-	return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 ||
-	       status == 504;
-}
-
-static int64_t backoff_ms(baton_http_client *c, uint32_t attempt, const baton_http_response *resp)
-{
-	const baton_http_retry_policy *p = &c->retry;
-	if (resp) {
-		baton_http_rate_limit rl;
-		if (baton_http_response_rate_limit(resp, &rl) == 0 && rl.has_reset) {
-			int64_t reset_ms = rl.reset_at.seconds * 1000 + rl.reset_at.nanos / 1000000;
-			int64_t until = reset_ms - baton__http_now_ms(&c->clock);
-			if (until > 0) {
-				int64_t w;
-				if (rl.remaining <= 0) {
-					w = until;
-				} else {
-					int64_t unit = rl.remaining * 1000;
-					w = ((until + unit - 1) / unit) * 1000;
-				}
-				return w > p->max_delay_ms ? p->max_delay_ms : w;
-			}
-		}
-		baton_error_clear();
-	}
-	int64_t w = p->initial_delay_ms;
-	for (uint32_t i = 1; i < attempt && w < p->max_delay_ms; i++)
-		w *= 2;
-	if (w > p->max_delay_ms)
-		w = p->max_delay_ms;
-	if (!p->disable_jitter && w > 1) {
-		int64_t half = w / 2;
-		w = half + (int64_t)(baton__http_random(&c->clock) % (uint64_t)(w - half + 1));
-	}
-	return w;
-}
-
-/* ---- do ---- */
-
-int baton_http_do(baton_http_client *c, baton_http_request *r, baton_annotations *annos,
-                  baton_http_response **out)
-{
-	if (out)
-		*out = NULL;
-	if (!c || !r)
-		return baton_error_set(BATON_EINVALID, "baton_http_do: NULL argument");
-	if (r->client != c)
-		return baton_error_set(BATON_EINVALID, "baton_http_do: the request belongs to another client");
-
-	limiter_take(c);
-
-	char *url = full_url(r);
-	const char *redacted = baton_http_request_url_redacted(r);
-	if (!url || !redacted) {
-		baton__secret_free(url);
-		return BATON_EEXHAUSTED;
-	}
-	bool cacheable = strcmp(r->method, "GET") == 0 && c->cache.enabled;
-	const char *cc = baton__headers_get(&r->headers, "Cache-Control");
-	bool no_cache = cc && strcasecmp(cc, "no-cache") == 0;
-	char key[65] = "";
-	baton_http_response *resp = NULL;
-	int rc = 0;
-
-	if (cacheable) {
-		/* the key uses the path and query of the full URL, as the Go SDK's (host excluded) */
-		const char *p = strstr(r->url_base, "://");
-		p = p ? strchr(p + 3, '/') : NULL;
-		if (baton__cache_key(&c->cache, p ? p : "/", r->query.data, &r->headers, key) != 0)
-			cacheable = false;
-	}
-	if (cacheable && !no_cache) {
-		resp = baton__cache_get(&c->cache, key, baton__http_now_ms(&c->clock));
-		if (resp) {
-			baton__log(BATON_LOG_DEBUG, "http cache hit", "method", r->method, "url", redacted, NULL);
-			goto answered;
-		}
-	}
-
-	bool may_retry = idempotent(r) || r->allow_retry || c->retry.retry_non_idempotent;
-	bool auth_retried = false;
-	int64_t waited = 0;
-	uint32_t attempt = 1;
-	for (;;) {
-		/* the request's headers plus Authorization (unless the caller set one) */
-		baton__headers hs = {0};
-		rc = 0;
-		for (size_t i = 0; !rc && i < r->headers.n; i++)
-			rc = baton__headers_add(&hs, r->headers.v[i].name, strlen(r->headers.v[i].name),
-			                        r->headers.v[i].value, strlen(r->headers.v[i].value));
-		if (!rc && !baton__headers_get(&r->headers, "Authorization")) {
-			char *auth = NULL;
-			rc = baton__auth_header(c, &auth);
-			if (!rc && auth)
-				rc = baton__headers_add(&hs, "Authorization", 13, auth, strlen(auth));
-			baton__secret_free(auth);
-		}
-		if (rc) {
-			baton__headers_free(&hs);
-			break;
-		}
-		int64_t t0 = baton__http_now_ms(&c->clock);
-		int curl_code = 0;
-		baton_http_response_free(resp);
-		resp = NULL;
-		rc = baton__http_perform(c, r->method, url, &hs, &r->body, r->has_body, &resp, &curl_code);
-		baton__headers_free(&hs);
-
-		bool retry;
-		bool allowed = may_retry;
-		if (rc) {
-			if (baton__log_enabled(BATON_LOG_DEBUG)) {
-				char att[16];
-				snprintf(att, sizeof(att), "%u", attempt);
-				baton__log(BATON_LOG_DEBUG, "http request failed", "method", r->method, "url", redacted,
-				           "#attempt", att, "error", baton_error_last()->message, NULL);
-			}
-			retry = rc == BATON_EUNAVAILABLE || rc == BATON_EDEADLINE;
-			if (curl_code == CURLE_COULDNT_CONNECT)
-				allowed = true; /* nothing was sent */
-		} else {
-			resp->attempts = attempt;
-			log_response(r, redacted, resp, baton__http_now_ms(&c->clock) - t0, attempt);
-			if (resp->status == 401 && !auth_retried && !baton__headers_get(&r->headers, "Authorization") &&
-			    baton__auth_invalidate(&c->auth)) {
-				/* a cached OAuth2 token was refused: fetch a new one once */
-				auth_retried = true;
-				continue;
-			}
-			retry = retryable_status(resp->status);
-		}
-		if (!retry || !allowed || attempt >= c->retry.max_attempts)
-			break;
-		int64_t wait = backoff_ms(c, attempt, rc ? NULL : resp);
-		if (waited + wait > c->retry.budget_ms) {
-			char w[32];
-			snprintf(w, sizeof(w), "%lld", (long long)wait);
-			baton__log(BATON_LOG_DEBUG, "http retry budget spent", "method", r->method, "url", redacted,
-			           "#wait_ms", w, NULL);
-			break;
-		}
-		if (baton__log_enabled(BATON_LOG_DEBUG)) {
-			char w[32], att[16];
-			snprintf(w, sizeof(w), "%lld", (long long)wait);
-			snprintf(att, sizeof(att), "%u", attempt);
-			baton__log(BATON_LOG_DEBUG, "http retrying", "method", r->method, "url", redacted,
-			           "#attempt", att, "#wait_ms", w, NULL);
-		}
-		baton__http_sleep_ms(&c->clock, wait);
-		waited += wait;
-		attempt++;
-	}
-	if (rc) {
-		baton__secret_free(url);
-		baton_http_response_free(resp);
-		return rc;
-	}
-
-answered:
-	baton__secret_free(url);
-	if (annos) {
-		baton_http_rate_limit rl;
-		int prc = baton_http_response_rate_limit(resp, &rl);
-		if (prc == 0) {
-			int arc = baton_http_rate_limit_annotate(&rl, annos);
-			if (arc) {
-				baton_http_response_free(resp);
-				return arc;
-			}
-		}
-		baton_error_clear();
-	}
-	rc = baton_http_error_from_status(resp->status);
-	if (rc) {
-		baton_error_set(rc, "%s: %s %s", resp->status_line, r->method, redacted);
-	} else if (cacheable && resp->status == 200 && !resp->from_cache) {
-		baton__cache_put(&c->cache, key, resp, baton__http_now_ms(&c->clock));
-	}
-	if (out)
-		*out = resp;
-	else
-		baton_http_response_free(resp);
-	return rc;
-}
-
-int baton_http_get_json(baton_http_client *c, const char *path, baton_annotations *annos,
-                        struct json_t **json)
-{
-	if (!json)
-		return baton_error_set(BATON_EINVALID, "baton_http_get_json: NULL argument");
-	*json = NULL;
-	baton_http_request *r;
-	int rc = baton_http_request_new(c, "GET", path, &r);
-	if (rc)
-		return rc;
-	baton_http_response *resp = NULL;
-	rc = baton_http_do(c, r, annos, &resp);
-	if (!rc)
-		rc = baton_http_response_json(resp, json);
-	baton_http_response_free(resp);
-	baton_http_request_free(r);
-	return rc;
 }

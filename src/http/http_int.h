@@ -48,9 +48,46 @@ char *baton__http_redact_url(const char *url);
 void baton__secret_free(char *s);
 char *baton__strdup(const char *s);
 
+/* Strings from a server (a reason phrase, header values, a body excerpt, libcurl's message) pass
+ * through this before they reach a log or an error message: every occurrence of a secret that
+ * was sent with the request (the values of sensitive request headers, and the credential after
+ * their auth scheme) and the credential after "Bearer " or "Basic " become REDACTED. */
+typedef struct baton__secrets {
+	char **v;
+	size_t n;
+} baton__secrets;
+
+/* Adds a copy of s[0..len) (ignored when shorter than 4 bytes: too short to tell apart). */
+int baton__secrets_add(baton__secrets *s, const char *v, size_t len);
+/* The secrets of a header list: the values of sensitive headers and their credential part. */
+int baton__secrets_from_headers(baton__secrets *s, const baton__headers *h);
+int baton__secrets_copy(baton__secrets *dst, const baton__secrets *src);
+void baton__secrets_free(baton__secrets *s);
+/* text[0..len) redacted (malloc, NUL-terminated, its length in *out_len when not NULL); NULL when
+ * out of memory. */
+char *baton__http_redact_text(const baton__secrets *s, const char *text, size_t len, size_t *out_len);
+
+/* ---- header values ---- */
+/* NULL when v may be sent as a header value; else what is wrong with it ("a line break (CR)",
+ * "a control character 0x01"): CR, LF, NUL (through a length) and the other control characters
+ * but TAB would end the header or smuggle another one (header injection). */
+const char *baton__http_header_value_bad(const char *v, size_t len);
+/* Largest response header block accepted (all header lines of one response together). libcurl
+ * itself refuses a single line longer than CURL_MAX_HTTP_HEADER (100 KiB). */
+#define BATON__HTTP_MAX_HEADER_BYTES ((size_t)256 * 1024)
+
+/* ---- stopping ---- */
+/* The process-wide stop request (src/sync/stop.c): baton_sync_request_stop(), which the CLI calls
+ * on SIGINT and SIGTERM. Every wait of the client (a retry, the rate limiter, a request in flight)
+ * looks at it at least every BATON__HTTP_STOP_POLL_MS and ends with BATON_ECANCELLED. */
+bool baton__sync_stop_requested(void);
+#define BATON__HTTP_STOP_POLL_MS 100
+
 /* ---- clock ---- */
 int64_t baton__http_now_ms(const baton_http_clock *clk);
-void baton__http_sleep_ms(const baton_http_clock *clk, int64_t ms);
+/* Sleeps ms (in slices of BATON__HTTP_STOP_POLL_MS with the real clock); false when a stop was
+ * requested before or during the wait. */
+bool baton__http_sleep_ms(const baton_http_clock *clk, int64_t ms);
 uint64_t baton__http_random(const baton_http_clock *clk);
 
 /* ---- dates ---- */
@@ -108,6 +145,9 @@ void baton__auth_free(baton__auth *a);
 int baton__auth_header(baton_http_client *c, char **value);
 /* Drops the cached OAuth2 token (after a 401). Returns whether there was one to drop. */
 bool baton__auth_invalidate(baton__auth *a);
+/* Adds the client's own credentials (token, password, client secret, refresh and access token)
+ * to a redaction list. */
+int baton__auth_secrets(const baton__auth *a, baton__secrets *s);
 /* Builds a signed JWT assertion (malloc). */
 int baton__jwt_sign(baton__auth *a, int64_t now_s, char **out);
 
@@ -128,6 +168,7 @@ struct baton_http_client {
 	baton__cache cache;
 	baton_http_clock clock;
 	CURL *curl;
+	CURLM *multi; /* drives curl so that a transfer can end on a stop request */
 	uint64_t rng;
 };
 
@@ -154,12 +195,16 @@ struct baton_http_response {
 	char *method;       /* for messages */
 	char *url_redacted; /* for messages */
 	int64_t now_ms;     /* when received (for rate-limit parsing) */
+	baton__secrets secrets; /* what was sent with the request, for redacting the answer */
 };
 
 /* Internal: sends one request without cache, limiter or retries (used by the token fetcher). */
 int baton__http_perform(baton_http_client *c, const char *method, const char *url,
                         const baton__headers *headers, const baton__hbuf *body, bool has_body,
                         baton_http_response **out, int *curl_code);
+
+/* The request's URL with its query (malloc, secret: it may carry credentials). */
+char *baton__request_full_url(const baton_http_request *r);
 
 baton_http_response *baton__response_new(void);
 int baton__response_copy(const baton_http_response *src, baton_http_response **out);

@@ -6,6 +6,8 @@
 #include "http/http_int.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -265,32 +267,116 @@ static int finish(baton_http_pager *p, const char *next, const char **next_token
 	return 0;
 }
 
-static int items_count(const baton_http_pager *p, const json_t *body, size_t *n)
+static const char *json_kind(const json_t *v)
 {
-	const json_t *items = p->o.items_path && *p->o.items_path ? baton_http_json_path(body, p->o.items_path) : body;
-	if (!items && body && p->o.items_path) {
-		*n = 0; /* SCIM and others leave the array out of an empty page */
-		return 0;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL: return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "a boolean";
+	case JSON_NULL: return "null";
 	}
-	if (!json_is_array(items))
-		return baton_error_set(BATON_EINVALID, "pagination: %s is not an array in the response",
-		                       p->o.items_path ? p->o.items_path : "the body");
-	*n = json_array_size(items);
-	return 0;
+	return "?";
 }
 
-static int total_of(const baton_http_pager *p, const json_t *body, int64_t *total)
+/* The response's total (total_path), -1 when not asked for or absent. A total that is not a
+ * count (negative, fractional, out of range, not a number) is an error: reading it anyway would
+ * end or run away the paging. */
+static int total_of(const baton_http_pager *p, const baton_http_response *resp, const json_t *body,
+                    int64_t *total)
 {
 	*total = -1;
 	if (!p->o.total_path || !*p->o.total_path)
 		return 0;
 	json_t *t = baton_http_json_path(body, p->o.total_path);
-	if (json_is_integer(t))
-		*total = json_integer_value(t);
-	else if (json_is_real(t))
-		*total = (int64_t)json_real_value(t);
-	else if (json_is_string(t))
-		*total = strtoll(json_string_value(t), NULL, 10);
+	if (!t || json_is_null(t))
+		return 0;
+	int64_t v = -1;
+	bool ok = false;
+	if (json_is_integer(t)) {
+		v = json_integer_value(t);
+		ok = true;
+	} else if (json_is_real(t)) {
+		double d = json_real_value(t);
+		/* in range of int64 before the cast: a larger double converts with undefined behaviour */
+		ok = d >= 0 && d < 9223372036854775808.0; /* [0, 2^63); false for NaN and infinities */
+		if (ok) {
+			v = (int64_t)d;
+			ok = (double)v == d; /* a whole number */
+		}
+	} else if (json_is_string(t)) {
+		const char *str = json_string_value(t);
+		char *end;
+		errno = 0;
+		long long x = strtoll(str, &end, 10);
+		ok = *str && !*end && errno == 0 && isdigit((unsigned char)*str);
+		v = x;
+	}
+	if (!ok || v < 0) {
+		char shown[64];
+		if (json_is_real(t))
+			snprintf(shown, sizeof(shown), "%g", json_real_value(t));
+		else if (json_is_integer(t))
+			snprintf(shown, sizeof(shown), "%lld", (long long)json_integer_value(t));
+		else if (json_is_string(t)) {
+			/* the server's text: redacted whole before it is cut */
+			const char *str = json_string_value(t);
+			char *red = resp ? baton__http_redact_text(&resp->secrets, str, strlen(str), NULL) : NULL;
+			snprintf(shown, sizeof(shown), "\"%.40s\"", red ? red : resp ? "?" : str);
+			free(red);
+		}
+		else
+			snprintf(shown, sizeof(shown), "%s", json_kind(t));
+		return baton_error_set(BATON_EINVALID,
+		                       "pagination: %s in the response is %s, not a count of items (a whole number "
+		                       "from 0 to 2^63-1)",
+		                       p->o.total_path, shown);
+	}
+	*total = v;
+	return 0;
+}
+
+/* The items on this page. The body must have the shape the options describe: an array at
+ * items_path (the body itself without one). An object without the list is an empty page only
+ * when its total says nothing is left (SCIM leaves "Resources" out when totalResults is 0);
+ * anything else (an array or a string where an object was expected, a list that is missing for
+ * no reason) is an error, never a silently empty sync. */
+static int items_count(const baton_http_pager *p, const json_t *body, int64_t total, size_t *n)
+{
+	bool has_path = p->o.items_path && *p->o.items_path;
+	const char *what = has_path ? p->o.items_path : "the body";
+	if (has_path && !json_is_object(body) && !json_is_array(body))
+		return baton_error_set(BATON_EINVALID,
+		                       "pagination: the response is %s, not an object with \"%s\" (the list of items)",
+		                       json_kind(body), what);
+	json_t *items = has_path ? baton_http_json_path(body, p->o.items_path) : (json_t *)body;
+	if (!items && has_path) {
+		if (json_is_array(body))
+			return baton_error_set(BATON_EINVALID,
+			                       "pagination: the response is an array, not an object with \"%s\" (the list "
+			                       "of items)", what);
+		int64_t read = p->o.style == BATON_HTTP_PAGE_OFFSET ? p->index - p->o.first_index
+		                                                    : (p->index - p->o.first_index) * (int64_t)p->o.page_size;
+		if (total >= 0 && read >= total) {
+			*n = 0;
+			return 0;
+		}
+		if (total >= 0)
+			return baton_error_set(BATON_EINVALID,
+			                       "pagination: the response has no \"%s\" (the list of items) although %s says "
+			                       "%lld items and %lld were read",
+			                       what, p->o.total_path, (long long)total, (long long)read);
+		return baton_error_set(BATON_EINVALID,
+		                       "pagination: the response has no \"%s\" (the list of items)%s", what,
+		                       p->o.total_path && *p->o.total_path ? " and no total" : "");
+	}
+	if (!json_is_array(items))
+		return baton_error_set(BATON_EINVALID, "pagination: %s in the response is %s, not an array", what,
+		                       json_kind(items));
+	*n = json_array_size(items);
 	return 0;
 }
 
@@ -332,8 +418,8 @@ int baton_http_pager_next(baton_http_pager *p, const baton_http_response *resp, 
 			return baton_error_set(BATON_EINVALID, "pagination: the decoded body is needed");
 		size_t n = 0;
 		int64_t total = -1;
-		int rc = items_count(p, body, &n);
-		if (rc || (rc = total_of(p, body, &total)))
+		int rc = total_of(p, resp, body, &total);
+		if (rc || (rc = items_count(p, body, total, &n)))
 			return rc;
 		bool last = n == 0;
 		int64_t nx;

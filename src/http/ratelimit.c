@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -43,7 +44,9 @@ static const char *const reset_headers[] = {"X-Ratelimit-Reset", "Ratelimit-Rese
 #define THIRTY_YEARS_S ((int64_t)60 * 60 * 24 * 365 * 30)
 #define GO_ZERO_TIME_S ((int64_t)-62135596800)
 
-/* The first non-empty value of a header, trimmed of surrounding whitespace (as Go's textproto). */
+/* The first non-empty value of a header, trimmed of surrounding whitespace (as Go's textproto).
+ * A value that does not fit buf is not cut (a cut number is another number): it comes back as
+ * "" and reads as unusable. */
 static const char *lookup(const char *const *names, const char *const *values, size_t n,
                           const char *name, char *buf, size_t bufsz)
 {
@@ -58,8 +61,10 @@ static const char *lookup(const char *const *names, const char *const *values, s
 			len--;
 		if (len == 0)
 			return NULL; /* Go's Header.Get gives "" for the first value: treated as absent */
-		if (len >= bufsz)
-			len = bufsz - 1;
+		if (len >= bufsz) {
+			snprintf(buf, bufsz, "(a value of %zu bytes)", len);
+			return buf;
+		}
 		memcpy(buf, v, len);
 		buf[len] = '\0';
 		return buf;
@@ -220,11 +225,22 @@ int baton_http_response_rate_limit(const baton_http_response *resp, baton_http_r
 		free(values);
 		return baton__error_oom("rate limit headers");
 	}
-	for (size_t i = 0; i < n; i++) {
+	/* an error quotes a header value, which may echo a credential: the parser reads the values
+	 * redacted (a credential is no number or date anyway) */
+	char **red = calloc(n ? n : 1, sizeof(char *));
+	int rc = red ? 0 : baton__error_oom("rate limit headers");
+	for (size_t i = 0; !rc && i < n; i++) {
 		names[i] = resp->headers.v[i].name;
-		values[i] = resp->headers.v[i].value;
+		const char *v = resp->headers.v[i].value;
+		if (!(red[i] = baton__http_redact_text(&resp->secrets, v, strlen(v), NULL)))
+			rc = BATON_EEXHAUSTED;
+		values[i] = red[i];
 	}
-	int rc = baton_http_rate_limit_parse(resp->status, names, values, n, resp->now_ms, out);
+	if (!rc)
+		rc = baton_http_rate_limit_parse(resp->status, names, values, n, resp->now_ms, out);
+	for (size_t i = 0; red && i < n; i++)
+		free(red[i]);
+	free(red);
 	free(names);
 	free(values);
 	return rc;

@@ -252,6 +252,152 @@ oom:
 	return NULL;
 }
 
+/* ---- secrets in what a server says ---- */
+
+#define MIN_SECRET_LEN 4
+
+int baton__secrets_add(baton__secrets *s, const char *v, size_t len)
+{
+	if (len < MIN_SECRET_LEN)
+		return 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (strlen(s->v[i]) == len && memcmp(s->v[i], v, len) == 0)
+			return 0;
+	char **nv = realloc(s->v, (s->n + 1) * sizeof(*nv));
+	if (!nv)
+		return baton__error_oom("secrets");
+	s->v = nv;
+	char *d = malloc(len + 1);
+	if (!d)
+		return baton__error_oom("secrets");
+	memcpy(d, v, len);
+	d[len] = '\0';
+	s->v[s->n++] = d;
+	return 0;
+}
+
+int baton__secrets_from_headers(baton__secrets *s, const baton__headers *h)
+{
+	for (size_t i = 0; h && i < h->n; i++) {
+		if (!baton__http_header_sensitive(h->v[i].name))
+			continue;
+		const char *v = h->v[i].value;
+		int rc = baton__secrets_add(s, v, strlen(v));
+		/* "Bearer abc", "Basic dXNlcjpwdw==": the credential alone too */
+		const char *sp = strchr(v, ' ');
+		if (!rc && sp) {
+			while (*sp == ' ')
+				sp++;
+			rc = baton__secrets_add(s, sp, strlen(sp));
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int baton__secrets_copy(baton__secrets *dst, const baton__secrets *src)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		int rc = baton__secrets_add(dst, src->v[i], strlen(src->v[i]));
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+void baton__secrets_free(baton__secrets *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		baton__secret_free(s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+/* A credential after an auth scheme word: token68 (RFC 7235) and the quote-free rest of it. */
+static bool cred_char(unsigned char ch)
+{
+	return ch > ' ' && ch < 0x7f && ch != '"' && ch != ',' && ch != ';' && ch != '\'';
+}
+
+/* The length of "Bearer " / "Basic " (any case, any number of spaces) at text[i], or 0. */
+static size_t scheme_at(const char *text, size_t len, size_t i)
+{
+	static const char *const schemes[] = {"bearer", "basic"};
+	if (i > 0 && isalnum((unsigned char)text[i - 1]))
+		return 0;
+	for (size_t k = 0; k < sizeof(schemes) / sizeof(schemes[0]); k++) {
+		size_t n = strlen(schemes[k]);
+		if (i + n < len && strncasecmp(text + i, schemes[k], n) == 0 && text[i + n] == ' ') {
+			while (i + n < len && text[i + n] == ' ')
+				n++;
+			return n;
+		}
+	}
+	return 0;
+}
+
+char *baton__http_redact_text(const baton__secrets *s, const char *text, size_t len, size_t *out_len)
+{
+	baton__hbuf b = {0};
+	if (baton__hbuf_grow(&b, len))
+		return NULL;
+	size_t i = 0;
+	while (i < len) {
+		size_t best = 0;
+		for (size_t k = 0; s && k < s->n; k++) {
+			size_t n = strlen(s->v[k]);
+			if (n > best && n <= len - i && memcmp(text + i, s->v[k], n) == 0)
+				best = n;
+		}
+		if (best) {
+			if (baton__hbuf_puts(&b, "REDACTED"))
+				goto oom;
+			i += best;
+			continue;
+		}
+		size_t sch = scheme_at(text, len, i);
+		if (sch) {
+			size_t c = 0;
+			while (i + sch + c < len && cred_char((unsigned char)text[i + sch + c]))
+				c++;
+			if (baton__hbuf_put(&b, text + i, sch) || (c && baton__hbuf_puts(&b, "REDACTED")))
+				goto oom;
+			i += sch + c;
+			continue;
+		}
+		if (baton__hbuf_put(&b, text + i, 1))
+			goto oom;
+		i++;
+	}
+	if (baton__hbuf_put(&b, "", 0)) /* terminates (the loop may have added nothing) */
+		goto oom;
+	if (out_len)
+		*out_len = b.len;
+	return b.data;
+oom:
+	baton__hbuf_free(&b, true);
+	return NULL;
+}
+
+/* ---- header values ---- */
+
+const char *baton__http_header_value_bad(const char *v, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)v[i];
+		if (ch == '\r')
+			return "a carriage return (CR)";
+		if (ch == '\n')
+			return "a line feed (LF)";
+		if (ch == 0)
+			return "a NUL byte";
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+			return "a control character";
+	}
+	return NULL;
+}
+
 /* ---- clock ---- */
 
 int64_t baton__http_now_ms(const baton_http_clock *clk)
@@ -263,17 +409,27 @@ int64_t baton__http_now_ms(const baton_http_clock *clk)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void baton__http_sleep_ms(const baton_http_clock *clk, int64_t ms)
+bool baton__http_sleep_ms(const baton_http_clock *clk, int64_t ms)
 {
+	if (baton__sync_stop_requested())
+		return false;
 	if (ms <= 0)
-		return;
+		return true;
 	if (clk && clk->sleep_ms) {
 		clk->sleep_ms(clk->userdata, ms);
-		return;
+		return !baton__sync_stop_requested();
 	}
-	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
+	while (ms > 0) {
+		int64_t slice = ms < BATON__HTTP_STOP_POLL_MS ? ms : BATON__HTTP_STOP_POLL_MS;
+		struct timespec ts = {(time_t)(slice / 1000), (long)(slice % 1000) * 1000000L};
+		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+			if (baton__sync_stop_requested())
+				return false;
+		ms -= slice;
+		if (baton__sync_stop_requested())
+			return false;
+	}
+	return true;
 }
 
 uint64_t baton__http_random(const baton_http_clock *clk)

@@ -125,6 +125,126 @@ static void test_sync(void **state)
 	unlink(log);
 }
 
+/* Runs the example against a routes fixture; with sig, sends it after settle_ms and returns how
+ * long the process took to end then (ms) in *took. Returns the wait status; *out gets the log. */
+static int run_example(const char *fixture, const char *token, int sig, int settle_ms, int64_t *took,
+                       char **out, test_server **server)
+{
+	test_server *s = test_server_start_json(fixture);
+	char c1z[1024], log[1024];
+	snprintf(c1z, sizeof(c1z), "%s/http-example-h-%d.c1z", test_out_dir(), (int)getpid());
+	snprintf(log, sizeof(log), "%s/http-example-h-%d.log", test_out_dir(), (int)getpid());
+	unlink(c1z);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 2);
+		dup2(fd, 1);
+		execl(binary, binary, "--base-url", test_server_base(s), "--api-token", token, "-f", c1z,
+		      (char *)NULL);
+		_exit(127);
+	}
+	int status = 0;
+	struct timespec ts = {0, 10 * 1000000L};
+	if (sig) {
+		/* the first request shows the sync (and its signal handlers) started, however slowly
+		 * (valgrind); then settle_ms for it to reach the wait */
+		for (int i = 0; i < 6000 && !test_server_request_count(s); i++)
+			nanosleep(&ts, NULL);
+		struct timespec settle = {settle_ms / 1000, (long)(settle_ms % 1000) * 1000000L};
+		nanosleep(&settle, NULL);
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			fail_msg("baton-http-example ended before the signal (status %d)", status);
+		kill(pid, sig);
+	}
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int64_t limit = (sig ? 3000 : 60000) * (int64_t)test_time_scale() * (getenv("BATON_TEST_UNDER_VALGRIND") ? 10 : 1),
+	        el = 0;
+	for (;;) {
+		bool done = waitpid(pid, &status, WNOHANG) == pid;
+		struct timespec t1;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		el = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if (done)
+			break;
+		if (el > limit) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			fail_msg("baton-http-example still running %lld ms after %s", (long long)limit,
+			         sig ? "the signal" : "its start");
+		}
+		nanosleep(&ts, NULL);
+	}
+	if (took)
+		*took = el;
+	*out = slurp(log);
+	*server = s;
+	unlink(c1z);
+	unlink(log);
+	return status;
+}
+
+/* SIGTERM while the connector waits out a 429's Retry-After and while a request is in flight:
+ * the sync stops (status 1, "terminated (SIGTERM)") within the bound, not after the wait. */
+static void test_sigterm_while_waiting(void **state)
+{
+	(void)state;
+	const char *fixtures[] = {
+	    "{\"mode\":\"routes\",\"exchanges\":[{\"respond\":{\"status\":429,\"headers\":{\"Retry-After\":\"50\"}},"
+	    "\"times\":0}]}",
+	    "{\"mode\":\"routes\",\"exchanges\":[{\"respond\":{\"status\":200,\"delay_ms\":60000},\"times\":0}]}",
+	};
+	for (size_t k = 0; k < 2; k++) {
+		int64_t took;
+		char *out;
+		test_server *s;
+		int status = run_example(fixtures[k], "scim-SECRET-token", SIGTERM, 1500, &took, &out, &s);
+		printf("    fixture %zu: exit %lld ms after SIGTERM\n", k, (long long)took);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 1 || !strstr(out, "terminated (SIGTERM)"))
+			fail_msg("fixture %zu: status %d, expected 1 and \"terminated (SIGTERM)\":\n%s", k, status, out);
+		assert_no_substring(out, "scim-SECRET-token");
+		free(out);
+		test_server_stop(s);
+	}
+}
+
+/* A body of the wrong shape fails the sync with a message; a token with a line break is refused
+ * before any request. */
+static void test_hostile_answers(void **state)
+{
+	(void)state;
+	const char *bodies[] = {"[]", "\"Users\"", "{}", "null", "{\"totalResults\":1e300,\"Resources\":[]}"};
+	for (size_t k = 0; k < sizeof(bodies) / sizeof(bodies[0]); k++) {
+		json_t *fx = json_pack("{s:s, s:[{s:{s:i, s:s}, s:i}]}", "mode", "routes", "exchanges", "respond",
+		                       "status", 200, "body", bodies[k], "times", 0);
+		char *text = json_dumps(fx, JSON_COMPACT);
+		json_decref(fx);
+		char *out;
+		test_server *s;
+		int status = run_example(text, "scim-SECRET-token", 0, 0, NULL, &out, &s);
+		free(text);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) == 0 || !strstr(out, "pagination: "))
+			fail_msg("body %s: status %d, expected a failed sync with a pagination error:\n%s", bodies[k], status,
+			         out);
+		free(out);
+		test_server_stop(s);
+	}
+	const char *tokens[] = {"abc\r\nX-Injected: yes", "abc\nX-Injected: yes", "abc\rX-Injected: yes"};
+	for (size_t k = 0; k < 3; k++) {
+		char *out;
+		test_server *s;
+		int status = run_example("{\"mode\":\"routes\",\"exchanges\":[{\"respond\":{\"status\":200},\"times\":0}]}",
+		                         tokens[k], 0, 0, NULL, &out, &s);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) == 0 || !strstr(out, "bearer token contains"))
+			fail_msg("token %zu: status %d, expected a refusal:\n%s", k, status, out);
+		assert_int_equal(test_server_request_count(s), 0);
+		free(out);
+		test_server_stop(s);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -134,6 +254,8 @@ int main(int argc, char **argv)
 	binary = argv[1];
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sync),
+		cmocka_unit_test(test_sigterm_while_waiting),
+		cmocka_unit_test(test_hostile_answers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
