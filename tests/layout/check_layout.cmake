@@ -5,7 +5,7 @@
 #      connector, http, sync, ...) never reach up into the command line.
 #   3. (with OBJECTS and NM) no object of the library outside src/cli/ uses a symbol an object of
 #      src/cli/ defines: rule 2 for what a declaration copied into another header would hide.
-# cmake -DSRC_DIR=<dir> [-DMAX_LINES=<n>] [-DPENDING_SPLIT=<a|b>] [-DOBJECTS=<a.o|b.o|...> -DNM=<nm>]
+# cmake -DSRC_DIR=<dir> [-DMAX_LINES=<n>] [-DOBJECTS=<a.o|b.o|...> -DNM=<nm>]
 #       -P check_layout.cmake;
 # fails naming every file that breaks a rule.
 cmake_minimum_required(VERSION 3.20)
@@ -29,11 +29,6 @@ foreach(h IN LISTS _cli_headers)
   list(APPEND _cli_names "${n}")
 endforeach()
 
-# PENDING_SPLIT (a|b|...): files over the limit whose split is done on another branch and not
-# merged yet (paths relative to src/). An entry is allowed while the file is over the limit and
-# fails the check as soon as it is not (or is gone): then delete the entry.
-string(REPLACE "|" ";" _pending_split "${PENDING_SPLIT}")
-
 file(GLOB_RECURSE _files LIST_DIRECTORIES false RELATIVE "${SRC_DIR}" "${SRC_DIR}/*")
 list(LENGTH _files _nfiles)
 if(_nfiles EQUAL 0)
@@ -45,11 +40,7 @@ foreach(f IN LISTS _files)
   # lines as wc -l counts them: newline characters
   string(REGEX REPLACE "[^\n]" "" _nl "${_text}")
   string(LENGTH "${_nl}" _lines)
-  if(f IN_LIST _pending_split)
-    if(NOT _lines GREATER MAX_LINES)
-      list(APPEND _bad "src/${f}: ${_lines} lines: its split has landed, remove it from PENDING_SPLIT (tests/CMakeLists.txt)")
-    endif()
-  elseif(_lines GREATER MAX_LINES)
+  if(_lines GREATER MAX_LINES)
     list(APPEND _bad "src/${f}: ${_lines} lines, more than ${MAX_LINES}: split it by what its parts do")
   endif()
   if(f MATCHES "^cli/" OR NOT f MATCHES "\\.(c|h)$")
@@ -70,12 +61,6 @@ foreach(f IN LISTS _files)
       list(APPEND _bad "src/${f}: includes ${_path}, a header of src/cli: only src/cli may use the command line's headers; move what is shared down to a library layer")
     endif()
   endforeach()
-endforeach()
-
-foreach(f IN LISTS _pending_split)
-  if(NOT EXISTS "${SRC_DIR}/${f}")
-    list(APPEND _bad "src/${f}: gone: remove it from PENDING_SPLIT (tests/CMakeLists.txt)")
-  endif()
 endforeach()
 
 # Rule 3: symbols. nm -u of every object outside cli/ against what the cli/ objects define.

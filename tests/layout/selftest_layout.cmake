@@ -70,17 +70,6 @@ clean_tree(include_bare)
 file(APPEND "${WORK_DIR}/include_bare/src/types/ref.c" "#include <cli.h>\n")
 run_case(include_bare fail "src/types/ref.c: includes cli.h")
 
-clean_tree(pending)
-file(WRITE "${WORK_DIR}/pending/src/http/client.c" "${lines1001}")
-run_case(pending pass "" -DPENDING_SPLIT=http/client.c)
-
-clean_tree(pending_stale)
-file(WRITE "${WORK_DIR}/pending_stale/src/http/client.c" "x\n")
-run_case(pending_stale fail "src/http/client.c: 1 lines: its split has landed" -DPENDING_SPLIT=http/client.c)
-
-clean_tree(pending_gone)
-run_case(pending_gone fail "src/http/client.c: gone" -DPENDING_SPLIT=http/client.c)
-
 # Symbols: an object outside cli/ calling a function cli/ defines, with no include to betray it.
 function(compile name)
   set(s "${WORK_DIR}/${name}/src")
