@@ -909,7 +909,7 @@ BATON_API int baton_ctx_action_arg_int(baton_ctx *ctx, const char *name, int64_t
 		x = (int64_t)json_integer_value(v);
 	} else if (json_is_real(v)) {
 		double d = json_real_value(v);
-		if (!(d > -9.3e18 && d < 9.3e18))
+		if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
 			return arg_invalid(name);
 		x = (int64_t)d;
 	} else if (json_is_string(v)) {
