@@ -1,5 +1,6 @@
 #include "testutil.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,11 @@ const char *test_data_dir(void)
 const char *test_data_path(const char *rel)
 {
 	static char buf[4096];
+	struct stat st;
 	snprintf(buf, sizeof buf, "%s/%s", test_data_dir(), rel);
+	/* checked here, before the caller allocates anything a failure would leave behind */
+	if (stat(buf, &st) != 0)
+		fail_msg("test data %s: %s (the test data is in tests/data)", buf, strerror(errno));
 	return buf;
 }
 
