@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Fuzzing: builds the libFuzzer targets (tests/fuzz/) with clang, ASan and UBSan into build-fuzz/
 # and runs each for a bounded time (default 60 s; `scripts/fuzz.sh 600` for longer), from the
-# seed corpus (tests/fuzz/corpus/<target>/, plus the shared c1z test files for the c1z reader)
-# into a working corpus build-fuzz/corpus/<target>/ that grows across runs. A crash stops with the
-# input saved as build-fuzz/crash-*; copy it to tests/fuzz/regressions/<target>/ once fixed, and
-# ctest replays it in every build from then on.
+# seed corpus (tests/fuzz/corpus/<target>/, plus the Go-written c1z files in tests/data/c1z/ for
+# the c1z reader) into a working corpus build-fuzz/corpus/<target>/ that grows across runs. A
+# crash stops with the input saved as build-fuzz/crash-*; copy it to
+# tests/fuzz/regressions/<target>/ once fixed, and ctest replays it in every build from then on.
 #   scripts/fuzz.sh [seconds] [target...]      targets: c1z pagebag sync_token config ratelimit protojson http
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ if ! cmake --build build-fuzz -j"$jobs" --target $(printf 'fuzz_%s ' "${targets[
   tail -40 build-fuzz/build.log
   exit 1
 fi
-testdata="${BATON_TESTDATA_DIR:-$PWD/../shared/testdata}"
+testdata="${BATON_TESTDATA_DIR:-$PWD/tests/data}"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export BATON_LOG_LEVEL=error
 summary=build-fuzz/fuzz-summary.txt
@@ -29,7 +29,11 @@ for t in "${targets[@]}"; do
   corpus="build-fuzz/corpus/$t"
   mkdir -p "$corpus"
   cp -n tests/fuzz/corpus/"$t"/* "$corpus"/ 2>/dev/null || true
-  if [ "$t" = c1z ] && [ -d "$testdata/c1z" ]; then cp -n "$testdata"/c1z/*.c1z "$corpus"/ 2>/dev/null || true; fi
+  if [ "$t" = c1z ]; then
+    # The Go-written seeds are part of the repository: their absence is an error, not a quiet skip.
+    if ! ls "$testdata"/c1z/*.c1z >/dev/null 2>&1; then echo "fuzz: no c1z seeds in $testdata/c1z" >&2; exit 1; fi
+    cp -n "$testdata"/c1z/*.c1z "$corpus"/
+  fi
   max_len=65536
   [ "$t" = c1z ] && max_len=1048576
   log="build-fuzz/fuzz-$t.log"

@@ -39,6 +39,23 @@ static const char *slapadd_bin(void)
 	return find_file(c);
 }
 
+static const char *openssl_bin(void)
+{
+	static const char *const c[] = {"/usr/bin/openssl", "/usr/local/bin/openssl", NULL};
+	return find_file(c);
+}
+
+const char *slapd_missing_tool(bool tls)
+{
+	if (slapd_bin() == NULL)
+		return "slapd";
+	if (slapadd_bin() == NULL)
+		return "slapadd";
+	if (tls && openssl_bin() == NULL)
+		return "openssl";
+	return NULL;
+}
+
 static void sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -178,8 +195,7 @@ static void remove_tree(const char *dir)
 
 static int make_certs(slapd_server *s)
 {
-	static const char *const openssl_paths[] = {"/usr/bin/openssl", "/usr/local/bin/openssl", NULL};
-	const char *openssl = find_file(openssl_paths);
+	const char *openssl = openssl_bin();
 	char ca_key[600], srv_key[600], csr[600], srv[600], ext[600], err[600];
 	int st;
 

@@ -6,8 +6,9 @@
  * slapadd, and starts slapd in the foreground (-d 0) as the current user on 127.0.0.1 with
  * ephemeral ports (ldap://, and ldaps:// with a generated CA when TLS is asked for). It waits at
  * most 20 s for the port. The server dies with the test process (PR_SET_PDEATHSIG) and
- * slapd_stop() ends it (SIGTERM, then SIGKILL after 10 s) and removes the directory. slapd (and,
- * for TLS, openssl) missing is a failure with a message saying how to install it.
+ * slapd_stop() ends it (SIGTERM, then SIGKILL after 10 s) and removes the directory. The test
+ * programs check slapd_missing_tool() first and exit 77 (ctest: Skipped) when slapd, slapadd or
+ * (for TLS) openssl is not installed; scripts/setup.sh installs them.
  */
 #ifndef BATON_LDAP_SLAPD_UTIL_H
 #define BATON_LDAP_SLAPD_UTIL_H
@@ -29,6 +30,10 @@ typedef struct slapd_server {
 	int port, tls_port;
 	pid_t pid;
 } slapd_server;
+
+/* NULL when the programs slapd_start() needs are installed (slapd, slapadd, and openssl when
+ * `tls`), else the name of the first one missing (a static string). */
+const char *slapd_missing_tool(bool tls);
 
 /* 0, or -1 with the reason printed on stderr (the server is stopped and its directory removed). */
 int slapd_start(slapd_server *s, const ldapgen_params *p, bool tls);

@@ -9,9 +9,11 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-/* Directory of the shared test data (BATON_TESTDATA_DIR), or skips the test when unset/missing. */
+/* Directory of the test data (BATON_TESTDATA_DIR, tests/data/ by default), or fails the test when
+ * unset or missing: the data is committed, so its absence is an error, never a skip. */
 const char *test_data_dir(void);
-/* Path under test_data_dir(), in a static buffer overwritten by the next call. */
+/* Path under test_data_dir(), in a static buffer overwritten by the next call; fails the test
+ * when nothing is there. */
 const char *test_data_path(const char *rel);
 /* Directory where tests may write (BATON_TEST_OUT_DIR, else /tmp). */
 const char *test_out_dir(void);

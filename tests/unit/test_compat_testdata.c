@@ -393,10 +393,11 @@ static int on_grant(int64_t id, const uint8_t *data, size_t len, void *ud)
 
 static facts *scan(const char *rel)
 {
+	/* Open first: a failure there must not leave `f` behind. */
+	c1z_raw *raw = c1z_raw_open(test_data_path(rel));
 	facts *f = calloc(1, sizeof *f);
 	assert_non_null(f);
 	f->file = rel;
-	c1z_raw *raw = c1z_raw_open(test_data_path(rel));
 	c1z_raw_each_blob(raw, "v1_resource_types", on_resource_type, f);
 	c1z_raw_each_blob(raw, "v1_resources", on_resource, f);
 	c1z_raw_each_blob(raw, "v1_entitlements", on_entitlement, f);

@@ -28,12 +28,7 @@ typedef struct state {
 
 static int setup(void **st)
 {
-	const char *p = getenv("BATON_INTEROP_GO_C1Z");
-	if (!p || !*p) {
-		print_message("BATON_INTEROP_GO_C1Z is not set (scripts/interop.sh sets it); skipping\n");
-		*st = NULL;
-		return 0;
-	}
+	const char *p = getenv("BATON_INTEROP_GO_C1Z"); /* main() checked it is set */
 	state *s = calloc(1, sizeof *s);
 	s->c1z = p;
 	const char *mp = getenv("BATON_INTEROP_GO_MANIFEST");
@@ -67,8 +62,6 @@ static int setup(void **st)
 static int teardown(void **st)
 {
 	state *s = *st;
-	if (!s)
-		return 0;
 	baton_store_discard(s->s);
 	baton_ctx_free(s->ctx);
 	json_decref(s->m);
@@ -78,8 +71,7 @@ static int teardown(void **st)
 
 static state *get(void **st)
 {
-	if (!*st)
-		skip();
+	assert_non_null(*st);
 	return *st;
 }
 
@@ -555,5 +547,14 @@ int main(void)
 		cmocka_unit_test(test_tool_stats),
 		cmocka_unit_test(test_tool_listings),
 	};
+	/* go.c1z comes from the Go side of scripts/interop.sh, which needs `go` and sets the variable;
+	 * without it (a plain ctest run) nothing here can run: exit 77, which ctest reports as
+	 * Skipped (SKIP_RETURN_CODE in tests/CMakeLists.txt), never as a pass. */
+	const char *go_c1z = getenv("BATON_INTEROP_GO_C1Z");
+	if (!go_c1z || !*go_c1z) {
+		printf("BATON_INTEROP_GO_C1Z is not set: this test reads the Go-written go.c1z that "
+		       "scripts/interop.sh makes and runs it with; skipped\n");
+		return 77;
+	}
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
