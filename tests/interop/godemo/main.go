@@ -95,7 +95,9 @@ func load(ctx context.Context, path string) (*dataset, error) {
 		}
 	}
 	for tok := ""; ; {
-		r, err := f.ListGrants(ctx, v2.GrantsServiceListGrantsRequest_builder{PageSize: 100, PageToken: tok}.Build())
+		// With expansion: the store keeps GrantExpandable in a side column, which plain
+		// ListGrants leaves out; the syncer needs it to expand again.
+		r, err := f.ListGrantsWithExpansion(ctx, v2.GrantsServiceListGrantsRequest_builder{PageSize: 100, PageToken: tok}.Build())
 		if err != nil {
 			return nil, err
 		}
