@@ -482,17 +482,35 @@ func readC1Z(t *testing.T, path string) *c1zRows {
 	return out
 }
 
+// diffList collects differences, so the comparison itself can be tested (TestServiceCompareDetects).
+type diffList []string
+
+func (d *diffList) add(format string, args ...any) { *d = append(*d, fmt.Sprintf(format, args...)) }
+
+func report(t *testing.T, d diffList) {
+	t.Helper()
+	for _, s := range d {
+		t.Error(s)
+	}
+}
+
 // compareC1Z reports every row that is missing, extra or different in got.
 func compareC1Z(t *testing.T, what, wantPath, gotPath string) {
 	t.Helper()
+	report(t, c1zDiffs(t, what, wantPath, gotPath))
+}
+
+func c1zDiffs(t *testing.T, what, wantPath, gotPath string) diffList {
+	t.Helper()
+	var d diffList
 	want, got := readC1Z(t, wantPath), readC1Z(t, gotPath)
 	if want.syncType != got.syncType {
-		t.Errorf("%s: sync type %q, want %q", what, got.syncType, want.syncType)
+		d.add("%s: sync type %q, want %q", what, got.syncType, want.syncType)
 	}
 	for _, table := range []string{"resource_types", "resources", "entitlements", "grants"} {
 		w, g := want.rows[table], got.rows[table]
 		if len(w) != len(g) {
-			t.Errorf("%s: %d %s, want %d", what, len(g), table, len(w))
+			d.add("%s: %d %s, want %d", what, len(g), table, len(w))
 		}
 		var ids []string
 		for id := range w {
@@ -519,13 +537,14 @@ func compareC1Z(t *testing.T, what, wantPath, gotPath string) {
 				continue
 			}
 			if shown++; shown <= 5 {
-				t.Errorf("%s: %s %s %s", what, table, id, msg)
+				d.add("%s: %s %s %s", what, table, id, msg)
 			}
 		}
 		if shown > 5 {
-			t.Errorf("%s: %s: %d rows differ in all", what, table, shown)
+			d.add("%s: %s: %d rows differ in all", what, table, shown)
 		}
 	}
+	return d
 }
 
 // ---- comparing two recordings ----
@@ -533,11 +552,17 @@ func compareC1Z(t *testing.T, what, wantPath, gotPath string) {
 // compareRecordings checks got (the C daemon's) against want (the Go SDK's), task by task.
 func compareRecordings(t *testing.T, script []scriptEntry, want, got *recording) {
 	t.Helper()
+	report(t, recordingDiffs(t, script, want, got))
+}
+
+func recordingDiffs(t *testing.T, script []scriptEntry, want, got *recording) diffList {
+	t.Helper()
+	var d diffList
 	for _, e := range script {
 		id := e.Name
 		wt, gt := want.tasks[id], got.tasks[id]
 		if !gt.Done {
-			t.Errorf("%s: not done (handed out %d times, %d finishes)", id, gt.HandedOut, gt.Finishes)
+			d.add("%s: not done (handed out %d times, %d finishes)", id, gt.HandedOut, gt.Finishes)
 			continue
 		}
 		wf, gf := want.finish(t, id), got.finish(t, id)
@@ -545,15 +570,15 @@ func compareRecordings(t *testing.T, script []scriptEntry, want, got *recording)
 		switch e.Compare {
 		case "cancelled":
 			if !gt.Cancelled {
-				t.Errorf("%s: the cancellation was never sent (heartbeats %d)", id, gt.Heartbeats)
+				d.add("%s: the cancellation was never sent (heartbeats %d)", id, gt.Heartbeats)
 			}
 			if gf != nil && gf.GetSuccess() != nil {
-				t.Errorf("%s: cancelled, yet finished successfully", id)
+				d.add("%s: cancelled, yet finished successfully", id)
 			}
 			continue
 		case "finished":
 			if gf == nil {
-				t.Errorf("%s: no FinishTask", id)
+				d.add("%s: no FinishTask", id)
 			}
 			if wo != gout {
 				t.Logf("%s: outcome %s (the Go SDK's replaying connector: %s; not compared)", id, gout, wo)
@@ -561,7 +586,7 @@ func compareRecordings(t *testing.T, script []scriptEntry, want, got *recording)
 			continue
 		}
 		if wo != gout {
-			t.Errorf("%s: outcome %s, want %s (%s)", id, gout, wo, gt.Message)
+			d.add("%s: outcome %s, want %s (%s)", id, gout, wo, gt.Message)
 			continue
 		}
 		if e.Compare != "exact" {
@@ -570,9 +595,9 @@ func compareRecordings(t *testing.T, script []scriptEntry, want, got *recording)
 		if wh := want.helloReply(t, id); wh != nil {
 			gh := got.helloReply(t, id)
 			if gh == nil {
-				t.Errorf("%s: no Hello naming the task", id)
+				d.add("%s: no Hello naming the task", id)
 			} else if wm, gm := normProto(t, wh.GetConnectorMetadata()), normProto(t, gh.GetConnectorMetadata()); !reflect.DeepEqual(wm, gm) {
-				t.Errorf("%s: connector metadata differs:\n got %s\nwant %s", id, jsonText(gm), jsonText(wm))
+				d.add("%s: connector metadata differs:\n got %s\nwant %s", id, jsonText(gm), jsonText(wm))
 			}
 		}
 		if wf != nil {
@@ -581,18 +606,19 @@ func compareRecordings(t *testing.T, script []scriptEntry, want, got *recording)
 			gn := map[string]any{"success": normProto(t, gf.GetSuccess()), "error": normProto(t, gf.GetError()),
 				"code": gf.GetStatus().GetCode()}
 			if !reflect.DeepEqual(wn, gn) {
-				t.Errorf("%s: FinishTask differs:\n got %s\nwant %s", id, jsonText(gn), jsonText(wn))
+				d.add("%s: FinishTask differs:\n got %s\nwant %s", id, jsonText(gn), jsonText(wn))
 			}
 		}
 		if wu := want.lastUpload(id); wu != "" {
 			gu := got.lastUpload(id)
 			if gu == "" {
-				t.Errorf("%s: no upload", id)
+				d.add("%s: no upload", id)
 				continue
 			}
-			compareC1Z(t, id, wu, gu)
+			d = append(d, c1zDiffs(t, id, wu, gu)...)
 		}
 	}
+	return d
 }
 
 // ---- the Go SDK run ----
@@ -728,5 +754,296 @@ func TestServiceGoSDK(t *testing.T) {
 	if dataSet {
 		// The Go SDK's sync of the replayed company holds the one-shot sync's rows.
 		compareC1Z(t, "one-shot baton-demo vs Go service sync", os.Getenv("BATON_INTEROP_DEMO_C1Z"), rec.lastUpload("sync-full"))
+	}
+}
+
+// ---- the C daemon ----
+
+// cServiceBin is the C daemon to test, skipping when it is not given or does not support service
+// mode yet (libbaton's CLI refused --client-id with exit 12 and "… is not supported" before it did).
+func cServiceBin(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv("BATON_SERVICE_C_BIN")
+	if bin == "" {
+		t.Skip("SKIP: BATON_SERVICE_C_BIN is not set (scripts/interop.sh sets it to build/bin/baton-demo)")
+	}
+	cmd := exec.Command(bin, "--client-id", "probe@tenant.invalid/x", "--client-secret", "not-a-secret")
+	cmd.Dir = t.TempDir()
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "BATON_C1_API_HOST=127.0.0.1:9"}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+		if cmd.ProcessState.ExitCode() == 12 && strings.Contains(out.String(), "not supported") {
+			t.Skipf("SKIP: %s does not support service mode yet: %s", bin, strings.TrimSpace(out.String()))
+		}
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+	}
+	return bin
+}
+
+// cArgs are the daemon's arguments: the same as godemo's, and its own state file.
+// BATON_SERVICE_C_EXTRA_ARGS (split on spaces) is appended, e.g. "--log-level debug", or
+// "--storage-engine sqlite" when godemo stands in for the C daemon to self-check the comparison.
+func cArgs(ready readyInfo, stateFile string) []string {
+	args := []string{"--client-id", ready.ClientID, "--client-secret", ready.ClientSecret,
+		"--provisioning", "--ticketing", "--log-level", "info", "--state-file", stateFile}
+	return append(args, strings.Fields(os.Getenv("BATON_SERVICE_C_EXTRA_ARGS"))...)
+}
+
+// cEnv is clientEnv without the demo's size overrides (the company must be the default one, as in
+// BATON_INTEROP_DEMO_C1Z) plus extra.
+func cEnv(ready readyInfo, caFile string, extra ...string) []string {
+	// BATON_GODEMO_DATA passes through so the comparison can be self-checked with godemo as the
+	// "C" daemon (it means nothing to baton-demo).
+	if d := os.Getenv("BATON_GODEMO_DATA"); d != "" {
+		extra = append(extra, "BATON_GODEMO_DATA="+d)
+	}
+	return clientEnv(ready.Host, caFile, extra...)
+}
+
+func recordingDir(t *testing.T, name string) string {
+	if base := os.Getenv("BATON_INTEROP_DIR"); base != "" {
+		return filepath.Join(base, name)
+	}
+	return filepath.Join(t.TempDir(), name)
+}
+
+func TestServiceC(t *testing.T) {
+	bin := cServiceBin(t)
+	if os.Getenv("BATON_INTEROP_DEMO_C1Z") == "" {
+		t.Skip("SKIP: BATON_INTEROP_DEMO_C1Z is not set: the Go SDK's run must replay baton-demo's company to be comparable")
+	}
+	fakeBin, _ := serviceTools(t)
+	goRec := goServiceRecording(t)
+	script := loadScriptEntries(t, serviceScript)
+
+	t.Run("script", func(t *testing.T) {
+		out := recordingDir(t, "service-c")
+		f := startFake(t, fakeBin, serviceScript, out, "--timeout", "150s")
+		c := startClient(t, t.TempDir(), cEnv(f.ready, f.ready.CAFile), bin, cArgs(f.ready, filepath.Join(t.TempDir(), "state.json"))...)
+		err := f.wait(t, 170*time.Second)
+		c.stop()
+		_ = os.WriteFile(filepath.Join(out, "client.log"), c.stderr.Bytes(), 0o644)
+		if err != nil {
+			t.Fatalf("fakec1: %v\n%s\n(the daemon's log is in %s/client.log)", err, f.log.String(), out)
+		}
+		rec := loadRecording(t, out)
+		s := rec.Summary
+		if s.UnavailableSent != goRec.Summary.UnavailableSent {
+			t.Errorf("UNAVAILABLE answered %d times, %d in the Go run", s.UnavailableSent, goRec.Summary.UnavailableSent)
+		}
+		if s.TokensIssued < 2 || s.TokenFailures != 0 || s.Unauthenticated != 0 {
+			t.Errorf("tokens: %d issued (want >= 2: they live 12 s), %d refused, %d calls unauthenticated (an expired token was used)",
+				s.TokensIssued, s.TokenFailures, s.Unauthenticated)
+		}
+		compareRecordings(t, script, goRec, rec)
+		// libbaton writes v1 (SQLite) c1z files: the Go SDK's SQLite reader opens every upload.
+		ctx := context.Background()
+		for _, ts := range s.Tasks {
+			for _, u := range ts.Uploads {
+				cf, err := dotc1z.NewC1ZFile(ctx, filepath.Join(out, u), dotc1z.WithReadOnly(true), dotc1z.WithTmpDir(t.TempDir()))
+				if err != nil {
+					t.Errorf("%s: dotc1z cannot open %s: %v", ts.ID, u, err)
+					continue
+				}
+				if id, err := cf.LatestFinishedSyncID(ctx, connectorstore.SyncTypeAny); err != nil || id == "" {
+					t.Errorf("%s: %s has no finished sync (%v)", ts.ID, u, err)
+				}
+				_ = cf.Close(ctx)
+			}
+		}
+	})
+
+	t.Run("killed-in-sync", func(t *testing.T) {
+		// The daemon dies (SIGKILL, raised by baton-demo's BATON_DEMO_KILL_AFTER hook) in the middle
+		// of the sync; restarted, it is handed the same task again (its startup Hello, or the lease)
+		// and uploads what an uninterrupted run uploads.
+		out := recordingDir(t, "service-c-kill")
+		f := startFake(t, fakeBin, "testdata/service-kill.json", out, "--timeout", "90s")
+		work, state := t.TempDir(), filepath.Join(t.TempDir(), "state.json")
+		first := startClient(t, work, cEnv(f.ready, f.ready.CAFile, "BATON_DEMO_KILL_AFTER=60"), bin, cArgs(f.ready, state)...)
+		if !first.exited(60 * time.Second) {
+			t.Fatalf("the daemon did not die at its 60th callback\n%s", first.stderr.String())
+		}
+		if ws, ok := first.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+			t.Fatalf("the first daemon ended with %v, not SIGKILL\n%s", first.err, first.stderr.String())
+		}
+		if _, err := os.Stat(filepath.Join(out, "finish", "sync-full.json")); err == nil {
+			t.Fatalf("the sync finished before the kill: the test did not interrupt it")
+		}
+		second := startClient(t, work, cEnv(f.ready, f.ready.CAFile), bin, cArgs(f.ready, state)...)
+		err := f.wait(t, 100*time.Second)
+		second.stop()
+		_ = os.WriteFile(filepath.Join(out, "client.log"), append(first.stderr.Bytes(), second.stderr.Bytes()...), 0o644)
+		if err != nil {
+			t.Fatalf("fakec1: %v\n%s", err, f.log.String())
+		}
+		rec := loadRecording(t, out)
+		ts := rec.tasks["sync-full"]
+		t.Logf("sync-full: handed out %d times, %d finishes, uploads %v", ts.HandedOut, ts.Finishes, ts.Uploads)
+		if ts.HandedOut < 2 {
+			t.Errorf("sync-full handed out %d times: the kill came before the daemon had the task", ts.HandedOut)
+		}
+		if ts.Finishes != 1 || ts.Code != "OK" || len(ts.Uploads) != 1 {
+			t.Errorf("sync-full: %d finishes (last %s), %d uploads; want one successful finish and one upload",
+				ts.Finishes, ts.Code, len(ts.Uploads))
+		}
+		if u := rec.lastUpload("sync-full"); u != "" {
+			compareC1Z(t, "sync-full after a kill vs the Go SDK's", goRec.lastUpload("sync-full"), u)
+		}
+	})
+
+	t.Run("token-401", func(t *testing.T) {
+		serviceToken401(t, fakeBin, bin, func(ready readyInfo) []string { return cArgs(ready, filepath.Join(t.TempDir(), "s.json")) })
+	})
+
+	t.Run("wrong-ca", func(t *testing.T) {
+		out := recordingDir(t, "service-c-wrong-ca")
+		other := filepath.Join(t.TempDir(), "other-ca.pem")
+		f := startFake(t, fakeBin, "testdata/service-hello.json", out, "--timeout", "60s", "--other-ca", other)
+		c := startClient(t, t.TempDir(), cEnv(f.ready, other), bin, cArgs(f.ready, filepath.Join(t.TempDir(), "s.json"))...)
+		tlsWords := regexp.MustCompile(`(?i)certificate|x509|tls|ssl|handshake`)
+		deadline := time.Now().Add(30 * time.Second)
+		for !tlsWords.Match(c.stderr.Bytes()) && time.Now().Before(deadline) {
+			if c.exited(200 * time.Millisecond) {
+				break
+			}
+		}
+		exited := c.exited(0)
+		c.stop()
+		log := c.stderr.String()
+		if !tlsWords.MatchString(log) {
+			t.Errorf("no TLS error within 30 s with an untrusted CA (exited: %v):\n%s", exited, log)
+		}
+		if !exited {
+			t.Logf("the daemon was still running (retrying) after it reported the TLS error")
+		}
+		ev := (&recording{dir: out}).events(t)
+		for _, e := range ev {
+			if e["method"] == "token" {
+				t.Errorf("a token request reached the platform through an untrusted certificate: %v", e)
+			}
+		}
+	})
+}
+
+// serviceToken401 checks a client against a token endpoint that answers 401 to everything: it must
+// exit with an error naming the failure, after few token requests.
+func serviceToken401(t *testing.T, fakeBin, bin string, args func(readyInfo) []string, extraEnv ...string) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "rec")
+	f := startFake(t, fakeBin, "testdata/service-hello.json", out, "--timeout", "60s", "--token-status", "401")
+	c := startClient(t, t.TempDir(), clientEnv(f.ready.Host, f.ready.CAFile, extraEnv...), bin, args(f.ready)...)
+	if !c.exited(30 * time.Second) {
+		t.Errorf("still running 30 s after every token request was refused")
+	}
+	c.stop()
+	if c.err == nil {
+		t.Errorf("exit status 0 after every token request was refused")
+	}
+	log := c.stderr.String()
+	if !regexp.MustCompile(`(?i)401|unauthori[sz]ed|unauthenticated`).MatchString(log) {
+		t.Errorf("the error does not say the token was refused:\n%s", log)
+	}
+	n := 0
+	for _, e := range (&recording{dir: out}).events(t) {
+		if e["method"] == "token" {
+			n++
+		}
+	}
+	t.Logf("%d token requests before exiting (%v)", n, c.err)
+	if n == 0 || n > 3 {
+		t.Errorf("%d token requests: want 1 to 3 (no retry storm)", n)
+	}
+}
+
+// The Go SDK itself against a token endpoint answering 401: it gives up after one request
+// (its startup Hello fails with UNAUTHENTICATED, which it does not retry) and exits 1.
+func TestServiceGoSDKToken401(t *testing.T) {
+	fakeBin, godemo := serviceTools(t)
+	serviceToken401(t, fakeBin, godemo, func(ready readyInfo) []string {
+		return []string{"--client-id", ready.ClientID, "--client-secret", ready.ClientSecret}
+	})
+}
+
+// copyDir copies a recording so a test can doctor it.
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.Walk(from, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		if info.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The comparison finds nothing between the Go SDK's recording and itself, and finds each of
+// three planted differences: a FinishTask result, the rows of an upload, a task never done.
+func TestServiceCompareDetects(t *testing.T) {
+	goRec := goServiceRecording(t)
+	script := loadScriptEntries(t, serviceScript)
+	if d := recordingDiffs(t, script, goRec, goRec); len(d) != 0 {
+		t.Fatalf("a recording differs from itself: %v", d)
+	}
+	dir := filepath.Join(t.TempDir(), "doctored")
+	copyDir(t, goRec.dir, dir)
+	// 1. grant-again without its GrantAlreadyExists annotation.
+	fin := goRec.finish(t, "grant-again")
+	fin.GetSuccess().SetAnnotations(nil)
+	b, err := protojson.Marshal(fin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "finish", "grant-again.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// 2. sync-full's last upload replaced by the sync that skipped grants.
+	up, err := os.ReadFile(goRec.lastUpload("sync-skip-grants"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, goRec.tasks["sync-full"].Uploads[len(goRec.tasks["sync-full"].Uploads)-1]), up, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// 3. revoke never done.
+	var raw map[string]any
+	sb, _ := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err := json.Unmarshal(sb, &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range raw["tasks"].([]any) {
+		if m := x.(map[string]any); m["id"] == "revoke" {
+			m["done"] = false
+		}
+	}
+	sb, _ = json.Marshal(raw)
+	if err := os.WriteFile(filepath.Join(dir, "summary.json"), sb, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := recordingDiffs(t, script, goRec, loadRecording(t, dir))
+	joined := strings.Join(d, "\n")
+	for _, want := range []string{"grant-again: FinishTask differs", "sync-full: 0 grants", "revoke: not done"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("the comparison missed %q; it said:\n%s", want, joined)
+		}
 	}
 }
