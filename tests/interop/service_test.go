@@ -174,6 +174,9 @@ func startClient(t *testing.T, dir string, env []string, bin string, args ...str
 	c.cmd.Env = env
 	c.cmd.Stdout = &c.stderr
 	c.cmd.Stderr = &c.stderr
+	// Its own process group: a client that forks (the Go SDK runs the connector in a child) is
+	// stopped whole, and a kill hook that signals its group reaches no further.
+	c.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -183,17 +186,20 @@ func startClient(t *testing.T, dir string, env []string, bin string, args ...str
 }
 
 func (c *client) stop() {
+	pgid := c.cmd.Process.Pid
 	select {
 	case <-c.done:
 	default:
-		_ = c.cmd.Process.Signal(syscall.SIGTERM)
+		_ = syscall.Kill(-pgid, syscall.SIGTERM)
 		select {
 		case <-c.done:
 		case <-time.After(5 * time.Second):
-			_ = c.cmd.Process.Kill()
+			_ = syscall.Kill(-pgid, syscall.SIGKILL)
 			<-c.done
 		}
 	}
+	// Whatever is left of its group (a child outliving its parent) goes too.
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
 }
 
 func (c *client) exited(limit time.Duration) bool {

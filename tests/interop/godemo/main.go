@@ -16,7 +16,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"sync"
+	"sync/atomic"
+	"syscall"
 
 	"github.com/spf13/viper"
 	"google.golang.org/grpc/codes"
@@ -125,9 +128,24 @@ type syncer struct {
 	rt *v2.ResourceType
 }
 
+// killAfter is baton-demo's BATON_DEMO_KILL_AFTER hook, so the same fault test drives both: the
+// N-th listing call kills the connector's process group (the service-mode parent and the child
+// the SDK runs the connector in) with SIGKILL.
+var (
+	killAfter = func() int64 { n, _ := strconv.ParseInt(os.Getenv("BATON_DEMO_KILL_AFTER"), 10, 64); return n }()
+	calls     atomic.Int64
+)
+
+func countCall() {
+	if killAfter > 0 && calls.Add(1) == killAfter {
+		_ = syscall.Kill(0, syscall.SIGKILL)
+	}
+}
+
 func (s *syncer) ResourceType(ctx context.Context) *v2.ResourceType { return s.rt }
 
 func (s *syncer) List(ctx context.Context, parent *v2.ResourceId, _ *pagination.Token) ([]*v2.Resource, string, annotations.Annotations, error) {
+	countCall()
 	s.d.mu.Lock()
 	defer s.d.mu.Unlock()
 	var out []*v2.Resource
@@ -140,6 +158,7 @@ func (s *syncer) List(ctx context.Context, parent *v2.ResourceId, _ *pagination.
 }
 
 func (s *syncer) Entitlements(ctx context.Context, res *v2.Resource, _ *pagination.Token) ([]*v2.Entitlement, string, annotations.Annotations, error) {
+	countCall()
 	s.d.mu.Lock()
 	defer s.d.mu.Unlock()
 	var out []*v2.Entitlement
@@ -152,6 +171,7 @@ func (s *syncer) Entitlements(ctx context.Context, res *v2.Resource, _ *paginati
 }
 
 func (s *syncer) Grants(ctx context.Context, res *v2.Resource, _ *pagination.Token) ([]*v2.Grant, string, annotations.Annotations, error) {
+	countCall()
 	s.d.mu.Lock()
 	defer s.d.mu.Unlock()
 	var out []*v2.Grant
@@ -164,6 +184,7 @@ func (s *syncer) Grants(ctx context.Context, res *v2.Resource, _ *pagination.Tok
 }
 
 func (s *syncer) Get(ctx context.Context, id *v2.ResourceId, parent *v2.ResourceId) (*v2.Resource, annotations.Annotations, error) {
+	countCall()
 	s.d.mu.Lock()
 	defer s.d.mu.Unlock()
 	for _, r := range s.d.resources {
