@@ -638,6 +638,9 @@ var (
 
 func goServiceRecording(t *testing.T) *recording {
 	t.Helper()
+	if os.Getenv("BATON_INTEROP_DEMO_C1Z") == "" {
+		t.Skip("SKIP: BATON_INTEROP_DEMO_C1Z is not set (scripts/interop.sh sets it): the Go SDK's run replays that company")
+	}
 	fakeBin, godemo := serviceTools(t)
 	goRecOnce.Do(func() {
 		base := os.Getenv("BATON_INTEROP_DIR")
@@ -697,7 +700,6 @@ func TestServiceGoSDK(t *testing.T) {
 	if reissued != 1 {
 		t.Errorf("%d re-issues, want 1 (the task whose FinishTask met UNAVAILABLE)", reissued)
 	}
-	dataSet := os.Getenv("BATON_INTEROP_DEMO_C1Z") != ""
 	for _, e := range script {
 		ts := rec.tasks[e.Name]
 		fin := rec.finish(t, e.Name)
@@ -726,7 +728,7 @@ func TestServiceGoSDK(t *testing.T) {
 				continue
 			}
 			rows := readC1Z(t, rec.lastUpload(e.Name))
-			if dataSet && len(rows.rows["resources"]) == 0 {
+			if len(rows.rows["resources"]) == 0 {
 				t.Errorf("%s: the upload has no resources", e.Name)
 			}
 		case "compact_syncs", "event_feed":
@@ -742,7 +744,7 @@ func TestServiceGoSDK(t *testing.T) {
 				t.Errorf("%s: response: %v", e.Name, err)
 			}
 			again := e.Name == "grant-again"
-			if dataSet && again != (len(resp.GetGrants()) == 0) {
+			if again != (len(resp.GetGrants()) == 0) {
 				t.Errorf("%s: %d grants returned", e.Name, len(resp.GetGrants()))
 			}
 		case "revoke", "list_event_feeds", "action_list_schemas", "action_invoke":
@@ -757,10 +759,8 @@ func TestServiceGoSDK(t *testing.T) {
 	} else {
 		t.Errorf("sync-full: %d uploads, want 2 (its first FinishTask met UNAVAILABLE, so it ran twice)", len(up))
 	}
-	if dataSet {
-		// The Go SDK's sync of the replayed company holds the one-shot sync's rows.
-		compareC1Z(t, "one-shot baton-demo vs Go service sync", os.Getenv("BATON_INTEROP_DEMO_C1Z"), rec.lastUpload("sync-full"))
-	}
+	// The Go SDK's sync of the replayed company holds the one-shot sync's rows.
+	compareC1Z(t, "one-shot baton-demo vs Go service sync", os.Getenv("BATON_INTEROP_DEMO_C1Z"), rec.lastUpload("sync-full"))
 }
 
 // ---- the C daemon ----
@@ -824,9 +824,6 @@ func recordingDir(t *testing.T, name string) string {
 
 func TestServiceC(t *testing.T) {
 	bin := cServiceBin(t)
-	if os.Getenv("BATON_INTEROP_DEMO_C1Z") == "" {
-		t.Skip("SKIP: BATON_INTEROP_DEMO_C1Z is not set: the Go SDK's run must replay baton-demo's company to be comparable")
-	}
 	fakeBin, _ := serviceTools(t)
 	goRec := goServiceRecording(t)
 	script := loadScriptEntries(t, serviceScript)
