@@ -684,6 +684,9 @@ func TestServiceGoSDK(t *testing.T) {
 		t.Fatalf("%d tasks in the summary, %d in the script", len(s.Tasks), len(script))
 	}
 	// Faults the script injects, and how the SDK came through them.
+	if len(script) < 32 {
+		t.Errorf("the script has %d tasks; it should have all 32", len(script))
+	}
 	if s.UnavailableSent != 4 {
 		t.Errorf("UNAVAILABLE answered %d times, the script says 4", s.UnavailableSent)
 	}
@@ -731,7 +734,7 @@ func TestServiceGoSDK(t *testing.T) {
 			if len(rows.rows["resources"]) == 0 {
 				t.Errorf("%s: the upload has no resources", e.Name)
 			}
-		case "compact_syncs", "event_feed":
+		case "compact_syncs", "create_sync_diff", "event_feed":
 			if o != "error Unknown" || !strings.Contains(ts.Message, "unsupported task type") {
 				t.Errorf("%s: %s (%s), want the SDK's unsupported-task error", e.Name, o, ts.Message)
 			}
@@ -1049,4 +1052,30 @@ func TestServiceCompareDetects(t *testing.T) {
 			t.Errorf("the comparison missed %q; it said:\n%s", want, joined)
 		}
 	}
+}
+
+// The Go SDK's batch polling (BATON_GET_TASKS=true: GetTasks instead of GetTask) against fakec1.
+func TestServiceGoSDKGetTasks(t *testing.T) {
+	if os.Getenv("BATON_INTEROP_DEMO_C1Z") == "" {
+		t.Skip("SKIP: BATON_INTEROP_DEMO_C1Z is not set (scripts/interop.sh sets it)")
+	}
+	fakeBin, godemo := serviceTools(t)
+	out := filepath.Join(t.TempDir(), "rec")
+	f := startFake(t, fakeBin, "testdata/service-kill.json", out, "--timeout", "60s")
+	c := startClient(t, t.TempDir(), clientEnv(f.ready.Host, f.ready.CAFile, "BATON_GET_TASKS=true",
+		"BATON_GODEMO_DATA="+os.Getenv("BATON_INTEROP_DEMO_C1Z")),
+		godemo, "--client-id", f.ready.ClientID, "--client-secret", f.ready.ClientSecret, "--storage-engine", "sqlite")
+	err := f.wait(t, 70*time.Second)
+	c.stop()
+	if err != nil {
+		t.Fatalf("fakec1: %v\n%s\nclient:\n%s", err, f.log.String(), c.stderr.String())
+	}
+	rec := loadRecording(t, out)
+	if rec.Summary.Calls["GetTasks"] == 0 || rec.Summary.Calls["GetTask"] != 0 {
+		t.Errorf("calls %v: want GetTasks only", rec.Summary.Calls)
+	}
+	if ts := rec.tasks["sync-full"]; ts.Code != "OK" || len(ts.Uploads) != 1 {
+		t.Errorf("sync-full: %+v", ts)
+	}
+	compareC1Z(t, "sync-full through GetTasks", os.Getenv("BATON_INTEROP_DEMO_C1Z"), rec.lastUpload("sync-full"))
 }
