@@ -750,6 +750,11 @@ func TestServiceGoSDK(t *testing.T) {
 			if again != (len(resp.GetGrants()) == 0) {
 				t.Errorf("%s: %d grants returned", e.Name, len(resp.GetGrants()))
 			}
+		case "list_ticket_schemas":
+			resp := &v2.TicketsServiceListTicketSchemasResponse{}
+			if o != "success" || fin.GetSuccess().GetResponse().UnmarshalTo(resp) != nil || len(resp.GetList()) != 2 {
+				t.Errorf("%s: %s with %d schemas, want baton-demo's 2", e.Name, o, len(resp.GetList()))
+			}
 		case "revoke", "list_event_feeds", "action_list_schemas", "action_invoke":
 			if o != "success" {
 				t.Errorf("%s: %s (%s)", e.Name, o, ts.Message)

@@ -24,6 +24,7 @@ import (
 	"github.com/spf13/viper"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
@@ -241,6 +242,58 @@ func (c *connector) ResourceSyncers(ctx context.Context) []connectorbuilder.Reso
 		}
 	}
 	return out
+}
+
+// ticketSchemas are baton-demo's two fixed ticket schemas (examples/demo/demo_tickets.c), as
+// protojson: listing and getting them goes through the Go SDK like the C demo's.
+var ticketSchemas = []string{
+	`{"id": "access-request", "displayName": "Access request",
+	  "types": [{"id": "access", "displayName": "Access"}],
+	  "statuses": [{"id": "open", "displayName": "Open"}, {"id": "in_progress", "displayName": "In progress"},
+	               {"id": "closed", "displayName": "Closed"}],
+	  "customFields": {
+	    "priority": {"id": "priority", "displayName": "Priority", "required": true,
+	                 "pickStringValue": {"allowedValues": ["low", "medium", "high"]}},
+	    "justification": {"id": "justification", "displayName": "Justification", "stringValue": {}},
+	    "watchers": {"id": "watchers", "displayName": "Watchers", "stringValues": {}},
+	    "due": {"id": "due", "displayName": "Due", "timestampValue": {}}}}`,
+	`{"id": "incident", "displayName": "Incident",
+	  "types": [{"id": "incident", "displayName": "Incident"}],
+	  "statuses": [{"id": "open", "displayName": "Open"}, {"id": "resolved", "displayName": "Resolved"}],
+	  "customFields": {
+	    "severity": {"id": "severity", "displayName": "Severity", "required": true,
+	                 "pickStringValue": {"allowedValues": ["sev1", "sev2", "sev3"]}},
+	    "paging": {"id": "paging", "displayName": "Page on-call", "boolValue": {}}}}`,
+}
+
+func schemas() ([]*v2.TicketSchema, error) {
+	var out []*v2.TicketSchema
+	for _, js := range ticketSchemas {
+		m := &v2.TicketSchema{}
+		if err := protojson.Unmarshal([]byte(js), m); err != nil {
+			return nil, fmt.Errorf("godemo: ticket schema: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func (c *connector) ListTicketSchemas(ctx context.Context, _ *pagination.Token) ([]*v2.TicketSchema, string, annotations.Annotations, error) {
+	list, err := schemas()
+	return list, "", nil, err
+}
+
+func (c *connector) GetTicketSchema(ctx context.Context, id string) (*v2.TicketSchema, annotations.Annotations, error) {
+	list, err := schemas()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, m := range list {
+		if m.GetId() == id {
+			return m, nil, nil
+		}
+	}
+	return nil, nil, status.Errorf(codes.NotFound, "ticket schema %s not found", id)
 }
 
 func main() {
