@@ -208,7 +208,23 @@ func (p *provisioner) Grant(ctx context.Context, principal *v2.Resource, e *v2.E
 			return nil, annotations.New(&v2.GrantAlreadyExists{}), nil
 		}
 	}
-	g := v2.Grant_builder{Id: id, Entitlement: e, Principal: principal}.Build()
+	// Like baton-demo's grant callback: the grant is reported with the entitlement's resource as
+	// the connector knows it, the principal by id, and (for a group) expandable through the
+	// group's members.
+	res := e.GetResource()
+	for _, r := range p.d.resources {
+		if rid(r.GetId()) == rid(e.GetResource().GetId()) {
+			res = r
+		}
+	}
+	b := v2.Grant_builder{Id: id,
+		Entitlement: v2.Entitlement_builder{Id: e.GetId(), Resource: res}.Build(),
+		Principal:   v2.Resource_builder{Id: principal.GetId()}.Build()}
+	if principal.GetId().GetResourceType() == "group" {
+		b.Annotations = annotations.New(v2.GrantExpandable_builder{
+			EntitlementIds: []string{"group:" + principal.GetId().GetResource() + ":member"}}.Build())
+	}
+	g := b.Build()
 	p.d.grants = append(p.d.grants, g)
 	return []*v2.Grant{g}, nil, nil
 }
