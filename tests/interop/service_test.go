@@ -1094,3 +1094,13 @@ func TestServiceGoSDKGetTasks(t *testing.T) {
 	}
 	compareC1Z(t, "sync-full through GetTasks", os.Getenv("BATON_INTEROP_DEMO_C1Z"), rec.lastUpload("sync-full"))
 }
+
+// A recording made elsewhere (fakec1 run by hand against a daemon, with the same script), named by
+// BATON_SERVICE_C_RECORDING, compared with the Go SDK's like TestServiceC's main run.
+func TestServiceRecordingMatchesGo(t *testing.T) {
+	dir := os.Getenv("BATON_SERVICE_C_RECORDING")
+	if dir == "" {
+		t.Skip("SKIP: BATON_SERVICE_C_RECORDING is not set")
+	}
+	compareRecordings(t, loadScriptEntries(t, serviceScript), goServiceRecording(t), loadRecording(t, dir))
+}
