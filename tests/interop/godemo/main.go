@@ -246,6 +246,16 @@ type connector struct {
 	d *dataset
 }
 
+// Metadata is democonn's plus the help URL baton-demo's connector declares (examples/demo/connector.c).
+func (c *connector) Metadata(ctx context.Context) (*v2.ConnectorMetadata, error) {
+	md, err := c.Connector.Metadata(ctx)
+	if err != nil {
+		return nil, err
+	}
+	md.SetHelpUrl("https://github.com/ConductorOne/baton-demo")
+	return md, nil
+}
+
 func (c *connector) ResourceSyncers(ctx context.Context) []connectorbuilder.ResourceSyncer {
 	var out []connectorbuilder.ResourceSyncer
 	for _, rt := range c.d.types {
