@@ -264,6 +264,14 @@ static void test_type_scoped_rows(void **state)
 	assert_int_equal(sum.grants, 8);
 	assert_int_equal(sum.entitlements, 5);
 	free(path);
+	/* for tests/interop/typescoped_test.go (scripts/interop.sh): the same sync into that file */
+	const char *interop = getenv("BATON_INTEROP_TYPESCOPED_C1Z");
+	if (interop && *interop) {
+		unlink(interop);
+		baton_sync_options io = BATON_SYNC_OPTIONS_INIT;
+		io.c1z_path = interop;
+		CHECK(baton_sync(&ts_connector, &io, NULL));
+	}
 }
 
 /* The same rows with workers (the type-scoped calls and the spawned cursors run on the pool). */
