@@ -19,6 +19,8 @@ import (
 	"testing"
 
 	"google.golang.org/grpc"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
@@ -119,7 +121,10 @@ func (tsTeams) GrantsForResourceType(ctx context.Context, rtID string, opts reso
 		return []*v2.Grant{tsGrant(tsTeamType, "t0", "member", "u0"), tsGrant(tsTeamType, "t0", "member", "u1")},
 			&resource.SyncOpResults{NextPageToken: "p1"}, nil
 	case "p1":
-		return []*v2.Grant{tsGrant(tsTeamType, "t1", "member", "u2"), tsGrant(tsTeamType, "t2", "member", "u0")},
+		t1 := v2.Resource_builder{Id: v2.ResourceId_builder{ResourceType: "team", Resource: "t1"}.Build(), DisplayName: "t1"}.Build()
+		nested := grant.NewGrant(t1, "member", v2.ResourceId_builder{ResourceType: "team", Resource: "t0"}.Build(),
+			grant.WithAnnotation(v2.GrantExpandable_builder{EntitlementIds: []string{"team:t0:member"}}.Build()))
+		return []*v2.Grant{tsGrant(tsTeamType, "t1", "member", "u2"), tsGrant(tsTeamType, "t2", "member", "u0"), nested},
 			&resource.SyncOpResults{NextPageToken: "p2"}, nil
 	case "p2":
 		return []*v2.Grant{tsGrant(tsTeamType, "t2", "member", "u3")}, nil, nil
@@ -133,6 +138,10 @@ func (tsRepos) ResourceType(ctx context.Context) *v2.ResourceType { return tsRep
 func (tsRepos) List(ctx context.Context, parent *v2.ResourceId, p *pagination.Token) ([]*v2.Resource, string, annotations.Annotations, error) {
 	rs, err := tsGroups(tsRepoType, "r", 2)
 	return rs, "", nil, err
+}
+func (tsRepos) Get(ctx context.Context, id *v2.ResourceId, parent *v2.ResourceId) (*v2.Resource, annotations.Annotations, error) {
+	r, err := resource.NewGroupResource(id.GetResource(), tsRepoType, id.GetResource(), nil)
+	return r, nil, err
 }
 func (tsRepos) EntitlementsForResourceType(ctx context.Context, rtID string, opts resource.SyncOpAttrs) ([]*v2.Entitlement, *resource.SyncOpResults, error) {
 	rid, next := "r0", "e1"
@@ -256,10 +265,34 @@ func TestTypeScopedSameRowsAsGo(t *testing.T) {
 	if err := s.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// capabilities: the same message (the types with their annotations, CAPABILITY_SYNC only
+	// for the type-scoped listings)
+	getter, ok := srv.(interface {
+		GetCapabilities(ctx context.Context) (*v2.ConnectorCapabilities, error)
+	})
+	if !ok {
+		t.Fatal("the builder has no GetCapabilities")
+	}
+	goCaps, err := getter.GetCapabilities(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(ours + ".caps.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ourCaps := &v2.ConnectorCapabilities{}
+	if err := protojson.Unmarshal(raw, ourCaps); err != nil {
+		t.Fatalf("our capabilities: %v", err)
+	}
+	if !proto.Equal(goCaps, ourCaps) {
+		t.Errorf("capabilities differ:\nours: %v\ngo:   %v", ourCaps, goCaps)
+	}
+
 	want := tsRows(t, goPath)
 	got := tsRows(t, ours)
-	if len(want["grants"]) != 8 {
-		t.Fatalf("the Go sync has %d grants, want 8: %v", len(want["grants"]), want["grants"])
+	if len(want["grants"]) != 11 {
+		t.Fatalf("the Go sync has %d grants, want 11 (2 of them expanded): %v", len(want["grants"]), want["grants"])
 	}
 	for _, k := range []string{"types", "resources", "entitlements", "grants"} {
 		if strings.Join(got[k], "\n") != strings.Join(want[k], "\n") {

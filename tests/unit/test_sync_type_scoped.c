@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 
 #include "sync_testutil.h"
+#include "connector/connector.h"
 
 static atomic_int ts_team_calls, ts_repo_calls, ts_ent_calls, per_resource_calls;
 static atomic_int stop_at_team_page;       /* > 0: the Nth team grants page requests a stop */
@@ -95,7 +96,24 @@ static int emit_grant(baton_ctx *ctx, const char *type, const char *rid, const c
 	return rc ? rc : baton_ctx_emit_grant(ctx, g);
 }
 
-/* Team grants for the whole type: "" t0->u0, t0->u1; "p1" t1->u2, t2->u0; "p2" t2->u3. */
+/* Team t1's member grant to team t0, expandable through t0's members (grant expansion). */
+static int emit_nested_team(baton_ctx *ctx)
+{
+	baton_resource_id id = {"team", "t1"};
+	baton_resource_id p = {"team", "t0"};
+	baton_resource *r;
+	baton_grant *g;
+	const char *ents[] = {"team:t0:member"};
+	int rc = baton_resource_new_with_id(ctx, "t1", &id, &r);
+	if (!rc)
+		rc = baton_grant_new(ctx, r, "member", &p, &g);
+	if (!rc)
+		rc = baton_grant_set_expandable(g, ents, 1, false, NULL, 0);
+	return rc ? rc : baton_ctx_emit_grant(ctx, g);
+}
+
+/* Team grants for the whole type: "" t0->u0, t0->u1; "p1" t1->u2, t2->u0, t1->team t0
+ * (expandable); "p2" t2->u3. */
 static int team_type_grants(baton_ctx *ctx, const char *type_id)
 {
 	assert_string_equal(type_id, "team");
@@ -110,7 +128,8 @@ static int team_type_grants(baton_ctx *ctx, const char *type_id)
 			return rc;
 		rc = baton_ctx_set_next_page(ctx, "p1");
 	} else if (!strcmp(t, "p1")) {
-		if ((rc = emit_grant(ctx, "team", "t1", "member", "u2")) || (rc = emit_grant(ctx, "team", "t2", "member", "u0")))
+		if ((rc = emit_grant(ctx, "team", "t1", "member", "u2")) || (rc = emit_grant(ctx, "team", "t2", "member", "u0")) ||
+		    (rc = emit_nested_team(ctx)))
 			return rc;
 		rc = baton_ctx_set_next_page(ctx, "p2");
 	} else if (!strcmp(t, "p2")) {
@@ -198,6 +217,9 @@ static const char want_grants[] =
 	"repo:r1:admin:user:u3\n"
 	"team:t0:member:user:u0\n"
 	"team:t0:member:user:u1\n"
+	"team:t1:member:team:t0\n"
+	"team:t1:member:user:u0\n" /* expanded from t0 */
+	"team:t1:member:user:u1\n" /* expanded from t0 */
 	"team:t1:member:user:u2\n"
 	"team:t2:member:user:u0\n"
 	"team:t2:member:user:u3\n";
@@ -261,7 +283,8 @@ static void test_type_scoped_rows(void **state)
 	assert_int_equal(ts_ent_calls, 2);
 	assert_int_equal(ts_repo_calls, 4); /* "", s0, s1, s1b */
 	assert_int_equal(per_resource_calls, 0);
-	assert_int_equal(sum.grants, 8);
+	assert_int_equal(sum.grants, 9);
+	assert_int_equal(sum.expanded_grants, 2);
 	assert_int_equal(sum.entitlements, 5);
 	free(path);
 	/* for tests/interop/typescoped_test.go (scripts/interop.sh): the same sync into that file */
@@ -271,7 +294,36 @@ static void test_type_scoped_rows(void **state)
 		baton_sync_options io = BATON_SYNC_OPTIONS_INIT;
 		io.c1z_path = interop;
 		CHECK(baton_sync(&ts_connector, &io, NULL));
+		baton_ctx *ctx;
+		baton_ctx_new(&ctx);
+		char *json, caps[4200];
+		CHECK(baton__connector_capabilities_json(&ts_connector, ctx, false, &json));
+		snprintf(caps, sizeof(caps), "%s.caps.json", interop);
+		FILE *f = fopen(caps, "w");
+		assert_non_null(f);
+		fputs(json, f);
+		assert_int_equal(fclose(f), 0);
+		baton_ctx_free(ctx);
 	}
+}
+
+/* The types as capabilities report them (Go: the ResourceType with its annotations, and only
+ * CAPABILITY_SYNC for a type-scoped listing; tests/interop compares the whole message). */
+static void test_type_scoped_capabilities(void **state)
+{
+	(void)state;
+	baton_ctx *ctx;
+	baton_ctx_new(&ctx);
+	char *json;
+	CHECK(baton__connector_capabilities_json(&ts_connector, ctx, false, &json));
+	const char *team = strstr(json, "{\"id\":\"team\"");
+	assert_non_null(team);
+	const char *user = strstr(json, "{\"id\":\"user\"");
+	const char *anno = strstr(team, "type.googleapis.com/c1.connector.v2.TypeScopedGrants");
+	if (!anno || !user || anno > user)
+		fail_msg("no TypeScopedGrants on the team type: %s", json);
+	assert_non_null(strstr(json, "type.googleapis.com/c1.connector.v2.TypeScopedEntitlements"));
+	baton_ctx_free(ctx);
 }
 
 /* The same rows with workers (the type-scoped calls and the spawned cursors run on the pool). */
@@ -458,6 +510,7 @@ int main(void)
 		cmocka_unit_test(test_type_scoped_workers),
 		cmocka_unit_test(test_type_scoped_resume),
 		cmocka_unit_test(test_type_scoped_targeted),
+		cmocka_unit_test(test_type_scoped_capabilities),
 		cmocka_unit_test(test_type_scoped_annotation_without_callback),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
