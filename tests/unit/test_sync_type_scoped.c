@@ -19,6 +19,9 @@ static atomic_int ts_team_calls, ts_repo_calls, ts_ent_calls, per_resource_calls
 static atomic_int stop_at_team_page;       /* > 0: the Nth team grants page requests a stop */
 static char team_tokens[256];              /* page tokens team grants saw, space separated */
 static pthread_mutex_t tok_mu = PTHREAD_MUTEX_INITIALIZER;
+static int n_users = 4;                    /* users listed (one page) */
+static atomic_int user_grants_calls;
+static atomic_int stop_at_user_grant;      /* > 0: the Nth user grants call requests a stop */
 
 static void ts_reset(void)
 {
@@ -26,15 +29,18 @@ static void ts_reset(void)
 	ts_team_calls = ts_repo_calls = ts_ent_calls = per_resource_calls = 0;
 	stop_at_team_page = 0;
 	team_tokens[0] = '\0';
+	n_users = 4;
+	user_grants_calls = stop_at_user_grant = 0;
 }
 
 static const baton_trait user_tr[] = {BATON_TRAIT_USER};
 static const baton_trait group_tr[] = {BATON_TRAIT_GROUP};
 
+
 static int ts_list_users(baton_ctx *ctx, const baton_resource_id *parent)
 {
 	(void)parent;
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < n_users; i++) {
 		char id[24];
 		snprintf(id, sizeof(id), "u%d", i);
 		baton_resource *r;
@@ -42,6 +48,17 @@ static int ts_list_users(baton_ctx *ctx, const baton_resource_id *parent)
 		if (rc || (rc = baton_ctx_emit_resource(ctx, r)))
 			return rc;
 	}
+	return 0;
+}
+
+/* Users hold no grants; the calls are counted (and can request a stop). */
+static int user_grants(baton_ctx *ctx, const baton_resource *res)
+{
+	(void)ctx;
+	(void)res;
+	int n = atomic_fetch_add(&user_grants_calls, 1) + 1;
+	if (stop_at_user_grant > 0 && n == stop_at_user_grant)
+		baton_sync_request_stop();
 	return 0;
 }
 
@@ -193,7 +210,7 @@ static int repo_get(baton_ctx *ctx, const baton_resource_id *id, const baton_res
 
 static const baton_resource_syncer ts_user = {
 	.version = BATON_RESOURCE_SYNCER_VERSION, .name = "User", .traits = user_tr, .n_traits = 1,
-	.list = ts_list_users,
+	.list = ts_list_users, .grants = user_grants,
 };
 static const baton_resource_syncer ts_team = {
 	.version = BATON_RESOURCE_SYNCER_VERSION, .name = "Team", .traits = group_tr, .n_traits = 1,
@@ -404,6 +421,57 @@ static void test_type_scoped_resume(void **state)
 	}
 }
 
+/*
+ * The root of the grants phase over more than one store page (10,000 resources a page): the
+ * type-scoped listings are planned on its first page only, and the root is marked
+ * type_scoped_planned in the checkpoint, so a run resumed on a later page of the root does not
+ * plan them again (upstream's TypeScopedPlanned).
+ */
+static void test_type_scoped_planned_once_across_resume(void **state)
+{
+	(void)state;
+	ts_reset();
+	n_users = 10001;
+	stop_at_user_grant = 10; /* inside the batch of the root's first page */
+	char *path = tmp_c1z("ts-planned");
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	o.c1z_path = path;
+	assert_int_equal(baton_sync(&ts_connector, &o, NULL), BATON_ECANCELLED);
+	baton_store *s;
+	baton_store_options so = BATON_STORE_OPTIONS_INIT;
+	so.resumable_work_dir = true;
+	CHECK(baton_store_open(path, &so, &s));
+	baton_ctx *ctx;
+	baton_ctx_new(&ctx);
+	baton_sync_run run1;
+	CHECK(baton_store_sync_latest_unfinished(s, BATON_SYNC_TYPE_FULL, ctx, &run1));
+	char *sid = strdup(run1.id);
+	if (!strstr(run1.sync_token, "\"operation\":\"list-grants\",\"page_token\":") ||
+	    !strstr(run1.sync_token, "\"type_scoped_planned\":true"))
+		fail_msg("the grants root is not checkpointed mid-listing and planned: %.400s", run1.sync_token);
+	baton_ctx_free(ctx);
+	CHECK(baton_store_suspend(s));
+	assert_int_equal(ts_team_calls, 0);
+
+	stop_at_user_grant = 0;
+	baton_sync_summary sum;
+	CHECK(baton_sync(&ts_connector, &o, &sum));
+	assert_true(sum.resumed);
+	assert_string_equal(sum.sync_id, sid);
+	/* every user's grants listed once: the root's second page too (it was once taken into the
+	 * batch of its own children and skipped as an unknown resource) */
+	assert_int_equal(user_grants_calls, 10001);
+	assert_int_equal(sum.warnings, 0);
+	/* one team listing in all, not one more for the root's second page */
+	assert_string_equal(team_tokens, "[][p1][p2]");
+	assert_int_equal(ts_repo_calls, 4);
+	char *g = rows_of(path, sid, "grants");
+	assert_string_equal(g, want_grants);
+	free(g);
+	free(sid);
+	free(path);
+}
+
 /* A targeted sync of a resource of a type-scoped type syncs the resource but lists neither its
  * entitlements nor its grants (upstream's TARGETED SYNC contract). */
 static void test_type_scoped_targeted(void **state)
@@ -509,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_type_scoped_rows),
 		cmocka_unit_test(test_type_scoped_workers),
 		cmocka_unit_test(test_type_scoped_resume),
+		cmocka_unit_test(test_type_scoped_planned_once_across_resume),
 		cmocka_unit_test(test_type_scoped_targeted),
 		cmocka_unit_test(test_type_scoped_capabilities),
 		cmocka_unit_test(test_type_scoped_annotation_without_callback),
