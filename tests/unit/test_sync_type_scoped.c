@@ -134,6 +134,7 @@ static int emit_nested_team(baton_ctx *ctx)
 static int team_type_grants(baton_ctx *ctx, const char *type_id)
 {
 	assert_string_equal(type_id, "team");
+	assert_string_equal(baton_resource_type_id(baton_ctx_resource_type(ctx)), "team");
 	int n = atomic_fetch_add(&ts_team_calls, 1) + 1;
 	const char *t = baton_ctx_page_token(ctx);
 	pthread_mutex_lock(&tok_mu);
