@@ -97,6 +97,19 @@ if [ -x "$prov_bin" ] && [ -x "$build/bin/baton-demo" ]; then
 fi
 # ---------------------------------------------------------------------------------------------
 
+# --- type-scoped grants (tests/interop/typescoped_test.go) -------------------------------------
+# test_sync_type_scoped also syncs its type-scoped connector into this file for the Go test,
+# which syncs the same connector written with the Go SDK and compares the rows.
+ts_bin="$build/bin/tests/test_sync_type_scoped"
+ts_c1z="$interop_dir/typescoped.c1z"
+rm -f "$ts_c1z"
+if [ -x "$ts_bin" ]; then
+  BATON_TEST_OUT_DIR="$out_dir" BATON_INTEROP_TYPESCOPED_C1Z="$ts_c1z" "$ts_bin" >/dev/null ||
+    echo "interop: test_sync_type_scoped failed" >&2
+  export BATON_INTEROP_TYPESCOPED_C1Z="$ts_c1z"
+fi
+# ---------------------------------------------------------------------------------------------
+
 # --- command line (tests/interop/cli_test.go) -------------------------------------------------
 # `capabilities` and `config` of baton-demo and tests/cli's cli-probe, compared with the Go SDK's
 # output for equivalent Go connectors; each test skips when its program is not built.

@@ -129,7 +129,8 @@ typedef enum baton_account_result {
 /* ------------------------------------------------------------------------------------------ */
 /* Resource types                                                                              */
 
-#define BATON_RESOURCE_SYNCER_VERSION 1
+/* 1: up to rotate_details; 2: type_entitlements, type_grants. */
+#define BATON_RESOURCE_SYNCER_VERSION 2
 
 typedef struct baton_resource_syncer {
 	unsigned int version; /* BATON_RESOURCE_SYNCER_VERSION */
@@ -207,6 +208,29 @@ typedef struct baton_resource_syncer {
 	int (*rotate_credentials)(baton_ctx *ctx, const baton_resource_id *id,
 	                          const baton_credential_options *opts);
 	const baton_credential_details *rotate_details;
+
+	/* ---- version 2 ---- */
+
+	/*
+	 * Optional: type-scoped entitlements (Go's TypeScopedEntitlementsSyncer). When set, the sync
+	 * calls this once per sync for the whole type, paged like list (baton_ctx_page_token,
+	 * baton_ctx_set_next_page; more cursors with a c1.connector.v2.EnqueuePageTokens response
+	 * annotation), instead of `entitlements` once per resource: emit every entitlement of every
+	 * resource of the type with baton_ctx_emit_entitlement(). `resource_type_id` is this type's
+	 * id. Setting it puts the c1.connector.v2.TypeScopedEntitlements annotation on the type; a type
+	 * whose describe adds that annotation without setting this callback is refused when the
+	 * connector is loaded (BATON_EINVALID). A targeted sync (--sync-resources) does not list the
+	 * entitlements of a resource of such a type (as upstream). NULL: per-resource entitlements.
+	 */
+	int (*type_entitlements)(baton_ctx *ctx, const char *resource_type_id);
+	/*
+	 * Optional: type-scoped grants (Go's TypeScopedGrantsSyncer), the same for grants: once per
+	 * sync for the whole type, paged, instead of `grants` once per resource; emit every grant on
+	 * every resource of the type with baton_ctx_emit_grant(). Puts the c1.connector.v2.
+	 * TypeScopedGrants annotation on the type; that annotation without this callback is
+	 * BATON_EINVALID at load. NULL: per-resource grants.
+	 */
+	int (*type_grants)(baton_ctx *ctx, const char *resource_type_id);
 } baton_resource_syncer;
 
 /* ------------------------------------------------------------------------------------------ */

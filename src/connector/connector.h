@@ -28,6 +28,9 @@ typedef struct baton__rtype {
 	const baton_resource_syncer *syncer;
 	baton_resource_type *rt;   /* built once, in the runtime's context */
 	const char *id;
+	/* The type-scoped callbacks (version 2 members; NULL for an older struct or when unset). */
+	int (*type_entitlements)(baton_ctx *ctx, const char *resource_type_id);
+	int (*type_grants)(baton_ctx *ctx, const char *resource_type_id);
 } baton__rtype;
 
 typedef struct baton__runtime {

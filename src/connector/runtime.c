@@ -15,6 +15,44 @@ static int check_details(const char *type_id, const char *what, const baton_cred
 	return 0;
 }
 
+/*
+ * The type-scoped callbacks (version 2): a callback puts its routing annotation on the type; the
+ * annotation (from describe) without its callback is refused, as the Go builder refuses a type
+ * annotated TypeScopedGrants whose syncer lacks GrantsForResourceType: the sync would otherwise
+ * list nothing for the type and report success.
+ */
+static int type_scoped(baton__rtype *t, const baton_resource_syncer *s, baton_resource_type *type, const char *id)
+{
+	if (s->version >= 2) {
+		t->type_entitlements = s->type_entitlements;
+		t->type_grants = s->type_grants;
+	}
+	static const struct {
+		const char *anno, *member;
+		bool is_grants;
+	} marks[] = {
+		{"c1.connector.v2.TypeScopedEntitlements", "type_entitlements", false},
+		{"c1.connector.v2.TypeScopedGrants", "type_grants", true},
+	};
+	baton_annotations *a = baton_resource_type_annotations(type);
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		bool has_cb = marks[i].is_grants ? t->type_grants != NULL : t->type_entitlements != NULL;
+		bool has_anno = baton_annotations_contains(a, marks[i].anno);
+		if (has_anno && !has_cb)
+			return baton_error_set(BATON_EINVALID, "resource type '%s' carries the %s annotation but has no %s "
+			                       "callback%s: its %s would never be listed", id, marks[i].anno + 16,
+			                       marks[i].member, s->version < 2 ? " (its struct is version 1; set "
+			                       "BATON_RESOURCE_SYNCER_VERSION)" : "",
+			                       marks[i].is_grants ? "grants" : "entitlements");
+		if (has_cb && !has_anno) {
+			int rc = baton_annotations_update_json(a, marks[i].anno, "{}");
+			if (rc)
+				return baton__error_prefix("resource type '%s'", id);
+		}
+	}
+	return 0;
+}
+
 static int build_type(baton__runtime *rt, baton__rtype *t, const baton_resource_syncer *s, size_t index)
 {
 	if (!s)
@@ -60,6 +98,8 @@ static int build_type(baton__runtime *rt, baton__rtype *t, const baton_resource_
 			return baton__error_prefix("resource type '%s': describe", id);
 		}
 	}
+	if ((rc = type_scoped(t, s, type, id)))
+		return rc;
 	t->syncer = s;
 	t->rt = type;
 	t->id = baton_resource_type_id(type);

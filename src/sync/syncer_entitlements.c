@@ -191,8 +191,41 @@ bool baton__syncer_skip_entitlements(baton__syncer *s, baton_resource *r, int *e
 	return t && t->skip_ents;
 }
 
+/*
+ * The type-scoped actions of a root list-entitlements / list-grants (upstream plans them once, on
+ * the root's first page, and marks the root type_scoped_planned so a resumed root does not plan
+ * them again): one per stored type carrying the TypeScopedEntitlements / TypeScopedGrants
+ * annotation, with no resource id. Skip annotations are not consulted on this path (upstream).
+ */
+static int plan_type_scoped(baton__syncer *s, bool grants, baton__action **acts, size_t *n, size_t *cap)
+{
+	for (size_t i = 0; i < s->rt.n_types; i++) {
+		baton__type_info *t = baton__syncer_stored_type(s, s->rt.types[i].id);
+		if (!t)
+			return baton_error_last()->code ? baton_error_last()->code : BATON_EINTERNAL;
+		if (!t->stored || !(grants ? t->ts_grants : t->ts_ents))
+			continue;
+		if (*n == *cap) {
+			size_t nc = *cap ? *cap * 2 : 16;
+			baton__action *v = realloc(*acts, nc * sizeof(*v));
+			if (!v)
+				return baton__error_oom("actions");
+			*acts = v;
+			*cap = nc;
+		}
+		baton__action *x = &(*acts)[*n];
+		memset(x, 0, sizeof(*x));
+		x->op = grants ? BATON__OP_GRANTS : BATON__OP_ENTITLEMENTS;
+		x->type_scoped = true;
+		if (!(x->resource_type_id = strdup(t->id)))
+			return baton__error_oom("actions");
+		(*n)++;
+	}
+	return 0;
+}
+
 /* Root list-entitlements / list-grants: one action per stored resource not skipped, a page of
- * the store at a time. */
+ * the store at a time, and the type-scoped actions (plan_type_scoped). */
 int baton__syncer_step_eg_root(baton__syncer *s, baton__action *a)
 {
 	bool grants = a->op == BATON__OP_GRANTS;
@@ -209,6 +242,14 @@ int baton__syncer_step_eg_root(baton__syncer *s, baton__action *a)
 		return rc;
 	baton__action *acts = NULL;
 	size_t n = 0, cap = 0;
+	if (!a->type_scoped_planned && (rc = plan_type_scoped(s, grants, &acts, &n, &cap))) {
+		baton_store_iter_free(it);
+		for (size_t i = 0; i < n; i++)
+			baton__action_clear(&acts[i]);
+		free(acts);
+		return rc;
+	}
+	bool planned = !a->type_scoped_planned;
 	baton_resource *r;
 	while ((rc = baton_store_iter_next_resource(it, &r)) == 0) {
 		int err;
@@ -253,7 +294,7 @@ int baton__syncer_step_eg_root(baton__syncer *s, baton__action *a)
 	uint64_t id = a->id;
 	if (!rc)
 		rc = baton__syncer_transition(s, id, next, acts, n);
-	if (!rc && next) {
+	if (!rc && next && planned) {
 		baton__action *still = baton__state_get(&s->st, id);
 		if (still)
 			still->type_scoped_planned = true;
@@ -348,12 +389,23 @@ int baton__syncer_call_for_resource(baton__syncer *s, baton__page *p, const bato
 {
 	const char *what = grants ? "grants" : "entitlements";
 	const char *op = grants ? "list-grants" : "list-entitlements";
-	if (a->type_scoped)
-		return baton_error_set(BATON_EUNIMPLEMENTED, "type-scoped %s are not supported", what);
 	const baton__rtype *t = baton__runtime_find(&s->rt, a->resource_type_id);
 	if (!t)
 		return baton_error_set(BATON_ENOTFOUND, "error: list %s with unknown resource type %s", what,
 		                       baton__nz(a->resource_type_id));
+	if (a->type_scoped) {
+		/* one call for the whole type: no stored resource, the type id instead (upstream sends a
+		 * stub resource {type, type} with the routing annotation) */
+		int (*tcb)(baton_ctx *, const char *) = grants ? t->type_grants : t->type_entitlements;
+		if (!tcb)
+			return baton_error_set(BATON_EINVALID, "error: type-scoped list %s for resource type %s, but its "
+			                       "syncer has no %s callback", what, t->id,
+			                       grants ? "type_grants" : "type_entitlements");
+		baton__syncer_call_begin(s, p, grants ? BATON__CALL_GRANTS : BATON__CALL_ENTITLEMENTS, t, a->page_token);
+		int trc = tcb(&p->ctx, t->id);
+		trc = baton__syncer_call_result(s, p, trc, op);
+		return trc ? baton__syncer_call_error(trc, op, a) : 0;
+	}
 	baton_resource_id rid = {baton__nz(a->resource_type_id), baton__nz(a->resource_id)};
 	baton__syncer_call_begin(s, p, grants ? BATON__CALL_GRANTS : BATON__CALL_ENTITLEMENTS, t, a->page_token);
 	baton_resource *res;
@@ -411,7 +463,7 @@ int baton__syncer_consume_entitlements(baton__syncer *s, baton__page *p, const b
 	if (!t)
 		return baton_error_set(BATON_ENOTFOUND, "error: list entitlements with unknown resource type %s",
 		                       baton__nz(a->resource_type_id));
-	if (t->syncer->entitlements)
+	if (a->type_scoped || t->syncer->entitlements)
 		baton__syncer_log_page(s, a, "list-entitlements", a->resource_type_id, a->resource_id, p->call.n_items,
 		                       p->call.next_page);
 	int rc = 0;

@@ -76,7 +76,7 @@ int baton__syncer_consume_grants(baton__syncer *s, baton__page *p, const baton__
 	if (!t)
 		return baton_error_set(BATON_ENOTFOUND, "error: list grants with unknown resource type %s",
 		                       baton__nz(a->resource_type_id));
-	if (t->syncer->grants)
+	if (a->type_scoped || t->syncer->grants)
 		baton__syncer_log_page(s, a, "list-grants", a->resource_type_id, a->resource_id, p->call.n_items,
 		                       p->call.next_page);
 	int rc = 0;

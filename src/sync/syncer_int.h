@@ -14,6 +14,12 @@
  * context that is reset after the page is consumed, and store listings are read one page at a
  * time.
  *
+ * Type-scoped listings (a type annotated TypeScopedEntitlements / TypeScopedGrants, the
+ * connector's type_entitlements / type_grants): the root plans one action per such type on its
+ * first page (marking itself type_scoped_planned for a resume), with type_scoped set and no
+ * resource id; it is batched like a per-resource action and calls the type's callback instead
+ * of reading a stored resource. The root skips the resources of such types.
+ *
  * Workers (opts->workers > 0, pool.h): a batch's connector calls (the call_* halves) run on the
  * pool's threads, each on its own context; this thread takes their pages as they come and writes
  * them (the consume_* halves), so the action stack, the type cache, the counters and every store
@@ -28,7 +34,8 @@
  *   syncer_progress.c      the progress callback, the live line and the summary
  *   syncer_common.c        the type cache, annotations, transitions, connector calls, the store lock
  *   syncer_resources.c     resource types and resources (list-resource-types, list-resources)
- *   syncer_entitlements.c  static entitlements, the entitlements/grants roots, list-entitlements
+ *   syncer_entitlements.c  static entitlements, the entitlements/grants roots (with the type-scoped
+ *                          actions they plan), list-entitlements
  *   syncer_grants.c        list-grants pages and the grant expansion
  *   syncer_targeted.c      targeted resources (--sync-resources)
  */

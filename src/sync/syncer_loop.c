@@ -120,7 +120,12 @@ static int batch_collect(baton__syncer *s, int op)
 {
 	s->q_head = s->q_len = 0;
 	for (size_t i = s->st.n; i > 0 && s->q_len < MAX_BATCH; i--) {
-		if (s->st.v[i - 1].op != op)
+		/* the root of the same operation (a later page of its store listing, under the
+		 * actions its earlier page pushed) is a step of its own, never a batch member: run as
+		 * one it was an unknown resource, skipped with a warning, and the resources of its later
+		 * pages lost their entitlements and grants */
+		const baton__action *c = &s->st.v[i - 1];
+		if (c->op != op || (!c->resource_type_id && !c->resource_id))
 			break;
 		if (s->q_len == s->q_cap) {
 			size_t cap = s->q_cap ? s->q_cap * 2 : 128;

@@ -9,6 +9,10 @@
  *           u % G == g, then the child groups 4g+1..4g+4 (expandable: a 4-ary tree of nesting);
  *  - role:  SYNTH_ROLES (default 10) roles r0.., entitlement "assigned": SYNTH_ROLE_USERS
  *           (default 500) users (r*97 + j) % U, then group (r*7+3) % G (expandable).
+ *  - team:  only with SYNTH_TEAMS > 0: teams t0.., entitlement "member" and grants listed per
+ *           type (type_entitlements / type_grants): user u is a member of team u % T; the grants
+ *           listing's first page covers the first half of the users and spawns a cursor
+ *           (EnqueuePageTokens) for the second half.
  * SYNTH_PAGE (default 50) rows per page.
  */
 #include <stdio.h>
@@ -18,7 +22,7 @@
 #include <baton.h>
 
 typedef struct synth {
-	long users, groups, roles, role_users, page;
+	long users, groups, roles, role_users, page, teams;
 } synth;
 
 static synth S;
@@ -164,6 +168,66 @@ static int role_grants(baton_ctx *ctx, const baton_resource *resource)
 	return next_page(ctx, start + S.page, total);
 }
 
+static int list_teams(baton_ctx *ctx, const baton_resource_id *parent)
+{
+	(void)parent;
+	return list_of(ctx, S.teams, "t", "Team", baton_group_resource_new);
+}
+
+static int team_resource(baton_ctx *ctx, long t, baton_resource **out)
+{
+	char id[32];
+	snprintf(id, sizeof(id), "t%ld", t);
+	return baton_resource_new_with_id(ctx, id, &(baton_resource_id){"team", id}, out);
+}
+
+static int team_type_entitlements(baton_ctx *ctx, const char *type_id)
+{
+	long start = page_start(ctx), t;
+	(void)type_id;
+	for (t = start; t < S.teams && t < start + S.page; t++) {
+		baton_resource *r;
+		int rc = team_resource(ctx, t, &r);
+		if (!rc)
+			rc = one_entitlement(ctx, r, "member");
+		if (rc)
+			return rc;
+	}
+	return next_page(ctx, start + S.page, S.teams);
+}
+
+/* Page tokens "FROM:TO" over the users; the first page ("") is 0:U/2 and spawns U/2:U. */
+static int team_type_grants(baton_ctx *ctx, const char *type_id)
+{
+	const char *tok = baton_ctx_page_token(ctx);
+	long from = 0, to = S.users / 2, u;
+	char next[48];
+	int rc = 0;
+	(void)type_id;
+	if (*tok && sscanf(tok, "%ld:%ld", &from, &to) != 2)
+		return baton_error_set(BATON_EINVALID, "bad team page token '%s'", tok);
+	if (!*tok && to < S.users) {
+		snprintf(next, sizeof(next), "{\"pageTokens\":[\"%ld:%ld\"]}", to, S.users);
+		rc = baton_annotations_append_json(baton_ctx_annotations(ctx), "c1.connector.v2.EnqueuePageTokens", next);
+	}
+	for (u = from; !rc && u < to && u < from + S.page; u++) {
+		char uid[32];
+		baton_resource *r;
+		baton_grant *g;
+		snprintf(uid, sizeof(uid), "u%ld", u);
+		rc = team_resource(ctx, u % S.teams, &r);
+		if (!rc)
+			rc = baton_grant_new(ctx, r, "member", &(baton_resource_id){"user", uid}, &g);
+		if (!rc)
+			rc = baton_ctx_emit_grant(ctx, g);
+	}
+	if (!rc && from + S.page < to) {
+		snprintf(next, sizeof(next), "%ld:%ld", from + S.page, to);
+		rc = baton_ctx_set_next_page(ctx, next);
+	}
+	return rc;
+}
+
 static const baton_trait user_traits[] = {BATON_TRAIT_USER};
 static const baton_trait group_traits[] = {BATON_TRAIT_GROUP};
 static const baton_trait role_traits[] = {BATON_TRAIT_ROLE};
@@ -185,9 +249,15 @@ static const baton_resource_syncer role_syncer = {
 	.list = list_roles, .entitlements = role_entitlements, .grants = role_grants,
 };
 
-static const baton_resource_syncer *types[] = {&user_syncer, &group_syncer, &role_syncer};
+static const baton_resource_syncer team_syncer = {
+	.version = BATON_RESOURCE_SYNCER_VERSION,
+	.name = "Team", .id = "team", .traits = group_traits, .n_traits = 1,
+	.list = list_teams, .type_entitlements = team_type_entitlements, .type_grants = team_type_grants,
+};
 
-static const baton_connector synth_connector = {
+static const baton_resource_syncer *types[] = {&user_syncer, &group_syncer, &role_syncer, &team_syncer};
+
+static baton_connector synth_connector = {
 	.version = BATON_CONNECTOR_VERSION,
 	.display_name = "baton-synth",
 	.resource_types = types,
@@ -201,6 +271,9 @@ int main(int argc, char **argv)
 	S.roles = env_long("SYNTH_ROLES", 10);
 	S.role_users = env_long("SYNTH_ROLE_USERS", 500);
 	S.page = env_long("SYNTH_PAGE", 50);
+	S.teams = env_long("SYNTH_TEAMS", 0);
+	if (S.teams > 0)
+		synth_connector.n_resource_types = 4;
 	if (S.users < 1 || S.groups < 1 || S.roles < 0 || S.page < 1) {
 		fprintf(stderr, "baton-synth: SYNTH_USERS, SYNTH_GROUPS and SYNTH_PAGE must be at least 1\n");
 		return 2;
