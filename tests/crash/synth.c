@@ -201,7 +201,7 @@ static int team_type_grants(baton_ctx *ctx, const char *type_id)
 {
 	const char *tok = baton_ctx_page_token(ctx);
 	long from = 0, to = S.users / 2, u;
-	char next[48];
+	char next[96];
 	int rc = 0;
 	(void)type_id;
 	if (*tok && sscanf(tok, "%ld:%ld", &from, &to) != 2)
