@@ -526,7 +526,8 @@ static baton__flag *by_short(baton__cli *cli, char c)
 
 static bool is_command(const char *s)
 {
-	return !strcmp(s, "capabilities") || !strcmp(s, "config") || !strcmp(s, "help");
+	return !strcmp(s, "capabilities") || !strcmp(s, "config") || !strcmp(s, "help") || !strcmp(s, "health-check") ||
+	       !strcmp(s, "completion");
 }
 
 int baton__cli_parse(baton__cli *cli, int argc, char **argv)
@@ -558,6 +559,10 @@ int baton__cli_parse(baton__cli *cli, int argc, char **argv)
 					cli->help = true;
 				continue;
 			}
+			if (cli->command && !strcmp(cli->command, "completion") && !cli->shell) {
+				cli->shell = arg;
+				continue;
+			}
 			if (cli->command)
 				continue; /* cobra hands a subcommand's extra arguments to it; ours ignore them */
 			return baton_error_set(BATON_EINVALID, "unknown command \"%s\" for \"%s\"", arg, cli->prog);
@@ -581,6 +586,19 @@ int baton__cli_parse(baton__cli *cli, int argc, char **argv)
 					cli->help = b;
 				else
 					cli->version = b;
+				continue;
+			}
+			if (cli->command && !strcmp(cli->command, "health-check") &&
+			    (!strcmp(name, "endpoint") || !strcmp(name, "timeout"))) {
+				/* the health-check subcommand's own flags */
+				if (!value && i + 1 < argc)
+					value = argv[++i];
+				else if (!value)
+					return baton_error_set(BATON_EINVALID, "flag needs an argument: --%s", name);
+				if (name[0] == 'e')
+					cli->hc_endpoint = value;
+				else
+					cli->hc_timeout = value;
 				continue;
 			}
 			baton__flag *f = baton__cli_flag(cli, name);

@@ -80,6 +80,10 @@ typedef struct baton__cli {
 	const baton_config_schema *schema;  /* the connector's, or NULL */
 	char *config_file;     /* the YAML file that was read, or NULL (malloc) */
 	const baton_field_group *group;     /* the auth method in effect, or NULL */
+	/* ---- subcommand arguments ---- */
+	const char *hc_endpoint;  /* health-check --endpoint (argv; NULL: "health") */
+	const char *hc_timeout;   /* health-check --timeout (argv; NULL: "5") */
+	const char *shell;        /* completion's argument (argv), or NULL */
 } baton__cli;
 
 /* The parsed configuration (modes.h): what the baton_ctx_config_* readers see. */
@@ -141,6 +145,13 @@ int baton__cli_read_config_file(baton__cli *cli);
 int baton__cli_validate(baton__cli *cli);
 /* Makes cfg the configuration the baton_ctx_config_* readers see (NULL: none). */
 void baton__config_set_active(baton__config *cfg);
+
+/* ---- policy.c ---- */
+
+/* Refuses (BATON_EUNIMPLEMENTED / BATON_EINVALID, naming the flag) a given flag that this
+ * one-shot run would not act on: unsupported features, service-mode-only flags, a mode's
+ * companion flags without the mode. 0 when every given flag is used. */
+int baton__cli_refuse_ignored(baton__cli *cli);
 
 /* ---- schema.c ---- */
 

@@ -471,8 +471,13 @@ static int select_group(baton__cli *cli)
 {
 	const baton_config_schema *s = cli->schema;
 	cli->group = NULL;
-	if (!s || !s->n_groups)
+	if (!s || !s->n_groups) {
+		/* upstream ignores it; a flag accepted must do something, so it is refused */
+		if (*baton__cli_string(cli, "auth-method"))
+			return baton_error_set(BATON_EINVALID, "--auth-method %s: this connector has no auth methods (field "
+			                       "groups) to choose from", baton__cli_string(cli, "auth-method"));
 		return 0;
+	}
 	const char *want = baton__cli_string(cli, "auth-method");
 	for (size_t i = 0; *want && i < s->n_groups; i++)
 		if (!strcmp(s->groups[i].name, want))

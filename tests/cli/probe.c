@@ -4,9 +4,11 @@
  * "name=value" line per field on stdout, then fails with FailedPrecondition "probe done" (exit 9),
  * so no sync runs. PROBE_VARIANT=groups selects a schema with field groups (auth methods).
  */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <baton.h>
 
@@ -92,8 +94,39 @@ static const baton_config_schema grouped = {
 
 /* ---- the connector ---- */
 
+/*
+ * PROBE_HTTP_URL: a GET through a baton_http_client made with the default timeout (so the SDK's
+ * --http-timeout-seconds applies), retries off; prints "http=<code> <milliseconds>".
+ */
+static void probe_http(const char *url)
+{
+	baton_http_client_options o = BATON_HTTP_CLIENT_OPTIONS_INIT;
+	o.base_url = url;
+	o.retry.disabled = true;
+	baton_http_client *c;
+	int rc = baton_http_client_new(&o, &c);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!rc) {
+		baton_http_request *req;
+		baton_http_response *resp = NULL;
+		rc = baton_http_request_new(c, "GET", "/", &req);
+		if (!rc) {
+			rc = baton_http_do(c, req, NULL, &resp);
+			baton_http_response_free(resp);
+			baton_http_request_free(req);
+		}
+		baton_http_client_free(c);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("http=%d %lld\n", rc,
+	       (long long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+}
+
 static int probe_init(baton_ctx *ctx, void **userdata)
 {
+	if (getenv("PROBE_HTTP_URL"))
+		probe_http(getenv("PROBE_HTTP_URL"));
 	const baton_config_schema *s = getenv("PROBE_VARIANT") && !strcmp(getenv("PROBE_VARIANT"), "groups") ? &grouped
 	                                                                                                      : &basic;
 	(void)userdata;
