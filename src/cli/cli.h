@@ -67,6 +67,8 @@ typedef struct baton__flag {
 	bool from_flag_once;   /* a STRINGS / MAP flag was given once on the command line already */
 	uint8_t *data;         /* FILE fields: the file's bytes (malloc, NUL-terminated) */
 	size_t len;
+	/* an SDK flag the connector re-exports (BATON_FIELD_REEXPORT): its declaration there */
+	const baton_field *export_as;
 } baton__flag;
 
 typedef struct baton__cli {
@@ -80,6 +82,10 @@ typedef struct baton__cli {
 	const baton_config_schema *schema;  /* the connector's, or NULL */
 	char *config_file;     /* the YAML file that was read, or NULL (malloc) */
 	const baton_field_group *group;     /* the auth method in effect, or NULL */
+	/* the connector's declarations in the current layout (a version 1 schema's converted copy) */
+	const baton_field *fields;
+	size_t n_fields;
+	baton_field *fields_owned;          /* the converted copy (malloc), or NULL */
 	/* ---- subcommand arguments ---- */
 	const char *hc_endpoint;  /* health-check --endpoint (argv; NULL: "health") */
 	const char *hc_timeout;   /* health-check --timeout (argv; NULL: "5") */
@@ -145,6 +151,12 @@ int baton__cli_read_config_file(baton__cli *cli);
 int baton__cli_validate(baton__cli *cli);
 /* Makes cfg the configuration the baton_ctx_config_* readers see (NULL: none). */
 void baton__config_set_active(baton__config *cfg);
+
+/* ---- wellknown.c ---- */
+
+/* NULL when v has the format, else what it should be ("email address", "URL", ...), in the Go
+ * SDK's words for "value must be a valid %s". */
+const char *baton__well_known_check(baton_well_known wk, const char *v);
 
 /* ---- policy.c ---- */
 

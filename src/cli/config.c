@@ -131,6 +131,42 @@ int baton__config_check_schema(const baton__cli *cli)
 		if ((d->flags & BATON_FIELD_OPS) && (d->flags & BATON_FIELD_CLI_ONLY))
 			return baton_error_set(BATON_EINVALID, "connector config: field %s: OPS and CLI_ONLY exclude each other",
 			                       d->name);
+		bool stringish = d->kind == BATON_FIELD_STRING || d->kind == BATON_FIELD_SELECT ||
+		                 d->kind == BATON_FIELD_OAUTH2 || d->kind == BATON_FIELD_RANDOM ||
+		                 d->kind == BATON_FIELD_STRING_LIST;
+		if ((!stringish && (d->prefix || d->suffix || d->contains || d->well_known)) ||
+		    (d->kind == BATON_FIELD_SELECT && d->well_known))
+			return baton_error_set(BATON_EINVALID, "connector config: field %s: prefix, suffix, contains and "
+			                       "well_known apply to string fields only", d->name);
+		switch (d->well_known) {
+		case BATON_WELL_KNOWN_NONE: case BATON_WELL_KNOWN_EMAIL: case BATON_WELL_KNOWN_HOSTNAME:
+		case BATON_WELL_KNOWN_IP: case BATON_WELL_KNOWN_IPV4: case BATON_WELL_KNOWN_IPV6: case BATON_WELL_KNOWN_URI:
+		case BATON_WELL_KNOWN_UUID:
+			break;
+		default:
+			return baton_error_set(BATON_EINVALID, "connector config: field %s: unknown well_known %d", d->name,
+			                       (int)d->well_known);
+		}
+		if (d->kind != BATON_FIELD_STRING_LIST && (d->min_items || d->max_items || d->unique_items))
+			return baton_error_set(BATON_EINVALID, "connector config: field %s: min_items, max_items and "
+			                       "unique_items apply to STRING_LIST fields only", d->name);
+		if (d->suggested_value && d->kind == BATON_FIELD_STRING_MAP)
+			return baton_error_set(BATON_EINVALID, "connector config: field %s: suggested_value is not supported on "
+			                       "STRING_MAP fields", d->name);
+		if (d->suggested_value && d->kind == BATON_FIELD_INT) {
+			char *end;
+			(void)strtoll(d->suggested_value, &end, 10);
+			if (!*d->suggested_value || *end)
+				return baton_error_set(BATON_EINVALID, "connector config: field %s: suggested_value \"%s\" is not an "
+				                       "integer", d->name, d->suggested_value);
+		}
+		if (d->suggested_value && d->kind == BATON_FIELD_BOOL && strcmp(d->suggested_value, "true") &&
+		    strcmp(d->suggested_value, "false"))
+			return baton_error_set(BATON_EINVALID, "connector config: field %s: suggested_value must be true or "
+			                       "false", d->name);
+		if (d->min_items && d->max_items && d->min_items > d->max_items)
+			return baton_error_set(BATON_EINVALID, "connector config: field %s: min_items %zu > max_items %zu",
+			                       d->name, d->min_items, d->max_items);
 	}
 	const baton_config_schema *s = cli->schema;
 	if (!s)
@@ -252,6 +288,25 @@ static void string_rules(problems *p, const baton__flag *f, const char *label, c
 			}
 		}
 	}
+	if (d->prefix && strncmp(v, d->prefix, strlen(d->prefix))) {
+		add_problem(p, "%s: value must have prefix '%s' but got '%s'", label, d->prefix, sv);
+		return;
+	}
+	if (d->suffix && (len < strlen(d->suffix) || strcmp(v + len - strlen(d->suffix), d->suffix))) {
+		add_problem(p, "%s: value must have suffix '%s' but got '%s'", label, d->suffix, sv);
+		return;
+	}
+	if (d->contains && !strstr(v, d->contains)) {
+		add_problem(p, "%s: value must contain '%s' but got '%s'", label, d->contains, sv);
+		return;
+	}
+	if (d->well_known) {
+		const char *what = baton__well_known_check(d->well_known, v);
+		if (what) {
+			add_problem(p, "%s: value must be a valid %s but got '%s'", label, what, sv);
+			return;
+		}
+	}
 	if (d->kind == BATON_FIELD_SELECT) {
 		for (size_t i = 0; i < d->n_options; i++)
 			if (d->options[i] && !strcmp(d->options[i], v))
@@ -309,6 +364,23 @@ static void field_rules(problems *p, const baton__flag *f)
 			if (required)
 				add_problem(p, "field %s of type []string is marked as required but it has a zero-value", f->name);
 			return;
+		}
+		if (d->min_items > 0 && f->n_list < d->min_items) {
+			add_problem(p, "field %s: value must have at least %zu items but got %zu", f->name, d->min_items, f->n_list);
+			return;
+		}
+		if (d->max_items > 0 && f->n_list > d->max_items) {
+			add_problem(p, "field %s: value must have at most %zu items but got %zu", f->name, d->max_items, f->n_list);
+			return;
+		}
+		for (size_t i = 0; d->unique_items && i < f->n_list; i++) {
+			for (size_t j = 0; j < i; j++) {
+				if (!strcmp(f->list[i], f->list[j])) {
+					add_problem(p, "field %s: value must not contain duplicate items but got multiple \"%s\"", f->name,
+					            is_secret(f) ? "[REDACTED]" : f->list[i]);
+					return;
+				}
+			}
 		}
 		for (size_t i = 0; i < f->n_list; i++) {
 			char item[260];

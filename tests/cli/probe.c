@@ -92,6 +92,83 @@ static const baton_config_schema grouped = {
 	.n_groups = 2,
 };
 
+/* ---- the kinds variant: Oauth2Field, RandomField, the v2 rules, suggested values, a computed
+ * default and re-exported SDK flags (tests/interop/democonn/probe.go has the Go equivalent) ---- */
+
+static const char *computed_default(void)
+{
+	return getenv("PROBE_COMPUTED") ? getenv("PROBE_COMPUTED") : "computed";
+}
+
+static const baton_field kinds_fields[] = {
+	{.name = "token", .kind = BATON_FIELD_OAUTH2, .flags = BATON_FIELD_SECRET, .description = "An OAuth2 token"},
+	{.name = "nonce", .kind = BATON_FIELD_RANDOM, .description = "A random value"},
+	{.name = "email", .kind = BATON_FIELD_STRING, .description = "An email", .well_known = BATON_WELL_KNOWN_EMAIL},
+	{.name = "site", .kind = BATON_FIELD_STRING, .description = "A URL", .well_known = BATON_WELL_KNOWN_URI,
+	 .suggested_value = "https://example.com"},
+	{.name = "host", .kind = BATON_FIELD_STRING, .description = "A host", .well_known = BATON_WELL_KNOWN_HOSTNAME},
+	{.name = "addr", .kind = BATON_FIELD_STRING, .description = "An IP", .well_known = BATON_WELL_KNOWN_IP},
+	{.name = "addr4", .kind = BATON_FIELD_STRING, .description = "An IPv4", .well_known = BATON_WELL_KNOWN_IPV4},
+	{.name = "addr6", .kind = BATON_FIELD_STRING, .description = "An IPv6", .well_known = BATON_WELL_KNOWN_IPV6},
+	{.name = "tenant-id", .kind = BATON_FIELD_STRING, .description = "A UUID", .well_known = BATON_WELL_KNOWN_UUID},
+	{.name = "key", .kind = BATON_FIELD_STRING, .description = "A key", .prefix = "ak_", .suffix = "_z",
+	 .contains = "-"},
+	{.name = "scopes", .kind = BATON_FIELD_STRING_LIST, .description = "Scopes", .min_items = 1, .max_items = 3,
+	 .unique_items = true, .prefix = "s:", .suggested_value = "s:read,s:write"},
+	{.name = "retries", .kind = BATON_FIELD_INT, .description = "Retries", .suggested_value = "3"},
+	{.name = "dry-run", .kind = BATON_FIELD_BOOL, .description = "Dry run", .suggested_value = "true"},
+	{.name = "started", .kind = BATON_FIELD_STRING, .description = "A computed default",
+	 .default_value_func = computed_default},
+	{.name = "ticketing", .flags = BATON_FIELD_REEXPORT},
+	{.name = "http-timeout-seconds", .flags = BATON_FIELD_REEXPORT},
+};
+
+static const baton_config_schema kinds = {
+	.version = BATON_CONFIG_SCHEMA_VERSION,
+	.fields = kinds_fields,
+	.n_fields = sizeof(kinds_fields) / sizeof(kinds_fields[0]),
+};
+
+/* ---- the v1 variant: a schema compiled against BATON_CONFIG_SCHEMA_VERSION 1's baton_field ---- */
+
+typedef struct v1_field {
+	const char *name;
+	baton_field_kind kind;
+	unsigned int flags;
+	const char *display_name, *description, *placeholder, *default_value;
+	char short_name;
+	const char *const *options;
+	size_t n_options;
+	int64_t min, max;
+	size_t min_len, max_len;
+	const char *pattern;
+} v1_field;
+
+static const v1_field v1_fields[] = {
+	{.name = "alpha", .kind = BATON_FIELD_STRING, .description = "First", .default_value = "a1", .min_len = 2},
+	{.name = "beta", .kind = BATON_FIELD_INT, .description = "Second", .default_value = "7", .min = 1, .max = 9},
+	{.name = "gamma", .kind = BATON_FIELD_STRING, .flags = BATON_FIELD_REQUIRED, .description = "Third",
+	 .pattern = "^g"},
+};
+
+static const baton_config_schema v1 = {
+	.version = 1,
+	.fields = (const baton_field *)(const void *)v1_fields,
+	.n_fields = 3,
+};
+
+static const baton_config_schema *probe_schema(void)
+{
+	const char *v = getenv("PROBE_VARIANT");
+	if (v && !strcmp(v, "groups"))
+		return &grouped;
+	if (v && !strcmp(v, "kinds"))
+		return &kinds;
+	if (v && !strcmp(v, "v1"))
+		return &v1;
+	return &basic;
+}
+
 /* ---- the connector ---- */
 
 /*
@@ -127,9 +204,14 @@ static int probe_init(baton_ctx *ctx, void **userdata)
 {
 	if (getenv("PROBE_HTTP_URL"))
 		probe_http(getenv("PROBE_HTTP_URL"));
-	const baton_config_schema *s = getenv("PROBE_VARIANT") && !strcmp(getenv("PROBE_VARIANT"), "groups") ? &grouped
-	                                                                                                      : &basic;
+	const baton_config_schema *s = probe_schema();
 	(void)userdata;
+	if (s == &v1) {
+		printf("alpha=%s\nbeta=%lld\ngamma=%s\n", baton_ctx_config_string(ctx, "alpha"),
+		       (long long)baton_ctx_config_int(ctx, "beta"), baton_ctx_config_string(ctx, "gamma"));
+		fflush(stdout);
+		return baton_error_set(BATON_EPRECONDITION, "probe done");
+	}
 	for (size_t i = 0; i < s->n_fields; i++) {
 		const baton_field *f = &s->fields[i];
 		const char *const *items;
@@ -191,7 +273,6 @@ static const baton_resource_syncer *const types[] = {&users};
 
 int main(int argc, char **argv)
 {
-	const char *v = getenv("PROBE_VARIANT");
 	baton_connector c = {
 		.version = BATON_CONNECTOR_VERSION,
 		.display_name = "CLI Probe",
@@ -199,7 +280,7 @@ int main(int argc, char **argv)
 		.init = probe_init,
 		.resource_types = types,
 		.n_resource_types = 1,
-		.config = v && !strcmp(v, "groups") ? &grouped : &basic,
+		.config = probe_schema(),
 	};
 	return baton_main(argc, argv, &c);
 }

@@ -678,6 +678,144 @@ static void test_config_schema(void **state)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Field kinds, rules and options of BATON_CONFIG_SCHEMA_VERSION 2 (issue 17 point 5)           */
+
+typedef struct rule_case {
+	const char *flag, *value;
+	const char *want; /* the one problem line; NULL: accepted */
+} rule_case;
+
+static void test_rules_v2(void **state)
+{
+	(void)state;
+	static const rule_case cases[] = {
+		{"--email", "ann@example.com", NULL},
+		{"--email", "Ann Lee <ann@example.com>", NULL},
+		{"--email", "ann.example.com", "field email: value must be a valid email address but got 'ann.example.com'"},
+		{"--email", "ann@", "field email: value must be a valid email address but got 'ann@'"},
+		{"--site", "https://example.com/a?b=c", NULL},
+		{"--site", "/just/a/path", NULL},
+		{"--site", "mailto:ann@example.com", NULL},
+		{"--site", "example.com", "field site: value must be a valid URL but got 'example.com'"},
+		{"--site", "http://exa mple.com/", "field site: value must be a valid URL but got 'http://exa mple.com/'"},
+		{"--site", "https://example.com/%zz", "field site: value must be a valid URL but got 'https://example.com/%zz'"},
+		{"--host", "db-1.example.com", NULL},
+		{"--host", "10.0.0.1", NULL},
+		{"--host", "-db.example.com", "field host: value must be a valid hostname but got '-db.example.com'"},
+		{"--host", "a..b", "field host: value must be a valid hostname but got 'a..b'"},
+		{"--addr", "192.168.1.1", NULL},
+		{"--addr", "fe80::1", NULL},
+		{"--addr", "192.168.1", "field addr: value must be a valid IP address but got '192.168.1'"},
+		{"--addr", "01.2.3.4", "field addr: value must be a valid IP address but got '01.2.3.4'"},
+		{"--addr4", "::ffff:1.2.3.4", NULL},
+		{"--addr4", "::1", "field addr4: value must be a valid IPv4 address but got '::1'"},
+		{"--addr6", "1.2.3.4", NULL}, /* as upstream: To16 of an IPv4 address is not nil */
+		{"--addr6", "::g", "field addr6: value must be a valid IPv6 address but got '::g'"},
+		{"--tenant-id", "123e4567-e89b-12d3-a456-426614174000", NULL},
+		{"--tenant-id", "{123e4567-e89b-12d3-a456-426614174000}", NULL},
+		{"--tenant-id", "urn:uuid:123e4567-e89b-12d3-a456-426614174000", NULL},
+		{"--tenant-id", "123e4567e89b12d3a456426614174000", NULL},
+		{"--tenant-id", "123e4567-e89b-12d3-a456-42661417400", "field tenant-id: value must be a valid UUID but got "
+		                                                      "'123e4567-e89b-12d3-a456-42661417400'"},
+		{"--key", "ak_a-b_z", NULL},
+		{"--key", "xk_a-b_z", "field key: value must have prefix 'ak_' but got 'xk_a-b_z'"},
+		{"--key", "ak_a-b", "field key: value must have suffix '_z' but got 'ak_a-b'"},
+		{"--key", "ak_ab_z", "field key: value must contain '-' but got 'ak_ab_z'"},
+		{"--scopes", "s:a,s:b", NULL},
+		{"--scopes", "s:a,s:b,s:c,s:d", "field scopes: value must have at most 3 items but got 4"},
+		{"--scopes", "s:a,s:a", "field scopes: value must not contain duplicate items but got multiple \"s:a\""},
+		{"--scopes", "s:a,x", "field scopes invalid item at field 1: value must have prefix 's:' but got 'x'"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const rule_case *c = &cases[i];
+		result r = run(probe_bin, ENV("PROBE_VARIANT=kinds"), ARGS(c->flag, c->value));
+		if (c->want) {
+			assert_one_line(&r, 2, c->want);
+		} else if (r.status != 9) { /* the probe's init ran: "probe done" */
+			fprintf(stderr, "%s %s: want accepted, got exit %d: %s\n", c->flag, c->value, r.status, r.err);
+			fail();
+		}
+		done(&r);
+	}
+	/* min_items applies to a given (non-empty) list only, as upstream: an empty list is a zero value */
+	result r = run(probe_bin, ENV("PROBE_VARIANT=kinds", "BATON_SCOPES="), NULL);
+	assert_int_equal(r.status, 9);
+	done(&r);
+}
+
+static void test_kinds_v2(void **state)
+{
+	(void)state;
+	/* OAUTH2 and RANDOM fields are strings on the command line */
+	result r = run(probe_bin, ENV("PROBE_VARIANT=kinds"), ARGS("--token", "tok", "--nonce", "n1"));
+	assert_int_equal(r.status, 9);
+	assert_contains(r.out, "token=tok (set)\n");
+	assert_contains(r.out, "nonce=n1 (set)\n");
+	/* a suggested value is not a default; a default_value_func is, computed at start */
+	assert_contains(r.out, "site= (default)\n");
+	assert_contains(r.out, "retries=0 (default)\n");
+	assert_contains(r.out, "started=computed (default)\n");
+	done(&r);
+	r = run(probe_bin, ENV("PROBE_VARIANT=kinds", "PROBE_COMPUTED=at-start"), NULL);
+	assert_contains(r.out, "started=at-start (default)\n");
+	done(&r);
+	/* the schema: types, rules, suggested values, the re-exported SDK fields at the connector's place */
+	r = run(probe_bin, ENV("PROBE_VARIANT=kinds"), ARGS("config"));
+	assert_int_equal(r.status, 0);
+	json_t *j = test_json_parse(r.out);
+	json_t *fields = json_object_get(j, "fields");
+	test_json_assert_str(find_field(fields, "token"), "stringField.type", "STRING_FIELD_TYPE_OAUTH2");
+	test_json_assert_str(find_field(fields, "nonce"), "stringField.type", "STRING_FIELD_TYPE_RANDOM");
+	test_json_assert_str(find_field(fields, "email"), "stringField.rules.wellKnown", "WELL_KNOWN_STRING_EMAIL");
+	test_json_assert_str(find_field(fields, "site"), "stringField.suggestedValue", "https://example.com");
+	test_json_assert_str(find_field(fields, "key"), "stringField.rules.suffix", "_z");
+	test_json_assert_str(find_field(fields, "scopes"), "stringSliceField.rules.maxItems", "3");
+	test_json_assert_str(find_field(fields, "scopes"), "stringSliceField.suggestedValue.1", "s:write");
+	test_json_assert_str(find_field(fields, "retries"), "intField.suggestedValue", "3");
+	test_json_assert_str(find_field(fields, "started"), "stringField.defaultValue", "computed");
+	size_t n = json_array_size(fields);
+	test_json_assert_str(json_array_get(fields, n - 2), "name", "ticketing");
+	test_json_assert_str(json_array_get(fields, n - 1), "name", "http-timeout-seconds");
+	assert_null(json_object_get(json_array_get(fields, n - 1), "isOps")); /* was ops, now GUI */
+	size_t http = 0;
+	for (size_t i = 0; i < n; i++)
+		http += !strcmp(json_string_value(json_object_get(json_array_get(fields, i), "name")), "http-timeout-seconds");
+	assert_int_equal(http, 1);
+	json_decref(j);
+	done(&r);
+	/* a re-exported flag keeps working as the SDK's */
+	r = run(probe_bin, ENV("PROBE_VARIANT=kinds"), ARGS("--http-timeout-seconds", "7"));
+	assert_contains(r.out, "sdk.http-timeout-seconds=7\n");
+	done(&r);
+	r = run(probe_bin, ENV("PROBE_VARIANT=kinds"), ARGS("--http-timeout-seconds", "7000"));
+	assert_one_line(&r, 2, "field http-timeout-seconds: value must be less than or equal to 1800 but got 7000");
+	done(&r);
+}
+
+/* A schema built against BATON_CONFIG_SCHEMA_VERSION 1's baton_field still works. */
+static void test_schema_v1(void **state)
+{
+	(void)state;
+	result r = run(probe_bin, ENV("PROBE_VARIANT=v1"), ARGS("--gamma", "go"));
+	assert_int_equal(r.status, 9);
+	assert_contains(r.out, "alpha=a1\nbeta=7\ngamma=go\n");
+	done(&r);
+	r = run(probe_bin, ENV("PROBE_VARIANT=v1"), ARGS("--gamma", "x", "--beta", "12", "--alpha", "z"));
+	assert_int_equal(r.status, 2);
+	assert_string_equal(r.err, "field alpha: value must be at least 2 characters long but got 1\n"
+	                           "field beta: value must be less than or equal to 9 but got 12\n"
+	                           "field gamma: value must match pattern ^g but got 'x'\n");
+	done(&r);
+	r = run(probe_bin, ENV("PROBE_VARIANT=v1"), ARGS("config"));
+	json_t *j = test_json_parse(r.out);
+	json_t *fields = json_object_get(j, "fields");
+	test_json_assert_str(find_field(fields, "beta"), "intField.defaultValue", "7");
+	test_json_assert_str(find_field(fields, "gamma"), "stringField.rules.pattern", "^g");
+	json_decref(j);
+	done(&r);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* No flag accepted and ignored (issue 17)                                                     */
 
 /* The flags --help lists (long names, without "--"), in order; `sdk_only`: after "SDK flags:";
@@ -1198,6 +1336,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_http_timeout),
 		cmocka_unit_test(test_health_check),
 		cmocka_unit_test(test_completion),
+		cmocka_unit_test(test_rules_v2),
+		cmocka_unit_test(test_kinds_v2),
+		cmocka_unit_test(test_schema_v1),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

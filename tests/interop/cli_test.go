@@ -110,7 +110,21 @@ func goConfig(t *testing.T) []byte {
 // goConfigOf is what the `config` subcommand prints for a connector schema: the SDK's default
 // fields prepended, marshalled through Configuration.MarshalJSON and indented.
 func goConfigOf(t *testing.T, conf field.Configuration) []byte {
-	conf.Fields = append(append([]field.SchemaField{}, field.DefaultFields...), conf.Fields...)
+	// a default field the connector re-exports (ExportAs) is listed at the connector's place only,
+	// as config.DefineConfigurationV2 does
+	reexported := map[string]bool{}
+	for _, f := range conf.Fields {
+		if f.WasReExported {
+			reexported[f.FieldName] = true
+		}
+	}
+	defaults := []field.SchemaField{}
+	for _, f := range field.DefaultFields {
+		if !reexported[f.FieldName] {
+			defaults = append(defaults, f)
+		}
+	}
+	conf.Fields = append(defaults, conf.Fields...)
 	out, err := json.MarshalIndent(&conf, "", "  ")
 	if err != nil {
 		t.Fatal(err)
@@ -149,6 +163,7 @@ func TestCLIProbeConfigMatchesGo(t *testing.T) {
 	}{
 		{"", democonn.ProbeConfiguration()},
 		{"groups", democonn.ProbeGroupsConfiguration()},
+		{"kinds", democonn.ProbeKindsConfiguration()},
 	} {
 		ours := runBin(t, "BATON_INTEROP_PROBE_BIN", []string{"PROBE_VARIANT=" + tc.variant}, "config")
 		want := goConfigOf(t, tc.conf)
