@@ -1306,8 +1306,82 @@ static int examples_main(int argc, char **argv)
 	return failures ? 1 : 0;
 }
 
+/* docs/parity.md against baton-demo: every flag named in the libbaton column of its Flags table is
+ * a flag baton-demo knows, and every flag of baton-demo --help has a row. */
+static int parity_main(const char *md_path, const char *demo)
+{
+	demo_bin = demo;
+	snprintf(base_dir, sizeof(base_dir), "%s/cli-parity-%ld", test_out_dir(), (long)getpid());
+	mkdir(base_dir, 0755);
+	char *md = slurp(md_path);
+	if (!md || !*md) {
+		fprintf(stderr, "cannot read %s\n", md_path);
+		return 1;
+	}
+	const char *start = strstr(md, "\n## Flags\n"), *end = start ? strstr(start + 1, "\n## ") : NULL;
+	if (!start || !end) {
+		fprintf(stderr, "%s: no Flags section\n", md_path);
+		return 1;
+	}
+	int failures = 0;
+	size_t named = 0;
+	char go_names[8192] = " ";
+	for (const char *line = start; line < end;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = (size_t)(nl - line);
+		if (len > 4 && !strncmp(line, "| `", 3)) {
+			/* the Go name */
+			const char *q = memchr(line + 3, '`', len - 3);
+			if (q && strlen(go_names) + (size_t)(q - line) + 2 < sizeof(go_names)) {
+				strncat(go_names, line + 3, (size_t)(q - line - 3));
+				strcat(go_names, " ");
+			}
+		}
+		if (len > 2 && line[0] == '|' && line[1] == ' ') {
+			/* the libbaton column: every `--name` */
+			const char *col = memchr(line + 1, '|', len - 1);
+			for (const char *p = col; p && p < line + len; p++) {
+				if (strncmp(p, "`--", 3))
+					continue;
+				const char *e = memchr(p + 3, '`', (size_t)(line + len - p - 3));
+				if (!e)
+					break;
+				char flag[128];
+				snprintf(flag, sizeof(flag), "--%.*s=1", (int)(e - p - 3), p + 3);
+				result r = run(demo_bin, NULL, ARGS(flag, "--help"));
+				if (strstr(r.err, "unknown flag")) {
+					fprintf(stderr, "docs/parity.md names %s, which baton-demo does not know: %s", flag, r.err);
+					failures++;
+				}
+				named++;
+				done(&r);
+				p = e;
+			}
+		}
+		line = nl + 1;
+	}
+	result h = run(demo_bin, NULL, ARGS("--help"));
+	char *names[256];
+	size_t n = help_flags(h.out, names, 256, 1);
+	for (size_t i = 0; i < n; i++) {
+		char key[160];
+		snprintf(key, sizeof(key), " %s ", names[i]);
+		if (!strstr(go_names, key)) {
+			fprintf(stderr, "--%s is an SDK flag of baton-demo --help without a row in docs/parity.md\n", names[i]);
+			failures++;
+		}
+		free(names[i]);
+	}
+	done(&h);
+	free(md);
+	printf("docs/parity.md: %zu libbaton flags checked, %zu --help SDK flags found in it\n", named, n);
+	return failures || named < 70 || n < 25 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "--parity"))
+		return parity_main(argv[2], argv[3]);
 	if (argc >= 2 && !strcmp(argv[1], "--examples"))
 		return examples_main(argc - 2, argv + 2);
 	if (argc < 3) {
