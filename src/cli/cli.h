@@ -8,10 +8,12 @@
  *   args.c     building the table, argv / environment parsing, value conversion
  *   yaml.c     the config file (./.baton.yaml or $BATON_CONFIG_PATH), with libyaml
  *   config.c   schema checks, validation, the baton_ctx_config_* readers
+ *   wellknown.c  the well-known string formats (email, URI, hostname, IP, UUID)
+ *   policy.c   refusing the flags a run would not act on (no flag accepted and ignored)
  *   schema.c   the `config` subcommand's c1.config.v1.Configuration
  *   usage.c    --help
  *   main.c     baton_main: parse, validate, configure logging, pick the mode (modes.h)
- *   mode_*.c   the modes
+ *   mode_*.c   the modes and subcommands (mode_health.c: health-check, mode_completion.c)
  *
  * Reading values, for mode code: baton__cli_string / _bool / _int / _list never fail: a name
  * that is not in the table gives "" / false / 0 / nothing. A STRING or INT flag's `str` holds the

@@ -10,7 +10,14 @@
  * and flag groups, the Go SDK's for rules and the connector's constraints); field groups;
  * secrets kept out of errors and logs; the SDK's own checks (service mode, http timeout, temp dir);
  * exit statuses; and the shapes of `capabilities` and `config` (the Go interop test compares them
- * with the Go SDK's output).
+ * with the Go SDK's output). Issue 17: every flag of baton-demo --help has an observable effect or
+ * is refused (test_no_flag_ignored, test_refusals); several --log-path; --http-timeout-seconds on
+ * an SDK HTTP client against a silent server; the health-check and completion subcommands;
+ * --version with the connector's version; capabilities without configuration; the schema
+ * version 2 kinds, rules and options, and a version 1 schema still read.
+ *
+ * Also: `test_cli --examples <connector>...` (every example's own flags are in its config
+ * schema) and `test_cli --parity docs/parity.md <baton-demo>`.
  */
 #include <errno.h>
 #include <fcntl.h>
