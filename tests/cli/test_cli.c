@@ -1125,6 +1125,7 @@ static pid_t serve_once(int fd, int status, const char *seen)
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		alarm(60); /* never outlive a failed test */
 		int c = accept(fd, NULL, NULL);
 		if (c < 0)
 			_exit(1);
@@ -1264,8 +1265,26 @@ static void test_completion(void **state)
 			assert_non_null(f);
 			fputs(r.out, f);
 			fclose(f);
-			result s = run(shells[i], NULL, ARGS("-n", path));
+			char sh[64];
+			snprintf(sh, sizeof(sh), "/usr/bin/env");
+			result s = run(sh, NULL, ARGS(shells[i], "-n", path));
 			assert_int_equal(s.status, 0);
+			done(&s);
+			char cmd[2400];
+			if (i == 0) /* zsh: the script registers its function with compinit */
+				snprintf(cmd, sizeof(cmd), "autoload -U compinit; compinit -u -d '%s/zcompdump'; source '%s'; "
+				         "print -r -- $_comps[baton-demo]", base_dir, path);
+			else /* fish: complete a flag and a SELECT value */
+				snprintf(cmd, sizeof(cmd), "source '%s'; complete -C 'baton-demo --us'; "
+				         "complete -C 'baton-demo --storage-engine '", path);
+			s = run(sh, NULL, i == 0 ? ARGS("zsh", "-f", "-c", cmd) : ARGS("fish", "-c", cmd));
+			assert_int_equal(s.status, 0);
+			if (i == 0) {
+				assert_string_equal(s.out, "_baton_demo\n");
+			} else {
+				assert_contains(s.out, "--users\tHow many users");
+				assert_contains(s.out, "sqlite\t");
+			}
 			done(&s);
 		}
 		done(&r);
