@@ -130,6 +130,16 @@ typedef struct baton_field {
 	/* STRING_LIST: item count bounds (each when > 0) and no duplicate items (unique_items). */
 	size_t min_items, max_items;
 	bool unique_items;
+	/* STRING, OAUTH2, RANDOM, STRING_LIST items: the exact length in bytes (when > 0), checked
+	 * before min_len; and values the value may not be (checked after a SELECT's options). */
+	size_t exact_len;
+	const char *const *not_in;
+	size_t n_not_in;
+	/* INT: the allowed values (when n_int_in > 0) and the forbidden ones, checked after min/max. */
+	const int64_t *int_in;
+	size_t n_int_in;
+	const int64_t *int_not_in;
+	size_t n_int_not_in;
 } baton_field;
 
 /* Constraint kinds (c1.config.v1.ConstraintKind numbers). */

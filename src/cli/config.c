@@ -62,6 +62,15 @@ static void go_list(baton__buf *b, const char *const *items, size_t n)
 	baton__buf_puts(b, "]");
 }
 
+/* Go's %v of a []int64: "[1 2 3]". */
+static void int_list(baton__buf *b, const int64_t *items, size_t n)
+{
+	baton__buf_puts(b, "[");
+	for (size_t i = 0; i < n; i++)
+		baton__buf_printf(b, "%s%lld", i ? " " : "", (long long)items[i]);
+	baton__buf_puts(b, "]");
+}
+
 /* The Go SDK's list wording: ('a'), ('a' and 'b'), ('a', 'b', and 'c'). */
 static void nice(baton__buf *b, const char *const *items, size_t n)
 {
@@ -147,6 +156,11 @@ int baton__config_check_schema(const baton__cli *cli)
 			return baton_error_set(BATON_EINVALID, "connector config: field %s: unknown well_known %d", d->name,
 			                       (int)d->well_known);
 		}
+		if ((d->n_not_in && !d->not_in) || (d->n_int_in && !d->int_in) || (d->n_int_not_in && !d->int_not_in))
+			return baton_error_set(BATON_EINVALID, "connector config: field %s: a value list is NULL", d->name);
+		if (d->kind != BATON_FIELD_INT && (d->n_int_in || d->n_int_not_in))
+			return baton_error_set(BATON_EINVALID, "connector config: field %s: int_in and int_not_in apply to INT "
+			                       "fields only", d->name);
 		if (d->kind != BATON_FIELD_STRING_LIST && (d->min_items || d->max_items || d->unique_items))
 			return baton_error_set(BATON_EINVALID, "connector config: field %s: min_items, max_items and "
 			                       "unique_items apply to STRING_LIST fields only", d->name);
@@ -269,6 +283,10 @@ static void string_rules(problems *p, const baton__flag *f, const char *label, c
 	const baton_field *d = f->field;
 	const char *sv = is_secret(f) ? "[REDACTED]" : v;
 	size_t len = strlen(v);
+	if (d->exact_len > 0 && len != d->exact_len) {
+		add_problem(p, "%s: value must be exactly %zu characters long but got %zu", label, d->exact_len, len);
+		return;
+	}
 	if (d->min_len > 0 && len < d->min_len) {
 		add_problem(p, "%s: value must be at least %zu characters long but got %zu", label, d->min_len, len);
 		return;
@@ -300,21 +318,33 @@ static void string_rules(problems *p, const baton__flag *f, const char *label, c
 		add_problem(p, "%s: value must contain '%s' but got '%s'", label, d->contains, sv);
 		return;
 	}
+	if (d->kind == BATON_FIELD_SELECT) {
+		bool found = false;
+		for (size_t i = 0; i < d->n_options && !found; i++)
+			found = d->options[i] && !strcmp(d->options[i], v);
+		if (!found) {
+			baton__buf b = {0};
+			go_list(&b, d->options, d->n_options);
+			add_problem(p, "%s: value must be one of %s but got '%s'", label, b.data ? b.data : "[]", sv);
+			baton__buf_free(&b);
+			return;
+		}
+	}
+	for (size_t i = 0; i < d->n_not_in; i++) {
+		if (d->not_in[i] && !strcmp(d->not_in[i], v)) {
+			baton__buf b = {0};
+			go_list(&b, d->not_in, d->n_not_in);
+			add_problem(p, "%s: value must not be one of %s but got '%s'", label, b.data ? b.data : "[]", sv);
+			baton__buf_free(&b);
+			return;
+		}
+	}
 	if (d->well_known) {
 		const char *what = baton__well_known_check(d->well_known, v);
 		if (what) {
 			add_problem(p, "%s: value must be a valid %s but got '%s'", label, what, sv);
 			return;
 		}
-	}
-	if (d->kind == BATON_FIELD_SELECT) {
-		for (size_t i = 0; i < d->n_options; i++)
-			if (d->options[i] && !strcmp(d->options[i], v))
-				return;
-		baton__buf b = {0};
-		go_list(&b, d->options, d->n_options);
-		add_problem(p, "%s: value must be one of %s but got '%s'", label, b.data ? b.data : "[]", sv);
-		baton__buf_free(&b);
 	}
 	if (d->kind == BATON_FIELD_FILE && d->n_options) {
 		for (size_t i = 0; i < d->n_options; i++) {
@@ -351,12 +381,39 @@ static void field_rules(problems *p, const baton__flag *f)
 			return;
 		}
 		if (d->min < d->max) {
-			if (f->i > d->max)
+			if (f->i > d->max) {
 				add_problem(p, "field %s: value must be less than or equal to %lld but got %lld", f->name,
 				            (long long)d->max, (long long)f->i);
-			else if (f->i < d->min)
+				return;
+			}
+			if (f->i < d->min) {
 				add_problem(p, "field %s: value must be greater than or equal to %lld but got %lld", f->name,
 				            (long long)d->min, (long long)f->i);
+				return;
+			}
+		}
+		if (d->n_int_in) {
+			bool found = false;
+			for (size_t i = 0; i < d->n_int_in && !found; i++)
+				found = d->int_in[i] == f->i;
+			if (!found) {
+				baton__buf b = {0};
+				int_list(&b, d->int_in, d->n_int_in);
+				add_problem(p, "field %s: value must be one of %s but got %lld", f->name, b.data ? b.data : "[]",
+				            (long long)f->i);
+				baton__buf_free(&b);
+				return;
+			}
+		}
+		for (size_t i = 0; i < d->n_int_not_in; i++) {
+			if (d->int_not_in[i] == f->i) {
+				baton__buf b = {0};
+				int_list(&b, d->int_not_in, d->n_int_not_in);
+				add_problem(p, "field %s: value must not be one of %s but got %lld", f->name, b.data ? b.data : "[]",
+				            (long long)f->i);
+				baton__buf_free(&b);
+				return;
+			}
 		}
 		return;
 	case BATON__FLAG_STRINGS:

@@ -43,7 +43,7 @@ static char **dup_list(baton_ctx *ctx, char *const *items, size_t n)
 static C1__Config__V1__StringRules *string_rules(baton_ctx *ctx, const baton_field *d, bool required, bool *oom)
 {
 	bool any = required || d->min_len > 0 || d->max_len > 0 || d->pattern || d->kind == BATON_FIELD_SELECT ||
-	           d->prefix || d->suffix || d->contains || d->well_known;
+	           d->prefix || d->suffix || d->contains || d->well_known || d->exact_len || d->n_not_in;
 	if (!any)
 		return NULL;
 	C1__Config__V1__StringRules *r = ALLOC(ctx, C1__Config__V1__StringRules);
@@ -78,6 +78,15 @@ static C1__Config__V1__StringRules *string_rules(baton_ctx *ctx, const baton_fie
 		r->contains = baton_ctx_strdup(ctx, d->contains);
 	}
 	r->well_known = (C1__Config__V1__WellKnownString)d->well_known;
+	if (d->exact_len) {
+		r->_len_case = C1__CONFIG__V1__STRING_RULES___LEN_LEN;
+		r->len = d->exact_len;
+	}
+	if (d->n_not_in) {
+		r->n_not_in = d->n_not_in;
+		if (!(r->not_in = dup_list(ctx, (char *const *)d->not_in, d->n_not_in)))
+			*oom = true;
+	}
 	if ((d->pattern && !r->pattern) || (d->prefix && !r->prefix) || (d->suffix && !r->suffix) ||
 	    (d->contains && !r->contains))
 		*oom = true;
@@ -152,12 +161,25 @@ static int build_field(baton_ctx *ctx, const baton__flag *f, unsigned int export
 		c1__config__v1__int_field__init(i);
 		i->default_value = f->i;
 		i->suggested_value = suggested ? strtoll(suggested, NULL, 10) : 0;
-		if (required || d->min < d->max) {
+		bool sets = !f->sdk && (d->n_int_in || d->n_int_not_in);
+		if (required || d->min < d->max || sets) {
 			C1__Config__V1__Int64Rules *r = ALLOC(ctx, C1__Config__V1__Int64Rules);
 			if (!r)
 				return BATON_EEXHAUSTED;
 			c1__config__v1__int64_rules__init(r);
 			r->is_required = required;
+			if (sets && d->n_int_in) {
+				if (!(r->in = baton_ctx_alloc(ctx, d->n_int_in * sizeof(*r->in))))
+					return BATON_EEXHAUSTED;
+				memcpy(r->in, d->int_in, d->n_int_in * sizeof(*r->in));
+				r->n_in = d->n_int_in;
+			}
+			if (sets && d->n_int_not_in) {
+				if (!(r->not_in = baton_ctx_alloc(ctx, d->n_int_not_in * sizeof(*r->not_in))))
+					return BATON_EEXHAUSTED;
+				memcpy(r->not_in, d->int_not_in, d->n_int_not_in * sizeof(*r->not_in));
+				r->n_not_in = d->n_int_not_in;
+			}
 			if (d->min < d->max) {
 				r->_lte_case = C1__CONFIG__V1__INT64_RULES___LTE_LTE;
 				r->lte = d->max;
@@ -183,7 +205,7 @@ static int build_field(baton_ctx *ctx, const baton__flag *f, unsigned int export
 			return BATON_EEXHAUSTED;
 		C1__Config__V1__StringRules *items = NULL;
 		if (d->min_len > 0 || d->max_len > 0 || d->pattern || d->prefix || d->suffix || d->contains ||
-		    (!f->sdk && d->well_known))
+		    (!f->sdk && (d->well_known || d->exact_len || d->n_not_in)))
 			items = string_rules(ctx, d, false, &oom);
 		if (oom)
 			return BATON_EEXHAUSTED;

@@ -100,6 +100,10 @@ static const char *computed_default(void)
 	return getenv("PROBE_COMPUTED") ? getenv("PROBE_COMPUTED") : "computed";
 }
 
+static const char *const bad_codes[] = {"0000", "1234"};
+static const int64_t ports[] = {80, 443, 8080};
+static const int64_t unlucky[] = {13};
+
 static const baton_field kinds_fields[] = {
 	{.name = "token", .kind = BATON_FIELD_OAUTH2, .flags = BATON_FIELD_SECRET, .description = "An OAuth2 token"},
 	{.name = "nonce", .kind = BATON_FIELD_RANDOM, .description = "A random value"},
@@ -119,6 +123,11 @@ static const baton_field kinds_fields[] = {
 	{.name = "dry-run", .kind = BATON_FIELD_BOOL, .description = "Dry run", .suggested_value = "true"},
 	{.name = "started", .kind = BATON_FIELD_STRING, .description = "A computed default",
 	 .default_value_func = computed_default},
+	{.name = "code", .kind = BATON_FIELD_STRING, .description = "A code", .exact_len = 4, .not_in = bad_codes,
+	 .n_not_in = 2},
+	{.name = "port", .kind = BATON_FIELD_INT, .description = "A port", .int_in = ports, .n_int_in = 3},
+	{.name = "level", .kind = BATON_FIELD_INT, .description = "A level", .min = 1, .max = 20, .int_not_in = unlucky,
+	 .n_int_not_in = 1},
 	{.name = "ticketing", .flags = BATON_FIELD_REEXPORT},
 	{.name = "http-timeout-seconds", .flags = BATON_FIELD_REEXPORT},
 };

@@ -732,6 +732,13 @@ static void test_rules_v2(void **state)
 		{"--scopes", "s:a,s:b,s:c,s:d", "field scopes: value must have at most 3 items but got 4"},
 		{"--scopes", "s:a,s:a", "field scopes: value must not contain duplicate items but got multiple \"s:a\""},
 		{"--scopes", "s:a,x", "field scopes invalid item at field 1: value must have prefix 's:' but got 'x'"},
+		{"--code", "abcd", NULL},
+		{"--code", "abc", "field code: value must be exactly 4 characters long but got 3"},
+		{"--code", "1234", "field code: value must not be one of [0000 1234] but got '1234'"},
+		{"--port", "8080", NULL},
+		{"--port", "81", "field port: value must be one of [80 443 8080] but got 81"},
+		{"--level", "13", "field level: value must not be one of [13] but got 13"},
+		{"--level", "21", "field level: value must be less than or equal to 20 but got 21"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const rule_case *c = &cases[i];

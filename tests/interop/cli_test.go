@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -211,6 +212,8 @@ func TestCLIProbeRulesMatchGo(t *testing.T) {
 		{"key", "ak_a-b_z"}, {"key", "xk_a-b_z"}, {"key", "ak_a-b"}, {"key", "ak_ab_z"},
 		{"scopes", []string{"s:a", "s:b"}}, {"scopes", []string{"s:a", "s:b", "s:c", "s:d"}},
 		{"scopes", []string{"s:a", "s:a"}}, {"scopes", []string{"s:a", "x"}},
+		{"code", "abcd"}, {"code", "abc"}, {"code", "1234"}, {"port", 443}, {"port", 81},
+		{"level", 12}, {"level", 13}, {"level", 21},
 	}
 	for _, tc := range cases {
 		goErr := field.Validate(conf, mapConf{tc.name: tc.value})
@@ -225,6 +228,8 @@ func TestCLIProbeRulesMatchGo(t *testing.T) {
 			arg = v
 		case []string:
 			arg = strings.Join(v, ",")
+		case int:
+			arg = strconv.Itoa(v)
 		}
 		cmd := exec.Command(bin, "--"+tc.name+"="+arg)
 		cmd.Dir = t.TempDir()

@@ -89,6 +89,11 @@ func ProbeKindsConfiguration() field.Configuration {
 		field.BoolField("dry-run", field.WithDescription("Dry run"), field.WithSuggestedValue(true)),
 		field.StringField("started", field.WithDescription("A computed default"),
 			field.WithDefaultValueFunc(func() any { return "computed" })),
+		wk("code", "A code", func(r *field.StringRuler) { r.Len(4).NotIn([]string{"0000", "1234"}) }),
+		field.IntField("port", field.WithDescription("A port"),
+			field.WithInt(func(r *field.IntRuler) { r.In([]int64{80, 443, 8080}) })),
+		field.IntField("level", field.WithDescription("A level"),
+			field.WithInt(func(r *field.IntRuler) { r.Gte(1).Lte(20).NotIn([]int64{13}) })),
 		field.TicketingField.ExportAs(field.ExportTargetGUI),
 		field.HttpTimeoutField.ExportAs(field.ExportTargetGUI),
 	}
