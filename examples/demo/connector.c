@@ -1141,4 +1141,5 @@ const baton_connector demo_connector = {
 	.actions = demo_actions,
 	.n_actions = DEMO_N_ACTIONS,
 	.tickets = &demo_tickets,
+	.version_string = "v0.3.0",
 };

@@ -2147,13 +2147,14 @@ static const baton_field fields[] = {
 	{.name = "filter",
 	 .description = "An optional filter to add to all LDAP searches. Example: '(!(objectClass=computer))' will "
 	                "exclude all entries with a computer object class"},
-	/* libbaton additions (CLI only: not in the Go connector's schema) */
-	{.name = "page-size", .kind = BATON_FIELD_INT, .flags = BATON_FIELD_CLI_ONLY, .default_value = "50",
+	/* libbaton additions (not in the Go connector's schema, but settable from ConductorOne too: a
+	 * CLI_ONLY field would be out of reach of a hosted connector) */
+	{.name = "page-size", .kind = BATON_FIELD_INT, .default_value = "50",
 	 .min = 1, .max = 10000,
 	 .description = "Entries per page of the paged searches (RFC 2696 simple paged results)"},
-	{.name = "start-tls", .kind = BATON_FIELD_BOOL, .flags = BATON_FIELD_CLI_ONLY,
+	{.name = "start-tls", .kind = BATON_FIELD_BOOL,
 	 .description = "Upgrade an ldap:// connection with StartTLS (required to succeed)"},
-	{.name = "ca-cert-file", .flags = BATON_FIELD_CLI_ONLY,
+	{.name = "ca-cert-file",
 	 .description = "A PEM file of CA certificates to verify the server's certificate with"},
 };
 

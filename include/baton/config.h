@@ -45,16 +45,40 @@ typedef enum baton_field_kind {
 	BATON_FIELD_STRING_LIST,  /* comma-separated in flags and the environment; a YAML list too */
 	BATON_FIELD_STRING_MAP,   /* k=v,k=v in flags and the environment; a YAML mapping too */
 	BATON_FIELD_SELECT,       /* a string that must be one of `options` */
-	BATON_FIELD_FILE          /* a path in flags, environment and file; the value is the file's
+	BATON_FIELD_FILE,         /* a path in flags, environment and file; the value is the file's
 	                             bytes (at most 2 MiB), read when the configuration is loaded */
+	BATON_FIELD_OAUTH2,       /* a string the UI fills by an OAuth2 flow (Go's Oauth2Field) */
+	BATON_FIELD_RANDOM        /* a string the UI fills with a random value (Go's RandomField) */
 } baton_field_kind;
+
+/* Well-known string formats (c1.config.v1.WellKnownString numbers), checked as the Go SDK checks
+ * them. */
+typedef enum baton_well_known {
+	BATON_WELL_KNOWN_NONE = 0,
+	BATON_WELL_KNOWN_EMAIL = 1,    /* an RFC 5322 address, "a@b.example" or "Name <a@b.example>" */
+	BATON_WELL_KNOWN_HOSTNAME = 2, /* an IP address, or dot-separated labels of letters, digits, '-' */
+	BATON_WELL_KNOWN_IP = 3,       /* IPv4 or IPv6 */
+	BATON_WELL_KNOWN_IPV4 = 4,     /* IPv4 (or IPv4-mapped IPv6) */
+	BATON_WELL_KNOWN_IPV6 = 5,     /* any IP address (as upstream: an IPv4 address is one too) */
+	BATON_WELL_KNOWN_URI = 6,      /* an absolute URI or an absolute path (Go's url.ParseRequestURI) */
+	BATON_WELL_KNOWN_UUID = 8      /* 8-4-4-4-12 hex, optionally {...} or urn:uuid:, or 32 hex digits */
+} baton_well_known;
 
 /* Field flags. */
 #define BATON_FIELD_REQUIRED   (1u << 0)  /* must be given (not allowed on BOOL fields) */
 #define BATON_FIELD_SECRET     (1u << 1)  /* masked in the UI; never printed or logged */
 #define BATON_FIELD_HIDDEN     (1u << 2)  /* left out of --help */
 #define BATON_FIELD_OPS        (1u << 3)  /* exported to the schema as an operations field (isOps) */
-#define BATON_FIELD_CLI_ONLY   (1u << 4)  /* not exported to the `config` schema */
+#define BATON_FIELD_CLI_ONLY   (1u << 4)  /* not exported to the `config` schema: a hosted connector
+                                             cannot set it, so keep it for local-only settings */
+/*
+ * Re-export one of the SDK's own flags (Go's field.XField.ExportAs): the field's `name` is an SDK
+ * flag ("log-level", "http-timeout-seconds", ...); it keeps the SDK's kind, default, description
+ * and behaviour, and only its export changes: the schema lists it among the connector's fields,
+ * at this position, as a GUI field (or an ops field with BATON_FIELD_OPS, or not at all with
+ * BATON_FIELD_CLI_ONLY), instead of where the SDK lists it. Other members are ignored.
+ */
+#define BATON_FIELD_REEXPORT   (1u << 5)
 
 typedef struct baton_field {
 	/* The flag name: lowercase letters, digits and '-', starting with a letter ("base-dn").
@@ -83,6 +107,39 @@ typedef struct baton_field {
 	/* STRING, SELECT, STRING_LIST items: a POSIX extended regular expression the value must
 	 * match, or NULL. */
 	const char *pattern;
+
+	/* ---- BATON_CONFIG_SCHEMA_VERSION 2 ---- */
+
+	/*
+	 * The value the UI pre-fills for a new connector (Go's WithSuggestedValue), in command-line
+	 * form; schema only: it is not a default, the command line never sees it. NULL: none.
+	 */
+	const char *suggested_value;
+	/*
+	 * Computes the default once when baton_main() starts (Go's WithDefaultValueFunc); the string
+	 * returned (command-line form) must stay valid while baton_main() runs. Wins over
+	 * default_value; NULL returned: no default.
+	 */
+	const char *(*default_value_func)(void);
+	/* STRING, OAUTH2, RANDOM, STRING_LIST items: rules checked in the Go SDK's order after
+	 * min_len/max_len/pattern: prefix, suffix, contains (each when not NULL), then well_known. */
+	const char *prefix;
+	const char *suffix;
+	const char *contains;
+	baton_well_known well_known;
+	/* STRING_LIST: item count bounds (each when > 0) and no duplicate items (unique_items). */
+	size_t min_items, max_items;
+	bool unique_items;
+	/* STRING, OAUTH2, RANDOM, STRING_LIST items: the exact length in bytes (when > 0), checked
+	 * before min_len; and values the value may not be (checked after a SELECT's options). */
+	size_t exact_len;
+	const char *const *not_in;
+	size_t n_not_in;
+	/* INT: the allowed values (when n_int_in > 0) and the forbidden ones, checked after min/max. */
+	const int64_t *int_in;
+	size_t n_int_in;
+	const int64_t *int_not_in;
+	size_t n_int_not_in;
 } baton_field;
 
 /* Constraint kinds (c1.config.v1.ConstraintKind numbers). */
@@ -120,7 +177,9 @@ typedef struct baton_field_group {
 	bool cli_only;               /* not exported to the `config` schema */
 } baton_field_group;
 
-#define BATON_CONFIG_SCHEMA_VERSION 1
+/* 1: baton_field up to `pattern`; 2: suggested_value ... unique_items. A version 1 schema's
+ * `fields` array is read with the version 1 layout. */
+#define BATON_CONFIG_SCHEMA_VERSION 2
 
 typedef struct baton_config_schema {
 	unsigned int version; /* BATON_CONFIG_SCHEMA_VERSION */

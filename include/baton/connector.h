@@ -236,8 +236,8 @@ typedef struct baton_resource_syncer {
 /* ------------------------------------------------------------------------------------------ */
 /* The connector                                                                               */
 
-/* 1: up to `userdata`; 2: configuration, event feeds, actions, tickets. */
-#define BATON_CONNECTOR_VERSION 2
+/* 1: up to `userdata`; 2: configuration, event feeds, actions, tickets; 3: version_string. */
+#define BATON_CONNECTOR_VERSION 3
 
 struct baton_config_schema;
 struct baton_event_feed;
@@ -284,6 +284,12 @@ typedef struct baton_connector {
 	size_t n_actions;
 	/* Ticketing (baton/tickets.h). NULL: no CAPABILITY_TICKETING. */
 	const struct baton_ticket_manager *tickets;
+
+	/* ---- version 3 ---- */
+
+	/* The connector's own release ("v1.4.2"), printed by --version before libbaton's (the Go
+	 * SDK's RunConnector `version` argument). NULL or "": "dev". Borrowed (static data). */
+	const char *version_string;
 } baton_connector;
 
 /* ------------------------------------------------------------------------------------------ */

@@ -395,7 +395,7 @@ static int fill(baton__flag *f, const baton_field *d, bool sdk)
 	f->name = d->name;
 	f->shorthand = d->short_name;
 	f->kind = kind_of(d->kind);
-	f->def = sdk ? baton__sdk_default(d) : d->default_value;
+	f->def = sdk ? baton__sdk_default(d) : d->default_value_func ? d->default_value_func() : d->default_value;
 	f->help = d->description;
 	f->hidden = (d->flags & BATON_FIELD_HIDDEN) != 0;
 	f->field = d;
@@ -414,6 +414,56 @@ static int fill(baton__flag *f, const baton_field *d, bool sdk)
 }
 
 int baton__config_check_schema(const baton__cli *cli);
+
+/* baton_field as BATON_CONFIG_SCHEMA_VERSION 1 laid it out (up to `pattern`). */
+typedef struct baton__field_v1 {
+	const char *name;
+	baton_field_kind kind;
+	unsigned int flags;
+	const char *display_name;
+	const char *description;
+	const char *placeholder;
+	const char *default_value;
+	char short_name;
+	const char *const *options;
+	size_t n_options;
+	int64_t min, max;
+	size_t min_len, max_len;
+	const char *pattern;
+} baton__field_v1;
+
+/* The connector's declarations in the current layout: a version 1 array is copied member by member. */
+static int current_fields(baton__cli *cli, const baton_config_schema *schema)
+{
+	cli->n_fields = schema ? schema->n_fields : 0;
+	if (!schema || schema->version >= 2 || !schema->n_fields) {
+		cli->fields = schema ? schema->fields : NULL;
+		return 0;
+	}
+	const baton__field_v1 *old = (const baton__field_v1 *)(const void *)schema->fields;
+	baton_field *f = calloc(schema->n_fields, sizeof(*f));
+	if (!f)
+		return baton__error_oom("flags");
+	for (size_t i = 0; i < schema->n_fields; i++) {
+		f[i].name = old[i].name;
+		f[i].kind = old[i].kind;
+		f[i].flags = old[i].flags;
+		f[i].display_name = old[i].display_name;
+		f[i].description = old[i].description;
+		f[i].placeholder = old[i].placeholder;
+		f[i].default_value = old[i].default_value;
+		f[i].short_name = old[i].short_name;
+		f[i].options = old[i].options;
+		f[i].n_options = old[i].n_options;
+		f[i].min = old[i].min;
+		f[i].max = old[i].max;
+		f[i].min_len = old[i].min_len;
+		f[i].max_len = old[i].max_len;
+		f[i].pattern = old[i].pattern;
+	}
+	cli->fields = cli->fields_owned = f;
+	return 0;
+}
 
 int baton__cli_init(baton__cli *cli, const baton_connector *connector)
 {
@@ -439,18 +489,44 @@ int baton__cli_init(baton__cli *cli, const baton_connector *connector)
 		cli->n_flags++;
 	}
 	cli->n_sdk = cli->n_flags;
+	if ((rc = current_fields(cli, schema)))
+		goto fail;
 	for (size_t i = 0; i < n_conn; i++) {
-		const baton_field *d = &schema->fields[i];
+		const baton_field *d = &cli->fields[i];
+		if (d->name && (d->flags & BATON_FIELD_REEXPORT)) {
+			/* Go's ExportAs: the SDK's flag stays; only where the schema lists it changes */
+			baton__flag *sf = baton__cli_flag(cli, d->name);
+			if (!sf || !sf->sdk) {
+				rc = baton_error_set(BATON_EINVALID, "connector config: field %s: BATON_FIELD_REEXPORT names no SDK "
+				                     "flag", d->name);
+				goto fail;
+			}
+			if (sf->export_as) {
+				rc = baton_error_set(BATON_EINVALID, "multiple fields with the same name: %s. If you want to use a "
+				                     "default field in the SDK, use ExportAs on the connector schema field", d->name);
+				goto fail;
+			}
+			if ((d->flags & BATON_FIELD_OPS) && (d->flags & BATON_FIELD_CLI_ONLY)) {
+				rc = baton_error_set(BATON_EINVALID, "connector config: field %s: OPS and CLI_ONLY exclude each other",
+				                     d->name);
+				goto fail;
+			}
+			sf->export_as = d;
+			continue;
+		}
 		if (!valid_name(d->name)) {
 			rc = baton_error_set(BATON_EINVALID, "connector config: field %zu: invalid name '%s' (lowercase letters, "
 			                     "digits and '-', starting with a letter)", i, d->name ? d->name : "(null)");
 			goto fail;
 		}
 		if (baton__cli_flag(cli, d->name)) {
-			rc = baton_error_set(BATON_EINVALID, "multiple fields with the same name: %s", d->name);
+			baton__flag *sf = baton__cli_flag(cli, d->name);
+			rc = baton_error_set(BATON_EINVALID, "multiple fields with the same name: %s%s", d->name,
+			                     sf->sdk ? ". If you want to use a default field in the SDK, use ExportAs on the "
+			                               "connector schema field" : "");
 			goto fail;
 		}
-		if (d->kind > BATON_FIELD_FILE) {
+		if (d->kind > BATON_FIELD_RANDOM) {
 			rc = baton_error_set(BATON_EINVALID, "connector config: field %s: unknown kind %d", d->name, (int)d->kind);
 			goto fail;
 		}
@@ -494,6 +570,7 @@ void baton__cli_free(baton__cli *cli)
 	}
 	free(cli->flags);
 	free(cli->config_file);
+	free(cli->fields_owned);
 	memset(cli, 0, sizeof(*cli));
 }
 
@@ -526,7 +603,8 @@ static baton__flag *by_short(baton__cli *cli, char c)
 
 static bool is_command(const char *s)
 {
-	return !strcmp(s, "capabilities") || !strcmp(s, "config") || !strcmp(s, "help");
+	return !strcmp(s, "capabilities") || !strcmp(s, "config") || !strcmp(s, "help") || !strcmp(s, "health-check") ||
+	       !strcmp(s, "completion");
 }
 
 int baton__cli_parse(baton__cli *cli, int argc, char **argv)
@@ -558,6 +636,10 @@ int baton__cli_parse(baton__cli *cli, int argc, char **argv)
 					cli->help = true;
 				continue;
 			}
+			if (cli->command && !strcmp(cli->command, "completion") && !cli->shell) {
+				cli->shell = arg;
+				continue;
+			}
 			if (cli->command)
 				continue; /* cobra hands a subcommand's extra arguments to it; ours ignore them */
 			return baton_error_set(BATON_EINVALID, "unknown command \"%s\" for \"%s\"", arg, cli->prog);
@@ -581,6 +663,19 @@ int baton__cli_parse(baton__cli *cli, int argc, char **argv)
 					cli->help = b;
 				else
 					cli->version = b;
+				continue;
+			}
+			if (cli->command && !strcmp(cli->command, "health-check") &&
+			    (!strcmp(name, "endpoint") || !strcmp(name, "timeout"))) {
+				/* the health-check subcommand's own flags */
+				if (!value && i + 1 < argc)
+					value = argv[++i];
+				else if (!value)
+					return baton_error_set(BATON_EINVALID, "flag needs an argument: --%s", name);
+				if (name[0] == 'e')
+					cli->hc_endpoint = value;
+				else
+					cli->hc_timeout = value;
 				continue;
 			}
 			baton__flag *f = baton__cli_flag(cli, name);

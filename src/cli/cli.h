@@ -8,10 +8,12 @@
  *   args.c     building the table, argv / environment parsing, value conversion
  *   yaml.c     the config file (./.baton.yaml or $BATON_CONFIG_PATH), with libyaml
  *   config.c   schema checks, validation, the baton_ctx_config_* readers
+ *   wellknown.c  the well-known string formats (email, URI, hostname, IP, UUID)
+ *   policy.c   refusing the flags a run would not act on (no flag accepted and ignored)
  *   schema.c   the `config` subcommand's c1.config.v1.Configuration
  *   usage.c    --help
  *   main.c     baton_main: parse, validate, configure logging, pick the mode (modes.h)
- *   mode_*.c   the modes
+ *   mode_*.c   the modes and subcommands (mode_health.c: health-check, mode_completion.c)
  *
  * Reading values, for mode code: baton__cli_string / _bool / _int / _list never fail: a name
  * that is not in the table gives "" / false / 0 / nothing. A STRING or INT flag's `str` holds the
@@ -67,6 +69,8 @@ typedef struct baton__flag {
 	bool from_flag_once;   /* a STRINGS / MAP flag was given once on the command line already */
 	uint8_t *data;         /* FILE fields: the file's bytes (malloc, NUL-terminated) */
 	size_t len;
+	/* an SDK flag the connector re-exports (BATON_FIELD_REEXPORT): its declaration there */
+	const baton_field *export_as;
 } baton__flag;
 
 typedef struct baton__cli {
@@ -80,6 +84,14 @@ typedef struct baton__cli {
 	const baton_config_schema *schema;  /* the connector's, or NULL */
 	char *config_file;     /* the YAML file that was read, or NULL (malloc) */
 	const baton_field_group *group;     /* the auth method in effect, or NULL */
+	/* the connector's declarations in the current layout (a version 1 schema's converted copy) */
+	const baton_field *fields;
+	size_t n_fields;
+	baton_field *fields_owned;          /* the converted copy (malloc), or NULL */
+	/* ---- subcommand arguments ---- */
+	const char *hc_endpoint;  /* health-check --endpoint (argv; NULL: "health") */
+	const char *hc_timeout;   /* health-check --timeout (argv; NULL: "5") */
+	const char *shell;        /* completion's argument (argv), or NULL */
 } baton__cli;
 
 /* The parsed configuration (modes.h): what the baton_ctx_config_* readers see. */
@@ -141,6 +153,19 @@ int baton__cli_read_config_file(baton__cli *cli);
 int baton__cli_validate(baton__cli *cli);
 /* Makes cfg the configuration the baton_ctx_config_* readers see (NULL: none). */
 void baton__config_set_active(baton__config *cfg);
+
+/* ---- wellknown.c ---- */
+
+/* NULL when v has the format, else what it should be ("email address", "URL", ...), in the Go
+ * SDK's words for "value must be a valid %s". */
+const char *baton__well_known_check(baton_well_known wk, const char *v);
+
+/* ---- policy.c ---- */
+
+/* Refuses (BATON_EUNIMPLEMENTED / BATON_EINVALID, naming the flag) a given flag that this
+ * one-shot run would not act on: unsupported features, service-mode-only flags, a mode's
+ * companion flags without the mode. 0 when every given flag is used. */
+int baton__cli_refuse_ignored(baton__cli *cli);
 
 /* ---- schema.c ---- */
 

@@ -62,6 +62,15 @@ static void go_list(baton__buf *b, const char *const *items, size_t n)
 	baton__buf_puts(b, "]");
 }
 
+/* Go's %v of a []int64: "[1 2 3]". */
+static void int_list(baton__buf *b, const int64_t *items, size_t n)
+{
+	baton__buf_puts(b, "[");
+	for (size_t i = 0; i < n; i++)
+		baton__buf_printf(b, "%s%lld", i ? " " : "", (long long)items[i]);
+	baton__buf_puts(b, "]");
+}
+
 /* The Go SDK's list wording: ('a'), ('a' and 'b'), ('a', 'b', and 'c'). */
 static void nice(baton__buf *b, const char *const *items, size_t n)
 {
@@ -131,6 +140,47 @@ int baton__config_check_schema(const baton__cli *cli)
 		if ((d->flags & BATON_FIELD_OPS) && (d->flags & BATON_FIELD_CLI_ONLY))
 			return baton_error_set(BATON_EINVALID, "connector config: field %s: OPS and CLI_ONLY exclude each other",
 			                       d->name);
+		bool stringish = d->kind == BATON_FIELD_STRING || d->kind == BATON_FIELD_SELECT ||
+		                 d->kind == BATON_FIELD_OAUTH2 || d->kind == BATON_FIELD_RANDOM ||
+		                 d->kind == BATON_FIELD_STRING_LIST;
+		if ((!stringish && (d->prefix || d->suffix || d->contains || d->well_known)) ||
+		    (d->kind == BATON_FIELD_SELECT && d->well_known))
+			return baton_error_set(BATON_EINVALID, "connector config: field %s: prefix, suffix, contains and "
+			                       "well_known apply to string fields only", d->name);
+		switch (d->well_known) {
+		case BATON_WELL_KNOWN_NONE: case BATON_WELL_KNOWN_EMAIL: case BATON_WELL_KNOWN_HOSTNAME:
+		case BATON_WELL_KNOWN_IP: case BATON_WELL_KNOWN_IPV4: case BATON_WELL_KNOWN_IPV6: case BATON_WELL_KNOWN_URI:
+		case BATON_WELL_KNOWN_UUID:
+			break;
+		default:
+			return baton_error_set(BATON_EINVALID, "connector config: field %s: unknown well_known %d", d->name,
+			                       (int)d->well_known);
+		}
+		if ((d->n_not_in && !d->not_in) || (d->n_int_in && !d->int_in) || (d->n_int_not_in && !d->int_not_in))
+			return baton_error_set(BATON_EINVALID, "connector config: field %s: a value list is NULL", d->name);
+		if (d->kind != BATON_FIELD_INT && (d->n_int_in || d->n_int_not_in))
+			return baton_error_set(BATON_EINVALID, "connector config: field %s: int_in and int_not_in apply to INT "
+			                       "fields only", d->name);
+		if (d->kind != BATON_FIELD_STRING_LIST && (d->min_items || d->max_items || d->unique_items))
+			return baton_error_set(BATON_EINVALID, "connector config: field %s: min_items, max_items and "
+			                       "unique_items apply to STRING_LIST fields only", d->name);
+		if (d->suggested_value && d->kind == BATON_FIELD_STRING_MAP)
+			return baton_error_set(BATON_EINVALID, "connector config: field %s: suggested_value is not supported on "
+			                       "STRING_MAP fields", d->name);
+		if (d->suggested_value && d->kind == BATON_FIELD_INT) {
+			char *end;
+			(void)strtoll(d->suggested_value, &end, 10);
+			if (!*d->suggested_value || *end)
+				return baton_error_set(BATON_EINVALID, "connector config: field %s: suggested_value \"%s\" is not an "
+				                       "integer", d->name, d->suggested_value);
+		}
+		if (d->suggested_value && d->kind == BATON_FIELD_BOOL && strcmp(d->suggested_value, "true") &&
+		    strcmp(d->suggested_value, "false"))
+			return baton_error_set(BATON_EINVALID, "connector config: field %s: suggested_value must be true or "
+			                       "false", d->name);
+		if (d->min_items && d->max_items && d->min_items > d->max_items)
+			return baton_error_set(BATON_EINVALID, "connector config: field %s: min_items %zu > max_items %zu",
+			                       d->name, d->min_items, d->max_items);
 	}
 	const baton_config_schema *s = cli->schema;
 	if (!s)
@@ -233,6 +283,10 @@ static void string_rules(problems *p, const baton__flag *f, const char *label, c
 	const baton_field *d = f->field;
 	const char *sv = is_secret(f) ? "[REDACTED]" : v;
 	size_t len = strlen(v);
+	if (d->exact_len > 0 && len != d->exact_len) {
+		add_problem(p, "%s: value must be exactly %zu characters long but got %zu", label, d->exact_len, len);
+		return;
+	}
 	if (d->min_len > 0 && len < d->min_len) {
 		add_problem(p, "%s: value must be at least %zu characters long but got %zu", label, d->min_len, len);
 		return;
@@ -252,14 +306,45 @@ static void string_rules(problems *p, const baton__flag *f, const char *label, c
 			}
 		}
 	}
+	if (d->prefix && strncmp(v, d->prefix, strlen(d->prefix))) {
+		add_problem(p, "%s: value must have prefix '%s' but got '%s'", label, d->prefix, sv);
+		return;
+	}
+	if (d->suffix && (len < strlen(d->suffix) || strcmp(v + len - strlen(d->suffix), d->suffix))) {
+		add_problem(p, "%s: value must have suffix '%s' but got '%s'", label, d->suffix, sv);
+		return;
+	}
+	if (d->contains && !strstr(v, d->contains)) {
+		add_problem(p, "%s: value must contain '%s' but got '%s'", label, d->contains, sv);
+		return;
+	}
 	if (d->kind == BATON_FIELD_SELECT) {
-		for (size_t i = 0; i < d->n_options; i++)
-			if (d->options[i] && !strcmp(d->options[i], v))
-				return;
-		baton__buf b = {0};
-		go_list(&b, d->options, d->n_options);
-		add_problem(p, "%s: value must be one of %s but got '%s'", label, b.data ? b.data : "[]", sv);
-		baton__buf_free(&b);
+		bool found = false;
+		for (size_t i = 0; i < d->n_options && !found; i++)
+			found = d->options[i] && !strcmp(d->options[i], v);
+		if (!found) {
+			baton__buf b = {0};
+			go_list(&b, d->options, d->n_options);
+			add_problem(p, "%s: value must be one of %s but got '%s'", label, b.data ? b.data : "[]", sv);
+			baton__buf_free(&b);
+			return;
+		}
+	}
+	for (size_t i = 0; i < d->n_not_in; i++) {
+		if (d->not_in[i] && !strcmp(d->not_in[i], v)) {
+			baton__buf b = {0};
+			go_list(&b, d->not_in, d->n_not_in);
+			add_problem(p, "%s: value must not be one of %s but got '%s'", label, b.data ? b.data : "[]", sv);
+			baton__buf_free(&b);
+			return;
+		}
+	}
+	if (d->well_known) {
+		const char *what = baton__well_known_check(d->well_known, v);
+		if (what) {
+			add_problem(p, "%s: value must be a valid %s but got '%s'", label, what, sv);
+			return;
+		}
 	}
 	if (d->kind == BATON_FIELD_FILE && d->n_options) {
 		for (size_t i = 0; i < d->n_options; i++) {
@@ -296,12 +381,39 @@ static void field_rules(problems *p, const baton__flag *f)
 			return;
 		}
 		if (d->min < d->max) {
-			if (f->i > d->max)
+			if (f->i > d->max) {
 				add_problem(p, "field %s: value must be less than or equal to %lld but got %lld", f->name,
 				            (long long)d->max, (long long)f->i);
-			else if (f->i < d->min)
+				return;
+			}
+			if (f->i < d->min) {
 				add_problem(p, "field %s: value must be greater than or equal to %lld but got %lld", f->name,
 				            (long long)d->min, (long long)f->i);
+				return;
+			}
+		}
+		if (d->n_int_in) {
+			bool found = false;
+			for (size_t i = 0; i < d->n_int_in && !found; i++)
+				found = d->int_in[i] == f->i;
+			if (!found) {
+				baton__buf b = {0};
+				int_list(&b, d->int_in, d->n_int_in);
+				add_problem(p, "field %s: value must be one of %s but got %lld", f->name, b.data ? b.data : "[]",
+				            (long long)f->i);
+				baton__buf_free(&b);
+				return;
+			}
+		}
+		for (size_t i = 0; i < d->n_int_not_in; i++) {
+			if (d->int_not_in[i] == f->i) {
+				baton__buf b = {0};
+				int_list(&b, d->int_not_in, d->n_int_not_in);
+				add_problem(p, "field %s: value must not be one of %s but got %lld", f->name, b.data ? b.data : "[]",
+				            (long long)f->i);
+				baton__buf_free(&b);
+				return;
+			}
 		}
 		return;
 	case BATON__FLAG_STRINGS:
@@ -309,6 +421,23 @@ static void field_rules(problems *p, const baton__flag *f)
 			if (required)
 				add_problem(p, "field %s of type []string is marked as required but it has a zero-value", f->name);
 			return;
+		}
+		if (d->min_items > 0 && f->n_list < d->min_items) {
+			add_problem(p, "field %s: value must have at least %zu items but got %zu", f->name, d->min_items, f->n_list);
+			return;
+		}
+		if (d->max_items > 0 && f->n_list > d->max_items) {
+			add_problem(p, "field %s: value must have at most %zu items but got %zu", f->name, d->max_items, f->n_list);
+			return;
+		}
+		for (size_t i = 0; d->unique_items && i < f->n_list; i++) {
+			for (size_t j = 0; j < i; j++) {
+				if (!strcmp(f->list[i], f->list[j])) {
+					add_problem(p, "field %s: value must not contain duplicate items but got multiple \"%s\"", f->name,
+					            is_secret(f) ? "[REDACTED]" : f->list[i]);
+					return;
+				}
+			}
 		}
 		for (size_t i = 0; i < f->n_list; i++) {
 			char item[260];
@@ -471,8 +600,13 @@ static int select_group(baton__cli *cli)
 {
 	const baton_config_schema *s = cli->schema;
 	cli->group = NULL;
-	if (!s || !s->n_groups)
+	if (!s || !s->n_groups) {
+		/* upstream ignores it; a flag accepted must do something, so it is refused */
+		if (*baton__cli_string(cli, "auth-method"))
+			return baton_error_set(BATON_EINVALID, "--auth-method %s: this connector has no auth methods (field "
+			                       "groups) to choose from", baton__cli_string(cli, "auth-method"));
 		return 0;
+	}
 	const char *want = baton__cli_string(cli, "auth-method");
 	for (size_t i = 0; *want && i < s->n_groups; i++)
 		if (!strcmp(s->groups[i].name, want))

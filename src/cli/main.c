@@ -5,6 +5,7 @@
  * Usage and validation errors print one line per problem to stderr and exit 2, as the Go SDK's
  * RunConnector does for plain errors.
  */
+#define _GNU_SOURCE /* fopencookie: one log stream writing to every --log-path */
 #include "cli/cli.h"
 #include "cli/modes.h"
 
@@ -37,6 +38,69 @@ static int fail(int status)
 
 static FILE *log_file;
 
+/* --log-path with several paths: every record goes to each of them, as zap's OutputPaths. */
+typedef struct log_tee {
+	FILE *out[16];
+	bool own[16];
+	size_t n;
+} log_tee;
+
+static ssize_t tee_write(void *cookie, const char *buf, size_t size)
+{
+	log_tee *t = cookie;
+	for (size_t i = 0; i < t->n; i++) {
+		fwrite(buf, 1, size, t->out[i]);
+		fflush(t->out[i]);
+	}
+	return (ssize_t)size;
+}
+
+static int tee_close(void *cookie)
+{
+	log_tee *t = cookie;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->own[i])
+			fclose(t->out[i]);
+	free(t);
+	return 0;
+}
+
+static int open_log_paths(const char *const *paths, size_t n)
+{
+	if (n > 16) {
+		baton_error_set(BATON_EINVALID, "--log-path: at most 16 paths (got %zu)", n);
+		return -1;
+	}
+	log_tee *t = calloc(1, sizeof(*t));
+	if (!t) {
+		baton_error_set(BATON_EEXHAUSTED, "out of memory (log paths)");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(paths[i], "stdout") || !strcmp(paths[i], "stderr")) {
+			t->out[t->n++] = paths[i][3] == 'o' ? stdout : stderr;
+			continue;
+		}
+		FILE *f = fopen(paths[i], "a");
+		if (!f) {
+			baton_error_set(BATON_EINVALID, "cannot open log file %s: %s", paths[i], strerror(errno));
+			tee_close(t);
+			return -1;
+		}
+		t->own[t->n] = true;
+		t->out[t->n++] = f;
+	}
+	cookie_io_functions_t io = {.read = NULL, .write = tee_write, .seek = NULL, .close = tee_close};
+	if (!(log_file = fopencookie(t, "w", io))) {
+		tee_close(t);
+		baton_error_set(BATON_EEXHAUSTED, "cannot open the log streams");
+		return -1;
+	}
+	setvbuf(log_file, NULL, _IOLBF, 0);
+	baton__log_set_stream(log_file);
+	return 0;
+}
+
 static int configure_logging(baton__cli *cli)
 {
 	baton_log_level level = BATON_LOG_INFO;
@@ -48,20 +112,22 @@ static int configure_logging(baton__cli *cli)
 		fmt = BATON__LOG_JSON;
 	const char *const *paths;
 	size_t n = baton__cli_list(cli, "log-path", &paths);
-	if (n && !strcmp(paths[0], "stdout")) {
+	if (n == 1 && !strcmp(paths[0], "stdout")) {
 		baton__log_set_stream(stdout);
-	} else if (n && strcmp(paths[0], "stderr")) {
+	} else if (n == 1 && !strcmp(paths[0], "stderr")) {
+		/* the default stream */
+	} else if (n == 1) {
 		if (!(log_file = fopen(paths[0], "a"))) {
 			baton_error_set(BATON_EINVALID, "cannot open log file %s: %s", paths[0], strerror(errno));
 			return -1;
 		}
 		baton__log_set_stream(log_file);
+	} else if (n > 1 && open_log_paths(paths, n)) {
+		return -1;
 	}
 	baton__log_configure(level, fmt);
 	if (bad_level)
 		baton__log(BATON_LOG_WARN, "invalid log level, using info", "log_level", lv, NULL);
-	if (n > 1)
-		baton__log(BATON_LOG_WARN, "only the first --log-path is used", "ignored", paths[1], NULL);
 	return 0;
 }
 
@@ -86,13 +152,10 @@ static int main_checks(baton__cli *cli)
 		                "got %lld", (long long)timeout);
 		return fail(USAGE_EXIT);
 	}
-	if (*baton__cli_string(cli, "external-resource-c1z"))
-		return unsupported("external resources (--external-resource-c1z)");
-	if (!strcmp(baton__cli_string(cli, "storage-engine"), "pebble"))
-		baton__log(BATON_LOG_WARN, "the pebble storage engine is not supported by libbaton; using sqlite", NULL);
-	if (*baton__cli_string(cli, "otel-collector-endpoint"))
-		baton__log(BATON_LOG_WARN, "OpenTelemetry export is not supported by libbaton; ignoring "
-		           "--otel-collector-endpoint", NULL);
+	/* no flag is accepted and ignored: what libbaton does not do is refused here (policy.c) */
+	int rc = baton__cli_refuse_ignored(cli);
+	if (rc)
+		return fail(rc == BATON_EUNIMPLEMENTED ? baton__exit_status(rc) : USAGE_EXIT);
 	return 0;
 }
 
@@ -130,10 +193,6 @@ static int run_main(baton__cli_env *env)
 		return baton__mode_list_ticket_schemas(env);
 	if (baton__cli_bool(cli, "get-ticket"))
 		return baton__mode_get_ticket(env);
-	if (baton__cli_bool(cli, "diff-syncs"))
-		return unsupported("--diff-syncs");
-	if (baton__cli_bool(cli, "compact-syncs"))
-		return unsupported("--compact-syncs");
 	return baton__mode_sync(env);
 }
 
@@ -154,7 +213,14 @@ BATON_API int baton_main(int argc, char **argv, const baton_connector *connector
 		goto done;
 	}
 	if (cli.version) {
-		printf("%s version %s\n", cli.prog, baton_version());
+		/* cobra's line with the connector's version, then the SDK's */
+		const char *v = connector && connector->version >= 3 && connector->version_string &&
+		                        *connector->version_string ? connector->version_string : "dev";
+		printf("%s version %s\nlibbaton version %s\n", cli.prog, v, baton_version());
+		goto done;
+	}
+	if (cli.command && !strcmp(cli.command, "completion")) {
+		status = baton__mode_completion(&env);
 		goto done;
 	}
 	if (configure_logging(&cli)) {
@@ -165,15 +231,26 @@ BATON_API int baton_main(int argc, char **argv, const baton_connector *connector
 		status = baton__mode_config_schema(&env);
 		goto done;
 	}
+	if (cli.command && !strcmp(cli.command, "health-check")) {
+		/* a client of a running connector's health server: no configuration needed, as upstream */
+		status = baton__mode_health_check(&env);
+		goto done;
+	}
+	if (cli.command && !strcmp(cli.command, "capabilities")) {
+		/*
+		 * libbaton derives the capabilities from the callbacks that are set, without calling
+		 * init: it is always Go's WithDefaultCapabilitiesConnectorBuilder case, where the
+		 * command runs with an incomplete configuration (no validation).
+		 */
+		status = baton__mode_capabilities(&env);
+		goto done;
+	}
 	if (baton__cli_validate(&cli)) {
 		status = fail(USAGE_EXIT);
 		goto done;
 	}
 	baton__config_set_active(&cfg);
-	if (cli.command && !strcmp(cli.command, "capabilities"))
-		status = baton__mode_capabilities(&env);
-	else
-		status = run_main(&env);
+	status = run_main(&env);
 	baton__config_set_active(NULL);
 done:
 	fflush(stdout);

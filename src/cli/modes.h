@@ -27,6 +27,10 @@ int baton__exit_status(int code);
 int baton__mode_sync(baton__cli_env *env);
 int baton__mode_capabilities(baton__cli_env *env);
 int baton__mode_config_schema(baton__cli_env *env);
+/* `health-check` (mode_health.c): GET http://bind:port/<endpoint> of a running connector. */
+int baton__mode_health_check(baton__cli_env *env);
+/* `completion bash|zsh|fish` (mode_completion.c): a shell completion script on stdout. */
+int baton__mode_completion(baton__cli_env *env);
 
 /* Provisioning one-shots (mode_provision.c). */
 int baton__mode_grant(baton__cli_env *env);

@@ -42,7 +42,8 @@ static char **dup_list(baton_ctx *ctx, char *const *items, size_t n)
 /* String rules for a declaration (NULL when it has none). */
 static C1__Config__V1__StringRules *string_rules(baton_ctx *ctx, const baton_field *d, bool required, bool *oom)
 {
-	bool any = required || d->min_len > 0 || d->max_len > 0 || d->pattern || d->kind == BATON_FIELD_SELECT;
+	bool any = required || d->min_len > 0 || d->max_len > 0 || d->pattern || d->kind == BATON_FIELD_SELECT ||
+	           d->prefix || d->suffix || d->contains || d->well_known || d->exact_len || d->n_not_in;
 	if (!any)
 		return NULL;
 	C1__Config__V1__StringRules *r = ALLOC(ctx, C1__Config__V1__StringRules);
@@ -64,6 +65,31 @@ static C1__Config__V1__StringRules *string_rules(baton_ctx *ctx, const baton_fie
 		r->_pattern_case = C1__CONFIG__V1__STRING_RULES___PATTERN_PATTERN;
 		r->pattern = baton_ctx_strdup(ctx, d->pattern);
 	}
+	if (d->prefix) {
+		r->_prefix_case = C1__CONFIG__V1__STRING_RULES___PREFIX_PREFIX;
+		r->prefix = baton_ctx_strdup(ctx, d->prefix);
+	}
+	if (d->suffix) {
+		r->_suffix_case = C1__CONFIG__V1__STRING_RULES___SUFFIX_SUFFIX;
+		r->suffix = baton_ctx_strdup(ctx, d->suffix);
+	}
+	if (d->contains) {
+		r->_contains_case = C1__CONFIG__V1__STRING_RULES___CONTAINS_CONTAINS;
+		r->contains = baton_ctx_strdup(ctx, d->contains);
+	}
+	r->well_known = (C1__Config__V1__WellKnownString)d->well_known;
+	if (d->exact_len) {
+		r->_len_case = C1__CONFIG__V1__STRING_RULES___LEN_LEN;
+		r->len = d->exact_len;
+	}
+	if (d->n_not_in) {
+		r->n_not_in = d->n_not_in;
+		if (!(r->not_in = dup_list(ctx, (char *const *)d->not_in, d->n_not_in)))
+			*oom = true;
+	}
+	if ((d->pattern && !r->pattern) || (d->prefix && !r->prefix) || (d->suffix && !r->suffix) ||
+	    (d->contains && !r->contains))
+		*oom = true;
 	if (d->kind == BATON_FIELD_SELECT) {
 		r->n_in = d->n_options;
 		r->in = dup_list(ctx, (char *const *)d->options, d->n_options);
@@ -73,9 +99,34 @@ static C1__Config__V1__StringRules *string_rules(baton_ctx *ctx, const baton_fie
 	return r;
 }
 
-static int build_field(baton_ctx *ctx, const baton__flag *f, C1__Config__V1__Field **out)
+/* A suggested value's list items (command-line form, comma-separated), arena-allocated. */
+static char **split_list(baton_ctx *ctx, const char *v, size_t *n)
+{
+	*n = 0;
+	size_t cap = 1;
+	for (const char *p = v; *p; p++)
+		cap += *p == ',';
+	char **out = baton_ctx_alloc(ctx, cap * sizeof(*out));
+	for (const char *p = v; out && *v;) {
+		size_t k = strcspn(p, ",");
+		char *item = baton_ctx_alloc(ctx, k + 1);
+		if (!item)
+			return NULL;
+		memcpy(item, p, k);
+		item[k] = '\0';
+		out[(*n)++] = item;
+		if (!p[k])
+			break;
+		p += k + 1;
+	}
+	return out;
+}
+
+static int build_field(baton_ctx *ctx, const baton__flag *f, unsigned int export_flags, C1__Config__V1__Field **out)
 {
 	const baton_field *d = f->field;
+	/* the v2 members, only for the connector's own declarations (the SDK table has none) */
+	const char *suggested = f->sdk ? NULL : d->suggested_value;
 	bool required = (d->flags & BATON_FIELD_REQUIRED) != 0, oom = false;
 	C1__Config__V1__Field *x = ALLOC(ctx, C1__Config__V1__Field);
 	if (!x)
@@ -86,7 +137,7 @@ static int build_field(baton_ctx *ctx, const baton__flag *f, C1__Config__V1__Fie
 	x->description = dup_or_empty(ctx, d->description);
 	x->placeholder = dup_or_empty(ctx, d->placeholder);
 	x->is_required = required;
-	x->is_ops = (d->flags & BATON_FIELD_OPS) != 0;
+	x->is_ops = (export_flags & BATON_FIELD_OPS) != 0;
 	x->is_secret = (d->flags & BATON_FIELD_SECRET) != 0;
 	/* the default as the flag table parsed it (f holds the default: the schema is printed
 	 * before any source is read) */
@@ -98,6 +149,7 @@ static int build_field(baton_ctx *ctx, const baton__flag *f, C1__Config__V1__Fie
 			return BATON_EEXHAUSTED;
 		c1__config__v1__bool_field__init(b);
 		b->default_value = f->b;
+		b->suggested_value = suggested && (!strcmp(suggested, "true") || !strcmp(suggested, "1"));
 		x->field_case = C1__CONFIG__V1__FIELD__FIELD_BOOL_FIELD;
 		x->bool_field = b;
 		break;
@@ -108,12 +160,26 @@ static int build_field(baton_ctx *ctx, const baton__flag *f, C1__Config__V1__Fie
 			return BATON_EEXHAUSTED;
 		c1__config__v1__int_field__init(i);
 		i->default_value = f->i;
-		if (required || d->min < d->max) {
+		i->suggested_value = suggested ? strtoll(suggested, NULL, 10) : 0;
+		bool sets = !f->sdk && (d->n_int_in || d->n_int_not_in);
+		if (required || d->min < d->max || sets) {
 			C1__Config__V1__Int64Rules *r = ALLOC(ctx, C1__Config__V1__Int64Rules);
 			if (!r)
 				return BATON_EEXHAUSTED;
 			c1__config__v1__int64_rules__init(r);
 			r->is_required = required;
+			if (sets && d->n_int_in) {
+				if (!(r->in = baton_ctx_alloc(ctx, d->n_int_in * sizeof(*r->in))))
+					return BATON_EEXHAUSTED;
+				memcpy(r->in, d->int_in, d->n_int_in * sizeof(*r->in));
+				r->n_in = d->n_int_in;
+			}
+			if (sets && d->n_int_not_in) {
+				if (!(r->not_in = baton_ctx_alloc(ctx, d->n_int_not_in * sizeof(*r->not_in))))
+					return BATON_EEXHAUSTED;
+				memcpy(r->not_in, d->int_not_in, d->n_int_not_in * sizeof(*r->not_in));
+				r->n_not_in = d->n_int_not_in;
+			}
 			if (d->min < d->max) {
 				r->_lte_case = C1__CONFIG__V1__INT64_RULES___LTE_LTE;
 				r->lte = d->max;
@@ -135,18 +201,31 @@ static int build_field(baton_ctx *ctx, const baton__flag *f, C1__Config__V1__Fie
 		s->n_default_value = f->n_list;
 		if (f->n_list && !(s->default_value = dup_list(ctx, f->list, f->n_list)))
 			return BATON_EEXHAUSTED;
+		if (suggested && !(s->suggested_value = split_list(ctx, suggested, &s->n_suggested_value)))
+			return BATON_EEXHAUSTED;
 		C1__Config__V1__StringRules *items = NULL;
-		if (d->min_len > 0 || d->max_len > 0 || d->pattern)
+		if (d->min_len > 0 || d->max_len > 0 || d->pattern || d->prefix || d->suffix || d->contains ||
+		    (!f->sdk && (d->well_known || d->exact_len || d->n_not_in)))
 			items = string_rules(ctx, d, false, &oom);
 		if (oom)
 			return BATON_EEXHAUSTED;
-		if (required || items) {
+		bool counts = !f->sdk && (d->min_items || d->max_items || d->unique_items);
+		if (required || items || counts) {
 			C1__Config__V1__RepeatedStringRules *r = ALLOC(ctx, C1__Config__V1__RepeatedStringRules);
 			if (!r)
 				return BATON_EEXHAUSTED;
 			c1__config__v1__repeated_string_rules__init(r);
 			r->is_required = required;
 			r->item_rules = items;
+			if (counts && d->min_items) {
+				r->_min_items_case = C1__CONFIG__V1__REPEATED_STRING_RULES___MIN_ITEMS_MIN_ITEMS;
+				r->min_items = d->min_items;
+			}
+			if (counts && d->max_items) {
+				r->_max_items_case = C1__CONFIG__V1__REPEATED_STRING_RULES___MAX_ITEMS_MAX_ITEMS;
+				r->max_items = d->max_items;
+			}
+			r->unique = counts && d->unique_items;
 			s->_rules_case = C1__CONFIG__V1__STRING_SLICE_FIELD___RULES_RULES;
 			s->rules = r;
 		}
@@ -193,12 +272,17 @@ static int build_field(baton_ctx *ctx, const baton__flag *f, C1__Config__V1__Fie
 		x->string_map_field = m;
 		break;
 	}
-	default: { /* STRING, SELECT, FILE */
+	default: { /* STRING, SELECT, FILE, OAUTH2, RANDOM */
 		C1__Config__V1__StringField *s = ALLOC(ctx, C1__Config__V1__StringField);
 		if (!s)
 			return BATON_EEXHAUSTED;
 		c1__config__v1__string_field__init(s);
 		s->default_value = dup_or_empty(ctx, def);
+		s->suggested_value = dup_or_empty(ctx, suggested);
+		if (d->kind == BATON_FIELD_OAUTH2)
+			s->type = C1__CONFIG__V1__STRING_FIELD_TYPE__STRING_FIELD_TYPE_OAUTH2;
+		else if (d->kind == BATON_FIELD_RANDOM)
+			s->type = C1__CONFIG__V1__STRING_FIELD_TYPE__STRING_FIELD_TYPE_RANDOM;
 		C1__Config__V1__StringRules *r = string_rules(ctx, d, required, &oom);
 		if (oom)
 			return BATON_EEXHAUSTED;
@@ -227,7 +311,7 @@ static bool all_exported(const baton__cli *cli, const char *const *names, size_t
 {
 	for (size_t i = 0; i < n; i++) {
 		const baton__flag *f = baton__cli_flag((baton__cli *)cli, names[i]);
-		if (!f || !exported(f->field))
+		if (!f || !exported(f->export_as ? f->export_as : f->field))
 			return false;
 	}
 	return true;
@@ -243,10 +327,22 @@ static int build(const baton__cli *cli, baton_ctx *ctx, C1__Config__V1__Configur
 	c->fields = baton_ctx_alloc(ctx, (cli->n_flags + 1) * sizeof(*c->fields));
 	if (!c->fields)
 		return BATON_EEXHAUSTED;
-	for (size_t i = 0; i < cli->n_flags; i++) {
-		if (!exported(cli->flags[i].field))
+	/* the SDK's fields, but those the connector re-exports, which come at their place among its own */
+	for (size_t i = 0; i < cli->n_sdk; i++) {
+		const baton__flag *f = &cli->flags[i];
+		if (f->export_as || !exported(f->field))
 			continue;
-		int rc = build_field(ctx, &cli->flags[i], &c->fields[c->n_fields]);
+		int rc = build_field(ctx, f, f->field->flags, &c->fields[c->n_fields]);
+		if (rc)
+			return rc;
+		c->n_fields++;
+	}
+	for (size_t i = 0; i < cli->n_fields; i++) {
+		const baton_field *d = &cli->fields[i];
+		const baton__flag *f = baton__cli_flag((baton__cli *)cli, d->name);
+		if (!f || !exported(d))
+			continue;
+		int rc = build_field(ctx, f, d->flags, &c->fields[c->n_fields]);
 		if (rc)
 			return rc;
 		c->n_fields++;

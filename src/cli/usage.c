@@ -114,7 +114,9 @@ void baton__cli_usage(const baton__cli *cli, FILE *out)
 	fprintf(out, "Usage:\n  %s [flags]\n  %s [command]\n\n", prog, prog);
 	fprintf(out, "Available Commands:\n");
 	fprintf(out, "  capabilities   Get connector capabilities\n");
+	fprintf(out, "  completion     Generate the autocompletion script for the specified shell\n");
 	fprintf(out, "  config         Get the connector config schema\n");
+	fprintf(out, "  health-check   Check the health of a running connector\n");
 	fprintf(out, "  help           Help about any command\n\n");
 
 	/* the connector's fields */

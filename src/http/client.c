@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <jansson.h>
 
+#include "baton/config.h"
 #include "core/error.h"
 #include "core/log.h"
 
@@ -86,7 +87,9 @@ int baton_http_client_new(const baton_http_client_options *opts, baton_http_clie
 	    (opts->ca_path && !(c->ca_path = baton__strdup(opts->ca_path))) ||
 	    (opts->proxy && !(c->proxy = baton__strdup(opts->proxy))))
 		goto fail;
-	c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
+	/* unset: the connector's --http-timeout-seconds under baton_main() (0 outside it), else 300 s */
+	int64_t flag_s = baton_ctx_config_int(NULL, "http-timeout-seconds");
+	c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : flag_s > 0 ? flag_s * 1000 : DEFAULT_TIMEOUT_MS;
 	c->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS;
 	c->min_tls = opts->min_tls;
 	c->insecure = opts->insecure_skip_verify;

@@ -4,9 +4,11 @@
  * "name=value" line per field on stdout, then fails with FailedPrecondition "probe done" (exit 9),
  * so no sync runs. PROBE_VARIANT=groups selects a schema with field groups (auth methods).
  */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <baton.h>
 
@@ -90,13 +92,135 @@ static const baton_config_schema grouped = {
 	.n_groups = 2,
 };
 
+/* ---- the kinds variant: Oauth2Field, RandomField, the v2 rules, suggested values, a computed
+ * default and re-exported SDK flags (tests/interop/democonn/probe.go has the Go equivalent) ---- */
+
+static const char *computed_default(void)
+{
+	return getenv("PROBE_COMPUTED") ? getenv("PROBE_COMPUTED") : "computed";
+}
+
+static const char *const bad_codes[] = {"0000", "1234"};
+static const int64_t ports[] = {80, 443, 8080};
+static const int64_t unlucky[] = {13};
+
+static const baton_field kinds_fields[] = {
+	{.name = "token", .kind = BATON_FIELD_OAUTH2, .flags = BATON_FIELD_SECRET, .description = "An OAuth2 token"},
+	{.name = "nonce", .kind = BATON_FIELD_RANDOM, .description = "A random value"},
+	{.name = "email", .kind = BATON_FIELD_STRING, .description = "An email", .well_known = BATON_WELL_KNOWN_EMAIL},
+	{.name = "site", .kind = BATON_FIELD_STRING, .description = "A URL", .well_known = BATON_WELL_KNOWN_URI,
+	 .suggested_value = "https://example.com"},
+	{.name = "host", .kind = BATON_FIELD_STRING, .description = "A host", .well_known = BATON_WELL_KNOWN_HOSTNAME},
+	{.name = "addr", .kind = BATON_FIELD_STRING, .description = "An IP", .well_known = BATON_WELL_KNOWN_IP},
+	{.name = "addr4", .kind = BATON_FIELD_STRING, .description = "An IPv4", .well_known = BATON_WELL_KNOWN_IPV4},
+	{.name = "addr6", .kind = BATON_FIELD_STRING, .description = "An IPv6", .well_known = BATON_WELL_KNOWN_IPV6},
+	{.name = "tenant-id", .kind = BATON_FIELD_STRING, .description = "A UUID", .well_known = BATON_WELL_KNOWN_UUID},
+	{.name = "key", .kind = BATON_FIELD_STRING, .description = "A key", .prefix = "ak_", .suffix = "_z",
+	 .contains = "-"},
+	{.name = "scopes", .kind = BATON_FIELD_STRING_LIST, .description = "Scopes", .min_items = 1, .max_items = 3,
+	 .unique_items = true, .prefix = "s:", .suggested_value = "s:read,s:write"},
+	{.name = "retries", .kind = BATON_FIELD_INT, .description = "Retries", .suggested_value = "3"},
+	{.name = "dry-run", .kind = BATON_FIELD_BOOL, .description = "Dry run", .suggested_value = "true"},
+	{.name = "started", .kind = BATON_FIELD_STRING, .description = "A computed default",
+	 .default_value_func = computed_default},
+	{.name = "code", .kind = BATON_FIELD_STRING, .description = "A code", .exact_len = 4, .not_in = bad_codes,
+	 .n_not_in = 2},
+	{.name = "port", .kind = BATON_FIELD_INT, .description = "A port", .int_in = ports, .n_int_in = 3},
+	{.name = "level", .kind = BATON_FIELD_INT, .description = "A level", .min = 1, .max = 20, .int_not_in = unlucky,
+	 .n_int_not_in = 1},
+	{.name = "ticketing", .flags = BATON_FIELD_REEXPORT},
+	{.name = "http-timeout-seconds", .flags = BATON_FIELD_REEXPORT},
+};
+
+static const baton_config_schema kinds = {
+	.version = BATON_CONFIG_SCHEMA_VERSION,
+	.fields = kinds_fields,
+	.n_fields = sizeof(kinds_fields) / sizeof(kinds_fields[0]),
+};
+
+/* ---- the v1 variant: a schema compiled against BATON_CONFIG_SCHEMA_VERSION 1's baton_field ---- */
+
+typedef struct v1_field {
+	const char *name;
+	baton_field_kind kind;
+	unsigned int flags;
+	const char *display_name, *description, *placeholder, *default_value;
+	char short_name;
+	const char *const *options;
+	size_t n_options;
+	int64_t min, max;
+	size_t min_len, max_len;
+	const char *pattern;
+} v1_field;
+
+static const v1_field v1_fields[] = {
+	{.name = "alpha", .kind = BATON_FIELD_STRING, .description = "First", .default_value = "a1", .min_len = 2},
+	{.name = "beta", .kind = BATON_FIELD_INT, .description = "Second", .default_value = "7", .min = 1, .max = 9},
+	{.name = "gamma", .kind = BATON_FIELD_STRING, .flags = BATON_FIELD_REQUIRED, .description = "Third",
+	 .pattern = "^g"},
+};
+
+static const baton_config_schema v1 = {
+	.version = 1,
+	.fields = (const baton_field *)(const void *)v1_fields,
+	.n_fields = 3,
+};
+
+static const baton_config_schema *probe_schema(void)
+{
+	const char *v = getenv("PROBE_VARIANT");
+	if (v && !strcmp(v, "groups"))
+		return &grouped;
+	if (v && !strcmp(v, "kinds"))
+		return &kinds;
+	if (v && !strcmp(v, "v1"))
+		return &v1;
+	return &basic;
+}
+
 /* ---- the connector ---- */
+
+/*
+ * PROBE_HTTP_URL: a GET through a baton_http_client made with the default timeout (so the SDK's
+ * --http-timeout-seconds applies), retries off; prints "http=<code> <milliseconds>".
+ */
+static void probe_http(const char *url)
+{
+	baton_http_client_options o = BATON_HTTP_CLIENT_OPTIONS_INIT;
+	o.base_url = url;
+	o.retry.disabled = true;
+	baton_http_client *c;
+	int rc = baton_http_client_new(&o, &c);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!rc) {
+		baton_http_request *req;
+		baton_http_response *resp = NULL;
+		rc = baton_http_request_new(c, "GET", "/", &req);
+		if (!rc) {
+			rc = baton_http_do(c, req, NULL, &resp);
+			baton_http_response_free(resp);
+			baton_http_request_free(req);
+		}
+		baton_http_client_free(c);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("http=%d %lld\n", rc,
+	       (long long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+}
 
 static int probe_init(baton_ctx *ctx, void **userdata)
 {
-	const baton_config_schema *s = getenv("PROBE_VARIANT") && !strcmp(getenv("PROBE_VARIANT"), "groups") ? &grouped
-	                                                                                                      : &basic;
+	if (getenv("PROBE_HTTP_URL"))
+		probe_http(getenv("PROBE_HTTP_URL"));
+	const baton_config_schema *s = probe_schema();
 	(void)userdata;
+	if (s == &v1) {
+		printf("alpha=%s\nbeta=%lld\ngamma=%s\n", baton_ctx_config_string(ctx, "alpha"),
+		       (long long)baton_ctx_config_int(ctx, "beta"), baton_ctx_config_string(ctx, "gamma"));
+		fflush(stdout);
+		return baton_error_set(BATON_EPRECONDITION, "probe done");
+	}
 	for (size_t i = 0; i < s->n_fields; i++) {
 		const baton_field *f = &s->fields[i];
 		const char *const *items;
@@ -158,7 +282,6 @@ static const baton_resource_syncer *const types[] = {&users};
 
 int main(int argc, char **argv)
 {
-	const char *v = getenv("PROBE_VARIANT");
 	baton_connector c = {
 		.version = BATON_CONNECTOR_VERSION,
 		.display_name = "CLI Probe",
@@ -166,7 +289,7 @@ int main(int argc, char **argv)
 		.init = probe_init,
 		.resource_types = types,
 		.n_resource_types = 1,
-		.config = v && !strcmp(v, "groups") ? &grouped : &basic,
+		.config = probe_schema(),
 	};
 	return baton_main(argc, argv, &c);
 }

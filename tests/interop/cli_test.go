@@ -19,6 +19,8 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -110,7 +112,21 @@ func goConfig(t *testing.T) []byte {
 // goConfigOf is what the `config` subcommand prints for a connector schema: the SDK's default
 // fields prepended, marshalled through Configuration.MarshalJSON and indented.
 func goConfigOf(t *testing.T, conf field.Configuration) []byte {
-	conf.Fields = append(append([]field.SchemaField{}, field.DefaultFields...), conf.Fields...)
+	// a default field the connector re-exports (ExportAs) is listed at the connector's place only,
+	// as config.DefineConfigurationV2 does
+	reexported := map[string]bool{}
+	for _, f := range conf.Fields {
+		if f.WasReExported {
+			reexported[f.FieldName] = true
+		}
+	}
+	defaults := []field.SchemaField{}
+	for _, f := range field.DefaultFields {
+		if !reexported[f.FieldName] {
+			defaults = append(defaults, f)
+		}
+	}
+	conf.Fields = append(defaults, conf.Fields...)
 	out, err := json.MarshalIndent(&conf, "", "  ")
 	if err != nil {
 		t.Fatal(err)
@@ -149,11 +165,84 @@ func TestCLIProbeConfigMatchesGo(t *testing.T) {
 	}{
 		{"", democonn.ProbeConfiguration()},
 		{"groups", democonn.ProbeGroupsConfiguration()},
+		{"kinds", democonn.ProbeKindsConfiguration()},
 	} {
 		ours := runBin(t, "BATON_INTEROP_PROBE_BIN", []string{"PROBE_VARIANT=" + tc.variant}, "config")
 		want := goConfigOf(t, tc.conf)
 		if diff := cmp.Diff(decode(t, "go", want), decode(t, "cli-probe", ours)); diff != "" {
 			t.Errorf("config schema (variant %q) differs (-go +cli-probe):\n%s", tc.variant, diff)
+		}
+	}
+}
+
+// mapConf is a field.Configurable over fixed values (zero values for the rest).
+type mapConf map[string]any
+
+func (m mapConf) GetString(k string) string            { s, _ := m[k].(string); return s }
+func (m mapConf) GetBool(k string) bool                { b, _ := m[k].(bool); return b }
+func (m mapConf) GetInt(k string) int                  { i, _ := m[k].(int); return i }
+func (m mapConf) GetStringSlice(k string) []string     { l, _ := m[k].([]string); return l }
+func (m mapConf) GetStringMap(k string) map[string]any { mm, _ := m[k].(map[string]any); return mm }
+
+// TestCLIProbeRulesMatchGo: for values of the kinds variant's fields, cli-probe refuses exactly
+// what field.Validate refuses, with the same message (the probe's init exits 9 when accepted).
+func TestCLIProbeRulesMatchGo(t *testing.T) {
+	bin := os.Getenv("BATON_INTEROP_PROBE_BIN")
+	if bin == "" {
+		t.Skip("BATON_INTEROP_PROBE_BIN is not set")
+	}
+	conf := democonn.ProbeKindsConfiguration()
+	cases := []struct {
+		name  string
+		value any
+	}{
+		{"email", "ann@example.com"}, {"email", "Ann Lee <ann@example.com>"}, {"email", "ann.example.com"},
+		{"email", "ann@"}, {"email", "<ann@example.com>"}, {"email", "a b@example.com"},
+		{"site", "https://example.com/a?b=c"}, {"site", "/just/a/path"}, {"site", "mailto:ann@example.com"},
+		{"site", "example.com"}, {"site", "http://exa mple.com/"}, {"site", "https://example.com/%zz"},
+		{"site", "https://user:pw@example.com:8443/x"}, {"site", "http://[::1]:80/"}, {"site", ":nope"},
+		{"host", "db-1.example.com"}, {"host", "10.0.0.1"}, {"host", "-db.example.com"}, {"host", "a..b"},
+		{"host", "under_score.example.com"}, {"host", "::1"},
+		{"addr", "192.168.1.1"}, {"addr", "fe80::1"}, {"addr", "192.168.1"}, {"addr", "01.2.3.4"},
+		{"addr", "::ffff:1.2.3.4"}, {"addr4", "::ffff:1.2.3.4"}, {"addr4", "::1"}, {"addr4", "1.2.3.4"},
+		{"addr6", "1.2.3.4"}, {"addr6", "::g"}, {"addr6", "2001:db8::1"},
+		{"tenant-id", "123e4567-e89b-12d3-a456-426614174000"}, {"tenant-id", "{123e4567-e89b-12d3-a456-426614174000}"},
+		{"tenant-id", "urn:uuid:123e4567-e89b-12d3-a456-426614174000"}, {"tenant-id", "123e4567e89b12d3a456426614174000"},
+		{"tenant-id", "123e4567-e89b-12d3-a456-42661417400"}, {"tenant-id", "123e4567-e89b-12d3-a456_426614174000"},
+		{"key", "ak_a-b_z"}, {"key", "xk_a-b_z"}, {"key", "ak_a-b"}, {"key", "ak_ab_z"},
+		{"scopes", []string{"s:a", "s:b"}}, {"scopes", []string{"s:a", "s:b", "s:c", "s:d"}},
+		{"scopes", []string{"s:a", "s:a"}}, {"scopes", []string{"s:a", "x"}},
+		{"code", "abcd"}, {"code", "abc"}, {"code", "1234"}, {"port", 443}, {"port", 81},
+		{"level", 12}, {"level", 13}, {"level", 21},
+	}
+	for _, tc := range cases {
+		goErr := field.Validate(conf, mapConf{tc.name: tc.value})
+		want := ""
+		if goErr != nil {
+			// field.Validate heads its list with "errors found:"; the connector's lines are the rest
+			want = strings.TrimPrefix(goErr.Error(), "errors found:\n")
+		}
+		arg := ""
+		switch v := tc.value.(type) {
+		case string:
+			arg = v
+		case []string:
+			arg = strings.Join(v, ",")
+		case int:
+			arg = strconv.Itoa(v)
+		}
+		cmd := exec.Command(bin, "--"+tc.name+"="+arg)
+		cmd.Dir = t.TempDir()
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "PROBE_VARIANT=kinds"}
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		_ = cmd.Run()
+		got := ""
+		if code := cmd.ProcessState.ExitCode(); code != 9 {
+			got = strings.TrimSuffix(stderr.String(), "\n")
+		}
+		if got != want {
+			t.Errorf("--%s=%q: Go says %q, cli-probe says %q", tc.name, arg, want, got)
 		}
 	}
 }

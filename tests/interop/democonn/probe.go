@@ -60,3 +60,42 @@ func ProbeGroupsConfiguration() field.Configuration {
 				Fields: []field.SchemaField{baseURL, oauthID, oauthSecret, keyB}},
 		}))
 }
+
+// ProbeKindsConfiguration mirrors probe.c's PROBE_VARIANT=kinds schema: Oauth2Field, RandomField,
+// the well-known string rules, prefix/suffix/contains, list item counts and uniqueness, suggested
+// values, a computed default (WithDefaultValueFunc) and two SDK fields re-exported with ExportAs.
+func ProbeKindsConfiguration() field.Configuration {
+	wk := func(name, desc string, rule func(r *field.StringRuler)) field.SchemaField {
+		return field.StringField(name, field.WithDescription(desc), field.WithString(rule))
+	}
+	fields := []field.SchemaField{
+		field.Oauth2Field("token", field.WithIsSecret(true), field.WithDescription("An OAuth2 token")),
+		field.RandomField("nonce", field.WithDescription("A random value")),
+		wk("email", "An email", func(r *field.StringRuler) { r.IsEmail() }),
+		field.StringField("site", field.WithDescription("A URL"), field.WithString(func(r *field.StringRuler) { r.IsURI() }),
+			field.WithSuggestedValue("https://example.com")),
+		wk("host", "A host", func(r *field.StringRuler) { r.IsHostname() }),
+		wk("addr", "An IP", func(r *field.StringRuler) { r.IsIP() }),
+		wk("addr4", "An IPv4", func(r *field.StringRuler) { r.IsIpv4() }),
+		wk("addr6", "An IPv6", func(r *field.StringRuler) { r.IsIpv6() }),
+		wk("tenant-id", "A UUID", func(r *field.StringRuler) { r.IsUUID() }),
+		wk("key", "A key", func(r *field.StringRuler) { r.Prefix("ak_").Suffix("_z").Contains("-") }),
+		field.StringSliceField("scopes", field.WithDescription("Scopes"),
+			field.WithStringSlice(func(r *field.StringSliceRuler) {
+				r.MinItems(1).MaxItems(3).Unique(true).ItemRules(func(s *field.StringRuler) { s.Prefix("s:") })
+			}),
+			field.WithSuggestedValue([]string{"s:read", "s:write"})),
+		field.IntField("retries", field.WithDescription("Retries"), field.WithSuggestedValue(3)),
+		field.BoolField("dry-run", field.WithDescription("Dry run"), field.WithSuggestedValue(true)),
+		field.StringField("started", field.WithDescription("A computed default"),
+			field.WithDefaultValueFunc(func() any { return "computed" })),
+		wk("code", "A code", func(r *field.StringRuler) { r.Len(4).NotIn([]string{"0000", "1234"}) }),
+		field.IntField("port", field.WithDescription("A port"),
+			field.WithInt(func(r *field.IntRuler) { r.In([]int64{80, 443, 8080}) })),
+		field.IntField("level", field.WithDescription("A level"),
+			field.WithInt(func(r *field.IntRuler) { r.Gte(1).Lte(20).NotIn([]int64{13}) })),
+		field.TicketingField.ExportAs(field.ExportTargetGUI),
+		field.HttpTimeoutField.ExportAs(field.ExportTargetGUI),
+	}
+	return field.NewConfiguration(fields, field.WithConnectorDisplayName("CLI Probe"))
+}

@@ -1,0 +1,130 @@
+/*
+ * No flag is accepted and ignored (docs/command-line.md, "Flags libbaton refuses"): every SDK flag
+ * either changes what the run does or, when libbaton does not do what it asks, is refused with a
+ * message naming it. This file holds the refusals of the main command (one-shot mode):
+ *  - flags of features libbaton lacks ("not supported yet"): diff/compact syncs, external
+ *    resources, resource-scoped action flags, OpenTelemetry export, the pebble engine, the
+ *    session store's in-memory cache size;
+ *  - flags that only service mode (--client-id) reads: refused in one-shot mode, as nothing would
+ *    read them (the Go SDK ignores them there);
+ *  - a mode's companion flags given without the mode flag (--grant-principal-type without
+ *    --grant-entitlement, ...), which would otherwise do nothing.
+ * A flag counts as given when it came from the command line, the environment or the config file.
+ */
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/error.h"
+
+typedef struct refusal {
+	const char *flag;
+	const char *why;
+} refusal;
+
+/* Features libbaton does not have yet. */
+static const refusal unsupported[] = {
+	{"diff-syncs", "diffing syncs"},
+	{"base-sync-id", "diffing syncs"},
+	{"applied-sync-id", "diffing syncs"},
+	{"compact-syncs", "compacting syncs"},
+	{"compact-sync-ids", "compacting syncs"},
+	{"compact-file-paths", "compacting syncs"},
+	{"compact-output-path", "compacting syncs"},
+	{"external-resource-c1z", "external resources"},
+	{"external-resource-entitlement-id-filter", "external resources"},
+	{"external-resource-traits", "external resources"},
+	{"list-resource-actions", "resource-scoped actions (use --list-action-schemas-resource-type)"},
+	{"invoke-resource-action", "resource-scoped actions (use --invoke-action-resource-type)"},
+	{"invoke-resource-action-resource-type", "resource-scoped actions (use --invoke-action-resource-type)"},
+	{"invoke-resource-action-args", "resource-scoped actions (use --invoke-action-args)"},
+	{"otel-collector-endpoint", "OpenTelemetry export"},
+	{"otel-collector-endpoint-tls-cert-path", "OpenTelemetry export"},
+	{"otel-collector-endpoint-tls-cert", "OpenTelemetry export"},
+	{"otel-collector-endpoint-tls-insecure", "OpenTelemetry export"},
+	{"otel-tracing-disabled", "OpenTelemetry export"},
+	{"otel-logging-disabled", "OpenTelemetry export"},
+	{"session-store-maximum-size", "an in-memory session store cache (sessions live in the c1z)"},
+};
+
+/* Read only by service mode (the Go SDK's daemon runner). */
+static const char *const service_only[] = {
+	"skip-full-sync", "task-concurrency", "health-check", "health-check-port", "health-check-bind-address",
+	"keep-previous-sync-c1z", "log-level-debug-expires-at",
+};
+
+/* A mode's companion flags: meaningful only with one of the mode flags. */
+typedef struct companion {
+	const char *flag;
+	const char *modes[8];
+} companion;
+
+static const companion companions[] = {
+	{"grant-principal-type", {"grant-entitlement"}},
+	{"event-feed-id", {"event-feed"}},
+	{"event-feed-start-at", {"event-feed"}},
+	{"event-feed-cursor", {"event-feed"}},
+	{"create-account-email", {"create-account-login", "create-account-profile"}},
+	{"create-account-resource-type", {"create-account-login", "create-account-profile"}},
+	{"delete-resource-type", {"delete-resource"}},
+	{"rotate-credentials-type", {"rotate-credentials"}},
+	{"invoke-action-args", {"invoke-action"}},
+	{"invoke-action-resource-type", {"invoke-action"}},
+	{"list-action-schemas-resource-type", {"list-action-schemas"}},
+	{"create-resource-parent", {"create-resource", "create-resource-type"}},
+	{"credential-public-key", {"create-account-login", "create-account-profile", "rotate-credentials",
+	                           "create-resource"}},
+	{"secret-recipient", {"create-account-login", "create-account-profile", "rotate-credentials",
+	                      "create-resource"}},
+	{"provisioning", {"grant-entitlement", "revoke-grant", "create-account-login", "create-account-profile",
+	                  "delete-resource", "rotate-credentials", "create-resource", "create-resource-type"}},
+	{"ticketing", {"create-ticket", "bulk-create-ticket", "list-ticket-schemas", "get-ticket"}},
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Whether a mode flag selects its mode (a string non-empty, a bool true, event-feed read as a bool). */
+static bool mode_on(baton__cli *cli, const char *name)
+{
+	baton__flag *f = baton__cli_flag(cli, name);
+	if (!f)
+		return false;
+	if (f->kind == BATON__FLAG_BOOL || !strcmp(name, "event-feed"))
+		return baton__cli_bool(cli, name);
+	return f->set && *baton__cli_string(cli, name);
+}
+
+int baton__cli_refuse_ignored(baton__cli *cli)
+{
+	for (size_t i = 0; i < N(unsupported); i++)
+		if (baton__cli_is_set(cli, unsupported[i].flag))
+			return baton_error_set(BATON_EUNIMPLEMENTED, "--%s: %s is not supported yet by libbaton",
+			                       unsupported[i].flag, unsupported[i].why);
+	if (!strcmp(baton__cli_string(cli, "storage-engine"), "pebble"))
+		return baton_error_set(BATON_EUNIMPLEMENTED, "--storage-engine pebble: the pebble storage engine is not "
+		                       "supported yet by libbaton (c1z files are SQLite: use sqlite or leave it unset)");
+	for (size_t i = 0; i < N(service_only); i++)
+		if (baton__cli_is_set(cli, service_only[i]))
+			return baton_error_set(BATON_EINVALID, "--%s applies to service mode (--client-id) only; nothing reads "
+			                       "it in this run", service_only[i]);
+	for (size_t i = 0; i < N(companions); i++) {
+		const companion *c = &companions[i];
+		baton__flag *f = baton__cli_flag(cli, c->flag);
+		if (!f || !f->set)
+			continue;
+		bool ok = false;
+		char modes[256] = "";
+		size_t k = 0;
+		for (size_t j = 0; j < N(c->modes) && c->modes[j]; j++) {
+			ok = ok || mode_on(cli, c->modes[j]);
+			int w = snprintf(modes + k, sizeof(modes) - k, "%s--%s", j ? " or " : "", c->modes[j]);
+			if (w > 0 && (size_t)w < sizeof(modes) - k)
+				k += (size_t)w;
+		}
+		if (!ok)
+			return baton_error_set(BATON_EINVALID, "--%s is used only with %s; nothing reads it in this run",
+			                       c->flag, modes);
+	}
+	return 0;
+}
