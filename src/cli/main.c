@@ -19,6 +19,7 @@
 #include "baton/sync.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "http/http_int.h"
 
 #define USAGE_EXIT 2
 
@@ -152,6 +153,7 @@ static int main_checks(baton__cli *cli)
 		                "got %lld", (long long)timeout);
 		return fail(USAGE_EXIT);
 	}
+	baton__http_set_default_timeout_ms(timeout * 1000);
 	/* no flag is accepted and ignored: what libbaton does not do is refused here (policy.c) */
 	int rc = baton__cli_refuse_ignored(cli);
 	if (rc)

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -13,6 +14,15 @@
 #include "core/log.h"
 
 #define DEFAULT_TIMEOUT_MS 300000
+
+/* Set by the command line (--http-timeout-seconds) for every client made without a timeout of its
+ * own: the library never reads the command line's configuration itself. */
+static _Atomic int64_t default_timeout_ms;
+
+void baton__http_set_default_timeout_ms(int64_t ms)
+{
+	atomic_store(&default_timeout_ms, ms > 0 ? ms : 0);
+}
 #define DEFAULT_CONNECT_TIMEOUT_MS 30000
 #define DEFAULT_MAX_BODY ((size_t)256 * 1024 * 1024)
 #define DEFAULT_ATTEMPTS 4
@@ -87,9 +97,9 @@ int baton_http_client_new(const baton_http_client_options *opts, baton_http_clie
 	    (opts->ca_path && !(c->ca_path = baton__strdup(opts->ca_path))) ||
 	    (opts->proxy && !(c->proxy = baton__strdup(opts->proxy))))
 		goto fail;
-	/* unset: the connector's --http-timeout-seconds under baton_main() (0 outside it), else 300 s */
-	int64_t flag_s = baton_ctx_config_int(NULL, "http-timeout-seconds");
-	c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : flag_s > 0 ? flag_s * 1000 : DEFAULT_TIMEOUT_MS;
+	/* unset: the connector's --http-timeout-seconds under baton_main(), else 300 s */
+	int64_t flag_ms = atomic_load(&default_timeout_ms);
+	c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : flag_ms > 0 ? flag_ms : DEFAULT_TIMEOUT_MS;
 	c->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS;
 	c->min_tls = opts->min_tls;
 	c->insecure = opts->insecure_skip_verify;

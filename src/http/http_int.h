@@ -14,6 +14,10 @@ typedef struct baton__hbuf {
 } baton__hbuf;
 
 int baton__hbuf_grow(baton__hbuf *b, size_t extra);
+
+/* The whole-request timeout of a client whose options leave it at 0 (0 = 300 s); the command line
+ * sets it from --http-timeout-seconds. */
+void baton__http_set_default_timeout_ms(int64_t ms);
 int baton__hbuf_put(baton__hbuf *b, const void *data, size_t len);
 int baton__hbuf_puts(baton__hbuf *b, const char *s);
 int baton__hbuf_printf(baton__hbuf *b, const char *fmt, ...) BATON_PRINTF(2, 3);
