@@ -131,9 +131,9 @@ static int run_main(baton__cli_env *env)
 	if (baton__cli_bool(cli, "get-ticket"))
 		return baton__mode_get_ticket(env);
 	if (baton__cli_bool(cli, "diff-syncs"))
-		return unsupported("--diff-syncs");
+		return baton__mode_diff_syncs(env);
 	if (baton__cli_bool(cli, "compact-syncs"))
-		return unsupported("--compact-syncs");
+		return baton__mode_compact_syncs(env);
 	return baton__mode_sync(env);
 }
 
