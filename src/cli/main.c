@@ -86,8 +86,15 @@ static int main_checks(baton__cli *cli)
 		                "got %lld", (long long)timeout);
 		return fail(USAGE_EXIT);
 	}
-	if (*baton__cli_string(cli, "external-resource-c1z"))
-		return unsupported("external resources (--external-resource-c1z)");
+	const char *ext = baton__cli_string(cli, "external-resource-c1z");
+	if (*ext && access(ext, R_OK) != 0) {
+		baton_error_set(BATON_EINVALID, "the specified external resource c1z file does not exist: %s", ext);
+		return fail(USAGE_EXIT);
+	}
+	baton_trait traits[16];
+	size_t n_traits;
+	if (baton__cli_external_traits(cli, traits, 16, &n_traits))
+		return fail(USAGE_EXIT);
 	if (!strcmp(baton__cli_string(cli, "storage-engine"), "pebble"))
 		baton__log(BATON_LOG_WARN, "the pebble storage engine is not supported by libbaton; using sqlite", NULL);
 	if (*baton__cli_string(cli, "otel-collector-endpoint"))

@@ -45,6 +45,10 @@ int baton__mode_bulk_create_ticket(baton__cli_env *env);
 int baton__mode_get_ticket(baton__cli_env *env);
 int baton__mode_list_ticket_schemas(baton__cli_env *env);
 
+/* --external-resource-traits as upstream parses it ("app", "APP" or "TRAIT_APP"; empty items
+ * skipped): up to `cap` traits into `out`; BATON_EINVALID naming an unknown one (mode_sync.c). */
+int baton__cli_external_traits(baton__cli *cli, baton_trait *out, size_t cap, size_t *n);
+
 /* Diff syncs and compaction (mode_diff.c). */
 int baton__mode_diff_syncs(baton__cli_env *env);
 int baton__mode_compact_syncs(baton__cli_env *env);
