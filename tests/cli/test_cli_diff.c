@@ -1,7 +1,8 @@
 /*
  * `--diff-syncs` and `--compact-syncs` through a real connector (build/bin/baton-demo, argv[1]):
- * two syncs of different sizes, a diff of them, a compaction of two files; the results are read
- * back with the store. The Go interop test (tests/interop/compact_test.go) compares the same
+ * two syncs of different sizes, a diff of them, a compaction of two files; and
+ * `--external-resource-c1z` / `--external-resource-traits`; the results are read back with the
+ * store. The Go interop test (tests/interop/compact_test.go) compares the same
  * operations with the Go SDK's.
  */
 #include <dirent.h>
@@ -238,6 +239,64 @@ static void test_compact_syncs(void **state)
 	free(out);
 }
 
+/* --external-resource-c1z and its companions through baton-demo: an external c1z with one user
+ * (type ext_user) and one group (type ext_group) is copied into the demo's sync. */
+static void test_external_resources(void **state)
+{
+	(void)state;
+	char *ext = path_in("ext.c1z"), *missing = path_in("missing.c1z");
+	baton_ctx *ctx;
+	CHECK(baton_ctx_new(&ctx));
+	baton_store *s;
+	CHECK(baton_store_open(ext, NULL, &s));
+	char id[28];
+	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id));
+	const baton_trait ut[] = {BATON_TRAIT_USER}, gt[] = {BATON_TRAIT_GROUP};
+	baton_resource_type *u, *g;
+	CHECK(baton_resource_type_new(ctx, "Ext User", ut, 1, &u));
+	CHECK(baton_resource_type_new(ctx, "Ext Group", gt, 1, &g));
+	CHECK(baton_store_put_resource_type(s, u));
+	CHECK(baton_store_put_resource_type(s, g));
+	baton_resource *r;
+	CHECK(baton_user_resource_new(ctx, "Ext One", u, "ext1", &r));
+	CHECK(baton_store_put_resource(s, r));
+	CHECK(baton_group_resource_new(ctx, "Ext Team", g, "team1", &r));
+	CHECK(baton_store_put_resource(s, r));
+	CHECK(baton_store_sync_end(s));
+	CHECK(baton_store_close(s));
+
+	char *c1z = path_in("x.c1z");
+	expect(ARGS("-f", c1z, "--users", "2", "--external-resource-c1z", missing), 2,
+	       "the specified external resource c1z file does not exist");
+	expect(ARGS("-f", c1z, "--users", "2", "--external-resource-c1z", ext, "--external-resource-traits", "robot"), 2,
+	       "unknown external resource trait");
+	expect(ARGS("-f", c1z, "--users", "2", "--external-resource-c1z", ext, "--log-level", "info"), 0,
+	       "Synced external resources");
+	baton_store_options ro = BATON_STORE_OPTIONS_INIT;
+	ro.read_only = true;
+	CHECK(baton_store_open(c1z, &ro, &s));
+	baton_resource_id e1 = {"ext-user", "ext1"}, t1 = {"ext-group", "team1"};
+	CHECK(baton_store_get_resource(s, NULL, &e1, ctx, &r));
+	assert_true(baton_annotations_contains(baton_resource_annotations(r), "c1.connector.v2.BatonID"));
+	CHECK(baton_store_get_resource(s, NULL, &t1, ctx, &r));
+	baton_store_discard(s);
+
+	/* --external-resource-traits replaces the default: groups only. */
+	char *c1z2 = path_in("y.c1z");
+	expect(ARGS("-f", c1z2, "--users", "2", "--external-resource-c1z", ext, "--external-resource-traits",
+	            "TRAIT_GROUP"),
+	       0, NULL);
+	CHECK(baton_store_open(c1z2, &ro, &s));
+	assert_int_equal(baton_store_get_resource(s, NULL, &e1, ctx, &r), BATON_ENOTFOUND);
+	CHECK(baton_store_get_resource(s, NULL, &t1, ctx, &r));
+	baton_store_discard(s);
+	baton_ctx_free(ctx);
+	free(ext);
+	free(missing);
+	free(c1z);
+	free(c1z2);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -253,6 +312,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_diff_syncs),
 		cmocka_unit_test(test_compact_syncs),
+		cmocka_unit_test(test_external_resources),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
