@@ -342,9 +342,16 @@ func TestCompactSyncsMatchGo(t *testing.T) {
 		t.Errorf("compacted rows %v, want %v", counts, wantCounts)
 	}
 
-	// The SDK's reader lists our compacted file (its latest full sync).
+	// The SDK's reader lists our compacted file (its latest full sync), and counts it as its own.
 	o := openGo(t, oursPath, true)
 	defer closeGo(t, o)
+	g := openGo(t, goRes.FilePath, true)
+	defer closeGo(t, g)
+	oursStats := must(o.Stats(ctx, connectorstore.SyncTypeAny, ourID))
+	goStats := must(g.Stats(ctx, connectorstore.SyncTypeAny, goRes.SyncID))
+	if !reflect.DeepEqual(oursStats, goStats) {
+		t.Errorf("stats of the compacted sync: ours %v, go %v", oursStats, goStats)
+	}
 	resp, err := o.ListResources(ctx, v2.ResourcesServiceListResourcesRequest_builder{ResourceTypeId: "user"}.Build())
 	if err != nil {
 		t.Fatal(err)
