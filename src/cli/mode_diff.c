@@ -4,7 +4,7 @@
  *   --diff-syncs --base-sync-id B --applied-sync-id A [--file F]: adds to F a partial sync (parent
  *     B) holding A's rows whose ids B lacks; logs its id.
  *   --compact-syncs --compact-file-paths P1,P2,... --compact-sync-ids S1,S2,...
- *     [--compact-output-path DIR]: merges the files into DIR/compacted-<new sync id>.c1z; logs the
+ *     --compact-output-path DIR: merges the files into DIR/compacted-<new sync id>.c1z; logs the
  *     path and id.
  */
 #include "cli/modes.h"
