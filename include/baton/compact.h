@@ -54,8 +54,8 @@ typedef struct baton_compact_options {
  * frees it) and *new_sync_id (28 bytes, may be NULL) its sync id. The file appears complete or not
  * at all: it is written in a working directory and renamed into place. Inputs are never changed.
  * Errors: BATON_EINVALID (fewer than two files, a NULL path or id, an input that is not a c1z),
- * BATON_EPRECONDITION (an input has no finished snapshot sync), BATON_ENOTFOUND (the output
- * directory does not exist), or an I/O or store error; nothing is left behind then.
+ * BATON_EPRECONDITION (an input has no finished snapshot sync), BATON_ENOTFOUND (an input or the
+ * output directory does not exist), or an I/O or store error; nothing is left behind then.
  */
 BATON_API int baton_compact_files(const char *output_dir, const char *const *paths, const char *const *sync_ids,
                                   size_t n, const baton_compact_options *opts, char **out_path,

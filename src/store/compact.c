@@ -132,6 +132,9 @@ static int merge_table(baton_store *out, const char *table, const char *base_id,
 /* Merges the snapshot sync of the c1z `path` into the snapshot sync of `out`. */
 static int merge_one(baton_store *out, const char *path, const char *tmp)
 {
+	struct stat st;
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return baton_error_set(BATON_ENOTFOUND, "compact: %s does not exist", path);
 	baton_store_options o = BATON_STORE_OPTIONS_INIT;
 	o.read_only = true;
 	o.tmp_dir = tmp;

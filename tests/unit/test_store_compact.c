@@ -193,6 +193,9 @@ static void test_compact(void **state)
 	assert_int_equal(baton_compact_files(out_dir, paths, ids, 1, &o, &out, nid), BATON_EINVALID);
 	char *missing = st_path(f->dir, "nope");
 	assert_int_equal(baton_compact_files(missing, paths, ids, 2, &o, &out, nid), BATON_ENOTFOUND);
+	const char *pm[] = {a, missing};
+	assert_int_equal(baton_compact_files(out_dir, pm, ids, 2, &o, &out, nid), BATON_ENOTFOUND);
+	assert_non_null(strstr(baton_error_last()->message, "does not exist"));
 	/* A file whose only sync is a diff half is not compactable. */
 	char id_d[28];
 	char *d = write_file(f, "d.c1z", BATON_SYNC_TYPE_PARTIAL_UPSERTS, tc, 1, gc, 0, id_d);
