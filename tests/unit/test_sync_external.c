@@ -5,9 +5,11 @@
  */
 #include "sync_testutil.h"
 
+#include <sys/wait.h>
+
 /* ---- the external c1z: users alice and bob, group eng (member: alice), an app ---------------- */
 
-static void write_external(const char *path)
+static void write_external_users(const char *path, bool with_bob)
 {
 	baton_ctx *ctx;
 	CHECK(baton_ctx_new(&ctx));
@@ -35,7 +37,8 @@ static void write_external(const char *path)
 	CHECK(baton_group_resource_new(ctx, "Engineering", group, "eng", &eng));
 	CHECK(baton_resource_new(ctx, "App 1", app, "app1", &app1));
 	CHECK(baton_store_put_resource(s, alice));
-	CHECK(baton_store_put_resource(s, bob));
+	if (with_bob)
+		CHECK(baton_store_put_resource(s, bob));
 	CHECK(baton_store_put_resource(s, eng));
 	CHECK(baton_store_put_resource(s, app1));
 	baton_entitlement *member;
@@ -48,6 +51,11 @@ static void write_external(const char *path)
 	CHECK(baton_store_sync_end(s));
 	CHECK(baton_store_close(s));
 	baton_ctx_free(ctx);
+}
+
+static void write_external(const char *path)
+{
+	write_external_users(path, true);
 }
 
 /* ---- the connector: one team t1 whose grants ask for external principals --------------------- */
@@ -245,9 +253,58 @@ static void test_entitlement_filter_and_traits(void **state)
 	free(ext);
 }
 
+/*
+ * A sync stopped inside the step (after the copies, before the matching) is resumed after the
+ * external file lost bob: the resumed step removes the bob its first attempt copied (upstream's
+ * stale-principal reconciliation). Runs first: the stopped attempt is a child process that sets
+ * the fault variable before anything reads it.
+ */
+static void test_stale_principals_on_resume(void **state)
+{
+	(void)state;
+	char *ext = tmp_c1z("exts-src"), *path = tmp_c1z("exts");
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setenv("BATON_TEST_FAIL_AT", "sync.external.match:1", 1);
+		write_external(ext);
+		baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+		o.c1z_path = path;
+		o.external_resource_c1z = ext;
+		baton_sync_summary sum;
+		int rc = baton_sync(&team_connector, &o, &sum);
+		_exit(rc == BATON_EINTERNAL && strstr(baton_error_last()->message, "sync.external.match") ? 0 : 1);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(access(path, F_OK), -1); /* nothing saved: the work is in the working copy */
+
+	unlink(ext);
+	write_external_users(ext, false);
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	o.c1z_path = path;
+	o.external_resource_c1z = ext;
+	baton_sync_summary sum;
+	CHECK(baton_sync(&team_connector, &o, &sum));
+	assert_true(sum.resumed);
+	char *res = rows_of(path, sum.sync_id, "resources");
+	char *grants = rows_of(path, sum.sync_id, "grants");
+	assert_string_equal(res, "group:eng\nteam:t1\nuser:alice\n");
+	/* no grant to bob either: the email match finds nobody now */
+	assert_null(strstr(grants, "bob"));
+	assert_non_null(strstr(grants, "team:t1:member:user:alice\n"));
+	free(res);
+	free(grants);
+	free(ext);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stale_principals_on_resume),
 		cmocka_unit_test(test_users_and_groups),
 		cmocka_unit_test(test_entitlement_filter_and_traits),
 	};
