@@ -27,12 +27,15 @@
  *     The original grant is deleted unless a new grant took its id.
  *  Before the copies are written, principals an interrupted earlier attempt of the step copied into
  *  this sync but the external file no longer has are removed with their entitlements and grants.
- * Case folding of values is ASCII-only here (Go folds every Unicode letter); matching scans the
- * principals for each grant (Go indexes them).
+ * Values compare under simple case folding (through the C.UTF-8 locale's case mappings; ASCII
+ * only when that locale is missing); matching scans the principals for each grant (Go indexes
+ * them).
  */
 #include "sync/external.h"
 
 #include <ctype.h>
+#include <locale.h>
+#include <wctype.h>
 #include <sys/stat.h>
 #include <jansson.h>
 
@@ -458,12 +461,56 @@ static int delete_stale_principals(ext *e)
 
 /* ---- phase 2: matching ----------------------------------------------------------------------- */
 
+/* One UTF-8 code point from *p (advanced); an invalid byte is taken as itself. */
+static uint32_t utf8_next(const unsigned char **p)
+{
+	const unsigned char *s = *p;
+	uint32_t c = s[0];
+	int n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : -1;
+	if (n <= 0) {
+		*p = s + 1;
+		return c;
+	}
+	uint32_t v = c & (0x3Fu >> n);
+	for (int i = 1; i <= n; i++) {
+		if ((s[i] & 0xC0) != 0x80) {
+			*p = s + 1;
+			return c;
+		}
+		v = (v << 6) | (s[i] & 0x3F);
+	}
+	*p = s + n + 1;
+	return v;
+}
+
+static locale_t fold_locale;
+static pthread_once_t fold_once = PTHREAD_ONCE_INIT;
+
+static void fold_init(void)
+{
+	fold_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+/* A representative of c's case-folding class (Go folds to the class's lowest code point; upper
+ * then lower case puts the members of a class on one value, e.g. K, k and the Kelvin sign). */
+static uint32_t fold(uint32_t c)
+{
+	if (c < 0x80)
+		return (uint32_t)tolower((int)c);
+	if (!fold_locale)
+		return c;
+	return (uint32_t)towlower_l(towupper_l((wint_t)c, fold_locale), fold_locale);
+}
+
+/* Whether a and b are equal under simple case folding (Go's foldKey equality). */
 static bool fold_equal(const char *a, const char *b)
 {
-	for (; *a && *b; a++, b++)
-		if (toupper((unsigned char)*a) != toupper((unsigned char)*b))
+	pthread_once(&fold_once, fold_init);
+	const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+	while (*p && *q)
+		if (fold(utf8_next(&p)) != fold(utf8_next(&q)))
 			return false;
-	return *a == *b;
+	return !*p && !*q;
 }
 
 static bool has_baton_id(baton_resource *p)

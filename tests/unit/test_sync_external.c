@@ -32,7 +32,7 @@ static void write_external_users(const char *path, bool with_bob)
 	CHECK(baton_resource_get_user_trait(alice, &t));
 	CHECK(baton_user_trait_add_email(t, "alice@example.com", true));
 	CHECK(baton_resource_get_user_trait(bob, &t));
-	CHECK(baton_user_trait_add_email(t, "bob@example.com", true));
+	CHECK(baton_user_trait_add_email(t, "b\xc3\xb3" "b@example.com", true)); /* bób */
 	CHECK(baton_user_trait_set_profile_json(t, "{\"department\":\"Sales\"}"));
 	CHECK(baton_group_resource_new(ctx, "Engineering", group, "eng", &eng));
 	CHECK(baton_resource_new(ctx, "App 1", app, "app1", &app1));
@@ -101,7 +101,7 @@ static int team_grants(baton_ctx *ctx, const baton_resource *res)
 	if ((rc = emit(ctx, res, "member", "user", "anyone", "c1.connector.v2.ExternalResourceMatchAll",
 	               "{\"resourceType\":\"TRAIT_USER\"}", NULL)) ||
 	    (rc = emit(ctx, res, "admin", "user", "someone", "c1.connector.v2.ExternalResourceMatch",
-	               "{\"resourceType\":\"TRAIT_USER\",\"key\":\"email\",\"value\":\"BOB@Example.com\"}", NULL)) ||
+	               "{\"resourceType\":\"TRAIT_USER\",\"key\":\"email\",\"value\":\"B\xc3\x93" "B@Example.com\"}", NULL)) ||
 	    (rc = emit(ctx, res, "viewer", "group", "ext-eng", "c1.connector.v2.ExternalResourceMatchID",
 	               "{\"id\":\"eng\"}", "bid:e:group/ext-eng:member")) ||
 	    (rc = emit(ctx, res, "guest", "user", "nobody", "c1.connector.v2.ExternalResourceMatch",
@@ -149,7 +149,7 @@ static void test_users_and_groups(void **state)
 	assert_string_equal(types, "group\nteam\nuser\n");
 	assert_string_equal(res, "group:eng\nteam:t1\nuser:alice\nuser:bob\n");
 	assert_non_null(strstr(ents, "group:eng:member\n"));
-	/* MatchAll -> every user; email match (case-folded) -> bob; MatchID -> eng, expandable
+	/* MatchAll -> every user; email match (case-folded, BÓB = bób) -> bob; MatchID -> eng, expandable
 	 * remapped to group:eng:member, so expansion gives alice viewer; no match -> deleted; the
 	 * external membership copied. */
 	assert_string_equal(grants, "group:eng:member:user:alice\n"
