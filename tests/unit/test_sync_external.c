@@ -35,6 +35,7 @@ static void write_external_users(const char *path, bool with_bob)
 	CHECK(baton_user_trait_add_email(t, "b\xc3\xb3" "b@example.com", true)); /* bób */
 	CHECK(baton_user_trait_set_profile_json(t, "{\"department\":\"Sales\"}"));
 	CHECK(baton_group_resource_new(ctx, "Engineering", group, "eng", &eng));
+	CHECK(baton_resource_set_profile_json(eng, "{\"code\":\"eng\"}"));
 	CHECK(baton_resource_new(ctx, "App 1", app, "app1", &app1));
 	CHECK(baton_store_put_resource(s, alice));
 	if (with_bob)
@@ -70,8 +71,8 @@ static int list_teams(baton_ctx *ctx, const baton_resource_id *parent)
 
 static int team_entitlements(baton_ctx *ctx, const baton_resource *res)
 {
-	static const char *const names[] = {"member", "admin", "viewer", "guest"};
-	for (size_t i = 0; i < 4; i++) {
+	static const char *const names[] = {"member", "admin", "viewer", "guest", "lead"};
+	for (size_t i = 0; i < 5; i++) {
 		baton_entitlement *e;
 		int rc = baton_assignment_entitlement_new(ctx, res, names[i], &e);
 		if (rc || (rc = baton_ctx_emit_entitlement(ctx, e)))
@@ -105,7 +106,10 @@ static int team_grants(baton_ctx *ctx, const baton_resource *res)
 	    (rc = emit(ctx, res, "viewer", "group", "ext-eng", "c1.connector.v2.ExternalResourceMatchID",
 	               "{\"id\":\"eng\"}", "bid:e:group/ext-eng:member")) ||
 	    (rc = emit(ctx, res, "guest", "user", "nobody", "c1.connector.v2.ExternalResourceMatch",
-	               "{\"resourceType\":\"TRAIT_USER\",\"key\":\"department\",\"value\":\"nowhere\"}", NULL)))
+	               "{\"resourceType\":\"TRAIT_USER\",\"key\":\"department\",\"value\":\"nowhere\"}", NULL)) ||
+	    (rc = emit(ctx, res, "lead", "group", "ext-g2", "c1.connector.v2.ExternalResourceMatch",
+	               "{\"resourceType\":\"TRAIT_GROUP\",\"key\":\"code\",\"value\":\"ENG\"}",
+	               "bid:e:group/ext-g2:member")))
 		return rc;
 	return 0;
 }
@@ -150,10 +154,13 @@ static void test_users_and_groups(void **state)
 	assert_string_equal(res, "group:eng\nteam:t1\nuser:alice\nuser:bob\n");
 	assert_non_null(strstr(ents, "group:eng:member\n"));
 	/* MatchAll -> every user; email match (case-folded, BÓB = bób) -> bob; MatchID -> eng, expandable
-	 * remapped to group:eng:member, so expansion gives alice viewer; no match -> deleted; the
+	 * remapped to group:eng:member, so expansion gives alice viewer; a group profile match
+	 * (code ENG = eng) -> eng, expandable remapped too (alice lead); no match -> deleted; the
 	 * external membership copied. */
 	assert_string_equal(grants, "group:eng:member:user:alice\n"
 	                            "team:t1:admin:user:bob\n"
+	                            "team:t1:lead:group:eng\n"
+	                            "team:t1:lead:user:alice\n"
 	                            "team:t1:member:user:alice\n"
 	                            "team:t1:member:user:bob\n"
 	                            "team:t1:viewer:group:eng\n"
@@ -234,7 +241,8 @@ static void test_entitlement_filter_and_traits(void **state)
 	grants = rows_of(path, sum.sync_id, "grants");
 	assert_string_equal(res, "group:eng\nteam:t1\n");
 	/* the membership of eng to alice is copied (alice herself is not a principal here) */
-	assert_string_equal(grants, "group:eng:member:user:alice\nteam:t1:viewer:group:eng\nteam:t1:viewer:user:alice\n");
+	assert_string_equal(grants, "group:eng:member:user:alice\nteam:t1:lead:group:eng\nteam:t1:lead:user:alice\n"
+	                            "team:t1:viewer:group:eng\nteam:t1:viewer:user:alice\n");
 	free(res);
 	free(grants);
 	free(path);
