@@ -28,8 +28,8 @@
  *  Before the copies are written, principals an interrupted earlier attempt of the step copied into
  *  this sync but the external file no longer has are removed with their entitlements and grants.
  * Values compare under simple case folding (through the C.UTF-8 locale's case mappings; ASCII
- * only when that locale is missing); matching scans the principals for each grant (Go indexes
- * them).
+ * only when that locale is missing). Each principal's traits, folded profile values (per key
+ * used) and emails are computed once; a grant then compares strings against each principal.
  */
 #include "sync/external.h"
 
@@ -62,7 +62,25 @@ typedef struct ext {
 	skip_entry *skips;
 	size_t n_skips, cap_skips;
 	uint64_t n_types, n_grants;
+	/* Matching: per principal facts, and per profile key each principal's folded value, computed
+	 * once (upstream indexes them the same way) instead of per grant. */
+	struct pinfo *info;
+	struct key_cache *keys;
+	size_t n_keys, cap_keys;
 } ext;
+
+typedef struct pinfo {
+	unsigned traits;       /* bit t: carries the annotation of trait t */
+	bool baton_id;
+	bool emails_loaded;
+	char **emails;         /* folded user-trait emails */
+	size_t n_emails;
+} pinfo;
+
+typedef struct key_cache {
+	char *key;
+	char **vals;           /* folded profile value of each principal, NULL when it has none */
+} key_cache;
 
 static bool has_baton_id(baton_resource *p);
 
@@ -502,17 +520,6 @@ static uint32_t fold(uint32_t c)
 	return (uint32_t)towlower_l(towupper_l((wint_t)c, fold_locale), fold_locale);
 }
 
-/* Whether a and b are equal under simple case folding (Go's foldKey equality). */
-static bool fold_equal(const char *a, const char *b)
-{
-	pthread_once(&fold_once, fold_init);
-	const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
-	while (*p && *q)
-		if (fold(utf8_next(&p)) != fold(utf8_next(&q)))
-			return false;
-	return !*p && !*q;
-}
-
 static bool has_baton_id(baton_resource *p)
 {
 	return baton_annotations_contains(baton_resource_annotations(p), "c1.connector.v2.BatonID");
@@ -524,27 +531,127 @@ static bool has_trait(baton_resource *p, int trait)
 	return m && baton_annotations_contains(baton_resource_annotations(p), m);
 }
 
-/* Whether principal p matches key = value (profile; for users also emails when key is "email"). */
-static bool profile_matches(baton_resource *p, const char *key, const char *value, bool user)
+/* s folded (each code point to its class representative), UTF-8, in ctx; NULL when memory is short. */
+static char *fold_string(baton_ctx *ctx, const char *s)
 {
-	const char *v;
-	if (baton_resource_profile_string(p, key, &v) == 0 && fold_equal(v, value))
-		return true;
-	baton_error_clear();
-	if (!user || strcmp(key, "email"))
-		return false;
+	pthread_once(&fold_once, fold_init);
+	size_t len = strlen(s);
+	char *out = baton_ctx_alloc(ctx, len * 4 + 1);
+	if (!out)
+		return NULL;
+	size_t n = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		uint32_t c = fold(utf8_next(&p));
+		if (c < 0x80) {
+			out[n++] = (char)c;
+		} else if (c < 0x800) {
+			out[n++] = (char)(0xC0 | (c >> 6));
+			out[n++] = (char)(0x80 | (c & 0x3F));
+		} else if (c < 0x10000) {
+			out[n++] = (char)(0xE0 | (c >> 12));
+			out[n++] = (char)(0x80 | ((c >> 6) & 0x3F));
+			out[n++] = (char)(0x80 | (c & 0x3F));
+		} else {
+			out[n++] = (char)(0xF0 | (c >> 18));
+			out[n++] = (char)(0x80 | ((c >> 12) & 0x3F));
+			out[n++] = (char)(0x80 | ((c >> 6) & 0x3F));
+			out[n++] = (char)(0x80 | (c & 0x3F));
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
+static int load_info(ext *e)
+{
+	if (e->info || !e->n_principals)
+		return 0;
+	e->info = calloc(e->n_principals, sizeof(*e->info));
+	if (!e->info)
+		return baton__error_oom("external principals");
+	for (size_t i = 0; i < e->n_principals; i++) {
+		baton_resource *p = e->principals[i];
+		e->info[i].baton_id = has_baton_id(p);
+		for (int t = 0; t < N_TRAITS; t++)
+			if (has_trait(p, t))
+				e->info[i].traits |= 1u << t;
+	}
+	return 0;
+}
+
+/* The folded profile values of every principal for `key` (built on first use). */
+static int key_values(ext *e, const char *key, char ***vals)
+{
+	for (size_t k = 0; k < e->n_keys; k++)
+		if (!strcmp(e->keys[k].key, key)) {
+			*vals = e->keys[k].vals;
+			return 0;
+		}
+	int rc = grow((void **)&e->keys, &e->cap_keys, e->n_keys, sizeof(*e->keys));
+	if (rc)
+		return rc;
+	char **v = baton_ctx_alloc(&e->ctx, e->n_principals * sizeof(*v) + 1);
+	char *kc = baton_ctx_strdup(&e->ctx, key);
+	if (!v || !kc)
+		return baton__error_oom("external principals");
+	for (size_t i = 0; i < e->n_principals; i++) {
+		const char *s;
+		v[i] = NULL;
+		if (baton_resource_profile_string(e->principals[i], key, &s) == 0) {
+			if (!(v[i] = fold_string(&e->ctx, s)))
+				return baton__error_oom("external principals");
+		} else {
+			baton_error_clear();
+		}
+	}
+	e->keys[e->n_keys].key = kc;
+	e->keys[e->n_keys++].vals = v;
+	*vals = v;
+	return 0;
+}
+
+static int load_emails(ext *e, size_t i)
+{
+	pinfo *in = &e->info[i];
+	if (in->emails_loaded)
+		return 0;
+	in->emails_loaded = true;
 	baton_user_trait *ut;
-	if (baton_resource_get_user_trait(p, &ut)) {
+	if (baton_resource_get_user_trait(e->principals[i], &ut)) {
 		baton_error_clear();
-		return false;
+		return 0;
 	}
 	size_t n = baton_user_trait_email_count(ut);
-	for (size_t i = 0; i < n; i++) {
-		const char *addr = baton_user_trait_email_at(ut, i, NULL);
-		if (addr && fold_equal(addr, value))
-			return true;
+	if (!n)
+		return 0;
+	in->emails = baton_ctx_alloc(&e->ctx, n * sizeof(*in->emails));
+	if (!in->emails)
+		return baton__error_oom("external principals");
+	for (size_t j = 0; j < n; j++) {
+		const char *addr = baton_user_trait_email_at(ut, j, NULL);
+		if (addr && !(in->emails[in->n_emails++] = fold_string(&e->ctx, addr)))
+			return baton__error_oom("external principals");
 	}
-	return false;
+	return 0;
+}
+
+/* Whether principal i matches key = value (folded `fvalue`): its profile value, or for users with
+ * the key "email" one of its user-trait emails. */
+static int profile_matches(ext *e, size_t i, const char *key, const char *fvalue, bool user, bool *out)
+{
+	char **vals;
+	int rc = key_values(e, key, &vals);
+	if (rc)
+		return rc;
+	*out = vals[i] && !strcmp(vals[i], fvalue);
+	if (*out || !user || strcmp(key, "email"))
+		return 0;
+	if ((rc = load_emails(e, i)))
+		return rc;
+	for (size_t j = 0; j < e->info[i].n_emails && !*out; j++)
+		*out = e->info[i].emails[j] && !strcmp(e->info[i].emails[j], fvalue);
+	return 0;
 }
 
 /* Appends to b (a buffer of `size`) the BID escaping of s (\\ \/ \:). */
@@ -752,7 +859,7 @@ static int match_grant(ext *e, baton_grant *g, grant_list *out, grant_list *del)
 			baton__log(BATON_LOG_ERROR, "unexpected external resource type trait", NULL);
 		for (size_t i = 0; i < e->n_principals && trait >= 0 && trait < N_TRAITS && e->traits[trait]; i++) {
 			baton_resource *p = e->principals[i];
-			if (!has_baton_id(p) || !has_trait(p, trait))
+			if (!e->info[i].baton_id || !(e->info[i].traits & (1u << trait)))
 				continue;
 			if ((rc = grant_for_principal(e, g, p, &ng)) || (rc = push_grant(out, ng)))
 				return rc;
@@ -769,7 +876,7 @@ static int match_grant(ext *e, baton_grant *g, grant_list *out, grant_list *del)
 		baton_resource *p = NULL;
 		for (size_t i = 0; i < e->n_principals; i++) {
 			baton_resource_id pid = baton_resource_get_id(e->principals[i]);
-			if (has_baton_id(e->principals[i]) && pid.resource && *pid.resource && !strcmp(pid.resource, mid->id))
+			if (e->info[i].baton_id && pid.resource && *pid.resource && !strcmp(pid.resource, mid->id))
 				p = e->principals[i]; /* the last one wins, as upstream's map */
 		}
 		if (p) {
@@ -789,9 +896,17 @@ static int match_grant(ext *e, baton_grant *g, grant_list *out, grant_list *del)
 	bool configured = trait >= 0 && trait < N_TRAITS && e->traits[trait];
 	if (trait == BATON_TRAIT_USER || configured) {
 		bool user = trait == BATON_TRAIT_USER;
+		const char *fvalue = configured ? fold_string(&e->ctx, m->value ? m->value : "") : "";
+		if (!fvalue)
+			return baton__error_oom("external principals");
 		for (size_t i = 0; configured && i < e->n_principals; i++) {
 			baton_resource *p = e->principals[i];
-			if (!has_baton_id(p) || !has_trait(p, trait) || !profile_matches(p, m->key, m->value, user))
+			if (!e->info[i].baton_id || !(e->info[i].traits & (1u << trait)))
+				continue;
+			bool hit;
+			if ((rc = profile_matches(e, i, m->key ? m->key : "", fvalue, user, &hit)))
+				return rc;
+			if (!hit)
 				continue;
 			if ((rc = grant_for_principal(e, g, p, &ng)) ||
 			    (!user && ge && (rc = remap_expandable(e, g, ge, ng, p))) || (rc = push_grant(out, ng)))
@@ -823,6 +938,9 @@ static int match_grants(ext *e)
 {
 	if (!e->s->st.has_external_resource_grants)
 		return 0;
+	int lrc = load_info(e);
+	if (lrc)
+		return lrc;
 	grant_list out = {0}, del = {0};
 	baton_store_iter *it;
 	baton_store_query q = BATON_STORE_QUERY_INIT;
@@ -932,6 +1050,8 @@ done:
 	free(e.principals);
 	free(e.ents);
 	free(e.skips);
+	free(e.info);
+	free(e.keys);
 	baton__ctx_release(&e.ctx);
 	return rc;
 }
