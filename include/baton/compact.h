@@ -1,7 +1,7 @@
 /*
  * libbaton: diff syncs and sync compaction, as the Go SDK's `--diff-syncs` and `--compact-syncs`.
  *
- * Diff: inside one c1z, a new sync of type "partial" whose parent is the base sync holds every
+ * Diff (`--diff-syncs`): inside one c1z, a new sync of type "partial" whose parent is the base sync holds every
  * row of the applied sync whose external id is not in the base sync (resource types, resources,
  * entitlements, grants, assets; sessions are not copied). Rows that changed but kept their id, and
  * rows that disappeared, are not represented: this is the upstream GenerateSyncDiff.
@@ -35,6 +35,24 @@ BATON_BEGIN_DECLS
  */
 BATON_API int baton_store_sync_diff(baton_store *s, const char *base_sync_id, const char *applied_sync_id,
                                     char new_sync_id[28]);
+
+/*
+ * Upstream's GenerateSyncDiffFromFile: compares `old_sync_id` of the c1z `old_path` (read only)
+ * with `new_sync_id` of the open, writable store `s`, and adds to `s` two finished syncs linked to
+ * each other (linked_sync_id), both with parent `old_sync_id`, supports_diff and grants_backfilled:
+ *  - partial_deletions (created first): the old sync's rows whose external ids the new one lacks;
+ *  - partial_upserts: the new sync's rows that are new, or whose data changed (for grants: data or
+ *    GrantExpandable).
+ * Resource types, resources, entitlements and grants are compared (not assets nor sessions); no
+ * stats are stored for these runs (as upstream). Both syncs must have grants_backfilled = 1 and
+ * supports_diff = 1 (ours are, once their grant-expansion step ran), else BATON_EPRECONDITION.
+ * The ids go to *upserts_sync_id and *deletions_sync_id (28 bytes each, may be NULL).
+ * Errors: BATON_EINVALID (a missing argument), BATON_ENOTFOUND (no such file or sync),
+ * BATON_EPRECONDITION, BATON_EPERM (read-only store), or a store error; nothing is written then.
+ */
+BATON_API int baton_store_sync_diff_from_file(baton_store *s, const char *old_path, const char *old_sync_id,
+                                              const char *new_sync_id, char upserts_sync_id[28],
+                                              char deletions_sync_id[28]);
 
 #define BATON_COMPACT_OPTIONS_VERSION 1
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "baton/compact.h"
@@ -346,4 +347,134 @@ done:
 	else
 		free(final);
 	return 0;
+}
+
+/* ---- diff against another file (upstream's GenerateSyncDiffFromFile) ------------------------ */
+
+/* grants_backfilled and supports_diff of `sync_id` in schema `db` ("main" / "attached") must be 1. */
+static int check_diff_ready(baton_store *s, const char *db, const char *which, const char *sync_id)
+{
+	char sql[160];
+	snprintf(sql, sizeof sql, "SELECT grants_backfilled, supports_diff FROM %s.v1_sync_runs WHERE sync_id = ?1", db);
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return baton__store_sqlerr(s, rc, "checking a sync's readiness");
+	sqlite3_bind_text(st, 1, sync_id, -1, SQLITE_STATIC);
+	int sr = sqlite3_step(st);
+	if (sr != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		if (sr == SQLITE_DONE)
+			return baton_error_set(BATON_ENOTFOUND, "failed to check %s sync %s readiness: no such sync", which,
+			                       sync_id);
+		return baton__store_sqlerr(s, sr, "checking a sync's readiness");
+	}
+	int backfilled = sqlite3_column_int(st, 0), diff = sqlite3_column_int(st, 1);
+	sqlite3_finalize(st);
+	if (backfilled != 1)
+		return baton_error_set(BATON_EPRECONDITION, "%s sync %s has not been backfilled (grants_backfilled=%d)", which,
+		                       sync_id, backfilled);
+	if (diff != 1)
+		return baton_error_set(BATON_EPRECONDITION, "%s sync %s does not support diff (supports_diff=%d)", which,
+		                       sync_id, diff);
+	return 0;
+}
+
+static int diff_tables(baton_store *s, const char *old_id, const char *new_id, const char *up_id, const char *del_id)
+{
+	int rc = 0;
+	for (size_t i = 0; !rc && i < sizeof merged_tables / sizeof merged_tables[0]; i++) {
+		const char *t = merged_tables[i];
+		char cols[1024], sel[1024], sql[4096];
+		if ((rc = table_columns(s, t, cols, sel, sizeof cols)))
+			break;
+		/* deletions: rows of the old sync whose ids the new sync lacks */
+		snprintf(sql, sizeof sql,
+		         "INSERT INTO main.%s (%s) SELECT %s FROM attached.%s AS a WHERE a.sync_id = ?2 AND NOT EXISTS "
+		         "(SELECT 1 FROM main.%s AS m WHERE m.external_id = a.external_id AND m.sync_id = ?3)",
+		         t, cols, sel, t, t);
+		const char *bd[] = {del_id, old_id, new_id};
+		if ((rc = run_sql(s, sql, bd, 3, "writing deletions")))
+			break;
+		/* upserts: rows of the new sync that are new, or whose data (for grants: or expansion)
+		 * changed */
+		const char *cmp = strcmp(t, "v1_grants") == 0
+		                          ? "(a.data != m.data OR IFNULL(a.expansion, X'') != IFNULL(m.expansion, X''))"
+		                          : "a.data != m.data";
+		snprintf(sql, sizeof sql,
+		         "INSERT INTO main.%s (%s) SELECT %s FROM main.%s AS m WHERE m.sync_id = ?3 AND (NOT EXISTS "
+		         "(SELECT 1 FROM attached.%s AS a WHERE a.external_id = m.external_id AND a.sync_id = ?2) OR EXISTS "
+		         "(SELECT 1 FROM attached.%s AS a WHERE a.external_id = m.external_id AND a.sync_id = ?2 AND %s))",
+		         t, cols, sel, t, t, t, cmp);
+		const char *bu[] = {up_id, old_id, new_id};
+		rc = run_sql(s, sql, bu, 3, "writing upserts");
+	}
+	return rc;
+}
+
+BATON_API int baton_store_sync_diff_from_file(baton_store *s, const char *old_path, const char *old_sync_id,
+                                              const char *new_sync_id, char upserts_sync_id[28],
+                                              char deletions_sync_id[28])
+{
+	if (!s || !old_path || !*old_path || !old_sync_id || !*old_sync_id || !new_sync_id || !*new_sync_id)
+		return baton_error_set(BATON_EINVALID, "baton_store_sync_diff_from_file: a store, a file and both sync ids "
+		                       "are required");
+	int rc = baton__store_check_writable(s, "generate diff");
+	if (rc)
+		return rc;
+	struct stat stt;
+	if (stat(old_path, &stt) != 0 || !S_ISREG(stt.st_mode))
+		return baton_error_set(BATON_ENOTFOUND, "generate diff: %s does not exist", old_path);
+	baton_store_options o = BATON_STORE_OPTIONS_INIT;
+	o.read_only = true;
+	baton_store *old = NULL;
+	if ((rc = baton_store_open(old_path, &o, &old)))
+		return rc;
+	bool attached = false, in_tx = false;
+	if ((rc = baton__store_commit(s)))
+		goto done;
+	const char *ab[] = {old->db_path};
+	if ((rc = run_sql(s, "ATTACH DATABASE ?1 AS attached", ab, 1, "attaching the old file")))
+		goto done;
+	attached = true;
+	if ((rc = check_diff_ready(s, "attached", "old", old_sync_id)) ||
+	    (rc = check_diff_ready(s, "main", "new", new_sync_id)))
+		goto done;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	char del_id[BATON__KSUID_LEN + 1], up_id[BATON__KSUID_LEN + 1], now[BATON__TS_LEN];
+	if ((rc = baton__ksuid_new((int64_t)ts.tv_sec, del_id)) || (rc = baton__ksuid_new((int64_t)ts.tv_sec, up_id)))
+		goto done;
+	baton__store_now(s, now);
+	if ((rc = baton__store_exec(s, "BEGIN")))
+		goto done;
+	in_tx = true;
+	/* the deletions run first, so that the upserts run is the latest; each links the other */
+	static const char ins[] = "INSERT INTO main.v1_sync_runs (sync_id, started_at, sync_token, sync_type, parent_sync_id, "
+	                          "linked_sync_id, supports_diff, grants_backfilled) VALUES (?1, ?2, '', ?3, ?4, ?5, 1, 1)";
+	const char *d[] = {del_id, now, "partial_deletions", old_sync_id, up_id};
+	const char *u[] = {up_id, now, "partial_upserts", old_sync_id, del_id};
+	if ((rc = run_sql(s, ins, d, 5, "creating the deletions sync")) ||
+	    (rc = run_sql(s, ins, u, 5, "creating the upserts sync")) ||
+	    (rc = diff_tables(s, old_sync_id, new_sync_id, up_id, del_id)))
+		goto done;
+	char end[BATON__TS_LEN];
+	baton__store_now(s, end);
+	const char *e1[] = {end, del_id}, *e2[] = {end, up_id};
+	static const char fin[] = "UPDATE main.v1_sync_runs SET ended_at = ?1 WHERE sync_id = ?2 AND ended_at IS NULL";
+	if ((rc = run_sql(s, fin, e1, 2, "ending the deletions sync")) || (rc = run_sql(s, fin, e2, 2, "ending the upserts sync")) ||
+	    (rc = baton__store_exec(s, "COMMIT")))
+		goto done;
+	in_tx = false;
+	if (upserts_sync_id)
+		memcpy(upserts_sync_id, up_id, sizeof up_id);
+	if (deletions_sync_id)
+		memcpy(deletions_sync_id, del_id, sizeof del_id);
+done:
+	if (in_tx)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (attached)
+		sqlite3_exec(s->db, "DETACH DATABASE attached", NULL, NULL, NULL);
+	baton_store_discard(old);
+	return rc;
 }

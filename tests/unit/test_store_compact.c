@@ -270,12 +270,79 @@ static void test_compact_expands(void **state)
 	free(part);
 }
 
+/* Puts a full sync as put_sync, marked supports_diff (as the syncer does). */
+static void put_diffable(fx *f, baton_store *s, const char *const *types, size_t nt, const char *const *groups,
+                         size_t ng, char id[28])
+{
+	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id));
+	for (size_t i = 0; i < nt; i++)
+		CHECK(baton_store_put_resource_type(s, rtype(f->ctx, types[i])));
+	baton_resource_type *grt = rtype(f->ctx, "group");
+	for (size_t i = 0; i < ng; i += 2) {
+		baton_resource *r;
+		CHECK(baton_group_resource_new(f->ctx, groups[i + 1], grt, groups[i], &r));
+		CHECK(baton_store_put_resource(s, r));
+	}
+	CHECK(baton_store_sync_set_supports_diff(s));
+	CHECK(baton_store_sync_end(s));
+}
+
+static void test_diff_from_file(void **state)
+{
+	fx *f = *state;
+	char *old_path = st_path(f->dir, "old.c1z"), *new_path = st_path(f->dir, "new.c1z");
+	const char *t1[] = {"User", "Group"}, *t2[] = {"Group", "App"};
+	const char *g1[] = {"g1", "Old", "g2", "Gone", "g4", "Same"}, *g2[] = {"g1", "Renamed", "g3", "Added", "g4", "Same"};
+	char old_id[28], new_id[28], plain[28], up[28], del[28];
+	baton_store *s;
+	CHECK(baton_store_open(old_path, NULL, &s));
+	put_diffable(f, s, t1, 2, g1, 6, old_id);
+	CHECK(baton_store_close(s));
+	CHECK(baton_store_open(new_path, NULL, &s));
+	put_diffable(f, s, t2, 2, g2, 6, new_id);
+	put_sync(f, s, BATON_SYNC_TYPE_FULL, t2, 2, g2, 6, plain); /* supports_diff = 0 */
+
+	assert_int_equal(baton_store_sync_diff_from_file(s, old_path, old_id, plain, up, del), BATON_EPRECONDITION);
+	assert_non_null(strstr(baton_error_last()->message, "does not support diff"));
+	assert_int_equal(baton_store_sync_diff_from_file(s, old_path, new_id, new_id, up, del), BATON_ENOTFOUND);
+	CHECK(baton_store_sync_diff_from_file(s, old_path, old_id, new_id, up, del));
+	CHECK(baton_store_close(s));
+
+	CHECK(baton_store_open(new_path, NULL, &s));
+	baton_sync_run run;
+	CHECK(baton_store_sync_get(s, del, f->ctx, &run));
+	assert_int_equal(run.type, BATON_SYNC_TYPE_PARTIAL_DELETIONS);
+	assert_string_equal(run.parent_sync_id, old_id);
+	assert_string_equal(run.linked_sync_id, up);
+	assert_true(run.supports_diff);
+	assert_non_null(run.ended_at);
+	CHECK(baton_store_sync_get(s, up, f->ctx, &run));
+	assert_int_equal(run.type, BATON_SYNC_TYPE_PARTIAL_UPSERTS);
+	assert_string_equal(run.linked_sync_id, del);
+	baton_store_counts c;
+	/* deletions: the User type and g2; upserts: the App type, g1 (changed) and g3 (new) */
+	CHECK(baton_store_count(s, del, &c));
+	assert_int_equal(c.resource_types, 1);
+	assert_int_equal(c.resources, 1);
+	assert_string_equal(group_name(s, f->ctx, del, "g2"), "Gone");
+	CHECK(baton_store_count(s, up, &c));
+	assert_int_equal(c.resource_types, 1);
+	assert_int_equal(c.resources, 2);
+	assert_string_equal(group_name(s, f->ctx, up, "g1"), "Renamed");
+	assert_string_equal(group_name(s, f->ctx, up, "g3"), "Added");
+	assert_null(group_name(s, f->ctx, up, "g4"));
+	baton_store_discard(s);
+	free(old_path);
+	free(new_path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_diff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compact_expands, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_diff_from_file, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
