@@ -8,16 +8,23 @@
 //     read the SDK's base); the two outputs hold one sync of the same type with the same rows, and
 //     the SDK's reader lists ours.
 //
-// Both need BATON_INTEROP_DEMO_BIN (set by scripts/interop.sh) and skip without it.
+//   - TestDiffFromFileMatchesGo: the SDK's GenerateSyncDiffFromFile and our
+//     baton_store_sync_diff_from_file (tests/cli/diff_file.c) give the same partial_deletions /
+//     partial_upserts pair on copies of the same SDK-written files.
+//
+// They need BATON_INTEROP_DEMO_BIN / BATON_INTEROP_DIFF_FILE_BIN (set by scripts/interop.sh) and
+// skip without them.
 package interop
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -363,5 +370,124 @@ func TestCompactSyncsMatchGo(t *testing.T) {
 	sort.Strings(names)
 	if want := []string{"Alice", "Bob", "Carol", "Dave"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("the SDK lists our users %v, want %v", names, want)
+	}
+}
+
+type linkedRow struct {
+	ID, Type, Parent, Linked string
+	SupportsDiff, Ended      bool
+}
+
+func linkedRuns(t *testing.T, db *sql.DB) []linkedRow {
+	t.Helper()
+	rows, err := db.Query(`SELECT sync_id, sync_type, parent_sync_id, linked_sync_id, supports_diff, ended_at IS NOT NULL
+		FROM v1_sync_runs ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []linkedRow
+	for rows.Next() {
+		var r linkedRow
+		if err := rows.Scan(&r.ID, &r.Type, &r.Parent, &r.Linked, &r.SupportsDiff, &r.Ended); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// putDiffable writes a snapshot as putSnapshot, marked supports_diff as the syncer does.
+func putDiffable(t *testing.T, path string, users map[string]string, members []string, extraRT string) string {
+	t.Helper()
+	f := openGo(t, path, false)
+	ctx := context.Background()
+	id := putSnapshot(t, f, users, members, extraRT)
+	if err := f.SetSupportsDiff(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	closeGo(t, f)
+	return id
+}
+
+// TestDiffFromFileMatchesGo: the SDK's GenerateSyncDiffFromFile (an old file attached to a new
+// one) and our baton_store_sync_diff_from_file (tests/cli/diff_file.c) on copies of the same
+// SDK-written files give the same partial_deletions / partial_upserts pair, and the SDK reads ours.
+func TestDiffFromFileMatchesGo(t *testing.T) {
+	bin := os.Getenv("BATON_INTEROP_DIFF_FILE_BIN")
+	if bin == "" {
+		t.Skip("BATON_INTEROP_DIFF_FILE_BIN is not set")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	oldPath, newPath := filepath.Join(dir, "old.c1z"), filepath.Join(dir, "new.c1z")
+	oldID := putDiffable(t, oldPath, map[string]string{"alice": "Alice", "bob": "Bob"}, []string{"alice", "bob"}, "")
+	newID := putDiffable(t, newPath, map[string]string{"alice": "Alice Renamed", "carol": "Carol"},
+		[]string{"alice", "carol"}, "Repository")
+
+	goPath, oursPath := filepath.Join(dir, "go.c1z"), filepath.Join(dir, "ours.c1z")
+	copyFile(t, newPath, goPath)
+	copyFile(t, newPath, oursPath)
+	g := openGo(t, goPath, false)
+	old := openGo(t, oldPath, true)
+	att, err := g.AttachFile(old, "attached")
+	if err != nil {
+		t.Fatal(err)
+	}
+	goUp, goDel, err := att.GenerateSyncDiffFromFile(ctx, oldID, newID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := att.DetachFile("attached"); err != nil {
+		t.Fatal(err)
+	}
+	closeGo(t, old)
+	closeGo(t, g)
+
+	cmd := exec.Command(bin, oursPath, oldPath, oldID, newID)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", bin, err, stderr.String())
+	}
+	ids := strings.Fields(string(out))
+	if len(ids) != 2 {
+		t.Fatalf("%s printed %q", bin, out)
+	}
+	ourUp, ourDel := ids[0], ids[1]
+
+	goDB, oursDB := openRaw(t, goPath), openRaw(t, oursPath)
+	gr, or := linkedRuns(t, goDB), linkedRuns(t, oursDB)
+	if len(gr) != 3 || len(or) != 3 {
+		t.Fatalf("sync runs: go %v, ours %v", gr, or)
+	}
+	// Row order: the new sync, then deletions, then upserts; each half links the other.
+	want := []linkedRow{or[0],
+		{ID: ourDel, Type: "partial_deletions", Parent: oldID, Linked: ourUp, SupportsDiff: true, Ended: true},
+		{ID: ourUp, Type: "partial_upserts", Parent: oldID, Linked: ourDel, SupportsDiff: true, Ended: true}}
+	goWant := []linkedRow{gr[0],
+		{ID: goDel, Type: "partial_deletions", Parent: oldID, Linked: goUp, SupportsDiff: true, Ended: true},
+		{ID: goUp, Type: "partial_upserts", Parent: oldID, Linked: goDel, SupportsDiff: true, Ended: true}}
+	if !reflect.DeepEqual(or, want) || !reflect.DeepEqual(gr, goWant) {
+		t.Fatalf("sync runs: ours %+v\ngo %+v", or, gr)
+	}
+	sameTables(t, "deletions", oursDB, ourDel, goDB, goDel)
+	sameTables(t, "upserts", oursDB, ourUp, goDB, goUp)
+	// Something in each half: bob (and his membership) deleted; alice renamed, carol, Repository.
+	if n := len(tableRows(t, goDB, "v1_resources", goDel)); n != 1 {
+		t.Errorf("go deletions hold %d resources, want 1", n)
+	}
+	if n := len(tableRows(t, goDB, "v1_resources", goUp)); n != 2 {
+		t.Errorf("go upserts hold %d resources, want 2", n)
+	}
+
+	o := openGo(t, oursPath, true)
+	defer closeGo(t, o)
+	for _, id := range []string{ourUp, ourDel} {
+		resp, err := o.GetSync(ctx, reader_v2.SyncsReaderServiceGetSyncRequest_builder{SyncId: id}.Build())
+		if err != nil || resp.GetSync().GetId() != id {
+			t.Errorf("the SDK reads our diff sync %s: %v %v", id, resp, err)
+		}
 	}
 }
