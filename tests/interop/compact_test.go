@@ -3,6 +3,7 @@
 //   - TestDiffSyncsMatchGo: a c1z written by the SDK with two full syncs gets a diff sync from the
 //     SDK's GenerateSyncDiff and, in a copy, from our `--diff-syncs` (baton-demo); the SDK reads
 //     our file, and the two diff syncs (type, parent, rows of every table) are the same.
+//
 //   - TestCompactSyncsMatchGo: the SDK's compactor and our `--compact-syncs` merge the same
 //     inputs, an SDK-written base and a diff written by us (so the SDK reads our diff sync and we
 //     read the SDK's base); the two outputs hold one sync of the same type with the same rows, and
