@@ -110,6 +110,10 @@ fi
 if [ -x "$build/bin/tests/c1z-diff-file" ]; then
   export BATON_INTEROP_DIFF_FILE_BIN="$build/bin/tests/c1z-diff-file"
 fi
+# external-resource matching (tests/interop/external_match_test.go)
+if [ -x "$build/bin/tests/ext-probe" ]; then
+  export BATON_INTEROP_EXT_PROBE_BIN="$build/bin/tests/ext-probe"
+fi
 # ---------------------------------------------------------------------------------------------
 
 # --- baton-file and baton-unix (tests/interop/examples_test.go) ---------------------------------
