@@ -119,6 +119,14 @@ fi
 if [ -x "$build/bin/tests/cli-probe" ]; then
   export BATON_INTEROP_PROBE_BIN="$build/bin/tests/cli-probe"
 fi
+# baton_store_sync_diff_from_file (tests/interop/compact_test.go, TestDiffFromFileMatchesGo)
+if [ -x "$build/bin/tests/c1z-diff-file" ]; then
+  export BATON_INTEROP_DIFF_FILE_BIN="$build/bin/tests/c1z-diff-file"
+fi
+# external-resource matching (tests/interop/external_match_test.go)
+if [ -x "$build/bin/tests/ext-probe" ]; then
+  export BATON_INTEROP_EXT_PROBE_BIN="$build/bin/tests/ext-probe"
+fi
 # ---------------------------------------------------------------------------------------------
 
 # --- baton-file and baton-unix (tests/interop/examples_test.go) ---------------------------------

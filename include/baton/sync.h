@@ -68,7 +68,7 @@ typedef struct baton_sync_progress {
 	uint64_t pages;               /* connector calls answered so far */
 } baton_sync_progress;
 
-#define BATON_SYNC_OPTIONS_VERSION 1
+#define BATON_SYNC_OPTIONS_VERSION 2
 
 typedef struct baton_sync_options {
 	unsigned int version;               /* BATON_SYNC_OPTIONS_VERSION */
@@ -97,10 +97,26 @@ typedef struct baton_sync_options {
 	void (*progress)(const baton_sync_progress *p, void *userdata);
 	void *progress_userdata;
 	unsigned int progress_interval_ms;
+
+	/* ---- version 2 ---- */
+
+	/*
+	 * External resources (the Go SDK's --external-resource-c1z): after the grants, principals
+	 * (resources of the matching traits), their entitlements and grants are copied from this
+	 * other connector's c1z (its latest finished full sync), then grants carrying
+	 * ExternalResourceMatch / ExternalResourceMatchAll / ExternalResourceMatchID are rewritten
+	 * onto the principals they match (docs/command-line.md). NULL or "": none.
+	 */
+	const char *external_resource_c1z;
+	/* Only the principals holding this entitlement of the external c1z (NULL or "": all). */
+	const char *external_resource_entitlement_id_filter;
+	/* The traits matched (none: user and group). */
+	const baton_trait *external_resource_traits;
+	size_t n_external_resource_traits;
 } baton_sync_options;
 
 #define BATON_SYNC_OPTIONS_INIT {BATON_SYNC_OPTIONS_VERSION, NULL, NULL, false, false, false, \
-                                 NULL, 0, NULL, 0, 0, 0, NULL, NULL, 0}
+                                 NULL, 0, NULL, 0, 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0}
 
 /* What a finished sync did. */
 typedef struct baton_sync_summary {

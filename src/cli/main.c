@@ -154,6 +154,15 @@ static int main_checks(baton__cli *cli)
 		return fail(USAGE_EXIT);
 	}
 	baton__http_set_default_timeout_ms(timeout * 1000);
+	const char *ext = baton__cli_string(cli, "external-resource-c1z");
+	if (*ext && access(ext, R_OK) != 0) {
+		baton_error_set(BATON_EINVALID, "the specified external resource c1z file does not exist: %s", ext);
+		return fail(USAGE_EXIT);
+	}
+	baton_trait traits[16];
+	size_t n_traits;
+	if (baton__cli_external_traits(cli, traits, 16, &n_traits))
+		return fail(USAGE_EXIT);
 	/* no flag is accepted and ignored: what libbaton does not do is refused here (policy.c) */
 	int rc = baton__cli_refuse_ignored(cli);
 	if (rc)
@@ -195,6 +204,10 @@ static int run_main(baton__cli_env *env)
 		return baton__mode_list_ticket_schemas(env);
 	if (baton__cli_bool(cli, "get-ticket"))
 		return baton__mode_get_ticket(env);
+	if (baton__cli_bool(cli, "diff-syncs"))
+		return baton__mode_diff_syncs(env);
+	if (baton__cli_bool(cli, "compact-syncs"))
+		return baton__mode_compact_syncs(env);
 	return baton__mode_sync(env);
 }
 

@@ -10,7 +10,9 @@
  */
 #include "cli/modes.h"
 
+#include <ctype.h>
 #include <signal.h>
+#include <strings.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,6 +50,43 @@ static void restore_handlers(const saved_handlers *old)
 	sigaction(SIGTERM, &old->term, NULL);
 }
 
+int baton__cli_external_traits(baton__cli *cli, baton_trait *out, size_t cap, size_t *n)
+{
+	static const char *const names[] = {"TRAIT_UNSPECIFIED", "TRAIT_USER", "TRAIT_GROUP", "TRAIT_ROLE",
+	                                    "TRAIT_APP", "TRAIT_SECRET", "TRAIT_SECURITY_INSIGHT",
+	                                    "TRAIT_SCOPE_BINDING", "TRAIT_VENDOR", "TRAIT_VENDOR_AGREEMENT",
+	                                    "TRAIT_LICENSE_PROFILE", "TRAIT_AGENT", "TRAIT_MANAGED_DEVICE"};
+	const char *const *items;
+	size_t count = baton__cli_list(cli, "external-resource-traits", &items);
+	*n = 0;
+	for (size_t i = 0; i < count; i++) {
+		const char *v = items[i];
+		while (isspace((unsigned char)*v))
+			v++;
+		size_t len = strlen(v);
+		while (len && isspace((unsigned char)v[len - 1]))
+			len--;
+		if (!len)
+			continue;
+		char key[64];
+		size_t k = 0;
+		bool prefixed = len >= 6 && !strncasecmp(v, "TRAIT_", 6);
+		if (!prefixed)
+			k = (size_t)snprintf(key, sizeof key, "TRAIT_");
+		for (size_t j = 0; j < len && k + 1 < sizeof key; j++)
+			key[k++] = (char)toupper((unsigned char)v[j]);
+		key[k] = '\0';
+		size_t t = 0;
+		while (t < sizeof names / sizeof names[0] && strcmp(names[t], key))
+			t++;
+		if (t == sizeof names / sizeof names[0] || len + 6 >= sizeof key)
+			return baton_error_set(BATON_EINVALID, "unknown external resource trait \"%s\"", items[i]);
+		if (*n < cap)
+			out[(*n)++] = (baton_trait)t;
+	}
+	return 0;
+}
+
 int baton__mode_sync(baton__cli_env *env)
 {
 	baton__cli *cli = env->cli;
@@ -66,6 +105,16 @@ int baton__mode_sync(baton__cli_env *env)
 	if (baton__cli_bool(cli, "parallel-sync") && !workers)
 		workers = -1;
 	o.workers = workers < 0 ? -1 : workers > 64 ? 64 : (int)workers;
+	o.external_resource_c1z = baton__cli_string(cli, "external-resource-c1z");
+	o.external_resource_entitlement_id_filter = baton__cli_string(cli, "external-resource-entitlement-id-filter");
+	baton_trait traits[16];
+	size_t n_traits = 0;
+	if (baton__cli_external_traits(cli, traits, 16, &n_traits)) {
+		fprintf(stderr, "%s\n", baton_error_last()->message);
+		return baton__exit_status(BATON_EINVALID);
+	}
+	o.external_resource_traits = traits;
+	o.n_external_resource_traits = n_traits;
 	baton_sync_summary sum;
 	saved_handlers old;
 	install_handlers(&old);

@@ -3,7 +3,7 @@
  * first mode whose flags are present, in the Go SDK's order (pkg/cli/commands.go):
  *   grant, revoke, event feed, create account (profile, then login), invoke action, list action
  *   schemas, delete resource, rotate credentials, create ticket, bulk create ticket, list ticket
- *   schemas, get ticket, and else sync; plus the `capabilities` and `config` subcommands.
+ *   schemas, get ticket, diff syncs, compact syncs, and else sync; plus the `capabilities` and `config` subcommands.
  * Each mode lives in its own file (mode_<name>.c) and returns the process exit status, having
  * printed or logged what it does. Exit statuses follow the Go SDK's pkg/exit: 0 ok, the gRPC code
  * of a failure's baton_error_code, 2 for usage and validation errors (baton__exit_status()).
@@ -48,5 +48,13 @@ int baton__mode_create_ticket(baton__cli_env *env);
 int baton__mode_bulk_create_ticket(baton__cli_env *env);
 int baton__mode_get_ticket(baton__cli_env *env);
 int baton__mode_list_ticket_schemas(baton__cli_env *env);
+
+/* --external-resource-traits as upstream parses it ("app", "APP" or "TRAIT_APP"; empty items
+ * skipped): up to `cap` traits into `out`; BATON_EINVALID naming an unknown one (mode_sync.c). */
+int baton__cli_external_traits(baton__cli *cli, baton_trait *out, size_t cap, size_t *n);
+
+/* Diff syncs and compaction (mode_diff.c). */
+int baton__mode_diff_syncs(baton__cli_env *env);
+int baton__mode_compact_syncs(baton__cli_env *env);
 
 #endif

@@ -2,9 +2,8 @@
  * No flag is accepted and ignored (docs/command-line.md, "Flags libbaton refuses"): every SDK flag
  * either changes what the run does or, when libbaton does not do what it asks, is refused with a
  * message naming it. This file holds the refusals of the main command (one-shot mode):
- *  - flags of features libbaton lacks ("not supported yet"): diff/compact syncs, external
- *    resources, resource-scoped action flags, OpenTelemetry export, the pebble engine, the
- *    session store's in-memory cache size;
+ *  - flags of features libbaton lacks ("not supported yet"): resource-scoped action flags,
+ *    OpenTelemetry export, the pebble engine, the session store's in-memory cache size;
  *  - flags that only service mode (--client-id) reads: refused in one-shot mode, as nothing would
  *    read them (the Go SDK ignores them there);
  *  - a mode's companion flags given without the mode flag (--grant-principal-type without
@@ -25,16 +24,6 @@ typedef struct refusal {
 
 /* Features libbaton does not have yet. */
 static const refusal unsupported[] = {
-	{"diff-syncs", "diffing syncs"},
-	{"base-sync-id", "diffing syncs"},
-	{"applied-sync-id", "diffing syncs"},
-	{"compact-syncs", "compacting syncs"},
-	{"compact-sync-ids", "compacting syncs"},
-	{"compact-file-paths", "compacting syncs"},
-	{"compact-output-path", "compacting syncs"},
-	{"external-resource-c1z", "external resources"},
-	{"external-resource-entitlement-id-filter", "external resources"},
-	{"external-resource-traits", "external resources"},
 	{"list-resource-actions", "resource-scoped actions (use --list-action-schemas-resource-type)"},
 	{"invoke-resource-action", "resource-scoped actions (use --invoke-action-resource-type)"},
 	{"invoke-resource-action-resource-type", "resource-scoped actions (use --invoke-action-resource-type)"},
@@ -80,6 +69,8 @@ static const companion companions[] = {
 	{"provisioning", {"grant-entitlement", "revoke-grant", "create-account-login", "create-account-profile",
 	                  "delete-resource", "rotate-credentials", "create-resource", "create-resource-type"}},
 	{"ticketing", {"create-ticket", "bulk-create-ticket", "list-ticket-schemas", "get-ticket"}},
+	{"external-resource-entitlement-id-filter", {"external-resource-c1z"}},
+	{"external-resource-traits", {"external-resource-c1z"}},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -3,6 +3,7 @@
  * same-op actions on this thread or on the worker pool.
  */
 #include "sync/syncer_int.h"
+#include "sync/external.h"
 
 #define MAX_BATCH 100
 
@@ -319,8 +320,9 @@ static int plan(baton__syncer *s, baton__action *a)
 			rc = baton__state_push(&s->st, &x, NULL);
 		return rc ? rc : baton__syncer_checkpoint(s, true);
 	}
-	static const int full[] = {BATON__OP_GRANT_EXPANSION, BATON__OP_GRANTS, BATON__OP_ENTITLEMENTS,
-	                           BATON__OP_STATIC_ENTITLEMENTS, BATON__OP_RESOURCES, BATON__OP_RESOURCE_TYPES};
+	static const int full[] = {BATON__OP_GRANT_EXPANSION, BATON__OP_EXTERNAL_RESOURCES, BATON__OP_GRANTS,
+	                           BATON__OP_ENTITLEMENTS, BATON__OP_STATIC_ENTITLEMENTS, BATON__OP_RESOURCES,
+	                           BATON__OP_RESOURCE_TYPES};
 	for (size_t i = 0; !rc && i < sizeof(full) / sizeof(full[0]); i++) {
 		int op = full[i];
 		bool skip_eg_ = s->st.should_skip_entitlements_and_grants;
@@ -328,6 +330,8 @@ static int plan(baton__syncer *s, baton__action *a)
 		                 op == BATON__OP_ENTITLEMENTS || op == BATON__OP_STATIC_ENTITLEMENTS))
 			continue;
 		if (op == BATON__OP_GRANTS && s->st.should_skip_grants)
+			continue;
+		if (op == BATON__OP_EXTERNAL_RESOURCES && !baton__syncer_external_enabled(s))
 			continue;
 		memset(&x, 0, sizeof(x));
 		x.op = op;
@@ -384,6 +388,9 @@ int baton__syncer_loop(baton__syncer *s)
 		case BATON__OP_GRANTS:
 			rc = root ? run_root(s, a, baton__syncer_step_eg_root, true)
 			          : run_batch(s, a->op, baton__syncer_call_grants, baton__syncer_consume_grants);
+			break;
+		case BATON__OP_EXTERNAL_RESOURCES:
+			rc = run_step(s, a->id, baton__syncer_step_external);
 			break;
 		case BATON__OP_GRANT_EXPANSION:
 			rc = run_step(s, a->id, baton__syncer_step_expansion);

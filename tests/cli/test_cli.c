@@ -889,8 +889,9 @@ static const flag_case demo_cases[] = {
 	{"auth-method", REFUSED, {"--auth-method", "oauth"}, {0}, "--auth-method", NULL, NULL},
 	{"client-id", REFUSED, {"--client-id", "id"}, {0}, "client-id", NULL, NULL},
 	{"client-secret", REFUSED, {"--client-secret", "s"}, {0}, "client-secret", NULL, NULL},
-	{"external-resource-c1z", REFUSED, {"--external-resource-c1z", "ext.c1z"}, {0}, "--external-resource-c1z", NULL,
-	 NULL},
+	/* a missing file is refused up front; test_cli_diff and test_sync_external show its effect */
+	{"external-resource-c1z", REFUSED, {"--external-resource-c1z", "ext.c1z"}, {0},
+	 "external resource c1z file does not exist: ext.c1z", NULL, NULL},
 	{"external-resource-entitlement-id-filter", REFUSED, {"--external-resource-entitlement-id-filter", "e"}, {0},
 	 "--external-resource-entitlement-id-filter", NULL, NULL},
 	{"external-resource-traits", REFUSED, {"--external-resource-traits", "user"}, {0}, "--external-resource-traits",
@@ -1010,12 +1011,14 @@ static void test_no_flag_ignored(void **state)
 static void test_refusals(void **state)
 {
 	(void)state;
-	result r = run(demo_bin, NULL, ARGS("--diff-syncs", "--base-sync-id", "a", "--applied-sync-id", "b"));
-	assert_one_line(&r, 12, "--diff-syncs: diffing syncs is not supported yet by libbaton");
+	/* diff and compaction (test_cli_diff runs them): their flags go together, as upstream */
+	result r = run(demo_bin, NULL, ARGS("--diff-syncs", "--base-sync-id", "a"));
+	assert_one_line(&r, 2, "if any flags in the group [diff-syncs base-sync-id applied-sync-id] are set they must "
+	                "all be set; missing [applied-sync-id]");
 	done(&r);
-	r = run(demo_bin, NULL, ARGS("--compact-syncs", "--compact-sync-ids", "a", "--compact-file-paths", "x.c1z",
-	                             "--compact-output-path", "o"));
-	assert_one_line(&r, 12, "--compact-syncs: compacting syncs is not supported yet by libbaton");
+	r = run(demo_bin, NULL, ARGS("--compact-syncs", "--compact-sync-ids", "a", "--compact-file-paths", "x.c1z"));
+	assert_one_line(&r, 2, "if any flags in the group [compact-syncs compact-sync-ids compact-file-paths "
+	                "compact-output-path] are set they must all be set; missing [compact-output-path]");
 	done(&r);
 	r = run(demo_bin, NULL, ARGS("--list-resource-actions", "user"));
 	assert_int_equal(r.status, 12);
