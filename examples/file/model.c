@@ -578,21 +578,21 @@ static int check_parent_cycles(file_model *m)
 			file_resource *c = r;
 			do {
 				size_t need = strlen(c->name) + 8;
-				if (text != NULL && len + need >= cap && len < 4000) {
+				if (text != NULL && len + need >= cap && len < 300) {
 					char *nt = realloc(text, cap = (len + need) * 2);
 					if (nt == NULL)
 						free(text);
 					text = nt;
 				}
-				if (text != NULL && len < 4000)
+				if (text != NULL && len < 300)
 					len += (size_t)snprintf(text + len, cap - len, "%s -> ", c->name);
 				c = c->parent;
 			} while (c != r);
-			if (text != NULL && len < 4000)
+			if (text != NULL && len < 300)
 				snprintf(text + len, cap - len, "%s", r->name);
 			rc = baton_error_set(BATON_EINVALID, "%s: the parents of resource %s form a cycle (%s%s): "
 			                     "a resource cannot be its own ancestor", m->input, r->name,
-			                     text ? text : "", text && len >= 4000 ? " ..." : "");
+			                     text ? text : "", text && len >= 300 ? " ..." : "");
 			free(text);
 			break;
 		}
