@@ -89,6 +89,12 @@ static void test_inputs(void **state)
 			int st = run(argv, log);
 			if (st <= 0 || st >= 128 || !strstr(slurp(log), names[i][1]))
 				fail_msg("baton-demo -f %s: status %d: %s", names[i][0], st, slurp(log));
+			/* no working copy is left for it (it would make `baton expand` say a sync is
+			 * unfinished) */
+			char wip[800];
+			snprintf(wip, sizeof(wip), "%s.wip", p);
+			if (access(wip, F_OK) == 0)
+				fail_msg("baton-demo -f %s: %s left behind", names[i][0], wip);
 		}
 	}
 }

@@ -126,13 +126,14 @@ static void test_open_regular(void **state)
 static void test_store_refuses(void **state)
 {
 	(void)state;
-	for (int ro = 0; ro < 2; ro++) {
+	for (int ro = 0; ro < 3; ro++) { /* read-only, writable, writable with a resumable working copy */
 		for (size_t i = 0; i < sizeof(hostiles) / sizeof(hostiles[0]); i++) {
 			if (!strcmp(hostiles[i].name, "sock") && access(path_of("sock"), F_OK) != 0)
 				continue;
 			baton_store_options o = BATON_STORE_OPTIONS_INIT;
 			baton_store *s = NULL;
-			o.read_only = ro;
+			o.read_only = ro == 1;
+			o.resumable_work_dir = ro == 2;
 			char tmp[700];
 			snprintf(tmp, sizeof(tmp), "%s", dir);
 			o.tmp_dir = tmp;
@@ -140,12 +141,17 @@ static void test_store_refuses(void **state)
 			int rc = baton_store_open(path_of(hostiles[i].name), &o, &s);
 			if (rc == 0) {
 				baton_store_discard(s);
-				fail_msg("%s (%s): opened", hostiles[i].name, ro ? "read-only" : "writable");
+				fail_msg("%s (%s): opened", hostiles[i].name, ro == 1 ? "read-only" : ro == 2 ? "resumable" : "writable");
 			}
 			assert_true(now_s() - t0 < 2.0);
 			if (!strstr(baton_error_last()->message, hostiles[i].says))
-				fail_msg("%s (%s): %s", hostiles[i].name, ro ? "read-only" : "writable",
+				fail_msg("%s (%s): %s", hostiles[i].name, ro == 1 ? "read-only" : ro == 2 ? "resumable" : "writable",
 				         baton_error_last()->message);
+			/* and no working copy is left for it */
+			char wip[800];
+			snprintf(wip, sizeof(wip), "%s.wip", path_of(hostiles[i].name));
+			if (access(wip, F_OK) == 0)
+				fail_msg("%s: %s left behind", hostiles[i].name, wip);
 		}
 	}
 }
