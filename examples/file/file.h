@@ -17,6 +17,32 @@
 /* ---- loader.c ------------------------------------------------------------------------------ */
 
 /*
+ * Bounds of the loaders, past which a file is refused with BATON_EINVALID naming the file, the
+ * line and the column: how deep YAML and JSON collections nest, and how much all the aliases of
+ * a YAML file together may stand for once copied (nodes, bytes of scalar text).
+ */
+#define FILE_YAML_MAX_DEPTH 64
+#define FILE_JSON_MAX_DEPTH 64
+#define FILE_YAML_MAX_ALIAS_NODES 1000000
+#define FILE_YAML_MAX_ALIAS_BYTES (32 << 20)
+/* The config file read by main.c (the SDK refuses larger ones too). */
+#define FILE_CONFIG_MAX_BYTES ((size_t)16 << 20)
+
+/*
+ * Opens an input file for reading without ever blocking in open() (a FIFO with no writer) and
+ * refuses anything but a regular file (FIFO, socket, device, directory) with BATON_EINVALID:
+ * "<what> <path>: is a FIFO, not a regular file". Returns the descriptor or a negative code
+ * (BATON_ENOTFOUND: no such file).
+ */
+int file_open_input(const char *path, const char *what);
+/* The whole input file (opened as above) in a new NUL-terminated buffer; more than `max` bytes:
+ * BATON_EEXHAUSTED. */
+int file_read_all(const char *path, const char *what, size_t max, char **data, size_t *len);
+/* The offset of the first malformed byte of a UTF-8 text (overlong forms, surrogates, past
+ * U+10FFFF, cut short, bytes that start nothing), or `len` when it is well formed. */
+size_t file_utf8_invalid_at(const char *text, size_t len);
+
+/*
  * Reads `path` into *doc, a new JSON object the caller releases with json_decref(): .json as
  * JSON, .yaml/.yml as YAML, .csv as a users table (see file_load_csv). Errors: BATON_EINVALID
  * (unsupported extension, malformed content: the message names the file and the line) and

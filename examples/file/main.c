@@ -19,24 +19,25 @@ static void load_config_file(void)
 {
 	const char *path = getenv("BATON_CONFIG_PATH");
 	const char *candidates[] = {".baton.yaml", ".baton.yml"};
-	FILE *f = NULL;
+	char *buf = NULL;
+	size_t n = 0;
+	int rc = BATON_ENOTFOUND;
 
+	/* the whole file, as the SDK reads it, and never blocking on a FIFO; the same bounds as the
+	 * input files (depth, aliases), so a hostile config file costs no more here than there */
 	if (path && *path) {
-		f = fopen(path, "rb");
+		rc = file_read_all(path, "config file", FILE_CONFIG_MAX_BYTES, &buf, &n);
 	} else {
-		for (size_t i = 0; !f && i < 2; i++)
-			f = fopen(candidates[i], "rb");
+		for (size_t i = 0; rc == BATON_ENOTFOUND && i < 2; i++)
+			rc = file_read_all(candidates[i], "config file", FILE_CONFIG_MAX_BYTES, &buf, &n);
 	}
-	if (f == NULL)
-		return;
-	char buf[65536];
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
+	if (rc != 0)
+		return; /* the SDK reports an unreadable config file itself */
 	if (file_yaml_to_json("config file", buf, n, &config_file) != 0 || !json_is_object(config_file)) {
 		json_decref(config_file);
 		config_file = NULL; /* the SDK reports a malformed config file itself */
 	}
+	free(buf);
 }
 
 /* The value of one option, as the SDK will see it; NULL when not given. */

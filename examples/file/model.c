@@ -539,6 +539,77 @@ static int cmp_grant(const void *a, const void *b)
 	return c ? c : strcmp(x->entitlement->id, y->entitlement->id);
 }
 
+/*
+ * Resources whose parents form a cycle (a resource its own parent, a -> b -> a, ...) would be
+ * reached by no listing -- neither at the top level nor as anyone's child -- and vanish from the
+ * sync without a word (upstream baton-file drops them so). They are refused instead, the cycle
+ * named. Each resource is walked up once: linear in the number of resources.
+ */
+static int check_parent_cycles(file_model *m)
+{
+	/* 0: not seen; 1: on the walk under way; 2: leads to the top level */
+	unsigned char *state = calloc(m->n_resources ? m->n_resources : 1, 1);
+	json_t *ix = json_object();
+	int rc = 0;
+
+	if (state == NULL || ix == NULL) {
+		rc = baton_error_set(BATON_EEXHAUSTED, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < m->n_resources; i++) {
+		json_t *v = json_integer((json_int_t)i);
+		if (v == NULL || json_object_set_new(ix, m->resources[i]->name, v)) {
+			rc = baton_error_set(BATON_EEXHAUSTED, "out of memory");
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < m->n_resources && rc == 0; i++) {
+		file_resource *r = m->resources[i];
+		size_t k;
+
+		while (r != NULL && state[k = (size_t)json_integer_value(json_object_get(ix, r->name))] == 0) {
+			state[k] = 1;
+			r = r->parent;
+		}
+		if (r != NULL && state[k] == 1) {
+			/* r is on a cycle: name it, from r round to r again */
+			size_t len = 0, cap = 256;
+			char *text = malloc(cap);
+			file_resource *c = r;
+			do {
+				size_t need = strlen(c->name) + 8;
+				if (text != NULL && len + need >= cap && len < 300) {
+					char *nt = realloc(text, cap = (len + need) * 2);
+					if (nt == NULL)
+						free(text);
+					text = nt;
+				}
+				if (text != NULL && len < 300)
+					len += (size_t)snprintf(text + len, cap - len, "%s -> ", c->name);
+				c = c->parent;
+			} while (c != r);
+			if (text != NULL && len < 300)
+				snprintf(text + len, cap - len, "%s", r->name);
+			rc = baton_error_set(BATON_EINVALID, "%s: the parents of resource %s form a cycle (%s%s): "
+			                     "a resource cannot be its own ancestor", m->input, r->name,
+			                     text ? text : "", text && len >= 300 ? " ..." : "");
+			free(text);
+			break;
+		}
+		/* the walk reached the top level, or a resource that does: all of it does */
+		for (file_resource *c = m->resources[i]; c != NULL; c = c->parent) {
+			k = (size_t)json_integer_value(json_object_get(ix, c->name));
+			if (state[k] == 2)
+				break;
+			state[k] = 2;
+		}
+	}
+out:
+	free(state);
+	json_decref(ix);
+	return rc;
+}
+
 int file_model_load(const char *input, const char *users_csv, const char *grants_csv,
                     file_model **out)
 {
@@ -594,11 +665,11 @@ int file_model_load(const char *input, const char *users_csv, const char *grants
 		if ((p = find_resource(&l, r->parent_name)) == NULL)
 			warn(&l, "resource %s: no parent resource named %s, listed at the top level",
 			     r->name, r->parent_name);
-		else if (p == r)
-			warn(&l, "resource %s is its own parent, listed at the top level", r->name);
 		else
 			r->parent = p;
 	}
+	if ((rc = check_parent_cycles(m)) != 0)
+		goto fail;
 	for (size_t i = 0; i < m->n_resources; i++) {
 		file_resource *r = m->resources[i];
 		if (r->parent) {

@@ -140,7 +140,16 @@ void baton__cli_free(baton__cli *cli);
 
 /* ---- yaml.c ---- */
 
-/* Reads $BATON_CONFIG_PATH or ./.baton.yaml (missing: nothing to do) into the table. */
+/* Bounds of the config file reader: the file's size, how deep collections nest, and how much all
+ * the aliases together may stand for (nodes, bytes of scalar text). Past them: BATON_EINVALID
+ * (BATON_EEXHAUSTED for the size) naming the file and the line. */
+#define BATON__CONFIG_FILE_MAX ((size_t)16 << 20)
+#define BATON__YAML_MAX_DEPTH 64
+#define BATON__YAML_MAX_ALIAS_NODES 100000
+#define BATON__YAML_MAX_ALIAS_BYTES (4 << 20)
+
+/* Reads $BATON_CONFIG_PATH or ./.baton.yaml (missing: nothing to do) into the table: parsed once,
+ * in one pass, within the bounds above; a path that is not a regular file is refused. */
 int baton__cli_read_config_file(baton__cli *cli);
 
 /* ---- config.c ---- */

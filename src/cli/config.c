@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "connector/connector.h"
 #include "core/error.h"
+#include "core/input.h"
 #include "core/log.h"
 
 #define MAX_FILE_BYTES (2u * 1024 * 1024)
@@ -705,9 +707,15 @@ static int load_files(baton__cli *cli)
 			sort_map(f);
 		if (f->field->kind != BATON_FIELD_FILE || !*f->str || !in_group(cli, f))
 			continue;
-		FILE *fp = fopen(f->str, "rb");
-		if (!fp)
-			return baton_error_set(BATON_EINVALID, "field %s: reading %s: %s", f->name, f->str, strerror(errno));
+		/* never blocks on a FIFO (core/input.h) */
+		int fd = baton__input_open(f->str, "file");
+		FILE *fp = fd >= 0 ? fdopen(fd, "rb") : NULL;
+		if (!fp) {
+			if (fd >= 0)
+				close(fd);
+			return baton_error_set(BATON_EINVALID, "field %s: reading %s: %s", f->name, f->str,
+			                       fd == BATON_EINVALID ? "not a regular file" : strerror(errno));
+		}
 		struct stat st;
 		if (fstat(fileno(fp), &st) || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > MAX_FILE_BYTES) {
 			fclose(fp);

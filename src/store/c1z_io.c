@@ -19,6 +19,7 @@
 #include <zstd_errors.h>
 
 #include "core/error.h"
+#include "core/input.h"
 #include "core/faults.h"
 #include "core/file.h"
 #include "core/log.h"
@@ -221,11 +222,12 @@ static int fresh_db(const char *db_path)
 
 int baton__c1z_decode(const char *path, const char *db_path, const baton__decode_limits *lim)
 {
-	int in = open(path, O_RDONLY | O_CLOEXEC);
+	/* never blocks on a FIFO; anything but a regular file is refused (core/input.h) */
+	int in = baton__input_open(path, "c1z");
 	if (in < 0) {
-		if (errno == ENOENT)
+		if (in == BATON_ENOTFOUND && errno == ENOENT)
 			return fresh_db(db_path);
-		return io_error(path, "open", errno);
+		return in;
 	}
 	struct stat st;
 	if (fstat(in, &st) < 0) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/input.h"
 #include "core/faults.h"
 #include "core/log.h"
 
@@ -803,6 +804,14 @@ BATON_API int baton_store_open(const char *path, const baton_store_options *opts
 	}
 	/* The resumable member exists from version 2 on; a read-only store never uses a wip. */
 	if (opts && opts->version >= 2 && opts->resumable_work_dir && !s->read_only) {
+		/* a FIFO, a device or a directory is refused before a working copy is made for it */
+		int fd = baton__input_open(path, "c1z");
+		if (fd >= 0) {
+			close(fd);
+		} else if (!(fd == BATON_ENOTFOUND && errno == ENOENT)) {
+			rc = fd;
+			goto fail;
+		}
 		if ((rc = open_wip(s, &lim)))
 			goto fail;
 	} else {

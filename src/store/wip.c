@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/input.h"
 #include "core/faults.h"
 
 #define WIP_MARKER_MAGIC "libbaton-wip 1"
@@ -138,13 +139,13 @@ static int hash_span(int fd, off_t off, size_t len, unsigned char *buf, uint64_t
 
 int baton__c1z_identity(const char *path, char *buf, size_t size)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = baton__input_open(path, "c1z"); /* never blocks on a FIFO; only regular files */
 	if (fd < 0) {
-		if (errno == ENOENT) {
+		if (fd == BATON_ENOTFOUND && errno == ENOENT) {
 			snprintf(buf, size, "none");
 			return 0;
 		}
-		return wip_io_error(path, "open", errno);
+		return fd;
 	}
 	struct stat st;
 	if (fstat(fd, &st) < 0) {

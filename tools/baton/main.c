@@ -256,6 +256,10 @@ int tool_open_path(const char *path, baton_store **out)
 		                       path, strerror(errno));
 	if (S_ISDIR(st.st_mode))
 		return baton_error_set(BATON_EINVALID, "%s: is a directory, not a c1z file", path);
+	if (!S_ISREG(st.st_mode)) /* a FIFO, a device, a socket: never read as an (empty) c1z */
+		return baton_error_set(BATON_EINVALID, "%s: is %s, not a c1z file", path,
+		                       S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)
+		                                                            ? "a device" : "not a regular file");
 	if (st.st_size == 0)
 		return baton_error_set(BATON_EINVALID, "%s: empty file, not a c1z file", path);
 	opts.read_only = true;
