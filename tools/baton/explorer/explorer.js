@@ -19,7 +19,7 @@ function h(tag, attrs, ...kids) {
     if (v === undefined || v === null || v === false) continue;
     if (k === 'onclick' || k === 'onsubmit') el[k] = v; else el.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const kid of kids.flat()) {
+  for (const kid of kids.flat(Infinity)) {
     if (kid === undefined || kid === null || kid === false) continue;
     el.append(kid instanceof Node ? kid : document.createTextNode(String(kid)));
   }
@@ -204,10 +204,12 @@ async function pageAccess(type, id, params) {
   groups.forEach((g) => { count += (g.entitlements || []).length; });
   const { step, rest } = nextGo(params);
   if (step === 'path') {
-    // Prefer a stored expanded grant (it has sources), else any expanded one.
+    // Prefer a stored expanded grant that came through more than one group (a source not held
+    // directly), then any stored one (it has sources), then any expanded one.
+    const rank = (w) => (w.stored ? 1 : 0) + ((w.sources || []).some((x) => !x.is_direct) ? 2 : 0);
     let pick = null;
     for (const g of groups) for (const w of g.how || []) {
-      if (w.expanded && (!pick || (!pick.stored && w.stored))) pick = w;
+      if (w.expanded && (!pick || rank(w) > rank(pick))) pick = w;
     }
     if (pick) return go('#/path/' + base + '?entitlement=' + enc(pick.entitlement_id) + (rest ? '&go=' + rest : ''));
   }
@@ -252,7 +254,7 @@ function layout(nodes, edges) {
   // the target goes last
   const target = nodes.find((n) => n.target);
   if (target && layer.get(target.id) < maxLayer) layer.set(target.id, maxLayer);
-  const W = 190, H = 46, GX = 56, GY = 18;
+  const W = 190, H = 46, GX = 120, GY = 22;
   const rows = new Map();
   const pos = new Map();
   nodes.forEach((n) => {
@@ -271,7 +273,7 @@ function clip(text, n) { return text.length > n ? text.slice(0, n - 1) + '…' :
 function drawGraph(d) {
   const nodes = d.nodes, edges = d.edges;
   const { pos, W, H, width, height } = layout(nodes, edges);
-  const svg = s('svg', { id: 'path-graph', width, height, viewBox: `0 0 ${width} ${height}`,
+  const svg = s('svg', { id: 'path-graph', width, height, viewBox: `0 0 ${width} ${height}`, 'data-entitlement': d.entitlement.id,
     'data-nodes': nodes.length, 'data-edges': edges.length, role: 'img' });
   svg.append(s('defs', {}, s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5,
     markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, s('path', { d: 'M0,0 L10,5 L0,10 z', fill: '#8793b5' }))));
@@ -289,7 +291,7 @@ function drawGraph(d) {
     svg.append(s('g', { class: 'edge ' + e.kind, 'data-from': e.from, 'data-to': e.to },
       s('title', {}, e.grant_id ? 'grant ' + e.grant_id : ''),
       s('path', { d: path, 'marker-end': 'url(#arrow)' }),
-      s('text', { x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 6, 'text-anchor': 'middle' }, clip(label, 24))));
+      s('text', { x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 6, 'text-anchor': 'middle' }, clip(label, 20))));
   });
   nodes.forEach((n) => {
     const p = pos.get(n.id);
@@ -346,7 +348,7 @@ async function route() {
 async function start() {
   try {
     const info = await api('info');
-    document.getElementById('fileinfo').textContent = info.data.file + ' · sync ' + (info.data.sync_id || '-');
+    document.getElementById('fileinfo').textContent = info.data.file.split('/').pop() + ' · sync ' + (info.data.sync_id || '-');
   } catch (err) { /* the page shows errors itself */ }
   window.addEventListener('hashchange', route);
   route();
