@@ -57,6 +57,8 @@ typedef struct explorer {
 	strmap out_edges, in_edges; /* entitlement id -> first xedge */
 	size_t n_edges;
 	strmap user_types;          /* resource type ids whose first trait is TRAIT_USER */
+	strmap principals_cache;    /* resource type -> the /api/principals body (as Go caches it) */
+	baton_store_counts counts;  /* row counts of the sync, read once */
 } explorer;
 
 /* One request: the raw URI (kept by the URI log callback), decoded path parts and query. */
@@ -375,14 +377,9 @@ static void write_profile(xbuf *b, const C1__Connector__V2__Resource *r)
 static void api_info(request *rq, explorer *x)
 {
 	static const char *const known[] = {NULL};
-	baton_store_counts c;
 	if (!check_params(rq, known))
 		return;
-	int rc = baton_store_count(x->t->store, tool_query_sync(x->t), &c);
-	if (rc < 0) {
-		set_lib_error(rq, rc);
-		return;
-	}
+	const baton_store_counts c = x->counts;
 	xbuf *b = &rq->body;
 	data_begin(rq);
 	xb_puts(b, "{\"file\":");
@@ -1220,6 +1217,11 @@ static void api_principals(request *rq, explorer *x, const char *type)
 	C1__Connector__V2__ResourceType *rt;
 	if (!check_params(rq, known) || !need_type(rq, x, type, &rt))
 		return;
+	const char *cached = strmap_get(&x->principals_cache, type, strlen(type));
+	if (cached) {
+		xb_puts(&rq->body, cached);
+		return;
+	}
 	baton_store_query q = BATON_STORE_QUERY_INIT;
 	baton_store_iter *it = NULL;
 	baton_grant *g;
@@ -1235,15 +1237,17 @@ static void api_principals(request *rq, explorer *x, const char *type)
 		baton_resource_id p = baton_grant_principal_id(g), on = baton_grant_resource_id(g);
 		if (!strmap_get(&x->user_types, p.resource_type, strlen(p.resource_type)))
 			continue;
-		char *key = baton_arena_alloc(&rq->a, strlen(on.resource) + strlen(p.resource_type) + strlen(p.resource) + 3);
+		char small[512];
+		size_t kl = strlen(on.resource) + strlen(p.resource_type) + strlen(p.resource) + 3;
+		char *key = kl <= sizeof(small) ? small : baton_arena_alloc(&rq->a, kl);
 		if (!key) {
 			rc = baton_error_set(BATON_EEXHAUSTED, "out of memory");
 			break;
 		}
-		sprintf(key, "%s\x1f%s\x1f%s", on.resource, p.resource_type, p.resource);
-		if (strmap_get(&seen, key, strlen(key)))
+		snprintf(key, kl, "%s\x1f%s\x1f%s", on.resource, p.resource_type, p.resource);
+		if (strmap_get(&seen, key, kl - 1))
 			continue;
-		if ((rc = strmap_put(&seen, key, strlen(key), key)) < 0)
+		if ((rc = strmap_put(&seen, key, kl - 1, &seen)) < 0) /* the map copies the key */
 			break;
 		size_t *cnt = strmap_get(&counts, on.resource, strlen(on.resource));
 		if (!cnt) {
@@ -1303,6 +1307,9 @@ static void api_principals(request *rq, explorer *x, const char *type)
 		return;
 	}
 	xb_puts(b, n ? "]}}" : "}}");
+	char *copy = b->oom ? NULL : baton_arena_strdup(&x->t->arena, b->p);
+	if (copy)
+		strmap_put(&x->principals_cache, type, strlen(type), copy);
 }
 
 static void route_api(request *rq, explorer *x)
@@ -1562,8 +1569,9 @@ int cmd_explorer(tool *t)
 	strmap_init(&x.out_edges, &t->arena);
 	strmap_init(&x.in_edges, &t->arena);
 	strmap_init(&x.user_types, &t->arena);
+	strmap_init(&x.principals_cache, &t->arena);
 	int status = TOOL_EXIT_OK;
-	if (load_graph(&x) < 0) {
+	if (load_graph(&x) < 0 || baton_store_count(t->store, tool_query_sync(t), &x.counts) < 0) {
 		status = tool_fail_last();
 		goto out;
 	}
@@ -1622,6 +1630,7 @@ out:
 	strmap_free(&x.out_edges);
 	strmap_free(&x.in_edges);
 	strmap_free(&x.user_types);
+	strmap_free(&x.principals_cache);
 	return status;
 }
 
