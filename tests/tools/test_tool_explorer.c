@@ -29,6 +29,29 @@
 
 static const char *baton_bin;
 
+/* Servers started and not yet stopped: a failed test leaves its server here, ended at exit. */
+static pid_t live[64];
+
+static void remember(pid_t pid, bool add)
+{
+	for (size_t i = 0; i < 64; i++) {
+		if (add ? live[i] == 0 : live[i] == pid) {
+			live[i] = add ? pid : 0;
+			return;
+		}
+	}
+}
+
+static void kill_live(void)
+{
+	for (size_t i = 0; i < 64; i++) {
+		if (live[i] > 0) {
+			kill(live[i], SIGKILL);
+			waitpid(live[i], NULL, 0);
+		}
+	}
+}
+
 typedef struct server {
 	pid_t pid;
 	FILE *out;      /* its stdout (kept open: it prints again when it stops) */
@@ -68,6 +91,7 @@ static void start(server *sv, const char *file, const char *const *extra)
 	}
 	close(fds[1]);
 	sv->pid = pid;
+	remember(pid, true);
 	FILE *f = fdopen(fds[0], "r");
 	char line[1024] = "";
 	sv->out = f;
@@ -90,6 +114,7 @@ static int stop(server *sv, int sig)
 	kill(sv->pid, sig);
 	for (int i = 0; i < 1000; i++) {
 		if (waitpid(sv->pid, &status, WNOHANG) == sv->pid) {
+			remember(sv->pid, false);
 			if (sv->out) {
 				if (!fgets(line, sizeof(line), sv->out) || !strstr(line, "stopped"))
 					fail_msg("no \"stopped\" line after signal %d: \"%s\"", sig, line);
@@ -689,6 +714,7 @@ static void test_flags(void **state)
 	}
 	close(fds[1]);
 	w.pid = pid;
+	remember(pid, true);
 	FILE *f = fdopen(fds[0], "r");
 	char line[1024] = "";
 	w.out = f;
@@ -768,6 +794,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "baton explorer -p abc: exit %d, want 2\n", st);
 		return 1;
 	}
+	atexit(kill_live);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lists),
