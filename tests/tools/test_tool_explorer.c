@@ -23,6 +23,8 @@
 
 #include "testutil.h"
 #include "c1z_raw.h"
+#include "baton.h"
+#include "baton/store.h"
 
 #define EXPANDED "c1z/expansion-small.expanded.c1z"
 #define UNEXPANDED "c1z/expansion-small.unexpanded.c1z"
@@ -372,6 +374,14 @@ static void test_grants_of_resource(void **state)
 		for (size_t i = 0; i < json_array_size(acc); i++) {
 			json_t *a = json_array_get(acc, i);
 			assert_int_equal(arr_len(a, "grants"), arr_len(a, "entitlements"));
+			/* every grant of that principal on the resource, whatever page it came up on */
+			char want_sql[512];
+			snprintf(want_sql, sizeof(want_sql),
+			         "SELECT count(*) FROM v1_grants WHERE resource_type_id='project' AND "
+			         "resource_id='project-0000010' AND principal_resource_type_id=? AND principal_resource_id=?");
+			assert_int_equal(arr_len(a, "grants"),
+			                 sql_int(raw, want_sql, str_at(a, "resource", "id", "resource_type"),
+			                         str_at(a, "resource", "id", "resource")));
 			seen_grants += arr_len(a, "grants");
 		}
 		seen += json_array_size(acc);
@@ -520,6 +530,144 @@ static void test_access_and_path(void **state)
 	assert_int_equal(stop(&se, SIGTERM), 0);
 	assert_int_equal(stop(&su, SIGINT), 0);
 	c1z_raw_close(raw);
+}
+
+#define CHECK(expr)                                                                             \
+	do {                                                                                    \
+		int check_rc_ = (expr);                                                         \
+		if (check_rc_ != 0)                                                             \
+			fail_msg("%s failed: %d %s", #expr, check_rc_, baton_error_last()->message); \
+	} while (0)
+
+/*
+ * A small file written with the store, not expanded: groups eng, ops, sre; sre's members are
+ * members of ops (a deep edge), ops's members of eng (a shallow edge: direct members only);
+ * carol is in sre, dave in ops; alice holds eng member and admin, with bob's grant between them.
+ */
+static char *make_nested(void)
+{
+	char *path = malloc(4096);
+	snprintf(path, 4096, "%s/explorer-%d-nested.c1z", test_out_dir(), (int)getpid());
+	unlink(path);
+	baton_store *s;
+	baton_ctx *ctx;
+	baton_resource_type *ut, *gt;
+	baton_resource *grp[3];
+	const char *gid[3] = {"eng", "ops", "sre"};
+	char sync_id[28];
+	CHECK(baton_ctx_new(&ctx));
+	CHECK(baton_store_open(path, NULL, &s));
+	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, sync_id));
+	CHECK(baton_resource_type_new(ctx, "user", (const baton_trait[]){BATON_TRAIT_USER}, 1, &ut));
+	CHECK(baton_resource_type_new(ctx, "group", (const baton_trait[]){BATON_TRAIT_GROUP}, 1, &gt));
+	CHECK(baton_store_put_resource_type(s, ut));
+	CHECK(baton_store_put_resource_type(s, gt));
+	for (int i = 0; i < 3; i++) {
+		baton_entitlement *e;
+		CHECK(baton_group_resource_new(ctx, gid[i], gt, gid[i], &grp[i]));
+		CHECK(baton_store_put_resource(s, grp[i]));
+		CHECK(baton_assignment_entitlement_new(ctx, grp[i], "member", &e));
+		CHECK(baton_store_put_entitlement(s, e));
+	}
+	baton_entitlement *admin;
+	CHECK(baton_assignment_entitlement_new(ctx, grp[0], "admin", &admin));
+	CHECK(baton_store_put_entitlement(s, admin));
+	static const char *const users[] = {"alice", "bob", "carol", "dave"};
+	for (int i = 0; i < 4; i++) {
+		baton_resource *u;
+		CHECK(baton_user_resource_new(ctx, users[i], ut, users[i], &u));
+		CHECK(baton_store_put_resource(s, u));
+	}
+	static const struct {
+		int group;
+		const char *ent, *ptype, *pid, *from;
+		bool shallow;
+	} grants[] = {
+		{0, "member", "user", "alice", NULL, false},
+		{0, "member", "user", "bob", NULL, false},
+		{0, "admin", "user", "alice", NULL, false},
+		{2, "member", "user", "carol", NULL, false},
+		{1, "member", "user", "dave", NULL, false},
+		{1, "member", "group", "sre", "group:sre:member", false},
+		{0, "member", "group", "ops", "group:ops:member", true},
+	};
+	for (size_t i = 0; i < sizeof(grants) / sizeof(grants[0]); i++) {
+		baton_grant *g;
+		baton_resource_id pid = {grants[i].ptype, grants[i].pid};
+		CHECK(baton_grant_new(ctx, grp[grants[i].group], grants[i].ent, &pid, &g));
+		if (grants[i].from)
+			CHECK(baton_grant_set_expandable(g, &grants[i].from, 1, grants[i].shallow, NULL, 0));
+		CHECK(baton_store_put_grant(s, g));
+	}
+	CHECK(baton_store_sync_end(s));
+	CHECK(baton_store_close(s));
+	baton_ctx_free(ctx);
+	return path;
+}
+
+static bool has_node(json_t *d, const char *id)
+{
+	json_t *nodes = json_object_get(d, "nodes");
+	for (size_t i = 0; i < json_array_size(nodes); i++) {
+		if (strcmp(json_string_value(json_object_get(json_array_get(nodes, i), "id")), id) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void test_nested_file(void **state)
+{
+	(void)state;
+	char *file = make_nested();
+	server sv;
+	json_t *root;
+	long status;
+	start(&sv, file, NULL);
+
+	/* Grants grouped by principal, one principal a page: alice's two grants stay together even
+	 * though bob's grant was stored between them. */
+	json_t *d = get_ok(&sv, "api/grants/group/eng?page_size=1", &root);
+	assert_int_equal(json_integer_value(json_object_get(root, "total_count")), 3); /* alice, bob, ops */
+	assert_string_equal(json_string_value(json_object_get(root, "next_page_token")), "1");
+	json_t *a = json_array_get(json_object_get(d, "access"), 0);
+	assert_string_equal(str_at(a, "resource", "id", "resource"), "alice");
+	assert_int_equal(arr_len(a, "grants"), 2);
+	json_decref(root);
+	d = get_ok(&sv, "api/grants/group/eng?page_size=1&page_token=1", &root);
+	a = json_array_get(json_object_get(d, "access"), 0);
+	assert_string_equal(str_at(a, "resource", "id", "resource"), "bob");
+	assert_int_equal(arr_len(a, "grants"), 1);
+	json_decref(root);
+
+	/* carol (in sre) gets ops member through sre, but not eng member: ops -> eng is shallow. */
+	d = get_ok(&sv, "api/path/user/carol?entitlement_id=group:ops:member", &root);
+	assert_int_equal(arr_len(d, "nodes"), 3);
+	assert_true(has_node(d, "group:sre:member"));
+	assert_false(json_is_true(json_object_get(d, "stored")));
+	json_t *e = json_array_get(json_object_get(d, "edges"), 1);
+	assert_string_equal(json_string_value(json_object_get(e, "kind")), "expands");
+	assert_string_equal(str_at(e, "via", "resource", NULL), "sre");
+	json_decref(root);
+	root = get(&sv, "api/path/user/carol?entitlement_id=group:eng:member", &status, NULL);
+	assert_int_equal(status, 404);
+	json_decref(root);
+	/* dave, a direct member of ops, does get eng member through the shallow edge. */
+	d = get_ok(&sv, "api/path/user/dave?entitlement_id=group:eng:member", &root);
+	assert_int_equal(arr_len(d, "nodes"), 3);
+	assert_true(has_node(d, "group:ops:member"));
+	e = json_array_get(json_object_get(d, "edges"), 1);
+	assert_true(json_is_true(json_object_get(e, "shallow")));
+	json_decref(root);
+	/* access: carol holds sre (direct) and ops (computed), nothing on eng. */
+	d = get_ok(&sv, "api/access/user/carol", &root);
+	char *set = access_set(d);
+	assert_string_equal(set, "group:ops:member\ngroup:sre:member\n");
+	free(set);
+	json_decref(root);
+
+	assert_int_equal(stop(&sv, SIGTERM), 0);
+	unlink(file);
+	free(file);
 }
 
 static void test_bad_requests(void **state)
@@ -800,6 +948,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_lists),
 		cmocka_unit_test(test_grants_of_resource),
 		cmocka_unit_test(test_access_and_path),
+		cmocka_unit_test(test_nested_file),
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_static),

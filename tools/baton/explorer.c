@@ -640,6 +640,7 @@ typedef struct pgroup {
 	char *key, *type, *id;
 	xbuf grants, ents;
 	size_t n;
+	size_t index;          /* order of first appearance, from 0 */
 	struct pgroup *next;
 } pgroup;
 
@@ -701,10 +702,10 @@ static void api_grants(request *rq, explorer *x, const char *type, const char *i
 			(*cnt)++;
 			*tail = pg;
 			tail = &pg->next;
-			n_groups++;
+			pg->index = n_groups++;
 		}
 		/* Only the groups of this page carry their grants. */
-		if (n_groups <= offset || n_groups > offset + ps)
+		if (pg->index < offset || pg->index >= offset + ps)
 			continue;
 		baton_arena ga;
 		baton_arena_init(&ga);
@@ -1593,6 +1594,8 @@ int cmd_explorer(tool *t)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, &old);
+	/* A closed stdout or a client gone mid-answer must not kill the server. */
+	signal(SIGPIPE, SIG_IGN);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
