@@ -62,7 +62,7 @@ endpoints=(
 )
 
 printf 'file: %s grants; explorer ready in %.0f ms (open, decompress, load %s)\n' "$grants" \
-  "$(echo "($t1 - $t0) * 1000" | bc -l)" "expansion edges"
+  "$(echo "($t1 - $t0) * 1000" | bc -l)" "read the expansion edges and user counts"
 printf '%-62s %8s %8s %10s\n' "endpoint" "cold ms" "ms" "bytes"
 worst=0
 for ep in "${endpoints[@]}"; do

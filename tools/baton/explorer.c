@@ -58,6 +58,7 @@ typedef struct explorer {
 	size_t n_edges;
 	strmap user_types;          /* resource type ids whose first trait is TRAIT_USER */
 	strmap principals_cache;    /* resource type -> the /api/principals body (as Go caches it) */
+	strmap user_counts;         /* "type\x1fid" -> size_t: distinct users granted on the resource */
 	baton_store_counts counts;  /* row counts of the sync, read once */
 } explorer;
 
@@ -1223,52 +1224,14 @@ static void api_principals(request *rq, explorer *x, const char *type)
 		xb_puts(&rq->body, cached);
 		return;
 	}
-	baton_store_query q = BATON_STORE_QUERY_INIT;
 	baton_store_iter *it = NULL;
-	baton_grant *g;
 	baton_resource *r;
-	strmap seen, counts;
-	strmap_init(&seen, &rq->a);
-	strmap_init(&counts, &rq->a);
-	q.sync_id = tool_query_sync(x->t);
-	q.resource_type_id = type;
-	/* One pass over the grants on resources of the type: distinct user principals per resource. */
-	int rc = baton_store_list_grants(x->t->store, &q, &it);
-	while (rc == 0 && (rc = baton_store_iter_next_grant(it, &g)) == 0) {
-		baton_resource_id p = baton_grant_principal_id(g), on = baton_grant_resource_id(g);
-		if (!strmap_get(&x->user_types, p.resource_type, strlen(p.resource_type)))
-			continue;
-		char small[512];
-		size_t kl = strlen(on.resource) + strlen(p.resource_type) + strlen(p.resource) + 3;
-		char *key = kl <= sizeof(small) ? small : baton_arena_alloc(&rq->a, kl);
-		if (!key) {
-			rc = baton_error_set(BATON_EEXHAUSTED, "out of memory");
-			break;
-		}
-		snprintf(key, kl, "%s\x1f%s\x1f%s", on.resource, p.resource_type, p.resource);
-		if (strmap_get(&seen, key, kl - 1))
-			continue;
-		if ((rc = strmap_put(&seen, key, kl - 1, &seen)) < 0) /* the map copies the key */
-			break;
-		size_t *cnt = strmap_get(&counts, on.resource, strlen(on.resource));
-		if (!cnt) {
-			if (!(cnt = baton_arena_alloc(&rq->a, sizeof(*cnt)))) {
-				rc = baton_error_set(BATON_EEXHAUSTED, "out of memory");
-				break;
-			}
-			*cnt = 0;
-			if ((rc = strmap_put(&counts, on.resource, strlen(on.resource), cnt)) < 0)
-				break;
-		}
-		(*cnt)++;
-	}
-	baton_store_iter_free(it);
-	it = NULL;
+	int rc = BATON_ITEROVER;
 	xbuf *b = &rq->body;
 	size_t n = 0;
 	if (rc == BATON_ITEROVER) {
 		baton_store_query rq2 = BATON_STORE_QUERY_INIT;
-		rq2.sync_id = q.sync_id;
+		rq2.sync_id = tool_query_sync(x->t);
 		rq2.resource_type_id = type;
 		data_begin(rq);
 		xb_puts(b, "{");
@@ -1283,7 +1246,9 @@ static void api_principals(request *rq, explorer *x, const char *type)
 			}
 			pb_prune_unknown_any(&m->base);
 			const char *rid = m->id && m->id->resource ? m->id->resource : "";
-			size_t *cnt = strmap_get(&counts, rid, strlen(rid));
+			char key[1024];
+			int kl = snprintf(key, sizeof(key), "%s\x1f%s", type, rid);
+			size_t *cnt = kl > 0 && (size_t)kl < sizeof(key) ? strmap_get(&x->user_counts, key, (size_t)kl) : NULL;
 			C1__Connector__V2__Resource *parent = NULL;
 			if (m->parent_resource_id)
 				lookup_resource(x->t->lk, m->parent_resource_id, &parent);
@@ -1301,8 +1266,6 @@ static void api_principals(request *rq, explorer *x, const char *type)
 		baton_arena_release(&ra);
 	}
 	baton_store_iter_free(it);
-	strmap_free(&seen);
-	strmap_free(&counts);
 	if (rc != BATON_ITEROVER) {
 		set_lib_error(rq, rc);
 		return;
@@ -1447,7 +1410,7 @@ static void on_done(void *cls, struct MHD_Connection *c, void **state, enum MHD_
 	*state = NULL;
 }
 
-/* Reads the GrantExpandable edges and the user types once. */
+/* Reads, once: the user types, the GrantExpandable edges, and the users granted on each resource. */
 static int load_graph(explorer *x)
 {
 	baton_arena *a = &x->t->arena;
@@ -1471,9 +1434,36 @@ static int load_graph(explorer *x)
 	if (rc != BATON_ITEROVER)
 		return rc;
 	it = NULL;
+	/* Distinct users granted on each resource (for /api/principals): counted in the same pass. */
+	baton_arena seen_arena;
+	strmap seen;
+	baton_arena_init(&seen_arena);
+	strmap_init(&seen, &seen_arena);
 	rc = baton_store_list_grants(x->t->store, &q, &it);
 	while (rc == 0 && (rc = baton_store_iter_next_grant(it, &g)) == 0) {
 		const char *const *ids, *const *types;
+		baton_resource_id pr = baton_grant_principal_id(g), on = baton_grant_resource_id(g);
+		if (strmap_get(&x->user_types, pr.resource_type, strlen(pr.resource_type))) {
+			char key[2048];
+			int kl = snprintf(key, sizeof(key), "%s\x1f%s\x1f%s\x1f%s", on.resource_type, on.resource,
+			                  pr.resource_type, pr.resource);
+			if (kl > 0 && (size_t)kl < sizeof(key) && !strmap_get(&seen, key, (size_t)kl)) {
+				if ((rc = strmap_put(&seen, key, (size_t)kl, &seen)) < 0)
+					break;
+				size_t rk = strlen(on.resource_type) + 1 + strlen(on.resource);
+				size_t *cnt = strmap_get(&x->user_counts, key, rk);
+				if (!cnt) {
+					if (!(cnt = baton_arena_alloc(a, sizeof(*cnt)))) {
+						rc = baton_error_set(BATON_EEXHAUSTED, "out of memory");
+						break;
+					}
+					*cnt = 0;
+					if ((rc = strmap_put(&x->user_counts, key, rk, cnt)) < 0)
+						break;
+				}
+				(*cnt)++;
+			}
+		}
 		size_t n, n_types;
 		bool shallow;
 		baton_ctx *ctx;
@@ -1521,6 +1511,8 @@ static int load_graph(explorer *x)
 		baton_ctx_free(ctx);
 	}
 	baton_store_iter_free(it);
+	strmap_free(&seen);
+	baton_arena_release(&seen_arena);
 	return rc == BATON_ITEROVER ? 0 : rc;
 }
 
@@ -1571,6 +1563,7 @@ int cmd_explorer(tool *t)
 	strmap_init(&x.in_edges, &t->arena);
 	strmap_init(&x.user_types, &t->arena);
 	strmap_init(&x.principals_cache, &t->arena);
+	strmap_init(&x.user_counts, &t->arena);
 	int status = TOOL_EXIT_OK;
 	if (load_graph(&x) < 0 || baton_store_count(t->store, tool_query_sync(t), &x.counts) < 0) {
 		status = tool_fail_last();
@@ -1634,6 +1627,7 @@ out:
 	strmap_free(&x.in_edges);
 	strmap_free(&x.user_types);
 	strmap_free(&x.principals_cache);
+	strmap_free(&x.user_counts);
 	return status;
 }
 
