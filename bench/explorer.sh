@@ -61,7 +61,7 @@ endpoints=(
   "api/principals/group"
 )
 
-printf 'file: %s grants; explorer ready in %.0f ms (open, decompress, load %s)\n' "$grants" \
+printf 'file: %s grants; explorer ready in %.0f ms (open, decompress, %s)\n' "$grants" \
   "$(echo "($t1 - $t0) * 1000" | bc -l)" "read the expansion edges and user counts"
 printf '%-62s %8s %8s %10s\n' "endpoint" "cold ms" "ms" "bytes"
 worst=0
