@@ -188,8 +188,9 @@ async function pageResource(type, id) {
           h('td', {}, (a.grants || []).map((g, i) => {
             const en = (a.entitlements || [])[i] || {};
             const expanded = g.sources && g.sources.sources && !Object.keys(g.sources.sources).includes(en.id);
+            const why = '#/path/' + enc(pid.resource_type) + '/' + enc(pid.resource) + '?entitlement=' + enc(en.id);
             return h('div', {}, en.display_name || en.slug || en.id,
-              expanded ? h('span', { class: 'badge expanded' }, 'expanded') : null);
+              expanded ? [h('span', { class: 'badge expanded' }, 'expanded'), ' ', link(why, 'why?', { class: 'why' })] : null);
           })));
       })) : h('p', { class: 'muted' }, 'None.'),
     grants.next_page_token ? h('p', { class: 'muted' }, 'First 200 principals shown.') : null);
