@@ -285,6 +285,12 @@ static void test_lists(void **state)
 	assert_int_equal(seen, users);
 	assert_true(pages >= 10);
 
+	/* Without page_size, as Go: the store's largest page (10,000), so every user at once. */
+	d = get_ok(&sv, "api/resources?resource_type_id=user", &root);
+	assert_int_equal(arr_len(d, "resources"), users);
+	assert_null(json_object_get(root, "next_page_token"));
+	json_decref(root);
+
 	/* Search: every match contains the text, as many as SQL finds; paged by offset. */
 	int64_t want = sql_int(raw, "SELECT count(*) FROM v1_resources WHERE resource_type_id = 'user' AND "
 	                            "external_id LIKE '%user-000020%'", NULL, NULL);
