@@ -381,6 +381,13 @@ static void test_grants_of_resource(void **state)
 		for (size_t i = 0; i < json_array_size(acc); i++) {
 			json_t *a = json_array_get(acc, i);
 			assert_int_equal(arr_len(a, "grants"), arr_len(a, "entitlements"));
+			/* as Go lists them: without the GrantExpandable annotation (kept in its own column) */
+			for (size_t k = 0; k < arr_len(a, "grants"); k++) {
+				json_t *ann = json_object_get(json_array_get(json_object_get(a, "grants"), k), "annotations");
+				for (size_t m = 0; m < json_array_size(ann); m++)
+					assert_null(strstr(json_string_value(json_object_get(json_array_get(ann, m), "type_url")),
+					                   "GrantExpandable"));
+			}
 			/* every grant of that principal on the resource, whatever page it came up on */
 			char want_sql[512];
 			snprintf(want_sql, sizeof(want_sql),

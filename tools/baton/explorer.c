@@ -721,6 +721,14 @@ static void api_grants(request *rq, explorer *x, const char *type, const char *i
 			break;
 		}
 		pb_prune_unknown_any(&gm->base);
+		/* Go's store keeps GrantExpandable in its own column and lists grants without it: so do we
+		 * here (the expansion is what /api/path shows). */
+		size_t kept = 0;
+		for (size_t i = 0; i < gm->n_annotations; i++) {
+			if (!any_is(gm->annotations[i], "c1.connector.v2.GrantExpandable"))
+				gm->annotations[kept++] = gm->annotations[i];
+		}
+		gm->n_annotations = kept;
 		xb_puts(&pg->grants, pg->n ? "," : "");
 		xb_msg(&pg->grants, &gm->base);
 		xb_puts(&pg->ents, pg->n ? "," : "");
