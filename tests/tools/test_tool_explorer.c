@@ -556,7 +556,8 @@ static void test_access_and_path(void **state)
 /*
  * A small file written with the store, not expanded: groups eng, ops, sre; sre's members are
  * members of ops (a deep edge), ops's members of eng (a shallow edge: direct members only);
- * carol is in sre, dave in ops; alice holds eng member and admin, with bob's grant between them.
+ * carol is in sre, dave in ops; alice holds eng member and admin, with bob's grant between them;
+ * groups x and y contain each other (a cycle) and erin is in x.
  */
 static char *make_nested(void)
 {
@@ -566,8 +567,8 @@ static char *make_nested(void)
 	baton_store *s;
 	baton_ctx *ctx;
 	baton_resource_type *ut, *gt;
-	baton_resource *grp[3];
-	const char *gid[3] = {"eng", "ops", "sre"};
+	baton_resource *grp[5];
+	const char *gid[5] = {"eng", "ops", "sre", "x", "y"};
 	char sync_id[28];
 	CHECK(baton_ctx_new(&ctx));
 	CHECK(baton_store_open(path, NULL, &s));
@@ -576,7 +577,7 @@ static char *make_nested(void)
 	CHECK(baton_resource_type_new(ctx, "group", (const baton_trait[]){BATON_TRAIT_GROUP}, 1, &gt));
 	CHECK(baton_store_put_resource_type(s, ut));
 	CHECK(baton_store_put_resource_type(s, gt));
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 5; i++) {
 		baton_entitlement *e;
 		CHECK(baton_group_resource_new(ctx, gid[i], gt, gid[i], &grp[i]));
 		CHECK(baton_store_put_resource(s, grp[i]));
@@ -586,8 +587,8 @@ static char *make_nested(void)
 	baton_entitlement *admin;
 	CHECK(baton_assignment_entitlement_new(ctx, grp[0], "admin", &admin));
 	CHECK(baton_store_put_entitlement(s, admin));
-	static const char *const users[] = {"alice", "bob", "carol", "dave"};
-	for (int i = 0; i < 4; i++) {
+	static const char *const users[] = {"alice", "bob", "carol", "dave", "erin"};
+	for (int i = 0; i < 5; i++) {
 		baton_resource *u;
 		CHECK(baton_user_resource_new(ctx, users[i], ut, users[i], &u));
 		CHECK(baton_store_put_resource(s, u));
@@ -604,6 +605,10 @@ static char *make_nested(void)
 		{1, "member", "user", "dave", NULL, false},
 		{1, "member", "group", "sre", "group:sre:member", false},
 		{0, "member", "group", "ops", "group:ops:member", true},
+		/* a cycle: x's members are y's and y's are x's; erin is in x */
+		{3, "member", "user", "erin", NULL, false},
+		{4, "member", "group", "x", "group:x:member", false},
+		{3, "member", "group", "y", "group:y:member", false},
 	};
 	for (size_t i = 0; i < sizeof(grants) / sizeof(grants[0]); i++) {
 		baton_grant *g;
@@ -676,6 +681,17 @@ static void test_nested_file(void **state)
 	d = get_ok(&sv, "api/access/user/carol", &root);
 	char *set = access_set(d);
 	assert_string_equal(set, "group:ops:member\ngroup:sre:member\n");
+	free(set);
+	json_decref(root);
+
+	/* The cycle: erin holds y through x; the graph shows both edges of the cycle, once each. */
+	d = get_ok(&sv, "api/path/user/erin?entitlement_id=group:y:member", &root);
+	assert_int_equal(arr_len(d, "nodes"), 3);
+	assert_int_equal(arr_len(d, "edges"), 3);
+	json_decref(root);
+	d = get_ok(&sv, "api/access/user/erin", &root);
+	set = access_set(d);
+	assert_string_equal(set, "group:x:member\ngroup:y:member\n");
 	free(set);
 	json_decref(root);
 
