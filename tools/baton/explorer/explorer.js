@@ -256,24 +256,26 @@ function layout(nodes, edges) {
   const target = nodes.find((n) => n.target);
   if (target && layer.get(target.id) < maxLayer) layer.set(target.id, maxLayer);
   const W = 190, H = 46, GX = 120, GY = 22;
+  // room above the rows for the arcs of edges that skip columns
+  const TOP = edges.some((e) => layer.has(e.from) && layer.has(e.to) && layer.get(e.to) - layer.get(e.from) !== 1) ? 70 : 20;
   const rows = new Map();
   const pos = new Map();
   nodes.forEach((n) => {
     const l = layer.get(n.id);
     const r = rows.get(l) || 0;
     rows.set(l, r + 1);
-    pos.set(n.id, { x: 20 + l * (W + GX), y: 20 + r * (H + GY) });
+    pos.set(n.id, { x: 20 + l * (W + GX), y: TOP + r * (H + GY) });
   });
-  const height = 40 + Math.max(...rows.values()) * (H + GY);
+  const height = TOP + 20 + Math.max(...rows.values()) * (H + GY);
   const width = 40 + (maxLayer + 1) * (W + GX) - GX;
-  return { pos, W, H, width, height };
+  return { pos, W, H, GX, width, height };
 }
 
 function clip(text, n) { return text.length > n ? text.slice(0, n - 1) + '…' : text; }
 
 function drawGraph(d) {
   const nodes = d.nodes, edges = d.edges;
-  const { pos, W, H, width, height } = layout(nodes, edges);
+  const { pos, W, H, GX, width, height } = layout(nodes, edges);
   const svg = s('svg', { id: 'path-graph', width, height, viewBox: `0 0 ${width} ${height}`, 'data-entitlement': d.entitlement.id,
     'data-nodes': nodes.length, 'data-edges': edges.length, role: 'img' });
   svg.append(s('defs', {}, s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5,
@@ -282,17 +284,23 @@ function drawGraph(d) {
     const a = pos.get(e.from), b = pos.get(e.to);
     if (!a || !b) return;
     const x1 = a.x + W, y1 = a.y + H / 2, x2 = b.x, y2 = b.y + H / 2;
+    // Edges to the next column go straight across; longer ones (and backward ones, in a cycle)
+    // arc above the rows so they do not run through the boxes between.
     const back = x2 <= x1;
+    const long = back || x2 - x1 > GX + 1;
     const dx = back ? 80 : (x2 - x1) / 2;
-    const path = back
-      ? `M${x1},${y1} C${x1 + dx},${y1 - 60} ${x2 - dx},${y2 - 60} ${x2},${y2}`
+    const top = Math.max(4, Math.min(y1, y2) - 40 - 6 * Math.min(6, Math.round(Math.abs(x2 - x1) / (W + GX))));
+    const path = long
+      ? `M${x1},${y1} C${x1 + dx / 2},${top} ${x2 - dx / 2},${top} ${x2},${y2}`
       : `M${x1},${y1} C${x1 + dx},${y1} ${x2 - dx},${y2} ${x2},${y2}`;
+    const lx = (x1 + x2) / 2, ly = long ? top + 18 : (y1 + y2) / 2 - 6;
     const label = e.kind === 'direct' ? 'direct grant'
       : 'via ' + ((e.via && (e.via.display_name || e.via.resource)) || '') + (e.shallow ? ' (shallow)' : '');
     svg.append(s('g', { class: 'edge ' + e.kind, 'data-from': e.from, 'data-to': e.to },
       s('title', {}, e.grant_id ? 'grant ' + e.grant_id : ''),
       s('path', { d: path, 'marker-end': 'url(#arrow)' }),
-      s('text', { x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 6, 'text-anchor': 'middle' }, clip(label, 20))));
+      // long direct edges stay unlabelled (green says it): their labels would pile up
+      long && e.kind === 'direct' ? s('g', {}) : s('text', { x: lx, y: ly, 'text-anchor': 'middle' }, clip(label, 20))));
   });
   nodes.forEach((n) => {
     const p = pos.get(n.id);
@@ -323,6 +331,7 @@ async function pagePath(type, id, params) {
       (d.stored ? '' : ' (not yet stored in the file: the sync is not expanded)') +
       ' — ' + d.nodes.length + ' nodes, ' + d.edges.length + ' edges' + (d.truncated ? ' (truncated)' : '')),
     h('div', { class: 'graph' }, drawGraph(d)),
+    h('p', { class: 'muted legend' }, 'Green: a grant the principal holds directly. Grey: grant expansion — the members of the group named on the arrow get the entitlement it points to. Dashed: a source recorded on the stored grant. Orange: the entitlement explained.'),
     h('h2', {}, 'Sources of the stored grant'),
     sources.length ? h('ul', { class: 'sources', id: 'sources' }, sources.map((src) =>
       h('li', { 'data-id': src.entitlement_id }, src.entitlement_id,
