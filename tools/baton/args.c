@@ -19,6 +19,8 @@ static const tool_flag_def flags[FLAG_COUNT] = {
 	{FLAG_BASE_SYNC_ID, "base-sync-id", 0, true, "ID"},
 	{FLAG_AGAINST, "against", 0, true, "PATH"},
 	{FLAG_OUTPUT_PATH, "output", 0, true, "PATH"},
+	{FLAG_PORT, "port", 'p', true, "PORT"},
+	{FLAG_HOST, "host", 0, true, "HOST"},
 };
 
 const tool_flag_def *tool_flag_get(tool_flag_id id)

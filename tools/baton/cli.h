@@ -11,6 +11,7 @@
  *   cmd_sync.c    syncs, stats
  *   cmd_diff.c    diff
  *   cmd_export.c  export json, export csv
+ *   explorer*.c   explorer (local web page; explorer.h)
  *
  * Conventions: helpers return 0 or a negative baton_error_code with the message in
  * baton_error_last(), like the library; command functions return the process exit status.
@@ -70,6 +71,8 @@ typedef enum tool_flag_id {
 	FLAG_BASE_SYNC_ID,
 	FLAG_AGAINST,
 	FLAG_OUTPUT_PATH,
+	FLAG_PORT,
+	FLAG_HOST,
 	FLAG_COUNT
 } tool_flag_id;
 
@@ -223,5 +226,6 @@ int cmd_diff(tool *t);
 int cmd_export_json(tool *t);
 int cmd_export_csv(tool *t);
 int cmd_expand(tool *t);
+int cmd_explorer(tool *t);
 
 #endif

@@ -114,6 +114,16 @@ static const command commands[] = {
 	 "                 step, else the newest finished sync with grants to expand)\n"
 	 "\nFollows GrantExpandable annotations as the syncer does: cycles collapsed, no depth limit.\n"
 	 "A sync stopped at expansion is finished afterwards. Running it again changes nothing.\n"},
+	{"explorer", NULL, cmd_explorer, F(FLAG_SYNC_ID) | F(FLAG_RESOURCE_TYPE) | F(FLAG_PORT) | F(FLAG_HOST),
+	 "Serve a local web page to explore the file: who has access, and why",
+	 "explorer [-p PORT] [--host HOST] [-t TYPE] [--sync-id ID]",
+	 "  -p, --port PORT           port to listen on (default 8080; 0 picks a free one)\n"
+	 "  --host HOST               address to listen on (default 127.0.0.1); the server has no\n"
+	 "                            authentication: a non-loopback address prints a warning\n"
+	 "  -t, --resource-type TYPE  resources listed by default (/api/resources without a type)\n"
+	 "  --sync-id ID              read this sync (default: the latest finished sync)\n"
+	 "\nOpens the file read-only, prints the URL and serves until SIGINT/SIGTERM. The page and its\n"
+	 "JSON API (/api/..., as the Go explorer's) are described in docs/baton-tool.md.\n"},
 	{"export", "csv", cmd_export_csv, F(FLAG_OUT),
 	 "Write identities, entitlements and grants as CSV",
 	 "export csv [--out PATH]",
