@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -145,6 +146,15 @@ static void test_capabilities(void **state)
 		fail_msg("capabilities: %s", json);
 	assert_non_null(strstr(json, "\"connectorCapabilities\":[\"CAPABILITY_SYNC\",\"CAPABILITY_RESOURCE_DELETE\","
 	                             "\"CAPABILITY_CREDENTIAL_ISSUE\"]"));
+	/* for tests/interop/issue_test.go: the Go builder's capabilities of the same connector */
+	char dir[4096], path[4200];
+	snprintf(dir, sizeof(dir), "%s/interop", test_out_dir());
+	mkdir(dir, 0700);
+	snprintf(path, sizeof(path), "%s/issue-caps.json", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(json, f);
+	assert_int_equal(fclose(f), 0);
 	baton__ctx_release(&ctx);
 }
 
