@@ -470,6 +470,26 @@ BATON_API int baton_session_each(baton_ctx *ctx, const char *prefix,
                                  int (*fn)(const char *key, const uint8_t *value, size_t len,
                                            void *userdata),
                                  void *userdata);
+/* One entry of baton_session_get_many / baton_session_set_many. */
+typedef struct baton_session_item {
+	const char *key;       /* without the prefix */
+	const uint8_t *value;  /* set_many: the bytes; get_many: filled (ctx memory), NULL when absent */
+	size_t len;
+	bool found;            /* get_many: whether the key exists (set_many ignores it) */
+} baton_session_item;
+/*
+ * Go's GetMany: looks every item's key up under prefix, all in one hold of the store, and fills
+ * value/len/found. A missing key is found = false, not an error. 0, or the first error (a bad key
+ * is BATON_EINVALID before anything is read).
+ */
+BATON_API int baton_session_get_many(baton_ctx *ctx, const char *prefix, baton_session_item *items, size_t n);
+/*
+ * Go's SetMany: every key and value is checked first (nothing is written when one is invalid:
+ * BATON_EINVALID naming its index), then all are written in one hold of the store, in order (a key
+ * given twice keeps the last value).
+ */
+BATON_API int baton_session_set_many(baton_ctx *ctx, const char *prefix, const baton_session_item *items,
+                                     size_t n);
 /* Typed JSON helpers: the value must be valid JSON (checked on set; BATON_EINVALID). */
 BATON_API int baton_session_get_json(baton_ctx *ctx, const char *prefix, const char *key, char **json);
 BATON_API int baton_session_set_json(baton_ctx *ctx, const char *prefix, const char *key, const char *json);
