@@ -390,11 +390,94 @@ BATON_API bool baton_secret_trait_identity_id(const baton_secret_trait *t, baton
 BATON_API baton_credential_type baton_secret_trait_credential_type(const baton_secret_trait *t);
 BATON_API const char *baton_secret_trait_credential_detail(const baton_secret_trait *t);
 
+/* ------------------------------------------------------------------------------------------ */
+/* License profile, agent and managed device traits (Go's WithLicenseProfileTrait,             */
+/* WithAgentTrait, WithManagedDeviceTrait)                                                     */
 /*
- * Other traits (license profile, agent, vendor, vendor agreement, security insight, managed
- * device, ...) are attached through their protojson form with baton_annotations_update_json(),
- * e.g. "c1.connector.v2.LicenseProfileTrait".
+ * Each setter builds the whole trait from the struct and puts it on the resource, replacing an
+ * earlier copy of that trait (one per resource, as Go's annos.Update). Strings are copied.
+ * Enumerations outside their values and bad resource ids are BATON_EINVALID and change nothing.
+ * Other traits (vendor, vendor agreement, security insight) are attached through their protojson
+ * form with baton_annotations_update_json(), e.g. "c1.connector.v2.VendorTrait".
  */
+
+/* LicenseProfileTrait. */
+typedef struct baton_license_profile {
+	const char *license_name;
+	int64_t purchased_seats;          /* 0 when the source does not report it */
+	int64_t consumed_seats;
+	int64_t cost_per_unit_in_cents;
+	const char *currency;             /* ISO 4217; NULL or "" with a cost: "USD" (as Go) */
+	const char *const *entitlement_ids; /* entitlements that mean "holds a seat" */
+	size_t n_entitlement_ids;
+} baton_license_profile;
+BATON_API int baton_resource_set_license_profile_trait(baton_resource *r, const baton_license_profile *p);
+
+/* AgentTrait: the identity the agent authenticates as (Go's WithAgentIdentityResourceID; its
+ * status and profile are deprecated upstream in favour of the resource's own). */
+BATON_API int baton_resource_set_agent_trait(baton_resource *r, const baton_resource_id *identity);
+
+/* ManagedDeviceTrait. */
+typedef enum baton_device_type {
+	BATON_DEVICE_TYPE_UNSPECIFIED = 0,
+	BATON_DEVICE_TYPE_SERVER = 1,
+	BATON_DEVICE_TYPE_DESKTOP = 2,
+	BATON_DEVICE_TYPE_LAPTOP = 3,
+	BATON_DEVICE_TYPE_TABLET = 4,
+	BATON_DEVICE_TYPE_MOBILE = 5,
+	BATON_DEVICE_TYPE_VIRTUAL = 6,
+	BATON_DEVICE_TYPE_OTHER = 99
+} baton_device_type;
+typedef enum baton_device_compliance {
+	BATON_DEVICE_COMPLIANCE_UNSPECIFIED = 0,
+	BATON_DEVICE_COMPLIANCE_COMPLIANT = 1,
+	BATON_DEVICE_COMPLIANCE_NONCOMPLIANT = 2,
+	BATON_DEVICE_COMPLIANCE_IN_GRACE_PERIOD = 3,
+	BATON_DEVICE_COMPLIANCE_ERROR = 4
+} baton_device_compliance;
+typedef enum baton_device_management_state {
+	BATON_DEVICE_MANAGEMENT_UNSPECIFIED = 0,
+	BATON_DEVICE_MANAGEMENT_MANAGED = 1,
+	BATON_DEVICE_MANAGEMENT_UNMANAGED = 2,
+	BATON_DEVICE_MANAGEMENT_PENDING = 3,
+	BATON_DEVICE_MANAGEMENT_RETIRED = 4,
+	BATON_DEVICE_MANAGEMENT_WIPED = 5
+} baton_device_management_state;
+typedef enum baton_device_os_type {
+	BATON_DEVICE_OS_UNSPECIFIED = 0,
+	BATON_DEVICE_OS_WINDOWS = 1,
+	BATON_DEVICE_OS_WINDOWS_MOBILE = 2,
+	BATON_DEVICE_OS_LINUX = 3,
+	BATON_DEVICE_OS_ANDROID = 4,
+	BATON_DEVICE_OS_MACOS = 5,
+	BATON_DEVICE_OS_IOS = 6,
+	BATON_DEVICE_OS_IPADOS = 7,
+	BATON_DEVICE_OS_SOLARIS = 8,
+	BATON_DEVICE_OS_AIX = 9,
+	BATON_DEVICE_OS_HPUX = 10,
+	BATON_DEVICE_OS_CHROMEOS = 11,
+	BATON_DEVICE_OS_OTHER = 99
+} baton_device_os_type;
+/* A yes/no the source may not report (google.protobuf.BoolValue). */
+typedef enum baton_opt_bool {
+	BATON_OPT_BOOL_UNSET = 0,
+	BATON_OPT_BOOL_FALSE = 1,
+	BATON_OPT_BOOL_TRUE = 2
+} baton_opt_bool;
+typedef struct baton_managed_device {
+	const char *serial, *udid, *hardware_hash;
+	baton_device_type device_type;
+	const char *model, *vendor;
+	/* DeviceOS: set when os_type is not UNSPECIFIED or any of its strings is non-empty */
+	baton_device_os_type os_type;
+	const char *os_name, *os_version, *os_build;
+	baton_device_compliance compliance;
+	baton_opt_bool is_encrypted, is_supervised, is_personal;
+	baton_device_management_state management_state;
+	bool has_enrolled_at;
+	baton_timestamp enrolled_at;
+} baton_managed_device;
+BATON_API int baton_resource_set_managed_device_trait(baton_resource *r, const baton_managed_device *d);
 
 BATON_END_DECLS
 

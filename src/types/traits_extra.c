@@ -1,0 +1,184 @@
+/*
+ * The license profile, agent and managed device traits (built whole from a struct and put on the
+ * resource, replacing an earlier copy, as Go's With<X>Trait does with annos.Update), and the
+ * ResourceDeleted / GrantReplaced provisioning annotations.
+ */
+#include "types/types.h"
+
+#include <string.h>
+
+#include "core/error.h"
+#include "google/protobuf/wrappers.pb-c.h"
+#include "c1/connector/v2/annotation_grant_replaced.pb-c.h"
+#include "c1/connector/v2/annotation_resource_deleted.pb-c.h"
+
+static int put_trait(baton_resource *r, const ProtobufCMessage *msg)
+{
+	baton_annotations *a = baton_resource_annotations(r);
+	if (!a)
+		return BATON_EEXHAUSTED;
+	int rc = baton__annotations_update_msg(a, msg);
+	return rc < 0 ? rc : 0;
+}
+
+static int str_field(baton_ctx *ctx, const char *what, const char *s, char **out)
+{
+	int rc = baton__check_len(what, s, 0, 65536);
+	if (rc < 0)
+		return rc;
+	if (!(*out = baton__str(ctx, s)))
+		return BATON_EEXHAUSTED;
+	return 0;
+}
+
+BATON_API int baton_resource_set_license_profile_trait(baton_resource *r, const baton_license_profile *p)
+{
+	if (!r || !p)
+		return baton__null_arg("baton_resource_set_license_profile_trait", !r ? "r" : "p");
+	baton_ctx *ctx = r->ctx;
+	C1__Connector__V2__LicenseProfileTrait *t = baton_ctx_alloc(ctx, sizeof(*t));
+	if (!t)
+		return BATON_EEXHAUSTED;
+	c1__connector__v2__license_profile_trait__init(t);
+	const char *currency = p->currency && *p->currency ? p->currency : p->cost_per_unit_in_cents ? "USD" : "";
+	int rc = str_field(ctx, "license profile trait license_name", p->license_name, &t->license_name);
+	if (!rc)
+		rc = str_field(ctx, "license profile trait currency", currency, &t->currency);
+	if (!rc && p->n_entitlement_ids)
+		rc = baton__strv(ctx, "license profile trait entitlement_ids", p->entitlement_ids, p->n_entitlement_ids,
+		                 &t->entitlement_ids);
+	if (rc < 0)
+		return rc;
+	t->n_entitlement_ids = p->n_entitlement_ids;
+	t->purchased_seats = p->purchased_seats;
+	t->consumed_seats = p->consumed_seats;
+	t->cost_per_unit_in_cents = p->cost_per_unit_in_cents;
+	return put_trait(r, &t->base);
+}
+
+BATON_API int baton_resource_set_agent_trait(baton_resource *r, const baton_resource_id *identity)
+{
+	if (!r)
+		return baton__null_arg("baton_resource_set_agent_trait", "r");
+	C1__Connector__V2__AgentTrait *t = baton_ctx_alloc(r->ctx, sizeof(*t));
+	if (!t)
+		return BATON_EEXHAUSTED;
+	c1__connector__v2__agent_trait__init(t);
+	if (identity) {
+		int rc = baton__resource_id_new(r->ctx, "agent trait identity_resource_id", identity,
+		                                &t->identity_resource_id);
+		if (rc < 0)
+			return rc;
+	}
+	return put_trait(r, &t->base);
+}
+
+static int opt_bool(baton_ctx *ctx, const char *what, baton_opt_bool v, Google__Protobuf__BoolValue **out)
+{
+	*out = NULL;
+	if (v == BATON_OPT_BOOL_UNSET)
+		return 0;
+	if (v != BATON_OPT_BOOL_FALSE && v != BATON_OPT_BOOL_TRUE)
+		return baton_error_set(BATON_EINVALID, "managed device trait %s: %d is not a baton_opt_bool", what, (int)v);
+	Google__Protobuf__BoolValue *b = baton_ctx_alloc(ctx, sizeof(*b));
+	if (!b)
+		return BATON_EEXHAUSTED;
+	google__protobuf__bool_value__init(b);
+	b->value = v == BATON_OPT_BOOL_TRUE;
+	*out = b;
+	return 0;
+}
+
+static bool in_range_or_99(int v, int max)
+{
+	return (v >= 0 && v <= max) || v == 99;
+}
+
+BATON_API int baton_resource_set_managed_device_trait(baton_resource *r, const baton_managed_device *d)
+{
+	if (!r || !d)
+		return baton__null_arg("baton_resource_set_managed_device_trait", !r ? "r" : "d");
+	if (!in_range_or_99((int)d->device_type, 6))
+		return baton_error_set(BATON_EINVALID, "managed device trait device_type %d is not defined", (int)d->device_type);
+	if (!in_range_or_99((int)d->os_type, 11))
+		return baton_error_set(BATON_EINVALID, "managed device trait os type %d is not defined", (int)d->os_type);
+	if ((int)d->compliance < 0 || (int)d->compliance > 4)
+		return baton_error_set(BATON_EINVALID, "managed device trait compliance %d is not defined", (int)d->compliance);
+	if ((int)d->management_state < 0 || (int)d->management_state > 5)
+		return baton_error_set(BATON_EINVALID, "managed device trait management_state %d is not defined",
+		                       (int)d->management_state);
+	baton_ctx *ctx = r->ctx;
+	C1__Connector__V2__ManagedDeviceTrait *t = baton_ctx_alloc(ctx, sizeof(*t));
+	if (!t)
+		return BATON_EEXHAUSTED;
+	c1__connector__v2__managed_device_trait__init(t);
+	int rc = str_field(ctx, "managed device trait serial", d->serial, &t->serial);
+	if (!rc)
+		rc = str_field(ctx, "managed device trait udid", d->udid, &t->udid);
+	if (!rc)
+		rc = str_field(ctx, "managed device trait hardware_hash", d->hardware_hash, &t->hardware_hash);
+	if (!rc)
+		rc = str_field(ctx, "managed device trait model", d->model, &t->model);
+	if (!rc)
+		rc = str_field(ctx, "managed device trait vendor", d->vendor, &t->vendor);
+	if (!rc)
+		rc = opt_bool(ctx, "is_encrypted", d->is_encrypted, &t->is_encrypted);
+	if (!rc)
+		rc = opt_bool(ctx, "is_supervised", d->is_supervised, &t->is_supervised);
+	if (!rc)
+		rc = opt_bool(ctx, "is_personal", d->is_personal, &t->is_personal);
+	if (!rc && d->has_enrolled_at)
+		rc = baton__timestamp_new(ctx, "managed device trait enrolled_at", d->enrolled_at, &t->enrolled_at);
+	if (rc < 0)
+		return rc;
+	bool has_os = d->os_type != BATON_DEVICE_OS_UNSPECIFIED || (d->os_name && *d->os_name) ||
+	              (d->os_version && *d->os_version) || (d->os_build && *d->os_build);
+	if (has_os) {
+		C1__Connector__V2__DeviceOS *os = baton_ctx_alloc(ctx, sizeof(*os));
+		if (!os)
+			return BATON_EEXHAUSTED;
+		c1__connector__v2__device_os__init(os);
+		os->type = (C1__Connector__V2__DeviceOS__OsType)d->os_type;
+		if ((rc = str_field(ctx, "managed device trait os name", d->os_name, &os->name)) ||
+		    (rc = str_field(ctx, "managed device trait os version", d->os_version, &os->version)) ||
+		    (rc = str_field(ctx, "managed device trait os build", d->os_build, &os->build)))
+			return rc;
+		t->os = os;
+	}
+	t->device_type = (C1__Connector__V2__ManagedDeviceTrait__DeviceType)d->device_type;
+	t->compliance = (C1__Connector__V2__ManagedDeviceTrait__Compliance)d->compliance;
+	t->management_state = (C1__Connector__V2__ManagedDeviceTrait__ManagementState)d->management_state;
+	return put_trait(r, &t->base);
+}
+
+BATON_API int baton_annotations_append_resource_deleted(baton_annotations *a, const baton_resource_id *id)
+{
+	if (!a || !id)
+		return baton__null_arg("baton_annotations_append_resource_deleted", !a ? "a" : "id");
+	C1__Connector__V2__ResourceDeleted *m = baton_ctx_alloc(a->ctx, sizeof(*m));
+	if (!m)
+		return BATON_EEXHAUSTED;
+	c1__connector__v2__resource_deleted__init(m);
+	int rc = baton__resource_id_new(a->ctx, "ResourceDeleted resource_id", id, &m->resource_id);
+	if (rc < 0)
+		return rc;
+	rc = baton__annotations_append_msg(a, &m->base);
+	return rc < 0 ? rc : 0;
+}
+
+BATON_API int baton_annotations_append_grant_replaced(baton_annotations *a, const char *replaced_grant_id)
+{
+	if (!a || !replaced_grant_id)
+		return baton__null_arg("baton_annotations_append_grant_replaced", !a ? "a" : "replaced_grant_id");
+	int rc = baton__check_len("GrantReplaced replaced_grant_id", replaced_grant_id, 1, 1024);
+	if (rc < 0)
+		return rc;
+	C1__Connector__V2__GrantReplaced *m = baton_ctx_alloc(a->ctx, sizeof(*m));
+	if (!m)
+		return BATON_EEXHAUSTED;
+	c1__connector__v2__grant_replaced__init(m);
+	if (!(m->replaced_grant_id = baton__str(a->ctx, replaced_grant_id)))
+		return BATON_EEXHAUSTED;
+	rc = baton__annotations_append_msg(a, &m->base);
+	return rc < 0 ? rc : 0;
+}

@@ -1,0 +1,106 @@
+/* The license profile, agent and managed device trait builders and the ResourceDeleted /
+ * GrantReplaced annotations (src/types/traits_extra.c): the protojson Go's builders produce. */
+#include "types_testutil.h"
+
+static baton_resource *res(baton_ctx *ctx)
+{
+	baton_resource *r;
+	ASSERT_OK(baton_resource_new(ctx, "Thing", types_rt(ctx, "Thing", BATON_TRAIT_UNSPECIFIED), "t1", &r));
+	return r;
+}
+
+static void assert_pick(baton_ctx *ctx, baton_annotations *a, const char *name, const char *want)
+{
+	char *json;
+	ASSERT_OK(baton_annotations_pick_json(a, name, ctx, &json));
+	if (strcmp(json, want) != 0)
+		fail_msg("%s:\n got %s\nwant %s", name, json, want);
+}
+
+static void test_license_profile(void **state)
+{
+	baton_ctx *ctx = *state;
+	baton_resource *r = res(ctx);
+	const char *const ents[] = {"app:1:seat", "app:1:admin"};
+	baton_license_profile p = {"Enterprise", 100, 42, 1999, NULL, ents, 2};
+	ASSERT_OK(baton_resource_set_license_profile_trait(r, &p));
+	assert_pick(ctx, baton_resource_annotations(r), "c1.connector.v2.LicenseProfileTrait",
+	            "{\"licenseName\":\"Enterprise\",\"purchasedSeats\":\"100\",\"consumedSeats\":\"42\","
+	            "\"costPerUnitInCents\":\"1999\",\"currency\":\"USD\",\"entitlementIds\":[\"app:1:seat\","
+	            "\"app:1:admin\"]}");
+	/* replaced, not appended */
+	baton_license_profile q = {"Basic", 0, 0, 0, "EUR", NULL, 0};
+	ASSERT_OK(baton_resource_set_license_profile_trait(r, &q));
+	assert_int_equal(baton_annotations_count(baton_resource_annotations(r)), 1);
+	assert_pick(ctx, baton_resource_annotations(r), "c1.connector.v2.LicenseProfileTrait",
+	            "{\"licenseName\":\"Basic\",\"currency\":\"EUR\"}");
+	ASSERT_ERR(baton_resource_set_license_profile_trait(r, NULL), BATON_EINVALID, "p");
+}
+
+static void test_agent(void **state)
+{
+	baton_ctx *ctx = *state;
+	baton_resource *r = res(ctx);
+	ASSERT_OK(baton_resource_set_agent_trait(r, &(baton_resource_id){"service-account", "sa-1"}));
+	assert_pick(ctx, baton_resource_annotations(r), "c1.connector.v2.AgentTrait",
+	            "{\"identityResourceId\":{\"resourceType\":\"service-account\",\"resource\":\"sa-1\"}}");
+	ASSERT_ERR(baton_resource_set_agent_trait(r, &(baton_resource_id){"", "sa-1"}), BATON_EINVALID, "agent trait");
+	/* the failed call changed nothing */
+	assert_pick(ctx, baton_resource_annotations(r), "c1.connector.v2.AgentTrait",
+	            "{\"identityResourceId\":{\"resourceType\":\"service-account\",\"resource\":\"sa-1\"}}");
+}
+
+static void test_managed_device(void **state)
+{
+	baton_ctx *ctx = *state;
+	baton_resource *r = res(ctx);
+	baton_managed_device d = {0};
+	d.serial = "C02XYZ";
+	d.device_type = BATON_DEVICE_TYPE_LAPTOP;
+	d.model = "MacBook Pro";
+	d.os_type = BATON_DEVICE_OS_MACOS;
+	d.os_version = "14.5";
+	d.compliance = BATON_DEVICE_COMPLIANCE_COMPLIANT;
+	d.is_encrypted = BATON_OPT_BOOL_TRUE;
+	d.is_personal = BATON_OPT_BOOL_FALSE;
+	d.management_state = BATON_DEVICE_MANAGEMENT_MANAGED;
+	d.has_enrolled_at = true;
+	d.enrolled_at = (baton_timestamp){1700000000, 0};
+	ASSERT_OK(baton_resource_set_managed_device_trait(r, &d));
+	assert_pick(ctx, baton_resource_annotations(r), "c1.connector.v2.ManagedDeviceTrait",
+	            "{\"serial\":\"C02XYZ\",\"deviceType\":\"DEVICE_TYPE_LAPTOP\",\"model\":\"MacBook Pro\","
+	            "\"os\":{\"type\":\"OS_TYPE_MACOS\",\"version\":\"14.5\"},\"compliance\":\"COMPLIANCE_COMPLIANT\","
+	            "\"isEncrypted\":true,\"isPersonal\":false,\"managementState\":\"MANAGEMENT_STATE_MANAGED\","
+	            "\"enrolledAt\":\"2023-11-14T22:13:20Z\"}");
+	d.device_type = (baton_device_type)7;
+	ASSERT_ERR(baton_resource_set_managed_device_trait(r, &d), BATON_EINVALID, "device_type 7");
+	d.device_type = BATON_DEVICE_TYPE_OTHER;
+	d.is_supervised = (baton_opt_bool)3;
+	ASSERT_ERR(baton_resource_set_managed_device_trait(r, &d), BATON_EINVALID, "is_supervised");
+}
+
+static void test_provisioning_annotations(void **state)
+{
+	baton_ctx *ctx = *state;
+	baton_resource *r = res(ctx);
+	baton_annotations *a = baton_resource_annotations(r);
+	ASSERT_OK(baton_annotations_append_resource_deleted(a, &(baton_resource_id){"group", "g1"}));
+	ASSERT_OK(baton_annotations_append_grant_replaced(a, "group:g1:member:user:u1"));
+	assert_pick(ctx, a, "c1.connector.v2.ResourceDeleted",
+	            "{\"resourceId\":{\"resourceType\":\"group\",\"resource\":\"g1\"}}");
+	assert_pick(ctx, a, "c1.connector.v2.GrantReplaced", "{\"replacedGrantId\":\"group:g1:member:user:u1\"}");
+	ASSERT_ERR(baton_annotations_append_grant_replaced(a, ""), BATON_EINVALID, "replaced_grant_id");
+	ASSERT_ERR(baton_annotations_append_resource_deleted(a, NULL), BATON_EINVALID, "id");
+	assert_int_equal(baton_annotations_count(a), 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_license_profile, types_setup, types_teardown),
+		cmocka_unit_test_setup_teardown(test_agent, types_setup, types_teardown),
+		cmocka_unit_test_setup_teardown(test_managed_device, types_setup, types_teardown),
+		cmocka_unit_test_setup_teardown(test_provisioning_annotations, types_setup, types_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
