@@ -156,6 +156,18 @@ int baton__connector_capabilities(const baton_connector *conn, baton_ctx *ctx,
 int baton__connector_capabilities_json(const baton_connector *conn, baton_ctx *ctx, bool multiline,
                                        char **json);
 
+/* ---- metadata.c ---- */
+
+/*
+ * ConnectorMetadata as the Go SDK's builder answers GetMetadata (allocated in ctx): display name,
+ * description, help_url, icon/logo AssetRefs, capabilities, and ExternalTicketSettings{enabled:
+ * tickets->enabled} when the connector has a ticket manager. (No account creation schema: the C
+ * connector struct has no member for one.)
+ */
+int baton__connector_metadata(const baton_connector *conn, baton_ctx *ctx, C1__Connector__V2__ConnectorMetadata **out);
+/* The same as protojson, in ctx. */
+int baton__connector_metadata_json(const baton_connector *conn, baton_ctx *ctx, bool multiline, char **json);
+
 /* ---- issue.c: credential issuing (Go's CredentialIssuer) ---- */
 
 /* Checks every type's issue_details as the Go builder does (kinds, shapes, key profiles, expiry
