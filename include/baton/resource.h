@@ -397,8 +397,8 @@ BATON_API const char *baton_secret_trait_credential_detail(const baton_secret_tr
  * Each setter builds the whole trait from the struct and puts it on the resource, replacing an
  * earlier copy of that trait (one per resource, as Go's annos.Update). Strings are copied.
  * Enumerations outside their values and bad resource ids are BATON_EINVALID and change nothing.
- * Other traits (vendor, vendor agreement, security insight) are attached through their protojson
- * form with baton_annotations_update_json(), e.g. "c1.connector.v2.VendorTrait".
+ * Other traits (vendor agreement, security insight) are attached through their protojson
+ * form with baton_annotations_update_json(), e.g. "c1.connector.v2.VendorAgreementTrait".
  */
 
 /* LicenseProfileTrait. */
@@ -478,6 +478,20 @@ typedef struct baton_managed_device {
 	baton_timestamp enrolled_at;
 } baton_managed_device;
 BATON_API int baton_resource_set_managed_device_trait(baton_resource *r, const baton_managed_device *d);
+
+/* VendorTrait (Go's WithVendorTrait): vendor_id and vendor_name are required (BATON_EINVALID
+ * "vendor_id must be set" otherwise); spends are optional Money values (NULL: absent). */
+typedef struct baton_money {
+	int64_t amount_minor;      /* in the currency's minor unit (cents) */
+	const char *currency_code; /* ISO 4217 where possible */
+} baton_money;
+typedef struct baton_vendor {
+	const char *vendor_id, *vendor_name, *vendor_dba_name;
+	const char *website_domain, *external_vendor_id, *deep_link_url;
+	const char *source_business_id, *source_entity_id;
+	const baton_money *trailing_30d_spend, *trailing_365d_spend, *ytd_spend;
+} baton_vendor;
+BATON_API int baton_resource_set_vendor_trait(baton_resource *r, const baton_vendor *v);
 
 BATON_END_DECLS
 

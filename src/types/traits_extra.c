@@ -1,5 +1,5 @@
 /*
- * The license profile, agent and managed device traits (built whole from a struct and put on the
+ * The license profile, agent, managed device and vendor traits (built whole from a struct and put on the
  * resource, replacing an earlier copy, as Go's With<X>Trait does with annos.Update), and the
  * ResourceDeleted / GrantReplaced provisioning annotations.
  */
@@ -11,6 +11,7 @@
 #include "google/protobuf/wrappers.pb-c.h"
 #include "c1/connector/v2/annotation_grant_replaced.pb-c.h"
 #include "c1/connector/v2/annotation_resource_deleted.pb-c.h"
+#include "c1/connector/v2/annotation_vendor.pb-c.h"
 
 static int put_trait(baton_resource *r, const ProtobufCMessage *msg)
 {
@@ -148,6 +149,52 @@ BATON_API int baton_resource_set_managed_device_trait(baton_resource *r, const b
 	t->device_type = (C1__Connector__V2__ManagedDeviceTrait__DeviceType)d->device_type;
 	t->compliance = (C1__Connector__V2__ManagedDeviceTrait__Compliance)d->compliance;
 	t->management_state = (C1__Connector__V2__ManagedDeviceTrait__ManagementState)d->management_state;
+	return put_trait(r, &t->base);
+}
+
+static int money(baton_ctx *ctx, const char *what, const baton_money *m, C1__Connector__V2__Money **out)
+{
+	*out = NULL;
+	if (!m)
+		return 0;
+	C1__Connector__V2__Money *x = baton_ctx_alloc(ctx, sizeof(*x));
+	if (!x)
+		return BATON_EEXHAUSTED;
+	c1__connector__v2__money__init(x);
+	x->amount_minor = m->amount_minor;
+	int rc = str_field(ctx, what, m->currency_code, &x->currency_code);
+	if (rc)
+		return rc;
+	*out = x;
+	return 0;
+}
+
+BATON_API int baton_resource_set_vendor_trait(baton_resource *r, const baton_vendor *v)
+{
+	if (!r || !v)
+		return baton__null_arg("baton_resource_set_vendor_trait", !r ? "r" : "v");
+	if (!v->vendor_id || !*v->vendor_id)
+		return baton_error_set(BATON_EINVALID, "vendor trait: vendor_id must be set");
+	if (!v->vendor_name || !*v->vendor_name)
+		return baton_error_set(BATON_EINVALID, "vendor trait: vendor_name must be set");
+	baton_ctx *ctx = r->ctx;
+	C1__Connector__V2__VendorTrait *t = baton_ctx_alloc(ctx, sizeof(*t));
+	if (!t)
+		return BATON_EEXHAUSTED;
+	c1__connector__v2__vendor_trait__init(t);
+	int rc;
+	if ((rc = str_field(ctx, "vendor trait vendor_id", v->vendor_id, &t->vendor_id)) ||
+	    (rc = str_field(ctx, "vendor trait vendor_name", v->vendor_name, &t->vendor_name)) ||
+	    (rc = str_field(ctx, "vendor trait vendor_dba_name", v->vendor_dba_name, &t->vendor_dba_name)) ||
+	    (rc = str_field(ctx, "vendor trait website_domain", v->website_domain, &t->website_domain)) ||
+	    (rc = str_field(ctx, "vendor trait external_vendor_id", v->external_vendor_id, &t->external_vendor_id)) ||
+	    (rc = str_field(ctx, "vendor trait deep_link_url", v->deep_link_url, &t->deep_link_url)) ||
+	    (rc = str_field(ctx, "vendor trait source_business_id", v->source_business_id, &t->source_business_id)) ||
+	    (rc = str_field(ctx, "vendor trait source_entity_id", v->source_entity_id, &t->source_entity_id)) ||
+	    (rc = money(ctx, "vendor trait trailing_30d_spend", v->trailing_30d_spend, &t->trailing_30d_spend)) ||
+	    (rc = money(ctx, "vendor trait trailing_365d_spend", v->trailing_365d_spend, &t->trailing_365d_spend)) ||
+	    (rc = money(ctx, "vendor trait ytd_spend", v->ytd_spend, &t->ytd_spend)))
+		return rc;
 	return put_trait(r, &t->base);
 }
 

@@ -79,6 +79,24 @@ static void test_managed_device(void **state)
 	ASSERT_ERR(baton_resource_set_managed_device_trait(r, &d), BATON_EINVALID, "is_supervised");
 }
 
+static void test_vendor(void **state)
+{
+	baton_ctx *ctx = *state;
+	baton_resource *r = res(ctx);
+	baton_money spend = {123456, "USD"};
+	baton_vendor v = {0};
+	v.vendor_id = "v-1";
+	v.vendor_name = "Acme";
+	v.website_domain = "acme.example";
+	v.ytd_spend = &spend;
+	ASSERT_OK(baton_resource_set_vendor_trait(r, &v));
+	assert_pick(ctx, baton_resource_annotations(r), "c1.connector.v2.VendorTrait",
+	            "{\"vendorId\":\"v-1\",\"vendorName\":\"Acme\",\"websiteDomain\":\"acme.example\","
+	            "\"ytdSpend\":{\"amountMinor\":\"123456\",\"currencyCode\":\"USD\"}}");
+	v.vendor_name = "";
+	ASSERT_ERR(baton_resource_set_vendor_trait(r, &v), BATON_EINVALID, "vendor_name must be set");
+}
+
 static void test_provisioning_annotations(void **state)
 {
 	baton_ctx *ctx = *state;
@@ -100,6 +118,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_license_profile, types_setup, types_teardown),
 		cmocka_unit_test_setup_teardown(test_agent, types_setup, types_teardown),
 		cmocka_unit_test_setup_teardown(test_managed_device, types_setup, types_teardown),
+		cmocka_unit_test_setup_teardown(test_vendor, types_setup, types_teardown),
 		cmocka_unit_test_setup_teardown(test_provisioning_annotations, types_setup, types_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
