@@ -397,8 +397,8 @@ BATON_API const char *baton_secret_trait_credential_detail(const baton_secret_tr
  * Each setter builds the whole trait from the struct and puts it on the resource, replacing an
  * earlier copy of that trait (one per resource, as Go's annos.Update). Strings are copied.
  * Enumerations outside their values and bad resource ids are BATON_EINVALID and change nothing.
- * Other traits (vendor agreement, security insight) are attached through their protojson
- * form with baton_annotations_update_json(), e.g. "c1.connector.v2.VendorAgreementTrait".
+ * The security insight trait is attached through their protojson
+ * form with baton_annotations_update_json(), "c1.connector.v2.SecurityInsightTrait".
  */
 
 /* LicenseProfileTrait. */
@@ -492,6 +492,47 @@ typedef struct baton_vendor {
 	const baton_money *trailing_30d_spend, *trailing_365d_spend, *ytd_spend;
 } baton_vendor;
 BATON_API int baton_resource_set_vendor_trait(baton_resource *r, const baton_vendor *v);
+
+/* VendorAgreementTrait (Go's WithVendorAgreementTrait). Dates are optional (has_*); end_date may
+ * not precede start_date nor last_date_to_terminate exceed end_date (BATON_EINVALID, as Go). */
+typedef enum baton_renewal_status {
+	BATON_RENEWAL_STATUS_UNSPECIFIED = 0,
+	BATON_RENEWAL_STATUS_NOT_STARTED = 1,
+	BATON_RENEWAL_STATUS_INITIATED = 2,
+	BATON_RENEWAL_STATUS_RENEWED = 3,
+	BATON_RENEWAL_STATUS_CANCELLED = 4,
+	BATON_RENEWAL_STATUS_REJECTED = 5,
+	BATON_RENEWAL_STATUS_EXPIRED = 6
+} baton_renewal_status;
+typedef enum baton_pricing_model {
+	BATON_PRICING_MODEL_UNSPECIFIED = 0,
+	BATON_PRICING_MODEL_UNKNOWN = 1,
+	BATON_PRICING_MODEL_PER_SEAT = 2,
+	BATON_PRICING_MODEL_PER_LICENSE = 3,
+	BATON_PRICING_MODEL_FLAT = 4,
+	BATON_PRICING_MODEL_TIERED = 5,
+	BATON_PRICING_MODEL_USAGE = 6
+} baton_pricing_model;
+typedef struct baton_line_item {
+	const char *product_or_service_name;
+	double quantity;
+	const char *unit;
+	const baton_money *price_per_unit, *total_price; /* NULL: absent */
+} baton_line_item;
+typedef struct baton_vendor_agreement {
+	const char *agreement_name;
+	bool has_start_date, has_end_date, has_last_date_to_terminate;
+	baton_timestamp start_date, end_date, last_date_to_terminate;
+	bool auto_renewal;
+	baton_renewal_status renewal_status;
+	const char *renewal_status_raw;   /* the source's own status text */
+	const baton_money *total_value;
+	const baton_line_item *line_items;
+	size_t n_line_items;
+	baton_pricing_model pricing_model;
+	const char *external_account_manager_email, *external_account_manager_name;
+} baton_vendor_agreement;
+BATON_API int baton_resource_set_vendor_agreement_trait(baton_resource *r, const baton_vendor_agreement *a);
 
 BATON_END_DECLS
 

@@ -1,5 +1,5 @@
 /*
- * The license profile, agent, managed device and vendor traits (built whole from a struct and put on the
+ * The license profile, agent, managed device, vendor and vendor agreement traits (built whole from a struct and put on the
  * resource, replacing an earlier copy, as Go's With<X>Trait does with annos.Update), and the
  * ResourceDeleted / GrantReplaced provisioning annotations.
  */
@@ -12,6 +12,7 @@
 #include "c1/connector/v2/annotation_grant_replaced.pb-c.h"
 #include "c1/connector/v2/annotation_resource_deleted.pb-c.h"
 #include "c1/connector/v2/annotation_vendor.pb-c.h"
+#include "c1/connector/v2/annotation_vendor_agreement.pb-c.h"
 
 static int put_trait(baton_resource *r, const ProtobufCMessage *msg)
 {
@@ -195,6 +196,76 @@ BATON_API int baton_resource_set_vendor_trait(baton_resource *r, const baton_ven
 	    (rc = money(ctx, "vendor trait trailing_365d_spend", v->trailing_365d_spend, &t->trailing_365d_spend)) ||
 	    (rc = money(ctx, "vendor trait ytd_spend", v->ytd_spend, &t->ytd_spend)))
 		return rc;
+	return put_trait(r, &t->base);
+}
+
+static int ts_cmp(baton_timestamp a, baton_timestamp b)
+{
+	if (a.seconds != b.seconds)
+		return a.seconds < b.seconds ? -1 : 1;
+	return a.nanos < b.nanos ? -1 : a.nanos > b.nanos;
+}
+
+BATON_API int baton_resource_set_vendor_agreement_trait(baton_resource *r, const baton_vendor_agreement *a)
+{
+	if (!r || !a)
+		return baton__null_arg("baton_resource_set_vendor_agreement_trait", !r ? "r" : "a");
+	if ((int)a->renewal_status < 0 || (int)a->renewal_status > 6)
+		return baton_error_set(BATON_EINVALID, "vendor agreement trait renewal_status %d is not defined",
+		                       (int)a->renewal_status);
+	if ((int)a->pricing_model < 0 || (int)a->pricing_model > 6)
+		return baton_error_set(BATON_EINVALID, "vendor agreement trait pricing_model %d is not defined",
+		                       (int)a->pricing_model);
+	if (a->has_start_date && a->has_end_date && ts_cmp(a->end_date, a->start_date) < 0)
+		return baton_error_set(BATON_EINVALID, "vendor agreement trait: end_date must not precede start_date");
+	if (a->has_last_date_to_terminate && a->has_end_date && ts_cmp(a->end_date, a->last_date_to_terminate) < 0)
+		return baton_error_set(BATON_EINVALID, "vendor agreement trait: last_date_to_terminate must not exceed end_date");
+	if (a->n_line_items && !a->line_items)
+		return baton__null_arg("baton_resource_set_vendor_agreement_trait", "line_items");
+	baton_ctx *ctx = r->ctx;
+	C1__Connector__V2__VendorAgreementTrait *t = baton_ctx_alloc(ctx, sizeof(*t));
+	C1__Connector__V2__LineItem **items = baton_ctx_alloc(ctx, (a->n_line_items ? a->n_line_items : 1) * sizeof(*items));
+	if (!t || !items)
+		return BATON_EEXHAUSTED;
+	c1__connector__v2__vendor_agreement_trait__init(t);
+	int rc;
+	if ((rc = str_field(ctx, "vendor agreement trait agreement_name", a->agreement_name, &t->agreement_name)) ||
+	    (rc = str_field(ctx, "vendor agreement trait renewal_status_raw", a->renewal_status_raw,
+	                    &t->renewal_status_raw)) ||
+	    (rc = str_field(ctx, "vendor agreement trait external_account_manager_email",
+	                    a->external_account_manager_email, &t->external_account_manager_email)) ||
+	    (rc = str_field(ctx, "vendor agreement trait external_account_manager_name",
+	                    a->external_account_manager_name, &t->external_account_manager_name)) ||
+	    (rc = money(ctx, "vendor agreement trait total_value", a->total_value, &t->total_value)))
+		return rc;
+	if ((a->has_start_date &&
+	     (rc = baton__timestamp_new(ctx, "vendor agreement trait start_date", a->start_date, &t->start_date)) < 0) ||
+	    (a->has_end_date &&
+	     (rc = baton__timestamp_new(ctx, "vendor agreement trait end_date", a->end_date, &t->end_date)) < 0) ||
+	    (a->has_last_date_to_terminate &&
+	     (rc = baton__timestamp_new(ctx, "vendor agreement trait last_date_to_terminate", a->last_date_to_terminate,
+	                                &t->last_date_to_terminate)) < 0))
+		return rc;
+	for (size_t i = 0; i < a->n_line_items; i++) {
+		const baton_line_item *li = &a->line_items[i];
+		C1__Connector__V2__LineItem *x = baton_ctx_alloc(ctx, sizeof(*x));
+		if (!x)
+			return BATON_EEXHAUSTED;
+		c1__connector__v2__line_item__init(x);
+		x->quantity = li->quantity;
+		if ((rc = str_field(ctx, "line item product_or_service_name", li->product_or_service_name,
+		                    &x->product_or_service_name)) ||
+		    (rc = str_field(ctx, "line item unit", li->unit, &x->unit)) ||
+		    (rc = money(ctx, "line item price_per_unit", li->price_per_unit, &x->price_per_unit)) ||
+		    (rc = money(ctx, "line item total_price", li->total_price, &x->total_price)))
+			return rc;
+		items[i] = x;
+	}
+	t->n_line_items = a->n_line_items;
+	t->line_items = items;
+	t->auto_renewal = a->auto_renewal;
+	t->renewal_status = (C1__Connector__V2__VendorAgreementTrait__RenewalStatus)a->renewal_status;
+	t->pricing_model = (C1__Connector__V2__VendorAgreementTrait__PricingModel)a->pricing_model;
 	return put_trait(r, &t->base);
 }
 

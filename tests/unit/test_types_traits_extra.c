@@ -97,6 +97,39 @@ static void test_vendor(void **state)
 	ASSERT_ERR(baton_resource_set_vendor_trait(r, &v), BATON_EINVALID, "vendor_name must be set");
 }
 
+static void test_vendor_agreement(void **state)
+{
+	baton_ctx *ctx = *state;
+	baton_resource *r = res(ctx);
+	baton_money each = {1000, "USD"}, total = {50000, "USD"};
+	baton_line_item items[] = {{"Seats", 50, "seat", &each, &total}};
+	baton_vendor_agreement a = {0};
+	a.agreement_name = "2024 renewal";
+	a.has_start_date = a.has_end_date = true;
+	a.start_date = (baton_timestamp){1704067200, 0};
+	a.end_date = (baton_timestamp){1735689599, 0};
+	a.auto_renewal = true;
+	a.renewal_status = BATON_RENEWAL_STATUS_INITIATED;
+	a.total_value = &total;
+	a.line_items = items;
+	a.n_line_items = 1;
+	a.pricing_model = BATON_PRICING_MODEL_PER_SEAT;
+	ASSERT_OK(baton_resource_set_vendor_agreement_trait(r, &a));
+	assert_pick(ctx, baton_resource_annotations(r), "c1.connector.v2.VendorAgreementTrait",
+	            "{\"agreementName\":\"2024 renewal\",\"startDate\":\"2024-01-01T00:00:00Z\","
+	            "\"endDate\":\"2024-12-31T23:59:59Z\",\"autoRenewal\":true,\"renewalStatus\":"
+	            "\"RENEWAL_STATUS_INITIATED\",\"totalValue\":{\"amountMinor\":\"50000\",\"currencyCode\":\"USD\"},"
+	            "\"lineItems\":[{\"productOrServiceName\":\"Seats\",\"quantity\":50,\"unit\":\"seat\","
+	            "\"pricePerUnit\":{\"amountMinor\":\"1000\",\"currencyCode\":\"USD\"},\"totalPrice\":"
+	            "{\"amountMinor\":\"50000\",\"currencyCode\":\"USD\"}}],\"pricingModel\":\"PRICING_MODEL_PER_SEAT\"}");
+	a.end_date.seconds = 1700000000;
+	ASSERT_ERR(baton_resource_set_vendor_agreement_trait(r, &a), BATON_EINVALID, "end_date must not precede start_date");
+	a.end_date.seconds = 1735689599;
+	a.has_last_date_to_terminate = true;
+	a.last_date_to_terminate = (baton_timestamp){1735689600, 0};
+	ASSERT_ERR(baton_resource_set_vendor_agreement_trait(r, &a), BATON_EINVALID, "must not exceed end_date");
+}
+
 static void test_provisioning_annotations(void **state)
 {
 	baton_ctx *ctx = *state;
@@ -119,6 +152,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_agent, types_setup, types_teardown),
 		cmocka_unit_test_setup_teardown(test_managed_device, types_setup, types_teardown),
 		cmocka_unit_test_setup_teardown(test_vendor, types_setup, types_teardown),
+		cmocka_unit_test_setup_teardown(test_vendor_agreement, types_setup, types_teardown),
 		cmocka_unit_test_setup_teardown(test_provisioning_annotations, types_setup, types_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
