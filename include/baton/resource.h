@@ -391,14 +391,12 @@ BATON_API baton_credential_type baton_secret_trait_credential_type(const baton_s
 BATON_API const char *baton_secret_trait_credential_detail(const baton_secret_trait *t);
 
 /* ------------------------------------------------------------------------------------------ */
-/* License profile, agent and managed device traits (Go's WithLicenseProfileTrait,             */
-/* WithAgentTrait, WithManagedDeviceTrait)                                                     */
+/* License profile, agent, managed device, vendor, vendor agreement and security insight      */
+/* traits (Go's With<X>Trait builders)                                                         */
 /*
  * Each setter builds the whole trait from the struct and puts it on the resource, replacing an
  * earlier copy of that trait (one per resource, as Go's annos.Update). Strings are copied.
  * Enumerations outside their values and bad resource ids are BATON_EINVALID and change nothing.
- * The security insight trait is attached through their protojson
- * form with baton_annotations_update_json(), "c1.connector.v2.SecurityInsightTrait".
  */
 
 /* LicenseProfileTrait. */
@@ -533,6 +531,50 @@ typedef struct baton_vendor_agreement {
 	const char *external_account_manager_email, *external_account_manager_name;
 } baton_vendor_agreement;
 BATON_API int baton_resource_set_vendor_agreement_trait(baton_resource *r, const baton_vendor_agreement *a);
+
+/* SecurityInsightTrait (Go's NewSecurityInsightTrait): a risk score or an issue, about one target.
+ * Required, as Go: the kind (BATON_EINVALID "insight type must be set") and the target ("target
+ * must be set"); a risk score's normalized_score is 0..100, an issue's value non-empty.
+ * observed_at defaults to now, as Go. */
+typedef enum baton_insight_kind {
+	BATON_INSIGHT_UNSET = 0,
+	BATON_INSIGHT_RISK_SCORE = 1,
+	BATON_INSIGHT_ISSUE = 2
+} baton_insight_kind;
+typedef enum baton_insight_target {
+	BATON_INSIGHT_TARGET_UNSET = 0,
+	BATON_INSIGHT_TARGET_USER = 1,              /* target_email */
+	BATON_INSIGHT_TARGET_RESOURCE = 2,          /* target_resource */
+	BATON_INSIGHT_TARGET_EXTERNAL_RESOURCE = 3, /* target_external_id, target_app_hint */
+	BATON_INSIGHT_TARGET_APP_USER = 4           /* target_email, target_external_id */
+} baton_insight_target;
+typedef enum baton_risk_severity {
+	BATON_RISK_SEVERITY_UNSPECIFIED = 0,
+	BATON_RISK_SEVERITY_LOW = 1,
+	BATON_RISK_SEVERITY_MEDIUM = 2,
+	BATON_RISK_SEVERITY_HIGH = 3,
+	BATON_RISK_SEVERITY_CRITICAL = 4
+} baton_risk_severity;
+typedef struct baton_risk_factor {
+	const char *description;
+	baton_risk_severity severity;
+} baton_risk_factor;
+typedef struct baton_security_insight {
+	baton_insight_kind kind;
+	/* RISK_SCORE (Go's WithNormalizedRiskScore, WithRiskFactors) */
+	uint32_t normalized_score;          /* 0..100, higher is riskier */
+	const char *source_score;           /* as the source reports it */
+	const baton_risk_factor *risk_factors;
+	size_t n_risk_factors;
+	/* ISSUE (WithIssue, WithIssueSeverity) */
+	const char *issue_value, *issue_severity;
+	bool has_observed_at;
+	baton_timestamp observed_at;
+	baton_insight_target target;
+	const char *target_email, *target_external_id, *target_app_hint;
+	baton_resource_id target_resource;
+} baton_security_insight;
+BATON_API int baton_resource_set_security_insight_trait(baton_resource *r, const baton_security_insight *s);
 
 BATON_END_DECLS
 

@@ -1,11 +1,12 @@
 /*
- * The license profile, agent, managed device, vendor and vendor agreement traits (built whole from a struct and put on the
+ * The license profile, agent, managed device, vendor, vendor agreement and security insight traits (built whole from a struct and put on the
  * resource, replacing an earlier copy, as Go's With<X>Trait does with annos.Update), and the
  * ResourceDeleted / GrantReplaced provisioning annotations.
  */
 #include "types/types.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "core/error.h"
 #include "google/protobuf/wrappers.pb-c.h"
@@ -13,6 +14,7 @@
 #include "c1/connector/v2/annotation_resource_deleted.pb-c.h"
 #include "c1/connector/v2/annotation_vendor.pb-c.h"
 #include "c1/connector/v2/annotation_vendor_agreement.pb-c.h"
+#include "c1/connector/v2/annotation_security_insight.pb-c.h"
 
 static int put_trait(baton_resource *r, const ProtobufCMessage *msg)
 {
@@ -266,6 +268,136 @@ BATON_API int baton_resource_set_vendor_agreement_trait(baton_resource *r, const
 	t->auto_renewal = a->auto_renewal;
 	t->renewal_status = (C1__Connector__V2__VendorAgreementTrait__RenewalStatus)a->renewal_status;
 	t->pricing_model = (C1__Connector__V2__VendorAgreementTrait__PricingModel)a->pricing_model;
+	return put_trait(r, &t->base);
+}
+
+static int insight_kind(baton_ctx *ctx, const baton_security_insight *s, C1__Connector__V2__SecurityInsightTrait *t)
+{
+	int rc;
+	if (s->kind == BATON_INSIGHT_RISK_SCORE) {
+		if (s->normalized_score > 100)
+			return baton_error_set(BATON_EINVALID, "normalized risk score must be between 0 and 100, got %u",
+			                       s->normalized_score);
+		if (s->n_risk_factors && !s->risk_factors)
+			return baton__null_arg("baton_resource_set_security_insight_trait", "risk_factors");
+		C1__Connector__V2__RiskScore *rs = baton_ctx_alloc(ctx, sizeof(*rs));
+		C1__Connector__V2__RiskFactor **f =
+			baton_ctx_alloc(ctx, (s->n_risk_factors ? s->n_risk_factors : 1) * sizeof(*f));
+		if (!rs || !f)
+			return BATON_EEXHAUSTED;
+		c1__connector__v2__risk_score__init(rs);
+		rs->normalized_score = s->normalized_score;
+		if ((rc = str_field(ctx, "risk score source_score", s->source_score, &rs->source_score)))
+			return rc;
+		for (size_t i = 0; i < s->n_risk_factors; i++) {
+			const baton_risk_factor *in = &s->risk_factors[i];
+			if ((int)in->severity < 0 || (int)in->severity > 4)
+				return baton_error_set(BATON_EINVALID, "risk factor %zu: severity %d is not defined", i,
+				                       (int)in->severity);
+			C1__Connector__V2__RiskFactor *x = baton_ctx_alloc(ctx, sizeof(*x));
+			if (!x)
+				return BATON_EEXHAUSTED;
+			c1__connector__v2__risk_factor__init(x);
+			x->severity = (C1__Connector__V2__RiskFactor__Severity)in->severity;
+			if ((rc = str_field(ctx, "risk factor description", in->description, &x->description)))
+				return rc;
+			f[i] = x;
+		}
+		rs->n_risk_factors = s->n_risk_factors;
+		rs->risk_factors = f;
+		t->insight_type_case = C1__CONNECTOR__V2__SECURITY_INSIGHT_TRAIT__INSIGHT_TYPE_RISK_SCORE;
+		t->risk_score = rs;
+		return 0;
+	}
+	if (s->kind == BATON_INSIGHT_ISSUE) {
+		if (!s->issue_value || !*s->issue_value)
+			return baton_error_set(BATON_EINVALID, "issue value cannot be empty");
+		C1__Connector__V2__Issue *is = baton_ctx_alloc(ctx, sizeof(*is));
+		if (!is)
+			return BATON_EEXHAUSTED;
+		c1__connector__v2__issue__init(is);
+		if ((rc = str_field(ctx, "issue value", s->issue_value, &is->value)) ||
+		    (rc = str_field(ctx, "issue severity", s->issue_severity, &is->severity)))
+			return rc;
+		t->insight_type_case = C1__CONNECTOR__V2__SECURITY_INSIGHT_TRAIT__INSIGHT_TYPE_ISSUE;
+		t->issue = is;
+		return 0;
+	}
+	return baton_error_set(BATON_EINVALID, "insight type must be set (BATON_INSIGHT_RISK_SCORE or BATON_INSIGHT_ISSUE)");
+}
+
+static int insight_target(baton_ctx *ctx, const baton_security_insight *s, C1__Connector__V2__SecurityInsightTrait *t)
+{
+	int rc;
+	switch (s->target) {
+	case BATON_INSIGHT_TARGET_USER: {
+		C1__Connector__V2__SecurityInsightTrait__UserTarget *u = baton_ctx_alloc(ctx, sizeof(*u));
+		if (!u)
+			return BATON_EEXHAUSTED;
+		c1__connector__v2__security_insight_trait__user_target__init(u);
+		if ((rc = str_field(ctx, "insight target email", s->target_email, &u->email)))
+			return rc;
+		t->target_case = C1__CONNECTOR__V2__SECURITY_INSIGHT_TRAIT__TARGET_USER;
+		t->user = u;
+		return 0;
+	}
+	case BATON_INSIGHT_TARGET_RESOURCE:
+		if ((rc = baton__resource_id_new(ctx, "insight target resource", &s->target_resource, &t->resource_id)) < 0)
+			return rc;
+		t->target_case = C1__CONNECTOR__V2__SECURITY_INSIGHT_TRAIT__TARGET_RESOURCE_ID;
+		return 0;
+	case BATON_INSIGHT_TARGET_EXTERNAL_RESOURCE: {
+		C1__Connector__V2__SecurityInsightTrait__ExternalResourceTarget *e = baton_ctx_alloc(ctx, sizeof(*e));
+		if (!e)
+			return BATON_EEXHAUSTED;
+		c1__connector__v2__security_insight_trait__external_resource_target__init(e);
+		if ((rc = str_field(ctx, "insight target external_id", s->target_external_id, &e->external_id)) ||
+		    (rc = str_field(ctx, "insight target app_hint", s->target_app_hint, &e->app_hint)))
+			return rc;
+		t->target_case = C1__CONNECTOR__V2__SECURITY_INSIGHT_TRAIT__TARGET_EXTERNAL_RESOURCE;
+		t->external_resource = e;
+		return 0;
+	}
+	case BATON_INSIGHT_TARGET_APP_USER: {
+		C1__Connector__V2__SecurityInsightTrait__AppUserTarget *a = baton_ctx_alloc(ctx, sizeof(*a));
+		if (!a)
+			return BATON_EEXHAUSTED;
+		c1__connector__v2__security_insight_trait__app_user_target__init(a);
+		if ((rc = str_field(ctx, "insight target email", s->target_email, &a->email)) ||
+		    (rc = str_field(ctx, "insight target external_id", s->target_external_id, &a->external_id)))
+			return rc;
+		t->target_case = C1__CONNECTOR__V2__SECURITY_INSIGHT_TRAIT__TARGET_APP_USER;
+		t->app_user = a;
+		return 0;
+	}
+	default:
+		return baton_error_set(BATON_EINVALID, "target must be set (a baton_insight_target)");
+	}
+}
+
+BATON_API int baton_resource_set_security_insight_trait(baton_resource *r, const baton_security_insight *s)
+{
+	if (!r || !s)
+		return baton__null_arg("baton_resource_set_security_insight_trait", !r ? "r" : "s");
+	baton_ctx *ctx = r->ctx;
+	C1__Connector__V2__SecurityInsightTrait *t = baton_ctx_alloc(ctx, sizeof(*t));
+	if (!t)
+		return BATON_EEXHAUSTED;
+	c1__connector__v2__security_insight_trait__init(t);
+	int rc = insight_kind(ctx, s, t);
+	if (!rc)
+		rc = insight_target(ctx, s, t);
+	if (rc)
+		return rc;
+	baton_timestamp at = s->observed_at;
+	if (!s->has_observed_at) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		at.seconds = (int64_t)ts.tv_sec;
+		at.nanos = (int32_t)ts.tv_nsec;
+	}
+	if ((rc = baton__timestamp_new(ctx, "security insight trait observed_at", at, &t->observed_at)) < 0)
+		return rc;
 	return put_trait(r, &t->base);
 }
 

@@ -130,6 +130,51 @@ static void test_vendor_agreement(void **state)
 	ASSERT_ERR(baton_resource_set_vendor_agreement_trait(r, &a), BATON_EINVALID, "must not exceed end_date");
 }
 
+static void test_security_insight(void **state)
+{
+	baton_ctx *ctx = *state;
+	baton_resource *r = res(ctx);
+	baton_risk_factor factors[] = {{"MFA disabled", BATON_RISK_SEVERITY_HIGH}};
+	baton_security_insight s = {0};
+	s.kind = BATON_INSIGHT_RISK_SCORE;
+	s.normalized_score = 87;
+	s.source_score = "8.7";
+	s.risk_factors = factors;
+	s.n_risk_factors = 1;
+	s.has_observed_at = true;
+	s.observed_at = (baton_timestamp){1700000000, 0};
+	s.target = BATON_INSIGHT_TARGET_RESOURCE;
+	s.target_resource = (baton_resource_id){"user", "u1"};
+	ASSERT_OK(baton_resource_set_security_insight_trait(r, &s));
+	assert_pick(ctx, baton_resource_annotations(r), "c1.connector.v2.SecurityInsightTrait",
+	            "{\"riskScore\":{\"normalizedScore\":87,\"sourceScore\":\"8.7\",\"riskFactors\":[{\"description\":"
+	            "\"MFA disabled\",\"severity\":\"SEVERITY_HIGH\"}]},\"observedAt\":\"2023-11-14T22:13:20Z\","
+	            "\"resourceId\":{\"resourceType\":\"user\",\"resource\":\"u1\"}}");
+	/* an issue about an app user; observed_at defaults to now */
+	baton_security_insight i = {0};
+	i.kind = BATON_INSIGHT_ISSUE;
+	i.issue_value = "stale key";
+	i.issue_severity = "HIGH";
+	i.target = BATON_INSIGHT_TARGET_APP_USER;
+	i.target_email = "a@example.com";
+	i.target_external_id = "x1";
+	ASSERT_OK(baton_resource_set_security_insight_trait(r, &i));
+	char *json;
+	ASSERT_OK(baton_annotations_pick_json(baton_resource_annotations(r), "c1.connector.v2.SecurityInsightTrait", ctx,
+	                                      &json));
+	assert_non_null(strstr(json, "\"issue\":{\"value\":\"stale key\",\"severity\":\"HIGH\"},\"observedAt\":\"20"));
+	assert_non_null(strstr(json, "\"appUser\":{\"email\":\"a@example.com\",\"externalId\":\"x1\"}"));
+	/* what Go refuses */
+	s.normalized_score = 101;
+	ASSERT_ERR(baton_resource_set_security_insight_trait(r, &s), BATON_EINVALID, "between 0 and 100");
+	i.target = BATON_INSIGHT_TARGET_UNSET;
+	ASSERT_ERR(baton_resource_set_security_insight_trait(r, &i), BATON_EINVALID, "target must be set");
+	i.target = BATON_INSIGHT_TARGET_USER;
+	i.kind = BATON_INSIGHT_UNSET;
+	ASSERT_ERR(baton_resource_set_security_insight_trait(r, &i), BATON_EINVALID, "insight type must be set");
+	assert_int_equal(baton_annotations_count(baton_resource_annotations(r)), 1);
+}
+
 static void test_provisioning_annotations(void **state)
 {
 	baton_ctx *ctx = *state;
@@ -153,6 +198,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_managed_device, types_setup, types_teardown),
 		cmocka_unit_test_setup_teardown(test_vendor, types_setup, types_teardown),
 		cmocka_unit_test_setup_teardown(test_vendor_agreement, types_setup, types_teardown),
+		cmocka_unit_test_setup_teardown(test_security_insight, types_setup, types_teardown),
 		cmocka_unit_test_setup_teardown(test_provisioning_annotations, types_setup, types_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
