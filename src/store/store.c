@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/file.h"
 #include "core/faults.h"
 #include "core/log.h"
 
@@ -796,9 +797,16 @@ BATON_API int baton_store_open(const char *path, const baton_store_options *opts
 	s->read_only = opts && opts->read_only;
 	s->level = opts && opts->compression_level ? opts->compression_level : 1;
 	s->ts_sec = INT64_MIN;
-	s->path = strdup(path);
-	if (!s->path) {
-		rc = baton__error_oom("store path");
+	if (s->read_only) {
+		/* Only read: the decoder refuses anything but a regular file. */
+		s->path = strdup(path);
+		if (!s->path) {
+			rc = baton__error_oom("store path");
+			goto fail;
+		}
+	} else if ((rc = baton__file_check_target(path, &s->path))) {
+		/* Replaced when closed: refused now, before any work, if that could not be done. */
+		rc = baton__error_prefix("c1z");
 		goto fail;
 	}
 	/* The resumable member exists from version 2 on; a read-only store never uses a wip. */

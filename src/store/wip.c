@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/file.h"
 #include "core/faults.h"
 
 #define WIP_MARKER_MAGIC "libbaton-wip 1"
@@ -138,7 +139,7 @@ static int hash_span(int fd, off_t off, size_t len, unsigned char *buf, uint64_t
 
 int baton__c1z_identity(const char *path, char *buf, size_t size)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO would wait for a writer */
 	if (fd < 0) {
 		if (errno == ENOENT) {
 			snprintf(buf, size, "none");
@@ -151,6 +152,11 @@ int baton__c1z_identity(const char *path, char *buf, size_t size)
 		int rc = wip_io_error(path, "stat", errno);
 		close(fd);
 		return rc;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return baton_error_set(BATON_EINVALID, "c1z %s: is %s, not a regular file", path,
+		                       baton__file_kind(st.st_mode));
 	}
 	unsigned char *span = malloc(WIP_HASH_SPAN);
 	if (!span) {

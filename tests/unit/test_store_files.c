@@ -1,7 +1,10 @@
 /* The store against real files: the Go SDK's samples, bad input, failed saves. */
+#define _GNU_SOURCE /* mknod, makedev */
 #include "store_testutil.h"
 
 #include "c1z_raw.h"
+
+#include <sys/sysmacros.h>
 
 static char *tmp_root; /* private TMPDIR for every test: nothing may be left in it */
 
@@ -324,6 +327,192 @@ static void test_failed_save_keeps_old_file(void **state)
 	free(dir);
 }
 
+/* ---- Target kinds: a writer replaces only a regular file (or nothing) ---------------------- */
+
+enum target_kind {
+	T_ABSENT, T_REGULAR, T_LINK_REGULAR, T_LINK_DANGLING, T_DIR, T_FIFO, T_CHARDEV, T_LINK_DEVICE,
+	T_LINK_DIR, T_N
+};
+static const char *const target_names[T_N] = {
+	"absent", "regular", "symlink->regular", "dangling symlink", "directory", "FIFO",
+	"char device", "symlink->device", "symlink->directory",
+};
+
+/* Makes `path` a target of `kind` in `dir`; false when it cannot be made here (mknod as non-root). */
+static bool make_target(const char *dir, const char *path, enum target_kind kind, const char *valid)
+{
+	char *aux = st_path(dir, "aux");
+	bool ok = true;
+	size_t n;
+	unsigned char *b;
+	switch (kind) {
+	case T_ABSENT:
+		break;
+	case T_REGULAR:
+		b = st_read_file(valid, &n);
+		st_write_file(path, b, n);
+		free(b);
+		break;
+	case T_LINK_REGULAR:
+		b = st_read_file(valid, &n);
+		st_write_file(aux, b, n);
+		free(b);
+		assert_int_equal(symlink("aux", path), 0);
+		break;
+	case T_LINK_DANGLING:
+		assert_int_equal(symlink("no-such-file", path), 0);
+		break;
+	case T_DIR:
+		assert_int_equal(mkdir(path, 0755), 0);
+		break;
+	case T_FIFO:
+		assert_int_equal(mkfifo(path, 0644), 0);
+		break;
+	case T_CHARDEV:
+		/* the same device as /dev/null, made here: only root can */
+		ok = mknod(path, S_IFCHR | 0644, makedev(1, 3)) == 0;
+		break;
+	case T_LINK_DEVICE:
+		assert_int_equal(symlink("/dev/null", path), 0);
+		break;
+	case T_LINK_DIR:
+		assert_int_equal(mkdir(aux, 0755), 0);
+		assert_int_equal(symlink("aux", path), 0);
+		break;
+	default:
+		break;
+	}
+	free(aux);
+	return ok;
+}
+
+static bool kind_writable(enum target_kind k)
+{
+	return k == T_ABSENT || k == T_REGULAR || k == T_LINK_REGULAR;
+}
+
+/* After a write to `path` of `kind`: written ones hold a c1z with one finished sync (through the
+ * link for a link); refused ones are exactly as they were. */
+static void check_target_after(const char *dir, const char *path, enum target_kind kind,
+                               const struct stat *before)
+{
+	struct stat st;
+	if (kind_writable(kind)) {
+		assert_int_equal(lstat(path, &st), 0);
+		if (kind == T_LINK_REGULAR) {
+			assert_true(S_ISLNK(st.st_mode)); /* written through, the link stays a link */
+			char *aux = st_path(dir, "aux");
+			assert_int_equal(lstat(aux, &st), 0);
+			free(aux);
+		}
+		assert_true(S_ISREG(st.st_mode));
+		baton_store_options ro = BATON_STORE_OPTIONS_INIT;
+		ro.read_only = true;
+		baton_store *s;
+		CHECK(baton_store_open(path, &ro, &s));
+		baton_ctx *ctx;
+		CHECK(baton_ctx_new(&ctx));
+		baton_sync_run run;
+		CHECK(baton_store_sync_latest_finished(s, BATON_SYNC_TYPE_ANY, ctx, &run));
+		baton_ctx_free(ctx);
+		baton_store_discard(s);
+		return;
+	}
+	assert_int_equal(lstat(path, &st), 0);
+	assert_int_equal(st.st_mode, before->st_mode);
+	assert_int_equal(st.st_ino, before->st_ino);
+	assert_int_equal(st.st_rdev, before->st_rdev);
+	const char *msg = baton_error_last()->message;
+	if (!strstr(msg, "refusing"))
+		fail_msg("%s: message does not say it refuses: %s", target_names[kind], msg);
+	if (!strstr(msg, path))
+		fail_msg("%s: message does not name the path: %s", target_names[kind], msg);
+}
+
+/* A new file with one finished sync, through the three writers: a closed writable store (the
+ * connector's -f), a resumable one, and save_as (baton expand --output). */
+static void test_target_kinds(void **state)
+{
+	(void)state;
+	int skipped = 0;
+	for (int writer = 0; writer < 3; writer++) {
+		for (int k = 0; k < T_N; k++) {
+			char *dir = st_mkdtemp("target");
+			char *valid = valid_c1z(dir);
+			char *path = st_path(dir, "out.c1z");
+			if (!make_target(dir, path, (enum target_kind)k, valid)) {
+				skipped++;
+				goto next;
+			}
+			struct stat before;
+			memset(&before, 0, sizeof(before));
+			lstat(path, &before);
+			baton_store *s = NULL;
+			char id[28];
+			int rc;
+			if (writer == 2) {
+				CHECK(baton_store_open(valid, NULL, &s));
+				CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id));
+				CHECK(baton_store_sync_end(s));
+				rc = baton_store_save_as(s, path);
+				baton_store_discard(s);
+			} else {
+				baton_store_options o = BATON_STORE_OPTIONS_INIT;
+				o.resumable_work_dir = writer == 1;
+				rc = baton_store_open(path, &o, &s);
+				if (rc == 0) {
+					rc = baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id);
+					if (rc == 0)
+						rc = baton_store_sync_end(s);
+					if (rc == 0)
+						rc = baton_store_close(s);
+					else
+						baton_store_discard(s);
+				}
+			}
+			if (kind_writable((enum target_kind)k) && rc != 0)
+				fail_msg("writer %d, %s: %s", writer, target_names[k], baton_error_last()->message);
+			if (!kind_writable((enum target_kind)k) && rc != BATON_EINVALID)
+				fail_msg("writer %d, %s: rc %d, not refused (%s)", writer, target_names[k], rc,
+				         baton_error_last()->message);
+			check_target_after(dir, path, (enum target_kind)k, &before);
+		next:
+			free(path);
+			free(valid);
+			st_rmtree(dir);
+			free(dir);
+		}
+	}
+	if (skipped)
+		print_message("target kinds: %d cases skipped (mknod needs root)\n", skipped);
+	assert_no_temp_left();
+}
+
+/* The replacement keeps the old file's permission bits, never setuid, setgid or sticky. */
+static void test_replace_drops_special_bits(void **state)
+{
+	(void)state;
+	static const mode_t modes[] = {04755, 02755, 01644, 07777, 06640, 0600};
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		char *dir = st_mkdtemp("suid");
+		char *valid = valid_c1z(dir);
+		assert_int_equal(chmod(valid, modes[i]), 0);
+		baton_store *s;
+		char id[28];
+		CHECK(baton_store_open(valid, NULL, &s));
+		CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id));
+		CHECK(baton_store_sync_end(s));
+		CHECK(baton_store_close(s));
+		struct stat st;
+		assert_int_equal(stat(valid, &st), 0);
+		if ((st.st_mode & 07777) != (modes[i] & 0777))
+			fail_msg("mode %04o became %04o", (unsigned)modes[i], (unsigned)(st.st_mode & 07777));
+		free(valid);
+		st_rmtree(dir);
+		free(dir);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +522,8 @@ int main(void)
 		cmocka_unit_test(test_sample_sync_selection),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_failed_save_keeps_old_file),
+		cmocka_unit_test(test_target_kinds),
+		cmocka_unit_test(test_replace_drops_special_bits),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

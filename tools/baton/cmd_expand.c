@@ -3,10 +3,12 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "baton/expand.h"
+#include "core/file.h"
 
 static void print_stats(const tool *t, const baton_expand_stats *st, const char *where)
 {
@@ -61,6 +63,13 @@ int cmd_expand(tool *t)
 			return tool_fail("%s: a sync of this file is unfinished or running (%s): let the connector "
 			                 "finish it, or use --output PATH to write the expansion elsewhere",
 			                 t->file, wip);
+	}
+	if (out) {
+		/* Refused before the work, not after it: only a regular file (or nothing) is replaced. */
+		char *resolved;
+		if (baton__file_check_target(out, &resolved) < 0)
+			return tool_fail_last();
+		free(resolved);
 	}
 	if ((rc = baton_store_open(t->file, &so, &s)) < 0)
 		return tool_fail_last();
