@@ -513,6 +513,132 @@ static void test_replace_drops_special_bits(void **state)
 	}
 }
 
+/* ---- Nesting: hostile depth in rows is refused with the row named, never a crash ------------ */
+
+/* A file with one sync: a user, a group with a "member" entitlement, and a grant of it. */
+static char *nest_base(const char *dir)
+{
+	char *path = st_path(dir, "base.c1z");
+	baton_store *s;
+	baton_ctx *ctx;
+	baton_resource_type *ut, *gt;
+	baton_resource *u, *grp;
+	baton_entitlement *member;
+	baton_grant *g;
+	char id[28];
+	CHECK(baton_store_open(path, NULL, &s));
+	CHECK(baton_ctx_new(&ctx));
+	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id));
+	CHECK(baton_resource_type_new(ctx, "user", (const baton_trait[]){BATON_TRAIT_USER}, 1, &ut));
+	CHECK(baton_resource_type_new(ctx, "group", (const baton_trait[]){BATON_TRAIT_GROUP}, 1, &gt));
+	CHECK(baton_store_put_resource_type(s, ut));
+	CHECK(baton_store_put_resource_type(s, gt));
+	CHECK(baton_user_resource_new(ctx, "Alice", ut, "alice", &u));
+	CHECK(baton_store_put_resource(s, u));
+	CHECK(baton_group_resource_new(ctx, "Eng", gt, "eng", &grp));
+	CHECK(baton_store_put_resource(s, grp));
+	CHECK(baton_assignment_entitlement_new(ctx, grp, "member", &member));
+	CHECK(baton_store_put_entitlement(s, member));
+	baton_resource_id pid = {"user", "alice"};
+	CHECK(baton_grant_new(ctx, grp, "member", &pid, &g));
+	CHECK(baton_store_put_grant(s, g));
+	CHECK(baton_store_sync_end(s));
+	CHECK(baton_store_close(s));
+	baton_ctx_free(ctx);
+	return path;
+}
+
+/* Lists every row of `table`'s kind; returns the first error (0: all read). */
+static int list_kind(baton_store *s, int kind)
+{
+	baton_store_iter *it;
+	int rc;
+	switch (kind) {
+	case 0:
+		CHECK(baton_store_list_resources(s, NULL, &it));
+		baton_resource *r;
+		while ((rc = baton_store_iter_next_resource(it, &r)) == 0)
+			;
+		break;
+	case 1:
+		CHECK(baton_store_list_entitlements(s, NULL, &it));
+		baton_entitlement *e;
+		while ((rc = baton_store_iter_next_entitlement(it, &e)) == 0)
+			;
+		break;
+	default:
+		CHECK(baton_store_list_grants(s, NULL, &it));
+		baton_grant *g;
+		while ((rc = baton_store_iter_next_grant(it, &g)) == 0)
+			;
+		break;
+	}
+	baton_store_iter_free(it);
+	return rc == BATON_ITEROVER ? 0 : rc;
+}
+
+/* Struct (3 messages a level) and ListValue (2) nesting, 100 to 50,000 deep, in a resource's
+ * profile, an entitlement's resource and a grant's principal: the store reads what fits under
+ * the bound and refuses the rest, naming the table and row. */
+static void test_deep_nesting(void **state)
+{
+	(void)state;
+	static const size_t depths[] = {100, 1000, 5000, 50000};
+	static const char *const tables[] = {"v1_resources", "v1_entitlements", "v1_grants"};
+	char *dir = st_mkdtemp("deep");
+	char *base = nest_base(dir);
+	char *path = st_path(dir, "deep.c1z");
+	for (int kind = 0; kind < 3; kind++) {
+		for (int lists = 0; lists < 2; lists++) {
+			for (size_t di = 0; di < sizeof(depths) / sizeof(depths[0]); di++) {
+				size_t depth = depths[di], n, m, k;
+				uint8_t *st = c1z_raw_deep_struct(depth, lists, &n);
+				/* Resource{profile(9)}; Entitlement{resource(1)}; Grant{principal(2)} */
+				uint8_t *res = c1z_raw_pb_field(9, st, n, &m);
+				uint8_t *extra = kind == 0 ? res : c1z_raw_pb_field(kind == 1 ? 1 : 2, res, m, &k);
+				if (kind == 0)
+					k = m;
+				size_t nb;
+				unsigned char *b = st_read_file(base, &nb);
+				st_write_file(path, b, nb);
+				free(b);
+				char sql[256];
+				snprintf(sql, sizeof sql, "UPDATE %s SET data = data || ?1 WHERE id = (SELECT max(id) FROM %s)",
+				         tables[kind], tables[kind]);
+				c1z_raw_edit(path, sql, extra, k);
+				/* message levels: the row's own 1-3, the Struct, then 3 (or 2) per level */
+				size_t levels = (size_t)kind + 1 + 2 + depth * (lists ? 2 : 3) + 1;
+				baton_store_options ro = BATON_STORE_OPTIONS_INIT;
+				ro.read_only = true;
+				baton_store *s;
+				CHECK(baton_store_open(path, &ro, &s));
+				int rc = list_kind(s, kind);
+				if (levels <= 3200) {
+					if (rc != 0)
+						fail_msg("%s, depth %zu (%s): %s", tables[kind], depth, lists ? "lists" : "structs",
+						         baton_error_last()->message);
+				} else {
+					st_expect_error(rc, BATON_EINVALID, "nested deeper than");
+					const char *msg = baton_error_last()->message;
+					if (!strstr(msg, tables[kind]) || !strstr(msg, " row ") || !strstr(msg, path))
+						fail_msg("%s, depth %zu: the message names no file, table or row: %s", tables[kind],
+						         depth, msg);
+				}
+				baton_store_discard(s);
+				free(st);
+				if (extra != res)
+					free(extra);
+				free(res);
+			}
+		}
+	}
+	free(path);
+	free(base);
+	st_rmtree(dir);
+	free(dir);
+	assert_no_temp_left();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -524,6 +650,7 @@ int main(void)
 		cmocka_unit_test(test_failed_save_keeps_old_file),
 		cmocka_unit_test(test_target_kinds),
 		cmocka_unit_test(test_replace_drops_special_bits),
+		cmocka_unit_test(test_deep_nesting),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
