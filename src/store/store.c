@@ -170,7 +170,26 @@ int baton__store_sqlerr(baton_store *s, int rc, const char *what)
 	const char *msg = s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
 	if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB)
 		s->corrupt = true;
-	return baton_error_set(sqlite_code(rc), "c1z %s: %s: %s", s->path, what, msg);
+	/* SQLITE_FULL: the working copy's file system is full (or SQLite's page limit is reached) */
+	const char *hint = (rc & 0xff) == SQLITE_FULL ? " (no space left on device (ENOSPC) for the "
+	                                                "working copy in the temporary directory)" : "";
+	int code = baton_error_set(sqlite_code(rc), "c1z %s: %s: %s%s", s->path, what, msg, hint);
+	/* These can end the transaction inside SQLite: a later COMMIT would only say "no transaction
+	 * is active"; it reports this instead. */
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_NOMEM:
+	case SQLITE_CORRUPT:
+		if (!s->write_err) {
+			s->write_err = code;
+			snprintf(s->write_msg, sizeof(s->write_msg), "%s: %s%s", what, msg, hint);
+		}
+		break;
+	default:
+		break;
+	}
+	return code;
 }
 
 int baton__store_exec(baton_store *s, const char *sql)
@@ -248,6 +267,7 @@ int baton__store_begin(baton_store *s)
 		return 0;
 	int rc = baton__store_exec(s, "BEGIN");
 	if (rc == 0) {
+		s->write_err = 0;
 		s->in_tx = true;
 		s->pending = 0;
 	}
@@ -261,6 +281,15 @@ int baton__store_commit(baton_store *s)
 	int frc = baton__fault("store.commit");
 	if (frc)
 		return frc;
+	if (sqlite3_get_autocommit(s->db)) {
+		/* SQLite already rolled this transaction back, after a failed write: say why. */
+		s->in_tx = false;
+		s->pending = 0;
+		return baton_error_set(s->write_err ? s->write_err : BATON_EABORTED,
+		                       "c1z %s: commit: the transaction was rolled back after a failed write "
+		                       "(%s); the c1z file is unchanged", s->path,
+		                       s->write_err ? s->write_msg : "unknown error");
+	}
 	int rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		int err = baton__store_sqlerr(s, rc, "commit");

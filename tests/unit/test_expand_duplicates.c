@@ -79,10 +79,37 @@ static void test_duplicates(void **state)
 	xf_free(ref);
 }
 
+/* A full disk during the expansion (SQLite's page limit set just above the data, at several
+ * sizes): the error says there is no space, not "no transaction is active". */
+static void test_disk_full(void **state)
+{
+	(void)state;
+	static const int extra_pages[] = {0, 1, 4, 16};
+	for (size_t i = 0; i < sizeof(extra_pages) / sizeof(extra_pages[0]); i++) {
+		xf *f = build(300);
+		char sql[128];
+		sqlite3_stmt *st;
+		assert_int_equal(sqlite3_prepare_v2(f->s->db, "PRAGMA page_count", -1, &st, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		int pages = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+		snprintf(sql, sizeof sql, "PRAGMA max_page_count = %d", pages + extra_pages[i]);
+		st_sql(f->s->db, sql);
+		baton_expand_stats bs;
+		int rc = xf_expand(f, &bs);
+		const char *msg = baton_error_last()->message;
+		if (rc != BATON_EEXHAUSTED || !strstr(msg, "no space left on device") ||
+		    strstr(msg, "no transaction is active"))
+			fail_msg("%d extra pages: rc %d: %s", extra_pages[i], rc, msg);
+		xf_free(f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_duplicates),
+		cmocka_unit_test(test_disk_full),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
