@@ -639,6 +639,66 @@ static void test_deep_nesting(void **state)
 	assert_no_temp_left();
 }
 
+/* A grants table missing a column (each of several): one line naming the column, never the schema
+ * script; a NULL data column: an error naming the row. */
+static void test_missing_column_and_null_data(void **state)
+{
+	(void)state;
+	static const char *const idx[] = {"idx_grants_resource_type_id_resource_id_v1", "idx_grants_principal_id_v1",
+	                                  "idx_grants_entitlement_id_principal_id_v1", "idx_grants_external_sync_v1",
+	                                  "idx_grants_entitlement_sync_grant_v1", "idx_grants_sync_expansion_v1",
+	                                  "idx_grants_sync_needs_expansion_v1"};
+	static const char *const cols[] = {"principal_resource_id", "principal_resource_type_id", "entitlement_id",
+	                                   "resource_id"};
+	char *dir = st_mkdtemp("cols");
+	char *base = nest_base(dir);
+	char *path = st_path(dir, "cols.c1z");
+	for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
+		size_t nb;
+		unsigned char *b = st_read_file(base, &nb);
+		st_write_file(path, b, nb);
+		free(b);
+		char sql[256];
+		for (size_t i = 0; i < sizeof(idx) / sizeof(idx[0]); i++) {
+			snprintf(sql, sizeof sql, "DROP INDEX IF EXISTS %s", idx[i]);
+			c1z_raw_edit(path, sql, NULL, 0);
+		}
+		snprintf(sql, sizeof sql, "ALTER TABLE v1_grants DROP COLUMN %s", cols[c]);
+		c1z_raw_edit(path, sql, NULL, 0);
+		baton_store *s;
+		int rc = baton_store_open(path, NULL, &s);
+		assert_int_not_equal(rc, 0);
+		const char *msg = baton_error_last()->message;
+		if (!strstr(msg, cols[c]) || strchr(msg, '\n') || strlen(msg) > 600)
+			fail_msg("missing %s: %s", cols[c], msg);
+	}
+	/* empty data (NULL: the same check) in each kind of row */
+	static const char *const tables[] = {"v1_resources", "v1_entitlements", "v1_grants"};
+	for (int kind = 0; kind < 3; kind++) {
+		size_t nb;
+		unsigned char *b = st_read_file(base, &nb);
+		st_write_file(path, b, nb);
+		free(b);
+		char sql[256];
+		snprintf(sql, sizeof sql, "UPDATE %s SET data = x'' WHERE id = (SELECT max(id) FROM %s)", tables[kind],
+		         tables[kind]);
+		c1z_raw_edit(path, sql, NULL, 0);
+		baton_store_options ro = BATON_STORE_OPTIONS_INIT;
+		ro.read_only = true;
+		baton_store *s;
+		CHECK(baton_store_open(path, &ro, &s));
+		int rc = list_kind(s, kind);
+		st_expect_error(rc, BATON_EDATALOSS, "data column is empty"); /* NULL: the schema forbids it */
+		if (!strstr(baton_error_last()->message, tables[kind]))
+			fail_msg("names no table: %s", baton_error_last()->message);
+		baton_store_discard(s);
+	}
+	free(path);
+	free(base);
+	st_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -651,6 +711,7 @@ int main(void)
 		cmocka_unit_test(test_target_kinds),
 		cmocka_unit_test(test_replace_drops_special_bits),
 		cmocka_unit_test(test_deep_nesting),
+		cmocka_unit_test(test_missing_column_and_null_data),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
