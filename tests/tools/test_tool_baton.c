@@ -1388,6 +1388,43 @@ static void test_deep_nesting(void **state)
 	unlink(base);
 }
 
+/* A sync run with an empty sync_id: every command says the file has it, in one line, and never
+ * names an internal function; an empty --sync-id for expand is refused, not ignored. */
+static void test_empty_sync_id(void **state)
+{
+	(void)state;
+	char old_id[28], out[4200];
+	char *path = make_file("empty-sync", false, old_id, NULL);
+	c1z_raw_edit(path, "UPDATE v1_sync_runs SET sync_id = ''", NULL, 0);
+	snprintf(out, sizeof out, "%s.out", path);
+	const char *const cmds[][8] = {
+		{"-f", path, "stats", NULL},
+		{"-f", path, "resources", NULL},
+		{"-f", path, "grants", NULL},
+		{"-f", path, "syncs", NULL},
+		{"-f", path, "diff", NULL},
+		{"-f", path, "export", "json", "--out", out, NULL},
+	};
+	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+		run r;
+		run_baton(&r, cmds[c]);
+		assert_error(&r, 1, "empty sync_id");
+		if (strstr(r.err, "baton_store") || strstr(r.err, "baton__"))
+			fail_msg("command %s names an internal function: %s", cmds[c][2], r.err);
+		run_free(&r);
+		assert_int_equal(access(out, F_OK), -1);
+	}
+	free(path);
+	path = make_file("empty-sync-flag", false, old_id, NULL);
+	run r;
+	RUN(&r, "-f", path, "expand", "--sync-id", "");
+	if (r.status == 0 || !strstr(r.err, "--sync-id"))
+		fail_msg("an empty --sync-id was not refused: status %d, %s", r.status, r.err);
+	run_free(&r);
+	unlink(path);
+	free(path);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -1413,6 +1450,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_output_targets),
 		cmocka_unit_test(test_long_names),
 		cmocka_unit_test(test_deep_nesting),
+		cmocka_unit_test(test_empty_sync_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
