@@ -171,8 +171,10 @@ int baton__store_sqlerr(baton_store *s, int rc, const char *what)
 	if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB)
 		s->corrupt = true;
 	/* SQLITE_FULL: the working copy's file system is full (or SQLite's page limit is reached) */
-	const char *hint = (rc & 0xff) == SQLITE_FULL ? " (no space left on device (ENOSPC) for the "
-	                                                "working copy in the temporary directory)" : "";
+	char hint[512] = "";
+	if ((rc & 0xff) == SQLITE_FULL)
+		snprintf(hint, sizeof(hint), " (no space left on device (ENOSPC) for the working copy in %s)",
+		         s->work_dir ? s->work_dir : "the temporary directory");
 	int code = baton_error_set(sqlite_code(rc), "c1z %s: %s: %s%s", s->path, what, msg, hint);
 	/* These can end the transaction inside SQLite: a later COMMIT would only say "no transaction
 	 * is active"; it reports this instead. */
@@ -183,7 +185,7 @@ int baton__store_sqlerr(baton_store *s, int rc, const char *what)
 	case SQLITE_CORRUPT:
 		if (!s->write_err) {
 			s->write_err = code;
-			snprintf(s->write_msg, sizeof(s->write_msg), "%s: %s%s", what, msg, hint);
+			snprintf(s->write_msg, sizeof(s->write_msg), "%.200s: %.200s%.300s", what, msg, hint);
 		}
 		break;
 	default:
