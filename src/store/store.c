@@ -219,6 +219,23 @@ int baton__store_exec(baton_store *s, const char *sql)
 	}
 	while (*stmt == ' ' || *stmt == '\n' || *stmt == '\t')
 		stmt++;
+	if (col) {
+		/* "table T" from "create table if not exists T (" or "create index ... on T (" */
+		size_t line = strcspn(stmt, "\n;");
+		const char *t = NULL;
+		for (const char *p = stmt; p + 4 <= stmt + line; p++)
+			if (strncmp(p, " on ", 4) == 0) {
+				t = p + 4;
+				break;
+			}
+		if (!t && strncmp(stmt, "create table if not exists ", 27) == 0)
+			t = stmt + 27;
+		if (t) {
+			int tl = (int)strcspn(t, " (\n;");
+			snprintf(what, sizeof(what), "table %.*s", tl, t);
+			return baton__store_sqlerr(s, rc, what);
+		}
+	}
 	size_t n = strcspn(stmt, "\n;");
 	if (n > sizeof(what) - 4)
 		n = sizeof(what) - 4;

@@ -237,7 +237,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(b.buf);
 
 	/* into the row, then back into a c1z */
-	sqlite3 *db;
+	sqlite3 *db = NULL;
 	sqlite3_stmt *st;
 	char sql[160];
 	int ok = write_all(db_path, db_template, db_template_len) == 0 && sqlite3_open(db_path, &db) == SQLITE_OK;
