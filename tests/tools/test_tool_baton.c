@@ -1316,12 +1316,12 @@ static void test_long_names(void **state)
 }
 
 /* Deep Structs in a resource's profile, a UserTrait annotation's profile and a GrantMetadata
- * annotation, 100 to 50,000 deep: every reading command ends normally (no signal); what is
+ * annotation, 100 and 5,000 deep: every reading command ends normally (no signal); what is
  * over the bound is one clear error line. */
 static void test_deep_nesting(void **state)
 {
 	(void)state;
-	static const size_t depths[] = {100, 5000, 50000};
+	static const size_t depths[] = {100, 5000}; /* 50,000: test_store_files */
 	char base[4096], path[4096];
 	char old_id[28];
 	char *made = make_file("deep-base", false, old_id, NULL);
