@@ -706,10 +706,15 @@ static int run_expansion(expander *x)
 		if (!rc)
 			rc = report(x, BATON_EXPAND_PHASE_EXPAND, i + 1, nc);
 	}
-	/* Even after a failure what was written is kept: it is consistent and a rerun completes it. */
+	/* Even after a failure what was written is kept: it is consistent and a rerun completes it.
+	 * The failure is what is reported, not what the commit then says about it. */
+	char *why = rc ? strdup(baton_error_last()->message) : NULL;
 	int crc = baton__store_commit(x->s);
 	if (!rc)
 		rc = crc;
+	else if (crc && why)
+		baton_error_set(rc, "%s", why);
+	free(why);
 	x->stats->grants_created = x->created;
 	if (!rc)
 		rc = count_touched(x);
