@@ -18,6 +18,7 @@
 #include "baton/sync.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "service/service.h"
 
 #define USAGE_EXIT 2
 
@@ -99,11 +100,11 @@ static int main_checks(baton__cli *cli)
 static int run_main(baton__cli_env *env)
 {
 	baton__cli *cli = env->cli;
-	if (*baton__cli_string(cli, "client-id"))
-		return unsupported("service mode (--client-id)");
 	int rc = main_checks(cli);
 	if (rc)
 		return rc;
+	if (*baton__cli_string(cli, "client-id"))
+		return baton__service_run(env);
 	if (*baton__cli_string(cli, "grant-entitlement"))
 		return baton__mode_grant(env);
 	if (*baton__cli_string(cli, "revoke-grant"))

@@ -1,0 +1,426 @@
+/*
+ * Service mode's task handlers (tasks.h), one per task type, each mapped onto what libbaton does
+ * for the one-shot modes:
+ *   Hello        a Hello carrying the task id (not finished, as Go's handler does not finish it)
+ *   SyncFull     baton_sync into "<tmp>/baton-sync-<task id>.c1z" with heartbeats, then
+ *                UploadAsset and FinishTask; a failed or cancelled sync keeps its "<c1z>.wip/"
+ *                so the same task, issued again, resumes from its checkpoint
+ *   Grant        the principal's resource type's grant callback; GrantManagerServiceGrantResponse
+ *   Revoke       the revoke callback; GrantManagerServiceRevokeResponse
+ *   anything else: FinishTask UNIMPLEMENTED "unsupported task type"
+ * A connector error finishes the task with its code and message (Grant / Revoke as non-retryable,
+ * as Go) and the loop goes on.
+ */
+#include "service/tasks.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "baton/entitlement.h"
+#include "baton/grant.h"
+#include "baton/resource.h"
+#include "baton/sync.h"
+#include "connector/connector.h"
+#include "core/ctx.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "sync/pool.h"
+#include "types/types.h"
+
+typedef C1__Connectorapi__Baton__V1__Task task_t;
+
+const char *baton__svc_task_type_name(const task_t *task)
+{
+	switch (task->task_type_case) {
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_NONE: return "none";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_HELLO: return "hello";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_SYNC_FULL: return "sync_full";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_GRANT: return "grant";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_REVOKE: return "revoke";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_CREATE_ACCOUNT: return "create_account";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_CREATE_RESOURCE: return "create_resource";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_DELETE_RESOURCE: return "delete_resource";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ROTATE_CREDENTIALS: return "rotate_credentials";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_EVENT_FEED: return "event_feed";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ACTION_LIST_SCHEMAS: return "action_list_schemas";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ACTION_GET_SCHEMA: return "action_get_schema";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ACTION_INVOKE: return "action_invoke";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ACTION_STATUS: return "action_status";
+	default: return "unknown";
+	}
+}
+
+static int finish_error(baton__svc *s, const task_t *task, int rc, bool non_retryable)
+{
+	const baton_error *e = baton_error_last();
+	return baton__svc_finish(s, task->id, NULL, NULL, 0, rc < 0 ? rc : BATON_EUNKNOWN,
+	                         e->message[0] ? e->message : "unknown error", non_retryable);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* SyncFull                                                                                    */
+
+typedef struct sync_run {
+	atomic_bool syncing;
+	atomic_bool cancel;
+} sync_run;
+
+static void sync_cancel(void *arg)
+{
+	sync_run *r = arg;
+	atomic_store(&r->cancel, true);
+	if (atomic_load(&r->syncing))
+		baton_sync_request_stop();
+}
+
+/* "type/id", or "parentType/parentId/type/id" (baton_sync_options.sync_resources). */
+static char *target_ref(const C1__Connector__V2__Resource *r)
+{
+	if (!r || !r->id || !r->id->resource_type || !r->id->resource)
+		return NULL;
+	const C1__Connector__V2__ResourceId *p = r->parent_resource_id;
+	size_t n = strlen(r->id->resource_type) + strlen(r->id->resource) + 4 +
+	           (p && p->resource_type && p->resource ? strlen(p->resource_type) + strlen(p->resource) : 0);
+	char *s = malloc(n);
+	if (!s)
+		return NULL;
+	if (p && p->resource_type && *p->resource_type && p->resource && *p->resource)
+		snprintf(s, n, "%s/%s/%s/%s", p->resource_type, p->resource, r->id->resource_type, r->id->resource);
+	else
+		snprintf(s, n, "%s/%s", r->id->resource_type, r->id->resource);
+	return s;
+}
+
+static int run_sync(baton__svc *s, const task_t *task, const char *path, sync_run *run)
+{
+	const C1__Connectorapi__Baton__V1__Task__SyncFullTask *t = task->sync_full;
+	baton__cli *cli = s->env->cli;
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	o.c1z_path = path;
+	o.skip_entitlements_and_grants = t->skip_entitlements_and_grants;
+	o.skip_grants = t->skip_grants;
+	o.skip_grant_expansion = t->skip_expand_grants;
+	/* the task's types, else the flags' */
+	const char *const *flag_types;
+	size_t n_flag_types = baton__cli_list(cli, "sync-resource-types", &flag_types);
+	if (t->n_sync_resource_type_ids) {
+		o.sync_resource_types = (const char *const *)t->sync_resource_type_ids;
+		o.n_sync_resource_types = t->n_sync_resource_type_ids;
+	} else {
+		o.sync_resource_types = flag_types;
+		o.n_sync_resource_types = n_flag_types;
+	}
+	/* the task's targets and the flags' */
+	const char *const *flag_res;
+	size_t n_flag_res = baton__cli_list(cli, "sync-resources", &flag_res);
+	size_t n_refs = t->n_targeted_sync_resources + n_flag_res;
+	char **refs = n_refs ? calloc(n_refs, sizeof(*refs)) : NULL;
+	int rc = 0;
+	if (n_refs && !refs)
+		return baton__error_oom("sync task");
+	for (size_t i = 0; i < t->n_targeted_sync_resources && !rc; i++)
+		if (!(refs[i] = target_ref(t->targeted_sync_resources[i])))
+			rc = baton_error_set(BATON_EINVALID, "targeted sync resource %zu has no id", i);
+	for (size_t i = 0; i < n_flag_res && !rc; i++)
+		if (!(refs[t->n_targeted_sync_resources + i] = strdup(flag_res[i])))
+			rc = baton__error_oom("sync task");
+	o.sync_resources = (const char *const *)refs;
+	o.n_sync_resources = n_refs;
+	int64_t workers = baton__cli_int(cli, "workers");
+	if (baton__cli_bool(cli, "parallel-sync") && !workers)
+		workers = -1;
+	o.workers = workers < 0 ? -1 : workers > 64 ? 64 : (int)workers;
+	if (!rc) {
+		pthread_mutex_lock(&s->sync_mu);
+		baton__sync_stop_clear();
+		atomic_store(&run->syncing, true);
+		if (baton__svc_stopping())
+			rc = baton_error_set(BATON_ECANCELLED, "the service is stopping");
+		else if (atomic_load(&run->cancel))
+			rc = baton_error_set(BATON_ECANCELLED, "task was cancelled");
+		else {
+			baton_sync_summary sum;
+			rc = baton_sync(s->env->connector, &o, &sum);
+			if (!rc) {
+				char n[4][24];
+				snprintf(n[0], sizeof(n[0]), "%llu", (unsigned long long)sum.resources);
+				snprintf(n[1], sizeof(n[1]), "%llu", (unsigned long long)sum.entitlements);
+				snprintf(n[2], sizeof(n[2]), "%llu", (unsigned long long)sum.grants);
+				snprintf(n[3], sizeof(n[3]), "%s", sum.resumed ? "true" : "false");
+				baton__log(BATON_LOG_INFO, "service: sync finished", "task_id", task->id, "sync_id", sum.sync_id,
+				           "resources", n[0], "entitlements", n[1], "grants", n[2], "resumed", n[3], NULL);
+			}
+		}
+		atomic_store(&run->syncing, false);
+		pthread_mutex_unlock(&s->sync_mu);
+	}
+	for (size_t i = 0; i < n_refs; i++)
+		free(refs[i]);
+	free(refs);
+	return rc;
+}
+
+static void do_sync(baton__svc *s, const task_t *task)
+{
+	const C1__Connectorapi__Baton__V1__Task__SyncFullTask *t = task->sync_full;
+	if (t->storage_engine && !strcmp(t->storage_engine, "pebble"))
+		baton__log(BATON_LOG_INFO, "service: the task asks for the pebble storage engine; libbaton writes the "
+		           "c1z with sqlite (v1)", "task_id", task->id, NULL);
+	/* the task id names the file, so a re-issued task finds its checkpoint */
+	char id[64];
+	size_t k = 0;
+	for (const char *p = task->id; *p && k < sizeof(id) - 1; p++)
+		id[k++] = ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')) ? *p : '_';
+	id[k] = '\0';
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/baton-sync-%s.c1z", s->tmp_dir, id);
+
+	sync_run run;
+	atomic_init(&run.syncing, false);
+	atomic_init(&run.cancel, false);
+	baton__svc_heartbeat hb;
+	if (baton__svc_heartbeat_start(&hb, s, task->id, sync_cancel, &run)) {
+		/* as Go: a task whose first heartbeat fails is left to the server */
+		baton__log(BATON_LOG_ERROR, "service: failed to heartbeat task", "task_id", task->id, "error",
+		           baton_error_last()->message, NULL);
+		return;
+	}
+	int rc = run_sync(s, task, path, &run);
+	baton__svc_heartbeat_stop(&hb);
+	if (rc) {
+		bool hb_failed = atomic_load(&hb.failed);
+		if (rc == BATON_ECANCELLED && atomic_load(&hb.cancelled))
+			baton_error_set(rc, "task was cancelled");
+		else if (rc == BATON_ECANCELLED && hb_failed)
+			baton_error_set(rc, "task failed heartbeat");
+		finish_error(s, task, rc, false);
+		return;
+	}
+	rc = baton__svc_upload(&s->conn, task->id, path);
+	if (rc)
+		finish_error(s, task, rc, false);
+	else
+		baton__svc_finish(s, task->id, NULL, NULL, 0, 0, NULL, false);
+	/* a finished sync leaves no working copy: the uploaded file is all there is */
+	unlink(path);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Grant and revoke                                                                            */
+
+typedef struct prov {
+	baton__runtime rt;
+	bool rt_open;
+	baton_ctx data, cctx;
+	baton__call call;
+} prov;
+
+static void prov_init(prov *p)
+{
+	memset(p, 0, sizeof(*p));
+	baton__ctx_init(&p->data);
+	baton__ctx_init(&p->cctx);
+}
+
+static void prov_free(prov *p)
+{
+	baton__call_free(&p->call);
+	if (p->rt_open)
+		baton__runtime_close(&p->rt);
+	baton__ctx_release(&p->cctx);
+	baton__ctx_release(&p->data);
+}
+
+/* Re-reads a task's message as the SDK's own object (packed, then unpacked in ctx). */
+static int repack(baton_ctx *ctx, const ProtobufCMessage *m, uint8_t **buf, size_t *len)
+{
+	*len = protobuf_c_message_get_packed_size(m);
+	*buf = malloc(*len ? *len : 1);
+	if (!*buf)
+		return baton__error_oom("task");
+	protobuf_c_message_pack(m, *buf);
+	(void)ctx;
+	return 0;
+}
+
+static int unpack_entitlement(baton_ctx *ctx, const C1__Connector__V2__Entitlement *m, baton_entitlement **out)
+{
+	uint8_t *b;
+	size_t n;
+	int rc = repack(ctx, &m->base, &b, &n);
+	if (!rc)
+		rc = baton_entitlement_unpack(ctx, b, n, out);
+	free(b);
+	return rc;
+}
+
+static int unpack_resource(baton_ctx *ctx, const C1__Connector__V2__Resource *m, baton_resource **out)
+{
+	uint8_t *b;
+	size_t n;
+	int rc = repack(ctx, &m->base, &b, &n);
+	if (!rc)
+		rc = baton_resource_unpack(ctx, b, n, out);
+	free(b);
+	return rc;
+}
+
+static int unpack_grant(baton_ctx *ctx, const C1__Connector__V2__Grant *m, baton_grant **out)
+{
+	uint8_t *b;
+	size_t n;
+	int rc = repack(ctx, &m->base, &b, &n);
+	if (!rc)
+		rc = baton_grant_unpack(ctx, b, n, out);
+	free(b);
+	return rc;
+}
+
+static int provisioner(prov *p, const baton_connector *conn, const char *op, const char *type,
+                       const baton__rtype **out)
+{
+	int rc = baton__runtime_open(&p->rt, conn);
+	if (rc)
+		return rc;
+	p->rt_open = true;
+	*out = baton__runtime_find(&p->rt, type);
+	if (!*out || !(!strcmp(op, "grant") ? (*out)->syncer->grant != NULL : (*out)->syncer->revoke != NULL))
+		return baton_error_set(BATON_EUNIMPLEMENTED, "%s: resource type %s does not have provisioner configured", op,
+		                       type);
+	return 0;
+}
+
+/* A connector's failure as an error with a message. */
+static int connector_failed(int rc, const char *op)
+{
+	if (rc > 0 || baton_error_last()->code == BATON_OK)
+		baton_error_set(rc < 0 ? rc : BATON_EUNKNOWN, "the connector failed without a message");
+	if (rc > 0)
+		rc = BATON_EUNKNOWN;
+	baton__error_prefix("%s failed", op);
+	return rc;
+}
+
+static void do_grant(baton__svc *s, const task_t *task)
+{
+	const C1__Connectorapi__Baton__V1__Task__GrantTask *g = task->grant;
+	if (!g || !g->entitlement || !g->principal || !g->entitlement->resource || !g->entitlement->resource->id) {
+		baton_error_set(BATON_EUNKNOWN, "malformed grant task");
+		finish_error(s, task, BATON_EUNKNOWN, true);
+		return;
+	}
+	prov p;
+	prov_init(&p);
+	baton_entitlement *ent = NULL;
+	baton_resource *principal = NULL;
+	const baton__rtype *t = NULL;
+	int rc = unpack_entitlement(&p.data, g->entitlement, &ent);
+	if (!rc)
+		rc = unpack_resource(&p.data, g->principal, &principal);
+	if (!rc)
+		rc = provisioner(&p, s->env->connector, "grant", g->entitlement->resource->id->resource_type, &t);
+	if (rc) {
+		finish_error(s, task, rc, true);
+		prov_free(&p);
+		return;
+	}
+	baton__call_begin(&p.call, &p.cctx, &p.rt, BATON__CALL_GRANT, t->rt, "");
+	baton_error_clear();
+	rc = t->syncer->grant(&p.cctx, principal, ent);
+	if (rc) {
+		rc = connector_failed(rc, "grant");
+		finish_error(s, task, rc, true);
+	} else {
+		C1__Connector__V2__GrantManagerServiceGrantResponse resp = C1__CONNECTOR__V2__GRANT_MANAGER_SERVICE_GRANT_RESPONSE__INIT;
+		C1__Connector__V2__Grant **grants = p.call.n_items ? calloc(p.call.n_items, sizeof(*grants)) : NULL;
+		size_t n = 0;
+		for (size_t i = 0; grants && i < p.call.n_items; i++) {
+			baton_grant *bg = p.call.items[i];
+			const uint8_t *d;
+			size_t len;
+			/* packing brings the message up to date with the object */
+			if (baton_grant_pack(bg, &p.cctx, &d, &len) == 0)
+				grants[n++] = bg->msg;
+		}
+		resp.grants = grants;
+		resp.n_grants = n;
+		resp.annotations = p.call.annos;
+		resp.n_annotations = p.call.n_annos;
+		char nb[24];
+		snprintf(nb, sizeof(nb), "%zu", n);
+		baton__log(BATON_LOG_INFO, "service: granted", "task_id", task->id, "#grants", nb, NULL);
+		baton__svc_finish(s, task->id, &resp.base, p.call.annos, p.call.n_annos, 0, NULL, false);
+		free(grants);
+	}
+	baton__call_end(&p.call, &p.cctx);
+	prov_free(&p);
+}
+
+static void do_revoke(baton__svc *s, const task_t *task)
+{
+	const C1__Connectorapi__Baton__V1__Task__RevokeTask *r = task->revoke;
+	const C1__Connector__V2__Grant *gm = r ? r->grant : NULL;
+	if (!gm || !gm->entitlement || !gm->entitlement->resource || !gm->entitlement->resource->id) {
+		baton_error_set(BATON_EUNKNOWN, "invalid task type");
+		finish_error(s, task, BATON_EUNKNOWN, true);
+		return;
+	}
+	prov p;
+	prov_init(&p);
+	baton_grant *g = NULL;
+	const baton__rtype *t = NULL;
+	int rc = unpack_grant(&p.data, gm, &g);
+	if (!rc)
+		rc = provisioner(&p, s->env->connector, "revoke", gm->entitlement->resource->id->resource_type, &t);
+	if (rc) {
+		finish_error(s, task, rc, true);
+		prov_free(&p);
+		return;
+	}
+	baton__call_begin(&p.call, &p.cctx, &p.rt, BATON__CALL_REVOKE, t->rt, "");
+	baton_error_clear();
+	rc = t->syncer->revoke(&p.cctx, g);
+	if (rc) {
+		rc = connector_failed(rc, "revoke");
+		finish_error(s, task, rc, true);
+	} else {
+		C1__Connector__V2__GrantManagerServiceRevokeResponse resp =
+		    C1__CONNECTOR__V2__GRANT_MANAGER_SERVICE_REVOKE_RESPONSE__INIT;
+		resp.annotations = p.call.annos;
+		resp.n_annotations = p.call.n_annos;
+		baton__log(BATON_LOG_INFO, "service: revoked", "task_id", task->id, "grant_id", gm->id ? gm->id : "", NULL);
+		baton__svc_finish(s, task->id, &resp.base, p.call.annos, p.call.n_annos, 0, NULL, false);
+	}
+	baton__call_end(&p.call, &p.cctx);
+	prov_free(&p);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+void baton__svc_process(baton__svc *s, C1__Connectorapi__Baton__V1__Task *task)
+{
+	baton__log(BATON_LOG_INFO, "service: processing task", "task_id", task->id, "task_type",
+	           baton__svc_task_type_name(task), NULL);
+	switch (task->task_type_case) {
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_HELLO:
+		if (baton__svc_hello(s, task->id))
+			baton__log(BATON_LOG_ERROR, "service: failed while sending hello", "task_id", task->id, "error",
+			           baton_error_last()->message, NULL);
+		return;
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_SYNC_FULL:
+		do_sync(s, task);
+		return;
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_GRANT:
+		do_grant(s, task);
+		return;
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_REVOKE:
+		do_revoke(s, task);
+		return;
+	default:
+		baton__svc_finish(s, task->id, NULL, NULL, 0, BATON_EUNIMPLEMENTED, "unsupported task type", false);
+		return;
+	}
+}
