@@ -5,7 +5,7 @@
  * The secret is "<prefix>:<host>:v1:<base64url of a JSON Web Key>"; the key must be an Ed25519
  * private key (kty OKP, crv Ed25519, d and x). What is accepted follows go-jose v4's JWK decoding
  * as the Go SDK's crypto.ParseClientSecret uses it: members matched case-sensitively, duplicate
- * members refused, the binary members (d, x, ...) strings of unpadded base64url, x5t / x5t#S256
+ * top-level members refused, the binary members (d, x, ...) strings of unpadded base64url, x5t / x5t#S256
  * thumbprints of the right size. Every failure is the same "invalid client secret", never quoting
  * the input.
  */
@@ -139,27 +139,30 @@ int baton__svc_parse_client_id(const char *client_id, char **name, char **host)
  * Go's net.SplitHostPort: 0 with the host in [*h, *h + *hn) and the port after it, or -1 when
  * hostport is not "host:port" / "[host]:port".
  */
-static int split_host_port(const char *hp, const char **h, size_t *hn, const char **port)
+static int split_host_port(const char *hp, const char **h_out, size_t *hn_out, const char **port)
 {
-	const char *colon = strrchr(hp, ':');
+	const char *colon = strrchr(hp, ':'), *h;
+	size_t hn;
 	if (!colon)
 		return -1;
 	if (hp[0] == '[') {
 		const char *end = strchr(hp, ']');
 		if (!end || end + 1 != colon)
 			return -1;
-		*h = hp + 1;
-		*hn = (size_t)(end - hp - 1);
-		if (memchr(hp + 1, '[', (size_t)(end - hp - 1)) || strchr(end + 1, ']'))
+		h = hp + 1;
+		hn = (size_t)(end - hp - 1);
+		if (memchr(hp + 1, '[', hn) || strchr(end + 1, ']'))
 			return -1;
 	} else {
-		*h = hp;
-		*hn = (size_t)(colon - hp);
-		if (memchr(hp, ':', *hn) || memchr(hp, '[', *hn) || memchr(hp, ']', *hn))
+		h = hp;
+		hn = (size_t)(colon - hp);
+		if (memchr(hp, ':', hn) || memchr(hp, '[', hn) || memchr(hp, ']', hn))
 			return -1;
 	}
 	if (strchr(colon + 1, '[') || strchr(colon + 1, ']'))
 		return -1;
+	*h_out = h;
+	*hn_out = hn;
 	*port = colon + 1;
 	return 0;
 }
@@ -253,6 +256,68 @@ static int jwk_thumbprint(const char *s, size_t digest)
 	return rc;
 }
 
+/*
+ * The number of members of the top-level object in `text` (go-jose refuses a JWK whose top level
+ * repeats a member; nested objects may, since their members are skipped).
+ */
+static size_t top_level_members(const char *text, size_t n)
+{
+	size_t members = 0;
+	int depth = 0;
+	bool in_str = false;
+	for (size_t i = 0; i < n; i++) {
+		char c = text[i];
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = false;
+			continue;
+		}
+		if (c == '"')
+			in_str = true;
+		else if (c == '{' || c == '[')
+			depth++;
+		else if (c == '}' || c == ']')
+			depth--;
+		else if (c == ':' && depth == 1)
+			members++;
+	}
+	return members;
+}
+
+static bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/*
+ * What Go's url.Parse refuses, as far as a JWK's x5u goes: control characters, a '%' without two
+ * hex digits, and an authority ("scheme://host") holding a space or an unclosed '['.
+ */
+static int check_url(const char *u)
+{
+	for (const char *p = u; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return -1;
+		if (*p == '%' && !(is_hex(p[1]) && is_hex(p[2])))
+			return -1;
+	}
+	const char *c = u;
+	if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')) {
+		while ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '+' ||
+		       *c == '-' || *c == '.')
+			c++;
+		if (c[0] == ':' && c[1] == '/' && c[2] == '/') {
+			const char *host = c + 3;
+			size_t hl = strcspn(host, "/?#");
+			if (memchr(host, ' ', hl) || (memchr(host, '[', hl) && !memchr(host, ']', hl)))
+				return -1;
+		}
+	}
+	return 0;
+}
+
 static int parse_jwk(json_t *jwk, baton__svc_key *key)
 {
 	static const char *const byte_members[] = {"k", "y", "n", "e", "p", "q", "dp", "dq", "qi"};
@@ -269,6 +334,8 @@ static int parse_jwk(json_t *jwk, baton__svc_key *key)
 			return -1;
 	if (jwk_string(jwk, "kty", &kty) || jwk_string(jwk, "crv", &crv) || jwk_string(jwk, "x5t", &x5t) ||
 	    jwk_string(jwk, "x5t#S256", &x5t256))
+		return -1;
+	if (jwk_string(jwk, "x5u", &s) || check_url(s))
 		return -1;
 	json_t *x5c = json_object_get(jwk, "x5c");
 	if (x5c && !json_is_null(x5c)) {
@@ -315,9 +382,11 @@ int baton__svc_parse_client_secret(const char *secret, size_t len, baton__svc_ke
 	if (baton__svc_b64url_decode(part[3], plen[3], &raw, &n))
 		return baton_error_set(BATON_EINVALID, "invalid client secret");
 	json_error_t jerr;
-	json_t *jwk = json_loadb((const char *)raw, n, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *jwk = json_loadb((const char *)raw, n, JSON_ALLOW_NUL, &jerr);
+	int rc = jwk && json_is_object(jwk) && top_level_members((const char *)raw, n) == json_object_size(jwk)
+	             ? parse_jwk(jwk, key)
+	             : -1;
 	baton__wipe_free(raw, n);
-	int rc = jwk ? parse_jwk(jwk, key) : -1;
 	if (jwk) {
 		/* the key's members are in jansson's strings: wipe them before they are freed */
 		const char *k;
