@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Service mode end to end: baton-demo runs as a daemon against fakec1, the fake ConductorOne of
+# tests/interop/fakec1 (token endpoint + BatonService over TLS with its own CA), playing the task
+# script tests/interop/testdata/service-script.json. Checks:
+#   1. the whole script: fakec1 exits 0 (every task done as the script expects), the summary says
+#      ok, syncs uploaded c1z files the baton tool reads, grants and revokes finished OK, task
+#      types libbaton does not do finished UNIMPLEMENTED; SIGTERM then stops the client with 0;
+#   2. a token endpoint answering 401: the client gives up at the startup Hello, exit 16
+#      (Unauthenticated), having sent no gRPC call;
+#   3. a CA that did not sign fakec1's certificate: no request reaches fakec1 at all, and SIGTERM
+#      stops the retrying client with 0.
+# The client secret appears in no output. Skipped (77) without go or without fakec1's source.
+#
+#   e2e_service.sh <baton-demo> <baton> <tests/interop dir> <work dir>
+set -u
+demo=$1 tool=$2 interop=$3 work=$4
+scale=${BATON_TEST_TIME_SCALE:-1}
+
+if ! command -v go >/dev/null 2>&1; then echo "skipped: no go"; exit 77; fi
+if [ ! -f "$interop/fakec1/main.go" ] || [ ! -f "$interop/testdata/service-script.json" ]; then
+  echo "skipped: no fakec1 in $interop"; exit 77
+fi
+rm -rf "$work" && mkdir -p "$work/tmp"
+fake="$work/fakec1"
+if ! (cd "$interop" && GOFLAGS=-mod=mod GOPROXY=${GOPROXY:-off} go build -o "$fake" ./fakec1) >"$work/build.log" 2>&1; then
+  echo "skipped: fakec1 does not build offline"; cat "$work/build.log"; exit 77
+fi
+
+fail() { echo "FAIL: $*"; exit 1; }
+client_pid=
+fake_pid=
+cleanup() {
+  [ -n "$client_pid" ] && kill -KILL "$client_pid" 2>/dev/null
+  [ -n "$fake_pid" ] && kill -KILL "$fake_pid" 2>/dev/null
+}
+trap cleanup EXIT
+
+# start_fake <name> <extra flags...>: fakec1 recording to $work/<name>, its env in $work/<name>/env
+start_fake() {
+  local name=$1; shift
+  "$fake" --script "$interop/testdata/service-script.json" --out "$work/$name" --timeout $((120 * scale))s "$@" \
+    >"$work/$name.fake.log" 2>&1 &
+  fake_pid=$!
+  for _ in $(seq 200); do [ -f "$work/$name/ready.json" ] && return 0; sleep 0.1; done
+  fail "fakec1 ($name) did not get ready: $(cat "$work/$name.fake.log")"
+}
+
+# start_client <name> [env overrides]: baton-demo in service mode with fakec1's env
+start_client() {
+  local name=$1; shift
+  ( set -a; . "$work/$name/env"; set +a
+    for kv in "$@"; do export "${kv?}"; done
+    exec "$demo" --c1z-temp-dir "$work/tmp" --log-level debug --log-format json -p ) >"$work/$name.client.log" 2>&1 &
+  client_pid=$!
+}
+
+# stop_client: SIGTERM, then the exit status within 30 s
+stop_client() {
+  kill -TERM "$client_pid" 2>/dev/null
+  for _ in $(seq $((300 * scale))); do
+    kill -0 "$client_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  wait "$client_pid"; local st=$?
+  client_pid=
+  return $st
+}
+
+secret_of() { sed -n 's/^BATON_CLIENT_SECRET=//p' "$work/$1/env"; }
+no_secret_in() {
+  local s; s=$(secret_of "$1")
+  local key=${s##*:}
+  for f in "$work/$1.client.log" "$work/$1.fake.log"; do
+    if grep -qF -- "$key" "$f"; then fail "$1: the client secret is in $f"; fi
+  done
+}
+
+# ---- 1. the whole script ------------------------------------------------------------------
+start_fake full
+start_client full
+wait "$fake_pid"; fake_status=$?; fake_pid=
+stop_client; client_status=$?
+[ "$fake_status" = 0 ] || fail "fakec1 exit $fake_status: $(tail -5 "$work/full.fake.log")"
+[ "$client_status" = 0 ] || fail "client exit $client_status after SIGTERM: $(tail -5 "$work/full.client.log")"
+python3 - "$work/full" "$tool" <<'EOF' || fail "summary check"
+import json, subprocess, sys, os
+out, tool = sys.argv[1], sys.argv[2]
+s = json.load(open(os.path.join(out, "summary.json")))
+assert s["ok"] is True, s
+t = {x["name"]: x for x in s["tasks"]}
+for n in ("sync-full", "sync-skip-expand", "sync-skip-grants", "sync-skip-ents", "sync-types", "sync-targeted",
+          "grant", "grant-again", "revoke", "revoke-again", "sync-final"):
+    assert t[n]["code"] == "OK", (n, t[n])
+for n in ("create-account", "unknown-type", "bulk-get-tickets"):
+    assert t[n]["code"] == "Unimplemented", (n, t[n])
+assert t["sync-cancelled"]["cancelled"] is True, t["sync-cancelled"]
+# every upload is a c1z whose latest sync the baton tool can read
+ups = [u for n in t for u in t[n].get("uploads", [])]
+assert len(ups) >= 7, ups
+for u in ups:
+    p = os.path.join(out, u)
+    assert open(p, "rb").read(5) == b"C1ZF\0", p
+    r = subprocess.run([tool, "-f", p, "-o", "json", "stats"], capture_output=True, text=True)
+    assert r.returncode == 0, (p, r.stderr)
+# the skip-grants sync has no grants, the full one has
+def grants(name):
+    r = subprocess.run([tool, "-f", os.path.join(out, t[name]["uploads"][-1]), "-o", "json", "grants"],
+                       capture_output=True, text=True)
+    return len(json.loads(r.stdout).get("grants", []))
+assert grants("sync-full") > 0 and grants("sync-skip-grants") == 0
+# grant's response is a GrantManagerServiceGrantResponse
+f = json.load(open(os.path.join(out, "finish", "grant.json")))
+assert f["success"]["response"]["@type"].endswith("c1.connector.v2.GrantManagerServiceGrantResponse"), f
+print("summary ok:", len(ups), "uploads,", s.get("token_requests"), "token requests")
+EOF
+no_secret_in full
+echo "ok   full script: fakec1 ok, client exit 0 on SIGTERM"
+
+# ---- 2. the token endpoint refuses ----------------------------------------------------------
+start_fake token401 --token-status 401 --timeout $((10 * scale))s
+start_client token401
+for _ in $(seq $((300 * scale))); do kill -0 "$client_pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$client_pid" 2>/dev/null; then fail "the client kept running after a 401"; fi
+wait "$client_pid"; st=$?; client_pid=
+[ "$st" = 16 ] || fail "401: client exit $st, want 16: $(tail -3 "$work/token401.client.log")"
+grep -q "failed to get token: HTTP 401" "$work/token401.client.log" || fail "401: no clear message"
+if grep -q '"method":"Hello"' "$work/token401/events.jsonl" 2>/dev/null; then fail "401: a Hello reached fakec1"; fi
+kill -TERM "$fake_pid" 2>/dev/null; wait "$fake_pid" 2>/dev/null; fake_pid=
+no_secret_in token401
+echo "ok   token 401: exit 16 at the startup Hello, no gRPC call"
+
+# ---- 3. a CA that does not vouch for the server ---------------------------------------------
+start_fake wrongca --other-ca "$work/other-ca.pem" --timeout $((10 * scale))s
+start_client wrongca "SSL_CERT_FILE=$work/other-ca.pem"
+sleep 3
+kill -0 "$client_pid" 2>/dev/null || fail "wrong CA: the client gave up (it should retry)"
+stop_client; st=$?
+[ "$st" = 0 ] || fail "wrong CA: client exit $st after SIGTERM"
+if [ -s "$work/wrongca/events.jsonl" ]; then fail "wrong CA: requests reached fakec1: $(head -3 "$work/wrongca/events.jsonl")"; fi
+kill -TERM "$fake_pid" 2>/dev/null; wait "$fake_pid" 2>/dev/null; fake_pid=
+no_secret_in wrongca
+echo "ok   wrong CA: nothing reached fakec1, SIGTERM exit 0"
