@@ -214,7 +214,8 @@ static int jwk_bytes(json_t *jwk, const char *name, uint8_t *dst, size_t dst_len
 		return -1;
 	if (dst) {
 		memset(dst, 0, dst_len);
-		memcpy(dst, b, n < dst_len ? n : dst_len);
+		if (b)
+			memcpy(dst, b, n < dst_len ? n : dst_len);
 	}
 	if (b)
 		baton__wipe_free(b, n);
