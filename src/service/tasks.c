@@ -7,6 +7,8 @@
  *                so the same task, issued again, resumes from its checkpoint
  *   Grant        the principal's resource type's grant callback; GrantManagerServiceGrantResponse
  *   Revoke       the revoke callback; GrantManagerServiceRevokeResponse
+ *   CreateResource / DeleteResource   the type's create_resource / delete_resource callback;
+ *                CreateResourceResponse / DeleteResourceResponse
  *   anything else: FinishTask UNIMPLEMENTED "unsupported task type"
  * A connector error finishes the task with its code and message (Grant / Revoke as non-retryable,
  * as Go) and the loop goes on.
@@ -279,7 +281,19 @@ static int unpack_grant(baton_ctx *ctx, const C1__Connector__V2__Grant *m, baton
 	return rc;
 }
 
-static int provisioner(prov *p, const baton_connector *conn, const char *op, const char *type,
+/* Which callback a task needs of its resource type. */
+static bool has_callback(const baton_resource_syncer *s, baton__call_kind kind)
+{
+	switch (kind) {
+	case BATON__CALL_GRANT: return s->grant != NULL;
+	case BATON__CALL_REVOKE: return s->revoke != NULL;
+	case BATON__CALL_CREATE_RESOURCE: return s->create_resource != NULL;
+	case BATON__CALL_DELETE_RESOURCE: return s->delete_resource != NULL;
+	default: return false;
+	}
+}
+
+static int provisioner(prov *p, const baton_connector *conn, baton__call_kind kind, const char *op, const char *type,
                        const baton__rtype **out)
 {
 	int rc = baton__runtime_open(&p->rt, conn);
@@ -287,9 +301,13 @@ static int provisioner(prov *p, const baton_connector *conn, const char *op, con
 		return rc;
 	p->rt_open = true;
 	*out = baton__runtime_find(&p->rt, type);
-	if (!*out || !(!strcmp(op, "grant") ? (*out)->syncer->grant != NULL : (*out)->syncer->revoke != NULL))
-		return baton_error_set(BATON_EUNIMPLEMENTED, "%s: resource type %s does not have provisioner configured", op,
-		                       type);
+	if (!*out || !has_callback((*out)->syncer, kind)) {
+		const char *what = kind == BATON__CALL_CREATE_RESOURCE   ? "resource Create()"
+		                   : kind == BATON__CALL_DELETE_RESOURCE ? "resource Delete()"
+		                                                         : "provisioner";
+		return baton_error_set(BATON_EUNIMPLEMENTED, "%s: resource type %s does not have %s configured", op, type,
+		                       what);
+	}
 	return 0;
 }
 
@@ -321,7 +339,7 @@ static void do_grant(baton__svc *s, const task_t *task)
 	if (!rc)
 		rc = unpack_resource(&p.data, g->principal, &principal);
 	if (!rc)
-		rc = provisioner(&p, s->env->connector, "grant", g->entitlement->resource->id->resource_type, &t);
+		rc = provisioner(&p, s->env->connector, BATON__CALL_GRANT, "grant", g->entitlement->resource->id->resource_type, &t);
 	if (rc) {
 		finish_error(s, task, rc, true);
 		prov_free(&p);
@@ -374,7 +392,7 @@ static void do_revoke(baton__svc *s, const task_t *task)
 	const baton__rtype *t = NULL;
 	int rc = unpack_grant(&p.data, gm, &g);
 	if (!rc)
-		rc = provisioner(&p, s->env->connector, "revoke", gm->entitlement->resource->id->resource_type, &t);
+		rc = provisioner(&p, s->env->connector, BATON__CALL_REVOKE, "revoke", gm->entitlement->resource->id->resource_type, &t);
 	if (rc) {
 		finish_error(s, task, rc, true);
 		prov_free(&p);
@@ -392,6 +410,97 @@ static void do_revoke(baton__svc *s, const task_t *task)
 		resp.annotations = p.call.annos;
 		resp.n_annotations = p.call.n_annos;
 		baton__log(BATON_LOG_INFO, "service: revoked", "task_id", task->id, "grant_id", gm->id ? gm->id : "", NULL);
+		baton__svc_finish(s, task->id, &resp.base, p.call.annos, p.call.n_annos, 0, NULL, false);
+	}
+	baton__call_end(&p.call, &p.cctx);
+	prov_free(&p);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Create and delete resource                                                                  */
+
+static void do_create_resource(baton__svc *s, const task_t *task)
+{
+	const C1__Connectorapi__Baton__V1__Task__CreateResourceTask *c = task->create_resource;
+	if (!c || !c->resource || !c->resource->id || !c->resource->id->resource_type) {
+		baton_error_set(BATON_EUNKNOWN, "malformed create resource task");
+		finish_error(s, task, BATON_EUNKNOWN, true);
+		return;
+	}
+	prov p;
+	prov_init(&p);
+	baton_resource *r = NULL;
+	const baton__rtype *t = NULL;
+	int rc = unpack_resource(&p.data, c->resource, &r);
+	if (!rc)
+		rc = provisioner(&p, s->env->connector, BATON__CALL_CREATE_RESOURCE, "create resource",
+		                 c->resource->id->resource_type, &t);
+	if (rc) {
+		finish_error(s, task, rc, true);
+		prov_free(&p);
+		return;
+	}
+	baton__call_begin(&p.call, &p.cctx, &p.rt, BATON__CALL_CREATE_RESOURCE, t->rt, "");
+	baton_error_clear();
+	rc = t->syncer->create_resource(&p.cctx, r);
+	if (rc) {
+		rc = connector_failed(rc, "create resource");
+		finish_error(s, task, rc, true);
+	} else {
+		C1__Connector__V2__CreateResourceResponse resp = C1__CONNECTOR__V2__CREATE_RESOURCE_RESPONSE__INIT;
+		if (p.call.n_items) {
+			baton_resource *created = p.call.items[0];
+			const uint8_t *d;
+			size_t len;
+			if (baton_resource_pack(created, &p.cctx, &d, &len) == 0)
+				resp.created = created->msg;
+		}
+		resp.annotations = p.call.annos;
+		resp.n_annotations = p.call.n_annos;
+		baton__log(BATON_LOG_INFO, "service: resource created", "task_id", task->id, NULL);
+		baton__svc_finish(s, task->id, &resp.base, p.call.annos, p.call.n_annos, 0, NULL, false);
+	}
+	baton__call_end(&p.call, &p.cctx);
+	prov_free(&p);
+}
+
+static void do_delete_resource(baton__svc *s, const task_t *task)
+{
+	const C1__Connectorapi__Baton__V1__Task__DeleteResourceTask *d = task->delete_resource;
+	const C1__Connector__V2__ResourceId *id = d ? d->resource_id : NULL;
+	if (!id || !id->resource || !*id->resource || !id->resource_type || !*id->resource_type) {
+		baton_error_set(BATON_EUNKNOWN, "malformed delete resource task");
+		finish_error(s, task, BATON_EUNKNOWN, true);
+		return;
+	}
+	prov p;
+	prov_init(&p);
+	const baton__rtype *t = NULL;
+	int rc = provisioner(&p, s->env->connector, BATON__CALL_DELETE_RESOURCE, "delete resource", id->resource_type, &t);
+	if (rc) {
+		finish_error(s, task, rc, true);
+		prov_free(&p);
+		return;
+	}
+	baton_resource_id rid = {id->resource_type, id->resource}, parent = {"", ""};
+	const C1__Connector__V2__ResourceId *pid = d->parent_resource_id;
+	bool has_parent = pid && pid->resource_type && *pid->resource_type && pid->resource && *pid->resource;
+	if (has_parent) {
+		parent.resource_type = pid->resource_type;
+		parent.resource = pid->resource;
+	}
+	baton__call_begin(&p.call, &p.cctx, &p.rt, BATON__CALL_DELETE_RESOURCE, t->rt, "");
+	baton_error_clear();
+	rc = t->syncer->delete_resource(&p.cctx, &rid, has_parent ? &parent : NULL);
+	if (rc) {
+		rc = connector_failed(rc, "delete resource");
+		finish_error(s, task, rc, true);
+	} else {
+		C1__Connector__V2__DeleteResourceResponse resp = C1__CONNECTOR__V2__DELETE_RESOURCE_RESPONSE__INIT;
+		resp.annotations = p.call.annos;
+		resp.n_annotations = p.call.n_annos;
+		baton__log(BATON_LOG_INFO, "service: resource deleted", "task_id", task->id, "resource_type",
+		           rid.resource_type, "resource_id", rid.resource, NULL);
 		baton__svc_finish(s, task->id, &resp.base, p.call.annos, p.call.n_annos, 0, NULL, false);
 	}
 	baton__call_end(&p.call, &p.cctx);
@@ -418,6 +527,12 @@ void baton__svc_process(baton__svc *s, C1__Connectorapi__Baton__V1__Task *task)
 		return;
 	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_REVOKE:
 		do_revoke(s, task);
+		return;
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_CREATE_RESOURCE:
+		do_create_resource(s, task);
+		return;
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_DELETE_RESOURCE:
+		do_delete_resource(s, task);
 		return;
 	default:
 		baton__svc_finish(s, task->id, NULL, NULL, 0, BATON_EUNIMPLEMENTED, "unsupported task type", false);

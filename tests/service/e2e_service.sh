@@ -89,7 +89,7 @@ s = json.load(open(os.path.join(out, "summary.json")))
 assert s["ok"] is True, s
 t = {x["name"]: x for x in s["tasks"]}
 for n in ("sync-full", "sync-skip-expand", "sync-skip-grants", "sync-skip-ents", "sync-types", "sync-targeted",
-          "grant", "grant-again", "revoke", "revoke-again", "sync-final"):
+          "grant", "grant-again", "revoke", "revoke-again", "create-resource", "delete-resource", "sync-final"):
     assert t[n]["code"] == "OK", (n, t[n])
 for n in ("create-account", "unknown-type", "bulk-get-tickets"):
     assert t[n]["code"] == "Unimplemented", (n, t[n])
@@ -111,6 +111,8 @@ assert grants("sync-full") > 0 and grants("sync-skip-grants") == 0
 # grant's response is a GrantManagerServiceGrantResponse
 f = json.load(open(os.path.join(out, "finish", "grant.json")))
 assert f["success"]["response"]["@type"].endswith("c1.connector.v2.GrantManagerServiceGrantResponse"), f
+f = json.load(open(os.path.join(out, "finish", "create-resource.json")))
+assert f["success"]["response"]["created"]["id"]["resourceType"] == "group", f
 print("summary ok:", len(ups), "uploads,", s.get("token_requests"), "token requests")
 EOF
 no_secret_in full
