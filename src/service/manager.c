@@ -586,6 +586,7 @@ int baton__service_run(baton__cli_env *env)
 	pthread_mutex_init(&s.mu, NULL);
 	pthread_cond_init(&s.cv, NULL);
 	pthread_mutex_init(&s.sync_mu, NULL);
+	pthread_mutex_init(&s.ext_mu, NULL);
 
 	int status = 0;
 	struct sigaction sa, old_int, old_term;
@@ -628,6 +629,8 @@ int baton__service_run(baton__cli_env *env)
 			close(stop_pipe[i]);
 		stop_pipe[i] = -1;
 	}
+	baton__svc_tasks_cleanup(&s);
+	pthread_mutex_destroy(&s.ext_mu);
 	pthread_mutex_destroy(&s.sync_mu);
 	pthread_cond_destroy(&s.cv);
 	pthread_mutex_destroy(&s.mu);

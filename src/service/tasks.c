@@ -9,6 +9,9 @@
  *   Revoke       the revoke callback; GrantManagerServiceRevokeResponse
  *   CreateResource / DeleteResource   the type's create_resource / delete_resource callback;
  *                CreateResourceResponse / DeleteResourceResponse
+ *   ListEventFeeds / ListEvents   the connector's feeds; ListEventFeeds / ListEventsResponse
+ *   Action*      list schemas, get schema, invoke, status on one action manager kept for the
+ *                process (an invocation's status is asked in a later task)
  *   anything else: FinishTask UNIMPLEMENTED "unsupported task type"
  * A connector error finishes the task with its code and message (Grant / Revoke as non-retryable,
  * as Go) and the loop goes on.
@@ -26,6 +29,7 @@
 #include "baton/resource.h"
 #include "baton/sync.h"
 #include "connector/connector.h"
+#include "connector/ext.h"
 #include "core/ctx.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -51,6 +55,8 @@ const char *baton__svc_task_type_name(const task_t *task)
 	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ACTION_GET_SCHEMA: return "action_get_schema";
 	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ACTION_INVOKE: return "action_invoke";
 	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ACTION_STATUS: return "action_status";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_LIST_EVENT_FEEDS: return "list_event_feeds";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_LIST_EVENTS: return "list_events";
 	default: return "unknown";
 	}
 }
@@ -508,6 +514,211 @@ static void do_delete_resource(baton__svc *s, const task_t *task)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Event feeds                                                                                 */
+
+/* A running connector for one task, its feeds, actions and ticket manager checked first. */
+static int open_ext(baton__runtime *rt, const baton_connector *conn)
+{
+	int rc = baton__runtime_build(rt, conn);
+	if (!rc) {
+		rc = baton__connector_ext_check(rt);
+		baton__runtime_close(rt);
+	}
+	return rc ? rc : baton__runtime_open(rt, conn);
+}
+
+static void do_list_event_feeds(baton__svc *s, const task_t *task)
+{
+	baton__runtime rt;
+	baton_ctx ctx;
+	baton__ctx_init(&ctx);
+	int rc = open_ext(&rt, s->env->connector);
+	if (rc) {
+		finish_error(s, task, rc, false);
+		baton__ctx_release(&ctx);
+		return;
+	}
+	C1__Connector__V2__ListEventFeedsResponse *resp = NULL;
+	rc = baton__list_event_feeds(&rt, &ctx, &resp);
+	if (rc)
+		finish_error(s, task, rc, false);
+	else {
+		/* as Go: the list only */
+		resp->n_annotations = 0;
+		baton__svc_finish(s, task->id, &resp->base, NULL, 0, 0, NULL, false);
+	}
+	baton__runtime_close(&rt);
+	baton__ctx_release(&ctx);
+}
+
+static void do_list_events(baton__svc *s, const task_t *task)
+{
+	const C1__Connectorapi__Baton__V1__Task__ListEventsTask *t = task->list_events;
+	if (!t) {
+		baton_error_set(BATON_EUNKNOWN, "malformed get list event task");
+		finish_error(s, task, BATON_EUNKNOWN, true);
+		return;
+	}
+	baton__runtime rt;
+	baton_ctx ctx;
+	baton__ctx_init(&ctx);
+	int rc = open_ext(&rt, s->env->connector);
+	if (rc) {
+		finish_error(s, task, rc, false);
+		baton__ctx_release(&ctx);
+		return;
+	}
+	C1__Connector__V2__ListEventsRequest req = C1__CONNECTOR__V2__LIST_EVENTS_REQUEST__INIT;
+	req.event_feed_id = t->event_feed_id;
+	req.start_at = t->start_at;
+	req.cursor = t->cursor;
+	req.page_size = t->page_size;
+	C1__Connector__V2__ListEventsResponse *resp = NULL;
+	rc = baton__list_events(&rt, &ctx, &req, &resp);
+	if (rc)
+		finish_error(s, task, rc, false);
+	else {
+		resp->n_annotations = 0;
+		baton__svc_finish(s, task->id, &resp->base, NULL, 0, 0, NULL, false);
+	}
+	baton__runtime_close(&rt);
+	baton__ctx_release(&ctx);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Actions                                                                                     */
+
+/* The shared action manager, opened at first use. Called with ext_mu held. */
+static int actions_of(baton__svc *s, baton__actions **out)
+{
+	if (!s->actions) {
+		baton__runtime *rt = calloc(1, sizeof(*rt));
+		if (!rt)
+			return baton__error_oom("actions");
+		int rc = open_ext(rt, s->env->connector);
+		if (rc) {
+			free(rt);
+			return rc;
+		}
+		if ((rc = baton__actions_new(rt, &s->actions))) {
+			baton__runtime_close(rt);
+			free(rt);
+			return rc;
+		}
+		s->ext_rt = rt;
+	}
+	*out = s->actions;
+	return 0;
+}
+
+void baton__svc_tasks_cleanup(baton__svc *s)
+{
+	baton__actions_free(s->actions);
+	s->actions = NULL;
+	if (s->ext_rt) {
+		baton__runtime_close(s->ext_rt);
+		free(s->ext_rt);
+		s->ext_rt = NULL;
+	}
+}
+
+static void do_action(baton__svc *s, const task_t *task)
+{
+	baton_ctx ctx;
+	baton__ctx_init(&ctx);
+	pthread_mutex_lock(&s->ext_mu);
+	baton__actions *am = NULL;
+	ProtobufCMessage *resp = NULL;
+	int rc = 0;
+	const char *failed = NULL;
+	switch (task->task_type_case) {
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ACTION_LIST_SCHEMAS: {
+		C1__Connector__V2__ListActionSchemasRequest req = C1__CONNECTOR__V2__LIST_ACTION_SCHEMAS_REQUEST__INIT;
+		req.annotations = task->action_list_schemas->annotations;
+		req.n_annotations = task->action_list_schemas->n_annotations;
+		req.resource_type_id = task->action_list_schemas->resource_type_id;
+		C1__Connector__V2__ListActionSchemasResponse *r = NULL;
+		if (!(rc = actions_of(s, &am)))
+			rc = baton__actions_list_schemas(am, &ctx, &req, &r);
+		resp = r ? &r->base : NULL;
+		break;
+	}
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ACTION_GET_SCHEMA: {
+		const C1__Connectorapi__Baton__V1__Task__ActionGetSchemaTask *t = task->action_get_schema;
+		if (!t->name || !*t->name) {
+			rc = baton_error_set(BATON_EUNKNOWN, "action name required");
+			break;
+		}
+		C1__Connector__V2__GetActionSchemaRequest req = C1__CONNECTOR__V2__GET_ACTION_SCHEMA_REQUEST__INIT;
+		req.name = t->name;
+		req.annotations = t->annotations;
+		req.n_annotations = t->n_annotations;
+		C1__Connector__V2__GetActionSchemaResponse *r = NULL;
+		if (!(rc = actions_of(s, &am)))
+			rc = baton__actions_get_schema(am, &ctx, &req, &r);
+		resp = r ? &r->base : NULL;
+		break;
+	}
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ACTION_INVOKE: {
+		const C1__Connectorapi__Baton__V1__Task__ActionInvokeTask *t = task->action_invoke;
+		if (!t->name || !*t->name) {
+			rc = baton_error_set(BATON_EUNKNOWN, "action name required");
+			break;
+		}
+		C1__Connector__V2__InvokeActionRequest req = C1__CONNECTOR__V2__INVOKE_ACTION_REQUEST__INIT;
+		req.name = t->name;
+		req.args = t->args;
+		req.annotations = t->annotations;
+		req.n_annotations = t->n_annotations;
+		req.resource_type_id = t->resource_type_id;
+		C1__Connector__V2__InvokeActionResponse *r = NULL;
+		if (!(rc = actions_of(s, &am)))
+			rc = baton__actions_invoke(am, &ctx, &req, &r);
+		resp = r ? &r->base : NULL;
+		/* a failed action fails the task, with the response and its "error" field (Go) */
+		if (!rc && r->status == C1__CONNECTOR__V2__BATON_ACTION_STATUS__BATON_ACTION_STATUS_FAILED) {
+			failed = "action failed";
+			for (size_t i = 0; r->response && i < r->response->n_fields; i++) {
+				Google__Protobuf__Struct__FieldsEntry *f = r->response->fields[i];
+				if (f->key && !strcmp(f->key, "error") && f->value &&
+				    f->value->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE)
+					failed = f->value->string_value;
+			}
+		}
+		break;
+	}
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ACTION_STATUS: {
+		const C1__Connectorapi__Baton__V1__Task__ActionStatusTask *t = task->action_status;
+		if (!t->id || !*t->id) {
+			rc = baton_error_set(BATON_EUNKNOWN, "action id required");
+			break;
+		}
+		C1__Connector__V2__GetActionStatusRequest req = C1__CONNECTOR__V2__GET_ACTION_STATUS_REQUEST__INIT;
+		req.name = t->name;
+		req.id = t->id;
+		req.annotations = t->annotations;
+		req.n_annotations = t->n_annotations;
+		C1__Connector__V2__GetActionStatusResponse *r = NULL;
+		if (!(rc = actions_of(s, &am)))
+			rc = baton__actions_status(am, &ctx, &req, &r);
+		resp = r ? &r->base : NULL;
+		break;
+	}
+	default:
+		rc = baton_error_set(BATON_EUNIMPLEMENTED, "unsupported task type");
+		break;
+	}
+	pthread_mutex_unlock(&s->ext_mu);
+	if (rc)
+		finish_error(s, task, rc, false);
+	else if (failed)
+		baton__svc_finish(s, task->id, resp, NULL, 0, BATON_EUNKNOWN, failed, false);
+	else
+		baton__svc_finish(s, task->id, resp, NULL, 0, 0, NULL, false);
+	baton__ctx_release(&ctx);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 
 void baton__svc_process(baton__svc *s, C1__Connectorapi__Baton__V1__Task *task)
 {
@@ -533,6 +744,18 @@ void baton__svc_process(baton__svc *s, C1__Connectorapi__Baton__V1__Task *task)
 		return;
 	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_DELETE_RESOURCE:
 		do_delete_resource(s, task);
+		return;
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_LIST_EVENT_FEEDS:
+		do_list_event_feeds(s, task);
+		return;
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_LIST_EVENTS:
+		do_list_events(s, task);
+		return;
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ACTION_LIST_SCHEMAS:
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ACTION_GET_SCHEMA:
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ACTION_INVOKE:
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ACTION_STATUS:
+		do_action(s, task);
 		return;
 	default:
 		baton__svc_finish(s, task->id, NULL, NULL, 0, BATON_EUNIMPLEMENTED, "unsupported task type", false);

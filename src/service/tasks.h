@@ -22,6 +22,11 @@ typedef struct baton__svc {
 	int running;
 	/* baton_sync's stop request is process-wide: one sync task runs at a time */
 	pthread_mutex_t sync_mu;
+	/* Actions live across tasks (invoke, then status): one running connector and its action
+	 * manager, opened at the first action task, used under ext_mu. */
+	pthread_mutex_t ext_mu;
+	struct baton__runtime *ext_rt;
+	struct baton__actions *actions;
 } baton__svc;
 
 /* A task's heartbeat thread (Go's HeartbeatTask). */
@@ -64,6 +69,8 @@ void baton__svc_heartbeat_stop(baton__svc_heartbeat *h);
 
 /* tasks.c */
 const char *baton__svc_task_type_name(const C1__Connectorapi__Baton__V1__Task *task);
+/* Frees what tasks kept across tasks (the action manager). */
+void baton__svc_tasks_cleanup(baton__svc *s);
 /* Runs one task to its end (FinishTask included, except for Hello tasks, as Go). */
 void baton__svc_process(baton__svc *s, C1__Connectorapi__Baton__V1__Task *task);
 
