@@ -12,6 +12,8 @@
  *   ListEventFeeds / ListEvents   the connector's feeds; ListEventFeeds / ListEventsResponse
  *   Action*      list schemas, get schema, invoke, status on one action manager kept for the
  *                process (an invocation's status is asked in a later task)
+ *   tickets      CreateTicket, ListTicketSchemas (all pages, at most 100), GetTicket, BulkCreate,
+ *                BulkGet on the connector's ticket manager, checked as Go's handlers check
  *   anything else: FinishTask UNIMPLEMENTED "unsupported task type"
  * A connector error finishes the task with its code and message (Grant / Revoke as non-retryable,
  * as Go) and the loop goes on.
@@ -55,6 +57,11 @@ const char *baton__svc_task_type_name(const task_t *task)
 	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ACTION_GET_SCHEMA: return "action_get_schema";
 	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ACTION_INVOKE: return "action_invoke";
 	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ACTION_STATUS: return "action_status";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_CREATE_TICKET_TASK: return "create_ticket";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_LIST_TICKET_SCHEMAS: return "list_ticket_schemas";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_GET_TICKET: return "get_ticket";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_BULK_CREATE_TICKETS: return "bulk_create_tickets";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_BULK_GET_TICKETS: return "bulk_get_tickets";
 	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_LIST_EVENT_FEEDS: return "list_event_feeds";
 	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_LIST_EVENTS: return "list_events";
 	default: return "unknown";
@@ -719,6 +726,238 @@ static void do_action(baton__svc *s, const task_t *task)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Tickets                                                                                     */
+
+#define MAX_TICKET_SCHEMAS 100
+
+/* Go's annotations.Merge: each of `add` replaces the entry of its type, or is appended. */
+static int merge_annos(baton_ctx *ctx, Google__Protobuf__Any ***annos, size_t *n, Google__Protobuf__Any **add,
+                       size_t n_add)
+{
+	if (!n_add)
+		return 0;
+	Google__Protobuf__Any **v = baton_ctx_alloc(ctx, (*n + n_add) * sizeof(*v));
+	if (!v)
+		return baton__error_oom("annotations");
+	if (*n)
+		memcpy(v, *annos, *n * sizeof(*v));
+	size_t k = *n;
+	for (size_t i = 0; i < n_add; i++) {
+		size_t j = 0;
+		while (j < k && strcmp(v[j]->type_url ? v[j]->type_url : "", add[i]->type_url ? add[i]->type_url : ""))
+			j++;
+		v[j] = add[i];
+		if (j == k)
+			k++;
+	}
+	*annos = v;
+	*n = k;
+	return 0;
+}
+
+static void do_ticket(baton__svc *s, const task_t *task)
+{
+	baton__runtime rt;
+	baton_ctx ctx;
+	baton__ctx_init(&ctx);
+	ProtobufCMessage *resp = NULL;
+	Google__Protobuf__Any **annos = NULL;
+	size_t n_annos = 0;
+	bool non_retryable = false, opened = false;
+	int rc = 0;
+	/* the malformed cases first, as Go */
+	switch (task->task_type_case) {
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_CREATE_TICKET_TASK:
+		if (!task->create_ticket_task->ticket_request)
+			rc = baton_error_set(BATON_EUNKNOWN, "malformed create ticket task");
+		break;
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_GET_TICKET:
+		if (!task->get_ticket->ticket_id || !*task->get_ticket->ticket_id)
+			rc = baton_error_set(BATON_EUNKNOWN, "malformed get ticket task");
+		break;
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_BULK_CREATE_TICKETS:
+		if (!task->bulk_create_tickets->n_ticket_requests)
+			rc = baton_error_set(BATON_EUNKNOWN, "malformed bulk create ticket task");
+		break;
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_BULK_GET_TICKETS:
+		if (!task->bulk_get_tickets->n_ticket_requests)
+			rc = baton_error_set(BATON_EUNKNOWN, "malformed bulk get tickets task");
+		break;
+	default:
+		break;
+	}
+	if (rc)
+		non_retryable = true;
+	else if (!(rc = open_ext(&rt, s->env->connector)))
+		opened = true;
+	if (!rc) {
+		switch (task->task_type_case) {
+		case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_CREATE_TICKET_TASK: {
+			const C1__Connectorapi__Baton__V1__Task__CreateTicketTask *t = task->create_ticket_task;
+			C1__Connector__V2__TicketsServiceCreateTicketRequest req =
+			    C1__CONNECTOR__V2__TICKETS_SERVICE_CREATE_TICKET_REQUEST__INIT;
+			req.request = t->ticket_request;
+			req.schema = t->ticket_schema;
+			req.annotations = t->annotations;
+			req.n_annotations = t->n_annotations;
+			C1__Connector__V2__TicketsServiceCreateTicketResponse *r = NULL;
+			if (!(rc = baton__tickets_create(&rt, &ctx, &req, &r)) &&
+			    !(rc = merge_annos(&ctx, &r->annotations, &r->n_annotations, t->annotations, t->n_annotations))) {
+				resp = &r->base;
+				annos = r->annotations;
+				n_annos = r->n_annotations;
+			}
+			break;
+		}
+		case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_LIST_TICKET_SCHEMAS: {
+			C1__Connector__V2__TicketSchema **all = NULL;
+			size_t n_all = 0;
+			char *token = (char *)"";
+			for (;;) {
+				C1__Connector__V2__TicketsServiceListTicketSchemasRequest req =
+				    C1__CONNECTOR__V2__TICKETS_SERVICE_LIST_TICKET_SCHEMAS_REQUEST__INIT;
+				req.page_token = token;
+				C1__Connector__V2__TicketsServiceListTicketSchemasResponse *r = NULL;
+				if ((rc = baton__tickets_list_schemas(&rt, &ctx, &req, &r)))
+					break;
+				C1__Connector__V2__TicketSchema **v = baton_ctx_alloc(&ctx, (n_all + r->n_list + 1) * sizeof(*v));
+				if (!v) {
+					rc = baton__error_oom("ticket schemas");
+					break;
+				}
+				if (n_all)
+					memcpy(v, all, n_all * sizeof(*v));
+				if (r->n_list)
+					memcpy(v + n_all, r->list, r->n_list * sizeof(*v));
+				all = v;
+				n_all += r->n_list;
+				/* at most 100, as Go */
+				if (n_all >= MAX_TICKET_SCHEMAS) {
+					n_all = MAX_TICKET_SCHEMAS;
+					break;
+				}
+				if (!r->next_page_token || !*r->next_page_token)
+					break;
+				token = r->next_page_token;
+			}
+			if (!rc && n_all == 0)
+				rc = baton_error_set(BATON_EUNKNOWN, "connector returned no ticket schemas");
+			if (!rc) {
+				C1__Connector__V2__TicketsServiceListTicketSchemasResponse *r = baton_ctx_alloc(&ctx, sizeof(*r));
+				if (!r) {
+					rc = baton__error_oom("ticket schemas");
+					break;
+				}
+				c1__connector__v2__tickets_service_list_ticket_schemas_response__init(r);
+				r->list = all;
+				r->n_list = n_all;
+				resp = &r->base;
+			}
+			break;
+		}
+		case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_GET_TICKET: {
+			const C1__Connectorapi__Baton__V1__Task__GetTicketTask *t = task->get_ticket;
+			C1__Connector__V2__TicketsServiceGetTicketRequest req =
+			    C1__CONNECTOR__V2__TICKETS_SERVICE_GET_TICKET_REQUEST__INIT;
+			req.id = t->ticket_id;
+			C1__Connector__V2__TicketsServiceGetTicketResponse *r = NULL;
+			if ((rc = baton__tickets_get(&rt, &ctx, &req, &r)))
+				break;
+			if (!r->ticket) {
+				rc = baton_error_set(BATON_EUNKNOWN, "connector returned empty ticket");
+				non_retryable = true;
+				break;
+			}
+			/* the ticket and the merged annotations only */
+			r->error = (char *)"";
+			r->n_annotations = 0;
+			if (!(rc = merge_annos(&ctx, &r->annotations, &r->n_annotations, t->annotations, t->n_annotations))) {
+				resp = &r->base;
+				annos = r->annotations;
+				n_annos = r->n_annotations;
+			}
+			break;
+		}
+		case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_BULK_CREATE_TICKETS: {
+			const C1__Connectorapi__Baton__V1__Task__BulkCreateTicketsTask *t = task->bulk_create_tickets;
+			C1__Connector__V2__TicketsServiceBulkCreateTicketsRequest req =
+			    C1__CONNECTOR__V2__TICKETS_SERVICE_BULK_CREATE_TICKETS_REQUEST__INIT;
+			C1__Connector__V2__TicketsServiceCreateTicketRequest *items =
+			    baton_ctx_alloc(&ctx, t->n_ticket_requests * sizeof(*items));
+			C1__Connector__V2__TicketsServiceCreateTicketRequest **ptrs =
+			    baton_ctx_alloc(&ctx, t->n_ticket_requests * sizeof(*ptrs));
+			if (!items || !ptrs) {
+				rc = baton__error_oom("tickets");
+				break;
+			}
+			for (size_t i = 0; i < t->n_ticket_requests; i++) {
+				c1__connector__v2__tickets_service_create_ticket_request__init(&items[i]);
+				items[i].request = t->ticket_requests[i]->ticket_request;
+				items[i].schema = t->ticket_requests[i]->ticket_schema;
+				items[i].annotations = t->ticket_requests[i]->annotations;
+				items[i].n_annotations = t->ticket_requests[i]->n_annotations;
+				ptrs[i] = &items[i];
+			}
+			req.ticket_requests = ptrs;
+			req.n_ticket_requests = t->n_ticket_requests;
+			C1__Connector__V2__TicketsServiceBulkCreateTicketsResponse *r = NULL;
+			if ((rc = baton__tickets_bulk_create(&rt, &ctx, &req, &r)))
+				break;
+			if (r->n_tickets != t->n_ticket_requests) {
+				rc = baton_error_set(BATON_EUNKNOWN, "connector returned incorrect number of tickets");
+				non_retryable = true;
+				break;
+			}
+			resp = &r->base;
+			break;
+		}
+		case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_BULK_GET_TICKETS: {
+			const C1__Connectorapi__Baton__V1__Task__BulkGetTicketsTask *t = task->bulk_get_tickets;
+			C1__Connector__V2__TicketsServiceBulkGetTicketsRequest req =
+			    C1__CONNECTOR__V2__TICKETS_SERVICE_BULK_GET_TICKETS_REQUEST__INIT;
+			C1__Connector__V2__TicketsServiceGetTicketRequest *items =
+			    baton_ctx_alloc(&ctx, t->n_ticket_requests * sizeof(*items));
+			C1__Connector__V2__TicketsServiceGetTicketRequest **ptrs =
+			    baton_ctx_alloc(&ctx, t->n_ticket_requests * sizeof(*ptrs));
+			if (!items || !ptrs) {
+				rc = baton__error_oom("tickets");
+				break;
+			}
+			for (size_t i = 0; i < t->n_ticket_requests; i++) {
+				c1__connector__v2__tickets_service_get_ticket_request__init(&items[i]);
+				items[i].id = t->ticket_requests[i]->ticket_id;
+				items[i].annotations = t->ticket_requests[i]->annotations;
+				items[i].n_annotations = t->ticket_requests[i]->n_annotations;
+				ptrs[i] = &items[i];
+			}
+			req.ticket_requests = ptrs;
+			req.n_ticket_requests = t->n_ticket_requests;
+			C1__Connector__V2__TicketsServiceBulkGetTicketsResponse *r = NULL;
+			if ((rc = baton__tickets_bulk_get(&rt, &ctx, &req, &r)))
+				break;
+			if (r->n_tickets != t->n_ticket_requests) {
+				rc = baton_error_set(BATON_EUNKNOWN, "connector returned incorrect number of tickets");
+				non_retryable = true;
+				break;
+			}
+			resp = &r->base;
+			break;
+		}
+		default:
+			rc = baton_error_set(BATON_EUNIMPLEMENTED, "unsupported task type");
+			break;
+		}
+	}
+	if (rc)
+		finish_error(s, task, rc, non_retryable);
+	else
+		baton__svc_finish(s, task->id, resp, annos, n_annos, 0, NULL, false);
+	if (opened)
+		baton__runtime_close(&rt);
+	baton__ctx_release(&ctx);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 
 void baton__svc_process(baton__svc *s, C1__Connectorapi__Baton__V1__Task *task)
 {
@@ -744,6 +983,13 @@ void baton__svc_process(baton__svc *s, C1__Connectorapi__Baton__V1__Task *task)
 		return;
 	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_DELETE_RESOURCE:
 		do_delete_resource(s, task);
+		return;
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_CREATE_TICKET_TASK:
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_LIST_TICKET_SCHEMAS:
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_GET_TICKET:
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_BULK_CREATE_TICKETS:
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_BULK_GET_TICKETS:
+		do_ticket(s, task);
 		return;
 	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_LIST_EVENT_FEEDS:
 		do_list_event_feeds(s, task);
