@@ -470,7 +470,7 @@ static bool wait_slot(baton__svc *s)
 	return ok;
 }
 
-static int64_t next_poll_ms(const Google__Protobuf__Duration *d)
+int64_t baton__svc_next_poll_ms(const Google__Protobuf__Duration *d)
 {
 	int64_t ms = d ? d->seconds * 1000 + d->nanos / 1000000 : 0;
 	return ms < 0 ? 0 : ms > POLL_MAX_MS ? POLL_MAX_MS : ms;
@@ -530,7 +530,7 @@ static void run_loop(baton__svc *s)
 		}
 		errors = 0;
 		C1__Connectorapi__Baton__V1__BatonServiceGetTaskResponse *r = (void *)m;
-		wait_ms = next_poll_ms(r->next_poll);
+		wait_ms = baton__svc_next_poll_ms(r->next_poll);
 		C1__Connectorapi__Baton__V1__Task *task = r->task;
 		if (!task || task->task_type_case == C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_NONE) {
 			protobuf_c_message_free_unpacked(m, NULL);

@@ -57,6 +57,8 @@ int baton__svc_hello(baton__svc *s, const char *task_id);
 int baton__svc_finish(baton__svc *s, const char *task_id, const ProtobufCMessage *response,
                       Google__Protobuf__Any **annos, size_t n_annos, int task_rc, const char *message,
                       bool non_retryable);
+/* The server's next_poll clamped to 0..5 min (unset: 0). */
+int64_t baton__svc_next_poll_ms(const Google__Protobuf__Duration *d);
 /* The server's next_heartbeat clamped to 1 s..5 min; unset or zero: 30 s. */
 int64_t baton__svc_heartbeat_interval_ms(const Google__Protobuf__Duration *d);
 /*
