@@ -8,12 +8,16 @@
 #   2. a token endpoint answering 401: the client gives up at the startup Hello, exit 16
 #      (Unauthenticated), having sent no gRPC call;
 #   3. a CA that did not sign fakec1's certificate: no request reaches fakec1 at all, and SIGTERM
-#      stops the retrying client with 0.
+#      stops the retrying client with 0;
+#   4. secrets: RotateCredentials and CreateAccount with a baton/age/v1 and a baton/jwk/v1
+#      encryption config: the age copy decrypts to the generated password, the jwk copy is an age
+#      file for the key's ssh-ed25519 recipient with the key's thumbprint as key id, and the
+#      password is in no log.
 # The client secret appears in no output. Skipped (77) without go or without fakec1's source.
 #
-#   e2e_service.sh <baton-demo> <baton> <tests/interop dir> <work dir>
+#   e2e_service.sh <baton-demo> <baton> <tests/interop dir> <work dir> <svc_agetool>
 set -u
-demo=$(realpath "$1") tool=$(realpath "$2") interop=$(realpath "$3") work=$4
+demo=$(realpath "$1") tool=$(realpath "$2") interop=$(realpath "$3") work=$4 agetool=$(realpath "$5")
 scale=${BATON_TEST_TIME_SCALE:-1}
 
 if ! command -v go >/dev/null 2>&1; then echo "skipped: no go"; exit 77; fi
@@ -36,10 +40,11 @@ cleanup() {
 trap cleanup EXIT
 
 # start_fake <name> <extra flags...>: fakec1 recording to $work/<name>, its env in $work/<name>/env
+# ($script: the task script, by default the interop one)
 start_fake() {
   local name=$1; shift
-  "$fake" --script "$interop/testdata/service-script.json" --out "$work/$name" --timeout $((120 * scale))s "$@" \
-    >"$work/$name.fake.log" 2>&1 &
+  "$fake" --script "${script:-$interop/testdata/service-script.json}" --out "$work/$name" \
+    --timeout $((120 * scale))s "$@" >"$work/$name.fake.log" 2>&1 &
   fake_pid=$!
   for _ in $(seq 200); do [ -f "$work/$name/ready.json" ] && return 0; sleep 0.1; done
   fail "fakec1 ($name) did not get ready: $(cat "$work/$name.fake.log")"
@@ -91,11 +96,12 @@ s = json.load(open(os.path.join(out, "summary.json")))
 assert s["ok"] is True, s
 t = {x["name"]: x for x in s["tasks"]}
 for n in ("sync-full", "sync-skip-expand", "sync-skip-grants", "sync-skip-ents", "sync-types", "sync-targeted",
-          "grant", "grant-again", "revoke", "revoke-again", "create-resource", "delete-resource", "sync-final"):
+          "grant", "grant-again", "revoke", "revoke-again", "create-resource", "delete-resource",
+          "create-account", "rotate-credentials", "sync-final"):
     assert t[n]["code"] == "OK", (n, t[n])
 for n in ("list-event-feeds", "list-events", "action-list-schemas", "list-ticket-schemas", "create-ticket"):
     assert t[n]["code"] == "OK", (n, t[n])
-for n in ("create-account", "rotate-credentials", "unknown-type", "event-feed"):
+for n in ("unknown-type", "event-feed"):
     assert t[n]["code"] == "Unimplemented", (n, t[n])
 # empty bulk ticket tasks are malformed, as Go's handlers say
 for n in ("bulk-create-tickets", "bulk-get-tickets"):
@@ -149,3 +155,52 @@ if [ -s "$work/wrongca/events.jsonl" ]; then fail "wrong CA: requests reached fa
 kill -TERM "$fake_pid" 2>/dev/null; wait "$fake_pid" 2>/dev/null; fake_pid=
 no_secret_in wrongca
 echo "ok   wrong CA: nothing reached fakec1, SIGTERM exit 0"
+
+# ---- 4. secrets encrypted for the task's encryption configs --------------------------------
+age_recipient=$("$agetool" keygen "$work/identity.txt") || fail "keygen"
+jwk_out=$("$agetool" jwkgen) || fail "jwkgen"
+jwk_pub=$(printf '%s\n' "$jwk_out" | sed -n 1p)
+jwk_tp=$(printf '%s\n' "$jwk_out" | sed -n 2p)
+jwk_b64=$(printf '%s' "$jwk_pub" | base64 -w0)
+confs="[{\"provider\":\"baton/age/v1\",\"ageRecipientConfig\":{\"recipient\":\"$age_recipient\"}},
+        {\"provider\":\"baton/jwk/v1\",\"jwkPublicKeyConfig\":{\"pubKey\":\"$jwk_b64\"}}]"
+cat >"$work/secrets-script.json" <<JSON
+{"token_ttl_seconds": 60, "next_poll_ms": 100, "heartbeat_ms": 1000, "lease_ms": 20000,
+ "tasks": [
+  {"name": "rotate", "compare": "finished",
+   "task": {"rotateCredentials": {"resourceId": {"resourceType": "user", "resource": "u0003"},
+            "credentialOptions": {"randomPassword": {"length": 24}}, "encryptionConfigs": $confs}}},
+  {"name": "account", "compare": "finished",
+   "task": {"createAccount": {"accountInfo": {"login": "enc-test", "emails": [{"address": "enc@example.com", "isPrimary": true}]},
+            "credentialOptions": {"randomPassword": {"length": 20}}, "resourceTypeId": "user", "encryptionConfigs": $confs}}},
+  {"name": "rotate-bad-config", "compare": "finished",
+   "task": {"rotateCredentials": {"resourceId": {"resourceType": "user", "resource": "u0004"},
+            "credentialOptions": {"randomPassword": {"length": 16}},
+            "encryptionConfigs": [{"provider": "baton/nope/v1"}]}}}
+ ]}
+JSON
+script="$work/secrets-script.json" start_fake secrets
+start_client secrets
+wait "$fake_pid"; fake_status=$?; fake_pid=
+stop_client; st=$?
+[ "$fake_status" = 0 ] || fail "secrets: fakec1 exit $fake_status: $(tail -3 "$work/secrets.fake.log")"
+[ "$st" = 0 ] || fail "secrets: client exit $st"
+for task in rotate:24 account:20; do
+  name=${task%%:*} len=${task##*:}
+  f="$work/secrets/finish/$name.json"
+  pw=$("$agetool" decrypt "$work/identity.txt" "$f" 0) || fail "$name: the baton/age/v1 copy does not decrypt"
+  [ "${#pw}" = "$len" ] || fail "$name: decrypted a password of ${#pw} characters, want $len"
+  kid=$("$agetool" jwkfile "$f" 1) || fail "$name: the baton/jwk/v1 copy"
+  [ "$kid" = "$jwk_tp" ] || fail "$name: jwk key id $kid, want the thumbprint $jwk_tp"
+  for log in "$work/secrets.client.log" "$work/secrets.fake.log" "$work/secrets/events.jsonl"; do
+    if grep -qF -- "$pw" "$log"; then fail "$name: the password is in $log"; fi
+  done
+done
+python3 - "$work/secrets" <<'EOF2' || fail "secrets: bad config"
+import json, os, sys
+s = json.load(open(os.path.join(sys.argv[1], "summary.json")))
+t = {x["name"]: x for x in s["tasks"]}
+assert t["rotate"]["code"] == "OK" and t["account"]["code"] == "OK", t
+assert t["rotate-bad-config"]["code"] == "Unknown" and "not registered" in t["rotate-bad-config"]["message"], t
+EOF2
+echo "ok   secrets: age copy decrypts, jwk copy for the key's ssh-ed25519 recipient, unknown provider refused"
