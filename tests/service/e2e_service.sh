@@ -12,7 +12,9 @@
 #   4. secrets: RotateCredentials and CreateAccount with a baton/age/v1 and a baton/jwk/v1
 #      encryption config: the age copy decrypts to the generated password, the jwk copy is an age
 #      file for the key's ssh-ed25519 recipient with the key's thumbprint as key id, and the
-#      password is in no log.
+#      password is in no log;
+#   5. resume: a client killed (SIGKILL) in the middle of a sync; the next client's startup Hello
+#      gets the task again and the sync resumes from the checkpoint its working copy kept.
 # The client secret appears in no output. Skipped (77) without go or without fakec1's source.
 #
 #   e2e_service.sh <baton-demo> <baton> <tests/interop dir> <work dir> <svc_agetool>
@@ -57,7 +59,8 @@ start_client() {
   ( cd "$work" || exit 1
     set -a; . "$work/$name/env"; set +a
     for kv in "$@"; do export "${kv?}"; done
-    exec "$demo" --c1z-temp-dir "$work/tmp" --log-level debug --log-format json -p ) >"$work/$name.client.log" 2>&1 &
+    exec "$demo" --c1z-temp-dir "$work/tmp" --log-level debug --log-format json -p ${client_args:-} ) \
+    >>"$work/$name.client.log" 2>&1 &
   client_pid=$!
 }
 
@@ -204,3 +207,34 @@ assert t["rotate"]["code"] == "OK" and t["account"]["code"] == "OK", t
 assert t["rotate-bad-config"]["code"] == "Unknown" and "not registered" in t["rotate-bad-config"]["message"], t
 EOF2
 echo "ok   secrets: age copy decrypts, jwk copy for the key's ssh-ed25519 recipient, unknown provider refused"
+
+# ---- 5. a killed client's sync resumes ------------------------------------------------------
+cat >"$work/resume-script.json" <<'JSON'
+{"token_ttl_seconds": 60, "next_poll_ms": 100, "heartbeat_ms": 1000, "lease_ms": 600000,
+ "tasks": [{"name": "sync-resume", "compare": "outcome", "task": {"syncFull": {}}}]}
+JSON
+script="$work/resume-script.json" start_fake resume --timeout $((180 * scale))s
+client_args="--users 60000" start_client resume BATON_CHECKPOINT_INTERVAL_MS=100
+wip="$work/tmp/baton-sync-sync_resume.c1z.wip"
+for _ in $(seq $((600 * scale))); do
+  grep -q '"phase": *"list-grants"\|Syncing grants' "$work/resume.client.log" 2>/dev/null && [ -d "$wip" ] && break
+  sleep 0.1
+done
+[ -d "$wip" ] || fail "resume: no working copy appeared: $(tail -3 "$work/resume.client.log")"
+sleep 1
+kill -KILL "$client_pid"; wait "$client_pid" 2>/dev/null; client_pid=
+[ -d "$wip" ] || fail "resume: the working copy did not survive the kill"
+client_args="--users 60000" start_client resume BATON_CHECKPOINT_INTERVAL_MS=100
+wait "$fake_pid"; fake_status=$?; fake_pid=
+stop_client; st=$?
+[ "$fake_status" = 0 ] || fail "resume: fakec1 exit $fake_status: $(tail -3 "$work/resume.fake.log")"
+[ "$st" = 0 ] || fail "resume: client exit $st"
+grep -q '"resumed": *"true"' "$work/resume.client.log" || fail "resume: the second sync did not resume: $(grep 'sync finished' "$work/resume.client.log")"
+python3 - "$work/resume" <<'EOF2' || fail "resume: summary"
+import json, os, sys
+s = json.load(open(os.path.join(sys.argv[1], "summary.json")))
+t = s["tasks"][0]
+assert t["handed_out"] == 2 and t["code"] == "OK" and len(t.get("uploads", [])) == 1, t
+EOF2
+[ ! -e "$wip" ] || fail "resume: the working copy is still there after the upload"
+echo "ok   resume: killed mid-sync, re-issued at the next Hello, resumed from the checkpoint, uploaded"
