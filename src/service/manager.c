@@ -364,7 +364,7 @@ static void *heartbeat_main(void *arg)
 		pthread_mutex_unlock(&h->mu);
 		bool cancelled = false;
 		int64_t interval = h->interval_ms;
-		int rc = heartbeat_once(h, &cancelled, &interval);
+		int rc = h->send(h, &cancelled, &interval);
 		pthread_mutex_lock(&h->mu);
 		if (h->done)
 			break;
@@ -396,9 +396,15 @@ int baton__svc_heartbeat_start(baton__svc_heartbeat *h, baton__svc *s, const cha
 	h->on_cancel = on_cancel;
 	h->cancel_arg = arg;
 	h->max_failures = 10;
+	h->send = heartbeat_once;
+	return baton__svc_heartbeat_begin(h);
+}
+
+int baton__svc_heartbeat_begin(baton__svc_heartbeat *h)
+{
 	bool cancelled = false;
 	int64_t interval = 30000;
-	int rc = heartbeat_once(h, &cancelled, &interval);
+	int rc = h->send(h, &cancelled, &interval);
 	if (rc)
 		return baton__error_prefix("task failed heartbeat");
 	if (cancelled)

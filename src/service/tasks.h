@@ -37,6 +37,8 @@ typedef struct baton__svc_heartbeat {
 	void *cancel_arg;
 	int max_failures;
 	int64_t interval_ms;
+	/* one heartbeat: 0 with *cancelled and *interval_ms set, or an error (tests replace it) */
+	int (*send)(struct baton__svc_heartbeat *h, bool *cancelled, int64_t *interval_ms);
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -68,6 +70,9 @@ int64_t baton__svc_heartbeat_interval_ms(const Google__Protobuf__Duration *d);
 int baton__svc_heartbeat_start(baton__svc_heartbeat *h, baton__svc *s, const char *task_id,
                                void (*on_cancel)(void *), void *arg);
 void baton__svc_heartbeat_stop(baton__svc_heartbeat *h);
+/* baton__svc_heartbeat_start's work on a prepared struct (send, task_id, on_cancel, max_failures
+ * set; the rest zero): for tests. */
+int baton__svc_heartbeat_begin(baton__svc_heartbeat *h);
 
 /* tasks.c */
 const char *baton__svc_task_type_name(const C1__Connectorapi__Baton__V1__Task *task);
