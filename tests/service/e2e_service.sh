@@ -14,7 +14,9 @@
 #      file for the key's ssh-ed25519 recipient with the key's thumbprint as key id, and the
 #      password is in no log;
 #   5. resume: a client killed (SIGKILL) in the middle of a sync; the next client's startup Hello
-#      gets the task again and the sync resumes from the checkpoint its working copy kept.
+#      gets the task again and the sync resumes from the checkpoint its working copy kept;
+#   6. SIGTERM in the middle of a sync: the sync checkpoints, its task is finished CANCELLED, the
+#      working copy stays for a re-issue, and the client exits 0.
 # The client secret appears in no output. Skipped (77) without go or without fakec1's source.
 #
 #   e2e_service.sh <baton-demo> <baton> <tests/interop dir> <work dir> <svc_agetool>
@@ -238,3 +240,29 @@ assert t["handed_out"] == 2 and t["code"] == "OK" and len(t.get("uploads", [])) 
 EOF2
 [ ! -e "$wip" ] || fail "resume: the working copy is still there after the upload"
 echo "ok   resume: killed mid-sync, re-issued at the next Hello, resumed from the checkpoint, uploaded"
+
+# ---- 6. SIGTERM during a sync ---------------------------------------------------------------
+cat >"$work/term-script.json" <<'JSON'
+{"token_ttl_seconds": 60, "next_poll_ms": 100, "heartbeat_ms": 1000, "lease_ms": 600000,
+ "tasks": [{"name": "sync-term", "compare": "outcome", "task": {"syncFull": {}}}]}
+JSON
+script="$work/term-script.json" start_fake term --timeout $((180 * scale))s
+client_args="--users 60000" start_client term BATON_CHECKPOINT_INTERVAL_MS=100
+wip="$work/tmp/baton-sync-sync_term.c1z.wip"
+for _ in $(seq $((600 * scale))); do
+  grep -q 'Syncing grants' "$work/term.client.log" 2>/dev/null && [ -d "$wip" ] && break
+  sleep 0.1
+done
+[ -d "$wip" ] || fail "term: the sync did not start: $(tail -3 "$work/term.client.log")"
+stop_client; st=$?
+[ "$st" = 0 ] || fail "term: client exit $st after SIGTERM"
+wait "$fake_pid"; fake_status=$?; fake_pid=
+[ "$fake_status" = 0 ] || fail "term: fakec1 exit $fake_status"
+python3 - "$work/term" <<'EOF2' || fail "term: summary"
+import json, os, sys
+s = json.load(open(os.path.join(sys.argv[1], "summary.json")))
+t = s["tasks"][0]
+assert t["finishes"] == 1 and t["code"] == "Canceled" and not t.get("uploads"), t
+EOF2
+[ -d "$wip" ] || fail "term: the working copy is gone"
+echo "ok   SIGTERM mid-sync: task finished CANCELLED, working copy kept, exit 0"
