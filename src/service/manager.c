@@ -599,7 +599,9 @@ int baton__service_run(baton__cli_env *env)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
+	/* one-shot, as the sync mode's: a second signal ends the process at once (the working copy
+	 * survives that too) */
+	sa.sa_flags = SA_RESTART | SA_RESETHAND;
 	stop_signal = 0;
 	if (pipe(stop_pipe) == 0) {
 		fcntl(stop_pipe[0], F_SETFL, O_NONBLOCK);
