@@ -570,6 +570,14 @@ static const char *token_type(const char *tt)
 	return tt;
 }
 
+/* libcurl's progress callback: non-zero abandons the transfer when the daemon stops. */
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	baton__svc_tokens *t = ud;
+	(void)dt, (void)dn, (void)ut, (void)un;
+	return t->stopping && t->stopping() ? 1 : 0;
+}
+
 static int fetch_token(baton__svc_tokens *t)
 {
 	char *aud = baton__svc_audience(t->token_host);
@@ -616,12 +624,19 @@ static int fetch_token(baton__svc_tokens *t)
 		curl_easy_setopt(c, CURLOPT_CAINFO, t->ca_file);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, t);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	CURLcode cc = curl_easy_perform(c);
 	long status = 0;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(c);
 	baton__wipe_free(form, strlen(form));
+	if (cc == CURLE_ABORTED_BY_CALLBACK) {
+		free(b.p);
+		return baton_error_set(BATON_ECANCELLED, "token request abandoned: the service is stopping");
+	}
 	if (cc != CURLE_OK) {
 		free(b.p);
 		return baton_error_set(BATON_EUNAVAILABLE, "failed to get token from %s: %s", t->url,

@@ -222,6 +222,8 @@ static int bootstrap(baton__svc *s)
 			baton__log(BATON_LOG_INFO, "service: startup Hello succeeded", "attempts", n, NULL);
 			return 0;
 		}
+		if (baton__svc_stopping())
+			return BATON_ECANCELLED;
 		if (!hello_retryable(rc)) {
 			baton__log(BATON_LOG_ERROR, "service: startup Hello failed with a permanent error; giving up", "error",
 			           baton_error_last()->message, "attempts", n, NULL);
@@ -582,6 +584,8 @@ int baton__service_run(baton__cli_env *env)
 		baton__svc_tokens_free(&s.tokens);
 		return 2;
 	}
+	s.conn.stopping = baton__svc_stopping;
+	s.tokens.stopping = baton__svc_stopping;
 	s.concurrency = (int)baton__cli_int(cli, "task-concurrency");
 	if (s.concurrency < 1)
 		s.concurrency = 1;

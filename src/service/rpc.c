@@ -113,12 +113,17 @@ typedef struct call {
 	grpc_slice details;
 	const char *error_string;
 	const char *method;
+	baton__svc_conn *conn;
+	bool cancellable;        /* GetTask, Hello: given up when the daemon stops */
+	bool cancelled;
 } call;
 
 static int call_start(baton__svc_conn *c, call *k, const char *method, int timeout_s)
 {
 	memset(k, 0, sizeof(*k));
 	k->method = method;
+	k->conn = c;
+	k->cancellable = !strcmp(method, "GetTask") || !strcmp(method, "Hello");
 	grpc_metadata_array_init(&k->initial);
 	grpc_metadata_array_init(&k->trailing);
 	k->details = grpc_empty_slice();
@@ -159,13 +164,23 @@ static void call_end(call *k)
 	gpr_free((void *)k->error_string);
 }
 
-/* Runs one batch and waits for it. */
+/* Runs one batch and waits for it (a cancellable call is cancelled when the daemon stops). */
 static bool batch(call *k, grpc_op *ops, size_t n, void *tag)
 {
 	if (grpc_call_start_batch(k->call, ops, n, tag, NULL) != GRPC_CALL_OK)
 		return false;
-	grpc_event ev = grpc_completion_queue_pluck(k->cq, tag, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
-	return ev.type == GRPC_OP_COMPLETE && ev.success;
+	for (;;) {
+		gpr_timespec until = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(200, GPR_TIMESPAN));
+		grpc_event ev = grpc_completion_queue_pluck(k->cq, tag, until, NULL);
+		if (ev.type == GRPC_OP_COMPLETE)
+			return ev.success != 0;
+		if (ev.type != GRPC_QUEUE_TIMEOUT)
+			return false;
+		if (k->cancellable && !k->cancelled && k->conn->stopping && k->conn->stopping()) {
+			grpc_call_cancel(k->call, NULL);
+			k->cancelled = true;
+		}
+	}
 }
 
 static grpc_byte_buffer *pack(const ProtobufCMessage *m)

@@ -80,6 +80,7 @@ typedef struct baton__svc_tokens {
 	char *header;         /* "Bearer <token>" (malloc), or NULL */
 	int64_t expiry;       /* unix seconds; 0: none given (never expires) */
 	long timeout_s;
+	bool (*stopping)(void);  /* when set and true, a token request in flight is abandoned */
 } baton__svc_tokens;
 
 /*
@@ -108,6 +109,9 @@ typedef struct baton__svc_conn {
 	char *target;                   /* "host:port" (malloc) */
 	char *host_id;                  /* $BATON_HOST_ID, else the hostname, else "baton-sdk" */
 	int64_t upload_chunk;           /* UploadAsset data chunk size (512 KiB, as Go) */
+	/* When set and true, a GetTask or Hello in flight is cancelled (the daemon is stopping);
+	 * other calls (FinishTask, Heartbeat, UploadAsset) run to their end. */
+	bool (*stopping)(void);
 } baton__svc_conn;
 
 /*
