@@ -30,6 +30,7 @@
 
 #include "baton/sync.h"
 #include "c1/connectorapi/baton/v1/baton.pb-c.h"
+#include "c1/connector/v2/annotation_external_ticket.pb-c.h"
 #include "cli/cli.h"
 #include "cli/modes.h"
 #include "connector/connector.h"
@@ -140,6 +141,19 @@ int baton__svc_hello(baton__svc *s, const char *task_id)
 	C1__Connector__V2__ConnectorCapabilities *caps = NULL;
 	if (baton__connector_capabilities(conn, &ctx, &caps) == 0)
 		md.capabilities = caps;
+	/* a connector with a ticket manager carries ExternalTicketSettings, as Go's builder adds in
+	 * GetMetadata; `enabled` is the builder's own option, which --ticketing does not reach (Go's
+	 * connectors leave it false), so false here too */
+	C1__Connector__V2__ExternalTicketSettings ets = C1__CONNECTOR__V2__EXTERNAL_TICKET_SETTINGS__INIT;
+	Google__Protobuf__Any ets_any = GOOGLE__PROTOBUF__ANY__INIT, *annos[1] = {&ets_any};
+	uint8_t ets_buf[8];
+	if (conn->version >= 2 && conn->tickets) {
+		ets_any.type_url = (char *)"type.googleapis.com/c1.connector.v2.ExternalTicketSettings";
+		ets_any.value.len = protobuf_c_message_pack(&ets.base, ets_buf);
+		ets_any.value.data = ets_buf;
+		md.annotations = annos;
+		md.n_annotations = 1;
+	}
 
 	struct utsname u;
 	if (uname(&u) != 0)

@@ -18,7 +18,7 @@
  *                process (an invocation's status is asked in a later task)
  *   tickets      CreateTicket, ListTicketSchemas (all pages, at most 100), GetTicket, BulkCreate,
  *                BulkGet on the connector's ticket manager, checked as Go's handlers check
- *   anything else: FinishTask UNIMPLEMENTED "unsupported task type"
+ *   anything else: FinishTask UNKNOWN "unsupported task type", as Go's manager does
  * A connector error finishes the task with its code and message (Grant / Revoke as non-retryable,
  * as Go) and the loop goes on.
  */
@@ -1060,7 +1060,7 @@ static void do_action(baton__svc *s, const task_t *task)
 		break;
 	}
 	default:
-		rc = baton_error_set(BATON_EUNIMPLEMENTED, "unsupported task type");
+		rc = baton_error_set(BATON_EUNKNOWN, "unsupported task type");
 		break;
 	}
 	pthread_mutex_unlock(&s->ext_mu);
@@ -1292,7 +1292,7 @@ static void do_ticket(baton__svc *s, const task_t *task)
 			break;
 		}
 		default:
-			rc = baton_error_set(BATON_EUNIMPLEMENTED, "unsupported task type");
+			rc = baton_error_set(BATON_EUNKNOWN, "unsupported task type");
 			break;
 		}
 	}
@@ -1358,7 +1358,7 @@ void baton__svc_process(baton__svc *s, C1__Connectorapi__Baton__V1__Task *task)
 		do_action(s, task);
 		return;
 	default:
-		baton__svc_finish(s, task->id, NULL, NULL, 0, BATON_EUNIMPLEMENTED, "unsupported task type", false);
+		baton__svc_finish(s, task->id, NULL, NULL, 0, BATON_EUNKNOWN, "unsupported task type", false);
 		return;
 	}
 }
