@@ -517,12 +517,13 @@ int baton__svc_tokens_init(baton__svc_tokens *t, const char *client_id, const ch
 	snprintf(t->url, n, "https://%s/auth/v1/token", host);
 	t->timeout_s = 30;
 	pthread_mutex_init(&t->mu, NULL);
+	t->mu_ready = true;
 	return 0;
 }
 
 void baton__svc_tokens_free(baton__svc_tokens *t)
 {
-	if (t->url)
+	if (t->mu_ready)
 		pthread_mutex_destroy(&t->mu);
 	free(t->client_id);
 	free(t->token_host);

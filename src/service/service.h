@@ -77,6 +77,7 @@ typedef struct baton__svc_tokens {
 	baton__svc_key key;
 	char *ca_file;        /* SSL_CERT_FILE, or NULL: the system roots */
 	pthread_mutex_t mu;
+	bool mu_ready;
 	char *header;         /* "Bearer <token>" (malloc), or NULL */
 	int64_t expiry;       /* unix seconds; 0: none given (never expires) */
 	long timeout_s;
