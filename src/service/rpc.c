@@ -67,7 +67,7 @@ int baton__svc_conn_open(baton__svc_conn *c, const char *target, const char *use
 	grpc_channel_credentials *creds = grpc_ssl_credentials_create(pem, NULL, NULL, NULL);
 	free(pem);
 	if (!creds) {
-		grpc_shutdown();
+		grpc_shutdown_blocking();
 		return baton_error_set(BATON_EINTERNAL, "gRPC: cannot create TLS credentials");
 	}
 	grpc_arg arg;
@@ -93,7 +93,9 @@ void baton__svc_conn_close(baton__svc_conn *c)
 {
 	if (c->channel) {
 		grpc_channel_destroy(c->channel);
-		grpc_shutdown();
+		/* wait for gRPC's own cleanup (TLS sessions of failed connections included) before the
+		 * process goes on to exit */
+		grpc_shutdown_blocking();
 	}
 	free(c->target);
 	free(c->host_id);

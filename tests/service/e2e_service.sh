@@ -217,8 +217,8 @@ cat >"$work/resume-script.json" <<'JSON'
 {"token_ttl_seconds": 60, "next_poll_ms": 100, "heartbeat_ms": 1000, "lease_ms": 600000,
  "tasks": [{"name": "sync-resume", "compare": "outcome", "task": {"syncFull": {}}}]}
 JSON
-script="$work/resume-script.json" start_fake resume --timeout $((180 * scale))s
-client_args="--users 60000" start_client resume BATON_CHECKPOINT_INTERVAL_MS=100
+script="$work/resume-script.json" start_fake resume --timeout $((300 * scale))s
+client_args="--users 30000" start_client resume BATON_CHECKPOINT_INTERVAL_MS=100
 wip="$work/tmp/baton-sync-sync_resume.c1z.wip"
 for _ in $(seq $((600 * scale))); do
   grep -q '"phase": *"list-grants"\|Syncing grants' "$work/resume.client.log" 2>/dev/null && [ -d "$wip" ] && break
@@ -228,7 +228,7 @@ done
 sleep 1
 kill -KILL "$client_pid"; wait "$client_pid" 2>/dev/null; client_pid=
 [ -d "$wip" ] || fail "resume: the working copy did not survive the kill"
-client_args="--users 60000" start_client resume BATON_CHECKPOINT_INTERVAL_MS=100
+client_args="--users 30000" start_client resume BATON_CHECKPOINT_INTERVAL_MS=100
 wait "$fake_pid"; fake_status=$?; fake_pid=
 stop_client; st=$?
 [ "$fake_status" = 0 ] || fail "resume: fakec1 exit $fake_status: $(tail -3 "$work/resume.fake.log")"
@@ -248,8 +248,8 @@ cat >"$work/term-script.json" <<'JSON'
 {"token_ttl_seconds": 60, "next_poll_ms": 100, "heartbeat_ms": 1000, "lease_ms": 600000,
  "tasks": [{"name": "sync-term", "compare": "outcome", "task": {"syncFull": {}}}]}
 JSON
-script="$work/term-script.json" start_fake term --timeout $((180 * scale))s
-client_args="--users 60000" start_client term BATON_CHECKPOINT_INTERVAL_MS=100
+script="$work/term-script.json" start_fake term --timeout $((300 * scale))s
+client_args="--users 30000" start_client term BATON_CHECKPOINT_INTERVAL_MS=100
 wip="$work/tmp/baton-sync-sync_term.c1z.wip"
 for _ in $(seq $((600 * scale))); do
   grep -q 'Syncing grants' "$work/term.client.log" 2>/dev/null && [ -d "$wip" ] && break
