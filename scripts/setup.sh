@@ -9,6 +9,7 @@ packages=(
   libsqlite3-dev sqlite3 libzstd-dev zstd
   libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev
   libcurl4-openssl-dev libssl-dev libjansson-dev libyaml-dev libxml2-dev
+  libgrpc-dev
   libcmocka-dev
   libmicrohttpd-dev chromium curl
   libldap-dev slapd ldap-utils

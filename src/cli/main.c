@@ -21,6 +21,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "http/http_int.h"
+#include "service/service.h"
 
 #define USAGE_EXIT 2
 
@@ -133,12 +134,6 @@ static int configure_logging(baton__cli *cli)
 	return 0;
 }
 
-static int unsupported(const char *what)
-{
-	baton_error_set(BATON_EUNIMPLEMENTED, "%s is not supported by libbaton", what);
-	return fail(baton__exit_status(BATON_EUNIMPLEMENTED));
-}
-
 /* The main command's checks after validation (upstream's MakeMainCommand). */
 static int main_checks(baton__cli *cli)
 {
@@ -174,11 +169,11 @@ static int main_checks(baton__cli *cli)
 static int run_main(baton__cli_env *env)
 {
 	baton__cli *cli = env->cli;
-	if (*baton__cli_string(cli, "client-id"))
-		return unsupported("service mode (--client-id)");
 	int rc = main_checks(cli);
 	if (rc)
 		return rc;
+	if (*baton__cli_string(cli, "client-id"))
+		return baton__service_run(env);
 	if (*baton__cli_string(cli, "grant-entitlement"))
 		return baton__mode_grant(env);
 	if (*baton__cli_string(cli, "revoke-grant"))

@@ -102,14 +102,24 @@ int baton__cli_refuse_ignored(baton__cli *cli)
 	if (!strcmp(baton__cli_string(cli, "storage-engine"), "pebble"))
 		return baton_error_set(BATON_EUNIMPLEMENTED, "--storage-engine pebble: the pebble storage engine is not "
 		                       "supported yet by libbaton (c1z files are SQLite: use sqlite or leave it unset)");
-	for (size_t i = 0; i < N(service_only); i++)
-		if (baton__cli_is_set(cli, service_only[i]))
-			return baton_error_set(BATON_EINVALID, "--%s applies to service mode (--client-id) only; nothing reads "
-			                       "it in this run", service_only[i]);
+	bool service = *baton__cli_string(cli, "client-id") != '\0';
+	for (size_t i = 0; i < N(service_only); i++) {
+		if (!baton__cli_is_set(cli, service_only[i]))
+			continue;
+		if (!service)
+			return baton_error_set(BATON_EINVALID, "--%s applies to service mode (--client-id) only; nothing "
+			                       "reads it in this run", service_only[i]);
+		if (strcmp(service_only[i], "task-concurrency")) /* the one service mode reads */
+			return baton_error_set(BATON_EUNIMPLEMENTED, "--%s is not supported yet by libbaton's service mode",
+			                       service_only[i]);
+	}
 	for (size_t i = 0; i < N(companions); i++) {
 		const companion *c = &companions[i];
 		baton__flag *f = baton__cli_flag(cli, c->flag);
 		if (!f || !f->set)
+			continue;
+		/* service mode reads these: without them its provisioning / ticket tasks are refused */
+		if (service && (!strcmp(c->flag, "provisioning") || !strcmp(c->flag, "ticketing")))
 			continue;
 		bool ok = false;
 		char modes[256] = "";

@@ -197,51 +197,11 @@ int baton__store_sqlerr(baton_store *s, int rc, const char *what)
 
 int baton__store_exec(baton_store *s, const char *sql)
 {
-	char *err = NULL;
-	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &err);
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		return 0;
-	sqlite3_free(err);
-	/* Name the statement that failed, on one line, not the whole schema script: for a missing
-	 * column, the statement that mentions it (its first line names the table). */
 	char what[160];
-	const char *stmt = sql;
-	const char *bad = sqlite3_errmsg(s->db);
-	const char *col = strncmp(bad, "no such column: ", 16) == 0 ? bad + 16 : NULL;
-	if (col) {
-		/* the statement mentioning the column: a schema script names each table it touches */
-		const char *hit = strstr(sql, col);
-		if (hit) {
-			const char *start = hit;
-			while (start > sql && start[-1] != ';')
-				start--;
-			stmt = start;
-		}
-	}
-	while (*stmt == ' ' || *stmt == '\n' || *stmt == '\t')
-		stmt++;
-	if (col) {
-		/* "table T" from "create table if not exists T (" or "create index ... on T (" */
-		size_t line = strcspn(stmt, "\n;");
-		const char *t = NULL;
-		for (const char *p = stmt; p + 4 <= stmt + line; p++)
-			if (strncmp(p, " on ", 4) == 0) {
-				t = p + 4;
-				break;
-			}
-		if (!t && strncmp(stmt, "create table if not exists ", 27) == 0)
-			t = stmt + 27;
-		if (t) {
-			int tl = (int)strcspn(t, " (\n;");
-			snprintf(what, sizeof(what), "table %.*s", tl, t);
-			return baton__store_sqlerr(s, rc, what);
-		}
-	}
-	size_t n = strcspn(stmt, "\n;");
-	if (n > sizeof(what) - 4)
-		n = sizeof(what) - 4;
-	snprintf(what, sizeof(what), "%.*s%s", (int)n, stmt,
-	         stmt[n] && stmt[n] != ';' && stmt[n] != '\n' ? "..." : "");
+	baton__store_failed_stmt(s->db, sql, what, sizeof(what));
 	return baton__store_sqlerr(s, rc, what);
 }
 

@@ -494,9 +494,13 @@ static void test_validation(void **state)
 	assert_string_equal(r.err, "field region: value must be one of [us eu] but got 'mars'\n"
 	                           "field limit: value must be less than or equal to 100 but got 500\n");
 	done(&r);
-	/* service mode: a clear refusal */
+	/* service mode: a client id that is not name@host/suffix is refused before anything runs */
 	r = run_in(dir, probe_bin, NULL, ARGS(URL, "--client-id", "id", "--client-secret", "s"));
-	assert_one_line(&r, 12, "service mode (--client-id) is not supported by libbaton");
+	assert_one_line(&r, 2, "invalid client id");
+	done(&r);
+	/* and so is a client secret that is not Go's four-part form, without quoting it */
+	r = run_in(dir, probe_bin, NULL, ARGS(URL, "--client-id", "c@h.invalid/x", "--client-secret", "s"));
+	assert_one_line(&r, 2, "invalid client secret");
 	done(&r);
 	/* the demo's bounds */
 	r = run(demo_bin, NULL, ARGS("--page-size", "20000"));

@@ -1,10 +1,11 @@
 # The source tree's layout rules, checked on every test run:
 #   1. no file under src/ is longer than MAX_LINES (default 1000) lines: a module that grows past it
 #      is split by what its pieces do (see src/sync/syncer_int.h);
-#   2. only src/cli/ includes a header of src/cli/: the library's layers (core, proto, types, store,
-#      connector, http, sync, ...) never reach up into the command line.
-#   3. (with OBJECTS and NM) no object of the library outside src/cli/ uses a symbol an object of
-#      src/cli/ defines: rule 2 for what a declaration copied into another header would hide.
+#   2. only the runners, src/cli/ and src/service/ (service mode, a mode of the command line),
+#      include a header of src/cli/ or src/service/: the library's layers (core, proto, types,
+#      store, connector, http, sync, ...) never reach up into them.
+#   3. (with OBJECTS and NM) no object of the library outside the runners uses a symbol an object
+#      of src/cli/ or src/service/ defines: rule 2 for what a copied declaration would hide.
 # cmake -DSRC_DIR=<dir> [-DMAX_LINES=<n>] [-DOBJECTS=<a.o|b.o|...> -DNM=<nm>]
 #       -P check_layout.cmake;
 # fails naming every file that breaks a rule.
@@ -22,7 +23,7 @@ endif()
 
 # The headers of src/cli, by name (an include naming one of them from elsewhere is a violation
 # whatever path it spells).
-file(GLOB_RECURSE _cli_headers RELATIVE "${SRC_DIR}/cli" "${SRC_DIR}/cli/*.h")
+file(GLOB_RECURSE _cli_headers RELATIVE "${SRC_DIR}" "${SRC_DIR}/cli/*.h" "${SRC_DIR}/service/*.h")
 set(_cli_names "")
 foreach(h IN LISTS _cli_headers)
   get_filename_component(n "${h}" NAME)
@@ -43,7 +44,7 @@ foreach(f IN LISTS _files)
   if(_lines GREATER MAX_LINES)
     list(APPEND _bad "src/${f}: ${_lines} lines, more than ${MAX_LINES}: split it by what its parts do")
   endif()
-  if(f MATCHES "^cli/" OR NOT f MATCHES "\\.(c|h)$")
+  if(f MATCHES "^(cli|service)/" OR NOT f MATCHES "\\.(c|h)$")
     continue()
   endif()
   get_filename_component(_dir "${SRC_DIR}/${f}" DIRECTORY)
@@ -52,8 +53,8 @@ foreach(f IN LISTS _files)
     string(REGEX REPLACE "^#[ \t]*include[ \t]*[\"<]([^\">\n]*)[\">]$" "\\1" _path "${inc}")
     get_filename_component(_name "${_path}" NAME)
     set(_hit FALSE)
-    if(_path MATCHES "(^|/)cli/")
-      set(_hit TRUE)          # "cli/x.h", "../cli/x.h", "src/cli/x.h"
+    if(_path MATCHES "(^|/)(cli|service)/")
+      set(_hit TRUE)          # "cli/x.h", "../cli/x.h", "src/cli/x.h", "service/x.h"
     elseif(_name IN_LIST _cli_names AND NOT EXISTS "${_dir}/${_path}")
       set(_hit TRUE)          # a bare "cli.h" found through some include path
     endif()
@@ -76,7 +77,7 @@ if(OBJECTS)
     if(NOT EXISTS "${o}")
       message(FATAL_ERROR "check_layout: object ${o} not found (build the library first)")
     endif()
-    if(o MATCHES "/cli/[^/]*$")
+    if(o MATCHES "/(cli|service)/[^/]*$")
       list(APPEND _cli_objs "${o}")
     else()
       list(APPEND _lib_objs "${o}")

@@ -3,8 +3,9 @@
  *
  * A planted secret — the HTTP example's `api-token` (a BATON_FIELD_SECRET field) given by flag,
  * by environment and by YAML file, a password in the base URL, the SDK's own `client-secret` on
- * baton-demo — must never appear in anything a run leaves: stdout and stderr (debug logs, console
- * and JSON, progress, errors of failing runs, --help and `config`), the c1z (decompressed), the
+ * baton-demo (refused, and accepted by service mode with the platform unreachable; also its
+ * base64 form and private key) — must never appear in anything a run leaves: stdout and stderr
+ * (debug logs, console and JSON, progress, errors of failing runs, --help and `config`), the c1z (decompressed), the
  * working copy a failed run keeps, or anything in TMPDIR.
  *
  * Files: the working copy "<c1z>.wip/" is 0700 and everything in it owner-only; the "<c1z>.tmp"
@@ -30,6 +31,12 @@
 
 #define SECRET "PLANTED-7f3a9c-SECRET"
 #define URL_SECRET "PLANTED-url-pass-91b2"
+/* A client secret service mode accepts (Go's form, an Ed25519 JWK whose ignored member "zz" is
+ * the planted SECRET), its base64 part and its private key d: none may appear anywhere. */
+#define SVC_JWK_B64 "eyJrdHkiOiJPS1AiLCJjcnYiOiJFZDI1NTE5IiwieCI6InpwM1BXY2NTQlZPdGhTTnN5ck1zVGVFaDlpTjhTWTNnSDZfcDBEUkZaTWMi" \
+                    "LCJkIjoielkzTzFybnItQUV3NW0wbVpCTzBjSEZpWWoxTmlSdk1pU1Y1X1Ffa0tiZyIsInp6IjoiUExBTlRFRC03ZjNhOWMtU0VDUkVUIn0"
+#define SVC_SECRET "secret-token:conductorone.com:v1:" SVC_JWK_B64
+#define SVC_KEY_D "zY3O1rnr-AEw5m0mZBO0cHFiYj1NiRvMiSV5_Q_kKbg"
 
 static const char *http_bin, *demo_bin, *tool_bin;
 static char dir[4096], tmpdir[4200], out_path[4200], c1z[4200];
@@ -73,7 +80,8 @@ static void scan_file(const char *path, const char *label)
 	if (!data)
 		return;
 	scans++;
-	if (mem_has(data, n, SECRET) || mem_has(data, n, URL_SECRET))
+	if (mem_has(data, n, SECRET) || mem_has(data, n, URL_SECRET) || mem_has(data, n, SVC_JWK_B64) ||
+	    mem_has(data, n, SVC_KEY_D))
 		fail_msg("%s: a secret is in %s", label, path);
 	if (n > 5 && memcmp(data, "C1ZF", 5) == 0) {
 		size_t cap = ZSTD_getFrameContentSize(data + 5, n - 5);
@@ -83,7 +91,8 @@ static void scan_file(const char *path, const char *label)
 			assert_non_null(raw);
 			got = ZSTD_decompress(raw, cap, data + 5, n - 5);
 			assert_false(ZSTD_isError(got));
-			if (mem_has(raw, got, SECRET) || mem_has(raw, got, URL_SECRET))
+			if (mem_has(raw, got, SECRET) || mem_has(raw, got, URL_SECRET) || mem_has(raw, got, SVC_JWK_B64) ||
+			    mem_has(raw, got, SVC_KEY_D))
 				fail_msg("%s: a secret is in the decompressed %s", label, path);
 			free(raw);
 		}
@@ -305,17 +314,35 @@ static void test_demo_secrets(void **state)
 	FILE *f;
 	(void)state;
 	{
-		char *argv[] = {(char *)demo_bin, "--client-id", "cid", "--client-secret", SECRET, "-f", c1z,
-		                "--log-level", "debug", NULL};
+		/* a client id service mode takes, so the secret is read (and refused) */
+		char *argv[] = {(char *)demo_bin, "--client-id", "cid@tenant.invalid/x", "--client-secret", SECRET, "-f",
+		                c1z, "--log-level", "debug", NULL};
 		clean();
 		run(argv, NULL);
 		scan_all("baton-demo --client-secret");
 	}
 	{
-		const char *env[] = {"BATON_CLIENT_SECRET=" SECRET, "BATON_LOG_LEVEL=debug", NULL};
+		/* service mode with a secret it accepts, the platform unreachable: Hello is retried and
+		 * logged at debug level until the process is killed */
+		const char *env[] = {"BATON_C1_API_HOST=127.0.0.1:1", NULL};
+		char *argv[] = {(char *)demo_bin, "--client-id", "cid@tenant.invalid/x", "--client-secret", SVC_SECRET,
+		                "--log-level", "debug", "--log-format", "console", NULL};
+		size_t n;
+		clean();
+		run_for(argv, env, 4);
+		char *o = slurp_n(out_path, &n);
+		assert_non_null(o);
+		if (!strstr(o, "startup Hello failed; will retry"))
+			fail_msg("service mode did not try to reach the platform:\n%s", o);
+		free(o);
+		scan_all("baton-demo service mode, platform down");
+	}
+	{
+		const char *env[] = {"BATON_CLIENT_SECRET=" SVC_SECRET, "BATON_CLIENT_ID=cid@tenant.invalid/x",
+		                     "BATON_C1_API_HOST=127.0.0.1:1", "BATON_LOG_LEVEL=debug", NULL};
 		char *argv[] = {(char *)demo_bin, "-f", c1z, NULL};
 		clean();
-		run(argv, env);
+		run_for(argv, env, 3);
 		scan_all("baton-demo BATON_CLIENT_SECRET");
 	}
 	{
@@ -324,7 +351,7 @@ static void test_demo_secrets(void **state)
 		snprintf(yaml, sizeof(yaml), "%s/.baton.yaml", dir);
 		f = fopen(yaml, "w");
 		assert_non_null(f);
-		fprintf(f, "client-id: cid\nclient-secret: %s\n", SECRET);
+		fprintf(f, "client-id: cid@tenant.invalid/x\nclient-secret: %s\n", SECRET);
 		fclose(f);
 		run(argv, NULL);
 		scan_all("baton-demo client-secret in .baton.yaml");

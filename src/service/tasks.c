@@ -1,0 +1,317 @@
+/*
+ * Service mode's task handlers (tasks.h), one per task type, each mapped onto what libbaton does
+ * for the one-shot modes:
+ *   Hello        a Hello carrying the task id (not finished, as Go's handler does not finish it)
+ *   SyncFull     baton_sync into "<tmp>/baton-sync-<task id>.c1z" with heartbeats, then
+ *                UploadAsset and FinishTask; a failed or cancelled sync keeps its "<c1z>.wip/"
+ *                so the same task, issued again, resumes from its checkpoint
+ *   Grant        the principal's resource type's grant callback; GrantManagerServiceGrantResponse
+ *   Revoke       the revoke callback; GrantManagerServiceRevokeResponse
+ *   CreateResource / DeleteResource   the type's create_resource / delete_resource callback;
+ *                CreateResourceResponse / DeleteResourceResponse
+ *   CreateAccount / RotateCredentials   the account manager / the type's rotate callback; the
+ *                secrets they emit are encrypted for each EncryptionConfig (baton/jwk/v1: an
+ *                Ed25519 JWK as an ssh-ed25519 age recipient, the file base64 encoded;
+ *                baton/age/v1: an age1 recipient) and the plaintexts wiped
+ *   ListEventFeeds / ListEvents   the connector's feeds; ListEventFeeds / ListEventsResponse
+ *   Action*      list schemas, get schema, invoke, status on one action manager kept for the
+ *                process (an invocation's status is asked in a later task)
+ *   tickets      CreateTicket, ListTicketSchemas (all pages, at most 100), GetTicket, BulkCreate,
+ *                BulkGet on the connector's ticket manager, checked as Go's handlers check
+ *   anything else: FinishTask UNKNOWN "unsupported task type", as Go's manager does
+ * A connector error finishes the task with its code and message (Grant / Revoke as non-retryable,
+ * as Go) and the loop goes on.
+ */
+#include "service/tasks.h"
+
+#include <limits.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "baton/entitlement.h"
+#include "baton/grant.h"
+#include "baton/resource.h"
+#include "baton/sync.h"
+#include "connector/connector.h"
+#include "connector/ext.h"
+#include "core/ctx.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "crypto/crypto.h"
+#include "proto/protojson.h"
+#include "sync/pool.h"
+#include "types/types.h"
+
+typedef C1__Connectorapi__Baton__V1__Task task_t;
+
+const char *baton__svc_task_type_name(const task_t *task)
+{
+	switch (task->task_type_case) {
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_NONE: return "none";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_HELLO: return "hello";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_SYNC_FULL: return "sync_full";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_GRANT: return "grant";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_REVOKE: return "revoke";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_CREATE_ACCOUNT: return "create_account";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_CREATE_RESOURCE: return "create_resource";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_DELETE_RESOURCE: return "delete_resource";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ROTATE_CREDENTIALS: return "rotate_credentials";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_EVENT_FEED: return "event_feed";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ACTION_LIST_SCHEMAS: return "action_list_schemas";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ACTION_GET_SCHEMA: return "action_get_schema";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ACTION_INVOKE: return "action_invoke";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ACTION_STATUS: return "action_status";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_CREATE_TICKET_TASK: return "create_ticket";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_LIST_TICKET_SCHEMAS: return "list_ticket_schemas";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_GET_TICKET: return "get_ticket";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_BULK_CREATE_TICKETS: return "bulk_create_tickets";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_BULK_GET_TICKETS: return "bulk_get_tickets";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_LIST_EVENT_FEEDS: return "list_event_feeds";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_LIST_EVENTS: return "list_events";
+	default: return "unknown";
+	}
+}
+
+int baton__svc_finish_error(baton__svc *s, const task_t *task, int rc, bool non_retryable)
+{
+	const baton_error *e = baton_error_last();
+	return baton__svc_finish(s, task->id, NULL, NULL, 0, rc < 0 ? rc : BATON_EUNKNOWN,
+	                         e->message[0] ? e->message : "unknown error", non_retryable);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* SyncFull                                                                                    */
+
+typedef struct sync_run {
+	atomic_bool syncing;
+	atomic_bool cancel;
+} sync_run;
+
+static void sync_cancel(void *arg)
+{
+	sync_run *r = arg;
+	atomic_store(&r->cancel, true);
+	if (atomic_load(&r->syncing))
+		baton_sync_request_stop();
+}
+
+/* "type/id", or "parentType/parentId/type/id" (baton_sync_options.sync_resources). */
+static char *target_ref(const C1__Connector__V2__Resource *r)
+{
+	if (!r || !r->id || !r->id->resource_type || !r->id->resource)
+		return NULL;
+	const C1__Connector__V2__ResourceId *p = r->parent_resource_id;
+	size_t n = strlen(r->id->resource_type) + strlen(r->id->resource) + 4 +
+	           (p && p->resource_type && p->resource ? strlen(p->resource_type) + strlen(p->resource) : 0);
+	char *s = malloc(n);
+	if (!s)
+		return NULL;
+	if (p && p->resource_type && *p->resource_type && p->resource && *p->resource)
+		snprintf(s, n, "%s/%s/%s/%s", p->resource_type, p->resource, r->id->resource_type, r->id->resource);
+	else
+		snprintf(s, n, "%s/%s", r->id->resource_type, r->id->resource);
+	return s;
+}
+
+static int run_sync(baton__svc *s, const task_t *task, const char *path, sync_run *run)
+{
+	const C1__Connectorapi__Baton__V1__Task__SyncFullTask *t = task->sync_full;
+	baton__cli *cli = s->env->cli;
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	o.c1z_path = path;
+	o.skip_entitlements_and_grants = t->skip_entitlements_and_grants;
+	o.skip_grants = t->skip_grants;
+	o.skip_grant_expansion = t->skip_expand_grants;
+	/* the task's types, else the flags' */
+	const char *const *flag_types;
+	size_t n_flag_types = baton__cli_list(cli, "sync-resource-types", &flag_types);
+	if (t->n_sync_resource_type_ids) {
+		o.sync_resource_types = (const char *const *)t->sync_resource_type_ids;
+		o.n_sync_resource_types = t->n_sync_resource_type_ids;
+	} else {
+		o.sync_resource_types = flag_types;
+		o.n_sync_resource_types = n_flag_types;
+	}
+	/* the task's targets and the flags' */
+	const char *const *flag_res;
+	size_t n_flag_res = baton__cli_list(cli, "sync-resources", &flag_res);
+	size_t n_refs = t->n_targeted_sync_resources + n_flag_res;
+	char **refs = n_refs ? calloc(n_refs, sizeof(*refs)) : NULL;
+	int rc = 0;
+	if (n_refs && !refs)
+		return baton__error_oom("sync task");
+	for (size_t i = 0; i < t->n_targeted_sync_resources && !rc; i++)
+		if (!(refs[i] = target_ref(t->targeted_sync_resources[i])))
+			rc = baton_error_set(BATON_EINVALID, "targeted sync resource %zu has no id", i);
+	for (size_t i = 0; i < n_flag_res && !rc; i++)
+		if (!(refs[t->n_targeted_sync_resources + i] = strdup(flag_res[i])))
+			rc = baton__error_oom("sync task");
+	o.sync_resources = (const char *const *)refs;
+	o.n_sync_resources = n_refs;
+	int64_t workers = baton__cli_int(cli, "workers");
+	if (baton__cli_bool(cli, "parallel-sync") && !workers)
+		workers = -1;
+	o.workers = workers < 0 ? -1 : workers > 64 ? 64 : (int)workers;
+	if (!rc) {
+		pthread_mutex_lock(&s->sync_mu);
+		baton__sync_stop_clear();
+		atomic_store(&run->syncing, true);
+		if (baton__svc_stopping())
+			rc = baton_error_set(BATON_ECANCELLED, "the service is stopping");
+		else if (atomic_load(&run->cancel))
+			rc = baton_error_set(BATON_ECANCELLED, "task was cancelled");
+		else {
+			baton_sync_summary sum;
+			rc = baton_sync(s->env->connector, &o, &sum);
+			if (!rc) {
+				char n[4][24];
+				snprintf(n[0], sizeof(n[0]), "%llu", (unsigned long long)sum.resources);
+				snprintf(n[1], sizeof(n[1]), "%llu", (unsigned long long)sum.entitlements);
+				snprintf(n[2], sizeof(n[2]), "%llu", (unsigned long long)sum.grants);
+				snprintf(n[3], sizeof(n[3]), "%s", sum.resumed ? "true" : "false");
+				baton__log(BATON_LOG_INFO, "service: sync finished", "task_id", task->id, "sync_id", sum.sync_id,
+				           "resources", n[0], "entitlements", n[1], "grants", n[2], "resumed", n[3], NULL);
+			}
+		}
+		atomic_store(&run->syncing, false);
+		pthread_mutex_unlock(&s->sync_mu);
+	}
+	for (size_t i = 0; i < n_refs; i++)
+		free(refs[i]);
+	free(refs);
+	return rc;
+}
+
+static void do_sync(baton__svc *s, const task_t *task)
+{
+	const C1__Connectorapi__Baton__V1__Task__SyncFullTask *t = task->sync_full;
+	if (t->storage_engine && !strcmp(t->storage_engine, "pebble"))
+		baton__log(BATON_LOG_INFO, "service: the task asks for the pebble storage engine; libbaton writes the "
+		           "c1z with sqlite (v1)", "task_id", task->id, NULL);
+	/* the task id names the file, so a re-issued task finds its checkpoint */
+	char id[64];
+	size_t k = 0;
+	for (const char *p = task->id; *p && k < sizeof(id) - 1; p++)
+		id[k++] = ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')) ? *p : '_';
+	id[k] = '\0';
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/baton-sync-%s.c1z", s->tmp_dir, id);
+
+	sync_run run;
+	atomic_init(&run.syncing, false);
+	atomic_init(&run.cancel, false);
+	baton__svc_heartbeat hb;
+	if (baton__svc_heartbeat_start(&hb, s, task->id, sync_cancel, &run)) {
+		/* as Go: a task whose first heartbeat fails is left to the server */
+		baton__log(BATON_LOG_ERROR, "service: failed to heartbeat task", "task_id", task->id, "error",
+		           baton_error_last()->message, NULL);
+		return;
+	}
+	int rc = run_sync(s, task, path, &run);
+	baton__svc_heartbeat_stop(&hb);
+	if (rc) {
+		bool hb_failed = atomic_load(&hb.failed);
+		if (rc == BATON_ECANCELLED && atomic_load(&hb.cancelled))
+			baton_error_set(rc, "task was cancelled");
+		else if (rc == BATON_ECANCELLED && hb_failed)
+			baton_error_set(rc, "task failed heartbeat");
+		baton__svc_finish_error(s, task, rc, false);
+		return;
+	}
+	rc = baton__svc_upload(&s->conn, task->id, path);
+	if (rc)
+		baton__svc_finish_error(s, task, rc, false);
+	else
+		baton__svc_finish(s, task->id, NULL, NULL, 0, 0, NULL, false);
+	/* a finished sync leaves no working copy: the uploaded file is all there is */
+	unlink(path);
+}
+
+void baton__svc_process(baton__svc *s, C1__Connectorapi__Baton__V1__Task *task)
+{
+	baton__log(BATON_LOG_INFO, "service: processing task", "task_id", task->id, "task_type",
+	           baton__svc_task_type_name(task), NULL);
+	/* as Go's runner: provisioning and ticket tasks need --provisioning / --ticketing (its noop
+	 * provisioner answers FailedPrecondition, its noop ticketing a plain error) */
+	switch (task->task_type_case) {
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_GRANT:
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_REVOKE:
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_CREATE_RESOURCE:
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_CREATE_ACCOUNT:
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ROTATE_CREDENTIALS:
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_DELETE_RESOURCE:
+		if (!baton__cli_bool(s->env->cli, "provisioning")) {
+			baton__svc_finish(s, task->id, NULL, NULL, 0, BATON_EPRECONDITION, "provisioning is not enabled",
+			                  false);
+			return;
+		}
+		break;
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_CREATE_TICKET_TASK:
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_LIST_TICKET_SCHEMAS:
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_GET_TICKET:
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_BULK_CREATE_TICKETS:
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_BULK_GET_TICKETS:
+		if (!baton__cli_bool(s->env->cli, "ticketing")) {
+			baton__svc_finish(s, task->id, NULL, NULL, 0, BATON_EUNKNOWN, "ticketing is not enabled", false);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	switch (task->task_type_case) {
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_HELLO:
+		if (baton__svc_hello(s, task->id))
+			baton__log(BATON_LOG_ERROR, "service: failed while sending hello", "task_id", task->id, "error",
+			           baton_error_last()->message, NULL);
+		return;
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_SYNC_FULL:
+		do_sync(s, task);
+		return;
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_GRANT:
+		baton__svc_do_grant(s, task);
+		return;
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_REVOKE:
+		baton__svc_do_revoke(s, task);
+		return;
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_CREATE_RESOURCE:
+		baton__svc_do_create_resource(s, task);
+		return;
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_CREATE_ACCOUNT:
+		baton__svc_do_create_account(s, task);
+		return;
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ROTATE_CREDENTIALS:
+		baton__svc_do_rotate(s, task);
+		return;
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_DELETE_RESOURCE:
+		baton__svc_do_delete_resource(s, task);
+		return;
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_CREATE_TICKET_TASK:
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_LIST_TICKET_SCHEMAS:
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_GET_TICKET:
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_BULK_CREATE_TICKETS:
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_BULK_GET_TICKETS:
+		baton__svc_do_ticket(s, task);
+		return;
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_LIST_EVENT_FEEDS:
+		baton__svc_do_list_event_feeds(s, task);
+		return;
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_LIST_EVENTS:
+		baton__svc_do_list_events(s, task);
+		return;
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ACTION_LIST_SCHEMAS:
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ACTION_GET_SCHEMA:
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ACTION_INVOKE:
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ACTION_STATUS:
+		baton__svc_do_action(s, task);
+		return;
+	default:
+		baton__svc_finish(s, task->id, NULL, NULL, 0, BATON_EUNKNOWN, "unsupported task type", false);
+		return;
+	}
+}
+

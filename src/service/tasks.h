@@ -1,0 +1,100 @@
+/*
+ * Service mode internals shared by manager.c (the loop) and tasks.c (the task handlers).
+ */
+#ifndef BATON_SERVICE_TASKS_H
+#define BATON_SERVICE_TASKS_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "c1/connectorapi/baton/v1/baton.pb-c.h"
+#include "cli/modes.h"
+#include "service/service.h"
+
+typedef struct baton__svc {
+	baton__cli_env *env;
+	baton__svc_tokens tokens;
+	baton__svc_conn conn;
+	const char *tmp_dir;
+	int concurrency;
+	pthread_mutex_t mu;      /* running */
+	pthread_cond_t cv;
+	int running;
+	/* baton_sync's stop request is process-wide: one sync task runs at a time */
+	pthread_mutex_t sync_mu;
+	/* Actions live across tasks (invoke, then status): one running connector and its action
+	 * manager, opened at the first action task, used under ext_mu. */
+	pthread_mutex_t ext_mu;
+	struct baton__runtime *ext_rt;
+	struct baton__actions *actions;
+} baton__svc;
+
+/* A task's heartbeat thread (Go's HeartbeatTask). */
+typedef struct baton__svc_heartbeat {
+	baton__svc *s;
+	const char *task_id;
+	void (*on_cancel)(void *);  /* called on the heartbeat thread when the task must stop */
+	void *cancel_arg;
+	int max_failures;
+	int64_t interval_ms;
+	/* one heartbeat: 0 with *cancelled and *interval_ms set, or an error (tests replace it) */
+	int (*send)(struct baton__svc_heartbeat *h, bool *cancelled, int64_t *interval_ms);
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool done, started;
+	atomic_bool cancelled;       /* the server said so */
+	atomic_bool failed;          /* too many heartbeat failures */
+} baton__svc_heartbeat;
+
+/* manager.c */
+bool baton__svc_stopping(void);
+bool baton__svc_sleep_ms(int64_t ms);
+int64_t baton__svc_now_ms(void);
+int baton__svc_hello(baton__svc *s, const char *task_id);
+/*
+ * FinishTask: success (task_rc 0) with `response` packed in an Any (NULL: none), or an error with
+ * status {code of task_rc, message} and Error{non_retryable}; `annos` go in Success / Error.
+ */
+int baton__svc_finish(baton__svc *s, const char *task_id, const ProtobufCMessage *response,
+                      Google__Protobuf__Any **annos, size_t n_annos, int task_rc, const char *message,
+                      bool non_retryable);
+/* The server's next_poll clamped to 0..5 min (unset: 0). */
+int64_t baton__svc_next_poll_ms(const Google__Protobuf__Duration *d);
+/* The server's next_heartbeat clamped to 1 s..5 min; unset or zero: 30 s. */
+int64_t baton__svc_heartbeat_interval_ms(const Google__Protobuf__Duration *d);
+/*
+ * Sends the first heartbeat (its failure or a cancellation is returned) and starts the thread that
+ * keeps heartbeating until baton__svc_heartbeat_stop.
+ */
+int baton__svc_heartbeat_start(baton__svc_heartbeat *h, baton__svc *s, const char *task_id,
+                               void (*on_cancel)(void *), void *arg);
+void baton__svc_heartbeat_stop(baton__svc_heartbeat *h);
+/* baton__svc_heartbeat_start's work on a prepared struct (send, task_id, on_cancel, max_failures
+ * set; the rest zero): for tests. */
+int baton__svc_heartbeat_begin(baton__svc_heartbeat *h);
+
+/* tasks.c */
+const char *baton__svc_task_type_name(const C1__Connectorapi__Baton__V1__Task *task);
+/* Frees what tasks kept across tasks (the action manager). */
+void baton__svc_tasks_cleanup(baton__svc *s);
+/* Runs one task to its end (FinishTask included, except for Hello tasks, as Go). */
+void baton__svc_process(baton__svc *s, C1__Connectorapi__Baton__V1__Task *task);
+/* FinishTask with the last error (rc, baton_error_last()'s message). */
+int baton__svc_finish_error(baton__svc *s, const C1__Connectorapi__Baton__V1__Task *task, int rc, bool non_retryable);
+
+/* tasks_prov.c: the provisioning tasks */
+void baton__svc_do_grant(baton__svc *s, const C1__Connectorapi__Baton__V1__Task *task);
+void baton__svc_do_revoke(baton__svc *s, const C1__Connectorapi__Baton__V1__Task *task);
+void baton__svc_do_create_resource(baton__svc *s, const C1__Connectorapi__Baton__V1__Task *task);
+void baton__svc_do_delete_resource(baton__svc *s, const C1__Connectorapi__Baton__V1__Task *task);
+void baton__svc_do_create_account(baton__svc *s, const C1__Connectorapi__Baton__V1__Task *task);
+void baton__svc_do_rotate(baton__svc *s, const C1__Connectorapi__Baton__V1__Task *task);
+
+/* tasks_ext.c: events, actions, tickets */
+void baton__svc_do_list_event_feeds(baton__svc *s, const C1__Connectorapi__Baton__V1__Task *task);
+void baton__svc_do_list_events(baton__svc *s, const C1__Connectorapi__Baton__V1__Task *task);
+void baton__svc_do_action(baton__svc *s, const C1__Connectorapi__Baton__V1__Task *task);
+void baton__svc_do_ticket(baton__svc *s, const C1__Connectorapi__Baton__V1__Task *task);
+
+#endif
