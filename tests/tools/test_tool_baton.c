@@ -488,8 +488,16 @@ static void test_access(void **state)
 	free(got);
 	json_decref(j);
 
-	/* Unexpanded file: following the GrantExpandable edges gives the same effective access. */
+	/* Unexpanded file: as the Go tool, only the stored grants... */
 	j = RUN_JSON("-f", fu, "-o", "json", "access", "-t", "user", "-r", user);
+	got = access_ids(j);
+	assert_string_equal(got, direct);
+	free(got);
+	json_decref(j);
+
+	/* ...and with --with-expansion, following the GrantExpandable edges gives the expanded
+	 * file's effective access. */
+	j = RUN_JSON("-f", fu, "-o", "json", "access", "-t", "user", "-r", user, "--with-expansion");
 	got = access_ids(j);
 	assert_string_equal(got, want);
 	free(got);

@@ -284,6 +284,7 @@ int cmd_grants(tool *t)
 			break;
 		}
 		pb_prune_unknown_any(&m->base);
+		pb_grant_drop_expandable(m);
 		Baton__V1__GrantOutput o = BATON__V1__GRANT_OUTPUT__INIT;
 		o.grant = m;
 		C1__Connector__V2__ResourceId *res_id =
@@ -372,11 +373,13 @@ typedef struct access_state {
 	strmap held;     /* entitlement id -> held */
 	held **order;    /* in the order they were found */
 	size_t n, cap;
+	bool follow;     /* --with-expansion: dedupe and follow GrantExpandable edges */
 } access_state;
 
 static int hold(access_state *st, const char *id, bool direct, bool *added)
 {
-	held *h = strmap_get(&st->held, id, strlen(id));
+	/* As the Go tool, one entry per stored grant unless following expansion. */
+	held *h = st->follow ? strmap_get(&st->held, id, strlen(id)) : NULL;
 	*added = false;
 	if (h) {
 		h->direct |= direct;
@@ -514,6 +517,7 @@ int cmd_access(tool *t)
 
 	memset(&st, 0, sizeof(st));
 	st.t = t;
+	st.follow = t->args.given[FLAG_WITH_EXPANSION];
 	strmap_init(&st.edges, &t->arena);
 	strmap_init(&st.held, &t->arena);
 	strmap_init(&groups, &t->arena);
@@ -543,10 +547,11 @@ int cmd_access(tool *t)
 	if (rc != BATON_ITEROVER)
 		goto done;
 
-	/* What grant expansion gives on top (nothing new once the sync has been expanded). */
-	if ((rc = load_edges(&st)) < 0)
+	/* --with-expansion: what grant expansion gives on top (nothing new once the sync has been
+	 * expanded). The Go tool lists the stored grants only. */
+	if (st.follow && (rc = load_edges(&st)) < 0)
 		goto done;
-	for (size_t i = 0; i < st.n; i++) {
+	for (size_t i = 0; st.follow && i < st.n; i++) {
 		held *h = st.order[i];
 		for (const edge *e = strmap_get(&st.edges, h->id, strlen(h->id)); e; e = e->next) {
 			bool added;
