@@ -108,6 +108,14 @@ if [ -x "$build/bin/tests/cli-probe" ]; then
 fi
 # ---------------------------------------------------------------------------------------------
 
+# --- the baton tool (tests/interop/batontool_test.go) -------------------------------------------
+# build/bin/baton against the Go SDK's cmd/baton (built by the test) on tests/data/c1z and the
+# demo c1z: JSON field by field, console text, and the files the writers make.
+if [ -x "$build/bin/baton" ]; then
+  export BATON_INTEROP_BATON_BIN="$build/bin/baton"
+fi
+# ---------------------------------------------------------------------------------------------
+
 # --- baton-file and baton-unix (tests/interop/examples_test.go) ---------------------------------
 # examples/file's example.yaml with its two CSV tables, and tests/examples/fixtures/unix, synced by
 # the example connectors; as for the demo, a failed sync leaves the variable naming a missing file.

@@ -254,7 +254,7 @@ int cmd_principals_compare(tool *t)
 		}
 		fputc('}', stdout);
 	} else if (!missing.n && !extra.n) {
-		printf("The principals between these entitlements appear to match!\n");
+		printf("The principals between these entitlements appear to match!");
 	} else {
 		if (missing.n)
 			print_section("Missing Principals", &missing);

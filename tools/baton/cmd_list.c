@@ -477,23 +477,27 @@ typedef struct access_group {
 	size_t cap;
 } access_group;
 
+/* The Go tool's pterm tree: the principal at the root, resources under it, entitlement slugs
+ * (as given: no fallback) under those, and an empty line at the end. */
 static void print_access_tree(const Baton__V1__ResourceAccessListOutput *o)
 {
 	const C1__Connector__V2__Resource *p = o->principal;
-	printf("Effective Access for %s (%s)\n", pb_display_resource(p),
+	printf("\u2514\u2500\u252cEffective Access for %s (%s)\n", p->display_name ? p->display_name : "",
 	       p->id && p->id->resource_type ? p->id->resource_type : "");
 	for (size_t i = 0; i < o->n_access; i++) {
 		const Baton__V1__ResourceAccessOutput *g = o->access[i];
 		bool last = i + 1 == o->n_access;
-		printf("%s %s (%s)\n", last ? "└──" : "├──", pb_display_resource(g->resource),
-		       pb_display_resource_type(g->resource_type));
+		const char *branch = last ? "\u2514" : "\u251c";
+		printf("  %s\u2500%s%s (%s)\n", branch, g->n_entitlements ? "\u252c" : "\u2500",
+		       g->resource && g->resource->display_name ? g->resource->display_name : "",
+		       g->resource_type && g->resource_type->display_name ? g->resource_type->display_name : "");
 		for (size_t j = 0; j < g->n_entitlements; j++) {
-			const char *slug = g->entitlements[j]->slug;
-			if (!slug || !*slug)
-				slug = g->entitlements[j]->display_name ? g->entitlements[j]->display_name : "";
-			printf("%s   %s %s\n", last ? " " : "│", j + 1 == g->n_entitlements ? "└──" : "├──", slug);
+			const char *slug = g->entitlements[j]->slug ? g->entitlements[j]->slug : "";
+			printf("  %s %s\u2500\u2500%s\n", last ? " " : "\u2502",
+			       j + 1 == g->n_entitlements ? "\u2514" : "\u251c", slug);
 		}
 	}
+	printf("\n");
 }
 
 int cmd_access(tool *t)
