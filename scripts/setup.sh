@@ -10,6 +10,7 @@ packages=(
   libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev
   libcurl4-openssl-dev libssl-dev libjansson-dev libyaml-dev
   libcmocka-dev
+  libxlsxwriter-dev
   libldap-dev slapd ldap-utils
   doxygen
 )

@@ -7,7 +7,7 @@
 //     order comes from a Go map and is random: `access` groups, `principals compare` lists);
 //   - console: after stripping colours and collapsing padding (line order ignored for the same
 //     two commands);
-//   - the writers (export c1z/csv, dump-db, optimize, recalculate-stats): each tool writes from
+//   - the writers (export c1z/csv/xlsx, dump-db, optimize, recalculate-stats): each tool writes from
 //     its own copy, and the files are compared (bytes for dump-db and CSV; for c1z files, what
 //     the Go tool reads back from each).
 //
@@ -29,6 +29,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/xuri/excelize/v2"
 )
 
 var (
@@ -297,6 +298,37 @@ func compareWriters(t *testing.T, gobin, cbin, c1z string) {
 		}
 		if d := cmp.Diff(rows(filepath.Join(dir, "go.csv")), rows(filepath.Join(dir, "c.csv"))); d != "" {
 			t.Errorf("export csv: the files differ (-go +ours):\n%.3000s", d)
+		}
+	}
+	// export xlsx: the cells of Sheet1, read with excelize (the Go tool's library); the header
+	// row first, then the rows as a set (their order is random in the Go tool).
+	if same("export xlsx", run("go", "export", "xlsx", "--out", filepath.Join(dir, "go.xlsx")),
+		run("c", "export", "xlsx", "--out", filepath.Join(dir, "c.xlsx"))) {
+		cells := func(p string) []string {
+			f, err := excelize.OpenFile(p)
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			defer f.Close()
+			rows, err := f.GetRows("Sheet1")
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			var l []string
+			for _, r := range rows {
+				l = append(l, strings.Join(r, "\x1f"))
+			}
+			if len(l) > 1 {
+				sort.Strings(l[1:])
+			}
+			return l
+		}
+		g, c := cells(filepath.Join(dir, "go.xlsx")), cells(filepath.Join(dir, "c.xlsx"))
+		if len(g) < 2 {
+			t.Errorf("export xlsx: the Go workbook has %d rows", len(g))
+		}
+		if d := cmp.Diff(g, c); d != "" {
+			t.Errorf("export xlsx: the cells differ (-go +ours):\n%.3000s", d)
 		}
 	}
 	// export c1z: what the Go tool reads from each output.

@@ -639,6 +639,40 @@ static void test_principals_compare(void **state)
 	free(fu);
 }
 
+static void test_export_xlsx(void **state)
+{
+	(void)state;
+	char out[4096], dir[4096];
+	run r;
+	snprintf(out, sizeof out, "%s/tool-%d.xlsx", test_out_dir(), (int)getpid());
+	unlink(out);
+	RUN(&r, "-f", test_data_path(EXPANDED), "export", "xlsx", "--out", out);
+	if (r.status == 1 && strstr(r.err, "built without libxlsxwriter")) {
+		run_free(&r);
+		skip();
+	}
+	assert_ok(&r);
+	run_free(&r);
+	size_t n;
+	char *b = slurp(out, &n);
+	assert_true(n > 1000);
+	assert_memory_equal(b, "PK\x03\x04", 4); /* a zip container, as every XLSX */
+	free(b);
+	unlink(out);
+
+	/* A directory as the target is refused; a broken input leaves no file. */
+	snprintf(dir, sizeof dir, "%s/tool-xlsx-dir-%d", test_out_dir(), (int)getpid());
+	mkdir(dir, 0700);
+	RUN(&r, "-f", test_data_path(EXPANDED), "export", "xlsx", "--out", dir);
+	assert_error(&r, 1, "not a regular file");
+	run_free(&r);
+	rmdir(dir);
+	RUN(&r, "-f", "/nonexistent/x.c1z", "export", "xlsx", "--out", out);
+	assert_int_equal(r.status, 1);
+	run_free(&r);
+	assert_int_equal(access(out, F_OK), -1);
+}
+
 static void test_to_pebble(void **state)
 {
 	(void)state;
@@ -664,6 +698,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_export_c1z),
 		cmocka_unit_test(test_recalculate_stats),
 		cmocka_unit_test(test_principals_compare),
+		cmocka_unit_test(test_export_xlsx),
 		cmocka_unit_test(test_to_pebble),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

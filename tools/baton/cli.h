@@ -12,6 +12,7 @@
  *   cmd_diff.c    diff
  *   cmd_export.c  export json, export csv
  *   cmd_compare.c principals compare
+ *   cmd_xlsx.c    export xlsx (the CSV rows, through libxlsxwriter)
  *   cmd_file.c    dump-db, optimize, export c1z, recalculate-stats, to-pebble (writers)
  *
  * Conventions: helpers return 0 or a negative baton_error_code with the message in
@@ -241,5 +242,6 @@ int cmd_optimize(tool *t);
 int cmd_export_c1z(tool *t);
 int cmd_recalculate_stats(tool *t);
 int cmd_to_pebble(tool *t);
+int cmd_export_xlsx(tool *t);
 
 #endif

@@ -148,6 +148,11 @@ static const command commands[] = {
 	 "recalculate-stats [--sync-id ID]",
 	 "  --sync-id ID   only this sync (default: every finished sync)\n"
 	 "\nRewrites -f in place (atomically; refused while <file>.wip/ exists).\n", MARK_WRITES},
+	{"export", "xlsx", cmd_export_xlsx, F(FLAG_OUT),
+	 "Export XLSX for upload",
+	 "export xlsx [--out PATH]",
+	 "  --out PATH     where to write (default ./sync.xlsx)\n"
+	 "\nThe rows and columns of `export csv`, in the sheet \"Sheet1\".\n", MARK_WRITES},
 	{"export", "c1z", cmd_export_c1z, F(FLAG_OUT) | F(FLAG_SYNC_ID),
 	 "Export one finished sync to its own c1z",
 	 "export c1z [--out PATH] [--sync-id ID]",
