@@ -673,6 +673,37 @@ static void test_export_xlsx(void **state)
 	assert_int_equal(access(out, F_OK), -1);
 }
 
+/* Number of entitlements in an access output. */
+static size_t access_count(json_t *j)
+{
+	size_t n = 0, i;
+	json_t *a;
+	json_array_foreach(json_object_get(j, "access"), i, a)
+		n += json_array_size(json_object_get(a, "entitlements"));
+	return n;
+}
+
+/* Boolean flags take =true/=false as with cobra; anything else is a usage error. */
+static void test_bool_flags(void **state)
+{
+	(void)state;
+	const char *f = test_data_path(UNEXPANDED);
+	json_t *plain = RUN_JSON("-f", f, "-o", "json", "access", "-t", "user", "-r", "user-0000200");
+	json_t *off = RUN_JSON("-f", f, "-o", "json", "access", "-t", "user", "-r", "user-0000200",
+	                       "--with-expansion=false");
+	json_t *on = RUN_JSON("-f", f, "-o", "json", "access", "-t", "user", "-r", "user-0000200",
+	                      "--with-expansion=true");
+	assert_true(json_equal(plain, off));
+	assert_true(access_count(on) > access_count(plain));
+	json_decref(plain);
+	json_decref(off);
+	json_decref(on);
+	run r;
+	RUN(&r, "-f", f, "access", "-t", "user", "-r", "user-0000200", "--with-expansion=maybe");
+	assert_error(&r, 2, "=true/=false");
+	run_free(&r);
+}
+
 static void test_to_pebble(void **state)
 {
 	(void)state;
@@ -699,6 +730,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_recalculate_stats),
 		cmocka_unit_test(test_principals_compare),
 		cmocka_unit_test(test_export_xlsx),
+		cmocka_unit_test(test_bool_flags),
 		cmocka_unit_test(test_to_pebble),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
