@@ -704,6 +704,94 @@ static void test_bool_flags(void **state)
 	run_free(&r);
 }
 
+/* rollback-expansion --dry-run counts as the Go SDK classifies: a grant with its own source is
+ * "cleared", one with sources but not its own is "deleted" (suspect without GrantImmutable). */
+static void test_rollback_dry_run(void **state)
+{
+	(void)state;
+	char path[4096], id[28];
+	snprintf(path, sizeof path, "%s/tool-rollback-%d.c1z", test_out_dir(), (int)getpid());
+	unlink(path);
+	baton_store *s;
+	baton_ctx *ctx;
+	baton_resource_type *ut, *gt;
+	baton_resource *grp;
+	baton_entitlement *member;
+	CHECK(baton_store_open(path, NULL, &s));
+	CHECK(baton_ctx_new(&ctx));
+	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id));
+	CHECK(baton_resource_type_new(ctx, "user", (const baton_trait[]){BATON_TRAIT_USER}, 1, &ut));
+	CHECK(baton_resource_type_new(ctx, "group", (const baton_trait[]){BATON_TRAIT_GROUP}, 1, &gt));
+	CHECK(baton_store_put_resource_type(s, ut));
+	CHECK(baton_store_put_resource_type(s, gt));
+	CHECK(baton_group_resource_new(ctx, "Engineering", gt, "eng", &grp));
+	CHECK(baton_store_put_resource(s, grp));
+	CHECK(baton_assignment_entitlement_new(ctx, grp, "member", &member));
+	CHECK(baton_store_put_entitlement(s, member));
+	const char *users[] = {"direct", "derived", "suspect", "plain"};
+	for (int i = 0; i < 4; i++) {
+		baton_resource *u;
+		baton_grant *g;
+		baton_resource_id pid = {"user", users[i]};
+		CHECK(baton_user_resource_new(ctx, users[i], ut, users[i], &u));
+		CHECK(baton_store_put_resource(s, u));
+		CHECK(baton_grant_new(ctx, grp, "member", &pid, &g));
+		if (i == 0)
+			CHECK(baton_grant_add_source(g, "group:eng:member", true));
+		if (i == 1) {
+			CHECK(baton_grant_add_source(g, "group:other:member", false));
+			CHECK(baton_grant_set_immutable(g, NULL, NULL));
+		}
+		if (i == 2)
+			CHECK(baton_grant_add_source(g, "group:other:member", false));
+		CHECK(baton_store_put_grant(s, g));
+	}
+	CHECK(baton_store_sync_set_supports_diff(s));
+	CHECK(baton_store_sync_end(s));
+	CHECK(baton_store_close(s));
+	baton_ctx_free(ctx);
+
+	size_t n1, n2;
+	char *b1 = slurp(path, &n1);
+	run r;
+	RUN(&r, "-f", path, "rollback-expansion", "--dry-run");
+	assert_ok(&r);
+	char want[512];
+	snprintf(want, sizeof want,
+	         "dry-run: sync %s \u2014 would delete 2 expansion-derived grant(s) and clear sources on 1 direct "
+	         "grant(s) [1 deleted grant(s) carried Sources but no self-source and no expander marker \u2014 "
+	         "verify they are not connector-set; pass --preserve-suspect-grants to keep them]\n", id);
+	assert_string_equal(r.out, want);
+	run_free(&r);
+	RUN(&r, "-f", path, "rollback-expansion", "--dry-run", "--preserve-suspect-grants", "--replay");
+	assert_ok(&r);
+	assert_non_null(strstr(r.out, "would delete 1 expansion-derived grant(s) and clear sources on 1 direct"));
+	assert_non_null(strstr(r.out, "[1 grant(s) had Sources but no self-source and no expander marker"));
+	assert_non_null(strstr(r.out, "; replayed expansion\n"));
+	run_free(&r);
+	char *b2 = slurp(path, &n2);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(b1, b2, n1); /* a dry run changes nothing */
+	free(b1);
+	free(b2);
+
+	/* The write path is refused, clearly; so are flag mistakes. */
+	RUN(&r, "-f", path, "rollback-expansion", "--out", "x.c1z");
+	assert_error(&r, 1, "not supported");
+	run_free(&r);
+	RUN(&r, "-f", path, "rollback-expansion");
+	assert_error(&r, 1, "--out is required");
+	run_free(&r);
+	RUN(&r, "-f", path, "rollback-expansion", "--dry-run", "--validate");
+	assert_error(&r, 1, "--validate requires --replay");
+	run_free(&r);
+	/* A sync without the supports_diff marker: nothing to roll back, as Go says. */
+	RUN(&r, "-f", test_data_path(EXPANDED), "rollback-expansion", "--dry-run");
+	assert_error(&r, 1, "no supports_diff marker");
+	run_free(&r);
+	unlink(path);
+}
+
 static void test_to_pebble(void **state)
 {
 	(void)state;
@@ -731,6 +819,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_principals_compare),
 		cmocka_unit_test(test_export_xlsx),
 		cmocka_unit_test(test_bool_flags),
+		cmocka_unit_test(test_rollback_dry_run),
 		cmocka_unit_test(test_to_pebble),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

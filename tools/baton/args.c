@@ -20,6 +20,10 @@ static const tool_flag_def flags[FLAG_COUNT] = {
 	{FLAG_AGAINST, "against", 0, true, "PATH"},
 	{FLAG_OUTPUT_PATH, "output", 0, true, "PATH"},
 	{FLAG_WITH_EXPANSION, "with-expansion", 0, false, NULL},
+	{FLAG_DRY_RUN, "dry-run", 0, false, NULL},
+	{FLAG_REPLAY, "replay", 0, false, NULL},
+	{FLAG_PRESERVE_SUSPECT, "preserve-suspect-grants", 0, false, NULL},
+	{FLAG_VALIDATE, "validate", 0, false, NULL},
 	{FLAG_COMPARE_FILE, "compare-file", 0, true, "PATH"},
 	{FLAG_COMPARE_ENTITLEMENT, "compare-entitlement", 0, true, "ID"},
 };

@@ -74,6 +74,10 @@ typedef enum tool_flag_id {
 	FLAG_AGAINST,
 	FLAG_OUTPUT_PATH,
 	FLAG_WITH_EXPANSION,
+	FLAG_DRY_RUN,
+	FLAG_REPLAY,
+	FLAG_PRESERVE_SUSPECT,
+	FLAG_VALIDATE,
 	FLAG_COMPARE_FILE,
 	FLAG_COMPARE_ENTITLEMENT,
 	FLAG_COUNT
@@ -239,5 +243,6 @@ int cmd_export_c1z(tool *t);
 int cmd_recalculate_stats(tool *t);
 int cmd_to_pebble(tool *t);
 int cmd_export_xlsx(tool *t);
+int cmd_rollback_expansion(tool *t);
 
 #endif

@@ -345,3 +345,151 @@ int cmd_to_pebble(tool *t)
 	return tool_fail("to-pebble is not supported: libbaton reads and writes v1 (SQLite) c1z files "
 	                 "only, not the Go SDK's v3 (Pebble) format");
 }
+
+/* ---- rollback-expansion --dry-run ----------------------------------------------------------- */
+
+typedef struct rollback_counts {
+	long deleted, cleared, suspect, preserved;
+} rollback_counts;
+
+static bool has_any(const C1__Connector__V2__Grant *g, const char *suffix)
+{
+	size_t sl = strlen(suffix);
+	for (size_t i = 0; i < g->n_annotations; i++) {
+		const char *url = g->annotations[i] ? g->annotations[i]->type_url : NULL;
+		size_t ul = url ? strlen(url) : 0;
+		if (ul >= sl && strcmp(url + ul - sl, suffix) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Classifies the sync's grants as the Go SDK's RollbackExpansion does (counting only). */
+static int rollback_classify(work *w, const char *sync_id, bool preserve, rollback_counts *c)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0, sr;
+
+	if (sqlite3_prepare_v2(w->db, "SELECT entitlement_id, data FROM v1_grants WHERE sync_id = ?", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return baton_error_set(BATON_EDATALOSS, "database: %s", sqlite3_errmsg(w->db));
+	sqlite3_bind_text(st, 1, sync_id, -1, SQLITE_STATIC);
+	while (rc == 0 && (sr = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *own = (const char *)sqlite3_column_text(st, 0);
+		const uint8_t *data = sqlite3_column_blob(st, 1);
+		size_t len = (size_t)sqlite3_column_bytes(st, 1);
+		C1__Connector__V2__Grant *g =
+			c1__connector__v2__grant__unpack(NULL, len, data ? data : (const uint8_t *)"");
+		if (!g) {
+			rc = baton_error_set(BATON_EDATALOSS, "c1z: rollback could not deserialize a grant of entitlement %s",
+			                     own ? own : "");
+			break;
+		}
+		size_t n = g->sources ? g->sources->n_sources : 0;
+		bool self = false;
+		for (size_t i = 0; i < n && !self; i++)
+			self = g->sources->sources[i]->key && own && strcmp(g->sources->sources[i]->key, own) == 0;
+		if (n && !self) {
+			bool suspect = !has_any(g, "/c1.connector.v2.GrantImmutable");
+			if (suspect)
+				c->suspect++;
+			if (suspect && preserve)
+				c->preserved++;
+			else
+				c->deleted++;
+		} else if (n) {
+			c->cleared++;
+		}
+		c1__connector__v2__grant__free_unpacked(g, NULL);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int cmd_rollback_expansion(tool *t)
+{
+	const char *sync_id = t->args.given[FLAG_SYNC_ID] ? t->args.value[FLAG_SYNC_ID] : "";
+	bool dry = t->args.given[FLAG_DRY_RUN], replay = t->args.given[FLAG_REPLAY];
+	bool preserve = t->args.given[FLAG_PRESERVE_SUSPECT];
+	const char *out = t->args.given[FLAG_OUT] ? t->args.value[FLAG_OUT] : "";
+	rollback_counts c = {0, 0, 0, 0};
+	char id[64];
+	work w;
+	int rc;
+
+	if (t->args.given[FLAG_VALIDATE] && !replay)
+		return tool_fail("--validate requires --replay (without re-deriving, deleted grants cannot be compared)");
+	if (!dry && !*out)
+		return tool_fail("--out is required to write a rolled-back c1z; the input is never modified — pass "
+		                 "--dry-run to preview");
+	if (!dry)
+		return tool_fail("rollback-expansion: writing the rolled-back c1z (--out) is not supported by "
+		                 "libbaton yet; only --dry-run is");
+	if ((rc = check_input(t->file)) != 0)
+		return rc;
+	if (*sync_id) {
+		snprintf(id, sizeof(id), "%s", sync_id);
+	} else {
+		baton_ctx *ctx = NULL;
+		baton_sync_run run;
+		if (tool_open_path(t->file, &t->store) < 0 || baton_ctx_new(&ctx) < 0)
+			return tool_fail_last();
+		rc = baton_store_sync_latest_finished(t->store, BATON_SYNC_TYPE_ANY, ctx, &run);
+		if (rc == 0)
+			snprintf(id, sizeof(id), "%s", run.id);
+		baton_ctx_free(ctx);
+		if (rc == BATON_ENOTFOUND)
+			return tool_fail("resolve latest finished sync: no finished sync found in \"%s\"; pass --sync-id",
+			                 t->file);
+		if (rc < 0)
+			return tool_fail_last();
+	}
+	if (work_begin(&w, t->file, NULL, true) < 0) {
+		rc = tool_fail_last();
+		work_end(&w);
+		return rc;
+	}
+	/* The run: ended, and marked supports_diff (a column older files lack: then not marked). */
+	sqlite3_stmt *st = NULL;
+	bool has_col = sqlite3_prepare_v2(w.db, "SELECT ended_at IS NOT NULL, supports_diff FROM v1_sync_runs "
+	                                        "WHERE sync_id = ?", -1, &st, NULL) == SQLITE_OK;
+	if (!has_col && sqlite3_prepare_v2(w.db, "SELECT ended_at IS NOT NULL, 0 FROM v1_sync_runs WHERE sync_id = ?",
+	                                   -1, &st, NULL) != SQLITE_OK) {
+		rc = tool_fail("%s: %s", t->file, sqlite3_errmsg(w.db));
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = tool_fail("c1z: rollback could not load sync \"%s\": not found", id);
+	} else if (!sqlite3_column_int(st, 0)) {
+		rc = tool_fail("c1z: refusing to roll back expansion on an unfinished sync: \"%s\"", id);
+	} else if (!sqlite3_column_int(st, 1)) {
+		rc = tool_fail("c1z: sync did not run grant expansion (no supports_diff marker); nothing to roll "
+		               "back: \"%s\"", id);
+	} else {
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	if (rc)
+		goto out;
+	if (rollback_classify(&w, id, preserve, &c) < 0) {
+		rc = tool_fail_last();
+		goto out;
+	}
+	printf("dry-run: sync %s \u2014 would delete %ld expansion-derived grant(s) and clear sources on %ld direct "
+	       "grant(s)",
+	       id, c.deleted, c.cleared);
+	if (c.suspect && c.preserved)
+		printf(" [%ld grant(s) had Sources but no self-source and no expander marker \u2014 PRESERVED (not "
+		       "deleted); verify whether they are connector-set]",
+		       c.preserved);
+	else if (c.suspect)
+		printf(" [%ld deleted grant(s) carried Sources but no self-source and no expander marker \u2014 verify "
+		       "they are not connector-set; pass --preserve-suspect-grants to keep them]",
+		       c.suspect);
+	printf("%s\n", replay ? "; replayed expansion" : "");
+	rc = TOOL_EXIT_OK;
+out:
+	work_end(&w);
+	return rc;
+}

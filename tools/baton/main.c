@@ -158,6 +158,18 @@ static const command commands[] = {
 	 "export c1z [--out PATH] [--sync-id ID]",
 	 "  --out PATH     the new file (default ./latest.c1z; must not exist)\n"
 	 "  --sync-id ID   the sync to export (default: the latest finished full sync)\n", MARK_WRITES},
+	{"rollback-expansion", NULL, cmd_rollback_expansion,
+	 F(FLAG_SYNC_ID) | F(FLAG_OUT) | F(FLAG_DRY_RUN) | F(FLAG_REPLAY) | F(FLAG_PRESERVE_SUSPECT) | F(FLAG_VALIDATE),
+	 "Roll back grant expansion in a c1z so it can be replayed (--dry-run only)",
+	 "rollback-expansion --dry-run [--sync-id ID] [--preserve-suspect-grants] [--replay]",
+	 "  --sync-id ID               the sync (default: the latest finished sync)\n"
+	 "  --dry-run                  report what would change without modifying anything\n"
+	 "  --preserve-suspect-grants  count suspect connector-sourced grants as kept\n"
+	 "  --replay                   (the report mentions the replay)\n"
+	 "  --out PATH, --validate     the write path: not supported by libbaton yet (refused)\n"
+	 "\nClassifies the sync's grants as the Go tool does: a grant with sources but none from its\n"
+	 "own entitlement was made by expansion (suspect when it lacks GrantImmutable); one with its\n"
+	 "own source would have its sources cleared.\n", 0},
 	{"dump-db", NULL, cmd_dump_db, F(FLAG_OUT),
 	 "Dump the underlying database for the c1z provided",
 	 "dump-db [--out PATH]",
