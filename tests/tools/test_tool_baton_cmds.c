@@ -799,6 +799,9 @@ static void test_to_pebble(void **state)
 	RUN(&r, "-f", test_data_path(EXPANDED), "to-pebble");
 	assert_error(&r, 1, "not supported");
 	run_free(&r);
+	RUN(&r, "-f", test_data_path(EXPANDED), "to-pebble", "--out", "x.c1z", "--batch-size", "10", "--tmp-dir", "/tmp");
+	assert_error(&r, 1, "not supported");
+	run_free(&r);
 }
 
 int main(int argc, char **argv)

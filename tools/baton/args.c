@@ -24,6 +24,8 @@ static const tool_flag_def flags[FLAG_COUNT] = {
 	{FLAG_REPLAY, "replay", 0, false, NULL},
 	{FLAG_PRESERVE_SUSPECT, "preserve-suspect-grants", 0, false, NULL},
 	{FLAG_VALIDATE, "validate", 0, false, NULL},
+	{FLAG_BATCH_SIZE, "batch-size", 0, true, "N"},
+	{FLAG_TMP_DIR, "tmp-dir", 0, true, "DIR"},
 	{FLAG_COMPARE_FILE, "compare-file", 0, true, "PATH"},
 	{FLAG_COMPARE_ENTITLEMENT, "compare-entitlement", 0, true, "ID"},
 };

@@ -179,9 +179,10 @@ static const command commands[] = {
 	 "optimize",
 	 "\nVACUUMs the database and rewrites -f in place (atomically; refused while <file>.wip/\n"
 	 "exists).\n", MARK_WRITES | MARK_HIDDEN},
-	{"to-pebble", NULL, cmd_to_pebble, F(FLAG_OUT) | F(FLAG_SYNC_ID),
+	{"to-pebble", NULL, cmd_to_pebble, F(FLAG_OUT) | F(FLAG_SYNC_ID) | F(FLAG_BATCH_SIZE) | F(FLAG_TMP_DIR),
 	 "Convert a SQLite c1z file to Pebble (not supported by libbaton)",
-	 "to-pebble",
+	 "to-pebble [--out PATH] [--sync-id ID] [--batch-size N] [--tmp-dir DIR]",
+	 "  (the Go tool's flags, accepted so that any invocation gets the same answer)\n"
 	 "\nNot supported: libbaton reads and writes v1 (SQLite) c1z files only. Always fails.\n", 0},
 };
 
