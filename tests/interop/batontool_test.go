@@ -342,6 +342,18 @@ func compareWriters(t *testing.T, gobin, cbin, c1z string) {
 			}
 		}
 	}
+	// rollback-expansion --dry-run: the same report line (both refuse a sync without the
+	// supports_diff marker, as the Go-written test files are).
+	for _, args := range [][]string{{"--dry-run"}, {"--dry-run", "--preserve-suspect-grants", "--replay"}} {
+		a := append([]string{"rollback-expansion"}, args...)
+		what := strings.Join(a, " ")
+		g, c := run("go", a...), run("c", a...)
+		if same(what, g, c) {
+			if d := cmp.Diff(consoleLines(g.out, false), consoleLines(c.out, false)); d != "" {
+				t.Errorf("%s differs (-go +ours):\n%s", what, d)
+			}
+		}
+	}
 	// recalculate-stats, then optimize, in place: what the Go tool reads back.
 	for _, args := range [][]string{{"recalculate-stats"}, {"optimize"}} {
 		if !same(args[0], run("go", args...), run("c", args...)) {
