@@ -17,7 +17,6 @@ package interop
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -25,39 +24,21 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
 )
 
-var (
-	goBatonOnce sync.Once
-	goBatonPath string
-	goBatonErr  error
-)
-
-// goBaton builds the Go SDK's baton tool once per test run.
-func goBaton(t *testing.T) string {
+// buildGoBaton builds the Go SDK's baton tool into dir (the calling test's temporary directory).
+func buildGoBaton(t *testing.T, dir string) string {
 	t.Helper()
-	goBatonOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "gobaton")
-		if err != nil {
-			goBatonErr = err
-			return
-		}
-		goBatonPath = filepath.Join(dir, "baton")
-		cmd := exec.Command("go", "build", "-o", goBatonPath, "github.com/conductorone/baton-sdk/cmd/baton")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			goBatonErr = fmt.Errorf("go build cmd/baton: %v\n%s", err, out)
-		}
-	})
-	if goBatonErr != nil {
-		t.Fatal(goBatonErr)
+	path := filepath.Join(dir, "baton")
+	cmd := exec.Command("go", "build", "-o", path, "github.com/conductorone/baton-sdk/cmd/baton")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build cmd/baton: %v\n%s", err, out)
 	}
-	return goBatonPath
+	return path
 }
 
 type toolRun struct {
@@ -157,8 +138,7 @@ type batonCase struct {
 }
 
 // compareTools runs both tools on their own copies of c1z and compares JSON and console output.
-func compareTools(t *testing.T, c1z string) {
-	gobin := goBaton(t)
+func compareTools(t *testing.T, gobin, c1z string) {
 	cbin := os.Getenv("BATON_INTEROP_BATON_BIN")
 	dir := t.TempDir()
 	gf, cf := filepath.Join(dir, "go.c1z"), filepath.Join(dir, "c.c1z")
@@ -386,12 +366,13 @@ func TestBatonToolMatchesGo(t *testing.T) {
 	if len(files) == 0 {
 		t.Skip("no c1z files to compare on")
 	}
+	gobin := buildGoBaton(t, t.TempDir())
 	names := make([]string, 0, len(files))
 	for n := range files {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		t.Run(n, func(t *testing.T) { compareTools(t, files[n]) })
+		t.Run(n, func(t *testing.T) { compareTools(t, gobin, files[n]) })
 	}
 }
