@@ -129,6 +129,15 @@ if [ -x "$build/bin/tests/ext-probe" ]; then
 fi
 # ---------------------------------------------------------------------------------------------
 
+# --- the baton tool (tests/interop/batontool_test.go) -------------------------------------------
+# build/bin/baton against the Go SDK's cmd/baton (built by the test) on tests/data/c1z and the
+# demo c1z: JSON field by field, console text, and the files the writers make. It takes about
+# 5 minutes (plus building cmd/baton once), hence go test's -timeout below.
+if [ -x "$build/bin/baton" ]; then
+  export BATON_INTEROP_BATON_BIN="$build/bin/baton"
+fi
+# ---------------------------------------------------------------------------------------------
+
 # --- baton-file and baton-unix (tests/interop/examples_test.go) ---------------------------------
 # examples/file's example.yaml with its two CSV tables, and tests/examples/fixtures/unix, synced by
 # the example connectors; as for the demo, a failed sync leaves the variable naming a missing file.
@@ -175,7 +184,7 @@ echo "interop: go test (fixture $fixture, c1z files in $interop_dir)"
 rm -f "$interop_dir/go.c1z" "$interop_dir/go.json"
 go_status=0
 (cd "$root/tests/interop" &&
-  BATON_INTEROP_FIXTURE="$fixture" BATON_INTEROP_DIR="$interop_dir" go test ./... -count=1) || go_status=$?
+  BATON_INTEROP_FIXTURE="$fixture" BATON_INTEROP_DIR="$interop_dir" go test ./... -count=1 -timeout 30m) || go_status=$?
 
 read_status=0
 if [ -f "$interop_dir/go.c1z" ] && [ -f "$interop_dir/go.json" ]; then

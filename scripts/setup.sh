@@ -12,6 +12,7 @@ packages=(
   libgrpc-dev
   libcmocka-dev
   libmicrohttpd-dev chromium curl
+  libxlsxwriter-dev
   libldap-dev slapd ldap-utils
   doxygen
 )

@@ -202,6 +202,10 @@ int baton__store_bulk_grants_end(baton_store *s, bool required);
 
 void baton__rows_finalize(baton_store *s);
 
+/* Recomputes and stores the cached stats of sync_id as the end of the sync does (only when it has
+ * ended, as upstream); for `baton recalculate-stats`. BATON_ENOTFOUND for no such sync. */
+int baton__store_sync_recalculate_stats(baton_store *s, const char *sync_id);
+
 /*
  * Grant bytes with their GrantExpandable annotation taken out (as upstream's backfill and puts):
  * *data and *len receive the grant re-serialized without it (or the input unchanged when it has none),

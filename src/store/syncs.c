@@ -948,3 +948,19 @@ BATON_API int baton_store_sync_end(baton_store *s)
 	s->current[0] = '\0';
 	return rc == BATON_ENOTFOUND ? 0 : rc;
 }
+
+int baton__store_sync_recalculate_stats(baton_store *s, const char *sync_id)
+{
+	int rc = check_store(s, "recalculate stats");
+	if (rc || (rc = baton__store_check_writable(s, "recalculate stats")))
+		return rc;
+	baton_ctx ctx;
+	baton__ctx_init(&ctx);
+	baton_sync_run run;
+	rc = get_run(s, sync_id, &ctx, &run);
+	/* As upstream, stats are only stored for ended syncs. */
+	if (rc == 0 && run.ended_at)
+		rc = write_stats(s, run.id, run.type, run.sync_token);
+	baton__ctx_release(&ctx);
+	return rc;
+}

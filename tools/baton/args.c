@@ -21,6 +21,15 @@ static const tool_flag_def flags[FLAG_COUNT] = {
 	{FLAG_OUTPUT_PATH, "output", 0, true, "PATH"},
 	{FLAG_PORT, "port", 'p', true, "PORT"},
 	{FLAG_HOST, "host", 0, true, "HOST"},
+	{FLAG_WITH_EXPANSION, "with-expansion", 0, false, NULL},
+	{FLAG_DRY_RUN, "dry-run", 0, false, NULL},
+	{FLAG_REPLAY, "replay", 0, false, NULL},
+	{FLAG_PRESERVE_SUSPECT, "preserve-suspect-grants", 0, false, NULL},
+	{FLAG_VALIDATE, "validate", 0, false, NULL},
+	{FLAG_BATCH_SIZE, "batch-size", 0, true, "N"},
+	{FLAG_TMP_DIR, "tmp-dir", 0, true, "DIR"},
+	{FLAG_COMPARE_FILE, "compare-file", 0, true, "PATH"},
+	{FLAG_COMPARE_ENTITLEMENT, "compare-entitlement", 0, true, "ID"},
 };
 
 const tool_flag_def *tool_flag_get(tool_flag_id id)
@@ -84,11 +93,17 @@ int tool_args_parse(int argc, char **argv, tool_args *out)
 			f = by_long(name, len);
 			if (!f)
 				return tool_usage_fail("unknown flag: --%.*s (see baton --help)", (int)len, name);
-			if (eq) {
-				if (!f->takes_value)
-					return tool_usage_fail("flag --%s does not take a value", f->name);
-				value = eq + 1;
+			if (eq && !f->takes_value) {
+				/* Booleans take =true/=false, as with cobra. */
+				if (strcmp(eq + 1, "true") == 0 || strcmp(eq + 1, "1") == 0)
+					eq = NULL;
+				else if (strcmp(eq + 1, "false") == 0 || strcmp(eq + 1, "0") == 0)
+					continue;
+				else
+					return tool_usage_fail("flag --%s takes no value, or =true/=false", f->name);
 			}
+			if (eq)
+				value = eq + 1;
 		} else {
 			f = by_short(arg[1]);
 			if (!f)

@@ -12,6 +12,9 @@
  *   cmd_diff.c    diff
  *   cmd_export.c  export json, export csv
  *   explorer*.c   explorer (local web page; explorer.h)
+ *   cmd_compare.c principals compare
+ *   cmd_xlsx.c    export xlsx (the CSV rows, through libxlsxwriter)
+ *   cmd_file.c    dump-db, optimize, export c1z, recalculate-stats, to-pebble (writers)
  *
  * Conventions: helpers return 0 or a negative baton_error_code with the message in
  * baton_error_last(), like the library; command functions return the process exit status.
@@ -73,6 +76,15 @@ typedef enum tool_flag_id {
 	FLAG_OUTPUT_PATH,
 	FLAG_PORT,
 	FLAG_HOST,
+	FLAG_WITH_EXPANSION,
+	FLAG_DRY_RUN,
+	FLAG_REPLAY,
+	FLAG_PRESERVE_SUSPECT,
+	FLAG_VALIDATE,
+	FLAG_BATCH_SIZE,
+	FLAG_TMP_DIR,
+	FLAG_COMPARE_FILE,
+	FLAG_COMPARE_ENTITLEMENT,
 	FLAG_COUNT
 } tool_flag_id;
 
@@ -157,10 +169,13 @@ C1__Connector__V2__Resource *pb_resource(baton_arena *a, baton_resource *r);
 C1__Connector__V2__Entitlement *pb_entitlement(baton_arena *a, baton_entitlement *e);
 C1__Connector__V2__Grant *pb_grant(baton_arena *a, baton_grant *g);
 
-/* Deterministic wire bytes of an object, in `a` (for comparing two versions of a row). */
+/* Deterministic wire bytes of an object, in `a` (for comparing two versions of a row); grants
+ * without their GrantExpandable annotations, as the Go SDK's store holds them. */
 int pb_bytes_resource(baton_arena *a, baton_resource *r, uint8_t **data, size_t *len);
 int pb_bytes_entitlement(baton_arena *a, baton_entitlement *e, uint8_t **data, size_t *len);
 int pb_bytes_grant(baton_arena *a, baton_grant *g, uint8_t **data, size_t *len);
+/* Removes the GrantExpandable annotations of a grant message (the Go tool does not show them). */
+void pb_grant_drop_expandable(C1__Connector__V2__Grant *m);
 /* Decodes bytes back into a message in `a`. */
 ProtobufCMessage *pb_decode(baton_arena *a, const ProtobufCMessageDescriptor *d, const uint8_t *data,
                             size_t len);
@@ -227,5 +242,13 @@ int cmd_export_json(tool *t);
 int cmd_export_csv(tool *t);
 int cmd_expand(tool *t);
 int cmd_explorer(tool *t);
+int cmd_principals_compare(tool *t);
+int cmd_dump_db(tool *t);
+int cmd_optimize(tool *t);
+int cmd_export_c1z(tool *t);
+int cmd_recalculate_stats(tool *t);
+int cmd_to_pebble(tool *t);
+int cmd_export_xlsx(tool *t);
+int cmd_rollback_expansion(tool *t);
 
 #endif

@@ -76,7 +76,14 @@ int cmd_expand(tool *t)
 	if ((rc = baton_store_open(t->file, &so, &s)) < 0)
 		return tool_fail_last();
 	memset(&st, 0, sizeof(st));
-	rc = baton_expand_store(s, sync_id, &eo, &st);
+	rc = baton_expand_store(s, sync_id && *sync_id ? sync_id : NULL, &eo, &st);
+	bool nothing = false;
+	if (rc == BATON_ENOTFOUND && !(sync_id && *sync_id)) {
+		/* No sync needs expanding: a no-op that succeeds, as the Go syncer treats it. */
+		baton_error_clear();
+		nothing = true;
+		rc = 0;
+	}
 	if (rc == 0 && out)
 		rc = baton_store_save_as(s, out);
 	if (rc < 0) {
@@ -88,6 +95,14 @@ int cmd_expand(tool *t)
 		baton_store_discard(s);
 	else if (baton_store_close(s) < 0)
 		return tool_fail_last();
+	if (nothing) {
+		if (t->format == FORMAT_JSON)
+			printf("{\"syncId\":\"\",\"nothingToExpand\":true}\n");
+		else
+			printf("nothing to expand in %s: no sync is waiting for grant expansion%s\n", t->file,
+			       out ? " (copied unchanged)" : "");
+		return TOOL_EXIT_OK;
+	}
 	print_stats(t, &st, out ? out : t->file);
 	return TOOL_EXIT_OK;
 }

@@ -284,6 +284,7 @@ int cmd_grants(tool *t)
 			break;
 		}
 		pb_prune_unknown_any(&m->base);
+		pb_grant_drop_expandable(m);
 		Baton__V1__GrantOutput o = BATON__V1__GRANT_OUTPUT__INIT;
 		o.grant = m;
 		C1__Connector__V2__ResourceId *res_id =
@@ -372,11 +373,13 @@ typedef struct access_state {
 	strmap held;     /* entitlement id -> held */
 	held **order;    /* in the order they were found */
 	size_t n, cap;
+	bool follow;     /* --with-expansion: dedupe and follow GrantExpandable edges */
 } access_state;
 
 static int hold(access_state *st, const char *id, bool direct, bool *added)
 {
-	held *h = strmap_get(&st->held, id, strlen(id));
+	/* As the Go tool, one entry per stored grant unless following expansion. */
+	held *h = st->follow ? strmap_get(&st->held, id, strlen(id)) : NULL;
 	*added = false;
 	if (h) {
 		h->direct |= direct;
@@ -474,23 +477,27 @@ typedef struct access_group {
 	size_t cap;
 } access_group;
 
+/* The Go tool's pterm tree: the principal at the root, resources under it, entitlement slugs
+ * (as given: no fallback) under those, and an empty line at the end. */
 static void print_access_tree(const Baton__V1__ResourceAccessListOutput *o)
 {
 	const C1__Connector__V2__Resource *p = o->principal;
-	printf("Effective Access for %s (%s)\n", pb_display_resource(p),
+	printf("\u2514\u2500\u252cEffective Access for %s (%s)\n", p->display_name ? p->display_name : "",
 	       p->id && p->id->resource_type ? p->id->resource_type : "");
 	for (size_t i = 0; i < o->n_access; i++) {
 		const Baton__V1__ResourceAccessOutput *g = o->access[i];
 		bool last = i + 1 == o->n_access;
-		printf("%s %s (%s)\n", last ? "└──" : "├──", pb_display_resource(g->resource),
-		       pb_display_resource_type(g->resource_type));
+		const char *branch = last ? "\u2514" : "\u251c";
+		printf("  %s\u2500%s%s (%s)\n", branch, g->n_entitlements ? "\u252c" : "\u2500",
+		       g->resource && g->resource->display_name ? g->resource->display_name : "",
+		       g->resource_type && g->resource_type->display_name ? g->resource_type->display_name : "");
 		for (size_t j = 0; j < g->n_entitlements; j++) {
-			const char *slug = g->entitlements[j]->slug;
-			if (!slug || !*slug)
-				slug = g->entitlements[j]->display_name ? g->entitlements[j]->display_name : "";
-			printf("%s   %s %s\n", last ? " " : "│", j + 1 == g->n_entitlements ? "└──" : "├──", slug);
+			const char *slug = g->entitlements[j]->slug ? g->entitlements[j]->slug : "";
+			printf("  %s %s\u2500\u2500%s\n", last ? " " : "\u2502",
+			       j + 1 == g->n_entitlements ? "\u2514" : "\u251c", slug);
 		}
 	}
+	printf("\n");
 }
 
 int cmd_access(tool *t)
@@ -514,6 +521,7 @@ int cmd_access(tool *t)
 
 	memset(&st, 0, sizeof(st));
 	st.t = t;
+	st.follow = t->args.given[FLAG_WITH_EXPANSION];
 	strmap_init(&st.edges, &t->arena);
 	strmap_init(&st.held, &t->arena);
 	strmap_init(&groups, &t->arena);
@@ -543,10 +551,11 @@ int cmd_access(tool *t)
 	if (rc != BATON_ITEROVER)
 		goto done;
 
-	/* What grant expansion gives on top (nothing new once the sync has been expanded). */
-	if ((rc = load_edges(&st)) < 0)
+	/* --with-expansion: what grant expansion gives on top (nothing new once the sync has been
+	 * expanded). The Go tool lists the stored grants only. */
+	if (st.follow && (rc = load_edges(&st)) < 0)
 		goto done;
-	for (size_t i = 0; i < st.n; i++) {
+	for (size_t i = 0; st.follow && i < st.n; i++) {
 		held *h = st.order[i];
 		for (const edge *e = strmap_get(&st.edges, h->id, strlen(h->id)); e; e = e->next) {
 			bool added;

@@ -3,10 +3,12 @@
  *
  *   baton [-f FILE] [-o console|json] <command> [flags]
  *
- * Read-only but for `expand`: no other command writes to the file given with -f (outputs go to
- * --out paths, which may not be that file); `expand` without --output rewrites it atomically
- * (refused while a connector's sync of the file is unfinished: "<file>.wip/" exists). Errors are one line on stderr, "baton: <problem>", with exit status 1;
- * command-line mistakes exit with 2.
+ * Commands that write: `expand` (rewrites -f unless --output), `optimize` and `recalculate-stats`
+ * (rewrite -f), `export c1z|csv|json|xlsx` and `dump-db` (write --out, never -f); every other
+ * command only reads. Files are replaced atomically (a temporary file renamed over the target);
+ * in-place rewrites are refused while a connector's sync of the file is unfinished
+ * ("<file>.wip/" exists), and targets that are not regular files are refused. Errors are one
+ * line on stderr, "baton: <problem>", with exit status 1; command-line mistakes exit with 2.
  */
 #include "cli.h"
 
@@ -26,21 +28,26 @@ typedef struct command {
 	const char *summary;
 	const char *usage;       /* the part after "baton " */
 	const char *details;     /* flag descriptions and notes */
+	unsigned marks;          /* MARK_* */
 } command;
+
+#define MARK_WRITES 1u  /* writes a file (listed as such in the help) */
+#define MARK_EXT 2u     /* a libbaton extension: not in the Go SDK's tool */
+#define MARK_HIDDEN 4u  /* hidden from the command list, as in the Go tool */
 
 static const command commands[] = {
 	{"resource-types", NULL, cmd_resource_types, F(FLAG_SYNC_ID),
 	 "List resource types",
 	 "resource-types [--sync-id ID]",
 	 "  --sync-id ID            read this sync (default: the latest finished sync)\n"
-	 "\nConsole columns: ID, Display Name, Traits. JSON: baton.v1.ResourceTypeListOutput.\n"},
+	 "\nConsole columns: ID, Display Name, Traits. JSON: baton.v1.ResourceTypeListOutput.\n", 0},
 	{"resources", NULL, cmd_resources, F(FLAG_SYNC_ID) | F(FLAG_RESOURCE_TYPE),
 	 "List resources",
 	 "resources [-t TYPE] [--sync-id ID]",
 	 "  -t, --resource-type TYPE  only resources of this resource type\n"
 	 "  --sync-id ID              read this sync (default: the latest finished sync)\n"
 	 "\nConsole columns: ID, Display Name, Resource Type, Parent Resource.\n"
-	 "JSON: baton.v1.ResourceListOutput.\n"},
+	 "JSON: baton.v1.ResourceListOutput.\n", 0},
 	{"entitlements", NULL, cmd_entitlements, F(FLAG_SYNC_ID) | F(FLAG_RESOURCE_TYPE) | F(FLAG_RESOURCE),
 	 "List entitlements",
 	 "entitlements [-t TYPE [-r ID]] [--sync-id ID]",
@@ -48,7 +55,7 @@ static const command commands[] = {
 	 "  -r, --resource ID         only entitlements on this resource (needs -t)\n"
 	 "  --sync-id ID              read this sync (default: the latest finished sync)\n"
 	 "\nConsole columns: ID, Display Name, Resource Type, Resource, Permission.\n"
-	 "JSON: baton.v1.EntitlementListOutput.\n"},
+	 "JSON: baton.v1.EntitlementListOutput.\n", 0},
 	{"grants", NULL, cmd_grants,
 	 F(FLAG_SYNC_ID) | F(FLAG_RESOURCE_TYPE) | F(FLAG_RESOURCE) | F(FLAG_ENTITLEMENT),
 	 "List grants",
@@ -58,7 +65,7 @@ static const command commands[] = {
 	 "  -e, --entitlement ID      grants of this entitlement (not with -r)\n"
 	 "  --sync-id ID              read this sync (default: the latest finished sync)\n"
 	 "\nConsole columns: ID, Resource Type, Resource, Entitlement, Principal.\n"
-	 "JSON: baton.v1.GrantListOutput.\n"},
+	 "JSON: baton.v1.GrantListOutput.\n", 0},
 	{"principals", NULL, cmd_principals,
 	 F(FLAG_SYNC_ID) | F(FLAG_RESOURCE_TYPE) | F(FLAG_RESOURCE) | F(FLAG_ENTITLEMENT),
 	 "List the principals that hold grants",
@@ -67,43 +74,47 @@ static const command commands[] = {
 	 "  -r, --resource ID         (needs -t; not with -e)\n"
 	 "  -e, --entitlement ID      principals granted this entitlement\n"
 	 "  --sync-id ID              read this sync (default: the latest finished sync)\n"
-	 "\nEach principal is listed once. Output as for `resources`.\n"},
-	{"access", NULL, cmd_access, F(FLAG_SYNC_ID) | F(FLAG_RESOURCE_TYPE) | F(FLAG_RESOURCE),
+	 "\nEach principal is listed once. Output as for `resources`.\n", 0},
+	{"access", NULL, cmd_access,
+	 F(FLAG_SYNC_ID) | F(FLAG_RESOURCE_TYPE) | F(FLAG_RESOURCE) | F(FLAG_WITH_EXPANSION),
 	 "Show the effective access of a principal",
-	 "access -t TYPE -r ID [--sync-id ID]",
+	 "access -t TYPE -r ID [--sync-id ID] [--with-expansion]",
 	 "  -t, --resource-type TYPE  the principal's resource type\n"
 	 "  -r, --resource ID         the principal's id\n"
-	 "  --sync-id ID              read this sync (default: the latest finished sync)\n"
-	 "\nLists the entitlements the principal's grants give, grouped by resource: its stored\n"
-	 "grants (direct and expanded) plus whatever grant expansion would add when the sync has\n"
-	 "not been expanded yet. JSON: baton.v1.ResourceAccessListOutput.\n"},
+	 "  --sync-id ID              read this sync (default: the latest finished sync; libbaton\n"
+	 "                            extension)\n"
+	 "  --with-expansion          also list what grant expansion would add when the sync has not\n"
+	 "                            been expanded yet (each entitlement once; libbaton extension)\n"
+	 "\nLists the entitlements of the principal's stored grants (direct and expanded), one per\n"
+	 "grant, grouped by resource, as the Go tool does. JSON: baton.v1.ResourceAccessListOutput.\n", 0},
 	{"syncs", NULL, cmd_syncs, 0,
 	 "List the sync runs in the file",
 	 "syncs",
 	 "\nConsole columns: ID, Started At, Ended At, Type, Parent ID, Token.\n"
-	 "JSON: baton.v1.SyncListOutput.\n"},
+	 "JSON: baton.v1.SyncListOutput.\n", 0},
 	{"stats", NULL, cmd_stats, F(FLAG_SYNC_ID),
 	 "Show row counts of the latest finished sync",
 	 "stats [--sync-id ID]",
 	 "  --sync-id ID   count this sync instead, finished or not (libbaton extension)\n"
-	 "\nJSON: c1.reader.v2.SyncRun with its stats.\n"},
+	 "\nJSON: c1.reader.v2.SyncRun with its stats.\n", 0},
 	{"diff", NULL, cmd_diff, F(FLAG_SYNC_ID) | F(FLAG_BASE_SYNC_ID) | F(FLAG_AGAINST),
 	 "Compare two syncs: created, deleted and modified rows",
 	 "diff [--sync-id NEW] [--base-sync-id OLD] [--against OLD_FILE]",
+	 "  (the flags are libbaton extensions: the Go tool compares the two latest full syncs)\n"
 	 "  --sync-id NEW        the newer sync (default: the latest finished full sync of -f)\n"
 	 "  --base-sync-id OLD   the older sync (default: the finished full sync before NEW)\n"
 	 "  --against OLD_FILE   take the older sync from this c1z instead of -f (default there:\n"
 	 "                       its latest finished full sync)\n"
 	 "\nResources are matched by type and id, entitlements and grants by id; a row is modified\n"
 	 "when its serialized form differs. Always prints JSON (baton.v1.C1ZDiffOutput), as the Go\n"
-	 "tool does.\n"},
+	 "tool does.\n", 0},
 	{"export", "json", cmd_export_json, F(FLAG_OUT) | F(FLAG_SYNC_ID),
 	 "Write every row of a sync as protojson",
 	 "export json [--out PATH] [--sync-id ID]",
 	 "  --out PATH     where to write (default ./sync.json)\n"
 	 "  --sync-id ID   export this sync (default: the latest finished sync)\n"
 	 "\nWrites one JSON object: {\"syncId\", \"resourceTypes\", \"resources\", \"entitlements\",\n"
-	 "\"grants\"}, each list holding the c1.connector.v2 messages as protojson.\n"},
+	 "\"grants\"}, each list holding the c1.connector.v2 messages as protojson.\n", MARK_WRITES | MARK_EXT},
 	{"expand", NULL, cmd_expand, F(FLAG_SYNC_ID) | F(FLAG_OUTPUT_PATH),
 	 "Run the grant-expansion step of a sync",
 	 "expand [--output PATH] [--sync-id ID]",
@@ -113,7 +124,7 @@ static const command commands[] = {
 	 "  --sync-id ID   expand this sync (default: the newest sync stopped at its grant-expansion\n"
 	 "                 step, else the newest finished sync with grants to expand)\n"
 	 "\nFollows GrantExpandable annotations as the syncer does: cycles collapsed, no depth limit.\n"
-	 "A sync stopped at expansion is finished afterwards. Running it again changes nothing.\n"},
+	 "A sync stopped at expansion is finished afterwards. Running it again changes nothing.\n", MARK_WRITES | MARK_EXT},
 	{"explorer", NULL, cmd_explorer, F(FLAG_SYNC_ID) | F(FLAG_RESOURCE_TYPE) | F(FLAG_PORT) | F(FLAG_HOST),
 	 "Serve a local web page to explore the file: who has access, and why",
 	 "explorer [-p PORT] [--host HOST] [-t TYPE] [--sync-id ID]",
@@ -123,14 +134,66 @@ static const command commands[] = {
 	 "  -t, --resource-type TYPE  resources listed by default (/api/resources without a type)\n"
 	 "  --sync-id ID              read this sync (default: the latest finished sync)\n"
 	 "\nOpens the file read-only, prints the URL and serves until SIGINT/SIGTERM. The page and its\n"
-	 "JSON API (/api/..., as the Go explorer's) are described in docs/baton-tool.md.\n"},
+	 "JSON API (/api/..., as the Go explorer's) are described in docs/baton-tool.md.\n", 0},
 	{"export", "csv", cmd_export_csv, F(FLAG_OUT),
 	 "Write identities, entitlements and grants as CSV",
 	 "export csv [--out PATH]",
 	 "  --out PATH     where to write (default ./sync.csv)\n"
 	 "\nColumns: Type, Last Name, First Name, User ID, User Status, Email Address, Entitlement\n"
 	 "Display Name, Entitlement, Resource Type, Resource Name, Entitlement Description,\n"
-	 "Entitlement Slug. Rows: Identity (users), Entitlement, Grant (grants to users).\n"},
+	 "Entitlement Slug. Rows: Identity (users), Entitlement, Grant (grants to users).\n", MARK_WRITES},
+	{"principals", "compare", cmd_principals_compare,
+	 F(FLAG_ENTITLEMENT) | F(FLAG_COMPARE_FILE) | F(FLAG_COMPARE_ENTITLEMENT),
+	 "Compare the principals of two entitlements, possibly in different files",
+	 "principals compare -e ENTITLEMENT --compare-entitlement ID [--compare-file PATH]",
+	 "  -e, --entitlement ID        the base entitlement (in -f)\n"
+	 "  --compare-entitlement ID    the entitlement to compare with (in --compare-file)\n"
+	 "  --compare-file PATH         the c1z holding it (default sync.c1z)\n"
+	 "\nRelative to the base: \"missing\" principals have no match among the compared ones,\n"
+	 "\"extra\" compared principals match no base one. Principals match when they are the same\n"
+	 "resource, else (both users) share an email address, else have the same display name.\n"
+	 "JSON: baton.v1.PrincipalsCompareOutput {missing, extra, base, compared}.\n", 0},
+	{"recalculate-stats", NULL, cmd_recalculate_stats, F(FLAG_SYNC_ID),
+	 "Recalculate and persist the cached stats for a c1z",
+	 "recalculate-stats [--sync-id ID]",
+	 "  --sync-id ID   only this sync (default: every finished sync)\n"
+	 "\nRewrites -f in place (atomically; refused while <file>.wip/ exists).\n", MARK_WRITES},
+	{"export", "xlsx", cmd_export_xlsx, F(FLAG_OUT),
+	 "Export XLSX for upload",
+	 "export xlsx [--out PATH]",
+	 "  --out PATH     where to write (default ./sync.xlsx)\n"
+	 "\nThe rows and columns of `export csv`, in the sheet \"Sheet1\".\n", MARK_WRITES},
+	{"export", "c1z", cmd_export_c1z, F(FLAG_OUT) | F(FLAG_SYNC_ID),
+	 "Export one finished sync to its own c1z",
+	 "export c1z [--out PATH] [--sync-id ID]",
+	 "  --out PATH     the new file (default ./latest.c1z; must not exist)\n"
+	 "  --sync-id ID   the sync to export (default: the latest finished full sync)\n", MARK_WRITES},
+	{"rollback-expansion", NULL, cmd_rollback_expansion,
+	 F(FLAG_SYNC_ID) | F(FLAG_OUT) | F(FLAG_DRY_RUN) | F(FLAG_REPLAY) | F(FLAG_PRESERVE_SUSPECT) | F(FLAG_VALIDATE),
+	 "Roll back grant expansion in a c1z so it can be replayed (--dry-run only)",
+	 "rollback-expansion --dry-run [--sync-id ID] [--preserve-suspect-grants] [--replay]",
+	 "  --sync-id ID               the sync (default: the latest finished sync)\n"
+	 "  --dry-run                  report what would change without modifying anything\n"
+	 "  --preserve-suspect-grants  count suspect connector-sourced grants as kept\n"
+	 "  --replay                   (the report mentions the replay)\n"
+	 "  --out PATH, --validate     the write path: not supported by libbaton yet (refused)\n"
+	 "\nClassifies the sync's grants as the Go tool does: a grant with sources but none from its\n"
+	 "own entitlement was made by expansion (suspect when it lacks GrantImmutable); one with its\n"
+	 "own source would have its sources cleared.\n", 0},
+	{"dump-db", NULL, cmd_dump_db, F(FLAG_OUT),
+	 "Dump the underlying database for the c1z provided",
+	 "dump-db [--out PATH]",
+	 "  --out PATH     where to write the SQLite database (default ./sync.db)\n", MARK_WRITES | MARK_HIDDEN},
+	{"optimize", NULL, cmd_optimize, 0,
+	 "Optimize the c1z file. This may result in a reduction in filesize.",
+	 "optimize",
+	 "\nVACUUMs the database and rewrites -f in place (atomically; refused while <file>.wip/\n"
+	 "exists).\n", MARK_WRITES | MARK_HIDDEN},
+	{"to-pebble", NULL, cmd_to_pebble, F(FLAG_OUT) | F(FLAG_SYNC_ID) | F(FLAG_BATCH_SIZE) | F(FLAG_TMP_DIR),
+	 "Convert a SQLite c1z file to Pebble (not supported by libbaton)",
+	 "to-pebble [--out PATH] [--sync-id ID] [--batch-size N] [--tmp-dir DIR]",
+	 "  (the Go tool's flags, accepted so that any invocation gets the same answer)\n"
+	 "\nNot supported: libbaton reads and writes v1 (SQLite) c1z files only. Always fails.\n", 0},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -177,18 +240,26 @@ static void usage(FILE *out)
 	fprintf(out,
 	        "Usage: baton [-f FILE] [-o console|json] <command> [flags]\n"
 	        "\n"
-	        "Look into c1z files written by Baton connectors. Nothing here modifies the file.\n"
+	        "Look into c1z files written by Baton connectors. Commands marked [writes] write files:\n"
+	        "`expand`, `optimize` and `recalculate-stats` rewrite -f (atomically); the `export`\n"
+	        "commands and `dump-db` write --out and leave -f as it is. The others only read.\n"
+	        "Commands marked [ext] are libbaton extensions, not in the Go SDK's baton tool.\n"
 	        "\n"
 	        "Commands:\n");
 	for (size_t i = 0; i < N_COMMANDS; i++) {
 		char name[64];
+		if (commands[i].marks & MARK_HIDDEN)
+			continue;
 		snprintf(name, sizeof(name), "%s%s%s", commands[i].word1, commands[i].word2 ? " " : "",
 		         commands[i].word2 ? commands[i].word2 : "");
-		fprintf(out, "  %-16s%s\n", name, commands[i].summary);
+		fprintf(out, "  %-20s%s%s%s\n", name, commands[i].summary,
+		        commands[i].marks & MARK_WRITES ? " [writes]" : "",
+		        commands[i].marks & MARK_EXT ? " [ext]" : "");
 	}
-	fprintf(out, "  %-16s%s\n", "version", "Print the version");
+	fprintf(out, "  %-20s%s\n", "version", "Print the version [ext]");
+	fprintf(out, "\nHidden, as in the Go tool: dump-db, optimize [writes].\n");
 	fprintf(out, "\nGlobal flags:\n");
-	print_flag_line(out, "-f, --file PATH", "the c1z file to read (default sync.c1z)");
+	print_flag_line(out, "-f, --file PATH", "the c1z file to work with (default sync.c1z)");
 	print_flag_line(out, "-o, --output-format FMT", "console (default) or json");
 	print_flag_line(out, "-h, --help", "help for baton or for a command");
 	print_flag_line(out, "--version", "print the version");
@@ -197,25 +268,28 @@ static void usage(FILE *out)
 
 static void command_help(FILE *out, const command *c)
 {
-	fprintf(out, "%s\n\nUsage: baton [-f FILE] [-o console|json] %s\n\nFlags:\n%s", c->summary,
+	fprintf(out, "%s%s%s\n\nUsage: baton [-f FILE] [-o console|json] %s\n\nFlags:\n%s", c->summary,
+	        c->marks & MARK_WRITES ? " [writes]" : "", c->marks & MARK_EXT ? " [libbaton extension]" : "",
 	        c->usage, c->details);
 	fprintf(out, "\nGlobal flags:\n");
-	print_flag_line(out, "-f, --file PATH", "the c1z file to read (default sync.c1z)");
+	print_flag_line(out, "-f, --file PATH", "the c1z file to work with (default sync.c1z)");
 	print_flag_line(out, "-o, --output-format FMT", "console (default) or json");
 }
 
 static const command *find_command(const tool_args *a, size_t *used)
 {
-	for (size_t i = 0; i < N_COMMANDS; i++) {
+	/* Two-word commands first: "principals compare" is not "principals" with an argument. */
+	for (size_t i = 0; i < N_COMMANDS && a->n_words >= 2; i++) {
 		const command *c = &commands[i];
-		if (a->n_words < 1 || strcmp(a->words[0], c->word1) != 0)
-			continue;
-		if (!c->word2) {
-			*used = 1;
+		if (c->word2 && strcmp(a->words[0], c->word1) == 0 && strcmp(a->words[1], c->word2) == 0) {
+			*used = 2;
 			return c;
 		}
-		if (a->n_words >= 2 && strcmp(a->words[1], c->word2) == 0) {
-			*used = 2;
+	}
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		const command *c = &commands[i];
+		if (a->n_words >= 1 && !c->word2 && strcmp(a->words[0], c->word1) == 0) {
+			*used = 1;
 			return c;
 		}
 	}

@@ -84,7 +84,37 @@ DEFINE_PB(pb_grant, baton_grant, baton_grant_pack, C1__Connector__V2__Grant,
 
 DEFINE_BYTES(pb_bytes_resource, baton_resource, baton_resource_pack)
 DEFINE_BYTES(pb_bytes_entitlement, baton_entitlement, baton_entitlement_pack)
-DEFINE_BYTES(pb_bytes_grant, baton_grant, baton_grant_pack)
+
+/*
+ * A grant's bytes as the Go SDK's store keeps them: without GrantExpandable annotations (Go
+ * moves them into the row's expansion column and its readers do not put them back; ours do).
+ */
+int pb_bytes_grant(baton_arena *a, baton_grant *g, uint8_t **data, size_t *len)
+{
+	C1__Connector__V2__Grant *m = pb_grant(a, g);
+	if (!m)
+		return baton_error_last()->code;
+	pb_grant_drop_expandable(m);
+	size_t n = protobuf_c_message_get_packed_size(&m->base);
+	if (!(*data = baton_arena_alloc(a, n ? n : 1)))
+		return baton_error_set(BATON_EEXHAUSTED, "out of memory");
+	*len = protobuf_c_message_pack(&m->base, *data);
+	return 0;
+}
+
+void pb_grant_drop_expandable(C1__Connector__V2__Grant *m)
+{
+	static const char suffix[] = "/c1.connector.v2.GrantExpandable";
+	size_t keep = 0;
+	for (size_t i = 0; i < m->n_annotations; i++) {
+		const char *url = m->annotations[i] ? m->annotations[i]->type_url : NULL;
+		size_t ul = url ? strlen(url) : 0;
+		if (ul >= sizeof(suffix) - 1 && strcmp(url + ul - (sizeof(suffix) - 1), suffix) == 0)
+			continue;
+		m->annotations[keep++] = m->annotations[i];
+	}
+	m->n_annotations = keep;
+}
 
 /* ---- pruning ----------------------------------------------------------------------------- */
 
