@@ -869,7 +869,7 @@ BATON_API int baton_store_open(const char *path, const baton_store_options *opts
 	baton__ctx_init(&s->scratch);
 	s->wip_lock_fd = -1;
 	s->read_only = opts && opts->read_only;
-	s->level = opts && opts->compression_level ? opts->compression_level : 1;
+	s->level = opts && opts->compression_level ? opts->compression_level : 3;
 	s->ts_sec = INT64_MIN;
 	if (s->read_only) {
 		/* Only read: the decoder refuses anything but a regular file. */
