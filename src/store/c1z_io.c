@@ -323,12 +323,12 @@ static int encode_stream(const char *db_path, const char *tmp_path, int in, int 
 		zr = ZSTD_CCtx_setPledgedSrcSize(cctx, size);
 	/*
 	 * A large database is compressed by two zstd worker threads (the second core is idle while
-	 * the store saves), in 8 MiB jobs so that the buffers in flight stay near 40 MiB. A libzstd
+	 * the store saves), in 4 MiB jobs so that the buffers in flight stay near 20 MiB. A libzstd
 	 * built without threads refuses the parameter: it then compresses on this thread.
 	 */
 	if (!ZSTD_isError(zr) && size >= BATON__C1Z_MT_MIN &&
 	    !ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, 2)))
-		zr = ZSTD_CCtx_setParameter(cctx, ZSTD_c_jobSize, 8 << 20);
+		zr = ZSTD_CCtx_setParameter(cctx, ZSTD_c_jobSize, 4 << 20);
 	if (ZSTD_isError(zr)) {
 		rc = baton_error_set(BATON_EINVALID, "c1z %s: zstd: %s", tmp_path, ZSTD_getErrorName(zr));
 		goto done;
