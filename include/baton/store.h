@@ -46,7 +46,7 @@ typedef struct baton_store_options {
 	 */
 	uint64_t max_decoded_size_mb;
 	uint64_t max_window_mb;
-	/* zstd level used when saving; 0: 1 (as the Go SDK, which saves with zstd.SpeedFastest). */
+	/* zstd level used when saving; 0: 3 (as the Go SDK's default encoder, zstd.SpeedDefault). */
 	int compression_level;
 
 	/* ---- version 2 ---- */

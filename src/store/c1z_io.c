@@ -297,6 +297,9 @@ static int fsync_dir_of(const char *path)
 	return rc;
 }
 
+/* Databases from this size on are compressed by worker threads (encode_stream). */
+#define BATON__C1Z_MT_MIN ((uint64_t)32 << 20)
+
 static int encode_stream(const char *db_path, const char *tmp_path, int in, int out, uint64_t size,
                          int level)
 {
@@ -318,6 +321,14 @@ static int encode_stream(const char *db_path, const char *tmp_path, int in, int 
 		zr = ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, 23);
 	if (!ZSTD_isError(zr))
 		zr = ZSTD_CCtx_setPledgedSrcSize(cctx, size);
+	/*
+	 * A large database is compressed by two zstd worker threads (the second core is idle while
+	 * the store saves), in 4 MiB jobs so that the buffers in flight stay near 20 MiB. A libzstd
+	 * built without threads refuses the parameter: it then compresses on this thread.
+	 */
+	if (!ZSTD_isError(zr) && size >= BATON__C1Z_MT_MIN &&
+	    !ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, 2)))
+		zr = ZSTD_CCtx_setParameter(cctx, ZSTD_c_jobSize, 4 << 20);
 	if (ZSTD_isError(zr)) {
 		rc = baton_error_set(BATON_EINVALID, "c1z %s: zstd: %s", tmp_path, ZSTD_getErrorName(zr));
 		goto done;

@@ -829,7 +829,7 @@ BATON_API int baton_store_open(const char *path, const baton_store_options *opts
 	baton__ctx_init(&s->scratch);
 	s->wip_lock_fd = -1;
 	s->read_only = opts && opts->read_only;
-	s->level = opts && opts->compression_level ? opts->compression_level : 1;
+	s->level = opts && opts->compression_level ? opts->compression_level : 3;
 	s->ts_sec = INT64_MIN;
 	if (s->read_only) {
 		/* Only read: the decoder refuses anything but a regular file. */
@@ -894,6 +894,7 @@ BATON_API int baton_store_close(baton_store *s)
 	if (rc == 0 && s->dirty && !s->read_only) {
 		baton__rows_finalize(s);
 		cache_clear(s);
+		char *packed = baton__store_compacted_copy(s);
 		int sr = sqlite3_close(s->db);
 		if (sr != SQLITE_OK) {
 			rc = baton__store_sqlerr(s, sr, "closing the database");
@@ -904,8 +905,12 @@ BATON_API int baton_store_close(baton_store *s)
 			if (s->wip)
 				rc = baton__wip_check_source(s->work_dir, s->path, made_from, sizeof(made_from));
 			if (rc == 0)
-				rc = baton__c1z_encode(s->db_path, s->path, s->level, made_from[0] ? made_from : NULL);
+				rc = baton__c1z_encode(packed ? packed : s->db_path, s->path, s->level,
+				                       made_from[0] ? made_from : NULL);
 		}
+		if (packed)
+			unlink(packed);
+		free(packed);
 	}
 	/* Saved (or nothing to save): the working copy goes. Not saved: a wip stays for a resume. */
 	store_free(s, rc != 0);

@@ -149,6 +149,9 @@ int baton__store_sqlerr(baton_store *s, int rc, const char *what);
 int baton__store_prepare(baton_store *s, const char *sql, sqlite3_stmt **out);
 void baton__store_release(baton_store *s, sqlite3_stmt *stmt);
 /* Runs SQL without results. */
+/* A VACUUM INTO copy of the working copy to pack instead of it (compacted.c): its path (malloc;
+ * the caller removes the file), or NULL when the database is too large or the copy failed. */
+char *baton__store_compacted_copy(baton_store *s);
 /* What failed in `sql` (a statement or a schema script) for an error message, on one line: for a
  * missing column "table T", else the failing statement's first line (cut with "..."). */
 void baton__store_failed_stmt(sqlite3 *db, const char *sql, char *what, size_t size);
