@@ -9,6 +9,7 @@
 #ifndef BATON_SYNC_TESTUTIL_H
 #define BATON_SYNC_TESTUTIL_H
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,7 @@ typedef struct fake_knobs {
 	bool user_missing_trait;      /* users built without the user trait */
 	bool repeat_user_token;       /* list users returns the token it was given */
 	int fail_grants_after;        /* > 0: the Nth grants call fails with EINTERNAL */
-	int grants_calls;
+	atomic_int grants_calls;      /* callbacks run on the worker threads too */
 	int notfound_grants;          /* number of group grants calls answering NotFound */
 	int unavailable_users;        /* first N user list calls answer Unavailable */
 	bool unavailable_ratelimit;   /* ... with a RateLimitDescription (reset in 30 s, remaining 3) */
@@ -40,7 +41,7 @@ typedef struct fake_knobs {
 	bool user_type_skip_eg;       /* SkipEntitlementsAndGrants on the user type */
 	bool project_skip_ents;       /* SkipEntitlements on each project */
 	bool expandable;              /* g2 member grant to group g1 with GrantExpandable g1:member */
-	int list_calls;
+	atomic_int list_calls;
 	int groups;                   /* number of groups (default 3) */
 	bool no_children;             /* groups have no ChildResourceType */
 } fake_knobs;
