@@ -71,7 +71,26 @@ typedef struct expander {
 	uint64_t progress_done, progress_total;
 	baton_expand_phase phase;
 	uint64_t created, updated_writes;
+	struct memo_slot *memo;  /* principals already applied from the current source (flow_from) */
+	uint32_t memo_gen;
 } expander;
+
+/*
+ * Duplicate source grants (the same principal on the same source entitlement, many times) would
+ * each re-apply the same contribution, and each application reads every grant of the destination
+ * for that principal: duplicates on both sides made that quadratic. Applying is idempotent for a
+ * (principal, direct) pair once done, so flow_from remembers the pairs it applied, in a fixed
+ * cache (memory bounded whatever the grant count; a key too long or evicted is just applied again,
+ * with the same result).
+ */
+#define EXPAND_MEMO_SLOTS 4096u
+#define EXPAND_MEMO_KEY 120u
+typedef struct memo_slot {
+	uint32_t gen;
+	uint8_t done; /* bit 0: applied as indirect, bit 1: applied as direct */
+	uint8_t len;
+	char key[EXPAND_MEMO_KEY];
+} memo_slot;
 
 /* ------------------------------------------------------------------------------------------ */
 /* Helpers                                                                                     */
@@ -444,9 +463,42 @@ static bool filter_has(const baton__edge *e, uint32_t rt)
 	return false;
 }
 
+/* The memo slot of principal (prt, pid) in the current generation, claimed if free or stale;
+ * NULL when the key does not fit (or there is no memory: then nothing is skipped). */
+static memo_slot *memo_find(expander *x, const char *prt, const char *pid)
+{
+	size_t lt = strlen(prt), li = strlen(pid);
+	if (lt + 1 + li > EXPAND_MEMO_KEY)
+		return NULL;
+	if (!x->memo && !(x->memo = calloc(EXPAND_MEMO_SLOTS, sizeof(*x->memo))))
+		return NULL;
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < lt; i++)
+		h = (h ^ (unsigned char)prt[i]) * 16777619u;
+	h = (h ^ 0xFFu) * 16777619u;
+	for (size_t i = 0; i < li; i++)
+		h = (h ^ (unsigned char)pid[i]) * 16777619u;
+	memo_slot *m = &x->memo[h & (EXPAND_MEMO_SLOTS - 1)];
+	size_t len = lt + 1 + li;
+	if (m->gen == x->memo_gen && m->len == len && memcmp(m->key, prt, lt) == 0 && m->key[lt] == '\0' &&
+	    memcmp(m->key + lt + 1, pid, li) == 0)
+		return m;
+	/* claim it (evicting another principal: that one is just applied again if it comes back) */
+	m->gen = x->memo_gen;
+	m->done = 0;
+	m->len = (uint8_t)len;
+	memcpy(m->key, prt, lt);
+	m->key[lt] = '\0';
+	memcpy(m->key + lt + 1, pid, li);
+	return m;
+}
+
 /* Streams the grants on S and applies what passes edge e to every destination. */
 static int flow_from(expander *x, const baton__edge *e, uint32_t src, const dest *dests, size_t nd)
 {
+	/* A new source (or edge, or destinations): nothing applied yet; gen 0 is never current. */
+	if (++x->memo_gen == 0)
+		x->memo_gen = 1;
 	sqlite3_bind_text(x->q_src, 1, x->g.ents.strs[src], (int)x->g.ents.lens[src], SQLITE_STATIC);
 	sqlite3_bind_text(x->q_src, 2, x->sync_id, -1, SQLITE_STATIC);
 	const char *src_id = x->g.ents.strs[src];
@@ -491,8 +543,13 @@ static int flow_from(expander *x, const baton__edge *e, uint32_t src, const dest
 			rc = baton__error_oom("grant expansion");
 			break;
 		}
+		memo_slot *slot = memo_find(x, prt, pid);
+		if (slot && (slot->done & (direct ? 2 : 3)))
+			continue; /* this principal's contribution is already in every destination */
 		for (size_t i = 0; i < nd && !rc; i++)
 			rc = apply(x, &dests[i], prt_c, pid_c, pcopy, principal_len, src, direct);
+		if (slot && !rc)
+			slot->done |= direct ? 2 : 1;
 	}
 	if (!rc && sr != SQLITE_DONE)
 		rc = baton__store_sqlerr(x->s, sr, "grant expansion: reading grants");
@@ -731,6 +788,7 @@ BATON_API int baton_expand_store(baton_store *s, const char *sync_id, const bato
 
 	baton__graph_free(&x.g);
 	free(x.meta);
+	free(x.memo);
 	baton_arena_release(&x.row_arena);
 	baton_arena_release(&x.apply_arena);
 	baton_arena_release(&x.node_arena);
