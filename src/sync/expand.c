@@ -38,12 +38,27 @@ typedef struct ent_meta {
 	const char *rt, *rid;  /* its resource (graph arena) */
 } ent_meta;
 
+/*
+ * The principals that have a grant of one destination (prt "\0" pid keys, node arena), read in
+ * one index range scan when the node is expanded and kept up to date as grants are created: a
+ * principal not in it has no grant of the destination, so the per-contribution look-up of its
+ * existing grants is skipped. Open addressing; `slots` NULL when the destination had too many
+ * grants to hold (then every contribution looks its grants up, as before).
+ */
+#define EXPAND_PSET_MAX (1u << 22)
+typedef struct pset {
+	const char **slots; /* key (length-prefixed by `lens`) or NULL */
+	uint32_t *lens;
+	uint32_t cap, n;
+} pset;
+
 /* A destination of the node being expanded: its stored entitlement. */
 typedef struct dest {
 	uint32_t ent;
 	const char *id, *rt, *rid;
 	const uint8_t *data;
 	size_t len;
+	pset have;
 } dest;
 
 typedef struct expander {
@@ -61,6 +76,7 @@ typedef struct expander {
 	sqlite3_stmt *upd;       /* new data for a row */
 	sqlite3_stmt *ins;       /* a new expanded grant */
 	sqlite3_stmt *touch;     /* remembers an updated pre-existing row */
+	sqlite3_stmt *q_prin;    /* principals of the grants of an entitlement */
 
 	baton_arena row_arena;   /* one source grant */
 	baton_arena apply_arena; /* one contribution */
@@ -73,6 +89,7 @@ typedef struct expander {
 	uint64_t created, updated_writes;
 	struct memo_slot *memo;  /* principals already applied from the current source (flow_from) */
 	uint32_t memo_gen;
+	bool deferred;           /* the two unread grant indexes are dropped until the end */
 } expander;
 
 /*
@@ -118,7 +135,7 @@ static int prepare(expander *x, const char *sql, sqlite3_stmt **st)
 
 static void finalize_all(expander *x)
 {
-	sqlite3_stmt **sts[] = {&x->q_ent, &x->q_src, &x->q_dst, &x->upd, &x->ins, &x->touch};
+	sqlite3_stmt **sts[] = {&x->q_ent, &x->q_src, &x->q_dst, &x->upd, &x->ins, &x->touch, &x->q_prin};
 	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++) {
 		sqlite3_finalize(*sts[i]);
 		*sts[i] = NULL;
@@ -281,6 +298,107 @@ static int tx_write_done(expander *x)
 	return rc ? rc : baton__store_begin(x->s);
 }
 
+static uint32_t pset_hash(const char *prt, size_t lt, const char *pid, size_t li)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < lt; i++)
+		h = (h ^ (unsigned char)prt[i]) * 16777619u;
+	h = (h ^ 0xFFu) * 16777619u;
+	for (size_t i = 0; i < li; i++)
+		h = (h ^ (unsigned char)pid[i]) * 16777619u;
+	return h;
+}
+
+/* The slot of (prt, pid): where it is, or the empty slot where it would go. */
+static uint32_t pset_slot(const pset *ps, const char *prt, size_t lt, const char *pid, size_t li)
+{
+	uint32_t mask = ps->cap - 1, i = pset_hash(prt, lt, pid, li) & mask;
+	for (;; i = (i + 1) & mask) {
+		const char *k = ps->slots[i];
+		if (!k)
+			return i;
+		if (ps->lens[i] == lt + 1 + li && memcmp(k, prt, lt) == 0 && k[lt] == '\0' &&
+		    memcmp(k + lt + 1, pid, li) == 0)
+			return i;
+	}
+}
+
+static bool pset_has(const pset *ps, const char *prt, const char *pid)
+{
+	size_t lt = strlen(prt), li = strlen(pid);
+	return ps->slots[pset_slot(ps, prt, lt, pid, li)] != NULL;
+}
+
+/* Adds (prt, pid); on running out of room or memory the set is dropped (slots NULL). */
+static void pset_add(baton_arena *a, pset *ps, const char *prt, const char *pid)
+{
+	if (!ps->slots)
+		return;
+	size_t lt = strlen(prt), li = strlen(pid);
+	if ((ps->n + 1) * 2 > ps->cap) {
+		uint32_t nc = ps->cap * 2;
+		const char **ns = nc <= EXPAND_PSET_MAX * 2 ? baton_arena_alloc(a, (size_t)nc * sizeof(*ns)) : NULL;
+		uint32_t *nl = ns ? baton_arena_alloc_raw(a, (size_t)nc * sizeof(*nl)) : NULL;
+		if (!nl) {
+			ps->slots = NULL;
+			return;
+		}
+		pset old = *ps;
+		ps->slots = ns;
+		ps->lens = nl;
+		ps->cap = nc;
+		for (uint32_t i = 0; i < old.cap; i++) {
+			if (!old.slots[i])
+				continue;
+			const char *k = old.slots[i];
+			size_t kt = strlen(k);
+			uint32_t j = pset_slot(ps, k, kt, k + kt + 1, old.lens[i] - kt - 1);
+			ps->slots[j] = k;
+			ps->lens[j] = old.lens[i];
+		}
+	}
+	uint32_t j = pset_slot(ps, prt, lt, pid, li);
+	if (ps->slots[j])
+		return;
+	char *k = baton_arena_alloc_raw(a, lt + 1 + li);
+	if (!k) {
+		ps->slots = NULL;
+		return;
+	}
+	memcpy(k, prt, lt);
+	k[lt] = '\0';
+	memcpy(k + lt + 1, pid, li);
+	ps->slots[j] = k;
+	ps->lens[j] = (uint32_t)(lt + 1 + li);
+	ps->n++;
+}
+
+/* Reads the principals of every grant of d (one index range scan). */
+static int pset_load(expander *x, dest *d)
+{
+	d->have.cap = 64;
+	d->have.n = 0;
+	d->have.slots = baton_arena_alloc(&x->node_arena, 64 * sizeof(*d->have.slots));
+	d->have.lens = baton_arena_alloc_raw(&x->node_arena, 64 * sizeof(*d->have.lens));
+	if (!d->have.slots || !d->have.lens)
+		return baton__error_oom("grant expansion");
+	sqlite3_bind_text(x->q_prin, 1, d->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(x->q_prin, 2, x->sync_id, -1, SQLITE_STATIC);
+	int sr, rc = 0;
+	while ((sr = sqlite3_step(x->q_prin)) == SQLITE_ROW) {
+		pset_add(&x->node_arena, &d->have, col_text(x->q_prin, 0), col_text(x->q_prin, 1));
+		if (!d->have.slots || d->have.n > EXPAND_PSET_MAX) {
+			d->have.slots = NULL; /* too large to hold: look every principal up */
+			break;
+		}
+	}
+	if (d->have.slots && sr != SQLITE_DONE)
+		rc = baton__store_sqlerr(x->s, sr, "grant expansion: reading grants");
+	sqlite3_reset(x->q_prin);
+	sqlite3_clear_bindings(x->q_prin);
+	return rc;
+}
+
 typedef struct dst_row {
 	int64_t id;
 	uint8_t *data;
@@ -428,19 +546,24 @@ static int create_grant(expander *x, const dest *d, const char *prt, const char 
 }
 
 /* One contribution: principal P gets D through S. */
-static int apply(expander *x, const dest *d, const char *prt, const char *pid, const uint8_t *principal,
+static int apply(expander *x, dest *d, const char *prt, const char *pid, const uint8_t *principal,
                  size_t principal_len, uint32_t src, bool direct)
 {
 	baton_arena_reset(&x->apply_arena);
 	const char *src_id = x->g.ents.strs[src];
 	size_t src_len = x->g.ents.lens[src];
-	dst_row *rows;
-	size_t n;
-	int rc = read_dst_rows(x, d, prt, pid, &rows, &n);
+	dst_row *rows = NULL;
+	size_t n = 0;
+	int rc = 0;
+	if (!d->have.slots || pset_has(&d->have, prt, pid))
+		rc = read_dst_rows(x, d, prt, pid, &rows, &n);
 	if (rc)
 		return rc;
-	if (n == 0)
+	if (n == 0) {
 		rc = create_grant(x, d, prt, pid, principal, principal_len, src_id, src_len, direct);
+		if (!rc)
+			pset_add(&x->node_arena, &d->have, prt, pid);
+	}
 	for (size_t i = 0; i < n && !rc; i++)
 		rc = merge_into(x, d, &rows[i], src_id, src_len, direct);
 	if (!rc && ++x->applied % EXPAND_PROGRESS_EVERY == 0)
@@ -494,7 +617,7 @@ static memo_slot *memo_find(expander *x, const char *prt, const char *pid)
 }
 
 /* Streams the grants on S and applies what passes edge e to every destination. */
-static int flow_from(expander *x, const baton__edge *e, uint32_t src, const dest *dests, size_t nd)
+static int flow_from(expander *x, const baton__edge *e, uint32_t src, dest *dests, size_t nd)
 {
 	/* A new source (or edge, or destinations): nothing applied yet; gen 0 is never current. */
 	if (++x->memo_gen == 0)
@@ -581,6 +704,8 @@ static int expand_node(expander *x, uint32_t c)
 		d->id = g->ents.strs[ent];
 		d->rt = x->meta[ent].rt;
 		d->rid = x->meta[ent].rid;
+		if ((rc = pset_load(x, d)))
+			return rc;
 		nd++;
 	}
 	if (nd == 0)
@@ -626,9 +751,87 @@ static int prepare_closure(expander *x)
 	                     "needs_expansion, data, sync_id, discovered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, "
 	                     "0, ?7, ?8, ?9) ON CONFLICT (external_id, sync_id) DO UPDATE SET data = EXCLUDED.data",
 	                  &x->ins)) ||
+	    (rc = prepare(x, "SELECT principal_resource_type_id, principal_resource_id FROM v1_grants "
+	                     "WHERE entitlement_id = ? AND sync_id = ?", &x->q_prin)) ||
 	    (rc = prepare(x, "INSERT OR IGNORE INTO temp.baton_expand_touched (id) VALUES (?)", &x->touch)))
 		return rc;
 	return 0;
+}
+
+/*
+ * Two secondary indexes of v1_grants are never read by expansion: (resource_type_id,
+ * resource_id) and (principal_resource_type_id, principal_resource_id). When expansion is
+ * expected to write many grants compared with what is stored, they are dropped while it runs
+ * and built again in one sorted pass at the end (as the store does for a first bulk of grants,
+ * store/bulk.c): maintaining them row by row is a third of the cost of each new grant. The
+ * statements are the schema's (store/store.c), so sqlite_master is unchanged afterwards; a
+ * working copy left without them by an interrupted expansion gets them back when it is opened
+ * (the schema is applied with "if not exists" on every open), and a failed expansion rebuilds
+ * them before returning.
+ */
+static const char expand_rebuild_sql[] =
+	"create index if not exists idx_grants_resource_type_id_resource_id_v1 on v1_grants "
+	"(resource_type_id, resource_id);\n"
+	"create index if not exists idx_grants_principal_id_v1 on v1_grants "
+	"(principal_resource_type_id, principal_resource_id);";
+
+/* Whether expansion will write at least a quarter of the stored grant rows: the sum over the
+ * edges of the grants on their source (counted through the index, stopping at the threshold). A
+ * low estimate (sources that grow during expansion) only keeps the indexes, as before. */
+static int worth_deferring(expander *x, bool *yes)
+{
+	*yes = false;
+	int64_t need = x->max_row / 4 + 1, sum = 0;
+	sqlite3_stmt *st;
+	int rc = prepare(x, "SELECT count(*) FROM (SELECT 1 FROM v1_grants INDEXED BY "
+	                    "idx_grants_entitlement_sync_grant_v1 WHERE entitlement_id = ? AND sync_id = ? LIMIT ?)",
+	                 &st);
+	if (rc)
+		return rc;
+	for (uint32_t k = 0; k < x->g.edges.count && sum < need; k++) {
+		uint32_t src = x->g.edges.edges[k].src;
+		sqlite3_bind_text(st, 1, x->g.ents.strs[src], (int)x->g.ents.lens[src], SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, x->sync_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, need - sum);
+		int sr = sqlite3_step(st);
+		if (sr == SQLITE_ROW)
+			sum += sqlite3_column_int64(st, 0);
+		else
+			rc = baton__store_sqlerr(x->s, sr, "grant expansion: counting grants");
+		sqlite3_reset(st);
+		if (rc)
+			break;
+	}
+	sqlite3_finalize(st);
+	*yes = sum >= need;
+	return rc;
+}
+
+static int defer_indexes(expander *x)
+{
+	bool yes;
+	int rc = worth_deferring(x, &yes);
+	if (rc || !yes)
+		return rc;
+	rc = baton__store_exec(x->s, "DROP INDEX IF EXISTS idx_grants_resource_type_id_resource_id_v1; "
+	                                 "DROP INDEX IF EXISTS idx_grants_principal_id_v1");
+	if (!rc)
+		x->deferred = true;
+	return rc;
+}
+
+static int rebuild_indexes(expander *x)
+{
+	if (!x->deferred)
+		return 0;
+	int rc = baton__store_begin(x->s);
+	if (!rc)
+		rc = baton__store_exec(x->s, expand_rebuild_sql);
+	if (!rc)
+		rc = baton__store_commit(x->s);
+	if (!rc)
+		x->deferred = false;
+	return rc;
 }
 
 static int count_touched(expander *x)
@@ -697,7 +900,7 @@ static int run_expansion(expander *x)
 	if (x->g.edges.count == 0)
 		return report(x, BATON_EXPAND_PHASE_EXPAND, 0, 0);
 
-	if ((rc = prepare_closure(x)) || (rc = baton__store_begin(x->s)))
+	if ((rc = prepare_closure(x)) || (rc = baton__store_begin(x->s)) || (rc = defer_indexes(x)))
 		return rc;
 	uint32_t nc = x->g.ncomp;
 	for (uint32_t i = 0; i < nc && !rc; i++) {
@@ -713,6 +916,10 @@ static int run_expansion(expander *x)
 	x->stats->grants_created = x->created;
 	if (!rc)
 		rc = count_touched(x);
+	/* also after a failure: the store stays usable (and saveable) with its full schema */
+	int irc = rebuild_indexes(x);
+	if (!rc)
+		rc = irc;
 	baton__store_exec(x->s, "DROP TABLE IF EXISTS temp.baton_expand_touched");
 	return rc;
 }
