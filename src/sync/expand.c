@@ -90,6 +90,9 @@ typedef struct expander {
 	struct memo_slot *memo;  /* principals already applied from the current source (flow_from) */
 	uint32_t memo_gen;
 	bool deferred;           /* the two unread grant indexes are dropped until the end */
+	struct contrib *batch;   /* contributions of the current source, sorted before applying */
+	size_t nbatch;
+	baton_arena batch_arena; /* their strings */
 } expander;
 
 /*
@@ -616,12 +619,62 @@ static memo_slot *memo_find(expander *x, const char *prt, const char *pid)
 	return m;
 }
 
+/*
+ * The contributions of one source are applied in (principal type, principal id) order, in
+ * batches of at most EXPAND_BATCH: the new grants then go into each destination's index ranges
+ * in key order instead of the source's row order (fewer B-tree page splits and cache misses).
+ * The final grants are the same whatever the order (applying is a set union per grant); only the
+ * row ids of the grants created from one source follow the new order.
+ */
+#define EXPAND_BATCH 65536u
+typedef struct contrib {
+	const char *prt, *pid;
+	const uint8_t *principal;
+	size_t principal_len;
+	bool direct;
+} contrib;
+
+static int contrib_cmp(const void *a, const void *b)
+{
+	const contrib *x = a, *y = b;
+	int c = strcmp(x->prt, y->prt);
+	if (!c)
+		c = strcmp(x->pid, y->pid);
+	if (!c)
+		c = (int)y->direct - (int)x->direct; /* direct first: then an indirect one changes nothing */
+	return c;
+}
+
+static int flush_batch(expander *x, uint32_t src, dest *dests, size_t nd)
+{
+	int rc = 0;
+	if (x->nbatch > 1)
+		qsort(x->batch, x->nbatch, sizeof(*x->batch), contrib_cmp);
+	for (size_t k = 0; k < x->nbatch && !rc; k++) {
+		const contrib *c = &x->batch[k];
+		memo_slot *slot = memo_find(x, c->prt, c->pid);
+		if (slot && (slot->done & (c->direct ? 2 : 3)))
+			continue; /* this principal's contribution is already in every destination */
+		for (size_t i = 0; i < nd && !rc; i++)
+			rc = apply(x, &dests[i], c->prt, c->pid, c->principal, c->principal_len, src, c->direct);
+		if (slot && !rc)
+			slot->done |= c->direct ? 2 : 1;
+	}
+	x->nbatch = 0;
+	baton_arena_reset(&x->batch_arena);
+	return rc;
+}
+
 /* Streams the grants on S and applies what passes edge e to every destination. */
 static int flow_from(expander *x, const baton__edge *e, uint32_t src, dest *dests, size_t nd)
 {
 	/* A new source (or edge, or destinations): nothing applied yet; gen 0 is never current. */
 	if (++x->memo_gen == 0)
 		x->memo_gen = 1;
+	if (!x->batch && !(x->batch = malloc(EXPAND_BATCH * sizeof(*x->batch))))
+		return baton__error_oom("grant expansion");
+	x->nbatch = 0;
+	baton_arena_reset(&x->batch_arena);
 	sqlite3_bind_text(x->q_src, 1, x->g.ents.strs[src], (int)x->g.ents.lens[src], SQLITE_STATIC);
 	sqlite3_bind_text(x->q_src, 2, x->sync_id, -1, SQLITE_STATIC);
 	const char *src_id = x->g.ents.strs[src];
@@ -654,30 +707,27 @@ static int flow_from(expander *x, const baton__edge *e, uint32_t src, dest *dest
 		bool direct = have.n == 0 || baton__sources_find(&have, src_id, src_len) >= 0;
 		if (e->shallow && !direct)
 			continue;
-		/* The column memory is rewritten by later steps only: copy the principal for safety
-		 * against type conversions. */
-		uint8_t *pcopy = NULL;
-		if (principal && !(pcopy = baton_arena_memdup(&x->row_arena, principal, principal_len))) {
+		/* Copied: the column memory is rewritten by later steps. */
+		contrib *c = &x->batch[x->nbatch];
+		c->principal = NULL;
+		c->principal_len = principal_len;
+		c->direct = direct;
+		if ((principal && !(c->principal = baton_arena_memdup(&x->batch_arena, principal, principal_len))) ||
+		    !(c->prt = baton_arena_strdup(&x->batch_arena, prt)) ||
+		    !(c->pid = baton_arena_strdup(&x->batch_arena, pid))) {
 			rc = baton__error_oom("grant expansion");
 			break;
 		}
-		char *prt_c = baton_arena_strdup(&x->row_arena, prt), *pid_c = baton_arena_strdup(&x->row_arena, pid);
-		if (!prt_c || !pid_c) {
-			rc = baton__error_oom("grant expansion");
-			break;
-		}
-		memo_slot *slot = memo_find(x, prt, pid);
-		if (slot && (slot->done & (direct ? 2 : 3)))
-			continue; /* this principal's contribution is already in every destination */
-		for (size_t i = 0; i < nd && !rc; i++)
-			rc = apply(x, &dests[i], prt_c, pid_c, pcopy, principal_len, src, direct);
-		if (slot && !rc)
-			slot->done |= direct ? 2 : 1;
+		if (++x->nbatch == EXPAND_BATCH)
+			rc = flush_batch(x, src, dests, nd);
 	}
 	if (!rc && sr != SQLITE_DONE)
 		rc = baton__store_sqlerr(x->s, sr, "grant expansion: reading grants");
 	sqlite3_reset(x->q_src);
 	sqlite3_clear_bindings(x->q_src);
+	if (!rc)
+		rc = flush_batch(x, src, dests, nd);
+	x->nbatch = 0;
 	return rc;
 }
 
@@ -984,6 +1034,7 @@ BATON_API int baton_expand_store(baton_store *s, const char *sync_id, const bato
 	baton_arena_init(&x.row_arena);
 	baton_arena_init(&x.apply_arena);
 	baton_arena_init(&x.node_arena);
+	baton_arena_init(&x.batch_arena);
 
 	if (t.needs_expansion || !t.at_step)
 		rc = run_expansion(&x);
@@ -999,6 +1050,8 @@ BATON_API int baton_expand_store(baton_store *s, const char *sync_id, const bato
 	baton_arena_release(&x.row_arena);
 	baton_arena_release(&x.apply_arena);
 	baton_arena_release(&x.node_arena);
+	baton_arena_release(&x.batch_arena);
+	free(x.batch);
 
 	/* Give back the caller's current sync (unless it was the one just ended). */
 	if (step) {
