@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config git ca-certificates
   libsqlite3-dev sqlite3 libzstd-dev zstd
   libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev
-  libcurl4-openssl-dev libssl-dev libjansson-dev libyaml-dev
+  libcurl4-openssl-dev libssl-dev libjansson-dev libyaml-dev libxml2-dev
   libcmocka-dev
   libmicrohttpd-dev chromium curl
   libldap-dev slapd ldap-utils

@@ -185,6 +185,34 @@ BATON_API int baton_ctx_action_arg_string_list(baton_ctx *ctx, const char *name,
                                                const char *const **items, size_t *n);
 BATON_API int baton_ctx_action_arg_resource_id(baton_ctx *ctx, const char *name, baton_resource_id *out);
 
+/*
+ * invoke only, more of Go's pkg/actions argument helpers (same return codes as above):
+ *  - object: the argument, a JSON object, as compact JSON text (keys sorted) in ctx memory
+ *    (GetStructArg); json may be NULL to test for presence;
+ *  - resource id list: an array of resource id objects (as arg_resource_id) into an array in ctx
+ *    memory, strings borrowed from the call (GetResourceIdListArg); ids and n may be NULL.
+ */
+BATON_API int baton_ctx_action_arg_object_json(baton_ctx *ctx, const char *name, char **json);
+BATON_API int baton_ctx_action_arg_resource_id_list(baton_ctx *ctx, const char *name, baton_resource_id **ids,
+                                                    size_t *n);
+
+/*
+ * invoke only: the return values, as Go's NewReturnValues(success, New<Kind>ReturnField(key, v)...)
+ * builds them: each call sets one member of the response object (replacing a member of that key;
+ * what baton_ctx_action_response_json set is kept otherwise). return_success sets "success".
+ * A resource id is {"resourceTypeId": ..., "resourceId": ...} (config.ResourceId's protojson).
+ * 0, or BATON_EINVALID (NULL or invalid UTF-8 strings, a NaN or infinite number, an incomplete id).
+ */
+BATON_API int baton_ctx_action_return_success(baton_ctx *ctx, bool success);
+BATON_API int baton_ctx_action_return_string(baton_ctx *ctx, const char *key, const char *value);
+BATON_API int baton_ctx_action_return_bool(baton_ctx *ctx, const char *key, bool value);
+BATON_API int baton_ctx_action_return_number(baton_ctx *ctx, const char *key, double value);
+BATON_API int baton_ctx_action_return_string_list(baton_ctx *ctx, const char *key, const char *const *values,
+                                                  size_t n);
+BATON_API int baton_ctx_action_return_resource_id(baton_ctx *ctx, const char *key, const baton_resource_id *id);
+BATON_API int baton_ctx_action_return_resource_id_list(baton_ctx *ctx, const char *key,
+                                                       const baton_resource_id *ids, size_t n);
+
 /* The name of a status ("BATON_ACTION_STATUS_COMPLETE"; static; "UNKNOWN" for others). */
 BATON_API const char *baton_action_status_name(baton_action_status status);
 

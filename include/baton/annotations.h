@@ -117,6 +117,16 @@ BATON_API int baton_annotations_set_rate_limit(baton_annotations *a, baton_ratel
                                                int64_t limit, int64_t remaining,
                                                const baton_timestamp *reset_at);
 
+/*
+ * Provisioning side effects (Go's resource.AppendResourceDeleted and grant.AppendGrantReplaced),
+ * appended to a grant or revoke response's annotations (baton_ctx_annotations()):
+ *  - ResourceDeleted: the call deleted resource `id` in the downstream system as a side effect;
+ *  - GrantReplaced: the new grant replaced the grant `replaced_grant_id` (1..1024 bytes).
+ * 0, BATON_EINVALID for a missing or bad id.
+ */
+BATON_API int baton_annotations_append_resource_deleted(baton_annotations *a, const baton_resource_id *id);
+BATON_API int baton_annotations_append_grant_replaced(baton_annotations *a, const char *replaced_grant_id);
+
 BATON_END_DECLS
 
 #endif /* BATON_ANNOTATIONS_H */

@@ -77,7 +77,12 @@ typedef enum baton_credential_option {
 	BATON_CREDENTIAL_OPTION_NO_PASSWORD = 1,
 	BATON_CREDENTIAL_OPTION_RANDOM_PASSWORD = 2,
 	BATON_CREDENTIAL_OPTION_SSO = 3,
-	BATON_CREDENTIAL_OPTION_ENCRYPTED_PASSWORD = 4
+	BATON_CREDENTIAL_OPTION_ENCRYPTED_PASSWORD = 4,
+	/* Credential issuing only (issue_credential): */
+	BATON_CREDENTIAL_OPTION_API_KEY = 5,
+	BATON_CREDENTIAL_OPTION_KEYPAIR = 6,
+	BATON_CREDENTIAL_OPTION_TOKEN = 7,
+	BATON_CREDENTIAL_OPTION_CLIENT_SECRET = 8
 } baton_credential_option;
 
 /* What a connector offers for account creation or credential rotation. */
@@ -127,10 +132,73 @@ typedef enum baton_account_result {
 } baton_account_result;
 
 /* ------------------------------------------------------------------------------------------ */
+/* Credential issuing (the Go SDK's CredentialIssuer: mint a NEW credential for an identity)     */
+
+/* CredentialResourceMode: how the issued credential shows up as a resource. */
+typedef enum baton_credential_resource_mode {
+	BATON_CREDENTIAL_RESOURCE_MODE_UNSPECIFIED = 0,
+	BATON_CREDENTIAL_RESOURCE_MODE_DISCOVERABLE = 1, /* later syncs list it */
+	BATON_CREDENTIAL_RESOURCE_MODE_VIRTUAL = 2       /* only the issuing call returns it */
+} baton_credential_resource_mode;
+
+/* KeyGenerationProfile (a JWK key shape): kty "RSA" with rsa_modulus_bits (2048..16384, a
+ * multiple of 256) and no crv; "EC" with crv P-256/P-384/P-521; "OKP" with crv Ed25519, Ed448,
+ * X25519 or X448. rsa_modulus_bits 0 and crv NULL mean unset. */
+typedef struct baton_key_profile {
+	const char *kty;
+	uint32_t rsa_modulus_bits;
+	const char *crv;
+} baton_key_profile;
+
+/* CredentialIssueOptionDescriptor: one kind of credential the connector can issue. What a kind
+ * may advertise (as Go checks): API_KEY scopes; KEYPAIR key profiles (at least one); TOKEN scopes
+ * and audiences; CLIENT_SECRET nothing; every kind an expiry. */
+typedef struct baton_credential_issue_option {
+	baton_credential_option option;           /* API_KEY, KEYPAIR, TOKEN or CLIENT_SECRET */
+	const baton_key_profile *key_profiles;
+	size_t n_key_profiles;
+	/* Caller-selected expiry: false refuses a request with an expiry. Bounds in seconds, 0 = none. */
+	bool expiry_supported;
+	int64_t expiry_min_seconds, expiry_max_seconds;
+	const char *const *scopes;
+	size_t n_scopes;
+	bool custom_scopes_allowed;
+	const char *const *audiences;
+	size_t n_audiences;
+	bool custom_audiences_allowed;
+	baton_credential_resource_mode resource_mode; /* required */
+	/* Resource type of the issued secret: a type of this connector with delete_resource (how the
+	 * credential is revoked). Required. */
+	const char *secret_resource_type_id;
+} baton_credential_issue_option;
+
+/* CredentialDetailsCredentialIssue. */
+typedef struct baton_credential_issue_details {
+	const baton_credential_issue_option *options; /* at least one, each kind once */
+	size_t n_options;
+	baton_credential_option preferred;            /* one of the options' kinds */
+} baton_credential_issue_details;
+
+/* What the caller asked for, already checked against the type's issue_details (Go's
+ * CredentialIssueInput). Strings borrowed for the duration of the call. */
+typedef struct baton_credential_issue_request {
+	baton_resource_id identity;                /* the identity to issue for (of this type) */
+	baton_credential_option kind;
+	const char *const *scopes;                 /* API_KEY, TOKEN */
+	size_t n_scopes;
+	const char *const *audiences;              /* TOKEN */
+	size_t n_audiences;
+	const baton_key_profile *key_profile;      /* KEYPAIR: one of the advertised profiles */
+	bool has_expires_at;                       /* the credential must expire by expires_at */
+	baton_timestamp expires_at;
+	const char *request_id;                    /* 1..128 of [A-Za-z0-9_-]; idempotency key */
+} baton_credential_issue_request;
+
+/* ------------------------------------------------------------------------------------------ */
 /* Resource types                                                                              */
 
-/* 1: up to rotate_details; 2: type_entitlements, type_grants. */
-#define BATON_RESOURCE_SYNCER_VERSION 2
+/* 1: up to rotate_details; 2: type_entitlements, type_grants; 3: issue_credential, issue_details. */
+#define BATON_RESOURCE_SYNCER_VERSION 3
 
 typedef struct baton_resource_syncer {
 	unsigned int version; /* BATON_RESOURCE_SYNCER_VERSION */
@@ -231,6 +299,21 @@ typedef struct baton_resource_syncer {
 	 * BATON_EINVALID at load. NULL: per-resource grants.
 	 */
 	int (*type_grants)(baton_ctx *ctx, const char *resource_type_id);
+
+	/* ---- version 3 ---- */
+
+	/*
+	 * Optional: issue a new credential for the identity req->identity (a resource of this type;
+	 * Go's CredentialIssuer). Build the secret resource (baton_secret_resource_new) whose secret
+	 * trait names the identity (baton_secret_trait_set_identity_id) and, when req->has_expires_at,
+	 * an expiry no later than it; hand it over with baton_ctx_issued_credential() and the secret
+	 * material with baton_ctx_emit_secret() (at least one, names unique and non-empty, bytes
+	 * non-empty; the SDK encrypts them and wipes them). The SDK checks the request against
+	 * issue_details before the call and the result after it (a bad result fails the call).
+	 * Needs issue_details. NULL: no CAPABILITY_CREDENTIAL_ISSUE.
+	 */
+	int (*issue_credential)(baton_ctx *ctx, const baton_credential_issue_request *req);
+	const baton_credential_issue_details *issue_details;
 } baton_resource_syncer;
 
 /* ------------------------------------------------------------------------------------------ */
@@ -350,10 +433,14 @@ BATON_API int baton_ctx_annotate_already_revoked(baton_ctx *ctx);
  * ACTION_REQUIRED, a message for the user. */
 BATON_API int baton_ctx_account_result(baton_ctx *ctx, baton_account_result result,
                                        baton_resource *account, const char *message);
-/* create_account / rotate_credentials: a secret for the caller (PlaintextData). The bytes are
+/* create_account / rotate_credentials / issue_credential: a secret for the caller (PlaintextData). The bytes are
  * copied, handed only to the encryption step, and wiped afterwards. */
 BATON_API int baton_ctx_emit_secret(baton_ctx *ctx, const char *name, const char *description,
                                     const uint8_t *bytes, size_t len);
+/* issue_credential: the issued secret resource (built with ctx; its id's type must be the
+ * option's secret_resource_type_id) and how it is represented (the option's resource_mode). */
+BATON_API int baton_ctx_issued_credential(baton_ctx *ctx, baton_resource *secret,
+                                          baton_credential_resource_mode mode);
 /* A random password honouring opts (length 8..64; constraints, or one each of upper, lower,
  * digit and punctuation), from the system CSPRNG, allocated in ctx. */
 BATON_API int baton_ctx_generate_password(baton_ctx *ctx, const baton_credential_options *opts,
@@ -389,6 +476,26 @@ BATON_API int baton_session_each(baton_ctx *ctx, const char *prefix,
                                  int (*fn)(const char *key, const uint8_t *value, size_t len,
                                            void *userdata),
                                  void *userdata);
+/* One entry of baton_session_get_many / baton_session_set_many. */
+typedef struct baton_session_item {
+	const char *key;       /* without the prefix */
+	const uint8_t *value;  /* set_many: the bytes; get_many: filled (ctx memory), NULL when absent */
+	size_t len;
+	bool found;            /* get_many: whether the key exists (set_many ignores it) */
+} baton_session_item;
+/*
+ * Go's GetMany: looks every item's key up under prefix, all in one hold of the store, and fills
+ * value/len/found. A missing key is found = false, not an error. 0, or the first error (a bad key
+ * is BATON_EINVALID before anything is read).
+ */
+BATON_API int baton_session_get_many(baton_ctx *ctx, const char *prefix, baton_session_item *items, size_t n);
+/*
+ * Go's SetMany: every key and value is checked first (nothing is written when one is invalid:
+ * BATON_EINVALID naming its index), then all are written in one hold of the store, in order (a key
+ * given twice keeps the last value).
+ */
+BATON_API int baton_session_set_many(baton_ctx *ctx, const char *prefix, const baton_session_item *items,
+                                     size_t n);
 /* Typed JSON helpers: the value must be valid JSON (checked on set; BATON_EINVALID). */
 BATON_API int baton_session_get_json(baton_ctx *ctx, const char *prefix, const char *key, char **json);
 BATON_API int baton_session_set_json(baton_ctx *ctx, const char *prefix, const char *key, const char *json);

@@ -68,6 +68,7 @@
 BATON_BEGIN_DECLS
 
 struct json_t;
+struct _xmlDoc; /* libxml2's xmlDoc (baton_http_request_set_xml, baton_http_response_xml) */
 
 typedef struct baton_http_client baton_http_client;
 typedef struct baton_http_request baton_http_request;
@@ -524,6 +525,21 @@ BATON_API int baton_http_link_find(baton_ctx *ctx, const char *link_header, cons
 
 /* Looks up a JSON pointer or dotted path (see the pager options); borrowed, NULL when absent. */
 BATON_API struct json_t *baton_http_json_path(const struct json_t *root, const char *path);
+
+/*
+ * XML bodies (libxml2; Go's uhttp WithXMLResponse / WithAlwaysXMLResponse):
+ *  - baton_http_request_set_xml(): `doc` serialized as UTF-8 with Content-Type: application/xml
+ *    (the document is borrowed, not freed).
+ *  - baton_http_response_xml(): parses the body into a new document in *doc (the caller frees it
+ *    with xmlFreeDoc). Unless any_content_type, the Content-Type must be text/xml or
+ *    application/xml (parameters allowed), else BATON_EINVALID "unexpected content type for xml
+ *    response: ...". The parser loads nothing from the network and expands no external entities;
+ *    a body that is not well-formed XML is BATON_EINVALID naming the request, the status, the line
+ *    and the parser's message.
+ */
+BATON_API int baton_http_request_set_xml(baton_http_request *r, const struct _xmlDoc *doc);
+BATON_API int baton_http_response_xml(const baton_http_response *resp, bool any_content_type,
+                                      struct _xmlDoc **doc);
 
 BATON_END_DECLS
 

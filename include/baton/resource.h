@@ -390,11 +390,191 @@ BATON_API bool baton_secret_trait_identity_id(const baton_secret_trait *t, baton
 BATON_API baton_credential_type baton_secret_trait_credential_type(const baton_secret_trait *t);
 BATON_API const char *baton_secret_trait_credential_detail(const baton_secret_trait *t);
 
+/* ------------------------------------------------------------------------------------------ */
+/* License profile, agent, managed device, vendor, vendor agreement and security insight      */
+/* traits (Go's With<X>Trait builders)                                                         */
 /*
- * Other traits (license profile, agent, vendor, vendor agreement, security insight, managed
- * device, ...) are attached through their protojson form with baton_annotations_update_json(),
- * e.g. "c1.connector.v2.LicenseProfileTrait".
+ * Each setter builds the whole trait from the struct and puts it on the resource, replacing an
+ * earlier copy of that trait (one per resource, as Go's annos.Update). Strings are copied.
+ * Enumerations outside their values and bad resource ids are BATON_EINVALID and change nothing.
  */
+
+/* LicenseProfileTrait. */
+typedef struct baton_license_profile {
+	const char *license_name;
+	int64_t purchased_seats;          /* 0 when the source does not report it */
+	int64_t consumed_seats;
+	int64_t cost_per_unit_in_cents;
+	const char *currency;             /* ISO 4217; NULL or "" with a cost: "USD" (as Go) */
+	const char *const *entitlement_ids; /* entitlements that mean "holds a seat" */
+	size_t n_entitlement_ids;
+} baton_license_profile;
+BATON_API int baton_resource_set_license_profile_trait(baton_resource *r, const baton_license_profile *p);
+
+/* AgentTrait: the identity the agent authenticates as (Go's WithAgentIdentityResourceID; its
+ * status and profile are deprecated upstream in favour of the resource's own). */
+BATON_API int baton_resource_set_agent_trait(baton_resource *r, const baton_resource_id *identity);
+
+/* ManagedDeviceTrait. */
+typedef enum baton_device_type {
+	BATON_DEVICE_TYPE_UNSPECIFIED = 0,
+	BATON_DEVICE_TYPE_SERVER = 1,
+	BATON_DEVICE_TYPE_DESKTOP = 2,
+	BATON_DEVICE_TYPE_LAPTOP = 3,
+	BATON_DEVICE_TYPE_TABLET = 4,
+	BATON_DEVICE_TYPE_MOBILE = 5,
+	BATON_DEVICE_TYPE_VIRTUAL = 6,
+	BATON_DEVICE_TYPE_OTHER = 99
+} baton_device_type;
+typedef enum baton_device_compliance {
+	BATON_DEVICE_COMPLIANCE_UNSPECIFIED = 0,
+	BATON_DEVICE_COMPLIANCE_COMPLIANT = 1,
+	BATON_DEVICE_COMPLIANCE_NONCOMPLIANT = 2,
+	BATON_DEVICE_COMPLIANCE_IN_GRACE_PERIOD = 3,
+	BATON_DEVICE_COMPLIANCE_ERROR = 4
+} baton_device_compliance;
+typedef enum baton_device_management_state {
+	BATON_DEVICE_MANAGEMENT_UNSPECIFIED = 0,
+	BATON_DEVICE_MANAGEMENT_MANAGED = 1,
+	BATON_DEVICE_MANAGEMENT_UNMANAGED = 2,
+	BATON_DEVICE_MANAGEMENT_PENDING = 3,
+	BATON_DEVICE_MANAGEMENT_RETIRED = 4,
+	BATON_DEVICE_MANAGEMENT_WIPED = 5
+} baton_device_management_state;
+typedef enum baton_device_os_type {
+	BATON_DEVICE_OS_UNSPECIFIED = 0,
+	BATON_DEVICE_OS_WINDOWS = 1,
+	BATON_DEVICE_OS_WINDOWS_MOBILE = 2,
+	BATON_DEVICE_OS_LINUX = 3,
+	BATON_DEVICE_OS_ANDROID = 4,
+	BATON_DEVICE_OS_MACOS = 5,
+	BATON_DEVICE_OS_IOS = 6,
+	BATON_DEVICE_OS_IPADOS = 7,
+	BATON_DEVICE_OS_SOLARIS = 8,
+	BATON_DEVICE_OS_AIX = 9,
+	BATON_DEVICE_OS_HPUX = 10,
+	BATON_DEVICE_OS_CHROMEOS = 11,
+	BATON_DEVICE_OS_OTHER = 99
+} baton_device_os_type;
+/* A yes/no the source may not report (google.protobuf.BoolValue). */
+typedef enum baton_opt_bool {
+	BATON_OPT_BOOL_UNSET = 0,
+	BATON_OPT_BOOL_FALSE = 1,
+	BATON_OPT_BOOL_TRUE = 2
+} baton_opt_bool;
+typedef struct baton_managed_device {
+	const char *serial, *udid, *hardware_hash;
+	baton_device_type device_type;
+	const char *model, *vendor;
+	/* DeviceOS: set when os_type is not UNSPECIFIED or any of its strings is non-empty */
+	baton_device_os_type os_type;
+	const char *os_name, *os_version, *os_build;
+	baton_device_compliance compliance;
+	baton_opt_bool is_encrypted, is_supervised, is_personal;
+	baton_device_management_state management_state;
+	bool has_enrolled_at;
+	baton_timestamp enrolled_at;
+} baton_managed_device;
+BATON_API int baton_resource_set_managed_device_trait(baton_resource *r, const baton_managed_device *d);
+
+/* VendorTrait (Go's WithVendorTrait): vendor_id and vendor_name are required (BATON_EINVALID
+ * "vendor_id must be set" otherwise); spends are optional Money values (NULL: absent). */
+typedef struct baton_money {
+	int64_t amount_minor;      /* in the currency's minor unit (cents) */
+	const char *currency_code; /* ISO 4217 where possible */
+} baton_money;
+typedef struct baton_vendor {
+	const char *vendor_id, *vendor_name, *vendor_dba_name;
+	const char *website_domain, *external_vendor_id, *deep_link_url;
+	const char *source_business_id, *source_entity_id;
+	const baton_money *trailing_30d_spend, *trailing_365d_spend, *ytd_spend;
+} baton_vendor;
+BATON_API int baton_resource_set_vendor_trait(baton_resource *r, const baton_vendor *v);
+
+/* VendorAgreementTrait (Go's WithVendorAgreementTrait). Dates are optional (has_*); end_date may
+ * not precede start_date nor last_date_to_terminate exceed end_date (BATON_EINVALID, as Go). */
+typedef enum baton_renewal_status {
+	BATON_RENEWAL_STATUS_UNSPECIFIED = 0,
+	BATON_RENEWAL_STATUS_NOT_STARTED = 1,
+	BATON_RENEWAL_STATUS_INITIATED = 2,
+	BATON_RENEWAL_STATUS_RENEWED = 3,
+	BATON_RENEWAL_STATUS_CANCELLED = 4,
+	BATON_RENEWAL_STATUS_REJECTED = 5,
+	BATON_RENEWAL_STATUS_EXPIRED = 6
+} baton_renewal_status;
+typedef enum baton_pricing_model {
+	BATON_PRICING_MODEL_UNSPECIFIED = 0,
+	BATON_PRICING_MODEL_UNKNOWN = 1,
+	BATON_PRICING_MODEL_PER_SEAT = 2,
+	BATON_PRICING_MODEL_PER_LICENSE = 3,
+	BATON_PRICING_MODEL_FLAT = 4,
+	BATON_PRICING_MODEL_TIERED = 5,
+	BATON_PRICING_MODEL_USAGE = 6
+} baton_pricing_model;
+typedef struct baton_line_item {
+	const char *product_or_service_name;
+	double quantity;
+	const char *unit;
+	const baton_money *price_per_unit, *total_price; /* NULL: absent */
+} baton_line_item;
+typedef struct baton_vendor_agreement {
+	const char *agreement_name;
+	bool has_start_date, has_end_date, has_last_date_to_terminate;
+	baton_timestamp start_date, end_date, last_date_to_terminate;
+	bool auto_renewal;
+	baton_renewal_status renewal_status;
+	const char *renewal_status_raw;   /* the source's own status text */
+	const baton_money *total_value;
+	const baton_line_item *line_items;
+	size_t n_line_items;
+	baton_pricing_model pricing_model;
+	const char *external_account_manager_email, *external_account_manager_name;
+} baton_vendor_agreement;
+BATON_API int baton_resource_set_vendor_agreement_trait(baton_resource *r, const baton_vendor_agreement *a);
+
+/* SecurityInsightTrait (Go's NewSecurityInsightTrait): a risk score or an issue, about one target.
+ * Required, as Go: the kind (BATON_EINVALID "insight type must be set") and the target ("target
+ * must be set"); a risk score's normalized_score is 0..100, an issue's value non-empty.
+ * observed_at defaults to now, as Go. */
+typedef enum baton_insight_kind {
+	BATON_INSIGHT_UNSET = 0,
+	BATON_INSIGHT_RISK_SCORE = 1,
+	BATON_INSIGHT_ISSUE = 2
+} baton_insight_kind;
+typedef enum baton_insight_target {
+	BATON_INSIGHT_TARGET_UNSET = 0,
+	BATON_INSIGHT_TARGET_USER = 1,              /* target_email */
+	BATON_INSIGHT_TARGET_RESOURCE = 2,          /* target_resource */
+	BATON_INSIGHT_TARGET_EXTERNAL_RESOURCE = 3, /* target_external_id, target_app_hint */
+	BATON_INSIGHT_TARGET_APP_USER = 4           /* target_email, target_external_id */
+} baton_insight_target;
+typedef enum baton_risk_severity {
+	BATON_RISK_SEVERITY_UNSPECIFIED = 0,
+	BATON_RISK_SEVERITY_LOW = 1,
+	BATON_RISK_SEVERITY_MEDIUM = 2,
+	BATON_RISK_SEVERITY_HIGH = 3,
+	BATON_RISK_SEVERITY_CRITICAL = 4
+} baton_risk_severity;
+typedef struct baton_risk_factor {
+	const char *description;
+	baton_risk_severity severity;
+} baton_risk_factor;
+typedef struct baton_security_insight {
+	baton_insight_kind kind;
+	/* RISK_SCORE (Go's WithNormalizedRiskScore, WithRiskFactors) */
+	uint32_t normalized_score;          /* 0..100, higher is riskier */
+	const char *source_score;           /* as the source reports it */
+	const baton_risk_factor *risk_factors;
+	size_t n_risk_factors;
+	/* ISSUE (WithIssue, WithIssueSeverity) */
+	const char *issue_value, *issue_severity;
+	bool has_observed_at;
+	baton_timestamp observed_at;
+	baton_insight_target target;
+	const char *target_email, *target_external_id, *target_app_hint;
+	baton_resource_id target_resource;
+} baton_security_insight;
+BATON_API int baton_resource_set_security_insight_trait(baton_resource *r, const baton_security_insight *s);
 
 BATON_END_DECLS
 

@@ -85,6 +85,10 @@ typedef struct baton_store_options {
  * BATON_EDATALOSS (truncated or corrupt zstd frame, payload not SQLite, a required table missing),
  * BATON_EEXHAUSTED (over a decoder limit; the message names the variable to raise it),
  * BATON_EPERM / BATON_EUNAVAILABLE (I/O).
+ * `path` must be a regular file, absent, or (writable stores) a symbolic link to a regular file,
+ * which is then read and replaced through the link. Anything else (a directory, FIFO, socket,
+ * device, a link to one or to nothing) is BATON_EINVALID, before any work: a save would replace
+ * it. Rows nested deeper than 3,200 protobuf message levels are refused when read.
  */
 BATON_API int baton_store_open(const char *path, const baton_store_options *opts, baton_store **out);
 
@@ -114,7 +118,9 @@ BATON_API bool baton_store_resumed(const baton_store *s);
 
 /*
  * Writes the current content to another c1z path (atomically), leaving the store open and its
- * own file untouched. Used by `baton expand --output`.
+ * own file untouched. Used by `baton expand --output`. `path` is checked as in baton_store_open
+ * (BATON_EINVALID for anything but a regular file, nothing, or a link to a regular file); the new
+ * file gets the permission bits of the one it replaces, never setuid, setgid or sticky.
  */
 BATON_API int baton_store_save_as(baton_store *s, const char *path);
 

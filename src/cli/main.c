@@ -8,6 +8,7 @@
 #define _GNU_SOURCE /* fopencookie: one log stream writing to every --log-path */
 #include "cli/cli.h"
 #include "cli/modes.h"
+#include "cli/provision.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -196,6 +197,8 @@ static int run_main(baton__cli_env *env)
 		return baton__mode_delete_resource(env);
 	if (*baton__cli_string(cli, "rotate-credentials"))
 		return baton__mode_rotate_credentials(env);
+	if (*baton__cli_string(cli, "issue-credential"))
+		return baton__mode_issue_credential(env);
 	if (baton__cli_bool(cli, "create-ticket"))
 		return baton__mode_create_ticket(env);
 	if (baton__cli_bool(cli, "bulk-create-ticket"))

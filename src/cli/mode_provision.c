@@ -35,6 +35,25 @@ const baton_field baton__provision_fields[] = {
 	                "stdout, as armored age files encrypted to this key: an age1... recipient, an ssh-ed25519 "
 	                "public key, an Ed25519 JWK or PEM public key, or a file holding one (without it they are "
 	                "discarded)"},
+	/* credential issuing (mode_credentials.c); the Go SDK issues only through service-mode tasks */
+	{.name = "issue-credential", .kind = S, .flags = HIDDEN_CLI,
+	 .description = "libbaton: the id of the identity to issue a new credential for (needs --secret-recipient)"},
+	{.name = "issue-credential-type", .kind = S, .flags = HIDDEN_CLI,
+	 .description = "libbaton: the resource type of the identity to issue a credential for"},
+	{.name = "issue-credential-option", .kind = S, .flags = HIDDEN_CLI,
+	 .description = "libbaton: the kind of credential: api-key, keypair, token or client-secret (default: the "
+	                "connector's preferred one)"},
+	{.name = "issue-credential-scopes", .kind = BATON_FIELD_STRING_LIST, .flags = HIDDEN_CLI,
+	 .description = "libbaton: scopes of the issued api key or token"},
+	{.name = "issue-credential-audiences", .kind = BATON_FIELD_STRING_LIST, .flags = HIDDEN_CLI,
+	 .description = "libbaton: audiences of the issued token"},
+	{.name = "issue-credential-key-profile", .kind = S, .flags = HIDDEN_CLI,
+	 .description = "libbaton: the key of an issued keypair as kty:parameter (RSA:2048, EC:P-256, OKP:Ed25519; "
+	                "default: the connector's first)"},
+	{.name = "issue-credential-expires-in", .kind = BATON_FIELD_INT, .flags = HIDDEN_CLI,
+	 .description = "libbaton: the issued credential must expire within this many seconds (0: no expiry asked)"},
+	{.name = "issue-credential-request-id", .kind = S, .flags = HIDDEN_CLI,
+	 .description = "libbaton: the idempotency key of the issuance, 1..128 of [A-Za-z0-9_-] (default: random)"},
 };
 const size_t baton__n_provision_fields = sizeof(baton__provision_fields) / sizeof(baton__provision_fields[0]);
 
@@ -43,20 +62,7 @@ const size_t baton__n_provision_fields = sizeof(baton__provision_fields) / sizeo
 /* A recipient file is a key, not a document. */
 #define MAX_RECIPIENT_FILE (64 * 1024)
 
-typedef struct prov {
-	baton__cli_env *env;
-	const char *op;              /* "grant", ... (messages) */
-	baton__runtime rt;
-	bool rt_open;
-	baton_ctx data;              /* objects read from the c1z and built by the SDK */
-	baton_ctx cctx;              /* the callback's context */
-	baton__call call;
-	baton_store *store;
-	const char *c1z;
-	bool have_recipient;
-	baton__age_recipient recipient;
-	char key_id[65];
-} prov;
+typedef baton__prov prov;
 
 /* ------------------------------------------------------------------------------------------ */
 /* Reporting                                                                                   */
@@ -243,8 +249,8 @@ static int refuse_external(prov *p, baton_resource *r, const char *what)
 /* ------------------------------------------------------------------------------------------ */
 /* Calling the connector                                                                       */
 
-typedef int (*invoke_fn)(prov *p, const baton__rtype *t, void *arg);
-typedef int (*consume_fn)(prov *p, void *arg);
+typedef baton__prov_invoke_fn invoke_fn;
+typedef baton__prov_consume_fn consume_fn;
 
 /*
  * Runs one callback: up to 3 retries on Unavailable / DeadlineExceeded, 15 s apart growing
@@ -286,11 +292,14 @@ static int run_call(prov *p, baton__call_kind kind, const baton__rtype *t, invok
 		}
 		/* what the connector built for a secret (a generated password) is in the callback's
 		 * memory too: zero it before it is reused or freed */
-		if (kind == BATON__CALL_CREATE_ACCOUNT || kind == BATON__CALL_ROTATE)
+		if (kind == BATON__CALL_CREATE_ACCOUNT || kind == BATON__CALL_ROTATE || kind == BATON__CALL_ISSUE_CREDENTIAL)
 			baton_arena_wipe(&p->cctx.arena);
 		baton__call_end(&p->call, &p->cctx);
 		if (rc == 0)
 			return 0;
+		/* an issuance that failed may still have minted a credential: never repeated (as Go) */
+		if (kind == BATON__CALL_ISSUE_CREDENTIAL)
+			return rc;
 		if (!baton__retry_should(&r, rc, &rl, p->op, NULL))
 			return rc;
 	}
@@ -829,4 +838,28 @@ int baton__mode_create_resource(baton__cli_env *env)
 	int status = rc ? failed(rc) : 0;
 	prov_free(&p);
 	return status;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The steps, for the one-shots in other files (provision.h)                                  */
+
+void baton__prov_init(prov *p, baton__cli_env *env, const char *op) { prov_init(p, env, op); }
+void baton__prov_free(prov *p) { prov_free(p); }
+int baton__prov_open_connector(prov *p) { return open_connector(p); }
+int baton__prov_load_recipient(prov *p) { return load_recipient(p); }
+int baton__prov_run_call(prov *p, baton__call_kind kind, const baton__rtype *t, invoke_fn invoke, consume_fn consume,
+                         void *arg)
+{
+	return run_call(p, kind, t, invoke, consume, arg);
+}
+int baton__prov_deliver_secrets(prov *p) { return deliver_secrets(p); }
+int baton__prov_failed(int rc) { return failed(rc); }
+int baton__prov_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
 }

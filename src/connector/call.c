@@ -58,6 +58,8 @@ void baton__call_end(baton__call *call, baton_ctx *ctx)
 	call->annos = NULL;
 	call->account = NULL;
 	call->account_message = NULL;
+	call->issued = NULL;
+	call->issued_mode = BATON_CREDENTIAL_RESOURCE_MODE_UNSPECIFIED;
 	call->has_account_result = false;
 	if (ctx->sdk_state == call)
 		ctx->sdk_state = NULL;
@@ -152,6 +154,7 @@ static const char *kind_name(baton__call_kind k)
 	case BATON__CALL_DELETE_RESOURCE: return "delete_resource";
 	case BATON__CALL_CREATE_ACCOUNT: return "create_account";
 	case BATON__CALL_ROTATE: return "rotate_credentials";
+	case BATON__CALL_ISSUE_CREDENTIAL: return "issue_credential";
 	default: return "none";
 	}
 }
@@ -281,13 +284,38 @@ BATON_API int baton_ctx_account_result(baton_ctx *ctx, baton_account_result resu
 	return 0;
 }
 
+BATON_API int baton_ctx_issued_credential(baton_ctx *ctx, baton_resource *secret,
+                                          baton_credential_resource_mode mode)
+{
+	baton__call *call = need_call(ctx, "baton_ctx_issued_credential");
+	if (!call)
+		return BATON_EPRECONDITION;
+	if (call->kind != BATON__CALL_ISSUE_CREDENTIAL)
+		return baton_error_set(BATON_EINVALID, "baton_ctx_issued_credential: cannot be used in a %s callback",
+		                       kind_name(call->kind));
+	if (!secret)
+		return baton__null_arg("baton_ctx_issued_credential", "secret");
+	if (secret->ctx != ctx)
+		return baton_error_set(BATON_EINVALID, "baton_ctx_issued_credential: the secret was not built with this "
+		                       "callback's context");
+	if (mode != BATON_CREDENTIAL_RESOURCE_MODE_DISCOVERABLE && mode != BATON_CREDENTIAL_RESOURCE_MODE_VIRTUAL)
+		return baton_error_set(BATON_EINVALID, "baton_ctx_issued_credential: unknown resource mode %d", (int)mode);
+	int rc = baton__validate_resource(secret, "baton_ctx_issued_credential");
+	if (rc)
+		return rc;
+	call->issued = secret;
+	call->issued_mode = mode;
+	return 0;
+}
+
 BATON_API int baton_ctx_emit_secret(baton_ctx *ctx, const char *name, const char *description,
                                     const uint8_t *bytes, size_t len)
 {
 	baton__call *call = need_call(ctx, "baton_ctx_emit_secret");
 	if (!call)
 		return BATON_EPRECONDITION;
-	if (call->kind != BATON__CALL_CREATE_ACCOUNT && call->kind != BATON__CALL_ROTATE)
+	if (call->kind != BATON__CALL_CREATE_ACCOUNT && call->kind != BATON__CALL_ROTATE &&
+	    call->kind != BATON__CALL_ISSUE_CREDENTIAL)
 		return baton_error_set(BATON_EINVALID, "baton_ctx_emit_secret: cannot be used in a %s callback",
 		                       kind_name(call->kind));
 	if (!bytes && len)

@@ -1,7 +1,7 @@
 /*
  * ConnectorCapabilities, derived from which callbacks a connector sets, in the shape the Go SDK's
  * builder produces: per type [SYNC, TARGETED_SYNC?, PROVISION?, ACCOUNT_PROVISIONING?,
- * RESOURCE_DELETE(+CREATE)?, CREDENTIAL_ROTATION?], types sorted by id, the connector list the
+ * RESOURCE_DELETE(+CREATE)?, CREDENTIAL_ROTATION?, CREDENTIAL_ISSUE?], types sorted by id, the connector list the
  * union sorted by enum number, permissions always present, credential details always present
  * and validated.
  */
@@ -96,6 +96,7 @@ int baton__connector_capabilities(const baton_connector *conn, baton_ctx *ctx,
 		}
 		c1__connector__v2__resource_type_capability__init(c);
 		size_t n = 0;
+		/* (the capability list has room for 8: SYNC through CREDENTIAL_ISSUE) */
 		v[n++] = C1__CONNECTOR__V2__CAPABILITY__CAPABILITY_SYNC;
 		if (s->get) {
 			v[n++] = C1__CONNECTOR__V2__CAPABILITY__CAPABILITY_TARGETED_SYNC;
@@ -118,6 +119,12 @@ int baton__connector_capabilities(const baton_connector *conn, baton_ctx *ctx,
 			v[n++] = C1__CONNECTOR__V2__CAPABILITY__CAPABILITY_CREDENTIAL_ROTATION;
 			if (!cred_mgr)
 				cred_mgr = s;
+		}
+		if (sorted[i]->issue_credential) {
+			/* details checked when the runtime was built (baton__issue_check_details) */
+			v[n++] = C1__CONNECTOR__V2__CAPABILITY__CAPABILITY_CREDENTIAL_ISSUE;
+			if ((rc = baton__issue_details_msg(ctx, sorted[i]->issue_details, &c->credential_issue)))
+				goto done;
 		}
 		for (size_t j = 0; j < n; j++)
 			have[v[j]] = true;

@@ -31,6 +31,9 @@ typedef struct baton__rtype {
 	/* The type-scoped callbacks (version 2 members; NULL for an older struct or when unset). */
 	int (*type_entitlements)(baton_ctx *ctx, const char *resource_type_id);
 	int (*type_grants)(baton_ctx *ctx, const char *resource_type_id);
+	/* Credential issuing (version 3 members; NULL for an older struct or when unset). */
+	int (*issue_credential)(baton_ctx *ctx, const baton_credential_issue_request *req);
+	const baton_credential_issue_details *issue_details;
 } baton__rtype;
 
 typedef struct baton__runtime {
@@ -75,7 +78,8 @@ typedef enum baton__call_kind {
 	BATON__CALL_CREATE_RESOURCE,
 	BATON__CALL_DELETE_RESOURCE,
 	BATON__CALL_CREATE_ACCOUNT,
-	BATON__CALL_ROTATE
+	BATON__CALL_ROTATE,
+	BATON__CALL_ISSUE_CREDENTIAL
 } baton__call_kind;
 
 typedef struct baton__secret {
@@ -104,9 +108,12 @@ typedef struct baton__call {
 	baton_account_result account_result;
 	baton_resource *account;
 	char *account_message;
-	/* create_account / rotate_credentials */
+	/* create_account / rotate_credentials / issue_credential */
 	baton__secret *secrets;
 	size_t n_secrets;
+	/* issue_credential (baton_ctx_issued_credential) */
+	baton_resource *issued;
+	baton_credential_resource_mode issued_mode;
 } baton__call;
 
 /* Prepares `call` for one callback on ctx (ctx->sdk_state = call). */
@@ -148,5 +155,36 @@ int baton__connector_capabilities(const baton_connector *conn, baton_ctx *ctx,
 /* The same as protojson (compact, or multiline with two-space indent), in ctx. */
 int baton__connector_capabilities_json(const baton_connector *conn, baton_ctx *ctx, bool multiline,
                                        char **json);
+
+/* ---- metadata.c ---- */
+
+/*
+ * ConnectorMetadata as the Go SDK's builder answers GetMetadata (allocated in ctx): display name,
+ * description, help_url, icon/logo AssetRefs, capabilities, and ExternalTicketSettings{enabled:
+ * tickets->enabled} when the connector has a ticket manager. (No account creation schema: the C
+ * connector struct has no member for one.)
+ */
+int baton__connector_metadata(const baton_connector *conn, baton_ctx *ctx, C1__Connector__V2__ConnectorMetadata **out);
+/* The same as protojson, in ctx. */
+int baton__connector_metadata_json(const baton_connector *conn, baton_ctx *ctx, bool multiline, char **json);
+
+/* ---- issue.c: credential issuing (Go's CredentialIssuer) ---- */
+
+/* Checks every type's issue_details as the Go builder does (kinds, shapes, key profiles, expiry
+ * bounds, preferred option, a secret type of this connector with delete_resource). */
+int baton__issue_check_details(const baton__runtime *rt);
+/* The CredentialDetailsCredentialIssue message of the details (in ctx). */
+int baton__issue_details_msg(baton_ctx *ctx, const baton_credential_issue_details *d,
+                             C1__Connector__V2__CredentialDetailsCredentialIssue **out);
+/* Checks a request against the details at time now (Go's validateCredentialIssueInput);
+ * BATON_EINVALID "invalid credential issuance request: ...". *option: the matching option. */
+int baton__issue_check_request(const baton_credential_issue_details *d, const baton_credential_issue_request *req,
+                               baton_timestamp now, const baton_credential_issue_option **option);
+/* Checks what the callback handed over (Go's validateCredentialIssueOutput); BATON_EINTERNAL
+ * "connector returned invalid credential issuance output: ...". */
+int baton__issue_check_result(const baton__call *call, const baton_credential_issue_request *req,
+                              const baton_credential_issue_option *option);
+/* The option name as Go prints it (CAPABILITY_DETAIL_CREDENTIAL_OPTION_API_KEY, ...). */
+const char *baton__credential_option_name(baton_credential_option o);
 
 #endif

@@ -27,6 +27,10 @@ static int type_scoped(baton__rtype *t, const baton_resource_syncer *s, baton_re
 		t->type_entitlements = s->type_entitlements;
 		t->type_grants = s->type_grants;
 	}
+	if (s->version >= 3) {
+		t->issue_credential = s->issue_credential;
+		t->issue_details = s->issue_details;
+	}
 	static const struct {
 		const char *anno, *member;
 		bool is_grants;
@@ -148,6 +152,9 @@ int baton__runtime_build(baton__runtime *rt, const baton_connector *conn)
 		}
 		rt->n_types++;
 	}
+	/* after every type is built: an issue option names the (deletable) type of its secret */
+	if ((rc = baton__issue_check_details(rt)))
+		goto fail;
 	return 0;
 fail:
 	free(rt->types);

@@ -146,6 +146,68 @@ BATON_API int baton_session_clear(baton_ctx *ctx, const char *prefix)
 	return rc;
 }
 
+BATON_API int baton_session_get_many(baton_ctx *ctx, const char *prefix, baton_session_item *items, size_t n)
+{
+	baton__runtime *rt = NULL;
+	int rc = session_of(ctx, "baton_session_get_many", &rt);
+	if (!rc && !items && n)
+		rc = baton__null_arg("baton_session_get_many", "items");
+	if (rc)
+		return rc;
+	char **keys = baton_ctx_alloc(ctx, (n ? n : 1) * sizeof(*keys));
+	if (!keys)
+		return BATON_EEXHAUSTED;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = full_key(ctx, "baton_session_get_many", prefix, items[i].key, &keys[i])))
+			return baton__error_prefix("item %zu", i);
+	lock(rt);
+	for (size_t i = 0; i < n && !rc; i++) {
+		items[i].value = NULL;
+		items[i].len = 0;
+		items[i].found = false;
+		rc = baton_store_session_get(rt->store, rt->sync_id, keys[i], ctx, &items[i].value, &items[i].len);
+		if (rc == BATON_ENOTFOUND) {
+			baton_error_clear();
+			items[i].value = NULL;
+			items[i].len = 0;
+			rc = 0;
+		} else if (!rc) {
+			items[i].found = true;
+		}
+	}
+	unlock(rt);
+	return rc;
+}
+
+BATON_API int baton_session_set_many(baton_ctx *ctx, const char *prefix, const baton_session_item *items,
+                                     size_t n)
+{
+	baton__runtime *rt = NULL;
+	int rc = session_of(ctx, "baton_session_set_many", &rt);
+	if (!rc && !items && n)
+		rc = baton__null_arg("baton_session_set_many", "items");
+	if (rc)
+		return rc;
+	char **keys = baton_ctx_alloc(ctx, (n ? n : 1) * sizeof(*keys));
+	if (!keys)
+		return BATON_EEXHAUSTED;
+	for (size_t i = 0; i < n; i++) {
+		if (!items[i].value && items[i].len)
+			return baton_error_set(BATON_EINVALID, "baton_session_set_many: item %zu: value is NULL", i);
+		if (items[i].len > BATON__SESSION_MAX_VALUE)
+			return baton_error_set(BATON_EINVALID, "baton_session_set_many: item %zu: value is %zu bytes, at "
+			                       "most %d", i, items[i].len, BATON__SESSION_MAX_VALUE);
+		if ((rc = full_key(ctx, "baton_session_set_many", prefix, items[i].key, &keys[i])))
+			return baton__error_prefix("item %zu", i);
+	}
+	lock(rt);
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = baton_store_session_set(rt->store, rt->sync_id, keys[i],
+		                             items[i].value ? items[i].value : (const uint8_t *)"", items[i].len);
+	unlock(rt);
+	return rc;
+}
+
 typedef struct each_state {
 	size_t skip;
 	int (*fn)(const char *key, const uint8_t *value, size_t len, void *userdata);

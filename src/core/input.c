@@ -9,21 +9,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
-
-static const char *kind(mode_t m)
-{
-	if (S_ISDIR(m))
-		return "a directory";
-	if (S_ISFIFO(m))
-		return "a FIFO";
-	if (S_ISSOCK(m))
-		return "a socket";
-	if (S_ISCHR(m))
-		return "a character device";
-	if (S_ISBLK(m))
-		return "a block device";
-	return "not a regular file";
-}
+#include "core/file.h"
 
 int baton__input_open(const char *path, const char *what)
 {
@@ -46,7 +32,7 @@ int baton__input_open(const char *path, const char *what)
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		return baton_error_set(BATON_EINVALID, "%s %s: is %s, not a regular file", what, path,
-		                       kind(st.st_mode));
+		                       baton__file_kind(st.st_mode));
 	}
 	int fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {

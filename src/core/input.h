@@ -11,7 +11,7 @@
 /*
  * Opens `path` read-only. The open itself never blocks: O_NONBLOCK (cleared again once the file
  * is known to be regular) and O_NOCTTY; fstat() then refuses anything but a regular file.
- * `what` names the file in messages ("config file", "c1z"): "<what> <path>: is a FIFO, not a
+ * `what` names the file in messages ("config file", "c1z"): "<what> <path>: is a FIFO (named pipe), not a
  * regular file".
  * Returns the descriptor (the caller closes it), or a negative code with baton_error_last() set:
  * BATON_ENOTFOUND when the path does not exist (errno is left ENOENT or ENOTDIR, so a caller

@@ -119,6 +119,10 @@ int baton__pb_unpack(baton_arena *arena, const ProtobufCMessageDescriptor *desc,
                      size_t len, ProtobufCMessage **out)
 {
 	ProtobufCAllocator al = baton_arena_pb_allocator(arena);
+	*out = NULL;
+	int rc = baton__pb_check_depth(desc, data, len); /* protobuf-c recurses without a limit */
+	if (rc)
+		return rc;
 	*out = protobuf_c_message_unpack(desc, &al, len, data);
 	if (!*out)
 		return baton_error_set(BATON_EDATALOSS, "cannot decode %s from %zu bytes", desc->name, len);

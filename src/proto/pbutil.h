@@ -111,4 +111,19 @@ struct json_t *baton__protojson_load(const char *json, size_t len, size_t flags)
 /* Maximum nesting of messages/arrays/objects the JSON reader and writer accept. */
 #define BATON_PROTOJSON_MAX_DEPTH 1000
 
+/*
+ * Maximum nesting of messages in protobuf wire bytes the SDK decodes (the outer message is level
+ * 1). A google.protobuf.Struct level is 3 messages (Struct, its map entry, Value), so this holds
+ * every Struct the JSON reader accepts (BATON_PROTOJSON_MAX_DEPTH) with room for the messages
+ * around it. Go's limit is 10,000; protobuf-c has none and recurses once per level.
+ */
+#define BATON_PB_MAX_DEPTH 3200
+
+/*
+ * Checks that `data` (wire bytes of a `desc` message) nests messages at most BATON_PB_MAX_DEPTH
+ * deep, without recursion. Returns 0, or BATON_EINVALID naming the message type. Malformed bytes
+ * pass (protobuf-c reports them). Defined in pbdepth.c.
+ */
+int baton__pb_check_depth(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len);
+
 #endif

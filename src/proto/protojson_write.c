@@ -747,9 +747,13 @@ static int write_any(jw *w, const Google__Protobuf__Any *any)
 	if (!desc)
 		return fail(w, BATON_EUNIMPLEMENTED, "google.protobuf.Any: unknown message type \"%s\"", url);
 	ProtobufCMessage *inner;
-	if (baton__pb_unpack(&w->scratch, desc, any->value.data, any->value.len, &inner) < 0)
-		return fail(w, BATON_EDATALOSS, "google.protobuf.Any: cannot decode \"%s\" (%zu bytes)",
-		            url, any->value.len);
+	if ((rc = baton__pb_unpack(&w->scratch, desc, any->value.data, any->value.len, &inner)) < 0) {
+		/* the reason (too deep, malformed) goes with it */
+		char why[256];
+		snprintf(why, sizeof(why), "%s", baton_error_last()->message);
+		return fail(w, rc, "google.protobuf.Any: cannot decode \"%s\" (%zu bytes): %s", url,
+		            any->value.len, why);
+	}
 	if ((rc = open_(w, '{')) < 0)
 		return rc;
 	item(w, &count);

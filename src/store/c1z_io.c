@@ -235,10 +235,12 @@ int baton__c1z_decode(const char *path, const char *db_path, const baton__decode
 		close(in);
 		return rc;
 	}
-	if (S_ISDIR(st.st_mode)) {
+	if (!S_ISREG(st.st_mode)) {
 		close(in);
-		return baton_error_set(BATON_EINVALID, "c1z %s: is a directory", path);
+		return baton_error_set(BATON_EINVALID, "c1z %s: is %s, not a regular file", path,
+		                       baton__file_kind(st.st_mode));
 	}
+	fcntl(in, F_SETFL, 0);
 	if (st.st_size == 0) {
 		close(in);
 		return fresh_db(db_path);
@@ -387,7 +389,13 @@ static int replace_checked(const char *tmp_path, const char *path, const char *e
 		/* tmp_path is now the file that was in place: the one this sync started from? */
 		*swapped = true;
 		char was[128];
-		int rc = baton__c1z_identity(tmp_path, was, sizeof(was));
+		struct stat st;
+		int rc = 0;
+		if (lstat(tmp_path, &st) == 0 && !S_ISREG(st.st_mode))
+			rc = baton_error_set(BATON_EINVALID, "c1z %s: is %s, not a regular file: refusing to "
+			                     "replace it", path, baton__file_kind(st.st_mode));
+		else
+			rc = baton__c1z_identity(tmp_path, was, sizeof(was));
 		if (rc == 0 && strcmp(was, expect) == 0) {
 			unlink(tmp_path);
 			return 0;
@@ -417,12 +425,19 @@ static int replace_checked(const char *tmp_path, const char *path, const char *e
 	return 0;
 }
 
-int baton__c1z_encode(const char *db_path, const char *path, int level, const char *expect)
+int baton__c1z_encode(const char *db_path, const char *dest, int level, const char *expect)
 {
+	/* Only a regular file (or nothing) is replaced; a link to one is written through. */
+	char *path;
+	int crc = baton__file_check_target(dest, &path);
+	if (crc)
+		return baton__error_prefix("c1z");
 	size_t plen = strlen(path);
 	char *tmp_path = malloc(plen + 5);
-	if (!tmp_path)
+	if (!tmp_path) {
+		free(path);
 		return baton__error_oom("path");
+	}
 	memcpy(tmp_path, path, plen);
 	memcpy(tmp_path + plen, ".tmp", 5);
 
@@ -474,8 +489,7 @@ int baton__c1z_encode(const char *db_path, const char *path, int level, const ch
 			created = false;
 		if (rc)
 			goto done;
-	} else if (rename(tmp_path, path) < 0) {
-		rc = io_error(path, "rename", errno);
+	} else if ((rc = baton__file_replace(tmp_path, path)) != 0) {
 		goto done;
 	}
 	created = false;
@@ -493,6 +507,7 @@ done:
 	if (created)
 		unlink(tmp_path);
 	free(tmp_path);
+	free(path);
 	return rc;
 }
 

@@ -231,6 +231,51 @@ static const uint8_t *col_blob(sqlite3_stmt *st, int col, size_t *len)
 	return p ? p : (const uint8_t *)"";
 }
 
+/* The external id of row `rowid` of `kind`'s table, for messages ("" when it cannot be read). */
+static void row_external_id(baton_store *s, baton__put_kind kind, int64_t rowid, char *buf, size_t size)
+{
+	char sql[96];
+	sqlite3_stmt *st;
+	buf[0] = '\0';
+	snprintf(sql, sizeof(sql), "SELECT external_id FROM %s WHERE id = ?", table_names[kind]);
+	baton_error saved = *baton_error_last();
+	char msg[1024];
+	snprintf(msg, sizeof(msg), "%s", saved.message ? saved.message : "");
+	if (baton__store_prepare(s, sql, &st) == 0) {
+		sqlite3_bind_int64(st, 1, rowid);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			const unsigned char *t = sqlite3_column_text(st, 0);
+			snprintf(buf, size, "%s", t ? (const char *)t : "");
+		}
+		baton__store_release(s, st);
+	}
+	baton_error_set(saved.code, "%s", msg);
+}
+
+/* Names the row in the current error: "c1z PATH: v1_grants row 12 (external id \"g1\"): ...". */
+static int row_error(baton_store *s, baton__put_kind kind, sqlite3_stmt *st)
+{
+	int64_t rowid = sqlite3_column_int64(st, 0);
+	char ext[256];
+	row_external_id(s, kind, rowid, ext, sizeof(ext));
+	return baton__error_prefix("c1z %s: %s row %lld (external id \"%s\")", s->path, table_names[kind],
+	                           (long long)rowid, ext);
+}
+
+/* The `data` column of a row: a message's bytes, never NULL or empty (that would read as a message
+ * with every field empty: a grant of nothing to no one). */
+static int row_data(baton_store *s, baton__put_kind kind, sqlite3_stmt *st, int col, const uint8_t **d,
+                    size_t *len)
+{
+	*d = col_blob(st, col, len);
+	if (*len == 0) {
+		baton_error_set(BATON_EDATALOSS, "the data column is %s",
+		                sqlite3_column_type(st, col) == SQLITE_NULL ? "NULL" : "empty");
+		return row_error(s, kind, st);
+	}
+	return 0;
+}
+
 static const char *col_text(sqlite3_stmt *st, int col)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
@@ -243,8 +288,12 @@ BATON_API int baton_store_iter_next_resource_type(baton_store_iter *it, baton_re
 	if (rc)
 		return rc;
 	size_t len;
-	const uint8_t *d = col_blob(it->st, 1, &len);
-	return baton_resource_type_unpack(&it->ctx, d, len, rt);
+	const uint8_t *d;
+	if ((rc = row_data(it->s, BATON__PUT_RESOURCE_TYPE, it->st, 1, &d, &len)))
+		return rc;
+	if ((rc = baton_resource_type_unpack(&it->ctx, d, len, rt)))
+		return row_error(it->s, BATON__PUT_RESOURCE_TYPE, it->st);
+	return 0;
 }
 
 BATON_API int baton_store_iter_next_resource(baton_store_iter *it, baton_resource **r)
@@ -253,8 +302,12 @@ BATON_API int baton_store_iter_next_resource(baton_store_iter *it, baton_resourc
 	if (rc)
 		return rc;
 	size_t len;
-	const uint8_t *d = col_blob(it->st, 1, &len);
-	return baton_resource_unpack(&it->ctx, d, len, r);
+	const uint8_t *d;
+	if ((rc = row_data(it->s, BATON__PUT_RESOURCE, it->st, 1, &d, &len)))
+		return rc;
+	if ((rc = baton_resource_unpack(&it->ctx, d, len, r)))
+		return row_error(it->s, BATON__PUT_RESOURCE, it->st);
+	return 0;
 }
 
 BATON_API int baton_store_iter_next_entitlement(baton_store_iter *it, baton_entitlement **e)
@@ -263,8 +316,12 @@ BATON_API int baton_store_iter_next_entitlement(baton_store_iter *it, baton_enti
 	if (rc)
 		return rc;
 	size_t len;
-	const uint8_t *d = col_blob(it->st, 1, &len);
-	return baton_entitlement_unpack(&it->ctx, d, len, e);
+	const uint8_t *d;
+	if ((rc = row_data(it->s, BATON__PUT_ENTITLEMENT, it->st, 1, &d, &len)))
+		return rc;
+	if ((rc = baton_entitlement_unpack(&it->ctx, d, len, e)))
+		return row_error(it->s, BATON__PUT_ENTITLEMENT, it->st);
+	return 0;
 }
 
 /* Identity columns of a grant row, for rebuilding slim grants. */
@@ -344,12 +401,16 @@ BATON_API int baton_store_iter_next_grant(baton_store_iter *it, baton_grant **g)
 	if (rc)
 		return rc;
 	size_t len, exp_len;
-	const uint8_t *d = col_blob(it->st, G_DATA, &len);
+	const uint8_t *d;
+	if ((rc = row_data(it->s, BATON__PUT_GRANT, it->st, G_DATA, &d, &len)))
+		return rc;
 	const uint8_t *exp = sqlite3_column_type(it->st, G_EXPANSION) == SQLITE_NULL ? NULL :
 	                     col_blob(it->st, G_EXPANSION, &exp_len);
 	grant_keys k = {col_text(it->st, G_ENT), col_text(it->st, G_RT), col_text(it->st, G_RID),
 	                col_text(it->st, G_PRT), col_text(it->st, G_PID)};
-	return grant_from_row(&it->ctx, d, len, exp, exp ? exp_len : 0, &k, g);
+	if ((rc = grant_from_row(&it->ctx, d, len, exp, exp ? exp_len : 0, &k, g)))
+		return row_error(it->s, BATON__PUT_GRANT, it->st);
+	return 0;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -410,8 +471,10 @@ BATON_API int baton_store_get_resource_type(baton_store *s, const char *sync_id,
 	if (rc)
 		return rc;
 	size_t len;
-	const uint8_t *d = col_blob(st, 1, &len);
-	rc = baton_resource_type_unpack(ctx, d, len, out);
+	const uint8_t *d;
+	rc = row_data(s, BATON__PUT_RESOURCE_TYPE, st, 1, &d, &len);
+	if (rc == 0 && (rc = baton_resource_type_unpack(ctx, d, len, out)))
+		rc = row_error(s, BATON__PUT_RESOURCE_TYPE, st);
 	baton__store_release(s, st);
 	return rc;
 }
@@ -430,8 +493,10 @@ BATON_API int baton_store_get_resource(baton_store *s, const char *sync_id, cons
 	if (rc)
 		return rc;
 	size_t len;
-	const uint8_t *d = col_blob(st, 1, &len);
-	rc = baton_resource_unpack(ctx, d, len, out);
+	const uint8_t *d;
+	rc = row_data(s, BATON__PUT_RESOURCE, st, 1, &d, &len);
+	if (rc == 0 && (rc = baton_resource_unpack(ctx, d, len, out)))
+		rc = row_error(s, BATON__PUT_RESOURCE, st);
 	baton__store_release(s, st);
 	return rc;
 }
@@ -447,8 +512,10 @@ BATON_API int baton_store_get_entitlement(baton_store *s, const char *sync_id, c
 	if (rc)
 		return rc;
 	size_t len;
-	const uint8_t *d = col_blob(st, 1, &len);
-	rc = baton_entitlement_unpack(ctx, d, len, out);
+	const uint8_t *d;
+	rc = row_data(s, BATON__PUT_ENTITLEMENT, st, 1, &d, &len);
+	if (rc == 0 && (rc = baton_entitlement_unpack(ctx, d, len, out)))
+		rc = row_error(s, BATON__PUT_ENTITLEMENT, st);
 	baton__store_release(s, st);
 	return rc;
 }
@@ -464,12 +531,17 @@ BATON_API int baton_store_get_grant(baton_store *s, const char *sync_id, const c
 	if (rc)
 		return rc;
 	size_t len, exp_len;
-	const uint8_t *d = col_blob(st, G_DATA, &len);
+	const uint8_t *d;
+	if ((rc = row_data(s, BATON__PUT_GRANT, st, G_DATA, &d, &len))) {
+		baton__store_release(s, st);
+		return rc;
+	}
 	const uint8_t *exp = sqlite3_column_type(st, G_EXPANSION) == SQLITE_NULL ? NULL :
 	                     col_blob(st, G_EXPANSION, &exp_len);
 	grant_keys k = {col_text(st, G_ENT), col_text(st, G_RT), col_text(st, G_RID), col_text(st, G_PRT),
 	                col_text(st, G_PID)};
-	rc = grant_from_row(ctx, d, len, exp, exp ? exp_len : 0, &k, out);
+	if ((rc = grant_from_row(ctx, d, len, exp, exp ? exp_len : 0, &k, out)))
+		rc = row_error(s, BATON__PUT_GRANT, st);
 	baton__store_release(s, st);
 	return rc;
 }

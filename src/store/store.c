@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/file.h"
 #include "core/input.h"
 #include "core/faults.h"
 #include "core/log.h"
@@ -170,15 +171,78 @@ int baton__store_sqlerr(baton_store *s, int rc, const char *what)
 	const char *msg = s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
 	if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB)
 		s->corrupt = true;
-	return baton_error_set(sqlite_code(rc), "c1z %s: %s: %s", s->path, what, msg);
+	/* SQLITE_FULL: the working copy's file system is full (or SQLite's page limit is reached) */
+	char hint[512] = "";
+	if ((rc & 0xff) == SQLITE_FULL)
+		snprintf(hint, sizeof(hint), " (no space left on device (ENOSPC) for the working copy in %s)",
+		         s->work_dir ? s->work_dir : "the temporary directory");
+	int code = baton_error_set(sqlite_code(rc), "c1z %s: %s: %s%s", s->path, what, msg, hint);
+	/* These can end the transaction inside SQLite: a later COMMIT would only say "no transaction
+	 * is active"; it reports this instead. */
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_NOMEM:
+	case SQLITE_CORRUPT:
+		if (!s->write_err) {
+			s->write_err = code;
+			snprintf(s->write_msg, sizeof(s->write_msg), "%.200s: %.200s%.300s", what, msg, hint);
+		}
+		break;
+	default:
+		break;
+	}
+	return code;
 }
 
 int baton__store_exec(baton_store *s, const char *sql)
 {
-	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		return baton__store_sqlerr(s, rc, sql);
-	return 0;
+	char *err = NULL;
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &err);
+	if (rc == SQLITE_OK)
+		return 0;
+	sqlite3_free(err);
+	/* Name the statement that failed, on one line, not the whole schema script: for a missing
+	 * column, the statement that mentions it (its first line names the table). */
+	char what[160];
+	const char *stmt = sql;
+	const char *bad = sqlite3_errmsg(s->db);
+	const char *col = strncmp(bad, "no such column: ", 16) == 0 ? bad + 16 : NULL;
+	if (col) {
+		/* the statement mentioning the column: a schema script names each table it touches */
+		const char *hit = strstr(sql, col);
+		if (hit) {
+			const char *start = hit;
+			while (start > sql && start[-1] != ';')
+				start--;
+			stmt = start;
+		}
+	}
+	while (*stmt == ' ' || *stmt == '\n' || *stmt == '\t')
+		stmt++;
+	if (col) {
+		/* "table T" from "create table if not exists T (" or "create index ... on T (" */
+		size_t line = strcspn(stmt, "\n;");
+		const char *t = NULL;
+		for (const char *p = stmt; p + 4 <= stmt + line; p++)
+			if (strncmp(p, " on ", 4) == 0) {
+				t = p + 4;
+				break;
+			}
+		if (!t && strncmp(stmt, "create table if not exists ", 27) == 0)
+			t = stmt + 27;
+		if (t) {
+			int tl = (int)strcspn(t, " (\n;");
+			snprintf(what, sizeof(what), "table %.*s", tl, t);
+			return baton__store_sqlerr(s, rc, what);
+		}
+	}
+	size_t n = strcspn(stmt, "\n;");
+	if (n > sizeof(what) - 4)
+		n = sizeof(what) - 4;
+	snprintf(what, sizeof(what), "%.*s%s", (int)n, stmt,
+	         stmt[n] && stmt[n] != ';' && stmt[n] != '\n' ? "..." : "");
+	return baton__store_sqlerr(s, rc, what);
 }
 
 int baton__store_prepare(baton_store *s, const char *sql, sqlite3_stmt **out)
@@ -248,6 +312,7 @@ int baton__store_begin(baton_store *s)
 		return 0;
 	int rc = baton__store_exec(s, "BEGIN");
 	if (rc == 0) {
+		s->write_err = 0;
 		s->in_tx = true;
 		s->pending = 0;
 	}
@@ -261,6 +326,15 @@ int baton__store_commit(baton_store *s)
 	int frc = baton__fault("store.commit");
 	if (frc)
 		return frc;
+	if (sqlite3_get_autocommit(s->db)) {
+		/* SQLite already rolled this transaction back, after a failed write: say why. */
+		s->in_tx = false;
+		s->pending = 0;
+		return baton_error_set(s->write_err ? s->write_err : BATON_EABORTED,
+		                       "c1z %s: commit: the transaction was rolled back after a failed write "
+		                       "(%s); the c1z file is unchanged", s->path,
+		                       s->write_err ? s->write_msg : "unknown error");
+	}
 	int rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		int err = baton__store_sqlerr(s, rc, "commit");
@@ -797,9 +871,16 @@ BATON_API int baton_store_open(const char *path, const baton_store_options *opts
 	s->read_only = opts && opts->read_only;
 	s->level = opts && opts->compression_level ? opts->compression_level : 1;
 	s->ts_sec = INT64_MIN;
-	s->path = strdup(path);
-	if (!s->path) {
-		rc = baton__error_oom("store path");
+	if (s->read_only) {
+		/* Only read: the decoder refuses anything but a regular file. */
+		s->path = strdup(path);
+		if (!s->path) {
+			rc = baton__error_oom("store path");
+			goto fail;
+		}
+	} else if ((rc = baton__file_check_target(path, &s->path))) {
+		/* Replaced when closed: refused now, before any work, if that could not be done. */
+		rc = baton__error_prefix("c1z");
 		goto fail;
 	}
 	/* The resumable member exists from version 2 on; a read-only store never uses a wip. */

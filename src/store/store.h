@@ -55,6 +55,8 @@ struct baton_store {
 	int wip_lock_fd;         /* -1 when none */
 	bool wip_resumed;        /* the working copy was left by an earlier process and picked up */
 	bool corrupt;            /* SQLite reported corruption: the working copy is never kept */
+	int write_err;           /* a write error SQLite may have rolled the transaction back for */
+	char write_msg[768];     /* ... and its message, for a later commit to report */
 	char wip_head[BATON__SYNC_ID_MAX]; /* latest finished sync when the copy was made ("-": none) */
 	int level;               /* zstd level when saving */
 	char current[BATON__SYNC_ID_MAX]; /* current sync id, "" for none */

@@ -201,6 +201,13 @@ static int run_query(baton_store *s, const char *sql, const char *const *binds, 
 	int sr = sqlite3_step(st);
 	if (sr == SQLITE_ROW) {
 		rc = 0;
+		const unsigned char *sid = sqlite3_column_text(st, 0);
+		if (!sid || !*sid) {
+			/* No sync can be named by it: a damaged file, said as such (not as a bad argument) */
+			baton__store_release(s, st);
+			return baton_error_set(BATON_EDATALOSS, "c1z %s: table v1_sync_runs has a row with an empty "
+			                       "sync_id", s->path);
+		}
 		if (idbuf) {
 			const unsigned char *id = sqlite3_column_text(st, 0);
 			snprintf(idbuf, BATON__SYNC_ID_MAX, "%s", id ? (const char *)id : "");
@@ -330,8 +337,14 @@ BATON_API int baton_store_sync_list(baton_store *s, baton_ctx *ctx, baton_sync_r
 	if ((rc = baton__store_prepare(s, "SELECT " RUN_COLUMNS " FROM v1_sync_runs ORDER BY id", &st)))
 		return rc;
 	size_t i = 0;
-	while (rc == 0 && i < cap && (sr = sqlite3_step(st)) == SQLITE_ROW)
-		rc = fill_run(ctx, st, &out[i++]);
+	while (rc == 0 && i < cap && (sr = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *sid = sqlite3_column_text(st, 0);
+		if (!sid || !*sid)
+			rc = baton_error_set(BATON_EDATALOSS, "c1z %s: table v1_sync_runs has a row with an empty "
+			                     "sync_id", s->path);
+		else
+			rc = fill_run(ctx, st, &out[i++]);
+	}
 	if (rc == 0 && sr != SQLITE_ROW && sr != SQLITE_DONE)
 		rc = baton__store_sqlerr(s, sr, "listing sync runs");
 	baton__store_release(s, st);

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/file.h"
 #include "core/input.h"
 #include "core/faults.h"
 
@@ -152,6 +153,11 @@ int baton__c1z_identity(const char *path, char *buf, size_t size)
 		int rc = wip_io_error(path, "stat", errno);
 		close(fd);
 		return rc;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return baton_error_set(BATON_EINVALID, "c1z %s: is %s, not a regular file", path,
+		                       baton__file_kind(st.st_mode));
 	}
 	unsigned char *span = malloc(WIP_HASH_SPAN);
 	if (!span) {

@@ -959,7 +959,9 @@ static int run_expansion(expander *x)
 		if (!rc)
 			rc = report(x, BATON_EXPAND_PHASE_EXPAND, i + 1, nc);
 	}
-	/* Even after a failure what was written is kept: it is consistent and a rerun completes it. */
+	/* Even after a failure what was written is kept: it is consistent and a rerun completes it.
+	 * The failure is what is reported, not what the commit (or the index rebuild) then says. */
+	char *why = rc ? strdup(baton_error_last()->message) : NULL;
 	int crc = baton__store_commit(x->s);
 	if (!rc)
 		rc = crc;
@@ -970,6 +972,9 @@ static int run_expansion(expander *x)
 	int irc = rebuild_indexes(x);
 	if (!rc)
 		rc = irc;
+	else if ((crc || irc) && why)
+		baton_error_set(rc, "%s", why);
+	free(why);
 	baton__store_exec(x->s, "DROP TABLE IF EXISTS temp.baton_expand_touched");
 	return rc;
 }

@@ -78,7 +78,10 @@ static void read_token(const char *text, bool unfinished, baton__expand_target *
 
 static int copy_id(baton__expand_target *t, const unsigned char *id)
 {
-	int n = snprintf(t->sync_id, sizeof(t->sync_id), "%s", id ? (const char *)id : "");
+	if (!id || !*id)
+		return baton_error_set(BATON_EDATALOSS, "grant expansion: table v1_sync_runs has a row with an "
+		                       "empty sync_id");
+	int n = snprintf(t->sync_id, sizeof(t->sync_id), "%s", (const char *)id);
 	if (n < 0 || (size_t)n >= sizeof(t->sync_id))
 		return baton_error_set(BATON_EINVALID, "grant expansion: sync id '%s' is too long", id);
 	return 0;

@@ -274,3 +274,172 @@ void c1z_raw_close(c1z_raw *raw)
 {
 	raw_discard(raw);
 }
+
+/* ---- writing: edits in place and hand-made protobuf bytes --------------------------------- */
+
+void c1z_raw_edit(const char *path, const char *sql, const void *blob, size_t blob_len)
+{
+	char tmp[4096], why[512];
+	snprintf(tmp, sizeof tmp, "%s/c1z-edit-XXXXXX", test_out_dir());
+	int fd = mkstemp(tmp);
+	if (fd < 0)
+		fail_msg("c1z_raw_edit: mkstemp: %s", strerror(errno));
+	FILE *in = fopen(path, "rb"), *out = fdopen(fd, "wb");
+	unsigned char magic[C1Z_MAGIC_LEN];
+	if (!in || !out || fread(magic, 1, sizeof magic, in) != sizeof magic)
+		fail_msg("c1z_raw_edit(%s): cannot read", path);
+	const char *err = raw_inflate(in, out, why, sizeof why);
+	fclose(in);
+	fclose(out);
+	if (err) {
+		unlink(tmp);
+		fail_msg("c1z_raw_edit(%s): %s", path, err);
+	}
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	if (sqlite3_open(tmp, &db) != SQLITE_OK || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		unlink(tmp);
+		fail_msg("c1z_raw_edit(%s): %s: %s", path, sql, sqlite3_errmsg(db));
+	}
+	if (blob)
+		sqlite3_bind_blob(st, 1, blob, (int)blob_len, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		unlink(tmp);
+		fail_msg("c1z_raw_edit(%s): %s: %s", path, sql, sqlite3_errmsg(db));
+	}
+	sqlite3_close(db);
+
+	/* back into a c1z: magic + one zstd frame */
+	in = fopen(tmp, "rb");
+	fseek(in, 0, SEEK_END);
+	long n = ftell(in);
+	fseek(in, 0, SEEK_SET);
+	unsigned char *raw = malloc((size_t)n), *z = malloc(ZSTD_compressBound((size_t)n));
+	if (!raw || !z || fread(raw, 1, (size_t)n, in) != (size_t)n)
+		fail_msg("c1z_raw_edit(%s): cannot reread", path);
+	fclose(in);
+	unlink(tmp);
+	size_t zn = ZSTD_compress(z, ZSTD_compressBound((size_t)n), raw, (size_t)n, 1);
+	if (ZSTD_isError(zn))
+		fail_msg("c1z_raw_edit: zstd: %s", ZSTD_getErrorName(zn));
+	out = fopen(path, "wb");
+	if (!out || fwrite(C1Z_MAGIC, 1, C1Z_MAGIC_LEN, out) != C1Z_MAGIC_LEN || fwrite(z, 1, zn, out) != zn ||
+	    fclose(out) != 0)
+		fail_msg("c1z_raw_edit(%s): cannot write", path);
+	free(raw);
+	free(z);
+}
+
+static size_t vlen(uint64_t v)
+{
+	size_t n = 1;
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+static uint8_t *put_varint(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+uint8_t *c1z_raw_pb_field(uint32_t field, const void *bytes, size_t len, size_t *out_len)
+{
+	uint64_t key = ((uint64_t)field << 3) | 2;
+	*out_len = vlen(key) + vlen(len) + len;
+	uint8_t *b = malloc(*out_len ? *out_len : 1), *p = b;
+	if (!b)
+		fail_msg("c1z_raw_pb_field: out of memory");
+	p = put_varint(p, key);
+	p = put_varint(p, len);
+	if (len)
+		memcpy(p, bytes, len);
+	return b;
+}
+
+uint8_t *c1z_raw_deep_struct(size_t depth, bool lists, size_t *out_len)
+{
+	/* Sizes inside out (sz[k]: the Value at level k; sz[0] the leaf), then bytes outside in. */
+	size_t *sz = malloc((depth + 1) * sizeof(size_t)), *inner = malloc((depth + 1) * sizeof(size_t));
+	if (!sz || !inner)
+		fail_msg("c1z_raw_deep_struct: out of memory");
+	static const uint8_t leaf[] = {0x1a, 0x01, 'x'};              /* Value{string_value: "x"} */
+	static const uint8_t key[] = {0x0a, 0x01, 'a'};               /* entry key "a" */
+	sz[0] = sizeof(leaf);
+	for (size_t k = 1; k <= depth; k++) {
+		if (lists) {
+			/* Value{list_value(6): ListValue{values(1): Value}} */
+			inner[k] = 1 + vlen(sz[k - 1]) + sz[k - 1];
+			sz[k] = 1 + vlen(inner[k]) + inner[k];
+		} else {
+			/* Value{struct_value(5): Struct{fields(1): entry{key, value(2): Value}}} */
+			size_t entry = sizeof(key) + 1 + vlen(sz[k - 1]) + sz[k - 1];
+			inner[k] = 1 + vlen(entry) + entry; /* the Struct */
+			sz[k] = 1 + vlen(inner[k]) + inner[k];
+		}
+	}
+	/* The outer Struct: one entry "a" holding the Value at level `depth`. */
+	size_t top_entry = sizeof(key) + 1 + vlen(sz[depth]) + sz[depth];
+	*out_len = 1 + vlen(top_entry) + top_entry;
+	uint8_t *b = malloc(*out_len), *p = b;
+	if (!b)
+		fail_msg("c1z_raw_deep_struct: out of memory");
+	p = put_varint(p, 0x0a);
+	p = put_varint(p, top_entry);
+	memcpy(p, key, sizeof(key));
+	p += sizeof(key);
+	p = put_varint(p, 0x12);
+	p = put_varint(p, sz[depth]);
+	for (size_t k = depth; k >= 1; k--) {
+		if (lists) {
+			p = put_varint(p, 0x32);
+			p = put_varint(p, inner[k]);
+			p = put_varint(p, 0x0a);
+			p = put_varint(p, sz[k - 1]);
+		} else {
+			size_t entry = sizeof(key) + 1 + vlen(sz[k - 1]) + sz[k - 1];
+			p = put_varint(p, 0x2a);
+			p = put_varint(p, inner[k]);
+			p = put_varint(p, 0x0a);
+			p = put_varint(p, entry);
+			memcpy(p, key, sizeof(key));
+			p += sizeof(key);
+			p = put_varint(p, 0x12);
+			p = put_varint(p, sz[k - 1]);
+		}
+	}
+	memcpy(p, leaf, sizeof(leaf));
+	p += sizeof(leaf);
+	if ((size_t)(p - b) != *out_len)
+		fail_msg("c1z_raw_deep_struct: wrote %zu bytes, planned %zu", (size_t)(p - b), *out_len);
+	free(sz);
+	free(inner);
+	return b;
+}
+
+uint8_t *c1z_raw_any(const char *type_name, const void *value, size_t len, size_t *out_len)
+{
+	char url[256];
+	snprintf(url, sizeof url, "type.googleapis.com/%s", type_name);
+	size_t ul, vl;
+	uint8_t *u = c1z_raw_pb_field(1, url, strlen(url), &ul);
+	uint8_t *v = c1z_raw_pb_field(2, value, len, &vl);
+	uint8_t *b = malloc(ul + vl);
+	if (!b)
+		fail_msg("c1z_raw_any: out of memory");
+	memcpy(b, u, ul);
+	memcpy(b + ul, v, vl);
+	*out_len = ul + vl;
+	free(u);
+	free(v);
+	return b;
+}

@@ -10,6 +10,7 @@
 #ifndef BATON_TEST_C1Z_RAW_H
 #define BATON_TEST_C1Z_RAW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sqlite3.h>
@@ -35,5 +36,20 @@ int64_t c1z_raw_count(c1z_raw *raw, const char *table);
 
 /* Closes the database and removes the temporary file. NULL is ignored. */
 void c1z_raw_close(c1z_raw *raw);
+
+/*
+ * Rewrites the c1z at `path` in place after running one SQL statement on its database; `blob`
+ * (when not NULL) is bound to ?1. For making malformed files the store would never write.
+ */
+void c1z_raw_edit(const char *path, const char *sql, const void *blob, size_t blob_len);
+
+/* Protobuf wire bytes (malloc'ed, *out_len set), built by hand so they can be anything: */
+/* one length-delimited field: key, length, bytes. Appended to a message, it adds the field. */
+uint8_t *c1z_raw_pb_field(uint32_t field, const void *bytes, size_t len, size_t *out_len);
+/* a google.protobuf.Struct {"a": ...} nesting `depth` more Values: Structs (3 messages a level:
+ * Struct, map entry, Value) or, with `lists`, ListValues (2 a level: Value, ListValue). */
+uint8_t *c1z_raw_deep_struct(size_t depth, bool lists, size_t *out_len);
+/* a google.protobuf.Any of type `type_name` ("c1.connector.v2.GrantMetadata") holding `value` */
+uint8_t *c1z_raw_any(const char *type_name, const void *value, size_t len, size_t *out_len);
 
 #endif

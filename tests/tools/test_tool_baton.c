@@ -4,12 +4,14 @@
  * Expected counts come from SQLite queries on the decompressed test files (c1z_raw, which shares
  * nothing with the store), or from files the test writes itself with the store API.
  */
+#define _GNU_SOURCE /* mknod, makedev */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1158,6 +1160,298 @@ static void test_expand(void **state)
 	unlink(out);
 }
 
+/* ---- hostile output targets and long names ------------------------------------------------ */
+
+enum { K_ABSENT, K_REGULAR, K_LINK_REGULAR, K_DANGLING, K_DIR, K_FIFO, K_CHARDEV, K_LINK_DEVICE, K_N };
+static const char *const k_names[K_N] = {"absent", "regular", "symlink->regular", "dangling symlink",
+                                         "directory", "FIFO", "char device", "symlink->device"};
+
+/* Makes `path` (in test_out_dir) of kind k; false if it cannot be made here (mknod needs root). */
+static bool make_kind(const char *path, const char *aux, int k)
+{
+	unlink(path);
+	rmdir(path);
+	unlink(aux);
+	switch (k) {
+	case K_REGULAR:
+		copy_file(test_data_path(EXPANDED), path);
+		break;
+	case K_LINK_REGULAR:
+		copy_file(test_data_path(EXPANDED), aux);
+		assert_int_equal(symlink(aux, path), 0);
+		break;
+	case K_DANGLING:
+		assert_int_equal(symlink(aux, path), 0);
+		break;
+	case K_DIR:
+		assert_int_equal(mkdir(path, 0700), 0);
+		break;
+	case K_FIFO:
+		assert_int_equal(mkfifo(path, 0600), 0);
+		break;
+	case K_CHARDEV:
+		return mknod(path, S_IFCHR | 0600, makedev(1, 3)) == 0;
+	case K_LINK_DEVICE:
+		assert_int_equal(symlink("/dev/null", path), 0);
+		break;
+	default:
+		break;
+	}
+	return true;
+}
+
+/* export json, export csv and expand --output over every kind of target: a regular file, nothing
+ * or a link to a regular file is written; anything else is refused with one line, untouched. */
+static void test_output_targets(void **state)
+{
+	(void)state;
+	char path[4096], aux[4096], in[4096];
+	snprintf(path, sizeof path, "%s/tool-target-%d", test_out_dir(), (int)getpid());
+	snprintf(aux, sizeof aux, "%s/tool-target-aux-%d", test_out_dir(), (int)getpid());
+	snprintf(in, sizeof in, "%s/tool-target-in-%d.c1z", test_out_dir(), (int)getpid());
+	copy_file(test_data_path(UNEXPANDED), in);
+	for (int cmd = 0; cmd < 3; cmd++) {
+		for (int k = 0; k < K_N; k++) {
+			if (!make_kind(path, aux, k))
+				continue;
+			struct stat before, st;
+			memset(&before, 0, sizeof(before));
+			lstat(path, &before);
+			run r;
+			if (cmd == 0)
+				RUN(&r, "-f", in, "export", "json", "--out", path);
+			else if (cmd == 1)
+				RUN(&r, "-f", in, "export", "csv", "--out", path);
+			else
+				RUN(&r, "-f", in, "expand", "--output", path);
+			bool writable = k == K_ABSENT || k == K_REGULAR || k == K_LINK_REGULAR;
+			if (writable) {
+				if (r.status != 0)
+					fail_msg("command %d, %s: status %d: %s", cmd, k_names[k], r.status, r.err);
+				assert_int_equal(lstat(path, &st), 0);
+				if (k == K_LINK_REGULAR) {
+					assert_true(S_ISLNK(st.st_mode)); /* written through the link */
+					assert_int_equal(stat(path, &st), 0);
+				}
+				assert_true(S_ISREG(st.st_mode));
+				assert_true(st.st_size > 0);
+			} else {
+				if (r.status == 0)
+					fail_msg("command %d, %s: not refused", cmd, k_names[k]);
+				assert_error(&r, 1, "refusing");
+				assert_non_null(strstr(r.err, path));
+				assert_int_equal(lstat(path, &st), 0);
+				assert_int_equal(st.st_mode, before.st_mode);
+				assert_int_equal(st.st_ino, before.st_ino);
+				assert_int_equal(st.st_rdev, before.st_rdev);
+			}
+			run_free(&r);
+			char tmp[4200];
+			snprintf(tmp, sizeof tmp, "%s.tmp", path);
+			assert_int_equal(access(tmp, F_OK), -1); /* no temporary file left */
+		}
+	}
+	unlink(path);
+	rmdir(path);
+	unlink(aux);
+	unlink(in);
+}
+
+/* One very long display name among many short rows: console cells are cut (with an ellipsis)
+ * so the output stays proportional to the rows, not rows x longest name; JSON keeps it whole. */
+static void test_long_names(void **state)
+{
+	(void)state;
+	static const size_t lens[] = {1, 119, 120, 121, 512, 1000}; /* the API's limit: 1024 bytes */
+	enum { ROWS = 300 };
+	for (size_t li = 0; li < sizeof(lens) / sizeof(lens[0]); li++) {
+		for (int multibyte = 0; multibyte < 2; multibyte++) {
+			size_t len = lens[li];
+			if (multibyte && len * 2 > 1024)
+				continue;
+			char path[4096];
+			snprintf(path, sizeof path, "%s/tool-long-%d.c1z", test_out_dir(), (int)getpid());
+			unlink(path);
+			/* the name: `len` code points, ASCII or 2-byte "é" */
+			size_t bytes = len * (multibyte ? 2 : 1);
+			char *name = malloc(bytes + 1);
+			for (size_t i = 0; i < len; i++) {
+				if (multibyte)
+					memcpy(name + 2 * i, "\xC3\xA9", 2);
+				else
+					name[i] = (char)('a' + i % 26);
+			}
+			name[bytes] = '\0';
+
+			baton_store *s;
+			baton_ctx *ctx;
+			baton_resource_type *ut;
+			char id[28];
+			CHECK(baton_store_open(path, NULL, &s));
+			CHECK(baton_ctx_new(&ctx));
+			CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id));
+			CHECK(baton_resource_type_new(ctx, "user", (const baton_trait[]){BATON_TRAIT_USER}, 1, &ut));
+			CHECK(baton_store_put_resource_type(s, ut));
+			for (int i = 0; i < ROWS; i++) {
+				baton_resource *u;
+				char uid[32];
+				snprintf(uid, sizeof uid, "u%d", i);
+				CHECK(baton_user_resource_new(ctx, i == 0 ? name : "short", ut, uid, &u));
+				CHECK(baton_store_put_resource(s, u));
+			}
+			CHECK(baton_store_sync_end(s));
+			CHECK(baton_store_close(s));
+			baton_ctx_free(ctx);
+
+			run r;
+			RUN(&r, "-f", path, "resources");
+			assert_ok(&r);
+			/* every line at most a few cells of 120 code points; the whole proportional to rows */
+			size_t max_line = 0, cur = 0;
+			for (const char *p = r.out; *p; p++) {
+				if (*p == '\n') {
+					if (cur > max_line)
+						max_line = cur;
+					cur = 0;
+				} else if (((unsigned char)*p & 0xC0) != 0x80) {
+					cur++;
+				}
+			}
+			if (max_line > 600)
+				fail_msg("length %zu: a line of %zu code points", len, max_line);
+			if (r.out_len > (size_t)(ROWS + 2) * 600 * 2)
+				fail_msg("length %zu: %zu bytes of output for %d rows", len, r.out_len, ROWS);
+			if (len > 120) {
+				assert_non_null(strstr(r.out, "\xE2\x80\xA6")); /* the ellipsis */
+				assert_null(strstr(r.out, name));
+			} else {
+				assert_non_null(strstr(r.out, name));
+			}
+			run_free(&r);
+
+			/* JSON: the name is whole */
+			json_t *j = RUN_JSON("-f", path, "-o", "json", "resources");
+			char *dump = json_dumps(j, JSON_COMPACT);
+			assert_non_null(dump);
+			assert_non_null(strstr(dump, name));
+			free(dump);
+			json_decref(j);
+			free(name);
+			unlink(path);
+		}
+	}
+}
+
+/* Deep Structs in a resource's profile, a UserTrait annotation's profile and a GrantMetadata
+ * annotation, 100 and 5,000 deep: every reading command ends normally (no signal); what is
+ * over the bound is one clear error line. */
+static void test_deep_nesting(void **state)
+{
+	(void)state;
+	static const size_t depths[] = {100, 5000}; /* 50,000: test_store_files */
+	char base[4096], path[4096];
+	char old_id[28];
+	char *made = make_file("deep-base", false, old_id, NULL);
+	snprintf(base, sizeof base, "%s", made);
+	free(made);
+	snprintf(path, sizeof path, "%s/tool-deep-%d.c1z", test_out_dir(), (int)getpid());
+	for (int variant = 0; variant < 3; variant++) {
+		for (size_t di = 0; di < sizeof(depths) / sizeof(depths[0]); di++) {
+			size_t n, m, a, k;
+			uint8_t *st = c1z_raw_deep_struct(depths[di], false, &n), *inner, *any, *extra;
+			const char *sql;
+			if (variant == 0) { /* Resource.profile (9) */
+				inner = NULL;
+				any = NULL;
+				extra = c1z_raw_pb_field(9, st, n, &k);
+				sql = "UPDATE v1_resources SET data = data || ?1 WHERE external_id = 'user:alice'";
+			} else if (variant == 1) { /* Resource.annotations (4): UserTrait{profile (3)} */
+				inner = c1z_raw_pb_field(3, st, n, &m);
+				any = c1z_raw_any("c1.connector.v2.UserTrait", inner, m, &a);
+				extra = c1z_raw_pb_field(4, any, a, &k);
+				sql = "UPDATE v1_resources SET data = data || ?1 WHERE external_id = 'user:alice'";
+			} else { /* Grant.annotations (4): GrantMetadata{metadata (1)} */
+				inner = c1z_raw_pb_field(1, st, n, &m);
+				any = c1z_raw_any("c1.connector.v2.GrantMetadata", inner, m, &a);
+				extra = c1z_raw_pb_field(4, any, a, &k);
+				sql = "UPDATE v1_grants SET data = data || ?1";
+			}
+			copy_file(base, path);
+			c1z_raw_edit(path, sql, extra, k);
+			char out[4200];
+			snprintf(out, sizeof out, "%s.json", path);
+			const char *const cmds[][10] = {
+				{"-f", path, "-o", "json", "resources", NULL},
+				{"-f", path, "-o", "json", "grants", NULL},
+				{"-f", path, "-o", "json", "access", "-t", "user", "-r", "alice", NULL},
+				{"-f", path, "-o", "json", "diff", "--against", base, NULL},
+				{"-f", path, "export", "json", "--out", out, NULL},
+				{"-f", path, "resources", NULL},
+			};
+			for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+				run r;
+				run_baton(&r, cmds[c]);
+				if (r.status < 0)
+					fail_msg("variant %d depth %zu, command %s: killed by a signal; stderr: %s", variant,
+					         depths[di], cmds[c][4], r.err);
+				if (depths[di] <= 100 && r.status != 0)
+					fail_msg("variant %d depth %zu, command %s: %s", variant, depths[di], cmds[c][4], r.err);
+				/* (a listing streams: the rows before the bad one may be out already) */
+				const char *nl = strchr(r.err, '\n');
+				if (r.status != 0 && (r.status != 1 || strncmp(r.err, "baton: ", 7) != 0 || !nl || nl[1] ||
+				                      !strstr(r.err, "deeper than")))
+					fail_msg("variant %d depth %zu, command %s: status %d, stderr %s", variant, depths[di],
+					         cmds[c][4], r.status, r.err);
+				run_free(&r);
+			}
+			unlink(out);
+			free(st);
+			free(inner);
+			free(any);
+			free(extra);
+		}
+	}
+	unlink(path);
+	unlink(base);
+}
+
+/* A sync run with an empty sync_id: every command says the file has it, in one line, and never
+ * names an internal function; an empty --sync-id for expand is refused, not ignored. */
+static void test_empty_sync_id(void **state)
+{
+	(void)state;
+	char old_id[28], out[4200];
+	char *path = make_file("empty-sync", false, old_id, NULL);
+	c1z_raw_edit(path, "UPDATE v1_sync_runs SET sync_id = ''", NULL, 0);
+	snprintf(out, sizeof out, "%s.out", path);
+	const char *const cmds[][8] = {
+		{"-f", path, "stats", NULL},
+		{"-f", path, "resources", NULL},
+		{"-f", path, "grants", NULL},
+		{"-f", path, "syncs", NULL},
+		{"-f", path, "diff", NULL},
+		{"-f", path, "export", "json", "--out", out, NULL},
+	};
+	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+		run r;
+		run_baton(&r, cmds[c]);
+		assert_error(&r, 1, "empty sync_id");
+		if (strstr(r.err, "baton_store") || strstr(r.err, "baton__"))
+			fail_msg("command %s names an internal function: %s", cmds[c][2], r.err);
+		run_free(&r);
+		assert_int_equal(access(out, F_OK), -1);
+	}
+	free(path);
+	path = make_file("empty-sync-flag", false, old_id, NULL);
+	run r;
+	RUN(&r, "-f", path, "expand", "--sync-id", "");
+	if (r.status == 0 || !strstr(r.err, "--sync-id"))
+		fail_msg("an empty --sync-id was not refused: status %d, %s", r.status, r.err);
+	run_free(&r);
+	unlink(path);
+	free(path);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -1180,6 +1474,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_export),
 		cmocka_unit_test(test_read_only),
 		cmocka_unit_test(test_expand),
+		cmocka_unit_test(test_output_targets),
+		cmocka_unit_test(test_long_names),
+		cmocka_unit_test(test_deep_nesting),
+		cmocka_unit_test(test_empty_sync_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

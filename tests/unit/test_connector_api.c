@@ -154,6 +154,27 @@ static void test_session_store(void **state)
 	free(big);
 	CHECK(baton_session_clear(ctx, NULL));
 	assert_int_equal(baton_session_get(ctx, "groups/", "a", &v, &n), BATON_ENOTFOUND);
+	/* get_many / set_many (Go's GetMany / SetMany) */
+	baton_session_item set[3] = {{"x", (const uint8_t *)"10", 2, false}, {"y", (const uint8_t *)"20", 2, false},
+	                             {"x", (const uint8_t *)"11", 2, false}};
+	CHECK(baton_session_set_many(ctx, "m/", set, 3));
+	baton_session_item get[3] = {{"x", NULL, 0, false}, {"nope", NULL, 0, true}, {"y", NULL, 0, false}};
+	CHECK(baton_session_get_many(ctx, "m/", get, 3));
+	assert_true(get[0].found);
+	assert_int_equal(get[0].len, 2);
+	assert_memory_equal(get[0].value, "11", 2); /* the last of a repeated key */
+	assert_false(get[1].found);
+	assert_null(get[1].value);
+	assert_true(get[2].found);
+	assert_memory_equal(get[2].value, "20", 2);
+	CHECK(baton_session_get(ctx, NULL, "m/y", &v, &n)); /* stored under prefix + key */
+	/* one bad item: nothing is written */
+	baton_session_item bad[2] = {{"z", (const uint8_t *)"1", 1, false}, {"", (const uint8_t *)"1", 1, false}};
+	assert_int_equal(baton_session_set_many(ctx, "m/", bad, 2), BATON_EINVALID);
+	assert_non_null(strstr(baton_error_last()->message, "item 1"));
+	assert_int_equal(baton_session_get(ctx, "m/", "z", &v, &n), BATON_ENOTFOUND);
+	assert_int_equal(baton_session_get_many(ctx, "m/", bad, 2), BATON_EINVALID);
+	CHECK(baton_session_clear(ctx, NULL));
 	baton__call_end(&call, ctx);
 	baton__call_free(&call);
 	baton_ctx_free(ctx);

@@ -134,7 +134,30 @@ static int act_disable(baton_ctx *ctx, const char *args_json)
 	assert_string_equal(baton_ctx_action_resource_type(ctx), "user");
 	char buf[256];
 	snprintf(buf, sizeof(buf), "{\"disabled\": \"%s/%s\"}", id.resource_type, id.resource);
-	return baton_ctx_action_response_json(ctx, buf);
+	if ((rc = baton_ctx_action_response_json(ctx, buf)))
+		return rc;
+	/* the object and resource-id-list arguments, and the return-field builders */
+	char *opts;
+	assert_int_equal(baton_ctx_action_arg_object_json(ctx, "opts", &opts), 0);
+	assert_string_equal(opts, "{\"a\":2,\"z\":1}");
+	assert_int_equal(baton_ctx_action_arg_object_json(ctx, "days", &opts), BATON_EINVALID);
+	baton_resource_id *ids;
+	size_t n_ids;
+	assert_int_equal(baton_ctx_action_arg_resource_id_list(ctx, "members", &ids, &n_ids), 0);
+	assert_int_equal(n_ids, 2);
+	assert_string_equal(ids[1].resource_type, "group");
+	assert_string_equal(ids[1].resource, "g2");
+	assert_int_equal(baton_ctx_action_arg_resource_id_list(ctx, "tags", &ids, &n_ids), BATON_EINVALID);
+	assert_int_equal(baton_ctx_action_arg_resource_id_list(ctx, "absent", &ids, &n_ids), BATON_ENOTFOUND);
+	assert_int_equal(baton_ctx_action_return_number(ctx, "bad", strtod("nan", NULL)), BATON_EINVALID);
+	const char *const names[] = {"x", "y"};
+	if ((rc = baton_ctx_action_return_success(ctx, true)) || (rc = baton_ctx_action_return_string(ctx, "s", "t")) ||
+	    (rc = baton_ctx_action_return_bool(ctx, "b", false)) || (rc = baton_ctx_action_return_number(ctx, "n", 2.5)) ||
+	    (rc = baton_ctx_action_return_string_list(ctx, "l", names, 2)) ||
+	    (rc = baton_ctx_action_return_resource_id(ctx, "id", &id)) ||
+	    (rc = baton_ctx_action_return_resource_id_list(ctx, "ids", ids, n_ids)))
+		return rc;
+	return 0;
 }
 
 static const baton_action_field echo_args[] = {
@@ -479,9 +502,13 @@ static void test_actions(void **state)
 	/* a resource-scoped action with typed arguments */
 	r = invoke(am, ctx, "disable", "user",
 	           "{\"user\": {\"resource_type\": \"user\", \"resource\": \"u9\"}, \"days\": 7, \"notify\": true, "
-	           "\"tags\": [\"a\", \"b\"]}", 0);
+	           "\"tags\": [\"a\", \"b\"], \"opts\": {\"z\": 1, \"a\": 2}, \"members\": [{\"resource_type_id\": "
+	           "\"user\", \"resource_id\": \"u1\"}, {\"resource_type\": \"group\", \"resource\": \"g2\"}]}", 0);
 	assert_int_equal(r->status, C1__CONNECTOR__V2__BATON_ACTION_STATUS__BATON_ACTION_STATUS_COMPLETE);
-	assert_string_equal(json_of(ctx, &r->response->base), "{\"disabled\":\"user/u9\"}");
+	assert_string_equal(json_of(ctx, &r->response->base),
+	                    "{\"b\":false,\"disabled\":\"user/u9\",\"id\":{\"resourceId\":\"u9\",\"resourceTypeId\":\"user\"},"
+	                    "\"ids\":[{\"resourceId\":\"u1\",\"resourceTypeId\":\"user\"},{\"resourceId\":\"g2\","
+	                    "\"resourceTypeId\":\"group\"}],\"l\":[\"x\",\"y\"],\"n\":2.5,\"s\":\"t\",\"success\":true}");
 
 	/* a slow action: RUNNING after the inline wait, then COMPLETE when polled */
 	r = invoke(am, ctx, "slow", NULL, NULL, 0);

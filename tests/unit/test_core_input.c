@@ -41,10 +41,11 @@ typedef struct hostile {
 } hostile;
 
 static const hostile hostiles[] = {
-	{"fifo", "is a FIFO, not a regular file"},
-	{"dir", "is a directory, not a regular file"},
-	{"null", "is a character device, not a regular file"},   /* symlink to /dev/null */
-	{"zero", "is a character device, not a regular file"},   /* symlink to /dev/zero */
+	/* the words both readers (core/input.c) and writers (core/file.c) use for the kind */
+	{"fifo", "a FIFO (named pipe), not"},
+	{"dir", "a directory, not"},
+	{"null", "a character device"},   /* symlink to /dev/null */
+	{"zero", "a character device"},   /* symlink to /dev/zero */
 	{"sock", "sock"},                                         /* open() fails: ENXIO */
 };
 

@@ -3,10 +3,12 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "baton/expand.h"
+#include "core/file.h"
 
 static void print_stats(const tool *t, const baton_expand_stats *st, const char *where)
 {
@@ -46,6 +48,8 @@ int cmd_expand(tool *t)
 	baton_store *s = NULL;
 	int rc;
 
+	if (t->args.given[FLAG_SYNC_ID] && (!sync_id || !*sync_id))
+		return tool_usage_fail("--sync-id needs a non-empty value");
 	if (out && strcmp(out, t->file) == 0)
 		out = NULL; /* the same file: expand in place */
 	/* The store opens a missing file as a new, empty one; here that can only be a mistake. */
@@ -62,10 +66,17 @@ int cmd_expand(tool *t)
 			                 "finish it, or use --output PATH to write the expansion elsewhere",
 			                 t->file, wip);
 	}
+	if (out) {
+		/* Refused before the work, not after it: only a regular file (or nothing) is replaced. */
+		char *resolved;
+		if (baton__file_check_target(out, &resolved) < 0)
+			return tool_fail_last();
+		free(resolved);
+	}
 	if ((rc = baton_store_open(t->file, &so, &s)) < 0)
 		return tool_fail_last();
 	memset(&st, 0, sizeof(st));
-	rc = baton_expand_store(s, sync_id && *sync_id ? sync_id : NULL, &eo, &st);
+	rc = baton_expand_store(s, sync_id, &eo, &st);
 	if (rc == 0 && out)
 		rc = baton_store_save_as(s, out);
 	if (rc < 0) {

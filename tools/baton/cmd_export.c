@@ -30,6 +30,15 @@ static int out_open(tool *t, const char *def, out_file *o)
 	o->path = t->args.given[FLAG_OUT] ? t->args.value[FLAG_OUT] : def;
 	if (!*o->path)
 		return tool_usage_fail("--out needs a non-empty path");
+	/* Only a regular file (or nothing) is replaced: never a device, FIFO or directory, and a
+	 * link is written through only to a regular file. */
+	char *resolved;
+	if (baton__file_check_target(o->path, &resolved) < 0)
+		return tool_fail_last();
+	o->path = baton_arena_strdup(&t->arena, resolved);
+	free(resolved);
+	if (!o->path)
+		return tool_fail("out of memory");
 	if (stat(t->file, &in_st) == 0 && stat(o->path, &out_st) == 0 && in_st.st_dev == out_st.st_dev &&
 	    in_st.st_ino == out_st.st_ino)
 		return tool_fail("%s: refusing to overwrite the c1z being read (choose another --out)", o->path);
@@ -70,12 +79,10 @@ static int out_close(out_file *o, bool ok)
 		unlink(o->tmp);
 		return baton_error_set(BATON_EUNAVAILABLE, "%s: cannot write: %s", o->tmp, strerror(err));
 	}
-	if (rename(o->tmp, o->path) != 0) {
-		err = errno;
+	int rc = baton__file_replace(o->tmp, o->path);
+	if (rc)
 		unlink(o->tmp);
-		return baton_error_set(BATON_EUNAVAILABLE, "%s: cannot rename into place: %s", o->path, strerror(err));
-	}
-	return 0;
+	return rc;
 }
 
 /* ---- export json ------------------------------------------------------------------------- */

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "proto/pbutil.h"
 #include "proto/protojson.h"
 #include "proto/registry.h"
 #include "google/protobuf/any.pb-c.h"
@@ -39,6 +40,8 @@ ProtobufCMessage *pb_decode(baton_arena *a, const ProtobufCMessageDescriptor *d,
                             size_t len)
 {
 	ProtobufCAllocator al = baton_arena_pb_allocator(a);
+	if (baton__pb_check_depth(d, data, len) != 0)
+		return NULL;
 	ProtobufCMessage *m = protobuf_c_message_unpack(d, &al, len, data);
 	if (!m)
 		baton_error_set(BATON_EDATALOSS, "cannot decode a %s", d->name);

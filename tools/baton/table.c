@@ -2,7 +2,9 @@
  * Console tables in the layout of the Go tool's pterm tables: a header row, then one line per row,
  * cells left-aligned and padded to the widest cell of their column, separated by " | ".
  * Widths count UTF-8 code points. On a terminal the header is bold and every line is cut to the
- * terminal width; anywhere else the output is plain text, uncut.
+ * terminal width; anywhere else the output is plain text. Every cell is cut to TABLE_MAX_CELL code
+ * points (the last one shown as "…"): one very long value would otherwise pad every line of its
+ * column to its width, multiplying the output by the row count. JSON output is never cut.
  */
 #include "cli.h"
 
@@ -10,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+
+#define TABLE_MAX_CELL 120
 
 struct table {
 	size_t n_cols;
@@ -28,16 +32,39 @@ static size_t text_width(const char *s)
 	return w;
 }
 
+/* Cuts a cell longer than TABLE_MAX_CELL code points to TABLE_MAX_CELL - 1 of them plus "…".
+ * `c` has room for 3 bytes more than its length. */
+static void cut_cell(char *c)
+{
+	size_t w = 0;
+	for (char *p = c; *p; p++) {
+		if (((unsigned char)*p & 0xC0) != 0x80 && ++w == TABLE_MAX_CELL) {
+			/* p starts code point number TABLE_MAX_CELL: is there anything after it? */
+			char *q = p + 1;
+			while (*q && ((unsigned char)*q & 0xC0) == 0x80)
+				q++;
+			if (*q != '\0')
+				memcpy(p, "\xE2\x80\xA6", 4);
+			return;
+		}
+	}
+}
+
 static char *clean_copy(const char *s)
 {
 	/* Line breaks and tabs inside a cell would break the layout: show them as spaces. */
-	char *c = strdup(s ? s : "");
+	if (!s)
+		s = "";
+	size_t n = strlen(s);
+	char *c = malloc(n + 4); /* + room for cut_cell's ellipsis */
 	if (!c)
 		return NULL;
+	memcpy(c, s, n + 1);
 	for (char *p = c; *p; p++) {
 		if (*p == '\n' || *p == '\r' || *p == '\t')
 			*p = ' ';
 	}
+	cut_cell(c);
 	return c;
 }
 

@@ -1,0 +1,201 @@
+/*
+ * The remaining pkg/actions helpers of the Go SDK for an action's invoke: an object argument as
+ * JSON (GetStructArg), a list of resource ids (GetResourceIdListArg), and the return-value
+ * builders (NewReturnValues with New<Kind>ReturnField), which set members of the response object.
+ */
+#include "connector/ext.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "core/error.h"
+
+#define ACTION_ONLY BATON__EXT_BIT(BATON__EXT_ACTION)
+
+static int missing(const char *name)
+{
+	return baton_error_set(BATON_ENOTFOUND, "required argument %s is missing or invalid", name);
+}
+
+static int invalid(const char *name)
+{
+	return baton_error_set(BATON_EINVALID, "required argument %s is missing or invalid", name);
+}
+
+static int arg(baton_ctx *ctx, const char *fn, const char *name, json_t **out)
+{
+	baton__ext_call *ec = baton__ext_of(ctx, fn, ACTION_ONLY);
+	if (!ec)
+		return baton_error_last()->code;
+	if (!name)
+		return baton__null_arg(fn, "name");
+	json_t *v = ec->args ? json_object_get(ec->args, name) : NULL;
+	if (!v || json_is_null(v))
+		return missing(name);
+	*out = v;
+	return 0;
+}
+
+BATON_API int baton_ctx_action_arg_object_json(baton_ctx *ctx, const char *name, char **json)
+{
+	json_t *v = NULL;
+	int rc = arg(ctx, "baton_ctx_action_arg_object_json", name, &v);
+	if (rc)
+		return rc;
+	if (!json_is_object(v))
+		return invalid(name);
+	if (!json)
+		return 0;
+	char *s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+	char *copy = s ? baton_ctx_strdup(ctx, s) : NULL;
+	free(s);
+	if (!copy)
+		return baton__error_oom("action argument");
+	*json = copy;
+	return 0;
+}
+
+static const char *member(json_t *o, const char *key, const char *alias)
+{
+	json_t *v = json_object_get(o, key);
+	if (!json_is_string(v) || !*json_string_value(v))
+		v = json_object_get(o, alias);
+	return json_is_string(v) && *json_string_value(v) ? json_string_value(v) : NULL;
+}
+
+BATON_API int baton_ctx_action_arg_resource_id_list(baton_ctx *ctx, const char *name, baton_resource_id **ids,
+                                                    size_t *n)
+{
+	json_t *v = NULL;
+	int rc = arg(ctx, "baton_ctx_action_arg_resource_id_list", name, &v);
+	if (rc)
+		return rc;
+	if (!json_is_array(v))
+		return invalid(name);
+	size_t count = json_array_size(v);
+	baton_resource_id *out = baton_ctx_alloc(ctx, (count ? count : 1) * sizeof(*out));
+	if (!out)
+		return baton__error_oom("action argument");
+	for (size_t i = 0; i < count; i++) {
+		json_t *o = json_array_get(v, i);
+		if (!json_is_object(o))
+			return invalid(name);
+		out[i].resource_type = member(o, "resource_type_id", "resource_type");
+		out[i].resource = member(o, "resource_id", "resource");
+		if (!out[i].resource_type || !out[i].resource)
+			return invalid(name);
+	}
+	if (ids)
+		*ids = out;
+	if (n)
+		*n = count;
+	return 0;
+}
+
+/* Sets response[key] = value (value stolen, also on failure). */
+static int put(baton_ctx *ctx, const char *fn, const char *key, json_t *value)
+{
+	baton__ext_call *ec = baton__ext_of(ctx, fn, ACTION_ONLY);
+	if (!ec || !key || !value) {
+		json_decref(value);
+		if (!ec)
+			return baton_error_last()->code;
+		return !key ? baton__null_arg(fn, "key") : baton__error_oom("action response");
+	}
+	json_t *o = ec->response ? json_loads(ec->response, 0, NULL) : json_object();
+	if (!json_is_object(o)) {
+		json_decref(o);
+		json_decref(value);
+		return baton_error_set(BATON_EINTERNAL, "%s: the response is not a JSON object", fn);
+	}
+	char *text = NULL;
+	if (json_object_set_new(o, key, value) == 0)
+		text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	if (!text)
+		return baton__error_oom("action response");
+	free(ec->response);
+	ec->response = text;
+	return 0;
+}
+
+static json_t *id_object(const baton_resource_id *id)
+{
+	if (!id || !id->resource_type || !id->resource)
+		return NULL;
+	return json_pack("{s:s, s:s}", "resourceTypeId", id->resource_type, "resourceId", id->resource);
+}
+
+BATON_API int baton_ctx_action_return_success(baton_ctx *ctx, bool success)
+{
+	return put(ctx, "baton_ctx_action_return_success", "success", json_boolean(success));
+}
+
+BATON_API int baton_ctx_action_return_string(baton_ctx *ctx, const char *key, const char *value)
+{
+	if (!value)
+		return baton__null_arg("baton_ctx_action_return_string", "value");
+	json_t *v = json_string(value);
+	if (!v)
+		return baton_error_set(BATON_EINVALID, "baton_ctx_action_return_string: %s is not valid UTF-8", key ? key : "");
+	return put(ctx, "baton_ctx_action_return_string", key, v);
+}
+
+BATON_API int baton_ctx_action_return_bool(baton_ctx *ctx, const char *key, bool value)
+{
+	return put(ctx, "baton_ctx_action_return_bool", key, json_boolean(value));
+}
+
+BATON_API int baton_ctx_action_return_number(baton_ctx *ctx, const char *key, double value)
+{
+	if (value != value || value - value != 0)
+		return baton_error_set(BATON_EINVALID, "baton_ctx_action_return_number: %s is not a finite number",
+		                       key ? key : "");
+	return put(ctx, "baton_ctx_action_return_number", key, json_real(value));
+}
+
+BATON_API int baton_ctx_action_return_string_list(baton_ctx *ctx, const char *key, const char *const *values,
+                                                  size_t n)
+{
+	static const char fn[] = "baton_ctx_action_return_string_list";
+	if (!values && n)
+		return baton__null_arg(fn, "values");
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++) {
+		json_t *s = values[i] ? json_string(values[i]) : NULL;
+		if (!s) {
+			json_decref(a);
+			return baton_error_set(BATON_EINVALID, "%s: item %zu is NULL or not valid UTF-8", fn, i);
+		}
+		json_array_append_new(a, s);
+	}
+	return put(ctx, fn, key, a);
+}
+
+BATON_API int baton_ctx_action_return_resource_id(baton_ctx *ctx, const char *key, const baton_resource_id *id)
+{
+	json_t *o = id_object(id);
+	if (!o)
+		return baton_error_set(BATON_EINVALID, "baton_ctx_action_return_resource_id: resource ID cannot be nil");
+	return put(ctx, "baton_ctx_action_return_resource_id", key, o);
+}
+
+BATON_API int baton_ctx_action_return_resource_id_list(baton_ctx *ctx, const char *key, const baton_resource_id *ids,
+                                                       size_t n)
+{
+	static const char fn[] = "baton_ctx_action_return_resource_id_list";
+	if (!ids && n)
+		return baton__null_arg(fn, "ids");
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++) {
+		json_t *o = id_object(&ids[i]);
+		if (!o) {
+			json_decref(a);
+			return baton_error_set(BATON_EINVALID, "%s: resource id at index %zu cannot be nil", fn, i);
+		}
+		json_array_append_new(a, o);
+	}
+	return put(ctx, fn, key, a);
+}

@@ -1,0 +1,100 @@
+/*
+ * Nesting check of protobuf wire bytes before protobuf-c decodes them. protobuf_c_message_unpack
+ * recurses once per nested message and has no limit of its own: a google.protobuf.Struct nested
+ * a few thousand deep in an 84 KB c1z row is enough to overflow the stack. This walk follows the
+ * same bytes with the message descriptors, iteratively (its own stack, on the heap), and refuses
+ * nesting deeper than BATON_PB_MAX_DEPTH before anything recursive runs.
+ *
+ * Only the depth is checked here; anything malformed is left for protobuf-c to report. An Any's
+ * value is bytes to protobuf-c (decoded later, and checked then, by baton__any_unpack).
+ */
+#include "proto/pbutil.h"
+
+#include <stdlib.h>
+
+#include "core/error.h"
+
+typedef struct frame {
+	const ProtobufCMessageDescriptor *desc;
+	size_t end;
+} frame;
+
+/* Reads a varint at *pos (< end). Returns false when malformed or truncated. */
+static bool read_varint(const uint8_t *d, size_t end, size_t *pos, uint64_t *out)
+{
+	uint64_t v = 0;
+	for (unsigned shift = 0; shift < 70 && *pos < end; shift += 7) {
+		uint8_t b = d[(*pos)++];
+		if (shift < 64)
+			v |= (uint64_t)(b & 0x7F) << shift;
+		if (!(b & 0x80)) {
+			*out = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+int baton__pb_check_depth(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len)
+{
+	/* The deepest nesting there can be in `len` bytes is len / 2 (a key and a length byte per
+	 * level), so short inputs need no check at all. */
+	if (len / 2 < BATON_PB_MAX_DEPTH)
+		return 0;
+	frame *stack = malloc((BATON_PB_MAX_DEPTH + 1) * sizeof(*stack));
+	if (!stack)
+		return baton__error_oom("protobuf nesting check");
+	size_t top = 0, pos = 0;
+	int rc = 0;
+	stack[0] = (frame){desc, len};
+	for (;;) {
+		/* The message at the top is done: back to its parent. */
+		while (pos >= stack[top].end) {
+			if (top == 0)
+				goto done;
+			top--;
+		}
+		frame *f = &stack[top];
+		uint64_t key, n;
+		if (!read_varint(data, f->end, &pos, &key))
+			goto done; /* malformed: protobuf-c says so */
+		switch (key & 7) {
+		case 0:
+			if (!read_varint(data, f->end, &pos, &n))
+				goto done;
+			break;
+		case 1:
+			pos += 8;
+			break;
+		case 5:
+			pos += 4;
+			break;
+		case 2: {
+			if (!read_varint(data, f->end, &pos, &n) || n > f->end - pos)
+				goto done;
+			const ProtobufCFieldDescriptor *fd =
+				key >> 3 <= UINT32_MAX ?
+					protobuf_c_message_descriptor_get_field(f->desc, (unsigned)(key >> 3)) :
+					NULL;
+			if (fd && fd->type == PROTOBUF_C_TYPE_MESSAGE && fd->descriptor) {
+				if (top + 1 >= BATON_PB_MAX_DEPTH) {
+					rc = baton_error_set(BATON_EINVALID, "%s: messages nested deeper than %d levels",
+					                     desc->name, BATON_PB_MAX_DEPTH);
+					goto done;
+				}
+				stack[++top] = (frame){fd->descriptor, pos + (size_t)n};
+			} else {
+				pos += (size_t)n;
+			}
+			break;
+		}
+		default:
+			goto done; /* groups: protobuf-c does not take them */
+		}
+		if (pos > f->end)
+			goto done;
+	}
+done:
+	free(stack);
+	return rc;
+}
