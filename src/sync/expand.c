@@ -825,13 +825,18 @@ static const char expand_rebuild_sql[] =
 	"create index if not exists idx_grants_principal_id_v1 on v1_grants "
 	"(principal_resource_type_id, principal_resource_id);";
 
-/* Whether expansion will write at least a quarter of the stored grant rows: the sum over the
- * edges of the grants on their source (counted through the index, stopping at the threshold). A
- * low estimate (sources that grow during expansion) only keeps the indexes, as before. */
+/* Whether expansion will write at least EXPAND_DEFER_MIN grants and a quarter of the stored grant
+ * rows: the sum over the edges of the grants on their source (counted through the index,
+ * stopping at the threshold). Rebuilding costs two sorted passes over the whole table, which only
+ * pays off for large expansions; a low estimate (sources that grow during expansion) only keeps
+ * the indexes, as before. */
+#define EXPAND_DEFER_MIN 20000
 static int worth_deferring(expander *x, bool *yes)
 {
 	*yes = false;
 	int64_t need = x->max_row / 4 + 1, sum = 0;
+	if (need < EXPAND_DEFER_MIN)
+		need = EXPAND_DEFER_MIN;
 	sqlite3_stmt *st;
 	int rc = prepare(x, "SELECT count(*) FROM (SELECT 1 FROM v1_grants INDEXED BY "
 	                    "idx_grants_entitlement_sync_grant_v1 WHERE entitlement_id = ? AND sync_id = ? LIMIT ?)",
