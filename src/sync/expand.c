@@ -45,7 +45,7 @@ typedef struct ent_meta {
  * existing grants is skipped. Open addressing; `slots` NULL when the destination had too many
  * grants to hold (then every contribution looks its grants up, as before).
  */
-#define EXPAND_PSET_MAX (1u << 22)
+#define EXPAND_PSET_MAX (1u << 20)
 typedef struct pset {
 	const char **slots; /* key (length-prefixed by `lens`) or NULL */
 	uint32_t *lens;
