@@ -107,7 +107,7 @@ static void usage(FILE *f)
 	        "usage: baton-bench <command> [options]\n"
 	        "workloads (each prints one JSON result line):\n"
 	        "  writepack  -o FILE [--grants N]           N grants (default 1,000,000) through the store\n"
-	        "  gen-graph  KIND -o FILE [--scale N]       an unexpanded c1z: chain | wide | cycles\n"
+	        "  gen-graph  KIND -o FILE [--scale N]       an unexpanded c1z: chain | wide | cycles | tenant\n"
 	        "  expand     IN [-o WORKFILE]               grant expansion of a copy of IN\n"
 	        "  sync-shape -o FILE [--users U --groups G --roles R --workers W]\n"
 	        "  fanout     -o FILE [--resources N --grants-per M --workers W]\n"

@@ -112,7 +112,7 @@ done
 # expand: the held-in file and the synthetic graphs (generated once, not timed)
 inputs=()
 if [ -f "$small_unexpanded" ]; then inputs+=("small:$small_unexpanded"); else echo "   (no $small_unexpanded: expand-small skipped)"; fi
-for k in chain wide cycles; do
+for k in chain wide cycles tenant; do
   if want "expand-$k"; then
     "$bb" gen-graph "$k" -o "$work/graph-$k.c1z" --scale "$scale" >/dev/null
     inputs+=("$k:$work/graph-$k.c1z")
@@ -181,7 +181,7 @@ fi
 if [ "$ci" = 1 ]; then
   # Every workload must have run and written a valid file.
   status=0
-  for f in wp.c shape.c expand-chain.c expand-wide.c expand-cycles.c lat1.c lat4.c lat16.c fanout.c; do
+  for f in wp.c shape.c expand-chain.c expand-wide.c expand-cycles.c expand-tenant.c lat1.c lat4.c lat16.c fanout.c; do
     if ! "$bb" verify "$work/$f.c1z" --min-grants 1; then status=1; fi
   done
   # The Go-written file is in the repository (tests/data): missing is a failure, not a skip.

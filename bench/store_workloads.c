@@ -257,6 +257,118 @@ static int gen_cycles(gen *G, int rings, int users)
 	return rc;
 }
 
+/*
+ * tenant: the shape of a real tenant (issue 18): 35,000 users; 17 groups, 100 projects and 100
+ * roles; 334 entitlements (group member/admin, project member/admin, role assigned); about
+ * 66,600 direct grants; 401 expandable grants from 32 source entitlements (the 17 group member
+ * entitlements, mostly large, and 15 role entitlements) onto the others:
+ *   g0 has users u < 20,000; user u is also in g<1 + u%16>; g<k>:admin has 10 users;
+ *   r<k>:assigned has 100 users; p<k>:admin 10 users, p<k>:member 1 user;
+ *   g0:member -> p0..p8:member; g<i>:member -> 4 project entitlements; r<k> (k < 15) ->
+ *   about 22 roles and project admins (328 edges in all).
+ * `users` scales the user counts (the shape stays).
+ */
+static int tenant_res(gen *G, const baton_resource_type *t, const char *prefix, int i, const char *e1,
+                      const char *e2, baton_resource **out)
+{
+	char id[32], name[48];
+	gid(id, sizeof(id), prefix, i);
+	snprintf(name, sizeof(name), "Res %s", id);
+	int rc = baton_resource_new(G->ctx, name, t, id, out);
+	if (!rc)
+		rc = baton_store_put_resource(G->s, *out);
+	const char *es[] = {e1, e2};
+	for (int k = 0; k < 2 && !rc; k++) {
+		if (!es[k])
+			continue;
+		baton_entitlement *e;
+		rc = baton_assignment_entitlement_new(G->ctx, *out, es[k], &e);
+		if (!rc)
+			rc = baton_store_put_entitlement(G->s, e);
+	}
+	return rc;
+}
+
+/* A grant of entitlement `slug` on `on` to (type, pid); expandable from `src` when given. */
+static int tenant_grant(gen *G, baton_resource *on, const char *slug, const char *type, const char *pid,
+                        const char *src)
+{
+	baton_grant *g;
+	int rc = baton_grant_new(G->ctx, on, slug, &(baton_resource_id){type, pid}, &g);
+	if (!rc && src)
+		rc = baton_grant_set_expandable(g, &src, 1, false, NULL, 0);
+	if (!rc)
+		rc = baton_store_put_grant(G->s, g);
+	G->grants++;
+	return rc;
+}
+
+static int gen_tenant(gen *G, int users)
+{
+	enum { NG = 17, NP = 100, NR = 100 };
+	baton_resource_type *proj_t, *role_t;
+	baton_resource *g[NG], *p[NP], *r[NR];
+	char a[32], b[48];
+	int rc = baton_resource_type_new(G->ctx, "Project", NULL, 0, &proj_t);
+	if (!rc)
+		rc = baton_resource_type_new(G->ctx, "Role", (baton_trait[]){BATON_TRAIT_ROLE}, 1, &role_t);
+	if (!rc)
+		rc = baton_store_put_resource_type(G->s, proj_t);
+	if (!rc)
+		rc = baton_store_put_resource_type(G->s, role_t);
+	for (int i = 0; i < NG && !rc; i++)
+		rc = tenant_res(G, G->group_t, "g", i, "member", "admin", &g[i]);
+	for (int i = 0; i < NP && !rc; i++)
+		rc = tenant_res(G, proj_t, "p", i, "member", "admin", &p[i]);
+	for (int i = 0; i < NR && !rc; i++)
+		rc = tenant_res(G, role_t, "r", i, "assigned", NULL, &r[i]);
+	/* direct grants */
+	int big = users * 4 / 7;
+	for (int u = 0; u < users && !rc; u++) {
+		gid(a, sizeof(a), "u", u);
+		if (u < big)
+			rc = tenant_grant(G, g[0], "member", "user", a, NULL);
+		if (!rc)
+			rc = tenant_grant(G, g[1 + u % 16], "member", "user", a, NULL);
+	}
+	for (int k = 0; k < NG && !rc; k++)
+		for (int j = 0; j < 10 && !rc; j++)
+			rc = tenant_grant(G, g[k], "admin", "user", gid(a, sizeof(a), "u", (k * 10 + j) % users), NULL);
+	for (int k = 0; k < NR && !rc; k++)
+		for (int j = 0; j < 100 && !rc; j++)
+			rc = tenant_grant(G, r[k], "assigned", "user", gid(a, sizeof(a), "u", (k * 347 + j * 97) % users),
+			                  NULL);
+	for (int k = 0; k < NP && !rc; k++) {
+		for (int j = 0; j < 10 && !rc; j++)
+			rc = tenant_grant(G, p[k], "admin", "user", gid(a, sizeof(a), "u", (k * 131 + j * 3001) % users),
+			                  NULL);
+		if (!rc)
+			rc = tenant_grant(G, p[k], "member", "user", gid(a, sizeof(a), "u", (k * 53 + 7) % users), NULL);
+	}
+	/* expandable grants: groups onto projects */
+	for (int k = 0; k < 9 && !rc; k++)
+		rc = tenant_grant(G, p[k], "member", "group", "g0", "group:g0:member");
+	for (int i = 1; i < NG && !rc; i++) {
+		gid(a, sizeof(a), "g", i);
+		snprintf(b, sizeof(b), "group:g%d:member", i);
+		for (int x = 0; x < 4 && !rc; x++)
+			rc = tenant_grant(G, p[10 + (i * 7 + x * 13) % 90], x % 2 ? "admin" : "member", "group", a, b);
+	}
+	/* roles onto roles and project admins */
+	int edges = 0;
+	for (int k = 0; k < 15 && !rc; k++) {
+		gid(a, sizeof(a), "r", k);
+		snprintf(b, sizeof(b), "role:r%d:assigned", k);
+		for (int x = 0; x < 22 && edges < 328 && !rc; x++, edges++) {
+			if (x < 11)
+				rc = tenant_grant(G, r[15 + (k * 11 + x) % 85], "assigned", "role", a, b);
+			else
+				rc = tenant_grant(G, p[(k * 7 + x) % 100], "admin", "role", a, b);
+		}
+	}
+	return rc;
+}
+
 int bench_gen_graph(int argc, char **argv)
 {
 	const char *kind = NULL, *out = NULL;
@@ -298,8 +410,12 @@ int bench_gen_graph(int argc, char **argv)
 		users = 5000 / sc;
 		CHECK("users", gen_users(&G, users));
 		rc = gen_cycles(&G, 100 / sc > 1 ? 100 / sc : 1, users);
+	} else if (!strcmp(kind, "tenant")) {
+		users = 35000 / sc;
+		CHECK("users", gen_users(&G, users));
+		rc = gen_tenant(&G, users);
 	} else {
-		fprintf(stderr, "gen-graph: unknown kind '%s' (chain, wide, cycles)\n", kind);
+		fprintf(stderr, "gen-graph: unknown kind '%s' (chain, wide, cycles, tenant)\n", kind);
 		return 2;
 	}
 	if (rc)

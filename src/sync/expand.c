@@ -38,12 +38,27 @@ typedef struct ent_meta {
 	const char *rt, *rid;  /* its resource (graph arena) */
 } ent_meta;
 
+/*
+ * The principals that have a grant of one destination (prt "\0" pid keys, node arena), read in
+ * one index range scan when the node is expanded and kept up to date as grants are created: a
+ * principal not in it has no grant of the destination, so the per-contribution look-up of its
+ * existing grants is skipped. Open addressing; `slots` NULL when the destination had too many
+ * grants to hold (then every contribution looks its grants up, as before).
+ */
+#define EXPAND_PSET_MAX (1u << 20)
+typedef struct pset {
+	const char **slots; /* key (length-prefixed by `lens`) or NULL */
+	uint32_t *lens;
+	uint32_t cap, n;
+} pset;
+
 /* A destination of the node being expanded: its stored entitlement. */
 typedef struct dest {
 	uint32_t ent;
 	const char *id, *rt, *rid;
 	const uint8_t *data;
 	size_t len;
+	pset have;
 } dest;
 
 typedef struct expander {
@@ -61,6 +76,7 @@ typedef struct expander {
 	sqlite3_stmt *upd;       /* new data for a row */
 	sqlite3_stmt *ins;       /* a new expanded grant */
 	sqlite3_stmt *touch;     /* remembers an updated pre-existing row */
+	sqlite3_stmt *q_prin;    /* principals of the grants of an entitlement */
 
 	baton_arena row_arena;   /* one source grant */
 	baton_arena apply_arena; /* one contribution */
@@ -73,6 +89,10 @@ typedef struct expander {
 	uint64_t created, updated_writes;
 	struct memo_slot *memo;  /* principals already applied from the current source (flow_from) */
 	uint32_t memo_gen;
+	bool deferred;           /* the two unread grant indexes are dropped until the end */
+	struct contrib *batch;   /* contributions of the current source, sorted before applying */
+	size_t nbatch;
+	baton_arena batch_arena; /* their strings */
 } expander;
 
 /*
@@ -118,7 +138,7 @@ static int prepare(expander *x, const char *sql, sqlite3_stmt **st)
 
 static void finalize_all(expander *x)
 {
-	sqlite3_stmt **sts[] = {&x->q_ent, &x->q_src, &x->q_dst, &x->upd, &x->ins, &x->touch};
+	sqlite3_stmt **sts[] = {&x->q_ent, &x->q_src, &x->q_dst, &x->upd, &x->ins, &x->touch, &x->q_prin};
 	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++) {
 		sqlite3_finalize(*sts[i]);
 		*sts[i] = NULL;
@@ -281,6 +301,107 @@ static int tx_write_done(expander *x)
 	return rc ? rc : baton__store_begin(x->s);
 }
 
+static uint32_t pset_hash(const char *prt, size_t lt, const char *pid, size_t li)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < lt; i++)
+		h = (h ^ (unsigned char)prt[i]) * 16777619u;
+	h = (h ^ 0xFFu) * 16777619u;
+	for (size_t i = 0; i < li; i++)
+		h = (h ^ (unsigned char)pid[i]) * 16777619u;
+	return h;
+}
+
+/* The slot of (prt, pid): where it is, or the empty slot where it would go. */
+static uint32_t pset_slot(const pset *ps, const char *prt, size_t lt, const char *pid, size_t li)
+{
+	uint32_t mask = ps->cap - 1, i = pset_hash(prt, lt, pid, li) & mask;
+	for (;; i = (i + 1) & mask) {
+		const char *k = ps->slots[i];
+		if (!k)
+			return i;
+		if (ps->lens[i] == lt + 1 + li && memcmp(k, prt, lt) == 0 && k[lt] == '\0' &&
+		    memcmp(k + lt + 1, pid, li) == 0)
+			return i;
+	}
+}
+
+static bool pset_has(const pset *ps, const char *prt, const char *pid)
+{
+	size_t lt = strlen(prt), li = strlen(pid);
+	return ps->slots[pset_slot(ps, prt, lt, pid, li)] != NULL;
+}
+
+/* Adds (prt, pid); on running out of room or memory the set is dropped (slots NULL). */
+static void pset_add(baton_arena *a, pset *ps, const char *prt, const char *pid)
+{
+	if (!ps->slots)
+		return;
+	size_t lt = strlen(prt), li = strlen(pid);
+	if ((ps->n + 1) * 2 > ps->cap) {
+		uint32_t nc = ps->cap * 2;
+		const char **ns = nc <= EXPAND_PSET_MAX * 2 ? baton_arena_alloc(a, (size_t)nc * sizeof(*ns)) : NULL;
+		uint32_t *nl = ns ? baton_arena_alloc_raw(a, (size_t)nc * sizeof(*nl)) : NULL;
+		if (!nl) {
+			ps->slots = NULL;
+			return;
+		}
+		pset old = *ps;
+		ps->slots = ns;
+		ps->lens = nl;
+		ps->cap = nc;
+		for (uint32_t i = 0; i < old.cap; i++) {
+			if (!old.slots[i])
+				continue;
+			const char *k = old.slots[i];
+			size_t kt = strlen(k);
+			uint32_t j = pset_slot(ps, k, kt, k + kt + 1, old.lens[i] - kt - 1);
+			ps->slots[j] = k;
+			ps->lens[j] = old.lens[i];
+		}
+	}
+	uint32_t j = pset_slot(ps, prt, lt, pid, li);
+	if (ps->slots[j])
+		return;
+	char *k = baton_arena_alloc_raw(a, lt + 1 + li);
+	if (!k) {
+		ps->slots = NULL;
+		return;
+	}
+	memcpy(k, prt, lt);
+	k[lt] = '\0';
+	memcpy(k + lt + 1, pid, li);
+	ps->slots[j] = k;
+	ps->lens[j] = (uint32_t)(lt + 1 + li);
+	ps->n++;
+}
+
+/* Reads the principals of every grant of d (one index range scan). */
+static int pset_load(expander *x, dest *d)
+{
+	d->have.cap = 64;
+	d->have.n = 0;
+	d->have.slots = baton_arena_alloc(&x->node_arena, 64 * sizeof(*d->have.slots));
+	d->have.lens = baton_arena_alloc_raw(&x->node_arena, 64 * sizeof(*d->have.lens));
+	if (!d->have.slots || !d->have.lens)
+		return baton__error_oom("grant expansion");
+	sqlite3_bind_text(x->q_prin, 1, d->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(x->q_prin, 2, x->sync_id, -1, SQLITE_STATIC);
+	int sr, rc = 0;
+	while ((sr = sqlite3_step(x->q_prin)) == SQLITE_ROW) {
+		pset_add(&x->node_arena, &d->have, col_text(x->q_prin, 0), col_text(x->q_prin, 1));
+		if (!d->have.slots || d->have.n > EXPAND_PSET_MAX) {
+			d->have.slots = NULL; /* too large to hold: look every principal up */
+			break;
+		}
+	}
+	if (d->have.slots && sr != SQLITE_DONE)
+		rc = baton__store_sqlerr(x->s, sr, "grant expansion: reading grants");
+	sqlite3_reset(x->q_prin);
+	sqlite3_clear_bindings(x->q_prin);
+	return rc;
+}
+
 typedef struct dst_row {
 	int64_t id;
 	uint8_t *data;
@@ -428,19 +549,24 @@ static int create_grant(expander *x, const dest *d, const char *prt, const char 
 }
 
 /* One contribution: principal P gets D through S. */
-static int apply(expander *x, const dest *d, const char *prt, const char *pid, const uint8_t *principal,
+static int apply(expander *x, dest *d, const char *prt, const char *pid, const uint8_t *principal,
                  size_t principal_len, uint32_t src, bool direct)
 {
 	baton_arena_reset(&x->apply_arena);
 	const char *src_id = x->g.ents.strs[src];
 	size_t src_len = x->g.ents.lens[src];
-	dst_row *rows;
-	size_t n;
-	int rc = read_dst_rows(x, d, prt, pid, &rows, &n);
+	dst_row *rows = NULL;
+	size_t n = 0;
+	int rc = 0;
+	if (!d->have.slots || pset_has(&d->have, prt, pid))
+		rc = read_dst_rows(x, d, prt, pid, &rows, &n);
 	if (rc)
 		return rc;
-	if (n == 0)
+	if (n == 0) {
 		rc = create_grant(x, d, prt, pid, principal, principal_len, src_id, src_len, direct);
+		if (!rc)
+			pset_add(&x->node_arena, &d->have, prt, pid);
+	}
 	for (size_t i = 0; i < n && !rc; i++)
 		rc = merge_into(x, d, &rows[i], src_id, src_len, direct);
 	if (!rc && ++x->applied % EXPAND_PROGRESS_EVERY == 0)
@@ -493,12 +619,62 @@ static memo_slot *memo_find(expander *x, const char *prt, const char *pid)
 	return m;
 }
 
+/*
+ * The contributions of one source are applied in (principal type, principal id) order, in
+ * batches of at most EXPAND_BATCH: the new grants then go into each destination's index ranges
+ * in key order instead of the source's row order (fewer B-tree page splits and cache misses).
+ * The final grants are the same whatever the order (applying is a set union per grant); only the
+ * row ids of the grants created from one source follow the new order.
+ */
+#define EXPAND_BATCH 65536u
+typedef struct contrib {
+	const char *prt, *pid;
+	const uint8_t *principal;
+	size_t principal_len;
+	bool direct;
+} contrib;
+
+static int contrib_cmp(const void *a, const void *b)
+{
+	const contrib *x = a, *y = b;
+	int c = strcmp(x->prt, y->prt);
+	if (!c)
+		c = strcmp(x->pid, y->pid);
+	if (!c)
+		c = (int)y->direct - (int)x->direct; /* direct first: then an indirect one changes nothing */
+	return c;
+}
+
+static int flush_batch(expander *x, uint32_t src, dest *dests, size_t nd)
+{
+	int rc = 0;
+	if (x->nbatch > 1)
+		qsort(x->batch, x->nbatch, sizeof(*x->batch), contrib_cmp);
+	for (size_t k = 0; k < x->nbatch && !rc; k++) {
+		const contrib *c = &x->batch[k];
+		memo_slot *slot = memo_find(x, c->prt, c->pid);
+		if (slot && (slot->done & (c->direct ? 2 : 3)))
+			continue; /* this principal's contribution is already in every destination */
+		for (size_t i = 0; i < nd && !rc; i++)
+			rc = apply(x, &dests[i], c->prt, c->pid, c->principal, c->principal_len, src, c->direct);
+		if (slot && !rc)
+			slot->done |= c->direct ? 2 : 1;
+	}
+	x->nbatch = 0;
+	baton_arena_reset(&x->batch_arena);
+	return rc;
+}
+
 /* Streams the grants on S and applies what passes edge e to every destination. */
-static int flow_from(expander *x, const baton__edge *e, uint32_t src, const dest *dests, size_t nd)
+static int flow_from(expander *x, const baton__edge *e, uint32_t src, dest *dests, size_t nd)
 {
 	/* A new source (or edge, or destinations): nothing applied yet; gen 0 is never current. */
 	if (++x->memo_gen == 0)
 		x->memo_gen = 1;
+	if (!x->batch && !(x->batch = malloc(EXPAND_BATCH * sizeof(*x->batch))))
+		return baton__error_oom("grant expansion");
+	x->nbatch = 0;
+	baton_arena_reset(&x->batch_arena);
 	sqlite3_bind_text(x->q_src, 1, x->g.ents.strs[src], (int)x->g.ents.lens[src], SQLITE_STATIC);
 	sqlite3_bind_text(x->q_src, 2, x->sync_id, -1, SQLITE_STATIC);
 	const char *src_id = x->g.ents.strs[src];
@@ -531,30 +707,27 @@ static int flow_from(expander *x, const baton__edge *e, uint32_t src, const dest
 		bool direct = have.n == 0 || baton__sources_find(&have, src_id, src_len) >= 0;
 		if (e->shallow && !direct)
 			continue;
-		/* The column memory is rewritten by later steps only: copy the principal for safety
-		 * against type conversions. */
-		uint8_t *pcopy = NULL;
-		if (principal && !(pcopy = baton_arena_memdup(&x->row_arena, principal, principal_len))) {
+		/* Copied: the column memory is rewritten by later steps. */
+		contrib *c = &x->batch[x->nbatch];
+		c->principal = NULL;
+		c->principal_len = principal_len;
+		c->direct = direct;
+		if ((principal && !(c->principal = baton_arena_memdup(&x->batch_arena, principal, principal_len))) ||
+		    !(c->prt = baton_arena_strdup(&x->batch_arena, prt)) ||
+		    !(c->pid = baton_arena_strdup(&x->batch_arena, pid))) {
 			rc = baton__error_oom("grant expansion");
 			break;
 		}
-		char *prt_c = baton_arena_strdup(&x->row_arena, prt), *pid_c = baton_arena_strdup(&x->row_arena, pid);
-		if (!prt_c || !pid_c) {
-			rc = baton__error_oom("grant expansion");
-			break;
-		}
-		memo_slot *slot = memo_find(x, prt, pid);
-		if (slot && (slot->done & (direct ? 2 : 3)))
-			continue; /* this principal's contribution is already in every destination */
-		for (size_t i = 0; i < nd && !rc; i++)
-			rc = apply(x, &dests[i], prt_c, pid_c, pcopy, principal_len, src, direct);
-		if (slot && !rc)
-			slot->done |= direct ? 2 : 1;
+		if (++x->nbatch == EXPAND_BATCH)
+			rc = flush_batch(x, src, dests, nd);
 	}
 	if (!rc && sr != SQLITE_DONE)
 		rc = baton__store_sqlerr(x->s, sr, "grant expansion: reading grants");
 	sqlite3_reset(x->q_src);
 	sqlite3_clear_bindings(x->q_src);
+	if (!rc)
+		rc = flush_batch(x, src, dests, nd);
+	x->nbatch = 0;
 	return rc;
 }
 
@@ -581,6 +754,8 @@ static int expand_node(expander *x, uint32_t c)
 		d->id = g->ents.strs[ent];
 		d->rt = x->meta[ent].rt;
 		d->rid = x->meta[ent].rid;
+		if ((rc = pset_load(x, d)))
+			return rc;
 		nd++;
 	}
 	if (nd == 0)
@@ -626,9 +801,105 @@ static int prepare_closure(expander *x)
 	                     "needs_expansion, data, sync_id, discovered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, "
 	                     "0, ?7, ?8, ?9) ON CONFLICT (external_id, sync_id) DO UPDATE SET data = EXCLUDED.data",
 	                  &x->ins)) ||
+	    (rc = prepare(x, "SELECT principal_resource_type_id, principal_resource_id FROM v1_grants "
+	                     "WHERE entitlement_id = ? AND sync_id = ?", &x->q_prin)) ||
 	    (rc = prepare(x, "INSERT OR IGNORE INTO temp.baton_expand_touched (id) VALUES (?)", &x->touch)))
 		return rc;
 	return 0;
+}
+
+/*
+ * Two secondary indexes of v1_grants are never read by expansion: (resource_type_id,
+ * resource_id) and (principal_resource_type_id, principal_resource_id). When expansion is
+ * expected to write many grants compared with what is stored, they are dropped while it runs
+ * and built again in one sorted pass at the end (as the store does for a first bulk of grants,
+ * store/bulk.c): maintaining them row by row is a third of the cost of each new grant. The
+ * statements are the schema's (store/store.c), so sqlite_master is unchanged afterwards; a
+ * working copy left without them by an interrupted expansion gets them back when it is opened
+ * (the schema is applied with "if not exists" on every open), and a failed expansion rebuilds
+ * them before returning.
+ */
+static const char expand_rebuild_sql[] =
+	"create index if not exists idx_grants_resource_type_id_resource_id_v1 on v1_grants "
+	"(resource_type_id, resource_id);\n"
+	"create index if not exists idx_grants_principal_id_v1 on v1_grants "
+	"(principal_resource_type_id, principal_resource_id);";
+
+/* Whether expansion will write at least EXPAND_DEFER_MIN grants and a quarter of the stored grant
+ * rows. The estimate follows the topological order: a component's size is its own grants (counted
+ * through the index, at most the threshold each) plus what flows in from its sources, and the new
+ * grants are what flows in times the component's entitlements (it ignores principals that already
+ * hold a destination, so it can only be high when grants overlap). Rebuilding costs two sorted
+ * passes over the whole table, which only pays off for large expansions. */
+#define EXPAND_DEFER_MIN 20000
+static int worth_deferring(expander *x, bool *yes)
+{
+	*yes = false;
+	baton__graph *g = &x->g;
+	int64_t need = x->max_row / 4 + 1, total = 0;
+	if (need < EXPAND_DEFER_MIN)
+		need = EXPAND_DEFER_MIN;
+	int64_t *size = calloc((size_t)g->ncomp + 1, sizeof(*size));
+	if (!size)
+		return baton__error_oom("grant expansion");
+	sqlite3_stmt *st;
+	int rc = prepare(x, "SELECT count(*) FROM (SELECT 1 FROM v1_grants INDEXED BY "
+	                    "idx_grants_entitlement_sync_grant_v1 WHERE entitlement_id = ? AND sync_id = ? LIMIT ?)",
+	                 &st);
+	for (uint32_t i = 0; !rc && i < g->ncomp && total < need; i++) {
+		uint32_t c = g->order[i];
+		int64_t in = 0, own = 0;
+		for (uint32_t k = g->in_start[c]; k < g->in_start[c + 1]; k++) {
+			in += size[g->cedges.edges[g->in_edges[k]].src];
+			if (in > need)
+				in = need;
+		}
+		for (uint32_t m = g->member_start[c]; !rc && m < g->member_start[c + 1] && own < need; m++) {
+			uint32_t ent = g->members[m];
+			sqlite3_bind_text(st, 1, g->ents.strs[ent], (int)g->ents.lens[ent], SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, x->sync_id, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 3, need);
+			int sr = sqlite3_step(st);
+			if (sr == SQLITE_ROW)
+				own += sqlite3_column_int64(st, 0);
+			else
+				rc = baton__store_sqlerr(x->s, sr, "grant expansion: counting grants");
+			sqlite3_reset(st);
+		}
+		size[c] = own + in > need ? need : own + in;
+		total += in * (int64_t)(g->member_start[c + 1] - g->member_start[c]);
+	}
+	sqlite3_finalize(st);
+	free(size);
+	*yes = !rc && total >= need;
+	return rc;
+}
+
+static int defer_indexes(expander *x)
+{
+	bool yes;
+	int rc = worth_deferring(x, &yes);
+	if (rc || !yes)
+		return rc;
+	rc = baton__store_exec(x->s, "DROP INDEX IF EXISTS idx_grants_resource_type_id_resource_id_v1; "
+	                                 "DROP INDEX IF EXISTS idx_grants_principal_id_v1");
+	if (!rc)
+		x->deferred = true;
+	return rc;
+}
+
+static int rebuild_indexes(expander *x)
+{
+	if (!x->deferred)
+		return 0;
+	int rc = baton__store_begin(x->s);
+	if (!rc)
+		rc = baton__store_exec(x->s, expand_rebuild_sql);
+	if (!rc)
+		rc = baton__store_commit(x->s);
+	if (!rc)
+		x->deferred = false;
+	return rc;
 }
 
 static int count_touched(expander *x)
@@ -697,7 +968,7 @@ static int run_expansion(expander *x)
 	if (x->g.edges.count == 0)
 		return report(x, BATON_EXPAND_PHASE_EXPAND, 0, 0);
 
-	if ((rc = prepare_closure(x)) || (rc = baton__store_begin(x->s)))
+	if ((rc = prepare_closure(x)) || (rc = baton__store_begin(x->s)) || (rc = defer_indexes(x)))
 		return rc;
 	uint32_t nc = x->g.ncomp;
 	for (uint32_t i = 0; i < nc && !rc; i++) {
@@ -707,17 +978,21 @@ static int run_expansion(expander *x)
 			rc = report(x, BATON_EXPAND_PHASE_EXPAND, i + 1, nc);
 	}
 	/* Even after a failure what was written is kept: it is consistent and a rerun completes it.
-	 * The failure is what is reported, not what the commit then says about it. */
+	 * The failure is what is reported, not what the commit (or the index rebuild) then says. */
 	char *why = rc ? strdup(baton_error_last()->message) : NULL;
 	int crc = baton__store_commit(x->s);
 	if (!rc)
 		rc = crc;
-	else if (crc && why)
-		baton_error_set(rc, "%s", why);
-	free(why);
 	x->stats->grants_created = x->created;
 	if (!rc)
 		rc = count_touched(x);
+	/* also after a failure: the store stays usable (and saveable) with its full schema */
+	int irc = rebuild_indexes(x);
+	if (!rc)
+		rc = irc;
+	else if ((crc || irc) && why)
+		baton_error_set(rc, "%s", why);
+	free(why);
 	baton__store_exec(x->s, "DROP TABLE IF EXISTS temp.baton_expand_touched");
 	return rc;
 }
@@ -782,6 +1057,7 @@ BATON_API int baton_expand_store(baton_store *s, const char *sync_id, const bato
 	baton_arena_init(&x.row_arena);
 	baton_arena_init(&x.apply_arena);
 	baton_arena_init(&x.node_arena);
+	baton_arena_init(&x.batch_arena);
 
 	if (t.needs_expansion || !t.at_step)
 		rc = run_expansion(&x);
@@ -797,6 +1073,8 @@ BATON_API int baton_expand_store(baton_store *s, const char *sync_id, const bato
 	baton_arena_release(&x.row_arena);
 	baton_arena_release(&x.apply_arena);
 	baton_arena_release(&x.node_arena);
+	baton_arena_release(&x.batch_arena);
+	free(x.batch);
 
 	/* Give back the caller's current sync (unless it was the one just ended). */
 	if (step) {
