@@ -61,7 +61,7 @@ int baton__connector_metadata(const baton_connector *conn, baton_ctx *ctx, C1__C
 
 int baton__connector_metadata_json(const baton_connector *conn, baton_ctx *ctx, bool multiline, char **json)
 {
-	C1__Connector__V2__ConnectorMetadata *md;
+	C1__Connector__V2__ConnectorMetadata *md = NULL;
 	int rc = baton__connector_metadata(conn, ctx, &md);
 	if (rc)
 		return rc;
