@@ -1,0 +1,133 @@
+/*
+ * Helpers shared by the `baton` tool tests (test_tool_baton.c, test_tool_baton_cmds.c): running
+ * the built binary (its path in baton_bin, set by main) and reading what it printed.
+ */
+#ifndef BATON_TESTS_TOOL_TESTUTIL_H
+#define BATON_TESTS_TOOL_TESTUTIL_H
+
+#define EXPANDED "c1z/expansion-small.expanded.c1z"
+#define UNEXPANDED "c1z/expansion-small.unexpanded.c1z"
+#define SYNC_36ZF "36zfOAoWMxQdISbixanQCRBiX7E"
+
+static const char *baton_bin;
+
+#define CHECK(expr)                                                                             \
+	do {                                                                                    \
+		int check_rc_ = (expr);                                                         \
+		if (check_rc_ != 0)                                                             \
+			fail_msg("%s failed: %d %s", #expr, check_rc_, baton_error_last()->message); \
+	} while (0)
+
+/* ---- running the tool -------------------------------------------------------------------- */
+
+typedef struct run {
+	int status;     /* exit status, or -1 when killed */
+	char *out;      /* stdout, NUL-terminated */
+	size_t out_len;
+	char *err;      /* stderr */
+} run;
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		fail_msg("open %s: %s", path, strerror(errno));
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	if (n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)
+		fail_msg("read %s", path);
+	buf[n] = '\0';
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return buf;
+}
+
+/* Runs baton with the NULL-terminated arguments; stdout and stderr captured in files. */
+static void run_baton(run *r, const char *const *args)
+{
+	char out_path[4096], err_path[4096];
+	static unsigned seq;
+	const char *argv[64];
+	size_t n = 0;
+
+	snprintf(out_path, sizeof(out_path), "%s/tool-%d-%u.out", test_out_dir(), (int)getpid(), seq);
+	snprintf(err_path, sizeof(err_path), "%s/tool-%d-%u.err", test_out_dir(), (int)getpid(), seq++);
+	argv[n++] = baton_bin;
+	for (; args[n - 1] && n < 63; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (o < 0 || e < 0)
+			_exit(127);
+		dup2(o, 1);
+		dup2(e, 2);
+		close(o);
+		close(e);
+		unsetenv("COLUMNS");
+		execv(baton_bin, (char *const *)argv);
+		_exit(127);
+	}
+	int st;
+	assert_true(waitpid(pid, &st, 0) == pid);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	r->out = slurp(out_path, &r->out_len);
+	r->err = slurp(err_path, NULL);
+	unlink(out_path);
+	unlink(err_path);
+}
+
+static void run_free(run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+#define RUN(r, ...) run_baton((r), (const char *const[]){__VA_ARGS__, NULL})
+
+/* Asserts a successful run with nothing on stderr. */
+static void assert_ok(const run *r)
+{
+	if (r->status != 0 || r->err[0])
+		fail_msg("baton failed (status %d): %s", r->status, r->err);
+}
+
+/* Asserts exit status `code` and exactly one stderr line "baton: ...containing `needle`". */
+static void assert_error(const run *r, int code, const char *needle)
+{
+	if (r->status != code)
+		fail_msg("status %d, wanted %d; stderr: %s", r->status, code, r->err);
+	if (strncmp(r->err, "baton: ", 7) != 0)
+		fail_msg("stderr does not start with \"baton: \": %s", r->err);
+	const char *nl = strchr(r->err, '\n');
+	if (!nl || nl[1] != '\0')
+		fail_msg("stderr is not exactly one line: %s", r->err);
+	if (needle && !strstr(r->err, needle))
+		fail_msg("stderr lacks \"%s\": %s", needle, r->err);
+	assert_int_equal(r->out_len, 0);
+}
+
+/* Runs a JSON command and returns the parsed output (caller decrefs). */
+static json_t *run_json(const char *const *args)
+{
+	run r;
+	run_baton(&r, args);
+	assert_ok(&r);
+	json_t *j = test_json_parse(r.out);
+	run_free(&r);
+	return j;
+}
+
+#define RUN_JSON(...) run_json((const char *const[]){__VA_ARGS__, NULL})
+
+#endif
