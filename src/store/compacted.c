@@ -1,6 +1,7 @@
 /* Saving a compacted copy of the working copy (store.h: baton__store_compacted_copy). */
 #include "store/store.h"
 
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -39,7 +40,15 @@ char *baton__store_compacted_copy(baton_store *s)
 	char *out = baton__wip_path(s->work_dir, "packed.db");
 	if (!out)
 		return NULL;
-	unlink(out); /* left by a killed process: VACUUM INTO wants a new file */
+	unlink(out); /* left by a killed process: VACUUM INTO wants a new (or empty) file */
+	/* created empty and owner-only first: SQLite would create it with the default mode, and the
+	 * working copy's files are private (docs/RELIABILITY.md, promise 6) */
+	int fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		free(out);
+		return NULL;
+	}
+	close(fd);
 	sqlite3_stmt *st = NULL;
 	int sr = sqlite3_prepare_v2(s->db, "VACUUM INTO ?1", -1, &st, NULL);
 	if (sr == SQLITE_OK) {
