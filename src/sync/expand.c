@@ -25,92 +25,7 @@
 #include "store/store.h"
 #include "c1/connector/v2/annotation_grant.pb-c.h"
 
-/* Writes per transaction. */
-#define EXPAND_TX_WRITES 10000u
-/* Progress is reported at least this often (contributions applied). */
-#define EXPAND_PROGRESS_EVERY 10000u
-
-enum { ENT_UNKNOWN = 0, ENT_FOUND, ENT_MISSING };
-
-/* What the store says about an entitlement of the graph. */
-typedef struct ent_meta {
-	uint8_t state;
-	const char *rt, *rid;  /* its resource (graph arena) */
-} ent_meta;
-
-/*
- * The principals that have a grant of one destination (prt "\0" pid keys, node arena), read in
- * one index range scan when the node is expanded and kept up to date as grants are created: a
- * principal not in it has no grant of the destination, so the per-contribution look-up of its
- * existing grants is skipped. Open addressing; `slots` NULL when the destination had too many
- * grants to hold (then every contribution looks its grants up, as before).
- */
-#define EXPAND_PSET_MAX (1u << 20)
-typedef struct pset {
-	const char **slots; /* key (length-prefixed by `lens`) or NULL */
-	uint32_t *lens;
-	uint32_t cap, n;
-} pset;
-
-/* A destination of the node being expanded: its stored entitlement. */
-typedef struct dest {
-	uint32_t ent;
-	const char *id, *rt, *rid;
-	const uint8_t *data;
-	size_t len;
-	pset have;
-} dest;
-
-typedef struct expander {
-	baton_store *s;
-	const char *sync_id;
-	const baton_expand_options *opts;
-	baton_expand_stats *stats;
-	baton__graph g;
-	ent_meta *meta;
-	uint32_t meta_cap;
-
-	sqlite3_stmt *q_ent;     /* entitlement row by id */
-	sqlite3_stmt *q_src;     /* grants of an entitlement, in row order */
-	sqlite3_stmt *q_dst;     /* grants of an entitlement to a principal */
-	sqlite3_stmt *upd;       /* new data for a row */
-	sqlite3_stmt *ins;       /* a new expanded grant */
-	sqlite3_stmt *touch;     /* remembers an updated pre-existing row */
-	sqlite3_stmt *q_prin;    /* principals of the grants of an entitlement */
-
-	baton_arena row_arena;   /* one source grant */
-	baton_arena apply_arena; /* one contribution */
-	baton_arena node_arena;  /* the destinations of one node */
-	int64_t max_row;         /* highest grant row id before expansion */
-	uint64_t writes_in_tx;
-	uint64_t applied;
-	uint64_t progress_done, progress_total;
-	baton_expand_phase phase;
-	uint64_t created, updated_writes;
-	struct memo_slot *memo;  /* principals already applied from the current source (flow_from) */
-	uint32_t memo_gen;
-	bool deferred;           /* the two unread grant indexes are dropped until the end */
-	struct contrib *batch;   /* contributions of the current source, sorted before applying */
-	size_t nbatch;
-	baton_arena batch_arena; /* their strings */
-} expander;
-
-/*
- * Duplicate source grants (the same principal on the same source entitlement, many times) would
- * each re-apply the same contribution, and each application reads every grant of the destination
- * for that principal: duplicates on both sides made that quadratic. Applying is idempotent for a
- * (principal, direct) pair once done, so flow_from remembers the pairs it applied, in a fixed
- * cache (memory bounded whatever the grant count; a key too long or evicted is just applied again,
- * with the same result).
- */
-#define EXPAND_MEMO_SLOTS 4096u
-#define EXPAND_MEMO_KEY 120u
-typedef struct memo_slot {
-	uint32_t gen;
-	uint8_t done; /* bit 0: applied as indirect, bit 1: applied as direct */
-	uint8_t len;
-	char key[EXPAND_MEMO_KEY];
-} memo_slot;
+#include "sync/expand_int.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Helpers                                                                                     */
@@ -128,7 +43,7 @@ static int report(expander *x, baton_expand_phase phase, uint64_t done, uint64_t
 	return 0;
 }
 
-static int prepare(expander *x, const char *sql, sqlite3_stmt **st)
+int baton__expand_prepare(expander *x, const char *sql, sqlite3_stmt **st)
 {
 	int sr = sqlite3_prepare_v3(x->s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
 	if (sr != SQLITE_OK)
@@ -145,7 +60,7 @@ static void finalize_all(expander *x)
 	}
 }
 
-static const char *col_text(sqlite3_stmt *st, int col)
+const char *baton__expand_col_text(sqlite3_stmt *st, int col)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
 	return t ? (const char *)t : "";
@@ -186,8 +101,8 @@ static int ent_lookup(expander *x, uint32_t ent, baton_arena *arena, const uint8
 	int sr = sqlite3_step(x->q_ent);
 	if (sr == SQLITE_ROW) {
 		if (m->state == ENT_UNKNOWN) {
-			m->rt = baton_arena_strdup(&x->g.arena, col_text(x->q_ent, 0));
-			m->rid = baton_arena_strdup(&x->g.arena, col_text(x->q_ent, 1));
+			m->rt = baton_arena_strdup(&x->g.arena, baton__expand_col_text(x->q_ent, 0));
+			m->rid = baton_arena_strdup(&x->g.arena, baton__expand_col_text(x->q_ent, 1));
 			if (!m->rt || !m->rid)
 				rc = baton__error_oom("entitlement graph");
 			m->state = ENT_FOUND;
@@ -222,8 +137,8 @@ static int intern(expander *x, const char *s, uint32_t *out)
 
 static int load_row(expander *x, sqlite3_stmt *st)
 {
-	const char *ext = col_text(st, 1), *dst_id = col_text(st, 2);
-	const char *prt = col_text(st, 3), *pid = col_text(st, 4);
+	const char *ext = baton__expand_col_text(st, 1), *dst_id = baton__expand_col_text(st, 2);
+	const char *prt = baton__expand_col_text(st, 3), *pid = baton__expand_col_text(st, 4);
 	const void *blob = sqlite3_column_blob(st, 5);
 	size_t blen = (size_t)sqlite3_column_bytes(st, 5);
 	ProtobufCMessage *m;
@@ -267,7 +182,7 @@ static int load_row(expander *x, sqlite3_stmt *st)
 static int load_graph(expander *x)
 {
 	sqlite3_stmt *st;
-	int rc = prepare(x, "SELECT id, external_id, entitlement_id, principal_resource_type_id, "
+	int rc = baton__expand_prepare(x, "SELECT id, external_id, entitlement_id, principal_resource_type_id, "
 	                    "principal_resource_id, expansion FROM v1_grants WHERE sync_id = ? AND "
 	                    "expansion IS NOT NULL AND needs_expansion = 1 ORDER BY id", &st);
 	if (rc)
@@ -299,107 +214,6 @@ static int tx_write_done(expander *x)
 	x->writes_in_tx = 0;
 	int rc = baton__store_commit(x->s);
 	return rc ? rc : baton__store_begin(x->s);
-}
-
-static uint32_t pset_hash(const char *prt, size_t lt, const char *pid, size_t li)
-{
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < lt; i++)
-		h = (h ^ (unsigned char)prt[i]) * 16777619u;
-	h = (h ^ 0xFFu) * 16777619u;
-	for (size_t i = 0; i < li; i++)
-		h = (h ^ (unsigned char)pid[i]) * 16777619u;
-	return h;
-}
-
-/* The slot of (prt, pid): where it is, or the empty slot where it would go. */
-static uint32_t pset_slot(const pset *ps, const char *prt, size_t lt, const char *pid, size_t li)
-{
-	uint32_t mask = ps->cap - 1, i = pset_hash(prt, lt, pid, li) & mask;
-	for (;; i = (i + 1) & mask) {
-		const char *k = ps->slots[i];
-		if (!k)
-			return i;
-		if (ps->lens[i] == lt + 1 + li && memcmp(k, prt, lt) == 0 && k[lt] == '\0' &&
-		    memcmp(k + lt + 1, pid, li) == 0)
-			return i;
-	}
-}
-
-static bool pset_has(const pset *ps, const char *prt, const char *pid)
-{
-	size_t lt = strlen(prt), li = strlen(pid);
-	return ps->slots[pset_slot(ps, prt, lt, pid, li)] != NULL;
-}
-
-/* Adds (prt, pid); on running out of room or memory the set is dropped (slots NULL). */
-static void pset_add(baton_arena *a, pset *ps, const char *prt, const char *pid)
-{
-	if (!ps->slots)
-		return;
-	size_t lt = strlen(prt), li = strlen(pid);
-	if ((ps->n + 1) * 2 > ps->cap) {
-		uint32_t nc = ps->cap * 2;
-		const char **ns = nc <= EXPAND_PSET_MAX * 2 ? baton_arena_alloc(a, (size_t)nc * sizeof(*ns)) : NULL;
-		uint32_t *nl = ns ? baton_arena_alloc_raw(a, (size_t)nc * sizeof(*nl)) : NULL;
-		if (!nl) {
-			ps->slots = NULL;
-			return;
-		}
-		pset old = *ps;
-		ps->slots = ns;
-		ps->lens = nl;
-		ps->cap = nc;
-		for (uint32_t i = 0; i < old.cap; i++) {
-			if (!old.slots[i])
-				continue;
-			const char *k = old.slots[i];
-			size_t kt = strlen(k);
-			uint32_t j = pset_slot(ps, k, kt, k + kt + 1, old.lens[i] - kt - 1);
-			ps->slots[j] = k;
-			ps->lens[j] = old.lens[i];
-		}
-	}
-	uint32_t j = pset_slot(ps, prt, lt, pid, li);
-	if (ps->slots[j])
-		return;
-	char *k = baton_arena_alloc_raw(a, lt + 1 + li);
-	if (!k) {
-		ps->slots = NULL;
-		return;
-	}
-	memcpy(k, prt, lt);
-	k[lt] = '\0';
-	memcpy(k + lt + 1, pid, li);
-	ps->slots[j] = k;
-	ps->lens[j] = (uint32_t)(lt + 1 + li);
-	ps->n++;
-}
-
-/* Reads the principals of every grant of d (one index range scan). */
-static int pset_load(expander *x, dest *d)
-{
-	d->have.cap = 64;
-	d->have.n = 0;
-	d->have.slots = baton_arena_alloc(&x->node_arena, 64 * sizeof(*d->have.slots));
-	d->have.lens = baton_arena_alloc_raw(&x->node_arena, 64 * sizeof(*d->have.lens));
-	if (!d->have.slots || !d->have.lens)
-		return baton__error_oom("grant expansion");
-	sqlite3_bind_text(x->q_prin, 1, d->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(x->q_prin, 2, x->sync_id, -1, SQLITE_STATIC);
-	int sr, rc = 0;
-	while ((sr = sqlite3_step(x->q_prin)) == SQLITE_ROW) {
-		pset_add(&x->node_arena, &d->have, col_text(x->q_prin, 0), col_text(x->q_prin, 1));
-		if (!d->have.slots || d->have.n > EXPAND_PSET_MAX) {
-			d->have.slots = NULL; /* too large to hold: look every principal up */
-			break;
-		}
-	}
-	if (d->have.slots && sr != SQLITE_DONE)
-		rc = baton__store_sqlerr(x->s, sr, "grant expansion: reading grants");
-	sqlite3_reset(x->q_prin);
-	sqlite3_clear_bindings(x->q_prin);
-	return rc;
 }
 
 typedef struct dst_row {
@@ -558,14 +372,14 @@ static int apply(expander *x, dest *d, const char *prt, const char *pid, const u
 	dst_row *rows = NULL;
 	size_t n = 0;
 	int rc = 0;
-	if (!d->have.slots || pset_has(&d->have, prt, pid))
+	if (!d->have.slots || baton__expand_pset_has(&d->have, prt, pid))
 		rc = read_dst_rows(x, d, prt, pid, &rows, &n);
 	if (rc)
 		return rc;
 	if (n == 0) {
 		rc = create_grant(x, d, prt, pid, principal, principal_len, src_id, src_len, direct);
 		if (!rc)
-			pset_add(&x->node_arena, &d->have, prt, pid);
+			baton__expand_pset_add(&x->node_arena, &d->have, prt, pid);
 	}
 	for (size_t i = 0; i < n && !rc; i++)
 		rc = merge_into(x, d, &rows[i], src_id, src_len, direct);
@@ -682,7 +496,7 @@ static int flow_from(expander *x, const baton__edge *e, uint32_t src, dest *dest
 	int sr = SQLITE_DONE, rc = 0;
 	baton__sources have = {NULL, 0, 0};
 	while (!rc && (sr = sqlite3_step(x->q_src)) == SQLITE_ROW) {
-		const char *prt = col_text(x->q_src, 1), *pid = col_text(x->q_src, 2);
+		const char *prt = baton__expand_col_text(x->q_src, 1), *pid = baton__expand_col_text(x->q_src, 2);
 		if (!*prt && !*pid)
 			continue; /* no principal */
 		if (e->nf) {
@@ -754,7 +568,7 @@ static int expand_node(expander *x, uint32_t c)
 		d->id = g->ents.strs[ent];
 		d->rt = x->meta[ent].rt;
 		d->rid = x->meta[ent].rid;
-		if ((rc = pset_load(x, d)))
+		if ((rc = baton__expand_pset_load(x, d)))
 			return rc;
 		nd++;
 	}
@@ -784,128 +598,34 @@ static int prepare_closure(expander *x)
 	                                  "(id INTEGER PRIMARY KEY); DELETE FROM temp.baton_expand_touched")))
 		return rc;
 	sqlite3_stmt *st;
-	if ((rc = prepare(x, "SELECT coalesce(max(id), 0) FROM v1_grants", &st)))
+	if ((rc = baton__expand_prepare(x, "SELECT coalesce(max(id), 0) FROM v1_grants", &st)))
 		return rc;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		x->max_row = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	if ((rc = prepare(x, "SELECT data, principal_resource_type_id, principal_resource_id, id FROM v1_grants "
+	if ((rc = baton__expand_prepare(x, "SELECT data, principal_resource_type_id, principal_resource_id, id FROM v1_grants "
 	                     "INDEXED BY idx_grants_entitlement_sync_grant_v1 "
 	                     "WHERE entitlement_id = ? AND sync_id = ? ORDER BY id", &x->q_src)) ||
-	    (rc = prepare(x, "SELECT id, data FROM v1_grants WHERE entitlement_id = ? AND "
+	    (rc = baton__expand_prepare(x, "SELECT id, data FROM v1_grants WHERE entitlement_id = ? AND "
 	                     "principal_resource_type_id = ? AND principal_resource_id = ? AND sync_id = ? "
 	                     "ORDER BY id", &x->q_dst)) ||
-	    (rc = prepare(x, "UPDATE v1_grants SET data = ? WHERE id = ?", &x->upd)) ||
-	    (rc = prepare(x, "INSERT INTO v1_grants (resource_type_id, resource_id, entitlement_id, "
+	    (rc = baton__expand_prepare(x, "UPDATE v1_grants SET data = ? WHERE id = ?", &x->upd)) ||
+	    (rc = baton__expand_prepare(x, "INSERT INTO v1_grants (resource_type_id, resource_id, entitlement_id, "
 	                     "principal_resource_type_id, principal_resource_id, external_id, expansion, "
 	                     "needs_expansion, data, sync_id, discovered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, "
 	                     "0, ?7, ?8, ?9) ON CONFLICT (external_id, sync_id) DO UPDATE SET data = EXCLUDED.data",
 	                  &x->ins)) ||
-	    (rc = prepare(x, "SELECT principal_resource_type_id, principal_resource_id FROM v1_grants "
+	    (rc = baton__expand_prepare(x, "SELECT principal_resource_type_id, principal_resource_id FROM v1_grants "
 	                     "WHERE entitlement_id = ? AND sync_id = ?", &x->q_prin)) ||
-	    (rc = prepare(x, "INSERT OR IGNORE INTO temp.baton_expand_touched (id) VALUES (?)", &x->touch)))
+	    (rc = baton__expand_prepare(x, "INSERT OR IGNORE INTO temp.baton_expand_touched (id) VALUES (?)", &x->touch)))
 		return rc;
 	return 0;
-}
-
-/*
- * Two secondary indexes of v1_grants are never read by expansion: (resource_type_id,
- * resource_id) and (principal_resource_type_id, principal_resource_id). When expansion is
- * expected to write many grants compared with what is stored, they are dropped while it runs
- * and built again in one sorted pass at the end (as the store does for a first bulk of grants,
- * store/bulk.c): maintaining them row by row is a third of the cost of each new grant. The
- * statements are the schema's (store/store.c), so sqlite_master is unchanged afterwards; a
- * working copy left without them by an interrupted expansion gets them back when it is opened
- * (the schema is applied with "if not exists" on every open), and a failed expansion rebuilds
- * them before returning.
- */
-static const char expand_rebuild_sql[] =
-	"create index if not exists idx_grants_resource_type_id_resource_id_v1 on v1_grants "
-	"(resource_type_id, resource_id);\n"
-	"create index if not exists idx_grants_principal_id_v1 on v1_grants "
-	"(principal_resource_type_id, principal_resource_id);";
-
-/* Whether expansion will write at least EXPAND_DEFER_MIN grants and a quarter of the stored grant
- * rows. The estimate follows the topological order: a component's size is its own grants (counted
- * through the index, at most the threshold each) plus what flows in from its sources, and the new
- * grants are what flows in times the component's entitlements (it ignores principals that already
- * hold a destination, so it can only be high when grants overlap). Rebuilding costs two sorted
- * passes over the whole table, which only pays off for large expansions. */
-#define EXPAND_DEFER_MIN 20000
-static int worth_deferring(expander *x, bool *yes)
-{
-	*yes = false;
-	baton__graph *g = &x->g;
-	int64_t need = x->max_row / 4 + 1, total = 0;
-	if (need < EXPAND_DEFER_MIN)
-		need = EXPAND_DEFER_MIN;
-	int64_t *size = calloc((size_t)g->ncomp + 1, sizeof(*size));
-	if (!size)
-		return baton__error_oom("grant expansion");
-	sqlite3_stmt *st;
-	int rc = prepare(x, "SELECT count(*) FROM (SELECT 1 FROM v1_grants INDEXED BY "
-	                    "idx_grants_entitlement_sync_grant_v1 WHERE entitlement_id = ? AND sync_id = ? LIMIT ?)",
-	                 &st);
-	for (uint32_t i = 0; !rc && i < g->ncomp && total < need; i++) {
-		uint32_t c = g->order[i];
-		int64_t in = 0, own = 0;
-		for (uint32_t k = g->in_start[c]; k < g->in_start[c + 1]; k++) {
-			in += size[g->cedges.edges[g->in_edges[k]].src];
-			if (in > need)
-				in = need;
-		}
-		for (uint32_t m = g->member_start[c]; !rc && m < g->member_start[c + 1] && own < need; m++) {
-			uint32_t ent = g->members[m];
-			sqlite3_bind_text(st, 1, g->ents.strs[ent], (int)g->ents.lens[ent], SQLITE_STATIC);
-			sqlite3_bind_text(st, 2, x->sync_id, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 3, need);
-			int sr = sqlite3_step(st);
-			if (sr == SQLITE_ROW)
-				own += sqlite3_column_int64(st, 0);
-			else
-				rc = baton__store_sqlerr(x->s, sr, "grant expansion: counting grants");
-			sqlite3_reset(st);
-		}
-		size[c] = own + in > need ? need : own + in;
-		total += in * (int64_t)(g->member_start[c + 1] - g->member_start[c]);
-	}
-	sqlite3_finalize(st);
-	free(size);
-	*yes = !rc && total >= need;
-	return rc;
-}
-
-static int defer_indexes(expander *x)
-{
-	bool yes;
-	int rc = worth_deferring(x, &yes);
-	if (rc || !yes)
-		return rc;
-	rc = baton__store_exec(x->s, "DROP INDEX IF EXISTS idx_grants_resource_type_id_resource_id_v1; "
-	                                 "DROP INDEX IF EXISTS idx_grants_principal_id_v1");
-	if (!rc)
-		x->deferred = true;
-	return rc;
-}
-
-static int rebuild_indexes(expander *x)
-{
-	if (!x->deferred)
-		return 0;
-	int rc = baton__store_begin(x->s);
-	if (!rc)
-		rc = baton__store_exec(x->s, expand_rebuild_sql);
-	if (!rc)
-		rc = baton__store_commit(x->s);
-	if (!rc)
-		x->deferred = false;
-	return rc;
 }
 
 static int count_touched(expander *x)
 {
 	sqlite3_stmt *st;
-	int rc = prepare(x, "SELECT count(*) FROM temp.baton_expand_touched", &st);
+	int rc = baton__expand_prepare(x, "SELECT count(*) FROM temp.baton_expand_touched", &st);
 	if (rc)
 		return rc;
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -947,7 +667,7 @@ static int run_expansion(expander *x)
 {
 	int rc = report(x, BATON_EXPAND_PHASE_LOAD, 0, 0);
 	if (!rc) {
-		rc = prepare(x, "SELECT resource_type_id, resource_id, data FROM v1_entitlements "
+		rc = baton__expand_prepare(x, "SELECT resource_type_id, resource_id, data FROM v1_entitlements "
 		                "WHERE external_id = ? AND sync_id = ? LIMIT 1", &x->q_ent);
 	}
 	if (!rc)
@@ -968,7 +688,7 @@ static int run_expansion(expander *x)
 	if (x->g.edges.count == 0)
 		return report(x, BATON_EXPAND_PHASE_EXPAND, 0, 0);
 
-	if ((rc = prepare_closure(x)) || (rc = baton__store_begin(x->s)) || (rc = defer_indexes(x)))
+	if ((rc = prepare_closure(x)) || (rc = baton__store_begin(x->s)) || (rc = baton__expand_defer_indexes(x)))
 		return rc;
 	uint32_t nc = x->g.ncomp;
 	for (uint32_t i = 0; i < nc && !rc; i++) {
@@ -987,7 +707,7 @@ static int run_expansion(expander *x)
 	if (!rc)
 		rc = count_touched(x);
 	/* also after a failure: the store stays usable (and saveable) with its full schema */
-	int irc = rebuild_indexes(x);
+	int irc = baton__expand_rebuild_indexes(x);
 	if (!rc)
 		rc = irc;
 	else if ((crc || irc) && why)

@@ -7,6 +7,9 @@
  *                   the principal and the sources, rewriting the sources, building a new grant
  *   expand_token.c  which sync to expand, and the sync token's grant-expansion step
  *   expand.c        the driver: loading the graph from the store, the closure, the writes
+ *   expand_pset.c   the principals already holding a destination, read once per destination
+ *   expand_defer.c  two grant indexes dropped during a large expansion, rebuilt in one pass
+ *   expand_int.h    the driver's private types, shared by the three
  *
  * Memory: everything in the graph is proportional to the entitlements that take part in
  * expansion and the edges between them. Grants are streamed from the store one source

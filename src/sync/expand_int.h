@@ -1,0 +1,116 @@
+/*
+ * Grant expansion's private types (expand.c, expand_pset.c, expand_defer.c): the expander's
+ * state, the per-destination principal sets and the duplicate memo.
+ */
+#ifndef BATON_SYNC_EXPAND_INT_H
+#define BATON_SYNC_EXPAND_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "sync/expand.h"
+#include "store/store.h"
+
+/* Writes per transaction. */
+#define EXPAND_TX_WRITES 10000u
+/* Progress is reported at least this often (contributions applied). */
+#define EXPAND_PROGRESS_EVERY 10000u
+
+enum { ENT_UNKNOWN = 0, ENT_FOUND, ENT_MISSING };
+
+/* What the store says about an entitlement of the graph. */
+typedef struct ent_meta {
+	uint8_t state;
+	const char *rt, *rid;  /* its resource (graph arena) */
+} ent_meta;
+
+/*
+ * The principals that have a grant of one destination (prt "\0" pid keys, node arena), read in
+ * one index range scan when the node is expanded and kept up to date as grants are created: a
+ * principal not in it has no grant of the destination, so the per-contribution look-up of its
+ * existing grants is skipped. Open addressing; `slots` NULL when the destination had too many
+ * grants to hold (then every contribution looks its grants up, as before).
+ */
+#define EXPAND_PSET_MAX (1u << 20)
+typedef struct pset {
+	const char **slots; /* key (length-prefixed by `lens`) or NULL */
+	uint32_t *lens;
+	uint32_t cap, n;
+} pset;
+
+/* A destination of the node being expanded: its stored entitlement. */
+typedef struct dest {
+	uint32_t ent;
+	const char *id, *rt, *rid;
+	const uint8_t *data;
+	size_t len;
+	pset have;
+} dest;
+
+typedef struct expander {
+	baton_store *s;
+	const char *sync_id;
+	const baton_expand_options *opts;
+	baton_expand_stats *stats;
+	baton__graph g;
+	ent_meta *meta;
+	uint32_t meta_cap;
+
+	sqlite3_stmt *q_ent;     /* entitlement row by id */
+	sqlite3_stmt *q_src;     /* grants of an entitlement, in row order */
+	sqlite3_stmt *q_dst;     /* grants of an entitlement to a principal */
+	sqlite3_stmt *upd;       /* new data for a row */
+	sqlite3_stmt *ins;       /* a new expanded grant */
+	sqlite3_stmt *touch;     /* remembers an updated pre-existing row */
+	sqlite3_stmt *q_prin;    /* principals of the grants of an entitlement */
+
+	baton_arena row_arena;   /* one source grant */
+	baton_arena apply_arena; /* one contribution */
+	baton_arena node_arena;  /* the destinations of one node */
+	int64_t max_row;         /* highest grant row id before expansion */
+	uint64_t writes_in_tx;
+	uint64_t applied;
+	uint64_t progress_done, progress_total;
+	baton_expand_phase phase;
+	uint64_t created, updated_writes;
+	struct memo_slot *memo;  /* principals already applied from the current source (flow_from) */
+	uint32_t memo_gen;
+	bool deferred;           /* the two unread grant indexes are dropped until the end */
+	struct contrib *batch;   /* contributions of the current source, sorted before applying */
+	size_t nbatch;
+	baton_arena batch_arena; /* their strings */
+} expander;
+
+/*
+ * Duplicate source grants (the same principal on the same source entitlement, many times) would
+ * each re-apply the same contribution, and each application reads every grant of the destination
+ * for that principal: duplicates on both sides made that quadratic. Applying is idempotent for a
+ * (principal, direct) pair once done, so flow_from remembers the pairs it applied, in a fixed
+ * cache (memory bounded whatever the grant count; a key too long or evicted is just applied again,
+ * with the same result).
+ */
+#define EXPAND_MEMO_SLOTS 4096u
+#define EXPAND_MEMO_KEY 120u
+typedef struct memo_slot {
+	uint32_t gen;
+	uint8_t done; /* bit 0: applied as indirect, bit 1: applied as direct */
+	uint8_t len;
+	char key[EXPAND_MEMO_KEY];
+} memo_slot;
+
+/* expand.c */
+int baton__expand_prepare(expander *x, const char *sql, sqlite3_stmt **st);
+const char *baton__expand_col_text(sqlite3_stmt *st, int col);
+
+/* expand_pset.c: the principals already holding a destination, read once per destination */
+bool baton__expand_pset_has(const pset *ps, const char *prt, const char *pid);
+void baton__expand_pset_add(baton_arena *a, pset *ps, const char *prt, const char *pid);
+int baton__expand_pset_load(expander *x, dest *d);
+
+/* expand_defer.c: two grant indexes dropped during a large expansion and rebuilt after it */
+int baton__expand_defer_indexes(expander *x);
+int baton__expand_rebuild_indexes(expander *x);
+
+#endif
