@@ -792,6 +792,7 @@ func run() int {
 	timeout := flag.Duration("timeout", 120*time.Second, "give up (exit 1) when the script is not done by then")
 	tokenStatus := flag.Int("token-status", 0, "answer every token request with this HTTP status (e.g. 401)")
 	otherCA := flag.String("other-ca", "", "also write an unrelated CA certificate to this file")
+	linger := flag.Bool("linger", false, "once the script is done, keep answering (empty GetTask) until --timeout, then exit 0 (for measuring an idle client)")
 	flag.Parse()
 	if *scriptPath == "" || *out == "" || flag.NArg() != 0 {
 		fmt.Fprintln(os.Stderr, "usage: fakec1 --script FILE --out DIR [flags]")
@@ -897,6 +898,13 @@ func run() int {
 	var runErr error
 	select {
 	case <-f.doneCh:
+		if *linger {
+			select {
+			case <-time.After(*timeout):
+			case err := <-serveErr:
+				runErr = fmt.Errorf("server: %w", err)
+			}
+		}
 	case <-time.After(*timeout):
 		runErr = errors.New("timeout")
 	case err := <-serveErr:
