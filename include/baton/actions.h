@@ -212,6 +212,8 @@ BATON_API int baton_ctx_action_return_string_list(baton_ctx *ctx, const char *ke
 BATON_API int baton_ctx_action_return_resource_id(baton_ctx *ctx, const char *key, const baton_resource_id *id);
 BATON_API int baton_ctx_action_return_resource_id_list(baton_ctx *ctx, const char *key,
                                                        const baton_resource_id *ids, size_t n);
+/* A list of numbers (Go's NewNumberListReturnField); each must be finite. */
+BATON_API int baton_ctx_action_return_number_list(baton_ctx *ctx, const char *key, const double *values, size_t n);
 
 /* The name of a status ("BATON_ACTION_STATUS_COMPLETE"; static; "UNKNOWN" for others). */
 BATON_API const char *baton_action_status_name(baton_action_status status);

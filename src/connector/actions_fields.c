@@ -199,3 +199,19 @@ BATON_API int baton_ctx_action_return_resource_id_list(baton_ctx *ctx, const cha
 	}
 	return put(ctx, fn, key, a);
 }
+
+BATON_API int baton_ctx_action_return_number_list(baton_ctx *ctx, const char *key, const double *values, size_t n)
+{
+	static const char fn[] = "baton_ctx_action_return_number_list";
+	if (!values && n)
+		return baton__null_arg(fn, "values");
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++) {
+		if (values[i] != values[i] || values[i] - values[i] != 0) {
+			json_decref(a);
+			return baton_error_set(BATON_EINVALID, "%s: item %zu is not a finite number", fn, i);
+		}
+		json_array_append_new(a, json_real(values[i]));
+	}
+	return put(ctx, fn, key, a);
+}

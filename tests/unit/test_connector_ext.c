@@ -151,11 +151,15 @@ static int act_disable(baton_ctx *ctx, const char *args_json)
 	assert_int_equal(baton_ctx_action_arg_resource_id_list(ctx, "absent", &ids, &n_ids), BATON_ENOTFOUND);
 	assert_int_equal(baton_ctx_action_return_number(ctx, "bad", strtod("nan", NULL)), BATON_EINVALID);
 	const char *const names[] = {"x", "y"};
+	const double nums[] = {1.5, -3, strtod("inf", NULL)};
+	assert_int_equal(baton_ctx_action_return_number_list(ctx, "bad", nums, 3), BATON_EINVALID);
+	assert_int_equal(baton_ctx_action_return_number_list(ctx, "bad", NULL, 1), BATON_EINVALID);
 	if ((rc = baton_ctx_action_return_success(ctx, true)) || (rc = baton_ctx_action_return_string(ctx, "s", "t")) ||
 	    (rc = baton_ctx_action_return_bool(ctx, "b", false)) || (rc = baton_ctx_action_return_number(ctx, "n", 2.5)) ||
 	    (rc = baton_ctx_action_return_string_list(ctx, "l", names, 2)) ||
 	    (rc = baton_ctx_action_return_resource_id(ctx, "id", &id)) ||
-	    (rc = baton_ctx_action_return_resource_id_list(ctx, "ids", ids, n_ids)))
+	    (rc = baton_ctx_action_return_resource_id_list(ctx, "ids", ids, n_ids)) ||
+	    (rc = baton_ctx_action_return_number_list(ctx, "nl", nums, 2)))
 		return rc;
 	return 0;
 }
@@ -508,7 +512,8 @@ static void test_actions(void **state)
 	assert_string_equal(json_of(ctx, &r->response->base),
 	                    "{\"b\":false,\"disabled\":\"user/u9\",\"id\":{\"resourceId\":\"u9\",\"resourceTypeId\":\"user\"},"
 	                    "\"ids\":[{\"resourceId\":\"u1\",\"resourceTypeId\":\"user\"},{\"resourceId\":\"g2\","
-	                    "\"resourceTypeId\":\"group\"}],\"l\":[\"x\",\"y\"],\"n\":2.5,\"s\":\"t\",\"success\":true}");
+	                    "\"resourceTypeId\":\"group\"}],\"l\":[\"x\",\"y\"],\"n\":2.5,\"nl\":[1.5,-3],\"s\":\"t\","
+	                    "\"success\":true}");
 
 	/* a slow action: RUNNING after the inline wait, then COMPLETE when polled */
 	r = invoke(am, ctx, "slow", NULL, NULL, 0);
