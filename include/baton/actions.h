@@ -212,6 +212,12 @@ BATON_API int baton_ctx_action_return_string_list(baton_ctx *ctx, const char *ke
 BATON_API int baton_ctx_action_return_resource_id(baton_ctx *ctx, const char *key, const baton_resource_id *id);
 BATON_API int baton_ctx_action_return_resource_id_list(baton_ctx *ctx, const char *key,
                                                        const baton_resource_id *ids, size_t n);
+/* A list of resources (Go's NewResourceListReturnField): each as config.Resource's protojson,
+ * {"resourceId", "parentResourceId", "displayName", "description", "annotations"}. The
+ * resources are borrowed; a NULL item is BATON_EINVALID. */
+struct baton_resource; /* baton/resource.h */
+BATON_API int baton_ctx_action_return_resource_list(baton_ctx *ctx, const char *key,
+                                                    struct baton_resource *const *resources, size_t n);
 /* A list of numbers (Go's NewNumberListReturnField); each must be finite. */
 BATON_API int baton_ctx_action_return_number_list(baton_ctx *ctx, const char *key, const double *values, size_t n);
 

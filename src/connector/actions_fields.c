@@ -11,6 +11,9 @@
 #include <jansson.h>
 
 #include "core/error.h"
+#include "proto/protojson.h"
+#include "types/types.h"
+#include "c1/config/v1/config.pb-c.h"
 
 #define ACTION_ONLY BATON__EXT_BIT(BATON__EXT_ACTION)
 
@@ -212,6 +215,50 @@ BATON_API int baton_ctx_action_return_number_list(baton_ctx *ctx, const char *ke
 			return baton_error_set(BATON_EINVALID, "%s: item %zu is not a finite number", fn, i);
 		}
 		json_array_append_new(a, json_real(values[i]));
+	}
+	return put(ctx, fn, key, a);
+}
+
+static C1__Config__V1__ResourceId *config_id(C1__Config__V1__ResourceId *out, const C1__Connector__V2__ResourceId *id)
+{
+	if (!id)
+		return NULL;
+	c1__config__v1__resource_id__init(out);
+	out->resource_type_id = id->resource_type;
+	out->resource_id = id->resource;
+	return out;
+}
+
+BATON_API int baton_ctx_action_return_resource_list(baton_ctx *ctx, const char *key,
+                                                    struct baton_resource *const *resources, size_t n)
+{
+	static const char fn[] = "baton_ctx_action_return_resource_list";
+	if (!resources && n)
+		return baton__null_arg(fn, "resources");
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++) {
+		baton_resource *r = resources[i];
+		int rc = r ? baton__resource_flush(r) : baton_error_set(BATON_EINVALID, "%s: resource at index %zu "
+		                                                                       "cannot be nil", fn, i);
+		json_t *o = NULL;
+		if (!rc) {
+			C1__Config__V1__ResourceId id, parent;
+			C1__Config__V1__Resource basic;
+			c1__config__v1__resource__init(&basic);
+			basic.resource_id = config_id(&id, r->msg->id);
+			basic.parent_resource_id = config_id(&parent, r->msg->parent_resource_id);
+			basic.display_name = r->msg->display_name;
+			basic.description = r->msg->description;
+			basic.n_annotations = r->msg->n_annotations;
+			basic.annotations = r->msg->annotations;
+			if (!(o = baton__protojson_to_jansson(&basic.base, NULL)))
+				rc = baton_error_last()->code ? baton_error_last()->code : BATON_EINTERNAL;
+		}
+		if (rc) {
+			json_decref(a);
+			return rc;
+		}
+		json_array_append_new(a, o);
 	}
 	return put(ctx, fn, key, a);
 }

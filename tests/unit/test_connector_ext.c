@@ -161,6 +161,12 @@ static int act_disable(baton_ctx *ctx, const char *args_json)
 	    (rc = baton_ctx_action_return_resource_id_list(ctx, "ids", ids, n_ids)) ||
 	    (rc = baton_ctx_action_return_number_list(ctx, "nl", nums, 2)))
 		return rc;
+	baton_resource *res[2] = {NULL, NULL};
+	assert_int_equal(baton_resource_new_with_id(ctx, "User Nine", &id, &res[0]), 0);
+	assert_int_equal(baton_resource_set_description(res[0], "ninth"), 0);
+	assert_int_equal(baton_ctx_action_return_resource_list(ctx, "rl", res, 2), BATON_EINVALID); /* NULL item */
+	if ((rc = baton_ctx_action_return_resource_list(ctx, "rl", res, 1)))
+		return rc;
 	return 0;
 }
 
@@ -512,8 +518,9 @@ static void test_actions(void **state)
 	assert_string_equal(json_of(ctx, &r->response->base),
 	                    "{\"b\":false,\"disabled\":\"user/u9\",\"id\":{\"resourceId\":\"u9\",\"resourceTypeId\":\"user\"},"
 	                    "\"ids\":[{\"resourceId\":\"u1\",\"resourceTypeId\":\"user\"},{\"resourceId\":\"g2\","
-	                    "\"resourceTypeId\":\"group\"}],\"l\":[\"x\",\"y\"],\"n\":2.5,\"nl\":[1.5,-3],\"s\":\"t\","
-	                    "\"success\":true}");
+	                    "\"resourceTypeId\":\"group\"}],\"l\":[\"x\",\"y\"],\"n\":2.5,\"nl\":[1.5,-3],\"rl\":[{\"description\":\"ninth\","
+	                    "\"displayName\":\"User Nine\",\"resourceId\":{\"resourceId\":\"u9\",\"resourceTypeId\":"
+	                    "\"user\"}}],\"s\":\"t\",\"success\":true}");
 
 	/* a slow action: RUNNING after the inline wait, then COMPLETE when polled */
 	r = invoke(am, ctx, "slow", NULL, NULL, 0);
