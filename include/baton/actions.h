@@ -218,6 +218,12 @@ BATON_API int baton_ctx_action_return_resource_id_list(baton_ctx *ctx, const cha
 struct baton_resource; /* baton/resource.h */
 BATON_API int baton_ctx_action_return_resource_list(baton_ctx *ctx, const char *key,
                                                     struct baton_resource *const *resources, size_t n);
+/* A list of entitlements (Go's NewEntitlementListReturnField): each as config.Entitlement's
+ * protojson (id, displayName, description, slug, purpose name, grantableToResourceTypeIds,
+ * resourceId, resourceTypeId). Borrowed; a NULL item is BATON_EINVALID. */
+struct baton_entitlement; /* baton/entitlement.h */
+BATON_API int baton_ctx_action_return_entitlement_list(baton_ctx *ctx, const char *key,
+                                                       struct baton_entitlement *const *entitlements, size_t n);
 /* A list of numbers (Go's NewNumberListReturnField); each must be finite. */
 BATON_API int baton_ctx_action_return_number_list(baton_ctx *ctx, const char *key, const double *values, size_t n);
 

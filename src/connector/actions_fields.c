@@ -262,3 +262,48 @@ BATON_API int baton_ctx_action_return_resource_list(baton_ctx *ctx, const char *
 	}
 	return put(ctx, fn, key, a);
 }
+
+BATON_API int baton_ctx_action_return_entitlement_list(baton_ctx *ctx, const char *key,
+                                                       struct baton_entitlement *const *entitlements, size_t n)
+{
+	static const char fn[] = "baton_ctx_action_return_entitlement_list";
+	if (!entitlements && n)
+		return baton__null_arg(fn, "entitlements");
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++) {
+		if (!entitlements[i]) {
+			json_decref(a);
+			return baton_error_set(BATON_EINVALID, "%s: entitlement at index %zu cannot be nil", fn, i);
+		}
+		const C1__Connector__V2__Entitlement *m = entitlements[i]->msg;
+		C1__Config__V1__Entitlement basic;
+		c1__config__v1__entitlement__init(&basic);
+		basic.id = m->id;
+		basic.display_name = m->display_name;
+		basic.description = m->description;
+		basic.slug = m->slug;
+		const ProtobufCEnumValue *pv =
+			protobuf_c_enum_descriptor_get_value(&c1__connector__v2__entitlement__purpose_value__descriptor, m->purpose);
+		basic.purpose = pv ? (char *)pv->name : (char *)"PURPOSE_VALUE_UNSPECIFIED";
+		char **types = m->n_grantable_to ? baton_ctx_alloc(ctx, m->n_grantable_to * sizeof(char *)) : NULL;
+		if (m->n_grantable_to && !types) {
+			json_decref(a);
+			return baton__error_oom("action response");
+		}
+		for (size_t j = 0; j < m->n_grantable_to; j++)
+			types[j] = m->grantable_to[j]->id;
+		basic.n_grantable_to_resource_type_ids = m->n_grantable_to;
+		basic.grantable_to_resource_type_ids = types;
+		if (m->resource && m->resource->id) {
+			basic.resource_id = m->resource->id->resource;
+			basic.resource_type_id = m->resource->id->resource_type;
+		}
+		json_t *o = baton__protojson_to_jansson(&basic.base, NULL);
+		if (!o) {
+			json_decref(a);
+			return baton_error_last()->code ? baton_error_last()->code : BATON_EINTERNAL;
+		}
+		json_array_append_new(a, o);
+	}
+	return put(ctx, fn, key, a);
+}

@@ -167,6 +167,11 @@ static int act_disable(baton_ctx *ctx, const char *args_json)
 	assert_int_equal(baton_ctx_action_return_resource_list(ctx, "rl", res, 2), BATON_EINVALID); /* NULL item */
 	if ((rc = baton_ctx_action_return_resource_list(ctx, "rl", res, 1)))
 		return rc;
+	baton_entitlement *ents[2] = {NULL, NULL};
+	assert_int_equal(baton_entitlement_new(ctx, res[0], "member", BATON_PURPOSE_ASSIGNMENT, &ents[0]), 0);
+	assert_int_equal(baton_ctx_action_return_entitlement_list(ctx, "el", ents, 2), BATON_EINVALID);
+	if ((rc = baton_ctx_action_return_entitlement_list(ctx, "el", ents, 1)))
+		return rc;
 	return 0;
 }
 
@@ -516,7 +521,9 @@ static void test_actions(void **state)
 	           "\"user\", \"resource_id\": \"u1\"}, {\"resource_type\": \"group\", \"resource\": \"g2\"}]}", 0);
 	assert_int_equal(r->status, C1__CONNECTOR__V2__BATON_ACTION_STATUS__BATON_ACTION_STATUS_COMPLETE);
 	assert_string_equal(json_of(ctx, &r->response->base),
-	                    "{\"b\":false,\"disabled\":\"user/u9\",\"id\":{\"resourceId\":\"u9\",\"resourceTypeId\":\"user\"},"
+	                    "{\"b\":false,\"disabled\":\"user/u9\",\"el\":[{\"displayName\":\"member\",\"id\":\"user:u9:member\","
+	                    "\"purpose\":\"PURPOSE_VALUE_ASSIGNMENT\",\"resourceId\":\"u9\",\"resourceTypeId\":\"user\","
+	                    "\"slug\":\"member\"}],\"id\":{\"resourceId\":\"u9\",\"resourceTypeId\":\"user\"},"
 	                    "\"ids\":[{\"resourceId\":\"u1\",\"resourceTypeId\":\"user\"},{\"resourceId\":\"g2\","
 	                    "\"resourceTypeId\":\"group\"}],\"l\":[\"x\",\"y\"],\"n\":2.5,\"nl\":[1.5,-3],\"rl\":[{\"description\":\"ninth\","
 	                    "\"displayName\":\"User Nine\",\"resourceId\":{\"resourceId\":\"u9\",\"resourceTypeId\":"
