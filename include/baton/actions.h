@@ -224,6 +224,11 @@ BATON_API int baton_ctx_action_return_resource_list(baton_ctx *ctx, const char *
 struct baton_entitlement; /* baton/entitlement.h */
 BATON_API int baton_ctx_action_return_entitlement_list(baton_ctx *ctx, const char *key,
                                                        struct baton_entitlement *const *entitlements, size_t n);
+/* A list of grants (Go's NewGrantListReturnField): each as config.Grant's protojson (id,
+ * entitlement {id}, principal as a resource above). Borrowed; a NULL item is BATON_EINVALID. */
+struct baton_grant; /* baton/grant.h */
+BATON_API int baton_ctx_action_return_grant_list(baton_ctx *ctx, const char *key, struct baton_grant *const *grants,
+                                                 size_t n);
 /* A list of numbers (Go's NewNumberListReturnField); each must be finite. */
 BATON_API int baton_ctx_action_return_number_list(baton_ctx *ctx, const char *key, const double *values, size_t n);
 

@@ -307,3 +307,48 @@ BATON_API int baton_ctx_action_return_entitlement_list(baton_ctx *ctx, const cha
 	}
 	return put(ctx, fn, key, a);
 }
+
+BATON_API int baton_ctx_action_return_grant_list(baton_ctx *ctx, const char *key, struct baton_grant *const *grants,
+                                                 size_t n)
+{
+	static const char fn[] = "baton_ctx_action_return_grant_list";
+	if (!grants && n)
+		return baton__null_arg(fn, "grants");
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++) {
+		if (!grants[i]) {
+			json_decref(a);
+			return baton_error_set(BATON_EINVALID, "%s: grant at index %zu cannot be nil", fn, i);
+		}
+		const C1__Connector__V2__Grant *m = grants[i]->msg;
+		C1__Config__V1__Grant basic;
+		C1__Config__V1__EntitlementRef ref;
+		C1__Config__V1__Resource principal;
+		C1__Config__V1__ResourceId id, parent;
+		c1__config__v1__grant__init(&basic);
+		basic.id = m->id;
+		if (m->entitlement) {
+			c1__config__v1__entitlement_ref__init(&ref);
+			ref.id = m->entitlement->id;
+			basic.entitlement = &ref;
+		}
+		if (m->principal) {
+			const C1__Connector__V2__Resource *p = m->principal;
+			c1__config__v1__resource__init(&principal);
+			principal.resource_id = config_id(&id, p->id);
+			principal.parent_resource_id = config_id(&parent, p->parent_resource_id);
+			principal.display_name = p->display_name;
+			principal.description = p->description;
+			principal.n_annotations = p->n_annotations;
+			principal.annotations = p->annotations;
+			basic.principal = &principal;
+		}
+		json_t *o = baton__protojson_to_jansson(&basic.base, NULL);
+		if (!o) {
+			json_decref(a);
+			return baton_error_last()->code ? baton_error_last()->code : BATON_EINTERNAL;
+		}
+		json_array_append_new(a, o);
+	}
+	return put(ctx, fn, key, a);
+}

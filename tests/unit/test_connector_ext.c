@@ -172,6 +172,11 @@ static int act_disable(baton_ctx *ctx, const char *args_json)
 	assert_int_equal(baton_ctx_action_return_entitlement_list(ctx, "el", ents, 2), BATON_EINVALID);
 	if ((rc = baton_ctx_action_return_entitlement_list(ctx, "el", ents, 1)))
 		return rc;
+	baton_grant *grants[2] = {NULL, NULL};
+	assert_int_equal(baton_grant_new(ctx, res[0], "member", &ids[1], &grants[0]), 0);
+	assert_int_equal(baton_ctx_action_return_grant_list(ctx, "gl", grants, 2), BATON_EINVALID);
+	if ((rc = baton_ctx_action_return_grant_list(ctx, "gl", grants, 1)))
+		return rc;
 	return 0;
 }
 
@@ -523,7 +528,9 @@ static void test_actions(void **state)
 	assert_string_equal(json_of(ctx, &r->response->base),
 	                    "{\"b\":false,\"disabled\":\"user/u9\",\"el\":[{\"displayName\":\"member\",\"id\":\"user:u9:member\","
 	                    "\"purpose\":\"PURPOSE_VALUE_ASSIGNMENT\",\"resourceId\":\"u9\",\"resourceTypeId\":\"user\","
-	                    "\"slug\":\"member\"}],\"id\":{\"resourceId\":\"u9\",\"resourceTypeId\":\"user\"},"
+	                    "\"slug\":\"member\"}],\"gl\":[{\"entitlement\":{\"id\":\"user:u9:member\"},\"id\":"
+	                    "\"user:u9:member:group:g2\",\"principal\":{\"resourceId\":{\"resourceId\":\"g2\","
+	                    "\"resourceTypeId\":\"group\"}}}],\"id\":{\"resourceId\":\"u9\",\"resourceTypeId\":\"user\"},"
 	                    "\"ids\":[{\"resourceId\":\"u1\",\"resourceTypeId\":\"user\"},{\"resourceId\":\"g2\","
 	                    "\"resourceTypeId\":\"group\"}],\"l\":[\"x\",\"y\"],\"n\":2.5,\"nl\":[1.5,-3],\"rl\":[{\"description\":\"ninth\","
 	                    "\"displayName\":\"User Nine\",\"resourceId\":{\"resourceId\":\"u9\",\"resourceTypeId\":"
