@@ -212,6 +212,25 @@ BATON_API int baton_ctx_action_return_string_list(baton_ctx *ctx, const char *ke
 BATON_API int baton_ctx_action_return_resource_id(baton_ctx *ctx, const char *key, const baton_resource_id *id);
 BATON_API int baton_ctx_action_return_resource_id_list(baton_ctx *ctx, const char *key,
                                                        const baton_resource_id *ids, size_t n);
+/* A list of resources (Go's NewResourceListReturnField): each as config.Resource's protojson,
+ * {"resourceId", "parentResourceId", "displayName", "description", "annotations"}. The
+ * resources are borrowed; a NULL item is BATON_EINVALID. */
+struct baton_resource; /* baton/resource.h */
+BATON_API int baton_ctx_action_return_resource_list(baton_ctx *ctx, const char *key,
+                                                    struct baton_resource *const *resources, size_t n);
+/* A list of entitlements (Go's NewEntitlementListReturnField): each as config.Entitlement's
+ * protojson (id, displayName, description, slug, purpose name, grantableToResourceTypeIds,
+ * resourceId, resourceTypeId). Borrowed; a NULL item is BATON_EINVALID. */
+struct baton_entitlement; /* baton/entitlement.h */
+BATON_API int baton_ctx_action_return_entitlement_list(baton_ctx *ctx, const char *key,
+                                                       struct baton_entitlement *const *entitlements, size_t n);
+/* A list of grants (Go's NewGrantListReturnField): each as config.Grant's protojson (id,
+ * entitlement {id}, principal as a resource above). Borrowed; a NULL item is BATON_EINVALID. */
+struct baton_grant; /* baton/grant.h */
+BATON_API int baton_ctx_action_return_grant_list(baton_ctx *ctx, const char *key, struct baton_grant *const *grants,
+                                                 size_t n);
+/* A list of numbers (Go's NewNumberListReturnField); each must be finite. */
+BATON_API int baton_ctx_action_return_number_list(baton_ctx *ctx, const char *key, const double *values, size_t n);
 
 /* The name of a status ("BATON_ACTION_STATUS_COMPLETE"; static; "UNKNOWN" for others). */
 BATON_API const char *baton_action_status_name(baton_action_status status);

@@ -319,8 +319,44 @@ typedef struct baton_resource_syncer {
 /* ------------------------------------------------------------------------------------------ */
 /* The connector                                                                               */
 
-/* 1: up to `userdata`; 2: configuration, event feeds, actions, tickets; 3: version_string. */
-#define BATON_CONNECTOR_VERSION 3
+/*
+ * One field of the account-creation schema (c1.connector.v2.ConnectorAccountCreationSchema.Field,
+ * what a Go connector puts in ConnectorMetadata.account_creation_schema): the form a client shows
+ * to create an account. All strings are borrowed (static data).
+ */
+typedef enum baton_account_field_kind {
+	BATON_ACCOUNT_FIELD_STRING = 0,
+	BATON_ACCOUNT_FIELD_BOOL,
+	BATON_ACCOUNT_FIELD_STRING_LIST,
+	BATON_ACCOUNT_FIELD_INT,
+	BATON_ACCOUNT_FIELD_MAP,
+} baton_account_field_kind;
+
+typedef struct baton_account_field {
+	const char *name; /* the key in field_map: required, unique among its siblings */
+	const char *display_name;
+	const char *description;
+	const char *placeholder;
+	int32_t order;
+	bool required;
+	bool deprecated;
+	baton_account_field_kind kind;
+	/* STRING, BOOL, INT: whether the matching default_* below is set (else no default_value) */
+	bool has_default;
+	const char *default_string;
+	bool default_bool;
+	int32_t default_int;
+	/* STRING_LIST: the default list */
+	const char *const *default_strings;
+	size_t n_default_strings;
+	/* MAP: the default value, itself fields (nested at most 8 deep) */
+	const struct baton_account_field *default_fields;
+	size_t n_default_fields;
+} baton_account_field;
+
+/* 1: up to `userdata`; 2: configuration, event feeds, actions, tickets; 3: version_string;
+ * 4: account_fields. */
+#define BATON_CONNECTOR_VERSION 4
 
 struct baton_config_schema;
 struct baton_event_feed;
@@ -373,6 +409,13 @@ typedef struct baton_connector {
 	/* The connector's own release ("v1.4.2"), printed by --version before libbaton's (the Go
 	 * SDK's RunConnector `version` argument). NULL or "": "dev". Borrowed (static data). */
 	const char *version_string;
+
+	/* ---- version 4 ---- */
+
+	/* The account-creation schema put in the connector metadata (ConnectorMetadata.
+	 * account_creation_schema). None: no schema. Borrowed (static data). */
+	const baton_account_field *account_fields;
+	size_t n_account_fields;
 } baton_connector;
 
 /* ------------------------------------------------------------------------------------------ */

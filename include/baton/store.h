@@ -53,7 +53,10 @@ typedef struct baton_store_options {
 
 	/*
 	 * Work in a resumable working copy, the directory "<path>.wip/" (mode 0700), instead of a
-	 * private temporary directory (tmp_dir is then unused). It holds the SQLite database (with a
+	 * private temporary directory. With tmp_dir set the directory is instead
+	 * "<tmp_dir>/<file name>.<16 hex digits>.wip/", the digits a hash of the c1z's absolute path
+	 * (as Go's --c1z-temp-dir, the database lives under tmp_dir): a later open resumes it only
+	 * when given the same tmp_dir. It holds the SQLite database (with a
 	 * rollback journal), a lock file and a marker naming the c1z it was made from (size, mtime and
 	 * a hash of its first and last 64 KiB; "none" when there was no file).
 	 *  - Open: when "<path>.wip/" exists, its marker matches the c1z and its database opens as a

@@ -11,6 +11,9 @@
 #include <jansson.h>
 
 #include "core/error.h"
+#include "proto/protojson.h"
+#include "types/types.h"
+#include "c1/config/v1/config.pb-c.h"
 
 #define ACTION_ONLY BATON__EXT_BIT(BATON__EXT_ACTION)
 
@@ -194,6 +197,156 @@ BATON_API int baton_ctx_action_return_resource_id_list(baton_ctx *ctx, const cha
 		if (!o) {
 			json_decref(a);
 			return baton_error_set(BATON_EINVALID, "%s: resource id at index %zu cannot be nil", fn, i);
+		}
+		json_array_append_new(a, o);
+	}
+	return put(ctx, fn, key, a);
+}
+
+BATON_API int baton_ctx_action_return_number_list(baton_ctx *ctx, const char *key, const double *values, size_t n)
+{
+	static const char fn[] = "baton_ctx_action_return_number_list";
+	if (!values && n)
+		return baton__null_arg(fn, "values");
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++) {
+		if (values[i] != values[i] || values[i] - values[i] != 0) {
+			json_decref(a);
+			return baton_error_set(BATON_EINVALID, "%s: item %zu is not a finite number", fn, i);
+		}
+		json_array_append_new(a, json_real(values[i]));
+	}
+	return put(ctx, fn, key, a);
+}
+
+static C1__Config__V1__ResourceId *config_id(C1__Config__V1__ResourceId *out, const C1__Connector__V2__ResourceId *id)
+{
+	if (!id)
+		return NULL;
+	c1__config__v1__resource_id__init(out);
+	out->resource_type_id = id->resource_type;
+	out->resource_id = id->resource;
+	return out;
+}
+
+BATON_API int baton_ctx_action_return_resource_list(baton_ctx *ctx, const char *key,
+                                                    struct baton_resource *const *resources, size_t n)
+{
+	static const char fn[] = "baton_ctx_action_return_resource_list";
+	if (!resources && n)
+		return baton__null_arg(fn, "resources");
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++) {
+		baton_resource *r = resources[i];
+		int rc = r ? baton__resource_flush(r) : baton_error_set(BATON_EINVALID, "%s: resource at index %zu "
+		                                                                       "cannot be nil", fn, i);
+		json_t *o = NULL;
+		if (!rc) {
+			C1__Config__V1__ResourceId id, parent;
+			C1__Config__V1__Resource basic;
+			c1__config__v1__resource__init(&basic);
+			basic.resource_id = config_id(&id, r->msg->id);
+			basic.parent_resource_id = config_id(&parent, r->msg->parent_resource_id);
+			basic.display_name = r->msg->display_name;
+			basic.description = r->msg->description;
+			basic.n_annotations = r->msg->n_annotations;
+			basic.annotations = r->msg->annotations;
+			if (!(o = baton__protojson_to_jansson(&basic.base, NULL)))
+				rc = baton_error_last()->code ? baton_error_last()->code : BATON_EINTERNAL;
+		}
+		if (rc) {
+			json_decref(a);
+			return rc;
+		}
+		json_array_append_new(a, o);
+	}
+	return put(ctx, fn, key, a);
+}
+
+BATON_API int baton_ctx_action_return_entitlement_list(baton_ctx *ctx, const char *key,
+                                                       struct baton_entitlement *const *entitlements, size_t n)
+{
+	static const char fn[] = "baton_ctx_action_return_entitlement_list";
+	if (!entitlements && n)
+		return baton__null_arg(fn, "entitlements");
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++) {
+		if (!entitlements[i]) {
+			json_decref(a);
+			return baton_error_set(BATON_EINVALID, "%s: entitlement at index %zu cannot be nil", fn, i);
+		}
+		const C1__Connector__V2__Entitlement *m = entitlements[i]->msg;
+		C1__Config__V1__Entitlement basic;
+		c1__config__v1__entitlement__init(&basic);
+		basic.id = m->id;
+		basic.display_name = m->display_name;
+		basic.description = m->description;
+		basic.slug = m->slug;
+		const ProtobufCEnumValue *pv =
+			protobuf_c_enum_descriptor_get_value(&c1__connector__v2__entitlement__purpose_value__descriptor, m->purpose);
+		basic.purpose = pv ? (char *)pv->name : (char *)"PURPOSE_VALUE_UNSPECIFIED";
+		char **types = m->n_grantable_to ? baton_ctx_alloc(ctx, m->n_grantable_to * sizeof(char *)) : NULL;
+		if (m->n_grantable_to && !types) {
+			json_decref(a);
+			return baton__error_oom("action response");
+		}
+		for (size_t j = 0; j < m->n_grantable_to; j++)
+			types[j] = m->grantable_to[j]->id;
+		basic.n_grantable_to_resource_type_ids = m->n_grantable_to;
+		basic.grantable_to_resource_type_ids = types;
+		if (m->resource && m->resource->id) {
+			basic.resource_id = m->resource->id->resource;
+			basic.resource_type_id = m->resource->id->resource_type;
+		}
+		json_t *o = baton__protojson_to_jansson(&basic.base, NULL);
+		if (!o) {
+			json_decref(a);
+			return baton_error_last()->code ? baton_error_last()->code : BATON_EINTERNAL;
+		}
+		json_array_append_new(a, o);
+	}
+	return put(ctx, fn, key, a);
+}
+
+BATON_API int baton_ctx_action_return_grant_list(baton_ctx *ctx, const char *key, struct baton_grant *const *grants,
+                                                 size_t n)
+{
+	static const char fn[] = "baton_ctx_action_return_grant_list";
+	if (!grants && n)
+		return baton__null_arg(fn, "grants");
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++) {
+		if (!grants[i]) {
+			json_decref(a);
+			return baton_error_set(BATON_EINVALID, "%s: grant at index %zu cannot be nil", fn, i);
+		}
+		const C1__Connector__V2__Grant *m = grants[i]->msg;
+		C1__Config__V1__Grant basic;
+		C1__Config__V1__EntitlementRef ref;
+		C1__Config__V1__Resource principal;
+		C1__Config__V1__ResourceId id, parent;
+		c1__config__v1__grant__init(&basic);
+		basic.id = m->id;
+		if (m->entitlement) {
+			c1__config__v1__entitlement_ref__init(&ref);
+			ref.id = m->entitlement->id;
+			basic.entitlement = &ref;
+		}
+		if (m->principal) {
+			const C1__Connector__V2__Resource *p = m->principal;
+			c1__config__v1__resource__init(&principal);
+			principal.resource_id = config_id(&id, p->id);
+			principal.parent_resource_id = config_id(&parent, p->parent_resource_id);
+			principal.display_name = p->display_name;
+			principal.description = p->description;
+			principal.n_annotations = p->n_annotations;
+			principal.annotations = p->annotations;
+			basic.principal = &principal;
+		}
+		json_t *o = baton__protojson_to_jansson(&basic.base, NULL);
+		if (!o) {
+			json_decref(a);
+			return baton_error_last()->code ? baton_error_last()->code : BATON_EINTERNAL;
 		}
 		json_array_append_new(a, o);
 	}

@@ -243,7 +243,7 @@ static int bootstrap(baton__svc *s)
 			           baton_error_last()->message, "attempts", n, NULL);
 			return rc;
 		}
-		char b[16];
+		char b[24];
 		snprintf(b, sizeof(b), "%llds", (long long)backoff);
 		baton__log(BATON_LOG_WARN, "service: startup Hello failed; will retry", "error", baton_error_last()->message,
 		           "attempt", n, "next_backoff", b, NULL);

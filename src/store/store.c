@@ -719,15 +719,12 @@ static int wip_leave(baton_store *s, int rc)
 	return rc;
 }
 
-/* The resumable working copy "<path>.wip/" (see resumable_work_dir in baton/store.h). */
-static int open_wip(baton_store *s, const baton__decode_limits *lim)
+/* The resumable working copy (see resumable_work_dir in baton/store.h and baton__wip_dir). */
+static int open_wip(baton_store *s, const char *tmp_dir, const baton__decode_limits *lim)
 {
-	size_t pl = strlen(s->path);
-	char *dir = malloc(pl + sizeof(".wip"));
+	char *dir = baton__wip_dir(s->path, tmp_dir);
 	if (!dir)
 		return baton__error_oom("store path");
-	memcpy(dir, s->path, pl);
-	memcpy(dir + pl, ".wip", sizeof(".wip"));
 	int rc = baton__wip_lock(dir, s->path, &s->wip_lock_fd);
 	if (rc) {
 		free(dir);
@@ -853,7 +850,7 @@ BATON_API int baton_store_open(const char *path, const baton_store_options *opts
 			rc = fd;
 			goto fail;
 		}
-		if ((rc = open_wip(s, &lim)))
+		if ((rc = open_wip(s, opts->tmp_dir, &lim)))
 			goto fail;
 	} else {
 		if ((rc = baton__work_dir_create(opts ? opts->tmp_dir : NULL, &s->work_dir)))

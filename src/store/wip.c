@@ -52,6 +52,39 @@ char *baton__wip_path(const char *dir, const char *name)
 	return p;
 }
 
+char *baton__wip_dir(const char *c1z_path, const char *tmp_dir)
+{
+	if (!tmp_dir || !*tmp_dir) {
+		size_t pl = strlen(c1z_path);
+		char *dir = malloc(pl + sizeof(".wip"));
+		if (dir) {
+			memcpy(dir, c1z_path, pl);
+			memcpy(dir + pl, ".wip", sizeof(".wip"));
+		}
+		return dir;
+	}
+	/* FNV-1a over the absolute path: two c1z files of the same name in different directories
+	 * get different working copies under one temp dir */
+	char cwd[4096] = "";
+	if (c1z_path[0] != '/' && !getcwd(cwd, sizeof(cwd)))
+		cwd[0] = '\0';
+	uint64_t h = 0xcbf29ce484222325u;
+	for (int part = 0; part < 2; part++) {
+		const char *t = part ? c1z_path : cwd;
+		for (; *t; t++)
+			h = (h ^ (unsigned char)*t) * 0x100000001b3u;
+		if (!part && cwd[0])
+			h = (h ^ (unsigned char)'/') * 0x100000001b3u;
+	}
+	const char *base = strrchr(c1z_path, '/');
+	base = base ? base + 1 : c1z_path;
+	size_t n = strlen(tmp_dir) + strlen(base) + 24;
+	char *dir = malloc(n);
+	if (dir)
+		snprintf(dir, n, "%s/%s.%016" PRIx64 ".wip", tmp_dir, base, h);
+	return dir;
+}
+
 int baton__wip_lock(const char *wip_dir, const char *c1z_path, int *fd_out)
 {
 	*fd_out = -1;

@@ -151,11 +151,31 @@ static int act_disable(baton_ctx *ctx, const char *args_json)
 	assert_int_equal(baton_ctx_action_arg_resource_id_list(ctx, "absent", &ids, &n_ids), BATON_ENOTFOUND);
 	assert_int_equal(baton_ctx_action_return_number(ctx, "bad", strtod("nan", NULL)), BATON_EINVALID);
 	const char *const names[] = {"x", "y"};
+	const double nums[] = {1.5, -3, strtod("inf", NULL)};
+	assert_int_equal(baton_ctx_action_return_number_list(ctx, "bad", nums, 3), BATON_EINVALID);
+	assert_int_equal(baton_ctx_action_return_number_list(ctx, "bad", NULL, 1), BATON_EINVALID);
 	if ((rc = baton_ctx_action_return_success(ctx, true)) || (rc = baton_ctx_action_return_string(ctx, "s", "t")) ||
 	    (rc = baton_ctx_action_return_bool(ctx, "b", false)) || (rc = baton_ctx_action_return_number(ctx, "n", 2.5)) ||
 	    (rc = baton_ctx_action_return_string_list(ctx, "l", names, 2)) ||
 	    (rc = baton_ctx_action_return_resource_id(ctx, "id", &id)) ||
-	    (rc = baton_ctx_action_return_resource_id_list(ctx, "ids", ids, n_ids)))
+	    (rc = baton_ctx_action_return_resource_id_list(ctx, "ids", ids, n_ids)) ||
+	    (rc = baton_ctx_action_return_number_list(ctx, "nl", nums, 2)))
+		return rc;
+	baton_resource *res[2] = {NULL, NULL};
+	assert_int_equal(baton_resource_new_with_id(ctx, "User Nine", &id, &res[0]), 0);
+	assert_int_equal(baton_resource_set_description(res[0], "ninth"), 0);
+	assert_int_equal(baton_ctx_action_return_resource_list(ctx, "rl", res, 2), BATON_EINVALID); /* NULL item */
+	if ((rc = baton_ctx_action_return_resource_list(ctx, "rl", res, 1)))
+		return rc;
+	baton_entitlement *ents[2] = {NULL, NULL};
+	assert_int_equal(baton_entitlement_new(ctx, res[0], "member", BATON_PURPOSE_ASSIGNMENT, &ents[0]), 0);
+	assert_int_equal(baton_ctx_action_return_entitlement_list(ctx, "el", ents, 2), BATON_EINVALID);
+	if ((rc = baton_ctx_action_return_entitlement_list(ctx, "el", ents, 1)))
+		return rc;
+	baton_grant *grants[2] = {NULL, NULL};
+	assert_int_equal(baton_grant_new(ctx, res[0], "member", &ids[1], &grants[0]), 0);
+	assert_int_equal(baton_ctx_action_return_grant_list(ctx, "gl", grants, 2), BATON_EINVALID);
+	if ((rc = baton_ctx_action_return_grant_list(ctx, "gl", grants, 1)))
 		return rc;
 	return 0;
 }
@@ -506,9 +526,15 @@ static void test_actions(void **state)
 	           "\"user\", \"resource_id\": \"u1\"}, {\"resource_type\": \"group\", \"resource\": \"g2\"}]}", 0);
 	assert_int_equal(r->status, C1__CONNECTOR__V2__BATON_ACTION_STATUS__BATON_ACTION_STATUS_COMPLETE);
 	assert_string_equal(json_of(ctx, &r->response->base),
-	                    "{\"b\":false,\"disabled\":\"user/u9\",\"id\":{\"resourceId\":\"u9\",\"resourceTypeId\":\"user\"},"
+	                    "{\"b\":false,\"disabled\":\"user/u9\",\"el\":[{\"displayName\":\"member\",\"id\":\"user:u9:member\","
+	                    "\"purpose\":\"PURPOSE_VALUE_ASSIGNMENT\",\"resourceId\":\"u9\",\"resourceTypeId\":\"user\","
+	                    "\"slug\":\"member\"}],\"gl\":[{\"entitlement\":{\"id\":\"user:u9:member\"},\"id\":"
+	                    "\"user:u9:member:group:g2\",\"principal\":{\"resourceId\":{\"resourceId\":\"g2\","
+	                    "\"resourceTypeId\":\"group\"}}}],\"id\":{\"resourceId\":\"u9\",\"resourceTypeId\":\"user\"},"
 	                    "\"ids\":[{\"resourceId\":\"u1\",\"resourceTypeId\":\"user\"},{\"resourceId\":\"g2\","
-	                    "\"resourceTypeId\":\"group\"}],\"l\":[\"x\",\"y\"],\"n\":2.5,\"s\":\"t\",\"success\":true}");
+	                    "\"resourceTypeId\":\"group\"}],\"l\":[\"x\",\"y\"],\"n\":2.5,\"nl\":[1.5,-3],\"rl\":[{\"description\":\"ninth\","
+	                    "\"displayName\":\"User Nine\",\"resourceId\":{\"resourceId\":\"u9\",\"resourceTypeId\":"
+	                    "\"user\"}}],\"s\":\"t\",\"success\":true}");
 
 	/* a slow action: RUNNING after the inline wait, then COMPLETE when polled */
 	r = invoke(am, ctx, "slow", NULL, NULL, 0);

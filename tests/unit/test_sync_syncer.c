@@ -1,6 +1,8 @@
 /* The syncer's rules, one test each, against the fake connector of sync_testutil.h. */
 #include "sync_testutil.h"
 
+#include <dirent.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 static int run(const char *path, baton_sync_options *o, baton_sync_summary *sum)
@@ -250,6 +252,51 @@ static void test_fatal_error_then_resume(void **state)
 	assert_int_not_equal(access(wip, F_OK), 0);
 	free(sid);
 	free(ref);
+	free(path);
+}
+
+/* Entries of `dir` whose names end in ".wip" (other entries: -1000 each, so they fail too). */
+static int count_wips(const char *dir)
+{
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		n += l > 4 && !strcmp(e->d_name + l - 4, ".wip") ? 1 : -1000;
+	}
+	closedir(d);
+	return n;
+}
+
+/* --c1z-temp-dir (baton_sync_options.tmp_dir): the resumable working copy lives there, not next
+ * to the c1z, and a run given the same directory resumes it. */
+static void test_tmp_dir_holds_working_copy(void **state)
+{
+	(void)state;
+	reset_all();
+	fake_clock_install(20000);
+	K.fail_grants_after = 2;
+	char *path = tmp_c1z("tmpdir");
+	char tmp[4200], wip[4200];
+	snprintf(tmp, sizeof(tmp), "%s.tmpdir", path);
+	assert_int_equal(mkdir(tmp, 0700), 0);
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	o.tmp_dir = tmp;
+	assert_int_equal(run(path, &o, NULL), BATON_EINTERNAL);
+	snprintf(wip, sizeof(wip), "%s.wip", path);
+	assert_int_not_equal(access(wip, F_OK), 0); /* nothing next to the c1z */
+	assert_int_equal(count_wips(tmp), 1);
+	K.fail_grants_after = 0;
+	baton_sync_summary sum;
+	CHECK(run(path, &o, &sum));
+	assert_true(sum.resumed);
+	assert_int_equal(count_wips(tmp), 0); /* saved: the working copy is gone */
+	assert_int_equal(access(path, F_OK), 0);
+	rmdir(tmp);
 	free(path);
 }
 
@@ -718,6 +765,7 @@ int main(void)
 		cmocka_unit_test(test_unavailable_ratelimit_reset),
 		cmocka_unit_test(test_retry_wait_rules),
 		cmocka_unit_test(test_fatal_error_then_resume),
+		cmocka_unit_test(test_tmp_dir_holds_working_copy),
 		cmocka_unit_test(test_resume_ignores_old_syncs),
 		cmocka_unit_test(test_stop_between_end_and_save),
 		cmocka_unit_test(test_concurrent_runs_refused),
