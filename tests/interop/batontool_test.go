@@ -17,6 +17,7 @@ package interop
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -311,6 +312,28 @@ func compareWriters(t *testing.T, gobin, cbin, c1z string) {
 		if same(what, g, c) {
 			if d := cmp.Diff(consoleLines(g.out, false), consoleLines(c.out, false)); d != "" {
 				t.Errorf("%s differs (-go +ours):\n%s", what, d)
+			}
+		}
+	}
+	// rollback-expansion --out: a new file (the input is not modified); the same report line, the
+	// output's path aside, and the same rows as the Go tool reads them back.
+	for i, args := range [][]string{{}, {"--preserve-suspect-grants"}} {
+		gout := filepath.Join(dir, fmt.Sprintf("go-rolled%d.c1z", i))
+		cout := filepath.Join(dir, fmt.Sprintf("c-rolled%d.c1z", i))
+		what := strings.Join(append([]string{"rollback-expansion --out"}, args...), " ")
+		g := run("go", append([]string{"rollback-expansion", "--out", gout}, args...)...)
+		c := run("c", append([]string{"rollback-expansion", "--out", cout}, args...)...)
+		if !same(what, g, c) {
+			continue
+		}
+		if d := cmp.Diff(strings.ReplaceAll(string(g.out), gout, "OUT"),
+			strings.ReplaceAll(string(c.out), cout, "OUT")); d != "" {
+			t.Errorf("%s: report differs (-go +ours):\n%s", what, d)
+		}
+		for _, read := range [][]string{{"syncs"}, {"resources"}, {"grants"}} {
+			w := what + ", then " + read[0]
+			if d := cmp.Diff(goReads(w, gout, read...), goReads(w, cout, read...)); d != "" {
+				t.Errorf("%s differs (-go +ours):\n%.3000s", w, d)
 			}
 		}
 	}

@@ -18,6 +18,7 @@
 
 #include "testutil.h"
 #include "c1z_raw.h"
+#include "c1/connector/v2/grant.pb-c.h"
 #include "baton.h"
 #include "baton/store.h"
 
@@ -633,7 +634,7 @@ static void test_rollback_dry_run(void **state)
 	run r;
 	RUN(&r, "-f", path, "rollback-expansion", "--dry-run");
 	assert_ok(&r);
-	char want[512];
+	char want[8192];
 	snprintf(want, sizeof want,
 	         "dry-run: sync %s \u2014 would delete 2 expansion-derived grant(s) and clear sources on 1 direct "
 	         "grant(s) [1 deleted grant(s) carried Sources but no self-source and no expander marker \u2014 "
@@ -649,13 +650,92 @@ static void test_rollback_dry_run(void **state)
 	char *b2 = slurp(path, &n2);
 	assert_int_equal(n1, n2);
 	assert_memory_equal(b1, b2, n1); /* a dry run changes nothing */
-	free(b1);
 	free(b2);
 
-	/* The write path is refused, clearly; so are flag mistakes. */
-	RUN(&r, "-f", path, "rollback-expansion", "--out", "x.c1z");
-	assert_error(&r, 1, "not supported");
+	/* The write path: a new file holding the sync rolled back; the input is never modified. */
+	char out[4200], out2[4200];
+	snprintf(out, sizeof out, "%s.rolled.c1z", path);
+	snprintf(out2, sizeof out2, "%s.replayed.c1z", path);
+	unlink(out);
+	unlink(out2);
+	RUN(&r, "-f", path, "rollback-expansion", "--out", out);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.err, "warning: --replay not set"));
+	snprintf(want, sizeof want,
+	         "sync %s rolled back: deleted 2 expansion-derived grant(s), cleared sources on 1 direct grant(s) "
+	         "[1 deleted grant(s) carried Sources but no self-source and no expander marker \u2014 verify they "
+	         "are not connector-set; pass --preserve-suspect-grants to keep them]; wrote %s\n",
+	         id, out);
+	assert_string_equal(r.out, want);
 	run_free(&r);
+	b2 = slurp(path, &n2);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(b1, b2, n1);
+	free(b2);
+	c1z_raw *raw = c1z_raw_open(out);
+	assert_non_null(raw);
+	/* The direct grant (sources cleared) and the plain one stay; the derived and suspect are gone. */
+	assert_int_equal(sql_count(raw, "SELECT count(*) FROM v1_grants WHERE sync_id = ?", id, NULL), 2);
+	assert_int_equal(sql_count(raw, "SELECT count(*) FROM v1_grants WHERE principal_resource_id IN (?, ?)",
+	                           "direct", "plain"), 2);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(c1z_raw_db(raw), "SELECT data FROM v1_grants", -1, &st, NULL), SQLITE_OK);
+	int rows = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		C1__Connector__V2__Grant *g = c1__connector__v2__grant__unpack(
+			NULL, (size_t)sqlite3_column_bytes(st, 0), sqlite3_column_blob(st, 0));
+		assert_non_null(g);
+		assert_null(g->sources); /* no sources left */
+		assert_non_null(g->id);
+		c1__connector__v2__grant__free_unpacked(g, NULL);
+		rows++;
+	}
+	sqlite3_finalize(st);
+	assert_int_equal(rows, 2);
+	/* The run: stats dropped, token marked for expansion with an Init action (Go's replay token). */
+	assert_int_equal(sql_count(raw, "SELECT count(*) FROM v1_sync_runs WHERE sync_id = ? AND stats IS NULL AND "
+	                                "json_extract(sync_token, '$.needs_expansion') = 1 AND "
+	                                "json_extract(sync_token, '$.actions_map.\"' || json_extract(sync_token, "
+	                                "'$.action_order[0]') || '\".operation') = 'init'",
+	                           id, NULL),
+	                 1);
+	assert_int_equal(sql_count(raw, "SELECT count(*) FROM v1_sync_runs", NULL, NULL), 1);
+	c1z_raw_close(raw);
+	/* As Go: an existing --out is refused, and --preserve-suspect-grants keeps the suspect grant. */
+	RUN(&r, "-f", path, "rollback-expansion", "--out", out);
+	assert_error(&r, 1, "already exists");
+	run_free(&r);
+	unlink(out);
+	RUN(&r, "-f", path, "rollback-expansion", "--out", out, "--preserve-suspect-grants", "--replay");
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "rolled back: deleted 1 expansion-derived grant(s), cleared sources on 1"));
+	assert_non_null(strstr(r.out, "; replayed expansion\n"));
+	run_free(&r);
+	raw = c1z_raw_open(out);
+	assert_int_equal(sql_count(raw, "SELECT count(*) FROM v1_grants WHERE principal_resource_id = ?", "suspect",
+	                           NULL),
+	                 1);
+	assert_int_equal(sql_count(raw, "SELECT count(*) FROM v1_grants WHERE principal_resource_id = ?", "derived",
+	                           NULL),
+	                 0);
+	c1z_raw_close(raw);
+	unlink(out);
+	/* --validate: this file has no expandable grants, so the replay re-derives none of the removed
+	 * sources: the divergences are listed, and no output is left behind. */
+	RUN(&r, "-f", path, "rollback-expansion", "--out", out2, "--replay", "--validate");
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, "rollback+replay changed grant sources (3 divergence(s)); output not finalized"));
+	assert_non_null(strstr(r.err, "grant \"group:eng:member:user:derived\": present before, absent after replay"));
+	assert_non_null(strstr(r.err, "\ngrant \"group:eng:member:user:direct\": sources changed "
+	                              "before=[group:eng:member=true] after=[]\n"));
+	assert_int_equal(r.out_len, 0);
+	run_free(&r);
+	assert_int_not_equal(access(out2, F_OK), 0);
+	RUN(&r, "-f", path, "rollback-expansion", "--out", "/dev/null");
+	assert_error(&r, 1, "not a regular file");
+	run_free(&r);
+
+	/* Flag mistakes. */
 	RUN(&r, "-f", path, "rollback-expansion");
 	assert_error(&r, 1, "--out is required");
 	run_free(&r);
@@ -666,6 +746,7 @@ static void test_rollback_dry_run(void **state)
 	RUN(&r, "-f", test_data_path(EXPANDED), "rollback-expansion", "--dry-run");
 	assert_error(&r, 1, "no supports_diff marker");
 	run_free(&r);
+	free(b1);
 	unlink(path);
 }
 

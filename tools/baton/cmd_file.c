@@ -23,8 +23,10 @@
 
 #include <sqlite3.h>
 
+#include "baton/expand.h"
 #include "core/file.h"
 #include "store/store.h"
+#include "sync/state.h"
 
 /* A c1z decoded into a private work directory. */
 typedef struct work {
@@ -364,25 +366,35 @@ static bool has_any(const C1__Connector__V2__Grant *g, const char *suffix)
 	return false;
 }
 
-/* Classifies the sync's grants as the Go SDK's RollbackExpansion does (counting only). */
-static int rollback_classify(work *w, const char *sync_id, bool preserve, rollback_counts *c)
+/* Classifies the sync's grants as the Go SDK's RollbackExpansion does. With `apply`, also deletes
+ * the expansion-derived grants and rewrites the direct ones without their sources (one transaction;
+ * the caller's database is a private work copy). */
+static int rollback_classify(work *w, const char *sync_id, bool preserve, bool apply, rollback_counts *c)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = NULL, *del = NULL, *upd = NULL;
 	int rc = 0, sr;
 
-	if (sqlite3_prepare_v2(w->db, "SELECT entitlement_id, data FROM v1_grants WHERE sync_id = ?", -1, &st,
-	                       NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(w->db, "SELECT id, entitlement_id, data FROM v1_grants WHERE sync_id = ? "
+	                              "ORDER BY external_id", -1, &st, NULL) != SQLITE_OK)
 		return baton_error_set(BATON_EDATALOSS, "database: %s", sqlite3_errmsg(w->db));
+	if (apply && (exec(w, "BEGIN") < 0 ||
+	              sqlite3_prepare_v2(w->db, "DELETE FROM v1_grants WHERE id = ?", -1, &del, NULL) != SQLITE_OK ||
+	              sqlite3_prepare_v2(w->db, "UPDATE v1_grants SET data = ? WHERE id = ?", -1, &upd, NULL) !=
+	                      SQLITE_OK)) {
+		rc = baton_error_set(BATON_EDATALOSS, "database: %s", sqlite3_errmsg(w->db));
+		goto done;
+	}
 	sqlite3_bind_text(st, 1, sync_id, -1, SQLITE_STATIC);
 	while (rc == 0 && (sr = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *own = (const char *)sqlite3_column_text(st, 0);
-		const uint8_t *data = sqlite3_column_blob(st, 1);
-		size_t len = (size_t)sqlite3_column_bytes(st, 1);
+		sqlite3_int64 rowid = sqlite3_column_int64(st, 0);
+		const char *own = (const char *)sqlite3_column_text(st, 1);
+		const uint8_t *data = sqlite3_column_blob(st, 2);
+		size_t len = (size_t)sqlite3_column_bytes(st, 2);
 		C1__Connector__V2__Grant *g =
 			c1__connector__v2__grant__unpack(NULL, len, data ? data : (const uint8_t *)"");
 		if (!g) {
-			rc = baton_error_set(BATON_EDATALOSS, "c1z: rollback could not deserialize a grant of entitlement %s",
-			                     own ? own : "");
+			rc = baton_error_set(BATON_EDATALOSS, "c1z: rollback could not deserialize grant %lld",
+			                     (long long)rowid);
 			break;
 		}
 		size_t n = g->sources ? g->sources->n_sources : 0;
@@ -393,16 +405,333 @@ static int rollback_classify(work *w, const char *sync_id, bool preserve, rollba
 			bool suspect = !has_any(g, "/c1.connector.v2.GrantImmutable");
 			if (suspect)
 				c->suspect++;
-			if (suspect && preserve)
+			if (suspect && preserve) {
 				c->preserved++;
-			else
+			} else {
 				c->deleted++;
+				if (apply) {
+					sqlite3_bind_int64(del, 1, rowid);
+					if (sqlite3_step(del) != SQLITE_DONE)
+						rc = baton_error_set(BATON_EDATALOSS, "database: %s", sqlite3_errmsg(w->db));
+					sqlite3_reset(del);
+				}
+			}
 		} else if (n) {
 			c->cleared++;
+			if (apply) {
+				C1__Connector__V2__GrantSources *keep = g->sources;
+				g->sources = NULL;
+				size_t sz = c1__connector__v2__grant__get_packed_size(g);
+				uint8_t *buf = malloc(sz ? sz : 1);
+				if (!buf) {
+					rc = baton_error_set(BATON_EEXHAUSTED, "out of memory");
+				} else {
+					c1__connector__v2__grant__pack(g, buf);
+					sqlite3_bind_blob(upd, 1, buf, (int)sz, SQLITE_TRANSIENT);
+					sqlite3_bind_int64(upd, 2, rowid);
+					if (sqlite3_step(upd) != SQLITE_DONE)
+						rc = baton_error_set(BATON_EDATALOSS, "database: %s", sqlite3_errmsg(w->db));
+					sqlite3_reset(upd);
+					free(buf);
+				}
+				g->sources = keep;
+			}
 		}
 		c1__connector__v2__grant__free_unpacked(g, NULL);
 	}
+	if (rc == 0 && sr != SQLITE_DONE)
+		rc = baton_error_set(BATON_EDATALOSS, "database: %s", sqlite3_errmsg(w->db));
+done:
 	sqlite3_finalize(st);
+	sqlite3_finalize(del);
+	sqlite3_finalize(upd);
+	if (apply && rc == 0)
+		rc = exec(w, "COMMIT");
+	else if (apply)
+		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/* One grant's sources in the canonical form of the Go tool's --validate ("<ent>=<direct>" sorted,
+ * joined by ","). */
+typedef struct src_row {
+	char *id, *canon;
+} src_row;
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+	return strcmp(((const src_row *)a)->id, ((const src_row *)b)->id);
+}
+
+static void rows_free(src_row *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].id);
+		free(v[i].canon);
+	}
+	free(v);
+}
+
+/* Every grant of the sync with its canonical sources, sorted by grant id. */
+static int grant_sources(sqlite3 *db, const char *sync_id, src_row **out, size_t *nout)
+{
+	sqlite3_stmt *st = NULL;
+	src_row *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0, sr;
+
+	if (sqlite3_prepare_v2(db, "SELECT data FROM v1_grants WHERE sync_id = ?", -1, &st, NULL) != SQLITE_OK)
+		return baton_error_set(BATON_EDATALOSS, "database: %s", sqlite3_errmsg(db));
+	sqlite3_bind_text(st, 1, sync_id, -1, SQLITE_STATIC);
+	while (rc == 0 && (sr = sqlite3_step(st)) == SQLITE_ROW) {
+		const uint8_t *data = sqlite3_column_blob(st, 0);
+		C1__Connector__V2__Grant *g = c1__connector__v2__grant__unpack(
+			NULL, (size_t)sqlite3_column_bytes(st, 0), data ? data : (const uint8_t *)"");
+		if (!g) {
+			rc = baton_error_set(BATON_EDATALOSS, "read grant sources: cannot deserialize a grant");
+			break;
+		}
+		size_t k = g->sources ? g->sources->n_sources : 0;
+		char **parts = calloc(k ? k : 1, sizeof(*parts));
+		size_t total = 1;
+		for (size_t i = 0; parts && i < k; i++) {
+			const C1__Connector__V2__GrantSources__SourcesEntry *e = g->sources->sources[i];
+			bool direct = e->value && e->value->is_direct;
+			parts[i] = sqlite3_mprintf("%s=%s", e->key ? e->key : "", direct ? "true" : "false");
+			total += parts[i] ? strlen(parts[i]) + 1 : 0;
+		}
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 256;
+			src_row *nv = realloc(v, nc * sizeof(*nv));
+			if (nv) {
+				v = nv;
+				cap = nc;
+			}
+		}
+		char *canon = malloc(total);
+		char *id = strdup(g->id ? g->id : "");
+		bool ok = parts && canon && id && n < cap;
+		for (size_t i = 0; ok && i < k; i++)
+			ok = parts[i] != NULL;
+		if (ok) {
+			qsort(parts, k, sizeof(*parts), cmp_str);
+			canon[0] = '\0';
+			for (size_t i = 0; i < k; i++) {
+				if (i)
+					strcat(canon, ",");
+				strcat(canon, parts[i]);
+			}
+			v[n].id = id;
+			v[n].canon = canon;
+			n++;
+		} else {
+			free(canon);
+			free(id);
+			rc = baton_error_set(BATON_EEXHAUSTED, "out of memory");
+		}
+		for (size_t i = 0; parts && i < k; i++)
+			sqlite3_free(parts[i]);
+		free(parts);
+		c1__connector__v2__grant__free_unpacked(g, NULL);
+	}
+	if (rc == 0 && sr != SQLITE_DONE)
+		rc = baton_error_set(BATON_EDATALOSS, "database: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	if (rc) {
+		rows_free(v, n);
+		return rc;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_row);
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+/* The divergences between the two snapshots as the Go tool lists them (sorted), in `msg`
+ * (malloc'ed, NULL when none). Returns their number, or a negative code. */
+static long sources_diff(const src_row *a, size_t na, const src_row *b, size_t nb, char **msg)
+{
+	char **lines = NULL;
+	size_t n = 0, cap = 0, i = 0, j = 0;
+	int rc = 0;
+
+	*msg = NULL;
+	while (rc == 0 && (i < na || j < nb)) {
+		int c = i >= na ? 1 : j >= nb ? -1 : strcmp(a[i].id, b[j].id);
+		char *line = NULL;
+		if (c < 0)
+			line = sqlite3_mprintf("grant \"%s\": present before, absent after replay", a[i++].id);
+		else if (c > 0)
+			line = sqlite3_mprintf("grant \"%s\": present after replay, absent before", b[j++].id);
+		else if (strcmp(a[i].canon, b[j].canon) != 0)
+			line = sqlite3_mprintf("grant \"%s\": sources changed before=[%s] after=[%s]", a[i].id, a[i].canon,
+			                       b[j].canon);
+		if (c == 0) {
+			i++;
+			j++;
+			if (!line && strcmp(a[i - 1].canon, b[j - 1].canon) == 0)
+				continue;
+		}
+		if (!line) {
+			rc = baton_error_set(BATON_EEXHAUSTED, "out of memory");
+			break;
+		}
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 32;
+			char **nl = realloc(lines, nc * sizeof(*nl));
+			if (!nl) {
+				sqlite3_free(line);
+				rc = baton_error_set(BATON_EEXHAUSTED, "out of memory");
+				break;
+			}
+			lines = nl;
+			cap = nc;
+		}
+		lines[n++] = line;
+	}
+	if (rc == 0 && n) {
+		qsort(lines, n, sizeof(*lines), cmp_str);
+		size_t show = n > 20 ? 20 : n, total = 64;
+		for (size_t k = 0; k < show; k++)
+			total += strlen(lines[k]) + 1;
+		*msg = malloc(total);
+		if (!*msg) {
+			rc = baton_error_set(BATON_EEXHAUSTED, "out of memory");
+		} else {
+			size_t off = 0;
+			for (size_t k = 0; k < show; k++)
+				off += (size_t)snprintf(*msg + off, total - off, "%s%s", k ? "\n" : "", lines[k]);
+			if (n > show)
+				snprintf(*msg + off, total - off, "\n  ... +%zu more", n - show);
+		}
+	}
+	for (size_t k = 0; k < n; k++)
+		sqlite3_free(lines[k]);
+	free(lines);
+	return rc ? rc : (long)n;
+}
+
+/* The Go SDK's PrepareExpansionReplayToken: marked for expansion, no preserved graph, and an Init
+ * action when the stack is empty (as a finished sync's is). `*out` is malloc'ed. */
+static int replay_token(const char *token, char **out)
+{
+	baton__state st;
+	int rc = baton__state_unmarshal(&st, token);
+	if (rc)
+		return rc;
+	st.needs_expansion = true;
+	if (!baton__state_current(&st)) {
+		baton__action init = {0};
+		init.op = BATON__OP_INIT;
+		rc = baton__state_push(&st, &init, NULL);
+	}
+	if (rc == 0)
+		rc = baton__state_marshal(&st, out);
+	baton__state_free(&st);
+	return rc;
+}
+
+/* Whether v1_grants has the expansion columns (files of older writers may lack them; the store adds
+ * them when it opens the file). */
+static bool has_needs_expansion(work *w)
+{
+	sqlite3_stmt *st = NULL;
+	bool yes = sqlite3_prepare_v2(w->db, "SELECT 1 FROM pragma_table_info('v1_grants') WHERE name = "
+	                                     "'needs_expansion'", -1, &st, NULL) == SQLITE_OK &&
+	           sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
+}
+
+/* Writes the new token and drops the cached stats of the rolled-back sync (as Go does). */
+static int reset_run(work *w, const char *sync_id)
+{
+	sqlite3_stmt *st = NULL;
+	char *tok = NULL;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(w->db, "SELECT sync_token FROM v1_sync_runs WHERE sync_id = ?", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return baton_error_set(BATON_EDATALOSS, "database: %s", sqlite3_errmsg(w->db));
+	sqlite3_bind_text(st, 1, sync_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		rc = replay_token((const char *)sqlite3_column_text(st, 0), &tok);
+	else
+		rc = baton_error_set(BATON_ENOTFOUND, "c1z: rollback could not load sync \"%s\": not found", sync_id);
+	sqlite3_finalize(st);
+	if (rc) {
+		if (rc != BATON_ENOTFOUND) {
+			char why[512];
+			snprintf(why, sizeof(why), "%s", baton_error_last()->message);
+			rc = baton_error_set(BATON_EINVALID, "c1z: rollback could not rewrite sync token: %s", why);
+		}
+		free(tok);
+		return rc;
+	}
+	if (sqlite3_prepare_v2(w->db, "UPDATE v1_sync_runs SET sync_token = ?, stats = NULL WHERE sync_id = ?", -1,
+	                       &st, NULL) != SQLITE_OK)
+		rc = baton_error_set(BATON_EDATALOSS, "database: %s", sqlite3_errmsg(w->db));
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, tok, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, sync_id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = baton_error_set(BATON_EDATALOSS, "database: %s", sqlite3_errmsg(w->db));
+	}
+	sqlite3_finalize(st);
+	free(tok);
+	return rc;
+}
+
+/* Re-expands the written output, then (with --validate) compares its grants' sources with the
+ * snapshot taken before the rollback. 0, or an exit status (error printed). */
+static int rollback_replay(const char *out, const char *sync_id, const src_row *pre, size_t npre, bool validate)
+{
+	baton_store_options so = BATON_STORE_OPTIONS_INIT;
+	baton_expand_options eo = BATON_EXPAND_OPTIONS_INIT;
+	baton_expand_stats es;
+	baton_store *s = NULL;
+	int rc;
+
+	memset(&es, 0, sizeof(es));
+	if ((rc = baton_store_open(out, &so, &s)) < 0)
+		return tool_fail("replay expansion: %s", baton_error_last()->message);
+	rc = baton_expand_store(s, sync_id, &eo, &es);
+	if (rc < 0) {
+		int status = tool_fail("replay expansion: %s", baton_error_last()->message);
+		baton_store_discard(s);
+		return status;
+	}
+	if (baton_store_close(s) < 0)
+		return tool_fail("replay expansion: %s", baton_error_last()->message);
+	if (!validate)
+		return 0;
+
+	work w;
+	src_row *post = NULL;
+	size_t npost = 0;
+	char *msg = NULL;
+	if (work_begin(&w, out, NULL, true) < 0 || grant_sources(w.db, sync_id, &post, &npost) < 0) {
+		rc = tool_fail("capture post-replay grant sources: %s", baton_error_last()->message);
+		work_end(&w);
+		return rc;
+	}
+	work_end(&w);
+	long d = sources_diff(pre, npre, post, npost, &msg);
+	if (d < 0)
+		rc = tool_fail_last();
+	else if (d > 0)
+		rc = tool_fail("rollback+replay changed grant sources (%ld divergence(s)); output not finalized:\n%s", d,
+		               msg);
+	else
+		fprintf(stderr, "validation: %zu grant source set(s) identical before and after replay\n", npost);
+	free(msg);
+	rows_free(post, npost);
 	return rc;
 }
 
@@ -413,6 +742,8 @@ int cmd_rollback_expansion(tool *t)
 	bool preserve = t->args.given[FLAG_PRESERVE_SUSPECT];
 	const char *out = t->args.given[FLAG_OUT] ? t->args.value[FLAG_OUT] : "";
 	rollback_counts c = {0, 0, 0, 0};
+	src_row *pre = NULL;
+	size_t npre = 0;
 	char id[64];
 	work w;
 	int rc;
@@ -422,11 +753,17 @@ int cmd_rollback_expansion(tool *t)
 	if (!dry && !*out)
 		return tool_fail("--out is required to write a rolled-back c1z; the input is never modified — pass "
 		                 "--dry-run to preview");
-	if (!dry)
-		return tool_fail("rollback-expansion: writing the rolled-back c1z (--out) is not supported by "
-		                 "libbaton yet; only --dry-run is");
 	if ((rc = check_input(t->file)) != 0)
 		return rc;
+	if (!dry) {
+		struct stat os;
+		if ((rc = check_target(out, "rollback-expansion --out")) != 0)
+			return rc;
+		/* As the Go tool's CopyIsolateSync: a new file only. */
+		if (lstat(out, &os) == 0)
+			return tool_fail("isolate to --out: %s: already exists (rollback-expansion writes a new file only)",
+			                 out);
+	}
 	if (*sync_id) {
 		snprintf(id, sizeof(id), "%s", sync_id);
 	} else {
@@ -472,13 +809,49 @@ int cmd_rollback_expansion(tool *t)
 	sqlite3_finalize(st);
 	if (rc)
 		goto out;
-	if (rollback_classify(&w, id, preserve, &c) < 0) {
-		rc = tool_fail_last();
-		goto out;
+	if (dry) {
+		if (rollback_classify(&w, id, preserve, false, &c) < 0) {
+			rc = tool_fail_last();
+			goto out;
+		}
+		printf("dry-run: sync %s \u2014 would delete %ld expansion-derived grant(s) and clear sources on %ld "
+		       "direct grant(s)",
+		       id, c.deleted, c.cleared);
+	} else {
+		/* A private copy holding only this sync; rolled back there, written to --out atomically, then
+		 * replayed in place (the output is removed if anything after its writing fails). */
+		if (t->args.given[FLAG_VALIDATE] && grant_sources(w.db, id, &pre, &npre) < 0) {
+			rc = tool_fail("capture pre-rollback grant sources: %s", baton_error_last()->message);
+			goto out;
+		}
+		if (keep_only(&w, id) < 0 || rollback_classify(&w, id, preserve, true, &c) < 0 ||
+		    reset_run(&w, id) < 0) {
+			rc = tool_fail_last();
+			goto out;
+		}
+		/* Our expander loads the rows marked for expansion: mark the ones the replay re-derives. */
+		if (replay && has_needs_expansion(&w) &&
+		    exec(&w, "UPDATE v1_grants SET needs_expansion = 1 WHERE expansion IS NOT NULL") < 0) {
+			rc = tool_fail_last();
+			goto out;
+		}
+		if (work_save(&w, out, "none") < 0) {
+			rc = tool_fail_last();
+			goto out;
+		}
+		if (replay) {
+			if ((rc = rollback_replay(out, id, pre, npre, t->args.given[FLAG_VALIDATE])) != 0) {
+				unlink(out);
+				goto out;
+			}
+		} else {
+			fprintf(stderr, "warning: --replay not set; the output c1z has its expansion rolled back and is NOT "
+			                "re-expanded \u2014 its expanded grants are absent until expansion runs again\n");
+		}
+		printf("sync %s rolled back: deleted %ld expansion-derived grant(s), cleared sources on %ld direct "
+		       "grant(s)",
+		       id, c.deleted, c.cleared);
 	}
-	printf("dry-run: sync %s \u2014 would delete %ld expansion-derived grant(s) and clear sources on %ld direct "
-	       "grant(s)",
-	       id, c.deleted, c.cleared);
 	if (c.suspect && c.preserved)
 		printf(" [%ld grant(s) had Sources but no self-source and no expander marker \u2014 PRESERVED (not "
 		       "deleted); verify whether they are connector-set]",
@@ -487,9 +860,12 @@ int cmd_rollback_expansion(tool *t)
 		printf(" [%ld deleted grant(s) carried Sources but no self-source and no expander marker \u2014 verify "
 		       "they are not connector-set; pass --preserve-suspect-grants to keep them]",
 		       c.suspect);
+	if (!dry)
+		printf("; wrote %s", out);
 	printf("%s\n", replay ? "; replayed expansion" : "");
 	rc = TOOL_EXIT_OK;
 out:
+	rows_free(pre, npre);
 	work_end(&w);
 	return rc;
 }

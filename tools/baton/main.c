@@ -170,16 +170,19 @@ static const command commands[] = {
 	 "  --sync-id ID   the sync to export (default: the latest finished full sync)\n", MARK_WRITES},
 	{"rollback-expansion", NULL, cmd_rollback_expansion,
 	 F(FLAG_SYNC_ID) | F(FLAG_OUT) | F(FLAG_DRY_RUN) | F(FLAG_REPLAY) | F(FLAG_PRESERVE_SUSPECT) | F(FLAG_VALIDATE),
-	 "Roll back grant expansion in a c1z so it can be replayed (--dry-run only)",
-	 "rollback-expansion --dry-run [--sync-id ID] [--preserve-suspect-grants] [--replay]",
+	 "Roll back grant expansion in a c1z so it can be replayed",
+	 "rollback-expansion (--out PATH | --dry-run) [--sync-id ID] [--preserve-suspect-grants] [--replay [--validate]]",
 	 "  --sync-id ID               the sync (default: the latest finished sync)\n"
+	 "  --out PATH                 the new rolled-back c1z (must not exist; the input is never modified)\n"
 	 "  --dry-run                  report what would change without modifying anything\n"
-	 "  --preserve-suspect-grants  count suspect connector-sourced grants as kept\n"
-	 "  --replay                   (the report mentions the replay)\n"
-	 "  --out PATH, --validate     the write path: not supported by libbaton yet (refused)\n"
+	 "  --preserve-suspect-grants  keep suspect connector-sourced grants instead of deleting them\n"
+	 "  --replay                   re-run grant expansion over the output (recommended)\n"
+	 "  --validate                 with --replay: fail (and write nothing) if any grant's sources\n"
+	 "                             differ before the rollback and after the replay\n"
 	 "\nClassifies the sync's grants as the Go tool does: a grant with sources but none from its\n"
-	 "own entitlement was made by expansion (suspect when it lacks GrantImmutable); one with its\n"
-	 "own source would have its sources cleared.\n", 0},
+	 "own entitlement was made by expansion and is deleted (suspect when it lacks GrantImmutable);\n"
+	 "one with its own source has its sources cleared. The output holds only that sync, its token\n"
+	 "marked for expansion and its stats dropped.\n", MARK_WRITES},
 	{"dump-db", NULL, cmd_dump_db, F(FLAG_OUT),
 	 "Dump the underlying database for the c1z provided",
 	 "dump-db [--out PATH]",
