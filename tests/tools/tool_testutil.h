@@ -130,4 +130,92 @@ static json_t *run_json(const char *const *args)
 
 #define RUN_JSON(...) run_json((const char *const[]){__VA_ARGS__, NULL})
 
+static void copy_file(const char *from, const char *to)
+{
+	size_t n;
+	char *data = slurp(from, &n);
+	FILE *f = fopen(to, "wb");
+	if (!f)
+		fail_msg("create %s: %s", to, strerror(errno));
+	assert_int_equal(fwrite(data, 1, n, f), n);
+	assert_int_equal(fclose(f), 0);
+	free(data);
+}
+
+/* ---- small c1z files written with the store API ----------------------------------------- */
+
+typedef struct fixture_row {
+	const char *user;     /* user resource id */
+	const char *name;     /* display name */
+	const char *group_grant; /* "member" grant on group "eng" for this user, or NULL */
+} fixture_row;
+
+/* Writes one finished full sync of users, a group "eng" with a "member" entitlement, and grants. */
+static void write_sync(baton_store *s, const fixture_row *rows, size_t n, char id[28])
+{
+	baton_ctx *ctx;
+	baton_resource_type *ut, *gt;
+	baton_resource *grp;
+	baton_entitlement *member;
+
+	CHECK(baton_ctx_new(&ctx));
+	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id));
+	CHECK(baton_resource_type_new(ctx, "user", (const baton_trait[]){BATON_TRAIT_USER}, 1, &ut));
+	CHECK(baton_resource_type_new(ctx, "group", (const baton_trait[]){BATON_TRAIT_GROUP}, 1, &gt));
+	CHECK(baton_store_put_resource_type(s, ut));
+	CHECK(baton_store_put_resource_type(s, gt));
+	CHECK(baton_group_resource_new(ctx, "Engineering", gt, "eng", &grp));
+	CHECK(baton_store_put_resource(s, grp));
+	CHECK(baton_assignment_entitlement_new(ctx, grp, "member", &member));
+	CHECK(baton_store_put_entitlement(s, member));
+	for (size_t i = 0; i < n; i++) {
+		baton_resource *u;
+		CHECK(baton_user_resource_new(ctx, rows[i].name, ut, rows[i].user, &u));
+		CHECK(baton_store_put_resource(s, u));
+		if (rows[i].group_grant) {
+			baton_grant *g;
+			baton_resource_id pid = {"user", rows[i].user};
+			CHECK(baton_grant_new(ctx, grp, "member", &pid, &g));
+			if (strcmp(rows[i].group_grant, "member") != 0)
+				CHECK(baton_grant_set_metadata_json(g, "{\"note\":\"changed\"}"));
+			CHECK(baton_store_put_grant(s, g));
+		}
+	}
+	CHECK(baton_store_sync_end(s));
+	baton_ctx_free(ctx);
+}
+
+static const fixture_row old_rows[] = {
+	{"alice", "Alice", "member"},
+	{"bob", "Bob", "member"},
+	{"carol", "Carol", NULL},
+};
+/* bob renamed and his grant changed, carol gone, dave new (with a grant). */
+static const fixture_row new_rows[] = {
+	{"alice", "Alice", "member"},
+	{"bob", "Robert", "changed"},
+	{"dave", "Dave", "member"},
+};
+
+static char *make_file(const char *name, bool two_syncs, char old_id[28], char new_id[28])
+{
+	char *path = malloc(4096);
+	snprintf(path, 4096, "%s/tool-%d-%s.c1z", test_out_dir(), (int)getpid(), name);
+	unlink(path);
+	baton_store *s;
+	CHECK(baton_store_open(path, NULL, &s));
+	if (two_syncs) {
+		write_sync(s, old_rows, 3, old_id);
+		/* ended_at has sub-second precision, but keep the order unambiguous. */
+		nanosleep(&(struct timespec){0, 20000000}, NULL);
+		write_sync(s, new_rows, 3, new_id);
+	} else if (old_id) {
+		write_sync(s, old_rows, 3, old_id);
+	} else {
+		write_sync(s, new_rows, 3, new_id);
+	}
+	CHECK(baton_store_close(s));
+	return path;
+}
+
 #endif
