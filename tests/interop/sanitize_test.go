@@ -39,7 +39,9 @@ import (
 
 func anyOf(m proto.Message) *anypb.Any { return must(anypb.New(m)) }
 
-func ts(sec int64) *timestamppb.Timestamp { return &timestamppb.Timestamp{Seconds: sec, Nanos: 123456789} }
+func ts(sec int64) *timestamppb.Timestamp {
+	return &timestamppb.Timestamp{Seconds: sec, Nanos: 123456789}
+}
 
 // writeSanitizeFixture writes, with the SDK, a c1z exercising every sanitizer handler.
 func writeSanitizeFixture(t *testing.T, path string) {
@@ -113,7 +115,7 @@ func writeSanitizeFixture(t *testing.T, path string) {
 	}
 	grants := []*v2.Grant{
 		{Id: "group:eng:member:user:alice", Entitlement: ents[0], Principal: res[0],
-			Sources: &v2.GrantSources{Sources: map[string]*v2.GrantSources_GrantSource{"group:eng:member": {IsDirect: true}, "role:r1:assigned": {}}},
+			Sources:     &v2.GrantSources{Sources: map[string]*v2.GrantSources_GrantSource{"group:eng:member": {IsDirect: true}, "role:r1:assigned": {}}},
 			Annotations: []*anypb.Any{anyOf(&v2.GrantImmutable{SourceId: "src:1", Metadata: mustStruct(map[string]any{"why": "because"})})}},
 		{Id: "role:r1:assigned:group:eng", Entitlement: ents[1], Principal: res[2],
 			Annotations: []*anypb.Any{anyOf(&v2.GrantExpandable{EntitlementIds: []string{"group:eng:member"}, Shallow: true,
@@ -121,36 +123,41 @@ func writeSanitizeFixture(t *testing.T, path string) {
 		{Id: "weird:eng:tenant-uuid:user:bob:", Entitlement: ents[0], Principal: res[1], Sources: &v2.GrantSources{}},
 	}
 	ctx = context.Background()
-	// Sync 1: a full sync (supports_diff), everything above.
-	full, err := f.StartNewSync(ctx, connectorstore.SyncTypeFull, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.PutResourceTypes(ctx, rts...); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.PutResources(ctx, res...); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.PutEntitlements(ctx, ents...); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.PutGrants(ctx, grants...); err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range []struct{ id, ct string }{{"icon-png", "image/png"}, {"icon-bin", "application/octet-stream"},
-		{"logo-svg", "IMAGE/SVG+XML"}} {
-		if err := f.PutAsset(ctx, &v2.AssetRef{Id: a.id}, a.ct, []byte("data of "+a.id)); err != nil {
+	// putAll writes a full sync holding everything above, with its assets.
+	putAll := func() string {
+		id, err := f.StartNewSync(ctx, connectorstore.SyncTypeFull, "")
+		if err != nil {
 			t.Fatal(err)
 		}
+		if err := f.PutResourceTypes(ctx, rts...); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.PutResources(ctx, res...); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.PutEntitlements(ctx, ents...); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.PutGrants(ctx, grants...); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range []struct{ id, ct string }{{"icon-png", "image/png"}, {"icon-bin", "application/octet-stream"},
+			{"logo-svg", "IMAGE/SVG+XML"}} {
+			if err := f.PutAsset(ctx, &v2.AssetRef{Id: a.id}, a.ct, []byte("data of "+a.id)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := f.EndSync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return id
 	}
-	if err := f.EndSync(ctx); err != nil {
-		t.Fatal(err)
-	}
+	// Sync #0: a full sync (supports_diff).
+	full := putAll()
 	if err := f.SetSupportsDiff(ctx, full); err != nil {
 		t.Fatal(err)
 	}
-	// Sync 2 and 3: a diff pair whose parent is the full sync, linked both ways.
+	// Syncs #1 and #2: a diff pair whose parent is the full sync, linked both ways.
 	var pair []string
 	for _, st := range []connectorstore.SyncType{connectorstore.SyncTypePartialUpserts, connectorstore.SyncTypePartialDeletions} {
 		id, err := f.StartNewSync(ctx, st, full)
@@ -174,7 +181,9 @@ func writeSanitizeFixture(t *testing.T, path string) {
 	if err := f.SetSyncLink(ctx, pair[1], pair[0]); err != nil {
 		t.Fatal(err)
 	}
-	// Sync 4: a partial sync whose parent is not in the file (HMAC'd), left unfinished.
+	// Sync #3: another full sync, the latest finished one: Go's reader reads assets there.
+	putAll()
+	// Sync #4: a partial sync whose parent is not in the file (HMAC'd), left unfinished.
 	if _, err := f.StartNewSync(ctx, connectorstore.SyncTypePartial, "2externalparentsyncid0000000"); err != nil {
 		t.Fatal(err)
 	}
@@ -387,6 +396,18 @@ func TestSanitizeMatchesGo(t *testing.T) {
 				}
 				if rows == 0 {
 					t.Errorf("%s: Go's output has no rows: nothing was compared", n)
+				}
+				if n == "handlers" {
+					// The fixture's structure made it through: 5 syncs (the diff pair linked, the
+					// first full one supports_diff, the external parent HMAC'd) and assets.
+					if len(gd.syncs) != 5 || gd.syncs[1].linked != "#2" || gd.syncs[2].linked != "#1" ||
+						!gd.syncs[0].supportsDiff || gd.syncs[1].parent != "#0" || gd.syncs[4].parent == "" ||
+						gd.syncs[4].parent[0] == '#' {
+						t.Errorf("handlers: unexpected sync structure %+v", gd.syncs)
+					}
+					if len(gd.assets) == 0 {
+						t.Errorf("handlers: no assets in Go's output")
+					}
 				}
 			}
 			after, err := os.ReadFile(in)
