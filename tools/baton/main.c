@@ -264,7 +264,7 @@ static void usage(FILE *out)
 	        "\n"
 	        "Look into c1z files written by Baton connectors. Commands marked [writes] write files:\n"
 	        "`expand`, `optimize` and `recalculate-stats` rewrite -f (atomically); the `export`\n"
-	        "commands and `dump-db` write --out and leave -f as it is. The others only read.\n"
+	        "commands, `sanitize` and `dump-db` write --out and leave -f as it is. The others only read.\n"
 	        "Commands marked [ext] are libbaton extensions, not in the Go SDK's baton tool.\n"
 	        "\n"
 	        "Commands:\n");
