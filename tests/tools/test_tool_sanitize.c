@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "c1z_raw.h"
 #include "baton.h"
 #include "baton/store.h"
 
@@ -202,6 +203,15 @@ static void test_sanitize_corrupt_input(void **state)
 	assert_int_equal(fclose(f), 0);
 	RUN(&r, "-f", bad, "sanitize", "--out", out, "--secret-file", secret);
 	assert_error(&r, 1, "open source c1z");
+	run_free(&r);
+	assert_false(exists(out));
+
+	/* A c1z without syncs: success, nothing written, as the Go tool (its writer saves nothing). */
+	copy_file(test_data_path(UNEXPANDED), bad);
+	c1z_raw_edit(bad, "DELETE FROM v1_sync_runs", NULL, 0);
+	RUN(&r, "-f", bad, "sanitize", "--out", out, "--secret-file", secret);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.err, "holds no sync: nothing to write"));
 	run_free(&r);
 	assert_false(exists(out));
 

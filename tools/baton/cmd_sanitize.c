@@ -615,13 +615,12 @@ static int sanitize_all(run *r, const char *out, int64_t anchor_sec, int32_t anc
 		rc = tool_fail("sanitize: preserve sync graph metadata: %s", baton_error_last()->message);
 		goto done;
 	}
-	/* A source without syncs still gives a (valid, empty) c1z, as Go's writer does. */
-	if (!baton_store_is_dirty(r->dst)) {
-		rc = baton_store_save_as(r->dst, out);
-		baton_store_discard(r->dst);
-	} else {
-		rc = baton_store_close(r->dst);
-	}
+	/* A source without syncs leaves the new store unchanged: like Go's writer, nothing is
+	 * written (and the run still succeeds). */
+	if (!baton_store_is_dirty(r->dst))
+		fprintf(stderr, "baton: sanitize: %s holds no sync: nothing to write, %s not created (as the Go "
+		        "tool)\n", r->t->file, out);
+	rc = baton_store_close(r->dst);
 	r->dst = NULL;
 	if (rc < 0) {
 		rc = tool_fail("failed to finalize output c1z: %s", baton_error_last()->message);
