@@ -3,8 +3,10 @@
  *
  *   cmd_sanitize.c        the command: flags, secret, anchor, the sync-by-sync copy, assets,
  *                         sync-run links, the output written atomically
- *   cmd_sanitize_xform.c  the keyed transforms of one row (ids, names, emails, timestamps,
- *                         Struct profiles, annotations), as the Go SDK's pkg/c1zsanitize
+ *   cmd_sanitize_xform.c  the transform of one row (messages rebuilt, Struct profiles,
+ *                         timestamps, annotations), as the Go SDK's pkg/c1zsanitize
+ *   cmd_sanitize_id.c     the keyed transforms of single values (ids, composite ids, emails),
+ *                         the keyed hash itself, RFC 3339 anchors
  *
  * Every transformed string is HMAC-SHA256(secret, text) truncated to 12 bytes and written in
  * unpadded upper-case base32 (20 characters); "" stays "". Messages are rebuilt from scratch with
@@ -61,8 +63,19 @@ typedef struct sz {
 int sz_init(sz *s, const uint8_t *secret, size_t secret_len);
 void sz_free(sz *s);
 
-/* HMAC id of text into the page arena ("" for ""). */
+/* HMAC id of text into the page arena ("" for ""); sz_id_n of the first len bytes. */
 const char *sz_id(sz *s, const char *text);
+const char *sz_id_n(sz *s, const char *text, size_t len);
+/* The same as a protobuf-c field value. */
+char *sz_hid(sz *s, const char *text);
+/* Go's transformID: composite ids per ':' component. */
+char *sz_xid(sz *s, const char *id);
+/* Go's sanitizeResourceTypeToken: a declared type kept, else HMAC'd. */
+char *sz_type_token(sz *s, const char *token);
+/* Go's sanitizeEmail, with the run's domain map. */
+char *sz_email(sz *s, const char *addr);
+/* Whether tok (len bytes) is a declared resource-type id. */
+bool sz_known_type(sz *s, const char *tok, size_t len);
 /* Records a declared resource type id. */
 void sz_add_known_type(sz *s, const char *id);
 /* Empties the grant sub-cache (at each new sync). */

@@ -1,6 +1,6 @@
 /*
  * `baton sanitize`: the transform of one row, as the Go SDK's pkg/c1zsanitize (transform.go,
- * handlers.go, annotations.go, email.go, id.go, timestamp.go).
+ * handlers.go, annotations.go); single values go through cmd_sanitize_id.c.
  *
  *  - ids and free text: HMAC-SHA256(secret) truncated to 12 bytes, unpadded base32;
  *  - composite ids ("type:id:perm", "entId:type:id"): per ':' component, declared resource-type
@@ -32,231 +32,10 @@
 #define REDACTED_URL "https://redacted.example"
 #define TYPE_URL_PREFIX "type.googleapis.com/"
 
-/* ---- keyed hash ---------------------------------------------------------------------------- */
-
-int sz_init(sz *s, const uint8_t *secret, size_t secret_len)
-{
-	uint8_t key[64], pad[64];
-	unsigned klen = 0;
-
-	memset(s, 0, sizeof(*s));
-	baton_arena_init(&s->run);
-	strmap_init(&s->known_types, &s->run);
-	strmap_init(&s->domains, &s->run);
-	sz_counts *lists[] = {&s->dropped, &s->passed, &s->failed};
-	for (size_t i = 0; i < 3; i++) {
-		strmap_init(&lists[i]->by_url, &s->run);
-		lists[i]->tail = &lists[i]->head;
-	}
-	strmap_init(&s->asset_seen, &s->run);
-	baton_arena_init(&s->cache);
-	strmap_init(&s->ent_cache, &s->cache);
-	strmap_init(&s->principal_cache, &s->cache);
-	s->drop_unknown = true;
-	s->inner = EVP_MD_CTX_new();
-	s->outer = EVP_MD_CTX_new();
-	s->work = EVP_MD_CTX_new();
-	if (!s->inner || !s->outer || !s->work)
-		return baton_error_set(BATON_EEXHAUSTED, "sanitize: out of memory (hash state)");
-	memset(key, 0, sizeof(key));
-	if (secret_len > sizeof(key)) {
-		if (EVP_Digest(secret, secret_len, key, &klen, EVP_sha256(), NULL) != 1)
-			return baton_error_set(BATON_EINTERNAL, "sanitize: SHA-256 failed");
-	} else {
-		memcpy(key, secret, secret_len);
-	}
-	for (int i = 0; i < 64; i++)
-		pad[i] = key[i] ^ 0x36;
-	if (EVP_DigestInit_ex(s->inner, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(s->inner, pad, 64) != 1)
-		return baton_error_set(BATON_EINTERNAL, "sanitize: SHA-256 failed");
-	for (int i = 0; i < 64; i++)
-		pad[i] = key[i] ^ 0x5c;
-	if (EVP_DigestInit_ex(s->outer, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(s->outer, pad, 64) != 1)
-		return baton_error_set(BATON_EINTERNAL, "sanitize: SHA-256 failed");
-	memset(key, 0, sizeof(key));
-	memset(pad, 0, sizeof(pad));
-	return 0;
-}
-
-void sz_free(sz *s)
-{
-	EVP_MD_CTX_free(s->inner);
-	EVP_MD_CTX_free(s->outer);
-	EVP_MD_CTX_free(s->work);
-	strmap_free(&s->known_types);
-	strmap_free(&s->domains);
-	strmap_free(&s->dropped.by_url);
-	strmap_free(&s->passed.by_url);
-	strmap_free(&s->failed.by_url);
-	strmap_free(&s->asset_seen);
-	free(s->assets);
-	strmap_free(&s->ent_cache);
-	strmap_free(&s->principal_cache);
-	baton_arena_release(&s->cache);
-	baton_arena_release(&s->run);
-	memset(s, 0, sizeof(*s));
-}
-
-static bool hmac(sz *s, const void *data, size_t len, uint8_t out[32])
-{
-	uint8_t ih[32];
-	unsigned n;
-	return EVP_MD_CTX_copy_ex(s->work, s->inner) == 1 && EVP_DigestUpdate(s->work, data, len) == 1 &&
-	       EVP_DigestFinal_ex(s->work, ih, &n) == 1 && EVP_MD_CTX_copy_ex(s->work, s->outer) == 1 &&
-	       EVP_DigestUpdate(s->work, ih, sizeof(ih)) == 1 && EVP_DigestFinal_ex(s->work, out, &n) == 1;
-}
-
-/* Unpadded standard base32 of the first 12 bytes of mac (20 characters). */
-static void base32_12(const uint8_t *mac, char out[SZ_ID_CHARS + 1])
-{
-	static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-	uint32_t acc = 0;
-	int bits = 0;
-	size_t o = 0;
-	for (size_t i = 0; i < SZ_ID_BYTES; i++) {
-		acc = (acc << 8) | mac[i];
-		bits += 8;
-		while (bits >= 5) {
-			out[o++] = alpha[(acc >> (bits - 5)) & 31];
-			bits -= 5;
-		}
-	}
-	if (bits > 0)
-		out[o++] = alpha[(acc << (5 - bits)) & 31];
-	out[o] = '\0';
-}
-
-static const char *id_n(sz *s, const char *text, size_t len)
-{
-	uint8_t mac[32];
-	char *out;
-	if (len == 0)
-		return "";
-	if (!hmac(s, text, len, mac)) {
-		s->oom = true;
-		return "";
-	}
-	out = baton_arena_alloc_raw(s->a, SZ_ID_CHARS + 1);
-	if (!out) {
-		s->oom = true;
-		return "";
-	}
-	base32_12(mac, out);
-	return out;
-}
-
-const char *sz_id(sz *s, const char *text)
-{
-	return id_n(s, S(text), strlen(S(text)));
-}
-
-/* A writable copy (protobuf-c fields are char *). */
+/* A writable pointer (protobuf-c fields are char *); the text is never written through it. */
 static char *wr(const char *s)
 {
 	return (char *)(uintptr_t)s;
-}
-
-static char *hid(sz *s, const char *text)
-{
-	return wr(sz_id(s, text));
-}
-
-void sz_add_known_type(sz *s, const char *id)
-{
-	if (id && *id && !strmap_get(&s->known_types, id, strlen(id)) &&
-	    strmap_put(&s->known_types, id, strlen(id), (void *)&s->known_types) < 0)
-		s->oom = true;
-}
-
-static bool known_type(sz *s, const char *tok, size_t len)
-{
-	return len > 0 && strmap_get(&s->known_types, tok, len) != NULL;
-}
-
-/* Go's transformID. */
-static char *xid(sz *s, const char *id)
-{
-	id = S(id);
-	if (!*id)
-		return wr("");
-	if (!strchr(id, ':'))
-		return hid(s, id);
-	size_t n_parts = 1;
-	for (const char *p = id; *p; p++)
-		n_parts += *p == ':';
-	char *out = baton_arena_alloc_raw(s->a, strlen(id) + n_parts * SZ_ID_CHARS + 1);
-	if (!out) {
-		s->oom = true;
-		return wr("");
-	}
-	size_t o = 0;
-	const char *part = id;
-	for (;;) {
-		const char *end = strchr(part, ':');
-		size_t len = end ? (size_t)(end - part) : strlen(part);
-		if (known_type(s, part, len)) {
-			memcpy(out + o, part, len);
-			o += len;
-		} else {
-			const char *h = id_n(s, part, len);
-			size_t hl = strlen(h);
-			memcpy(out + o, h, hl);
-			o += hl;
-		}
-		if (!end)
-			break;
-		out[o++] = ':';
-		part = end + 1;
-	}
-	out[o] = '\0';
-	return out;
-}
-
-/* Go's sanitizeResourceTypeToken. */
-static char *type_token(sz *s, const char *tok)
-{
-	tok = S(tok);
-	if (!*tok)
-		return wr("");
-	return known_type(s, tok, strlen(tok)) ? wr(tok) : hid(s, tok);
-}
-
-/* Go's sanitizeEmail with the per-run domain map. */
-static char *email(sz *s, const char *addr)
-{
-	addr = S(addr);
-	const char *at = strrchr(addr, '@');
-	if (!at)
-		return hid(s, addr);
-	const char *local = id_n(s, addr, (size_t)(at - addr));
-	const char *dom_in = at + 1;
-	const char *dom = strmap_get(&s->domains, dom_in, strlen(dom_in));
-	if (!dom) {
-		const char *h = sz_id(s, dom_in);
-		size_t hl = strlen(h);
-		char *d = baton_arena_alloc_raw(&s->run, hl + sizeof("dom-.example"));
-		if (!d) {
-			s->oom = true;
-			return wr("");
-		}
-		memcpy(d, "dom-", 4);
-		for (size_t i = 0; i < hl; i++)
-			d[4 + i] = (char)(h[i] >= 'A' && h[i] <= 'Z' ? h[i] - 'A' + 'a' : h[i]);
-		memcpy(d + 4 + hl, ".example", sizeof(".example"));
-		if (strmap_put(&s->domains, dom_in, strlen(dom_in), d) < 0)
-			s->oom = true;
-		dom = d;
-	}
-	size_t ll = strlen(local), dl = strlen(dom);
-	char *out = baton_arena_alloc_raw(s->a, ll + 1 + dl + 1);
-	if (!out) {
-		s->oom = true;
-		return wr("");
-	}
-	memcpy(out, local, ll);
-	out[ll] = '@';
-	memcpy(out + ll + 1, dom, dl + 1);
-	return out;
 }
 
 /* ---- messages ------------------------------------------------------------------------------ */
@@ -289,7 +68,7 @@ static char **id_list(sz *s, char *const *in, size_t n)
 	if (!out)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
-		out[i] = hid(s, in[i]);
+		out[i] = sz_hid(s, in[i]);
 	return out;
 }
 
@@ -301,7 +80,7 @@ static char **xid_list(sz *s, char *const *in, size_t n)
 	if (!out)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
-		out[i] = xid(s, in[i]);
+		out[i] = sz_xid(s, in[i]);
 	return out;
 }
 
@@ -364,7 +143,7 @@ static Google__Protobuf__Value *svalue(sz *s, const Google__Protobuf__Value *in)
 		if (!(out = mk(s, &google__protobuf__value__descriptor)))
 			return NULL;
 		out->kind_case = in->kind_case;
-		out->string_value = hid(s, in->string_value);
+		out->string_value = sz_hid(s, in->string_value);
 		return out;
 	case GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE:
 		if (!(out = mk(s, &google__protobuf__value__descriptor)))
@@ -449,7 +228,7 @@ static C1__Connector__V2__AssetRef *asset_ref(sz *s, const C1__Connector__V2__As
 	}
 	C1__Connector__V2__AssetRef *out = mk(s, &c1__connector__v2__asset_ref__descriptor);
 	if (out)
-		out->id = hid(s, in->id);
+		out->id = sz_hid(s, in->id);
 	return out;
 }
 
@@ -469,7 +248,7 @@ static C1__Connector__V2__ResourceId *rid(sz *s, const C1__Connector__V2__Resour
 	if (!out)
 		return NULL;
 	out->resource_type = wr(S(in->resource_type));
-	out->resource = hid(s, in->resource);
+	out->resource = sz_hid(s, in->resource);
 	out->baton_resource = in->baton_resource;
 	return out;
 }
@@ -494,7 +273,7 @@ H(h_user, C1__Connector__V2__UserTrait)
 			C1__Connector__V2__UserTrait__Email *e = mk(s, &c1__connector__v2__user_trait__email__descriptor);
 			if (!e)
 				return NULL;
-			e->address = email(s, in->emails[i]->address);
+			e->address = sz_email(s, in->emails[i]->address);
 			e->is_primary = in->emails[i]->is_primary;
 			out->emails[i] = e;
 		}
@@ -505,7 +284,7 @@ H(h_user, C1__Connector__V2__UserTrait)
 	out->profile = sstruct(s, in->profile);
 	out->icon = asset_ref(s, in->icon);
 	out->account_type = in->account_type;
-	out->login = hid(s, in->login);
+	out->login = sz_hid(s, in->login);
 	out->login_aliases = id_list(s, in->login_aliases, in->n_login_aliases);
 	out->n_login_aliases = in->n_login_aliases;
 	out->employee_ids = id_list(s, in->employee_ids, in->n_employee_ids);
@@ -515,7 +294,7 @@ H(h_user, C1__Connector__V2__UserTrait)
 		if (!st)
 			return NULL;
 		st->status = in->status->status;
-		st->details = hid(s, in->status->details);
+		st->details = sz_hid(s, in->status->details);
 		out->status = st;
 	}
 	out->created_at = shift(s, in->created_at);
@@ -537,12 +316,12 @@ H(h_user, C1__Connector__V2__UserTrait)
 			mk(s, &c1__connector__v2__user_trait__structured_name__descriptor);
 		if (!o)
 			return NULL;
-		o->given_name = hid(s, sn->given_name);
-		o->family_name = hid(s, sn->family_name);
+		o->given_name = sz_hid(s, sn->given_name);
+		o->family_name = sz_hid(s, sn->family_name);
 		o->middle_names = id_list(s, sn->middle_names, sn->n_middle_names);
 		o->n_middle_names = sn->n_middle_names;
-		o->prefix = hid(s, sn->prefix);
-		o->suffix = hid(s, sn->suffix);
+		o->prefix = sz_hid(s, sn->prefix);
+		o->suffix = sz_hid(s, sn->suffix);
 		out->structured_name = o;
 	}
 	return &out->base;
@@ -597,7 +376,7 @@ H(h_role, C1__Connector__V2__RoleTrait)
 					mk(s, &c1__connector__v2__role_scope_condition__descriptor);
 				if (!c)
 					return NULL;
-				c->expression = hid(s, rsc->conditions[i]->expression);
+				c->expression = sz_hid(s, rsc->conditions[i]->expression);
 				o->conditions[i] = c;
 			}
 			o->n_conditions = rsc->n_conditions;
@@ -663,7 +442,7 @@ H(h_grant_expandable, C1__Connector__V2__GrantExpandable)
 		if (!(out->resource_type_ids = arr(s, in->n_resource_type_ids, sizeof(char *))))
 			return NULL;
 		for (size_t i = 0; i < in->n_resource_type_ids; i++)
-			out->resource_type_ids[i] = type_token(s, in->resource_type_ids[i]);
+			out->resource_type_ids[i] = sz_type_token(s, in->resource_type_ids[i]);
 		out->n_resource_type_ids = in->n_resource_type_ids;
 	}
 	return &out->base;
@@ -675,7 +454,7 @@ H(h_grant_immutable, C1__Connector__V2__GrantImmutable)
 	C1__Connector__V2__GrantImmutable *out = mk(s, &c1__connector__v2__grant_immutable__descriptor);
 	if (!out)
 		return NULL;
-	out->source_id = xid(s, in->source_id);
+	out->source_id = sz_xid(s, in->source_id);
 	out->metadata = sstruct(s, in->metadata);
 	return &out->base;
 }
@@ -686,7 +465,7 @@ H(h_entitlement_immutable, C1__Connector__V2__EntitlementImmutable)
 	C1__Connector__V2__EntitlementImmutable *out = mk(s, &c1__connector__v2__entitlement_immutable__descriptor);
 	if (!out)
 		return NULL;
-	out->source_id = xid(s, in->source_id);
+	out->source_id = sz_xid(s, in->source_id);
 	out->metadata = sstruct(s, in->metadata);
 	return &out->base;
 }
@@ -707,7 +486,7 @@ H(h_child_type, C1__Connector__V2__ChildResourceType)
 	C1__Connector__V2__ChildResourceType *out = mk(s, &c1__connector__v2__child_resource_type__descriptor);
 	if (!out)
 		return NULL;
-	out->resource_type_id = type_token(s, in->resource_type_id);
+	out->resource_type_id = sz_type_token(s, in->resource_type_id);
 	return &out->base;
 }
 
@@ -816,8 +595,8 @@ C1__Connector__V2__ResourceType *sz_resource_type(sz *s, const C1__Connector__V2
 		return NULL;
 	out->annotations = annos(s, in->annotations, in->n_annotations, &out->n_annotations);
 	out->id = wr(S(in->id));
-	out->display_name = hid(s, in->display_name);
-	out->description = hid(s, in->description);
+	out->display_name = sz_hid(s, in->display_name);
+	out->description = sz_hid(s, in->description);
 	out->n_traits = in->n_traits;
 	out->traits = in->traits;
 	out->sourced_externally = in->sourced_externally;
@@ -834,8 +613,8 @@ C1__Connector__V2__Resource *sz_resource(sz *s, const C1__Connector__V2__Resourc
 	out->annotations = annos(s, in->annotations, in->n_annotations, &out->n_annotations);
 	out->id = rid(s, in->id);
 	out->parent_resource_id = rid(s, in->parent_resource_id);
-	out->display_name = hid(s, in->display_name);
-	out->description = hid(s, in->description);
+	out->display_name = sz_hid(s, in->display_name);
+	out->description = sz_hid(s, in->description);
 	out->baton_resource = in->baton_resource;
 	out->profile = sstruct(s, in->profile);
 	out->icon = asset_ref(s, in->icon);
@@ -844,7 +623,7 @@ C1__Connector__V2__Resource *sz_resource(sz *s, const C1__Connector__V2__Resourc
 		if (!st)
 			return NULL;
 		st->status = in->status->status;
-		st->details = hid(s, in->status->details);
+		st->details = sz_hid(s, in->status->details);
 		out->status = st;
 	}
 	out->created_at = shift(s, in->created_at);
@@ -859,10 +638,10 @@ C1__Connector__V2__Entitlement *sz_entitlement(sz *s, const C1__Connector__V2__E
 	if (!out)
 		return NULL;
 	out->annotations = annos(s, in->annotations, in->n_annotations, &out->n_annotations);
-	out->id = xid(s, in->id);
+	out->id = sz_xid(s, in->id);
 	out->resource = sz_resource(s, in->resource);
-	out->display_name = hid(s, in->display_name);
-	out->description = hid(s, in->description);
+	out->display_name = sz_hid(s, in->display_name);
+	out->description = sz_hid(s, in->description);
 	if (in->n_grantable_to) {
 		if (!(out->grantable_to = arr(s, in->n_grantable_to, sizeof(*out->grantable_to))))
 			return NULL;
@@ -876,7 +655,7 @@ C1__Connector__V2__Entitlement *sz_entitlement(sz *s, const C1__Connector__V2__E
 		out->n_grantable_to = in->n_grantable_to;
 	}
 	out->purpose = in->purpose;
-	out->slug = hid(s, in->slug);
+	out->slug = sz_hid(s, in->slug);
 	return out;
 }
 
@@ -967,7 +746,7 @@ C1__Connector__V2__Grant *sz_grant(sz *s, const C1__Connector__V2__Grant *in)
 	if (!out)
 		return NULL;
 	out->annotations = annos(s, in->annotations, in->n_annotations, &out->n_annotations);
-	out->id = xid(s, in->id);
+	out->id = sz_xid(s, in->id);
 	out->entitlement = cached_entitlement(s, in->entitlement);
 	out->principal = cached_principal(s, in->principal);
 	if (in->sources) {
@@ -986,7 +765,7 @@ C1__Connector__V2__Grant *sz_grant(sz *s, const C1__Connector__V2__Grant *in)
 					mk(s, &c1__connector__v2__grant_sources__grant_source__descriptor);
 				if (!o || !v)
 					return NULL;
-				o->key = xid(s, e->key);
+				o->key = sz_xid(s, e->key);
 				v->is_direct = e->value ? e->value->is_direct : false;
 				o->value = v;
 				gs->sources[i] = o;
@@ -996,84 +775,4 @@ C1__Connector__V2__Grant *sz_grant(sz *s, const C1__Connector__V2__Grant *in)
 		out->sources = gs;
 	}
 	return out;
-}
-
-/* ---- RFC 3339 and durations ---------------------------------------------------------------- */
-
-static bool digits(const char *p, int n, int *v)
-{
-	*v = 0;
-	for (int i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return false;
-		*v = *v * 10 + (p[i] - '0');
-	}
-	return true;
-}
-
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* Go's time.Parse(time.RFC3339, ...): "2006-01-02T15:04:05[.frac](Z|+07:00)". */
-bool sz_parse_rfc3339(const char *t, int64_t *sec, int32_t *nsec)
-{
-	int y, mo, d, h, mi, se, oh = 0, om = 0;
-	size_t len = strlen(t);
-	if (len < 20 || !digits(t, 4, &y) || t[4] != '-' || !digits(t + 5, 2, &mo) || t[7] != '-' ||
-	    !digits(t + 8, 2, &d) || t[10] != 'T' || !digits(t + 11, 2, &h) || t[13] != ':' ||
-	    !digits(t + 14, 2, &mi) || t[16] != ':' || !digits(t + 17, 2, &se))
-		return false;
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) || h > 23 ||
-	    mi > 59 || se > 59)
-		return false;
-	const char *p = t + 19;
-	int32_t ns = 0;
-	if (*p == '.' || *p == ',') {
-		int n = 0;
-		p++;
-		while (*p >= '0' && *p <= '9') {
-			if (n < 9)
-				ns = ns * 10 + (*p - '0');
-			n++;
-			p++;
-		}
-		if (n == 0)
-			return false;
-		for (int i = n; i < 9; i++)
-			ns *= 10;
-	}
-	int sign = 0;
-	if (*p == 'Z' && p[1] == '\0') {
-		sign = 0;
-	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && digits(p + 1, 2, &oh) && p[3] == ':' &&
-	           digits(p + 4, 2, &om) && oh < 24 && om < 60) {
-		sign = *p == '+' ? 1 : -1;
-	} else {
-		return false;
-	}
-	*sec = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - sign * (oh * 3600 + om * 60);
-	*nsec = ns;
-	return true;
-}
-
-/* Go's anchor.Sub(tMax): nanoseconds, saturated to the int64 range. */
-int64_t sz_delta(int64_t anchor_sec, int32_t anchor_ns, int64_t max_sec, int32_t max_ns)
-{
-	int64_t ds = anchor_sec - max_sec;
-	int64_t dn = (int64_t)anchor_ns - max_ns;
-	if (ds > INT64_MAX / 1000000000 - 1)
-		return INT64_MAX;
-	if (ds < INT64_MIN / 1000000000 + 1)
-		return INT64_MIN;
-	return ds * 1000000000 + dn;
 }
