@@ -28,6 +28,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	c1zpb "github.com/conductorone/baton-sdk/pb/c1/c1z/v1"
@@ -55,7 +56,7 @@ func writeSanitizeFixture(t *testing.T, path string) {
 	user := &v2.UserTrait{
 		Emails: []*v2.UserTrait_Email{{Address: "alice@acme.com", IsPrimary: true},
 			{Address: "alice.smith@ACME.com"}, {Address: "not-an-email"}, {Address: "@acme.com"},
-			{Address: "a@b@acme.com"}},
+			{Address: "a@b@acme.com"}, {Address: "trailing@"}, {Address: ""}},
 		Status:       &v2.UserTrait_Status{Status: v2.UserTrait_Status_STATUS_ENABLED, Details: "ok"},
 		Profile:      profile,
 		Icon:         &v2.AssetRef{Id: "icon-png"},
@@ -104,7 +105,9 @@ func writeSanitizeFixture(t *testing.T, path string) {
 			Annotations: []*anypb.Any{anyOf(&v2.SecretTrait{Profile: profile, CreatedAt: ts(1500000000), ExpiresAt: ts(1900000000),
 				LastUsedAt: ts(1710000000), CreatedById: uid, IdentityId: &v2.ResourceId{ResourceType: "app", Resource: "app1"},
 				CredentialDetail: "dropped"})}},
-		{Id: &v2.ResourceId{ResourceType: "undeclared", Resource: "u1"}, DisplayName: "Undeclared", BatonResource: true},
+		{Id: &v2.ResourceId{ResourceType: "undeclared", Resource: "u1"}, DisplayName: "Undeclared", BatonResource: true,
+			Profile: &structpb.Struct{}, Status: &v2.Status{},
+			Annotations: []*anypb.Any{anyOf(&v2.AppTrait{}), anyOf(&v2.ExternalLink{}), anyOf(&v2.UserTrait{})}},
 	}
 	ents := []*v2.Entitlement{
 		{Id: "group:eng:member", Resource: res[2], DisplayName: "Eng member", Description: "d", Slug: "member",
@@ -121,6 +124,7 @@ func writeSanitizeFixture(t *testing.T, path string) {
 			Annotations: []*anypb.Any{anyOf(&v2.GrantExpandable{EntitlementIds: []string{"group:eng:member"}, Shallow: true,
 				ResourceTypeIds: []string{"user", "nosuch"}})}},
 		{Id: "weird:eng:tenant-uuid:user:bob:", Entitlement: ents[0], Principal: res[1], Sources: &v2.GrantSources{}},
+		{Id: "group::member:user:alice", Entitlement: &v2.Entitlement{Id: "group:eng:member", Resource: res[2]}, Principal: res[0]},
 	}
 	ctx = context.Background()
 	// putAll writes a full sync holding everything above, with its assets.
@@ -374,7 +378,7 @@ func TestSanitizeMatchesGo(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for i, extra := range [][]string{{}, {"--allow-unknown-annotations"}} {
+			for i, extra := range [][]string{{}, {"--allow-unknown-annotations", "--out-engine", "sqlite"}} {
 				gout := filepath.Join(t.TempDir(), fmt.Sprintf("go%d.c1z", i))
 				cout := filepath.Join(t.TempDir(), fmt.Sprintf("c%d.c1z", i))
 				args := append([]string{"sanitize", "--secret-file", secret, "--anchor", "2030-01-02T03:04:05.5+02:00"}, extra...)
