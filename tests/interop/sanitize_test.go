@@ -38,9 +38,9 @@ import (
 	"github.com/conductorone/baton-sdk/pkg/dotc1z"
 )
 
-func anyOf(m proto.Message) *anypb.Any { return must(anypb.New(m)) }
+func szAny(m proto.Message) *anypb.Any { return must(anypb.New(m)) }
 
-func ts(sec int64) *timestamppb.Timestamp {
+func szTime(sec int64) *timestamppb.Timestamp {
 	return &timestamppb.Timestamp{Seconds: sec, Nanos: 123456789}
 }
 
@@ -64,8 +64,8 @@ func writeSanitizeFixture(t *testing.T, path string) {
 		Login:        "alice",
 		LoginAliases: []string{"asmith", "alice2"},
 		EmployeeIds:  []string{"E1"},
-		CreatedAt:    ts(1600000000),
-		LastLogin:    ts(1700000000),
+		CreatedAt:    szTime(1600000000),
+		LastLogin:    szTime(1700000000),
 		MfaStatus:    &v2.UserTrait_MFAStatus{MfaEnabled: true},
 		SsoStatus:    &v2.UserTrait_SSOStatus{SsoEnabled: true},
 		StructuredName: &v2.UserTrait_StructuredName{GivenName: "Alice", FamilyName: "Smith",
@@ -73,8 +73,8 @@ func writeSanitizeFixture(t *testing.T, path string) {
 	}
 	rts := []*v2.ResourceType{
 		{Id: "user", DisplayName: "User", Description: "People", Traits: []v2.ResourceType_Trait{v2.ResourceType_TRAIT_USER},
-			Annotations: []*anypb.Any{anyOf(&v2.ChildResourceType{ResourceTypeId: "group"}),
-				anyOf(&v2.ChildResourceType{ResourceTypeId: "undeclared"}), anyOf(&v2.SkipGrants{})}},
+			Annotations: []*anypb.Any{szAny(&v2.ChildResourceType{ResourceTypeId: "group"}),
+				szAny(&v2.ChildResourceType{ResourceTypeId: "undeclared"}), szAny(&v2.SkipGrants{})}},
 		{Id: "group", DisplayName: "Group", Traits: []v2.ResourceType_Trait{v2.ResourceType_TRAIT_GROUP}, SourcedExternally: true},
 		{Id: "app", DisplayName: "App", Traits: []v2.ResourceType_Trait{v2.ResourceType_TRAIT_APP}},
 		{Id: "role", DisplayName: "Role", Traits: []v2.ResourceType_Trait{v2.ResourceType_TRAIT_ROLE}},
@@ -85,43 +85,43 @@ func writeSanitizeFixture(t *testing.T, path string) {
 	res := []*v2.Resource{
 		{Id: uid, DisplayName: "Alice", Description: "first user", Profile: profile,
 			Icon: &v2.AssetRef{Id: "icon-bin"}, Status: &v2.Status{Status: v2.Status_RESOURCE_STATUS_ENABLED, Details: "fine"},
-			CreatedAt: ts(1650000000), ExternalId: &v2.ExternalId{Id: "ext-1", Link: "https://x"},
-			Annotations: []*anypb.Any{anyOf(user), anyOf(&v2.ExternalLink{Url: "https://acme.com/alice"}),
-				anyOf(&v2.ETag{Value: "etag"}), {TypeUrl: "type.googleapis.com/c1.connector.v2.GroupTrait", Value: []byte{0xff, 0xff}}}},
+			CreatedAt: szTime(1650000000), ExternalId: &v2.ExternalId{Id: "ext-1", Link: "https://x"},
+			Annotations: []*anypb.Any{szAny(user), szAny(&v2.ExternalLink{Url: "https://acme.com/alice"}),
+				szAny(&v2.ETag{Value: "etag"}), {TypeUrl: "type.googleapis.com/c1.connector.v2.GroupTrait", Value: []byte{0xff, 0xff}}}},
 		{Id: &v2.ResourceId{ResourceType: "user", Resource: "bob"}, DisplayName: "Bob", ParentResourceId: gid,
-			Annotations: []*anypb.Any{anyOf(&v2.UserTrait{Emails: []*v2.UserTrait_Email{{Address: "bob@acme.com"}, {Address: "bob@other.org"}}})}},
-		{Id: gid, DisplayName: "Engineering", Annotations: []*anypb.Any{anyOf(&v2.GroupTrait{Icon: &v2.AssetRef{Id: "icon-missing"},
+			Annotations: []*anypb.Any{szAny(&v2.UserTrait{Emails: []*v2.UserTrait_Email{{Address: "bob@acme.com"}, {Address: "bob@other.org"}}})}},
+		{Id: gid, DisplayName: "Engineering", Annotations: []*anypb.Any{szAny(&v2.GroupTrait{Icon: &v2.AssetRef{Id: "icon-missing"},
 			Profile: mustStruct(map[string]any{"desc": "eng team"})})}},
 		{Id: &v2.ResourceId{ResourceType: "app", Resource: "app1"}, DisplayName: "App One",
-			Annotations: []*anypb.Any{anyOf(&v2.AppTrait{HelpUrl: "https://help.acme.com", Icon: &v2.AssetRef{Id: "icon-png"},
+			Annotations: []*anypb.Any{szAny(&v2.AppTrait{HelpUrl: "https://help.acme.com", Icon: &v2.AssetRef{Id: "icon-png"},
 				Logo: &v2.AssetRef{Id: "logo-svg"}, Flags: []v2.AppTrait_AppFlag{v2.AppTrait_APP_FLAG_SAML}, AppSourceType: "x"})}},
 		{Id: &v2.ResourceId{ResourceType: "role", Resource: "r1"}, DisplayName: "Role One",
-			Annotations: []*anypb.Any{anyOf(&v2.RoleTrait{RoleScopeConditions: &v2.RoleScopeConditions{Type: "cel",
+			Annotations: []*anypb.Any{szAny(&v2.RoleTrait{RoleScopeConditions: &v2.RoleScopeConditions{Type: "cel",
 				Conditions: []*v2.RoleScopeCondition{{Expression: "a == b"}, {Expression: ""}}}}),
-				anyOf(&v2.ScopeBindingTrait{RoleId: &v2.ResourceId{ResourceType: "role", Resource: "r1"}, ScopeResourceId: gid}),
-				anyOf(&v2.LicenseProfileTrait{LicenseName: "E5", PurchasedSeats: 10, ConsumedSeats: 3, CostPerUnitInCents: 500,
+				szAny(&v2.ScopeBindingTrait{RoleId: &v2.ResourceId{ResourceType: "role", Resource: "r1"}, ScopeResourceId: gid}),
+				szAny(&v2.LicenseProfileTrait{LicenseName: "E5", PurchasedSeats: 10, ConsumedSeats: 3, CostPerUnitInCents: 500,
 					Currency: "USD", EntitlementIds: []string{"role:r1:assigned", "plain"}})}},
 		{Id: &v2.ResourceId{ResourceType: "secret", Resource: "s1"}, DisplayName: "Key",
-			Annotations: []*anypb.Any{anyOf(&v2.SecretTrait{Profile: profile, CreatedAt: ts(1500000000), ExpiresAt: ts(1900000000),
-				LastUsedAt: ts(1710000000), CreatedById: uid, IdentityId: &v2.ResourceId{ResourceType: "app", Resource: "app1"},
+			Annotations: []*anypb.Any{szAny(&v2.SecretTrait{Profile: profile, CreatedAt: szTime(1500000000), ExpiresAt: szTime(1900000000),
+				LastUsedAt: szTime(1710000000), CreatedById: uid, IdentityId: &v2.ResourceId{ResourceType: "app", Resource: "app1"},
 				CredentialDetail: "dropped"})}},
 		{Id: &v2.ResourceId{ResourceType: "undeclared", Resource: "u1"}, DisplayName: "Undeclared", BatonResource: true,
 			Profile: &structpb.Struct{}, Status: &v2.Status{},
-			Annotations: []*anypb.Any{anyOf(&v2.AppTrait{}), anyOf(&v2.ExternalLink{}), anyOf(&v2.UserTrait{})}},
+			Annotations: []*anypb.Any{szAny(&v2.AppTrait{}), szAny(&v2.ExternalLink{}), szAny(&v2.UserTrait{})}},
 	}
 	ents := []*v2.Entitlement{
 		{Id: "group:eng:member", Resource: res[2], DisplayName: "Eng member", Description: "d", Slug: "member",
 			Purpose:     v2.Entitlement_PURPOSE_VALUE_ASSIGNMENT,
 			GrantableTo: []*v2.ResourceType{rts[0]},
-			Annotations: []*anypb.Any{anyOf(&v2.EntitlementImmutable{SourceId: "group:eng:member", Metadata: mustStruct(map[string]any{"m": "x"})})}},
+			Annotations: []*anypb.Any{szAny(&v2.EntitlementImmutable{SourceId: "group:eng:member", Metadata: mustStruct(map[string]any{"m": "x"})})}},
 		{Id: "role:r1:assigned", Resource: res[4], DisplayName: "Assigned", Purpose: v2.Entitlement_PURPOSE_VALUE_PERMISSION},
 	}
 	grants := []*v2.Grant{
 		{Id: "group:eng:member:user:alice", Entitlement: ents[0], Principal: res[0],
 			Sources:     &v2.GrantSources{Sources: map[string]*v2.GrantSources_GrantSource{"group:eng:member": {IsDirect: true}, "role:r1:assigned": {}}},
-			Annotations: []*anypb.Any{anyOf(&v2.GrantImmutable{SourceId: "src:1", Metadata: mustStruct(map[string]any{"why": "because"})})}},
+			Annotations: []*anypb.Any{szAny(&v2.GrantImmutable{SourceId: "src:1", Metadata: mustStruct(map[string]any{"why": "because"})})}},
 		{Id: "role:r1:assigned:group:eng", Entitlement: ents[1], Principal: res[2],
-			Annotations: []*anypb.Any{anyOf(&v2.GrantExpandable{EntitlementIds: []string{"group:eng:member"}, Shallow: true,
+			Annotations: []*anypb.Any{szAny(&v2.GrantExpandable{EntitlementIds: []string{"group:eng:member"}, Shallow: true,
 				ResourceTypeIds: []string{"user", "nosuch"}})}},
 		{Id: "weird:eng:tenant-uuid:user:bob:", Entitlement: ents[0], Principal: res[1], Sources: &v2.GrantSources{}},
 		{Id: "group::member:user:alice", Entitlement: &v2.Entitlement{Id: "group:eng:member", Resource: res[2]}, Principal: res[0]},
@@ -350,7 +350,7 @@ func TestSanitizeMatchesGo(t *testing.T) {
 	dir := t.TempDir()
 	files := map[string]string{}
 	for _, name := range []string{"expansion-small.expanded.c1z", "expansion-small.unexpanded.c1z"} {
-		if p := filepath.Join("..", "data", "c1z", name); fileExists(p) {
+		if p := filepath.Join("..", "data", "c1z", name); szFileExists(p) {
 			files[name] = must(filepath.Abs(p))
 		}
 	}
@@ -469,7 +469,7 @@ func TestSanitizeMatchesGo(t *testing.T) {
 		}
 	}
 	for _, p := range []string{"x.c1z", "x.c1z.secret", "y.c1z", "y.c1z.secret"} {
-		if fileExists(filepath.Join(dir, p)) {
+		if szFileExists(filepath.Join(dir, p)) {
 			t.Errorf("%s was written by a refused run", p)
 		}
 	}
@@ -487,7 +487,7 @@ func sameRow(a, b proto.Message) bool {
 	return errA == nil && errB == nil && bytes.Equal(ja, jb)
 }
 
-func fileExists(p string) bool {
+func szFileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
 }
