@@ -189,19 +189,20 @@ static const command commands[] = {
 	 "sanitize --out PATH [--secret-file PATH] [--anchor TIME] [--allow-unknown-annotations] [--out-engine sqlite]",
 	 "  --out PATH                   the sanitized c1z (required; must not exist; -f is never modified)\n"
 	 "  --secret-file PATH           the HMAC secret (at least 32 bytes, used as they are); default: 32\n"
-	 "                               fresh random bytes written to PATH.secret next to --out (mode\n"
-	 "                               0600, never over an existing file): archive it for reversibility\n"
+	 "                               fresh random bytes written to <--out>.secret (mode 0600, never\n"
+	 "                               over an existing file): archive it for reversibility\n"
 	 "  --anchor TIME                RFC 3339 time the newest source timestamp lands on (default: now)\n"
 	 "  --allow-unknown-annotations  pass annotations of unknown type through unchanged instead of\n"
 	 "                               dropping them (dangerous on real customer data)\n"
 	 "  --out-engine ENGINE          sqlite (the default, as the source's); pebble is refused: libbaton\n"
 	 "                               writes v1 (SQLite) c1z files only\n"
 	 "\nEvery sync is copied to a new sync (new id, same type, parent mapped) with ids, names,\n"
-	 "descriptions, emails (dom-<id>.example domains), profile strings, URLs and secrets replaced by\n"
-	 "keyed HMAC-SHA256 values, resource-type ids kept, and timestamps shifted so that the newest lands\n"
-	 "on --anchor. Annotations: the trait, expansion, immutable, external-link and child-type ones\n"
-	 "are rebuilt the same way; others are dropped. Assets get placeholder bytes. With the same\n"
-	 "secret and anchor the rows are those the Go tool writes.\n", MARK_WRITES},
+	 "descriptions, logins, emails (dom-<id>.example domains) and profile strings replaced by keyed\n"
+	 "HMAC-SHA256 values, URLs by https://redacted.example, resource-type ids kept, and timestamps\n"
+	 "shifted so that the newest lands on --anchor. Annotations: the trait, expansion, immutable,\n"
+	 "external-link and child-type ones are rebuilt the same way; others are dropped. Assets get\n"
+	 "placeholder bytes. With the same secret and anchor the rows are those the Go tool writes.\n",
+	 MARK_WRITES},
 	{"dump-db", NULL, cmd_dump_db, F(FLAG_OUT),
 	 "Dump the underlying database for the c1z provided",
 	 "dump-db [--out PATH]",
