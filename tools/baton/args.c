@@ -30,6 +30,10 @@ static const tool_flag_def flags[FLAG_COUNT] = {
 	{FLAG_TMP_DIR, "tmp-dir", 0, true, "DIR"},
 	{FLAG_COMPARE_FILE, "compare-file", 0, true, "PATH"},
 	{FLAG_COMPARE_ENTITLEMENT, "compare-entitlement", 0, true, "ID"},
+	{FLAG_OUT_ENGINE, "out-engine", 0, true, "ENGINE"},
+	{FLAG_SECRET_FILE, "secret-file", 0, true, "PATH"},
+	{FLAG_ANCHOR, "anchor", 0, true, "TIME"},
+	{FLAG_ALLOW_UNKNOWN, "allow-unknown-annotations", 0, false, NULL},
 };
 
 const tool_flag_def *tool_flag_get(tool_flag_id id)

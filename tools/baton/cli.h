@@ -15,6 +15,7 @@
  *   cmd_compare.c principals compare
  *   cmd_xlsx.c    export xlsx (the CSV rows, through libxlsxwriter)
  *   cmd_file.c    dump-db, optimize, export c1z, recalculate-stats, to-pebble (writers)
+ *   cmd_sanitize*.c  sanitize (cmd_sanitize.h)
  *
  * Conventions: helpers return 0 or a negative baton_error_code with the message in
  * baton_error_last(), like the library; command functions return the process exit status.
@@ -85,6 +86,10 @@ typedef enum tool_flag_id {
 	FLAG_TMP_DIR,
 	FLAG_COMPARE_FILE,
 	FLAG_COMPARE_ENTITLEMENT,
+	FLAG_OUT_ENGINE,
+	FLAG_SECRET_FILE,
+	FLAG_ANCHOR,
+	FLAG_ALLOW_UNKNOWN,
 	FLAG_COUNT
 } tool_flag_id;
 
@@ -250,5 +255,6 @@ int cmd_recalculate_stats(tool *t);
 int cmd_to_pebble(tool *t);
 int cmd_export_xlsx(tool *t);
 int cmd_rollback_expansion(tool *t);
+int cmd_sanitize(tool *t);
 
 #endif

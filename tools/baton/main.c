@@ -183,6 +183,26 @@ static const command commands[] = {
 	 "own entitlement was made by expansion and is deleted (suspect when it lacks GrantImmutable);\n"
 	 "one with its own source has its sources cleared. The output holds only that sync, its token\n"
 	 "marked for expansion and its stats dropped.\n", MARK_WRITES},
+	{"sanitize", NULL, cmd_sanitize,
+	 F(FLAG_OUT) | F(FLAG_OUT_ENGINE) | F(FLAG_SECRET_FILE) | F(FLAG_ANCHOR) | F(FLAG_ALLOW_UNKNOWN),
+	 "Write an identity-stripped copy of a c1z whose graph topology and cardinalities are preserved",
+	 "sanitize --out PATH [--secret-file PATH] [--anchor TIME] [--allow-unknown-annotations] [--out-engine sqlite]",
+	 "  --out PATH                   the sanitized c1z (required; must not exist; -f is never modified)\n"
+	 "  --secret-file PATH           the HMAC secret (at least 32 bytes, used as they are); default: 32\n"
+	 "                               fresh random bytes written to <--out>.secret (mode 0600, never\n"
+	 "                               over an existing file): archive it for reversibility\n"
+	 "  --anchor TIME                RFC 3339 time the newest source timestamp lands on (default: now)\n"
+	 "  --allow-unknown-annotations  pass annotations of unknown type through unchanged instead of\n"
+	 "                               dropping them (dangerous on real customer data)\n"
+	 "  --out-engine ENGINE          sqlite (the default, as the source's); pebble is refused: libbaton\n"
+	 "                               writes v1 (SQLite) c1z files only\n"
+	 "\nEvery sync is copied to a new sync (new id, same type, parent mapped) with ids, names,\n"
+	 "descriptions, logins, emails (dom-<id>.example domains) and profile strings replaced by keyed\n"
+	 "HMAC-SHA256 values, URLs by https://redacted.example, resource-type ids kept, and timestamps\n"
+	 "shifted so that the newest lands on --anchor. Annotations: the trait, expansion, immutable,\n"
+	 "external-link and child-type ones are rebuilt the same way; others are dropped. Assets get\n"
+	 "placeholder bytes. With the same secret and anchor the rows are those the Go tool writes.\n",
+	 MARK_WRITES},
 	{"dump-db", NULL, cmd_dump_db, F(FLAG_OUT),
 	 "Dump the underlying database for the c1z provided",
 	 "dump-db [--out PATH]",
@@ -245,7 +265,7 @@ static void usage(FILE *out)
 	        "\n"
 	        "Look into c1z files written by Baton connectors. Commands marked [writes] write files:\n"
 	        "`expand`, `optimize` and `recalculate-stats` rewrite -f (atomically); the `export`\n"
-	        "commands and `dump-db` write --out and leave -f as it is. The others only read.\n"
+	        "commands, `sanitize` and `dump-db` write --out and leave -f as it is. The others only read.\n"
 	        "Commands marked [ext] are libbaton extensions, not in the Go SDK's baton tool.\n"
 	        "\n"
 	        "Commands:\n");
