@@ -605,7 +605,7 @@ func recordingDiffs(t *testing.T, script []scriptEntry, want, got *recording) di
 			d.add("%s: outcome %s, want %s (%s)", id, gout, wo, gt.Message)
 			continue
 		}
-		if e.Compare != "exact" {
+		if e.Compare != "exact" && e.Compare != "issued" {
 			continue
 		}
 		if wh := want.helloReply(t, id); wh != nil {
@@ -621,6 +621,18 @@ func recordingDiffs(t *testing.T, script []scriptEntry, want, got *recording) di
 				"code": wf.GetStatus().GetCode()}
 			gn := map[string]any{"success": normProto(t, gf.GetSuccess()), "error": normProto(t, gf.GetError()),
 				"code": gf.GetStatus().GetCode()}
+			if e.Compare == "issued" {
+				// Secrets are encrypted with fresh randomness: the ciphertexts differ, everything
+				// else (provider, key ids, names, the secret resource, the mode) must not.
+				for _, side := range []struct {
+					who string
+					v   map[string]any
+				}{{"got", gn}, {"want", wn}} {
+					if n := maskCiphertexts(side.v); n == 0 {
+						d.add("%s: %s has no encrypted secret", id, side.who)
+					}
+				}
+			}
 			if !reflect.DeepEqual(wn, gn) {
 				d.add("%s: FinishTask differs:\n got %s\nwant %s", id, jsonText(gn), jsonText(wn))
 			}
@@ -635,6 +647,28 @@ func recordingDiffs(t *testing.T, script []scriptEntry, want, got *recording) di
 		}
 	}
 	return d
+}
+
+// maskCiphertexts replaces every non-empty "encryptedBytes" under v with a marker and returns how
+// many it replaced (an empty one stays, so it shows as a difference).
+func maskCiphertexts(v any) int {
+	n := 0
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			if s, ok := val.(string); ok && k == "encryptedBytes" && s != "" {
+				x[k] = "<ciphertext>"
+				n++
+				continue
+			}
+			n += maskCiphertexts(val)
+		}
+	case []any:
+		for _, val := range x {
+			n += maskCiphertexts(val)
+		}
+	}
+	return n
 }
 
 // ---- the Go SDK run ----
@@ -764,6 +798,23 @@ func TestServiceGoSDK(t *testing.T) {
 			resp := &v2.TicketsServiceListTicketSchemasResponse{}
 			if o != "success" || fin.GetSuccess().GetResponse().UnmarshalTo(resp) != nil || len(resp.GetList()) != 2 {
 				t.Errorf("%s: %s with %d schemas, want baton-demo's 2", e.Name, o, len(resp.GetList()))
+			}
+		case "issue_credential":
+			// baton-demo's API tokens: issue-token mints t0001 for u0004, the others are refused
+			if e.Name != "issue-token" {
+				if !strings.HasPrefix(o, "error ") || fin.GetError() == nil || !fin.GetError().GetNonRetryable() {
+					t.Errorf("%s: %s (%s), want a non-retryable error", e.Name, o, ts.Message)
+				}
+				continue
+			}
+			resp := &v2.IssueCredentialResponse{}
+			if o != "success" || fin.GetSuccess().GetResponse().UnmarshalTo(resp) != nil {
+				t.Errorf("%s: %s (%s)", e.Name, o, ts.Message)
+				continue
+			}
+			if resp.GetSecret().GetId().GetResource() != "t0001" || len(resp.GetEncryptedData()) != 1 ||
+				resp.GetRequestId() != e.Name || resp.GetResourceMode() != v2.CredentialResourceMode_CREDENTIAL_RESOURCE_MODE_VIRTUAL {
+				t.Errorf("%s: response %v", e.Name, resp)
 			}
 		case "revoke", "list_event_feeds", "action_list_schemas", "action_invoke":
 			if o != "success" {
