@@ -416,8 +416,21 @@ static int encrypt_secret(baton_ctx *ctx, const C1__Connector__V2__EncryptionCon
 		json[k->len] = '\0';
 		if ((rc = baton__age_recipient_from_jwk(json, &r)))
 			return baton__error_prefix("jwk");
-	} else
+	} else if (blank)
 		return baton_error_set(BATON_EUNKNOWN, "crypto/providers: encryption provider not registered");
+	else {
+		/* Go names the provider, trimmed and lower-cased */
+		char name[128];
+		size_t k = 0;
+		while (*pname == ' ' || *pname == '\t' || *pname == '\n' || *pname == '\r')
+			pname++;
+		for (; pname[k] && k < sizeof(name) - 1; k++)
+			name[k] = (char)((pname[k] >= 'A' && pname[k] <= 'Z') ? pname[k] - 'A' + 'a' : pname[k]);
+		while (k && (name[k - 1] == ' ' || name[k - 1] == '\t' || name[k - 1] == '\n' || name[k - 1] == '\r'))
+			k--;
+		name[k] = '\0';
+		return baton_error_set(BATON_EUNKNOWN, "crypto/providers: encryption provider not registered (%s)", name);
+	}
 	char kid[65];
 	uint8_t *ct = NULL;
 	size_t n = 0;

@@ -8,6 +8,7 @@ import (
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
 	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
+	"github.com/conductorone/baton-sdk/pkg/pagination"
 )
 
 // API tokens: baton-demo's credential issuing (examples/demo/demo_tokens.c). The user type issues
@@ -44,7 +45,21 @@ func (users) IssueCapabilityDetails(ctx context.Context) (*v2.CredentialDetailsC
 	return TokenIssueDetails(), nil, nil
 }
 
-type tokens struct{ syncer }
+// tokens has no Get (baton-demo's api_token type has none: its tokens are VIRTUAL), so no
+// targeted sync.
+type tokens struct{}
+
+func (tokens) List(ctx context.Context, parent *v2.ResourceId, pToken *pagination.Token) ([]*v2.Resource, string, annotations.Annotations, error) {
+	return nil, "", nil, nil
+}
+
+func (tokens) Entitlements(ctx context.Context, r *v2.Resource, pToken *pagination.Token) ([]*v2.Entitlement, string, annotations.Annotations, error) {
+	return nil, "", nil, nil
+}
+
+func (tokens) Grants(ctx context.Context, r *v2.Resource, pToken *pagination.Token) ([]*v2.Grant, string, annotations.Annotations, error) {
+	return nil, "", nil, nil
+}
 
 func (tokens) ResourceType(ctx context.Context) *v2.ResourceType { return TokenResourceType() }
 
