@@ -72,7 +72,7 @@ unsigned long demo_callback_count(void)
  * Called first thing by every callback (through ENTER(), with the callback's name). Returns the
  * error the callback must return at the fail point, else 0.
  */
-static int demo_enter(const char *name)
+int demo_enter(const char *name)
 {
 	unsigned long n = atomic_fetch_add(&demo_calls, 1) + 1;
 
@@ -1059,6 +1059,9 @@ static const baton_resource_syncer user_syncer = {
 	.create_account_details = &password_details,
 	.rotate_credentials = rotate_credentials,
 	.rotate_details = &password_details,
+	/* API tokens (demo_tokens.c) */
+	.issue_credential = demo_issue_token,
+	.issue_details = &demo_token_details,
 };
 
 static const baton_resource_syncer group_syncer = {
@@ -1122,7 +1125,7 @@ static const baton_resource_syncer project_syncer = {
 };
 
 static const baton_resource_syncer *const demo_types[] = {
-	&user_syncer, &group_syncer, &role_syncer, &workspace_syncer, &project_syncer};
+	&user_syncer, &group_syncer, &role_syncer, &workspace_syncer, &project_syncer, &demo_token_syncer};
 
 const baton_connector demo_connector = {
 	.version = BATON_CONNECTOR_VERSION,

@@ -34,5 +34,7 @@ const char *demo_state_path(void);
  */
 int demo_hooks_setup(void);
 unsigned long demo_callback_count(void);
+/* Counts a callback invocation (the test hooks); returns the error a failing call must return. */
+int demo_enter(const char *name);
 
 #endif /* BATON_DEMO_H */

@@ -32,4 +32,9 @@ extern const baton_ticket_manager demo_tickets;
 /* Event period of the "usage" feed, in seconds. */
 #define DEMO_USAGE_PERIOD 600
 
+/* API tokens (demo_tokens.c): the user type's credential issuing and the api_token type. */
+extern const baton_credential_issue_details demo_token_details;
+extern const baton_resource_syncer demo_token_syncer;
+int demo_issue_token(baton_ctx *ctx, const baton_credential_issue_request *req);
+
 #endif /* BATON_DEMO_EXT_H */

@@ -13,6 +13,7 @@
  *                secrets they emit are encrypted for each EncryptionConfig (baton/jwk/v1: an
  *                Ed25519 JWK as an ssh-ed25519 age recipient, the file base64 encoded;
  *                baton/age/v1: an age1 recipient) and the plaintexts wiped
+ *   IssueCredential   the identity type's issue_credential (tasks_issue.c); IssueCredentialResponse
  *   ListEventFeeds / ListEvents   the connector's feeds; ListEventFeeds / ListEventsResponse
  *   Action*      list schemas, get schema, invoke, status on one action manager kept for the
  *                process (an invocation's status is asked in a later task)
@@ -72,6 +73,7 @@ const char *baton__svc_task_type_name(const task_t *task)
 	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_BULK_GET_TICKETS: return "bulk_get_tickets";
 	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_LIST_EVENT_FEEDS: return "list_event_feeds";
 	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_LIST_EVENTS: return "list_events";
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ISSUE_CREDENTIAL: return "issue_credential";
 	default: return "unknown";
 	}
 }
@@ -250,6 +252,14 @@ void baton__svc_process(baton__svc *s, C1__Connectorapi__Baton__V1__Task *task)
 			return;
 		}
 		break;
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ISSUE_CREDENTIAL:
+		/* the same refusal, joined with Go's non-retryable error by its handler */
+		if (!baton__cli_bool(s->env->cli, "provisioning")) {
+			baton__svc_finish(s, task->id, NULL, NULL, 0, BATON_EPRECONDITION, "rpc error: code = FailedPrecondition "
+			                  "desc = provisioning is not enabled\ntask failed and is non-retryable", true);
+			return;
+		}
+		break;
 	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_CREATE_TICKET_TASK:
 	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_LIST_TICKET_SCHEMAS:
 	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_GET_TICKET:
@@ -289,6 +299,9 @@ void baton__svc_process(baton__svc *s, C1__Connectorapi__Baton__V1__Task *task)
 		return;
 	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_DELETE_RESOURCE:
 		baton__svc_do_delete_resource(s, task);
+		return;
+	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ISSUE_CREDENTIAL:
+		baton__svc_do_issue_credential(s, task);
 		return;
 	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_CREATE_TICKET_TASK:
 	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_LIST_TICKET_SCHEMAS:

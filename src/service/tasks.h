@@ -9,6 +9,7 @@
 
 #include "c1/connectorapi/baton/v1/baton.pb-c.h"
 #include "cli/modes.h"
+#include "connector/connector.h"
 #include "service/service.h"
 
 typedef struct baton__svc {
@@ -90,6 +91,12 @@ void baton__svc_do_create_resource(baton__svc *s, const C1__Connectorapi__Baton_
 void baton__svc_do_delete_resource(baton__svc *s, const C1__Connectorapi__Baton__V1__Task *task);
 void baton__svc_do_create_account(baton__svc *s, const C1__Connectorapi__Baton__V1__Task *task);
 void baton__svc_do_rotate(baton__svc *s, const C1__Connectorapi__Baton__V1__Task *task);
+/* Every secret of `call` encrypted for every config (EncryptedData in ctx, Go's order). */
+int baton__svc_encrypt_secrets(baton_ctx *ctx, const baton__call *call, C1__Connector__V2__EncryptionConfig **confs,
+                               size_t n_confs, C1__Connector__V2__EncryptedData ***out, size_t *n_out);
+
+/* tasks_issue.c: IssueCredential */
+void baton__svc_do_issue_credential(baton__svc *s, const C1__Connectorapi__Baton__V1__Task *task);
 
 /* tasks_ext.c: events, actions, tickets */
 void baton__svc_do_list_event_feeds(baton__svc *s, const C1__Connectorapi__Baton__V1__Task *task);

@@ -416,8 +416,21 @@ static int encrypt_secret(baton_ctx *ctx, const C1__Connector__V2__EncryptionCon
 		json[k->len] = '\0';
 		if ((rc = baton__age_recipient_from_jwk(json, &r)))
 			return baton__error_prefix("jwk");
-	} else
+	} else if (blank)
 		return baton_error_set(BATON_EUNKNOWN, "crypto/providers: encryption provider not registered");
+	else {
+		/* Go names the provider, trimmed and lower-cased */
+		char name[128];
+		size_t k = 0;
+		while (*pname == ' ' || *pname == '\t' || *pname == '\n' || *pname == '\r')
+			pname++;
+		for (; pname[k] && k < sizeof(name) - 1; k++)
+			name[k] = (char)((pname[k] >= 'A' && pname[k] <= 'Z') ? pname[k] - 'A' + 'a' : pname[k]);
+		while (k && (name[k - 1] == ' ' || name[k - 1] == '\t' || name[k - 1] == '\n' || name[k - 1] == '\r'))
+			k--;
+		name[k] = '\0';
+		return baton_error_set(BATON_EUNKNOWN, "crypto/providers: encryption provider not registered (%s)", name);
+	}
 	char kid[65];
 	uint8_t *ct = NULL;
 	size_t n = 0;
@@ -451,9 +464,10 @@ static int encrypt_secret(baton_ctx *ctx, const C1__Connector__V2__EncryptionCon
 	return 0;
 }
 
-/* Every secret of the call for every config, in Go's order (secret by secret). */
-static int encrypt_secrets(baton_ctx *ctx, const baton__call *call, C1__Connector__V2__EncryptionConfig **confs,
-                           size_t n_confs, C1__Connector__V2__EncryptedData ***out, size_t *n_out)
+/* Every secret of the call for every config, in Go's order (secret by secret). Also used by
+ * tasks_issue.c (tasks.h). */
+int baton__svc_encrypt_secrets(baton_ctx *ctx, const baton__call *call, C1__Connector__V2__EncryptionConfig **confs,
+                               size_t n_confs, C1__Connector__V2__EncryptedData ***out, size_t *n_out)
 {
 	*out = NULL;
 	*n_out = 0;
@@ -573,8 +587,8 @@ void baton__svc_do_create_account(baton__svc *s, const task_t *task)
 	C1__Connector__V2__CreateAccountResponse__InProgressResult ip =
 	    C1__CONNECTOR__V2__CREATE_ACCOUNT_RESPONSE__IN_PROGRESS_RESULT__INIT;
 	if (!rc)
-		rc = encrypt_secrets(&p.cctx, &p.call, c->encryption_configs, c->n_encryption_configs, &resp.encrypted_data,
-		                     &resp.n_encrypted_data);
+		rc = baton__svc_encrypt_secrets(&p.cctx, &p.call, c->encryption_configs, c->n_encryption_configs,
+		                                &resp.encrypted_data, &resp.n_encrypted_data);
 	if (!rc) {
 		C1__Connector__V2__Resource *res = NULL;
 		const uint8_t *d;
@@ -647,8 +661,8 @@ void baton__svc_do_rotate(baton__svc *s, const task_t *task)
 		rc = connector_failed(rc, "rotate credentials");
 	C1__Connector__V2__RotateCredentialResponse resp = C1__CONNECTOR__V2__ROTATE_CREDENTIAL_RESPONSE__INIT;
 	if (!rc)
-		rc = encrypt_secrets(&p.cctx, &p.call, c->encryption_configs, c->n_encryption_configs, &resp.encrypted_data,
-		                     &resp.n_encrypted_data);
+		rc = baton__svc_encrypt_secrets(&p.cctx, &p.call, c->encryption_configs, c->n_encryption_configs,
+		                                &resp.encrypted_data, &resp.n_encrypted_data);
 	if (!rc) {
 		resp.resource_id = (C1__Connector__V2__ResourceId *)id;
 		resp.annotations = p.call.annos;

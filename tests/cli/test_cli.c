@@ -599,8 +599,10 @@ static void test_capabilities(void **state)
 	const char *head = "{\n  \"@type\": \"type.googleapis.com/c1.connector.v2.ConnectorCapabilities\",\n";
 	assert_true(!strncmp(r.out, head, strlen(head)));
 	json_t *j = test_json_parse(r.out);
-	test_json_assert_str(j, "resourceTypeCapabilities.0.resourceType.id", "group");
-	test_json_assert_str(j, "resourceTypeCapabilities.4.resourceType.id", "workspace");
+	/* sorted by type id: api_token (the demo's issued API tokens) first */
+	test_json_assert_str(j, "resourceTypeCapabilities.0.resourceType.id", "api_token");
+	test_json_assert_str(j, "resourceTypeCapabilities.1.resourceType.id", "group");
+	test_json_assert_str(j, "resourceTypeCapabilities.5.resourceType.id", "workspace");
 	assert_non_null(test_json_get(j, "resourceTypeCapabilities.0.permissions"));
 	test_json_assert_str(j, "credentialDetails.capabilityAccountProvisioning.preferredCredentialOption",
 	                     "CAPABILITY_DETAIL_CREDENTIAL_OPTION_RANDOM_PASSWORD");

@@ -117,7 +117,7 @@ static void test_resource_types_and_counts(void **state)
 	baton_resource_type *rt;
 	baton_store_counts counts;
 	const char *sid;
-	size_t n = 0;
+	size_t n = 0, n_tokens = 0;
 	int k, rc;
 
 	(void)state;
@@ -127,6 +127,13 @@ static void test_resource_types_and_counts(void **state)
 	assert_int_equal(baton_store_list_resource_types(s, &q, &it), 0);
 	while ((rc = baton_store_iter_next_resource_type(it, &rt)) == 0) {
 		demo_kind kind;
+		if (strcmp(baton_resource_type_id(rt), "api_token") == 0) {
+			/* the issued API tokens' type (demo_tokens.c), besides the company's kinds */
+			assert_string_equal(baton_resource_type_display_name(rt), "API token");
+			assert_true(baton_resource_type_has_trait(rt, BATON_TRAIT_SECRET));
+			n_tokens++;
+			continue;
+		}
 		assert_true(demo_kind_parse(baton_resource_type_id(rt), &kind));
 		assert_string_equal(baton_resource_type_display_name(rt), demo_kind_name(kind));
 		assert_int_equal(baton_annotations_contains(baton_resource_type_annotations(rt),
@@ -139,6 +146,9 @@ static void test_resource_types_and_counts(void **state)
 	assert_int_equal(rc, BATON_ITEROVER);
 	baton_store_iter_free(it);
 	assert_int_equal(n, DEMO_N_KINDS);
+	assert_int_equal(n_tokens, 1);
+	/* tokens are VIRTUAL: a sync lists none */
+	assert_int_equal(count_resources(s, sid, "api_token"), 0);
 
 	for (k = 0; k < DEMO_N_KINDS; k++)
 		assert_int_equal(count_resources(s, sid, demo_kind_id((demo_kind)k)),
@@ -146,7 +156,7 @@ static void test_resource_types_and_counts(void **state)
 
 	/* entitlements: group member+admin, role assigned, project access+owner+viewer (static) */
 	assert_int_equal(baton_store_count(s, sid, &counts), 0);
-	assert_int_equal(counts.resource_types, DEMO_N_KINDS);
+	assert_int_equal(counts.resource_types, DEMO_N_KINDS + 1);
 	assert_int_equal(counts.entitlements, params.groups * 2 + params.roles + params.projects * 3);
 	demo_model_free(m);
 	baton_ctx_free(ctx);

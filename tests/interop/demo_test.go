@@ -7,7 +7,8 @@
 //   - every row of resource types, resources, entitlements and grants the reader lists is the row
 //     stored in the file (same count per table, proto-equal to the stored bytes), and the sync's
 //     stats agree;
-//   - a few facts of the demo company hold as the reader sees them: five resource types with the
+//   - a few facts of the demo company hold as the reader sees them: six resource types (the five
+//     kinds and the issued API tokens' type, with no resource) with the
 //     workspace type skipping entitlements and grants, the disabled user u0002, projects with a
 //     workspace parent and the static `viewer` entitlement, and grant expansion through the
 //     nested groups g002 -> g001 -> g000.
@@ -207,8 +208,8 @@ func TestDemoC1Z(t *testing.T) {
 		len(rts), len(resources), len(ents), len(grants))
 
 	// The demo company, as the reader sees it.
-	if len(rtByID) != 5 {
-		t.Errorf("%d resource types, want 5 (user, group, role, workspace, project)", len(rtByID))
+	if len(rtByID) != 6 || rtByID["api_token"] == nil {
+		t.Errorf("%d resource types, want 6 (user, group, role, workspace, project, api_token)", len(rtByID))
 	}
 	for id, rt := range rtByID {
 		annos := annotations.Annotations(rt.GetAnnotations())

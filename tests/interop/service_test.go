@@ -14,7 +14,8 @@
 // TestServiceC runs the C daemon (BATON_SERVICE_C_BIN, e.g. build/bin/baton-demo; skipped when
 // unset, or when the program says service mode is not supported) against the same script and
 // compares its recording with the Go SDK's: FinishTask results as protojson (task ids compared,
-// timestamps and host ids ignored; per task as the script's "compare" says), every row of each
+// timestamps and host ids ignored; per task as the script's "compare" says: "exact" is the whole
+// result and status message, "issued" the same with the ciphertexts masked), every row of each
 // uploaded c1z (read with the Go SDK's dotc1z reader), and the fault cases: the daemon killed
 // in a sync and restarted (the platform re-issues the task; the upload equals an uninterrupted
 // run's), a token endpoint answering 401 (the daemon exits with a clear error and asks for few
@@ -605,8 +606,13 @@ func recordingDiffs(t *testing.T, script []scriptEntry, want, got *recording) di
 			d.add("%s: outcome %s, want %s (%s)", id, gout, wo, gt.Message)
 			continue
 		}
-		if e.Compare != "exact" {
+		if e.Compare != "exact" && e.Compare != "issued" {
 			continue
+		}
+		// the status message too: Go's wording (a failed IssueCredential's is its gRPC client's
+		// "rpc error: code = … desc = …" joined with "task failed and is non-retryable")
+		if wt.Message != gt.Message {
+			d.add("%s: status message %q, want %q", id, gt.Message, wt.Message)
 		}
 		if wh := want.helloReply(t, id); wh != nil {
 			gh := got.helloReply(t, id)
@@ -621,6 +627,18 @@ func recordingDiffs(t *testing.T, script []scriptEntry, want, got *recording) di
 				"code": wf.GetStatus().GetCode()}
 			gn := map[string]any{"success": normProto(t, gf.GetSuccess()), "error": normProto(t, gf.GetError()),
 				"code": gf.GetStatus().GetCode()}
+			if e.Compare == "issued" {
+				// Secrets are encrypted with fresh randomness: the ciphertexts differ, everything
+				// else (provider, key ids, names, the secret resource, the mode) must not.
+				for _, side := range []struct {
+					who string
+					v   map[string]any
+				}{{"got", gn}, {"want", wn}} {
+					if n := maskCiphertexts(side.v); n == 0 {
+						d.add("%s: %s has no encrypted secret", id, side.who)
+					}
+				}
+			}
 			if !reflect.DeepEqual(wn, gn) {
 				d.add("%s: FinishTask differs:\n got %s\nwant %s", id, jsonText(gn), jsonText(wn))
 			}
@@ -635,6 +653,28 @@ func recordingDiffs(t *testing.T, script []scriptEntry, want, got *recording) di
 		}
 	}
 	return d
+}
+
+// maskCiphertexts replaces every non-empty "encryptedBytes" under v with a marker and returns how
+// many it replaced (an empty one stays, so it shows as a difference).
+func maskCiphertexts(v any) int {
+	n := 0
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			if s, ok := val.(string); ok && k == "encryptedBytes" && s != "" {
+				x[k] = "<ciphertext>"
+				n++
+				continue
+			}
+			n += maskCiphertexts(val)
+		}
+	case []any:
+		for _, val := range x {
+			n += maskCiphertexts(val)
+		}
+	}
+	return n
 }
 
 // ---- the Go SDK run ----
@@ -764,6 +804,23 @@ func TestServiceGoSDK(t *testing.T) {
 			resp := &v2.TicketsServiceListTicketSchemasResponse{}
 			if o != "success" || fin.GetSuccess().GetResponse().UnmarshalTo(resp) != nil || len(resp.GetList()) != 2 {
 				t.Errorf("%s: %s with %d schemas, want baton-demo's 2", e.Name, o, len(resp.GetList()))
+			}
+		case "issue_credential":
+			// baton-demo's API tokens: issue-token mints t0001 for u0004, the others are refused
+			if e.Name != "issue-token" {
+				if !strings.HasPrefix(o, "error ") || fin.GetError() == nil || !fin.GetError().GetNonRetryable() {
+					t.Errorf("%s: %s (%s), want a non-retryable error", e.Name, o, ts.Message)
+				}
+				continue
+			}
+			resp := &v2.IssueCredentialResponse{}
+			if o != "success" || fin.GetSuccess().GetResponse().UnmarshalTo(resp) != nil {
+				t.Errorf("%s: %s (%s)", e.Name, o, ts.Message)
+				continue
+			}
+			if resp.GetSecret().GetId().GetResource() != "t0001" || len(resp.GetEncryptedData()) != 1 ||
+				resp.GetRequestId() != e.Name || resp.GetResourceMode() != v2.CredentialResourceMode_CREDENTIAL_RESOURCE_MODE_VIRTUAL {
+				t.Errorf("%s: response %v", e.Name, resp)
 			}
 		case "revoke", "list_event_feeds", "action_list_schemas", "action_invoke":
 			if o != "success" {
@@ -1018,7 +1075,8 @@ func copyDir(t *testing.T, from, to string) {
 }
 
 // The comparison finds nothing between the Go SDK's recording and itself, and finds each of
-// three planted differences: a FinishTask result, the rows of an upload, a task never done.
+// five planted differences: a FinishTask result, the rows of an upload, a task never done, a
+// status message, an issued secret without ciphertext.
 func TestServiceCompareDetects(t *testing.T) {
 	goRec := goServiceRecording(t)
 	script := loadScriptEntries(t, serviceScript)
@@ -1054,15 +1112,33 @@ func TestServiceCompareDetects(t *testing.T) {
 	for _, x := range raw["tasks"].([]any) {
 		if m := x.(map[string]any); m["id"] == "revoke" {
 			m["done"] = false
+		} else if m["id"] == "issue-token-expiry" {
+			// 4. another status message
+			m["message"] = "requested expiry exceeds connector maximum"
 		}
 	}
 	sb, _ = json.Marshal(raw)
 	if err := os.WriteFile(filepath.Join(dir, "summary.json"), sb, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// 5. issue-token's token not encrypted (empty ciphertext)
+	var issued map[string]any
+	ib, err := os.ReadFile(filepath.Join(dir, "finish", "issue-token.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(ib, &issued); err != nil {
+		t.Fatal(err)
+	}
+	issued["success"].(map[string]any)["response"].(map[string]any)["encryptedData"].([]any)[0].(map[string]any)["encryptedBytes"] = ""
+	ib, _ = json.Marshal(issued)
+	if err := os.WriteFile(filepath.Join(dir, "finish", "issue-token.json"), ib, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	d := recordingDiffs(t, script, goRec, loadRecording(t, dir))
 	joined := strings.Join(d, "\n")
-	for _, want := range []string{"grant-again: FinishTask differs", "sync-full: 0 grants", "revoke: not done"} {
+	for _, want := range []string{"grant-again: FinishTask differs", "sync-full: 0 grants", "revoke: not done",
+		"issue-token-expiry: status message", "issue-token: got has no encrypted secret"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("the comparison missed %q; it said:\n%s", want, joined)
 		}
@@ -1103,4 +1179,35 @@ func TestServiceRecordingMatchesGo(t *testing.T) {
 		t.Skip("SKIP: BATON_SERVICE_C_RECORDING is not set")
 	}
 	compareRecordings(t, loadScriptEntries(t, serviceScript), goServiceRecording(t), loadRecording(t, dir))
+}
+
+// IssueCredential without --provisioning: the Go SDK's noop provisioner refuses it
+// (FailedPrecondition "provisioning is not enabled", made non-retryable by its handler); the C
+// daemon (when BATON_SERVICE_C_BIN is set) must finish it the same way, message included.
+func TestServiceIssueGated(t *testing.T) {
+	fakeBin, godemo := serviceTools(t)
+	const script = "testdata/service-issue-gated.json"
+	run := func(name, bin string, args []string, env []string) *recording {
+		out := filepath.Join(t.TempDir(), name)
+		f := startFake(t, fakeBin, script, out, "--timeout", "60s")
+		c := startClient(t, t.TempDir(), clientEnv(f.ready.Host, f.ready.CAFile, env...), bin,
+			append([]string{"--client-id", f.ready.ClientID, "--client-secret", f.ready.ClientSecret}, args...)...)
+		err := f.wait(t, 70*time.Second)
+		c.stop()
+		if err != nil {
+			t.Fatalf("%s: fakec1: %v\n%s\nclient:\n%s", name, err, f.log.String(), c.stderr.String())
+		}
+		return loadRecording(t, out)
+	}
+	goRec := run("go", godemo, []string{"--storage-engine", "sqlite"}, nil)
+	ts, fin := goRec.tasks["issue-gated"], goRec.finish(t, "issue-gated")
+	want := "rpc error: code = FailedPrecondition desc = provisioning is not enabled\ntask failed and is non-retryable"
+	if ts.Code != "FailedPrecondition" || ts.Message != want || fin == nil || !fin.GetError().GetNonRetryable() {
+		t.Fatalf("the Go SDK: %s %q (finish %v), want FailedPrecondition %q, non-retryable", ts.Code, ts.Message, fin, want)
+	}
+	if os.Getenv("BATON_SERVICE_C_BIN") == "" {
+		t.Skip("SKIP: BATON_SERVICE_C_BIN is not set: the Go SDK's side checked only")
+	}
+	cRec := run("c", cServiceBin(t), []string{"--state-file", filepath.Join(t.TempDir(), "s.json")}, nil)
+	report(t, recordingDiffs(t, loadScriptEntries(t, script), goRec, cRec))
 }

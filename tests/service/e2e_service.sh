@@ -10,10 +10,12 @@
 #      (Unauthenticated), having sent no gRPC call;
 #   3. a CA that did not sign fakec1's certificate: no request reaches fakec1 at all, and SIGTERM
 #      stops the retrying client with 0;
-#   4. secrets: RotateCredentials and CreateAccount with a baton/age/v1 and a baton/jwk/v1
-#      encryption config: the age copy decrypts to the generated password, the jwk copy is an age
-#      file for the key's ssh-ed25519 recipient with the key's thumbprint as key id, and the
-#      password is in no log;
+#   4. secrets: RotateCredentials, CreateAccount and IssueCredential (baton-demo's API tokens)
+#      with a baton/age/v1 and a baton/jwk/v1 encryption config: the age copy decrypts to the
+#      generated password / token, the jwk copy is an age file for the key's ssh-ed25519 recipient
+#      with the key's thumbprint as key id, and the secret is in no log; the issued token's
+#      response names t0001 for u0004 (VIRTUAL, request id = task id), and a DeleteResource of it
+#      revokes it;
 #   5. resume: a client killed (SIGKILL) in the middle of a sync; the next client's startup Hello
 #      gets the task again and the sync resumes from the checkpoint its working copy kept;
 #   6. SIGTERM in the middle of a sync: the sync checkpoints, its task is finished CANCELLED, the
@@ -112,6 +114,23 @@ for n in ("list-event-feeds", "list-events", "action-list-schemas", "list-ticket
 # types libbaton does not do: UNKNOWN "unsupported task type", as the Go SDK's manager answers
 for n in ("unknown-type", "event-feed"):
     assert t[n]["code"] == "Unknown" and t[n]["message"] == "unsupported task type", (n, t[n])
+# IssueCredential: baton-demo's API token for u0004; refusals as Go's builder words them
+assert t["issue-token"]["code"] == "OK" and t["revoke-token"]["code"] == "OK", (t["issue-token"], t["revoke-token"])
+f = json.load(open(os.path.join(out, "finish", "issue-token.json")))
+r = f["success"]["response"]
+assert r["@type"].endswith("c1.connector.v2.IssueCredentialResponse") and r["secret"]["id"] == {
+    "resourceType": "api_token", "resource": "t0001"} and r["requestId"] == "issue-token", r
+assert r["resourceMode"] == "CREDENTIAL_RESOURCE_MODE_VIRTUAL" and len(r["encryptedData"]) == 1, r
+for n, code, part in (("issue-credential", "Unknown", "malformed issue credential task"),
+                      ("issue-token-expiry", "InvalidArgument", "requested expiry exceeds connector maximum"),
+                      ("issue-token-scope", "InvalidArgument", 'scope "delete" is not advertised by connector'),
+                      ("issue-token-disabled", "FailedPrecondition", "user u0002 is disabled"),
+                      ("issue-token-group", "Unimplemented", "does not have credential issuer configured"),
+                      ("issue-token-bad-config", "InvalidArgument", "invalid encryption config 0")):
+    assert t[n]["code"] == code and part in t[n]["message"], (n, t[n])
+    assert t[n]["message"].endswith("\ntask failed and is non-retryable"), (n, t[n])
+    f = json.load(open(os.path.join(out, "finish", n + ".json")))
+    assert f["error"].get("nonRetryable") is True, (n, f)
 # empty bulk ticket tasks are malformed, as Go's handlers say
 for n in ("bulk-create-tickets", "bulk-get-tickets"):
     assert t[n]["code"] == "Unknown" and t[n]["message"].startswith("malformed bulk"), (n, t[n])
@@ -182,6 +201,13 @@ cat >"$work/secrets-script.json" <<JSON
   {"name": "account", "compare": "finished",
    "task": {"createAccount": {"accountInfo": {"login": "enc-test", "emails": [{"address": "enc@example.com", "isPrimary": true}]},
             "credentialOptions": {"randomPassword": {"length": 20}}, "resourceTypeId": "user", "encryptionConfigs": $confs}}},
+  {"name": "issue", "compare": "finished",
+   "task": {"issueCredential": {"identityId": {"resourceType": "user", "resource": "u0004"},
+            "credentialOptions": {"apiKey": {"scopes": ["write"]}}, "encryptionConfigs": $confs}}},
+  {"name": "revoke-token", "compare": "finished",
+   "task": {"deleteResource": {"resourceId": {"resourceType": "api_token", "resource": "t0001"}}}},
+  {"name": "revoke-token-again", "compare": "finished",
+   "task": {"deleteResource": {"resourceId": {"resourceType": "api_token", "resource": "t0001"}}}},
   {"name": "rotate-bad-config", "compare": "finished",
    "task": {"rotateCredentials": {"resourceId": {"resourceType": "user", "resource": "u0004"},
             "credentialOptions": {"randomPassword": {"length": 16}},
@@ -189,12 +215,13 @@ cat >"$work/secrets-script.json" <<JSON
  ]}
 JSON
 script="$work/secrets-script.json" start_fake secrets
-start_client secrets
+# its own state file: the token ids start at t0001
+client_args="--state-file $work/secrets.state.json" start_client secrets
 wait "$fake_pid"; fake_status=$?; fake_pid=
 stop_client; st=$?
 [ "$fake_status" = 0 ] || fail "secrets: fakec1 exit $fake_status: $(tail -3 "$work/secrets.fake.log")"
 [ "$st" = 0 ] || fail "secrets: client exit $st"
-for task in rotate:24 account:20; do
+for task in rotate:24 account:20 issue:44; do
   name=${task%%:*} len=${task##*:}
   f="$work/secrets/finish/$name.json"
   pw=$("$agetool" decrypt "$work/identity.txt" "$f" 0) || fail "$name: the baton/age/v1 copy does not decrypt"
@@ -211,8 +238,20 @@ s = json.load(open(os.path.join(sys.argv[1], "summary.json")))
 t = {x["name"]: x for x in s["tasks"]}
 assert t["rotate"]["code"] == "OK" and t["account"]["code"] == "OK", t
 assert t["rotate-bad-config"]["code"] == "Unknown" and "not registered" in t["rotate-bad-config"]["message"], t
+assert t["issue"]["code"] == "OK" and t["revoke-token"]["code"] == "OK", t
+assert t["revoke-token-again"]["code"] == "NotFound" and "api_token t0001 not found" in t["revoke-token-again"]["message"], t
+f = json.load(open(os.path.join(sys.argv[1], "finish", "issue.json")))
+r = f["success"]["response"]
+assert r["secret"]["id"] == {"resourceType": "api_token", "resource": "t0001"}, r
+tr = [a for a in r["secret"]["annotations"] if a["@type"].endswith("SecretTrait")][0]
+assert tr["identityId"] == {"resourceType": "user", "resource": "u0004"} and "expiresAt" in tr, tr
+assert [e["provider"] for e in r["encryptedData"]] == ["baton/age/v1", "baton/jwk/v1"], r
+assert all(e["name"] == "token" for e in r["encryptedData"]), r
 EOF2
-echo "ok   secrets: age copy decrypts, jwk copy for the key's ssh-ed25519 recipient, unknown provider refused"
+grep -q '^bdt_[0-9a-f]\{40\}$' <<<"$("$agetool" decrypt "$work/identity.txt" "$work/secrets/finish/issue.json" 0)" ||
+  fail "issue: the token is not bdt_ + 40 hex digits"
+echo "ok   secrets: age copy decrypts, jwk copy for the key's ssh-ed25519 recipient, unknown provider refused;"
+echo "     an issued API token likewise, then revoked"
 
 # ---- 4b. without --provisioning / --ticketing: those tasks are refused, as Go's runner ---------
 cat >"$work/gated-script.json" <<'JSON'
@@ -220,8 +259,11 @@ cat >"$work/gated-script.json" <<'JSON'
  "tasks": [{"name": "grant", "compare": "outcome", "task": {"grant": {
     "entitlement": {"id": "group:g003:member", "resource": {"id": {"resourceType": "group", "resource": "g003"}}},
     "principal": {"id": {"resourceType": "user", "resource": "u0001"}}}}},
+  {"name": "issue", "compare": "outcome", "task": {"issueCredential": {"identityId": {"resourceType": "user", "resource": "u0004"},
+    "credentialOptions": {"apiKey": {}}, "encryptionConfigs": [{"provider": "baton/age/v1", "ageRecipientConfig": {"recipient": "$age_recipient"}}]}}},
   {"name": "list-ticket-schemas", "compare": "outcome", "task": {"listTicketSchemas": {}}}]}
 JSON
+sed -i "s|\$age_recipient|$age_recipient|" "$work/gated-script.json"
 script="$work/gated-script.json" start_fake gated --timeout $((60 * scale))s
 client_flags="" start_client gated
 wait "$fake_pid"; fake_status=$?; fake_pid=
@@ -233,8 +275,14 @@ t = {x["name"]: x for x in json.load(open(os.path.join(sys.argv[1], "summary.jso
 assert t["grant"]["code"] == "FailedPrecondition" and t["grant"]["message"] == "provisioning is not enabled", t
 m = t["list-ticket-schemas"]
 assert m["code"] == "Unknown" and m["message"] == "ticketing is not enabled", t
+# Go's noop provisioner refuses it and its handler makes that non-retryable
+i = t["issue"]
+assert i["code"] == "FailedPrecondition" and i["message"] == ("rpc error: code = FailedPrecondition desc = "
+    "provisioning is not enabled\ntask failed and is non-retryable"), t
+f = json.load(open(os.path.join(sys.argv[1], "finish", "issue.json")))
+assert f["error"].get("nonRetryable") is True, f
 EOF
-echo "ok   gated: grant and ticket tasks refused without --provisioning / --ticketing"
+echo "ok   gated: grant, issue credential and ticket tasks refused without --provisioning / --ticketing"
 
 # ---- 5. a killed client's sync resumes ------------------------------------------------------
 cat >"$work/resume-script.json" <<'JSON'

@@ -5,6 +5,8 @@
  *                                        RFC 7638 thumbprint (hex)
  *   svc_agetool decrypt IDFILE FINISH I  decrypts encryptedData[I] of a recorded FinishTask (protojson)
  *                                        and prints the plaintext
+ *   svc_agetool dearmor IDFILE FILE      decrypts the armored age file(s) in FILE (the one-shots'
+ *                                        stdout) and prints each plaintext on a line
  *   svc_agetool jwkfile FINISH I         checks encryptedData[I] is base64 text of an age file for an
  *                                        ssh-ed25519 recipient; prints its key id
  * Exit 0 on success, 1 with a message otherwise.
@@ -112,6 +114,46 @@ int main(int argc, char **argv)
 		json_decref(ed);
 		return 0;
 	}
+	if (argc == 4 && !strcmp(argv[1], "dearmor")) {
+		char line[256];
+		FILE *f = fopen(argv[2], "r");
+		if (!f || !fgets(line, sizeof(line), f))
+			return die("cannot read the identity");
+		fclose(f);
+		line[strcspn(line, "\n")] = '\0';
+		baton__age_identity id;
+		if (baton__age_identity_parse(line, &id))
+			return die("bad identity");
+		FILE *in = fopen(argv[3], "r");
+		if (!in)
+			return die("cannot read the armored file");
+		static char text[1 << 16];
+		size_t tn = fread(text, 1, sizeof(text) - 1, in);
+		fclose(in);
+		text[tn] = '\0';
+		const char *end_line = "-----END AGE ENCRYPTED FILE-----";
+		int found = 0;
+		for (char *p = strstr(text, "-----BEGIN AGE ENCRYPTED FILE-----"); p;
+		     p = strstr(p, "-----BEGIN AGE ENCRYPTED FILE-----")) {
+			char *e = strstr(p, end_line);
+			if (!e)
+				return die("an armored file has no END line");
+			e += strlen(end_line);
+			uint8_t *ct = NULL, *pt = NULL;
+			size_t n = 0, pn = 0;
+			if (baton__age_dearmor(p, (size_t)(e - p), &ct, &n))
+				return die("bad armor");
+			if (baton__age_decrypt(&id, ct, n, &pt, &pn))
+				return die("decryption failed");
+			fwrite(pt, 1, pn, stdout);
+			putchar('\n');
+			free(pt);
+			free(ct);
+			found++;
+			p = e;
+		}
+		return found ? 0 : die("no armored file");
+	}
 	if (argc == 4 && !strcmp(argv[1], "jwkfile")) {
 		uint8_t *text = NULL;
 		size_t n = 0;
@@ -135,5 +177,5 @@ int main(int argc, char **argv)
 		json_decref(ed);
 		return 0;
 	}
-	return die("usage: keygen IDFILE | jwkgen | decrypt IDFILE FINISH I | jwkfile FINISH I");
+	return die("usage: keygen IDFILE | jwkgen | decrypt IDFILE FINISH I | dearmor IDFILE FILE | jwkfile FINISH I");
 }

@@ -67,7 +67,7 @@ func (c *Connector) Metadata(ctx context.Context) (*v2.ConnectorMetadata, error)
 func (c *Connector) Validate(ctx context.Context) (annotations.Annotations, error) { return nil, nil }
 
 func (c *Connector) ResourceSyncers(ctx context.Context) []connectorbuilder.ResourceSyncer {
-	return []connectorbuilder.ResourceSyncer{&users{}, &groups{}, &roles{}, &workspaces{}, &projects{}}
+	return []connectorbuilder.ResourceSyncer{&users{}, &groups{}, &roles{}, &workspaces{}, &projects{}, &tokens{}}
 }
 
 // ---- event feeds, actions, tickets ----

@@ -263,6 +263,10 @@ func (c *connector) ResourceSyncers(ctx context.Context) []connectorbuilder.Reso
 		switch rt.GetId() {
 		case "group", "role", "project":
 			out = append(out, &provisioner{s})
+		case "user":
+			out = append(out, &issuer{s})
+		case "api_token":
+			out = append(out, &tokenType{s})
 		default:
 			out = append(out, &s)
 		}

@@ -1,0 +1,222 @@
+/*
+ * baton-demo: API tokens, the demo's credential issuing (the Go SDK's CredentialIssuer).
+ *
+ * A user can be issued API tokens: issue_credential on the user type mints a random token
+ * ("bdt_" + 40 hex digits) with scopes out of read / write / admin (read when none is asked) and
+ * an expiry (the caller's, 1 hour .. 365 days ahead, else 90 days). The token's value leaves the
+ * connector only as the secret `token`, which the SDK encrypts for the caller and wipes. The token
+ * itself is an `api_token` resource (trait SECRET, naming the user as its identity) in VIRTUAL
+ * mode: only the issuing call returns it, syncs do not list it. Deleting it (delete_resource on
+ * `api_token`) revokes it. Issued and revoked tokens are kept as operations of the state file
+ * ("issue_token" / "revoke_token"), so ids are t0001, t0002, ... in issuing order. Disabled users
+ * get none (FailedPrecondition).
+ */
+#include "demo_ext.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <jansson.h>
+
+#include "demo.h"
+#include "model.h"
+
+#define ENTER()                                         \
+	do {                                            \
+		int enter_rc_ = demo_enter(__func__);   \
+		if (enter_rc_ != 0)                     \
+			return enter_rc_;               \
+	} while (0)
+
+#define DAY (24 * 3600)
+
+static demo_model *model_of(baton_ctx *ctx)
+{
+	return (demo_model *)baton_ctx_userdata(ctx);
+}
+
+static const char *jstr(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s != NULL ? s : "";
+}
+
+/* How many tokens were issued so far, and whether `id` is one that is not revoked. */
+static size_t scan_tokens(demo_model *m, const char *id, bool *live)
+{
+	const json_t *ops = demo_model_ops(m);
+	size_t i, issued = 0;
+
+	if (live != NULL)
+		*live = false;
+	for (i = 0; i < json_array_size(ops); i++) {
+		json_t *op = json_array_get(ops, i);
+		const char *verb = jstr(op, "op");
+		if (strcmp(verb, "issue_token") == 0) {
+			issued++;
+			if (live != NULL && id != NULL && strcmp(jstr(op, "token"), id) == 0)
+				*live = true;
+		} else if (strcmp(verb, "revoke_token") == 0 && live != NULL && id != NULL &&
+		           strcmp(jstr(op, "token"), id) == 0) {
+			*live = false;
+		}
+	}
+	return issued;
+}
+
+static int model_failed(int rc, const char *what)
+{
+	if (rc == DEMO_NOMEM)
+		return baton_error_set(BATON_EEXHAUSTED, "%s: out of memory", what);
+	return baton_error_set(BATON_EINTERNAL, "%s: cannot write the state file %s", what,
+	                       demo_state_path() ? demo_state_path() : "");
+}
+
+/* "bdt_" and 40 lowercase hex digits from the SDK's CSPRNG. */
+static int new_token(baton_ctx *ctx, char **out)
+{
+	static const baton_password_constraint hex = {"0123456789abcdef", 40};
+	baton_credential_options o;
+	char *body, *t;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.kind = BATON_CREDENTIAL_OPTION_RANDOM_PASSWORD;
+	o.password_length = 40;
+	o.constraints = &hex;
+	o.n_constraints = 1;
+	if ((rc = baton_ctx_generate_password(ctx, &o, &body)) != 0)
+		return rc;
+	t = baton_ctx_alloc(ctx, 4 + strlen(body) + 1);
+	if (t == NULL)
+		return baton_error_set(BATON_EEXHAUSTED, "issue token: out of memory");
+	memcpy(t, "bdt_", 4);
+	memcpy(t + 4, body, strlen(body) + 1);
+	*out = t;
+	return 0;
+}
+
+int demo_issue_token(baton_ctx *ctx, const baton_credential_issue_request *req)
+{
+	demo_model *m = model_of(ctx);
+	demo_obj *u;
+	char id[32], name[96], *token = NULL;
+	baton_resource *secret;
+	baton_secret_trait *trait;
+	baton_timestamp now, expires;
+	json_t *scopes, *op;
+	size_t k;
+	int rc;
+
+	ENTER();
+	u = demo_model_find(m, DEMO_USER, req->identity.resource, NULL);
+	if (u == NULL)
+		return baton_error_set(BATON_ENOTFOUND, "issue token: user %s not found", req->identity.resource);
+	if (u->disabled)
+		return baton_error_set(BATON_EPRECONDITION, "issue token: user %s is disabled", u->id);
+	now.seconds = (int64_t)time(NULL);
+	now.nanos = 0;
+	if (req->has_expires_at)
+		expires = req->expires_at;
+	else {
+		expires.seconds = now.seconds + 90 * DAY;
+		expires.nanos = 0;
+	}
+	snprintf(id, sizeof(id), "t%04zu", scan_tokens(m, NULL, NULL) + 1);
+	snprintf(name, sizeof(name), "API token %s for %s", id, u->id);
+	scopes = json_array();
+	for (k = 0; k < req->n_scopes && scopes != NULL; k++)
+		json_array_append_new(scopes, json_string(req->scopes[k]));
+	if (scopes != NULL && req->n_scopes == 0)
+		json_array_append_new(scopes, json_string("read"));
+	if ((rc = new_token(ctx, &token)) != 0) {
+		json_decref(scopes);
+		return rc;
+	}
+	{
+		baton_resource_id sid = {"api_token", id};
+		baton_resource_id who = {"user", u->id};
+		if ((rc = baton_resource_new_with_id(ctx, name, &sid, &secret)) != 0 ||
+		    (rc = baton_resource_get_secret_trait(secret, &trait)) != 0 ||
+		    (rc = baton_secret_trait_set_identity_id(trait, &who)) != 0 ||
+		    (rc = baton_secret_trait_set_created_by_id(trait, &who)) != 0 ||
+		    (rc = baton_secret_trait_set_expires_at(trait, expires)) != 0 ||
+		    (rc = baton_secret_trait_set_credential_type(trait, BATON_CREDENTIAL_TYPE_STATIC_SECRET)) != 0 ||
+		    (rc = baton_secret_trait_set_credential_detail(trait, "api_token")) != 0) {
+			json_decref(scopes);
+			return rc;
+		}
+	}
+	/* remembered before it is handed over: a token the state file cannot hold is not issued */
+	op = json_pack("{s:s, s:s, s:s, s:o, s:I, s:s}", "op", "issue_token", "token", id, "user", u->id, "scopes",
+	               scopes, "expires_at", (json_int_t)expires.seconds, "request_id",
+	               req->request_id != NULL ? req->request_id : "");
+	if (op == NULL)
+		return baton_error_set(BATON_EEXHAUSTED, "issue token: out of memory");
+	if ((rc = demo_model_log(m, op)) != DEMO_OK)
+		return model_failed(rc, "issue token");
+	if ((rc = baton_ctx_emit_secret(ctx, "token", "API token for the demo company's API",
+	                                (const uint8_t *)token, strlen(token))) != 0)
+		return rc;
+	return baton_ctx_issued_credential(ctx, secret, BATON_CREDENTIAL_RESOURCE_MODE_VIRTUAL);
+}
+
+/* delete_resource on api_token: revokes the token. */
+static int revoke_token(baton_ctx *ctx, const baton_resource_id *id, const baton_resource_id *parent)
+{
+	demo_model *m = model_of(ctx);
+	bool live;
+	int rc;
+
+	ENTER();
+	(void)parent;
+	scan_tokens(m, id->resource, &live);
+	if (!live)
+		return baton_error_set(BATON_ENOTFOUND, "api_token %s not found", id->resource);
+	rc = demo_model_log(m, json_pack("{s:s, s:s}", "op", "revoke_token", "token", id->resource));
+	if (rc != DEMO_OK)
+		return model_failed(rc, "revoke token");
+	baton_ctx_log(ctx, BATON_LOG_INFO, "api token %s revoked", id->resource);
+	return 0;
+}
+
+/* Tokens are VIRTUAL: a sync lists none. */
+static int list_tokens(baton_ctx *ctx, const baton_resource_id *parent)
+{
+	ENTER();
+	(void)parent;
+	return 0;
+}
+
+static const char *const token_scopes[] = {"read", "write", "admin"};
+
+static const baton_credential_issue_option token_options[] = {{
+	.option = BATON_CREDENTIAL_OPTION_API_KEY,
+	.expiry_supported = true,
+	.expiry_min_seconds = 3600,
+	.expiry_max_seconds = 365 * DAY,
+	.scopes = token_scopes,
+	.n_scopes = 3,
+	.resource_mode = BATON_CREDENTIAL_RESOURCE_MODE_VIRTUAL,
+	.secret_resource_type_id = "api_token",
+}};
+
+const baton_credential_issue_details demo_token_details = {
+	.options = token_options,
+	.n_options = 1,
+	.preferred = BATON_CREDENTIAL_OPTION_API_KEY,
+};
+
+static const baton_trait trait_secret[] = {BATON_TRAIT_SECRET};
+
+const baton_resource_syncer demo_token_syncer = {
+	.version = BATON_RESOURCE_SYNCER_VERSION,
+	.name = "API token",
+	.id = "api_token",
+	.traits = trait_secret,
+	.n_traits = 1,
+	.description = "API tokens issued to users; deleting one revokes it",
+	.list = list_tokens,
+	.delete_resource = revoke_token,
+};
