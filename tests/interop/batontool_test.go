@@ -25,6 +25,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
@@ -116,6 +117,7 @@ func parseJSON(t *testing.T, what string, b []byte) any {
 type batonCase struct {
 	args      []string
 	unordered bool // the Go tool's order is a Go map's
+	json      bool // the output is JSON whatever -o says (the Go tool's diff)
 }
 
 // compareTools runs both tools on their own copies of c1z and compares JSON and console output.
@@ -126,14 +128,20 @@ func compareTools(t *testing.T, gobin, c1z string) {
 	copyFile(t, c1z, gf)
 	copyFile(t, c1z, cf)
 
-	// A principal with grants, and one of its entitlements, from the Go tool's grants.
-	principalType, principal, entitlement := "", "", ""
+	// A principal with grants, one of its entitlements and that entitlement's resource, from the
+	// Go tool's grants.
+	principalType, principal, entitlement, resourceType, resource := "", "", "", "", ""
 	if r := runTool(t, gobin, dir, "-f", gf, "-o", "json", "grants"); r.ok {
 		var g struct {
 			Grants []struct {
 				Grant struct {
-					Entitlement struct{ ID string }
-					Principal   struct {
+					Entitlement struct {
+						ID       string
+						Resource struct {
+							ID struct{ ResourceType, Resource string }
+						}
+					}
+					Principal struct {
 						ID struct{ ResourceType, Resource string }
 					}
 				}
@@ -143,6 +151,26 @@ func compareTools(t *testing.T, gobin, c1z string) {
 			principalType = g.Grants[0].Grant.Principal.ID.ResourceType
 			principal = g.Grants[0].Grant.Principal.ID.Resource
 			entitlement = g.Grants[0].Grant.Entitlement.ID
+			resourceType = g.Grants[0].Grant.Entitlement.Resource.ID.ResourceType
+			resource = g.Grants[0].Grant.Entitlement.Resource.ID.Resource
+		}
+	}
+	// The oldest finished sync (on the multi-sync files, not the one read by default).
+	oldest := ""
+	if r := runTool(t, gobin, dir, "-f", gf, "-o", "json", "syncs"); r.ok {
+		var s struct {
+			Syncs []struct {
+				ID      string
+				EndedAt time.Time
+			}
+		}
+		var end time.Time
+		if err := json.Unmarshal(r.out, &s); err == nil {
+			for _, run := range s.Syncs {
+				if !run.EndedAt.IsZero() && (oldest == "" || run.EndedAt.Before(end)) {
+					oldest, end = run.ID, run.EndedAt
+				}
+			}
 		}
 	}
 
@@ -154,6 +182,22 @@ func compareTools(t *testing.T, gobin, c1z string) {
 		{args: []string{"principals"}},
 		{args: []string{"syncs"}},
 		{args: []string{"stats"}},
+		// Both refuse a file with one finished full sync; on the multi-sync files the buckets are
+		// compared as sets (the Go tool fills them from Go maps).
+		{args: []string{"diff"}, unordered: true, json: true},
+	}
+	if resource != "" {
+		cases = append(cases,
+			batonCase{args: []string{"resources", "-t", resourceType}},
+			batonCase{args: []string{"entitlements", "-t", resourceType}},
+			batonCase{args: []string{"grants", "-t", resourceType}},
+			batonCase{args: []string{"grants", "-t", resourceType, "-r", resource}},
+			batonCase{args: []string{"principals", "-t", resourceType, "-r", resource}})
+	}
+	if oldest != "" {
+		for _, c := range []string{"resource-types", "resources", "entitlements", "grants", "principals"} {
+			cases = append(cases, batonCase{args: []string{c, "--sync-id", oldest}})
+		}
 	}
 	if principal != "" {
 		cases = append(cases,
@@ -182,14 +226,14 @@ func compareTools(t *testing.T, gobin, c1z string) {
 			if !g.ok {
 				continue // both refused
 			}
-			if format == "json" && !json.Valid(g.out) {
+			if (format == "json" || tc.json) && !json.Valid(g.out) {
 				// The Go tool prints a pterm notice, not JSON, in some cases ("No finished sync
 				// found in the c1z" for stats): compare it as text. Ours keeps stdout JSON-only and
 				// prints that notice on stderr (a documented difference).
 				if d := cmp.Diff(consoleLines(g.out, false), consoleLines(append(c.out, c.stderr...), false)); d != "" {
 					t.Errorf("%s: notice differs (-go +ours):\n%.3000s", name, d)
 				}
-			} else if format == "json" {
+			} else if format == "json" || tc.json {
 				gv, cv := parseJSON(t, "go "+name, g.out), parseJSON(t, "ours "+name, c.out)
 				if tc.unordered {
 					gv, cv = unordered(gv), unordered(cv)
@@ -316,8 +360,21 @@ func compareWriters(t *testing.T, gobin, cbin, c1z string) {
 		}
 	}
 	// rollback-expansion --out: a new file (the input is not modified); the same report line, the
-	// output's path aside, and the same rows as the Go tool reads them back.
-	for i, args := range [][]string{{}, {"--preserve-suspect-grants"}} {
+	// output's path aside, the same notices on stderr (the Go tool's log lines aside), and the same
+	// rows as the Go tool reads them back. After --replay the grants are compared as a set: each
+	// expander appends the grants it derives in its own order.
+	notices := func(stderr string) []string {
+		var l []string
+		for _, line := range strings.Split(stderr, "\n") {
+			if strings.HasPrefix(line, "warning:") || strings.HasPrefix(line, "validation:") {
+				l = append(l, line)
+			}
+		}
+		return l
+	}
+	rollbacks := [][]string{{}, {"--preserve-suspect-grants"}, {"--replay"},
+		{"--replay", "--preserve-suspect-grants"}, {"--replay", "--validate"}}
+	for i, args := range rollbacks {
 		gout := filepath.Join(dir, fmt.Sprintf("go-rolled%d.c1z", i))
 		cout := filepath.Join(dir, fmt.Sprintf("c-rolled%d.c1z", i))
 		what := strings.Join(append([]string{"rollback-expansion --out"}, args...), " ")
@@ -330,11 +387,50 @@ func compareWriters(t *testing.T, gobin, cbin, c1z string) {
 			strings.ReplaceAll(string(c.out), cout, "OUT")); d != "" {
 			t.Errorf("%s: report differs (-go +ours):\n%s", what, d)
 		}
-		for _, read := range [][]string{{"syncs"}, {"resources"}, {"grants"}} {
+		if d := cmp.Diff(notices(g.stderr), notices(c.stderr)); d != "" {
+			t.Errorf("%s: notices differ (-go +ours):\n%s", what, d)
+		}
+		replay := len(args) > 0 && args[0] == "--replay"
+		for _, read := range [][]string{{"syncs"}, {"stats"}, {"resources"}, {"grants"}} {
 			w := what + ", then " + read[0]
-			if d := cmp.Diff(goReads(w, gout, read...), goReads(w, cout, read...)); d != "" {
+			gv, cv := goReads(w, gout, read...), goReads(w, cout, read...)
+			if replay && read[0] == "grants" {
+				gv, cv = unordered(gv), unordered(cv)
+			}
+			if d := cmp.Diff(gv, cv); d != "" {
 				t.Errorf("%s differs (-go +ours):\n%.3000s", w, d)
 			}
+		}
+	}
+	// Our `expand` and Go's rollback-expansion: our expansion of the sync Go rolled back is
+	// marked as Go's syncer marks it (supports_diff), so the Go tool rolls it back, with the
+	// report it gives for its own replay; the grants are those of Go's replay (as a set). And our
+	// `expand` leaves Go's replayed (expanded) output alone.
+	if rolled, replayed := filepath.Join(dir, "go-rolled0.c1z"), filepath.Join(dir, "go-rolled2.c1z"); fileExists(rolled) && fileExists(replayed) {
+		ours := filepath.Join(dir, "c-expanded.c1z")
+		copyFile(t, rolled, ours)
+		if r := runTool(t, cbin, dir, "-f", ours, "expand"); !r.ok {
+			t.Errorf("expand of Go's rolled-back file: %s", r.stderr)
+		} else {
+			g := runTool(t, gobin, dir, "-f", replayed, "rollback-expansion", "--dry-run")
+			c := runTool(t, gobin, dir, "-f", ours, "rollback-expansion", "--dry-run")
+			if !g.ok || !c.ok {
+				t.Errorf("Go's rollback-expansion --dry-run: on Go's replay ok=%v (%s), on our expansion ok=%v (%s)",
+					g.ok, g.stderr, c.ok, c.stderr)
+			} else if d := cmp.Diff(string(g.out), string(c.out)); d != "" {
+				t.Errorf("Go's rollback-expansion --dry-run on our expansion differs (-go replay +ours):\n%s", d)
+			}
+			if d := cmp.Diff(unordered(goReads("replayed grants", replayed, "grants")),
+				unordered(goReads("our expansion's grants", ours, "grants"))); d != "" {
+				t.Errorf("grants of our expansion of Go's rollback differ from Go's replay (-go +ours):\n%.3000s", d)
+			}
+		}
+		again := filepath.Join(dir, "go-replayed-expand.c1z")
+		copyFile(t, replayed, again)
+		if r := runTool(t, cbin, dir, "-f", again, "expand"); !r.ok || !strings.Contains(string(r.out), "expanded already") {
+			t.Errorf("expand of Go's replayed output: ok=%v %s%s", r.ok, r.out, r.stderr)
+		} else if !bytes.Equal(fileBytes(replayed), fileBytes(again)) {
+			t.Errorf("expand of Go's replayed (expanded) output rewrote it")
 		}
 	}
 	// recalculate-stats, then optimize, in place: what the Go tool reads back.
@@ -352,6 +448,51 @@ func compareWriters(t *testing.T, gobin, cbin, c1z string) {
 	}
 }
 
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// multiSyncFiles writes, into dir, files holding more than one finished full sync (for `diff`):
+// three syncs written with the Go SDK (users renamed, added and removed, memberships changed), and,
+// with BATON_INTEROP_DEMO_BIN, two syncs of baton-demo with different companies (seed 1 then
+// seed 2 with fewer users) and two of the same company (nothing changed).
+func multiSyncFiles(t *testing.T, dir string) map[string]string {
+	files := map[string]string{}
+	gp := filepath.Join(dir, "go-three-syncs.c1z")
+	f := openGo(t, gp, false)
+	putSnapshot(t, f, map[string]string{"alice": "Alice", "bob": "Bob"}, []string{"alice", "bob"}, "")
+	time.Sleep(20 * time.Millisecond)
+	putSnapshot(t, f, map[string]string{"alice": "Alice", "bob": "Bob", "carol": "Carol"}, []string{"alice"}, "")
+	time.Sleep(20 * time.Millisecond)
+	putSnapshot(t, f, map[string]string{"alice": "Alice Renamed", "carol": "Carol", "dave": "Dave"},
+		[]string{"carol", "dave"}, "project")
+	closeGo(t, f)
+	files["go-three-syncs"] = gp
+
+	demo := os.Getenv("BATON_INTEROP_DEMO_BIN")
+	if demo == "" {
+		return files
+	}
+	sync := func(path string, args ...string) {
+		cmd := exec.Command(demo, append([]string{"-f", path, "--log-level", "error"}, args...)...)
+		cmd.Dir = dir
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "TMPDIR=" + os.TempDir()}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("baton-demo %v: %v\n%s", args, err, out)
+		}
+	}
+	two := filepath.Join(dir, "demo-two-syncs.c1z")
+	sync(two)
+	sync(two, "--seed", "2", "--users", "40")
+	files["demo-two-syncs"] = two
+	same := filepath.Join(dir, "demo-same-twice.c1z")
+	sync(same)
+	sync(same)
+	files["demo-same-twice"] = same
+	return files
+}
+
 func TestBatonToolMatchesGo(t *testing.T) {
 	if os.Getenv("BATON_INTEROP_BATON_BIN") == "" {
 		t.Skip("BATON_INTEROP_BATON_BIN is not set")
@@ -366,8 +507,8 @@ func TestBatonToolMatchesGo(t *testing.T) {
 	if p := os.Getenv("BATON_INTEROP_DEMO_C1Z"); p != "" {
 		files["demo"] = p
 	}
-	if len(files) == 0 {
-		t.Skip("no c1z files to compare on")
+	for n, p := range multiSyncFiles(t, t.TempDir()) {
+		files[n] = p
 	}
 	gobin := buildGoBaton(t, t.TempDir())
 	names := make([]string, 0, len(files))

@@ -52,7 +52,8 @@ static const command commands[] = {
 	 "List entitlements",
 	 "entitlements [-t TYPE [-r ID]] [--sync-id ID]",
 	 "  -t, --resource-type TYPE  only entitlements on resources of this type\n"
-	 "  -r, --resource ID         only entitlements on this resource (needs -t)\n"
+	 "  -r, --resource ID         only entitlements on this resource (needs -t; libbaton\n"
+	 "                            extension)\n"
 	 "  --sync-id ID              read this sync (default: the latest finished sync)\n"
 	 "\nConsole columns: ID, Display Name, Resource Type, Resource, Permission.\n"
 	 "JSON: baton.v1.EntitlementListOutput.\n", 0},
