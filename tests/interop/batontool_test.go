@@ -7,15 +7,19 @@
 //     order comes from a Go map and is random: `access` groups, `principals compare` lists);
 //   - console: after stripping colours and collapsing padding (line order ignored for the same
 //     two commands);
-//   - the writers (export c1z/csv/xlsx, dump-db, optimize, recalculate-stats): each tool writes from
-//     its own copy, and the files are compared (bytes for dump-db and CSV; for c1z files, what
-//     the Go tool reads back from each).
+//   - the writers (export c1z/csv/xlsx, dump-db, optimize, recalculate-stats, rollback-expansion
+//     with and without --replay): each tool writes from its own copy, and the files are compared
+//     (bytes for dump-db and CSV; for c1z files, what the Go tool reads back from each);
+//   - `diff` on files with several syncs that the test writes (multiSyncFiles);
+//   - our `expand` with Go's rollback-expansion (compareExpandMarker, and after Go's rollback);
+//   - the explorers' JSON API (compareExplorers).
 //
 // Skips when BATON_INTEROP_BATON_BIN is unset.
 package interop
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -35,6 +39,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
+
+	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
+	"github.com/conductorone/baton-sdk/pkg/connectorstore"
+	"github.com/conductorone/baton-sdk/pkg/types/entitlement"
+	"github.com/conductorone/baton-sdk/pkg/types/grant"
+	"github.com/conductorone/baton-sdk/pkg/types/resource"
 )
 
 // buildGoBaton builds the Go SDK's baton tool into dir (the calling test's temporary directory).
@@ -599,6 +609,75 @@ func compareExplorers(t *testing.T, gobin, c1z string) {
 	}
 }
 
+// compareExpandMarker: a sync written with the Go SDK's store (not its syncer), finished, with an
+// expandable grant and no supports_diff marker. Both tools' rollback-expansion refuse it (nothing
+// was expanded); our `expand` expands it and marks it as Go's syncer marks an expanded sync, so
+// the Go tool's rollback-expansion then accepts it, with the report ours gives; and our `expand`
+// run again leaves the file as it is.
+func compareExpandMarker(t *testing.T, gobin string) {
+	cbin := os.Getenv("BATON_INTEROP_BATON_BIN")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "go-expandable.c1z")
+	ctx := context.Background()
+	f := openGo(t, path, false)
+	if _, err := f.StartNewSync(ctx, connectorstore.SyncTypeFull, ""); err != nil {
+		t.Fatal(err)
+	}
+	ops := must(resource.NewGroupResource("Operations", rtGroup(), "ops", nil))
+	bob := must(resource.NewUserResource("Bob", rtUser(), "bob", nil))
+	if err := f.PutResourceTypes(ctx, rtUser(), rtGroup()); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.PutResources(ctx, groupEng(), ops, bob); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.PutEntitlements(ctx, entAssignment(), entitlement.NewAssignmentEntitlement(ops, "member")); err != nil {
+		t.Fatal(err)
+	}
+	// bob is in ops; ops (the group) is a member of eng, and so are its members.
+	if err := f.PutGrants(ctx, grant.NewGrant(ops, "member", bob.GetId()),
+		grant.NewGrant(groupEng(), "member", ops.GetId(),
+			grant.WithAnnotation(&v2.GrantExpandable{EntitlementIds: []string{"group:ops:member"}}))); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.EndSync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	closeGo(t, f)
+
+	for who, bin := range map[string]string{"go": gobin, "ours": cbin} {
+		if r := runTool(t, bin, dir, "-f", path, "rollback-expansion", "--dry-run"); r.ok ||
+			!strings.Contains(r.stderr, "no supports_diff marker") {
+			t.Errorf("%s rollback-expansion before expand: ok=%v %s", who, r.ok, r.stderr)
+		}
+	}
+	if r := runTool(t, cbin, dir, "-f", path, "-o", "json", "expand"); !r.ok ||
+		!strings.Contains(string(r.out), `"grantsCreated":"1"`) {
+		t.Fatalf("expand: ok=%v %s%s", r.ok, r.out, r.stderr)
+	}
+	g := runTool(t, gobin, dir, "-f", path, "rollback-expansion", "--dry-run")
+	c := runTool(t, cbin, dir, "-f", path, "rollback-expansion", "--dry-run")
+	if !g.ok || !c.ok {
+		t.Fatalf("rollback-expansion after our expand: Go ok=%v (%s), ours ok=%v (%s)", g.ok, g.stderr, c.ok, c.stderr)
+	}
+	if !strings.Contains(string(g.out), "would delete 1 expansion-derived grant(s)") {
+		t.Errorf("Go's rollback-expansion after our expand: %s", g.out)
+	}
+	if d := cmp.Diff(string(g.out), string(c.out)); d != "" {
+		t.Errorf("rollback-expansion --dry-run after our expand differs (-go +ours):\n%s", d)
+	}
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := runTool(t, cbin, dir, "-f", path, "expand"); !r.ok || !strings.Contains(string(r.out), "expanded already") {
+		t.Errorf("expand again: ok=%v %s%s", r.ok, r.out, r.stderr)
+	}
+	if after, err := os.ReadFile(path); err != nil || !bytes.Equal(before, after) {
+		t.Errorf("expand again rewrote the file (%v)", err)
+	}
+}
+
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
@@ -670,6 +749,7 @@ func TestBatonToolMatchesGo(t *testing.T) {
 	for _, n := range names {
 		t.Run(n, func(t *testing.T) { compareTools(t, gobin, files[n]) })
 	}
+	t.Run("expand-marker", func(t *testing.T) { compareExpandMarker(t, gobin) })
 	// The explorers' JSON API, on the files of one sync.
 	for _, n := range []string{"demo", "expansion-small.expanded.c1z"} {
 		if p, ok := files[n]; ok {
