@@ -136,6 +136,28 @@ type batonCase struct {
 	json      bool // the output is JSON whatever -o says (the Go tool's diff)
 }
 
+// oldestSync is the id of the file's oldest finished sync, as the Go tool lists them ("" if none).
+func oldestSync(t *testing.T, gobin, dir, file string) string {
+	oldest := ""
+	if r := runTool(t, gobin, dir, "-f", file, "-o", "json", "syncs"); r.ok {
+		var s struct {
+			Syncs []struct {
+				ID      string
+				EndedAt time.Time
+			}
+		}
+		var end time.Time
+		if err := json.Unmarshal(r.out, &s); err == nil {
+			for _, run := range s.Syncs {
+				if !run.EndedAt.IsZero() && (oldest == "" || run.EndedAt.Before(end)) {
+					oldest, end = run.ID, run.EndedAt
+				}
+			}
+		}
+	}
+	return oldest
+}
+
 // compareTools runs both tools on their own copies of c1z and compares JSON and console output.
 func compareTools(t *testing.T, gobin, c1z string) {
 	cbin := os.Getenv("BATON_INTEROP_BATON_BIN")
@@ -172,23 +194,7 @@ func compareTools(t *testing.T, gobin, c1z string) {
 		}
 	}
 	// The oldest finished sync (on the multi-sync files, not the one read by default).
-	oldest := ""
-	if r := runTool(t, gobin, dir, "-f", gf, "-o", "json", "syncs"); r.ok {
-		var s struct {
-			Syncs []struct {
-				ID      string
-				EndedAt time.Time
-			}
-		}
-		var end time.Time
-		if err := json.Unmarshal(r.out, &s); err == nil {
-			for _, run := range s.Syncs {
-				if !run.EndedAt.IsZero() && (oldest == "" || run.EndedAt.Before(end)) {
-					oldest, end = run.ID, run.EndedAt
-				}
-			}
-		}
-	}
+	oldest := oldestSync(t, gobin, dir, gf)
 
 	cases := []batonCase{
 		{args: []string{"resource-types"}},
@@ -352,13 +358,22 @@ func compareWriters(t *testing.T, gobin, cbin, c1z string) {
 			t.Errorf("export xlsx: the cells differ (-go +ours):\n%.3000s", d)
 		}
 	}
-	// export c1z: what the Go tool reads from each output.
-	if same("export c1z", run("go", "export", "c1z", "--out", filepath.Join(dir, "go-latest.c1z")),
-		run("c", "export", "c1z", "--out", filepath.Join(dir, "c-latest.c1z"))) {
+	// export c1z: what the Go tool reads from each output; also with --sync-id of the oldest sync.
+	oldest := oldestSync(t, gobin, dir, filepath.Join(dir, "go.c1z"))
+	exports := [][]string{{}}
+	if oldest != "" {
+		exports = append(exports, []string{"--sync-id", oldest})
+	}
+	for i, extra := range exports {
+		gout, cout := filepath.Join(dir, fmt.Sprintf("go-latest%d.c1z", i)), filepath.Join(dir, fmt.Sprintf("c-latest%d.c1z", i))
+		name := strings.Join(append([]string{"export c1z"}, extra...), " ")
+		if !same(name, run("go", append([]string{"export", "c1z", "--out", gout}, extra...)...),
+			run("c", append([]string{"export", "c1z", "--out", cout}, extra...)...)) {
+			continue
+		}
 		for _, args := range [][]string{{"syncs"}, {"stats"}, {"resources"}, {"grants"}} {
-			what := "export c1z, then " + args[0]
-			if d := cmp.Diff(goReads(what, filepath.Join(dir, "go-latest.c1z"), args...),
-				goReads(what, filepath.Join(dir, "c-latest.c1z"), args...)); d != "" {
+			what := name + ", then " + args[0]
+			if d := cmp.Diff(goReads(what, gout, args...), goReads(what, cout, args...)); d != "" {
 				t.Errorf("%s differs (-go +ours):\n%.3000s", what, d)
 			}
 		}
@@ -449,8 +464,13 @@ func compareWriters(t *testing.T, gobin, cbin, c1z string) {
 			t.Errorf("expand of Go's replayed (expanded) output rewrote it")
 		}
 	}
-	// recalculate-stats, then optimize, in place: what the Go tool reads back.
-	for _, args := range [][]string{{"recalculate-stats"}, {"optimize"}} {
+	// recalculate-stats (of the oldest sync, then of all), then optimize, in place: what the Go
+	// tool reads back.
+	inPlace := [][]string{{"recalculate-stats"}, {"optimize"}}
+	if oldest != "" {
+		inPlace = append([][]string{{"recalculate-stats", "--sync-id", oldest}}, inPlace...)
+	}
+	for _, args := range inPlace {
 		if !same(args[0], run("go", args...), run("c", args...)) {
 			continue
 		}
