@@ -213,6 +213,10 @@ void baton__rows_finalize(baton_store *s);
  * ended, as upstream); for `baton recalculate-stats`. BATON_ENOTFOUND for no such sync. */
 int baton__store_sync_recalculate_stats(baton_store *s, const char *sync_id);
 
+/* Marks sync_id supports_diff = 1 (any sync, current or not: grant expansion of a finished sync ran,
+ * as Go's syncer marks a sync when its grant-expansion step runs). BATON_ENOTFOUND for no such sync. */
+int baton__store_sync_mark_supports_diff(baton_store *s, const char *sync_id);
+
 /*
  * Grant bytes with their GrantExpandable annotation taken out (as upstream's backfill and puts):
  * *data and *len receive the grant re-serialized without it (or the input unchanged when it has none),

@@ -604,6 +604,26 @@ BATON_API int baton_store_sync_set_supports_diff(baton_store *s)
 	return write_run(s, "UPDATE v1_sync_runs SET supports_diff = 1 WHERE sync_id = ?", binds, 1);
 }
 
+int baton__store_sync_mark_supports_diff(baton_store *s, const char *sync_id)
+{
+	int rc = check_store(s, "baton__store_sync_mark_supports_diff");
+	if (rc || (rc = baton__store_check_writable(s, "set supports_diff")) || (rc = baton__store_commit(s)))
+		return rc;
+	if (!sync_id || !*sync_id)
+		return baton_error_set(BATON_EINVALID, "baton__store_sync_mark_supports_diff: sync_id is required");
+	baton_ctx ctx;
+	baton__ctx_init(&ctx);
+	baton_sync_run run;
+	rc = get_run(s, sync_id, &ctx, &run);
+	baton__ctx_release(&ctx);
+	if (rc == BATON_ENOTFOUND)
+		return baton_error_set(BATON_ENOTFOUND, "sync '%s' not found", sync_id);
+	if (rc || run.supports_diff)
+		return rc;
+	const char *binds[] = {sync_id};
+	return write_run(s, "UPDATE v1_sync_runs SET supports_diff = 1 WHERE sync_id = ?", binds, 1);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Stats (Go encoding/json of c1.reader.v2.SyncStats: struct order, omitempty, sorted maps)     */
 

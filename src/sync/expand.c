@@ -786,6 +786,8 @@ BATON_API int baton_expand_store(baton_store *s, const char *sync_id, const bato
 	finalize_all(&x);
 	if (!rc && step)
 		rc = finish_step(&x, &t);
+	else if (!rc && !t.unfinished)
+		rc = baton__store_sync_mark_supports_diff(s, t.sync_id); /* expanded: as Go's marker says */
 
 	baton__graph_free(&x.g);
 	free(x.meta);

@@ -145,6 +145,102 @@ static void test_expand_nothing(void **state)
 	free(path);
 }
 
+/* A finished sync whose expandable grants were never expanded, without the supports_diff marker (as
+ * a store-written file); `expand` expands it and marks it as Go's syncer does, so rollback-expansion
+ * (ours and Go's) accepts it; a sync expanded already (by us, or the Go-written expanded file) is
+ * left alone by `expand`: success, nothing written. */
+static void test_expand_marker(void **state)
+{
+	(void)state;
+	char path[4096], id[28];
+	snprintf(path, sizeof path, "%s/tool-expandmark-%d.c1z", test_out_dir(), (int)getpid());
+	unlink(path);
+	baton_store *s;
+	baton_ctx *ctx;
+	baton_resource_type *ut, *gt;
+	baton_resource *eng, *ops, *u;
+	baton_entitlement *e;
+	baton_grant *g;
+	CHECK(baton_store_open(path, NULL, &s));
+	CHECK(baton_ctx_new(&ctx));
+	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id));
+	CHECK(baton_resource_type_new(ctx, "user", (const baton_trait[]){BATON_TRAIT_USER}, 1, &ut));
+	CHECK(baton_resource_type_new(ctx, "group", (const baton_trait[]){BATON_TRAIT_GROUP}, 1, &gt));
+	CHECK(baton_store_put_resource_type(s, ut));
+	CHECK(baton_store_put_resource_type(s, gt));
+	CHECK(baton_group_resource_new(ctx, "Engineering", gt, "eng", &eng));
+	CHECK(baton_group_resource_new(ctx, "Operations", gt, "ops", &ops));
+	CHECK(baton_store_put_resource(s, eng));
+	CHECK(baton_store_put_resource(s, ops));
+	CHECK(baton_assignment_entitlement_new(ctx, eng, "member", &e));
+	CHECK(baton_store_put_entitlement(s, e));
+	CHECK(baton_assignment_entitlement_new(ctx, ops, "member", &e));
+	CHECK(baton_store_put_entitlement(s, e));
+	CHECK(baton_user_resource_new(ctx, "bob", ut, "bob", &u));
+	CHECK(baton_store_put_resource(s, u));
+	/* bob is in ops; ops (the group) is a member of eng, and its members are too. */
+	CHECK(baton_grant_new(ctx, ops, "member", &(baton_resource_id){"user", "bob"}, &g));
+	CHECK(baton_store_put_grant(s, g));
+	const char *src[] = {"group:ops:member"};
+	CHECK(baton_grant_new(ctx, eng, "member", &(baton_resource_id){"group", "ops"}, &g));
+	CHECK(baton_grant_set_expandable(g, src, 1, false, NULL, 0));
+	CHECK(baton_store_put_grant(s, g));
+	CHECK(baton_store_sync_end(s));
+	CHECK(baton_store_close(s));
+	baton_ctx_free(ctx);
+
+	run r;
+	RUN(&r, "-f", path, "rollback-expansion", "--dry-run");
+	assert_error(&r, 1, "no supports_diff marker");
+	run_free(&r);
+	json_t *j = RUN_JSON("-f", path, "-o", "json", "expand");
+	test_json_assert_str(j, "syncId", id);
+	test_json_assert_str(j, "grantsCreated", "1");
+	json_decref(j);
+	c1z_raw *raw = c1z_raw_open(path);
+	assert_non_null(raw);
+	assert_int_equal(sql_count(raw, "SELECT supports_diff FROM v1_sync_runs WHERE sync_id = ?", id, NULL), 1);
+	assert_int_equal(sql_count(raw, "SELECT count(*) FROM v1_grants WHERE principal_resource_id = ? AND "
+	                                "entitlement_id = ?", "bob", "group:eng:member"),
+	                 1);
+	c1z_raw_close(raw);
+	RUN(&r, "-f", path, "rollback-expansion", "--dry-run");
+	assert_ok(&r);
+	assert_non_null(strstr(r.out, "would delete 1 expansion-derived grant(s)"));
+	run_free(&r);
+
+	/* Expanded already: nothing to do, nothing written (with and without --sync-id). */
+	size_t n1, n2;
+	char *b1 = slurp(path, &n1);
+	RUN(&r, "-f", path, "expand");
+	assert_ok(&r);
+	assert_non_null(strstr(r.out, "was expanded already"));
+	run_free(&r);
+	j = RUN_JSON("-f", path, "-o", "json", "expand", "--sync-id", id);
+	assert_true(json_is_true(json_object_get(j, "nothingToExpand")));
+	test_json_assert_str(j, "syncId", id);
+	json_decref(j);
+	char *b2 = slurp(path, &n2);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(b1, b2, n1);
+	free(b1);
+	free(b2);
+
+	/* The Go-written expanded file (its sync finished and expanded by the Go SDK). */
+	copy_file(test_data_path(EXPANDED), path);
+	b1 = slurp(path, &n1);
+	RUN(&r, "-f", path, "expand");
+	assert_ok(&r);
+	assert_non_null(strstr(r.out, "was expanded already"));
+	run_free(&r);
+	b2 = slurp(path, &n2);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(b1, b2, n1);
+	free(b1);
+	free(b2);
+	unlink(path);
+}
+
 /* The help says which commands write and which are extensions; hidden commands stay hidden. */
 static void test_help_marks(void **state)
 {
@@ -614,6 +710,10 @@ static void test_rollback_dry_run(void **state)
 	                           id, NULL),
 	                 1);
 	assert_int_equal(sql_count(raw, "SELECT count(*) FROM v1_sync_runs", NULL, NULL), 1);
+	int64_t rolled_done = sql_count(raw, "SELECT json_extract(sync_token, '$.completed_actions_count') FROM "
+	                                     "v1_sync_runs", NULL, NULL);
+	int64_t rolled_next = sql_count(raw, "SELECT json_extract(sync_token, '$.current_action_id') FROM "
+	                                     "v1_sync_runs", NULL, NULL);
 	c1z_raw_close(raw);
 	/* As Go: an existing --out is refused, and --preserve-suspect-grants keeps the suspect grant. */
 	RUN(&r, "-f", path, "rollback-expansion", "--out", out);
@@ -632,6 +732,19 @@ static void test_rollback_dry_run(void **state)
 	assert_int_equal(sql_count(raw, "SELECT count(*) FROM v1_grants WHERE principal_resource_id = ?", "derived",
 	                           NULL),
 	                 0);
+	/* The replayed token is what Go's syncer leaves: the Init action and the grant-expansion action it
+	 * pushed both run and counted, no action left, still marked for expansion. */
+	assert_int_equal(sql_count(raw, "SELECT count(*) FROM v1_sync_runs WHERE json_extract(sync_token, "
+	                                "'$.actions_map') IS NULL AND json_extract(sync_token, '$.action_order') IS "
+	                                "NULL AND json_extract(sync_token, '$.needs_expansion') = 1",
+	                           NULL, NULL),
+	                 1);
+	assert_int_equal(sql_count(raw, "SELECT json_extract(sync_token, '$.completed_actions_count') FROM "
+	                                "v1_sync_runs", NULL, NULL),
+	                 rolled_done + 2);
+	assert_int_equal(sql_count(raw, "SELECT json_extract(sync_token, '$.current_action_id') FROM v1_sync_runs",
+	                           NULL, NULL),
+	                 rolled_next + 1);
 	c1z_raw_close(raw);
 	unlink(out);
 	/* --validate: this file has no expandable grants, so the replay re-derives none of the removed
@@ -686,6 +799,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_grant_expandable),
 		cmocka_unit_test(test_expand_nothing),
+		cmocka_unit_test(test_expand_marker),
 		cmocka_unit_test(test_help_marks),
 		cmocka_unit_test(test_dump_db),
 		cmocka_unit_test(test_optimize),

@@ -153,8 +153,8 @@ static size_t on_data(char *d, size_t size, size_t n, void *ud)
 	return size * n;
 }
 
-/* GET <url><path>; the status in *status; the parsed JSON body (caller frees). */
-static json_t *get(const server *sv, const char *path, long *status, const char *method)
+/* GET <url><path>; the status in *status; the body text (caller frees). */
+static char *get_text(const server *sv, const char *path, long *status, const char *method)
 {
 	char url[2048];
 	body b = {NULL, 0};
@@ -177,8 +177,15 @@ static json_t *get(const server *sv, const char *path, long *status, const char 
 	if (!ct || !strstr(ct, "application/json"))
 		fail_msg("GET %s: content type %s", path, ct ? ct : "(none)");
 	curl_easy_cleanup(c);
-	json_t *j = test_json_parse(b.p ? b.p : "");
-	free(b.p);
+	return b.p ? b.p : strdup("");
+}
+
+/* GET <url><path>; the status in *status; the parsed JSON body (caller frees). */
+static json_t *get(const server *sv, const char *path, long *status, const char *method)
+{
+	char *text = get_text(sv, path, status, method);
+	json_t *j = test_json_parse(text);
+	free(text);
 	return j;
 }
 
@@ -580,6 +587,10 @@ static char *make_nested(void)
 	for (int i = 0; i < 5; i++) {
 		baton_entitlement *e;
 		CHECK(baton_group_resource_new(ctx, gid[i], gt, gid[i], &grp[i]));
+		if (i == 3) /* a profile (google.protobuf.Struct) of every kind of value */
+			CHECK(baton_resource_set_profile_json(grp[i], "{\"tenth\":0.1,\"n\":1.5,\"big\":1e21,\"small\":0.0000001,"
+			                                              "\"a\":\"x<y\",\"list\":[true,null,2],"
+			                                              "\"obj\":{\"b\":-1,\"a\":\"z\"}}"));
 		CHECK(baton_store_put_resource(s, grp[i]));
 		CHECK(baton_assignment_entitlement_new(ctx, grp[i], "member", &e));
 		CHECK(baton_store_put_entitlement(s, e));
@@ -694,6 +705,15 @@ static void test_nested_file(void **state)
 	assert_string_equal(set, "group:x:member\ngroup:y:member\n");
 	free(set);
 	json_decref(root);
+
+	/* google.protobuf.Struct as the Go explorer writes it (its Go type marshals itself with
+	 * protojson): plain JSON, keys sorted, numbers in their shortest form, <>& escaped. */
+	char *text = get_text(&sv, "api/group/x", &status, NULL);
+	assert_int_equal(status, 200);
+	if (!strstr(text, "\"profile\":{\"a\":\"x\\u003cy\",\"big\":1e+21,\"list\":[true,null,2],\"n\":1.5,"
+	                  "\"obj\":{\"a\":\"z\",\"b\":-1},\"small\":1e-7,\"tenth\":0.1}"))
+		fail_msg("api/group/x: %s", text);
+	free(text);
 
 	assert_int_equal(stop(&sv, SIGTERM), 0);
 	unlink(file);

@@ -9,6 +9,29 @@
 
 #include "baton/expand.h"
 #include "core/file.h"
+#include "sync/expand.h"
+
+/*
+ * Whether grant expansion already ran on a finished sync: some grant of it carries sources (the
+ * expander's provenance), as a sync expanded by the Go SDK's syncer (or by us) does. Re-expanding
+ * such a sync would rewrite its grants for nothing; the Go SDK never expands a finished sync again.
+ * (Grant rows do not tell: both SDKs leave needs_expansion set after expanding, and files written
+ * before the supports_diff marker existed do not have it.) 1 yes, 0 no, or a negative error.
+ */
+static int already_expanded(baton_store *s, const char *sync_id)
+{
+	baton_store_query q = BATON_STORE_QUERY_INIT;
+	baton_store_iter *it = NULL;
+	baton_grant *g;
+	q.sync_id = sync_id;
+	int rc = baton_store_list_grants(s, &q, &it);
+	while (rc == 0 && (rc = baton_store_iter_next_grant(it, &g)) == 0) {
+		if (baton_grant_source_count(g) > 0)
+			rc = 1;
+	}
+	baton_store_iter_free(it);
+	return rc == BATON_ITEROVER ? 0 : rc;
+}
 
 static void print_stats(const tool *t, const baton_expand_stats *st, const char *where)
 {
@@ -76,8 +99,17 @@ int cmd_expand(tool *t)
 	if ((rc = baton_store_open(t->file, &so, &s)) < 0)
 		return tool_fail_last();
 	memset(&st, 0, sizeof(st));
-	rc = baton_expand_store(s, sync_id && *sync_id ? sync_id : NULL, &eo, &st);
-	bool nothing = false;
+	/* The sync baton_expand_store works on; a finished one that was expanded already (by the Go SDK,
+	 * or by us) is left alone: a no-op that succeeds, as when nothing waits for expansion. */
+	baton__expand_target target;
+	bool nothing = false, done = false;
+	rc = baton__expand_pick(s, sync_id && *sync_id ? sync_id : NULL, &target);
+	if (rc == 0 && !target.unfinished && (rc = already_expanded(s, target.sync_id)) > 0) {
+		done = true;
+		rc = 0;
+	} else if (rc == 0) {
+		rc = baton_expand_store(s, sync_id && *sync_id ? sync_id : NULL, &eo, &st);
+	}
 	if (rc == BATON_ENOTFOUND && !(sync_id && *sync_id)) {
 		/* No sync needs expanding: a no-op that succeeds, as the Go syncer treats it. */
 		baton_error_clear();
@@ -95,9 +127,13 @@ int cmd_expand(tool *t)
 		baton_store_discard(s);
 	else if (baton_store_close(s) < 0)
 		return tool_fail_last();
-	if (nothing) {
+	if (nothing || done) {
 		if (t->format == FORMAT_JSON)
-			printf("{\"syncId\":\"\",\"nothingToExpand\":true}\n");
+			printf("{\"syncId\":\"%s\",\"nothingToExpand\":true}\n", done ? target.sync_id : "");
+		else if (done)
+			printf("nothing to expand in %s: sync %s was expanded already (its grants carry expansion "
+			       "sources)%s\n",
+			       t->file, target.sync_id, out ? " (copied unchanged)" : "");
 		else
 			printf("nothing to expand in %s: no sync is waiting for grant expansion%s\n", t->file,
 			       out ? " (copied unchanged)" : "");

@@ -637,6 +637,38 @@ static int replay_token(const char *token, char **out)
 	return rc;
 }
 
+/* What Go's syncer leaves in the token of a replayed sync (its run with an empty connector and
+ * only-expand-grants): the Init action finished, the grant-expansion action it pushed (unless the
+ * token says to skip entitlements and grants) run and finished, needs_expansion set. `*out` is
+ * malloc'ed; *expand tells whether the syncer would have expanded. */
+static int replayed_token(const char *token, char **out, bool *expand)
+{
+	baton__state st;
+	int rc = baton__state_unmarshal(&st, token);
+	if (rc)
+		return rc;
+	*expand = false;
+	baton__action *top = baton__state_current(&st);
+	if (top && top->op == BATON__OP_INIT) {
+		baton__state_finish(&st, top->id);
+		if (!st.should_skip_entitlements_and_grants) {
+			baton__action step = {0};
+			uint64_t id = 0;
+			step.op = BATON__OP_GRANT_EXPANSION;
+			st.needs_expansion = true;
+			rc = baton__state_push(&st, &step, &id);
+			if (rc == 0) {
+				baton__state_finish(&st, id);
+				*expand = true;
+			}
+		}
+	}
+	if (rc == 0)
+		rc = baton__state_marshal(&st, out);
+	baton__state_free(&st);
+	return rc;
+}
+
 /* Whether v1_grants has the expansion columns (files of older writers may lack them; the store adds
  * them when it opens the file). */
 static bool has_needs_expansion(work *w)
@@ -701,7 +733,19 @@ static int rollback_replay(const char *out, const char *sync_id, const src_row *
 	memset(&es, 0, sizeof(es));
 	if ((rc = baton_store_open(out, &so, &s)) < 0)
 		return tool_fail("replay expansion: %s", baton_error_last()->message);
-	rc = baton_expand_store(s, sync_id, &eo, &es);
+	/* The token as the Go syncer leaves it, written once the expansion is done. */
+	baton_ctx *ctx = NULL;
+	baton_sync_run run;
+	char *tok = NULL;
+	bool expand = false;
+	if ((rc = baton_ctx_new(&ctx)) == 0 && (rc = baton_store_sync_get(s, sync_id, ctx, &run)) == 0)
+		rc = replayed_token(run.sync_token, &tok, &expand);
+	baton_ctx_free(ctx);
+	if (rc == 0 && expand)
+		rc = baton_expand_store(s, sync_id, &eo, &es);
+	if (rc == 0 && (rc = baton_store_sync_set_current(s, sync_id)) == 0)
+		rc = baton_store_sync_checkpoint(s, tok);
+	free(tok);
 	if (rc < 0) {
 		int status = tool_fail("replay expansion: %s", baton_error_last()->message);
 		baton_store_discard(s);

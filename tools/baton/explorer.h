@@ -1,5 +1,6 @@
 /*
- * `baton explorer`: what explorer.c (server, routes) and explorer_json.c (JSON writing) share.
+ * `baton explorer`: what the server (explorer.c), the endpoints (explorer_api.c, explorer_access.c)
+ * and the JSON writer (explorer_json.c) share.
  */
 #ifndef BATON_TOOL_EXPLORER_H
 #define BATON_TOOL_EXPLORER_H

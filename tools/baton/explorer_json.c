@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "google/protobuf/struct.pb-c.h"
+
 void xb_free(xbuf *b)
 {
 	free(b->p);
@@ -121,32 +123,69 @@ static void xb_base64(xbuf *b, const uint8_t *d, size_t n)
 	xb_putn(b, "\"", 1);
 }
 
+/*
+ * A double as Go's encoding/json (and protojson) writes it: the shortest digits that read back the
+ * same value, in plain notation for 1e-6 <= |v| < 1e21, else as 1e+21 / 1.5e-7. Not finite: null.
+ */
 static void xb_double(xbuf *b, double v)
 {
 	if (!isfinite(v)) {
 		xb_puts(b, "null");
 		return;
 	}
-	if (v == floor(v) && fabs(v) < 1e21)
-		xb_printf(b, "%.0f", v);
-	else
-		xb_printf(b, "%.17g", v);
-}
-
-/* Go field name of a proto field (Go's CamelCase: "string_value" -> "StringValue"). */
-static void go_name(char *out, size_t cap, const char *proto)
-{
-	size_t j = 0;
-	bool up = true;
-	for (const char *p = proto; *p && j + 1 < cap; p++) {
-		if (*p == '_') {
-			up = true;
-			continue;
-		}
-		out[j++] = up && *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p;
-		up = false;
+	if (v == 0) {
+		xb_puts(b, signbit(v) ? "-0" : "0");
+		return;
 	}
-	out[j] = '\0';
+	char e[48];
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(e, sizeof(e), "%.*e", prec - 1, v);
+		if (strtod(e, NULL) == v)
+			break;
+	}
+	double a = fabs(v);
+	if (a < 1e-6 || a >= 1e21) {
+		/* C's %e has Go's shape (at least two exponent digits); Go drops the 0 of "e-0N". */
+		char *x = strchr(e, 'e');
+		if (x && x[1] == '-' && x[2] == '0' && x[3])
+			memmove(x + 2, x + 3, strlen(x + 3) + 1);
+		xb_puts(b, e);
+		return;
+	}
+	/* Plain notation from the digits and the exponent of e. */
+	char digits[24];
+	size_t nd = 0;
+	const char *p = e;
+	bool neg = *p == '-';
+	if (neg)
+		p++;
+	for (; *p && *p != 'e'; p++) {
+		if (*p >= '0' && *p <= '9' && nd + 1 < sizeof(digits))
+			digits[nd++] = *p;
+	}
+	digits[nd] = '\0';
+	int exp10 = *p == 'e' ? atoi(p + 1) : 0;
+	while (nd > 1 && digits[nd - 1] == '0')
+		digits[--nd] = '\0';
+	if (neg)
+		xb_putn(b, "-", 1);
+	if (exp10 < 0) {
+		xb_putn(b, "0.", 2);
+		for (int i = -1; i > exp10; i--)
+			xb_putn(b, "0", 1);
+		xb_putn(b, digits, nd);
+		return;
+	}
+	size_t whole = (size_t)exp10 + 1;
+	if (nd <= whole) {
+		xb_putn(b, digits, nd);
+		for (size_t i = nd; i < whole; i++)
+			xb_putn(b, "0", 1);
+	} else {
+		xb_putn(b, digits, whole);
+		xb_putn(b, ".", 1);
+		xb_putn(b, digits + whole, nd - whole);
+	}
 }
 
 /* One scalar/message value of a field at address p. */
@@ -294,28 +333,89 @@ static void map_value(xbuf *b, ProtobufCMessage *const *entries, size_t n)
 	free(sorted);
 }
 
-/* google.protobuf.Value: its oneof as the Go struct holds it, {"Kind":{"StringValue":"x"}}. */
-static bool write_value(xbuf *b, const ProtobufCMessage *m)
+static void write_pjson_value(xbuf *b, const Google__Protobuf__Value *v);
+
+static int cmp_field_entry(const void *a, const void *b)
 {
-	const ProtobufCMessageDescriptor *d = m->descriptor;
-	if (strcmp(d->name, "google.protobuf.Value") != 0 && strcmp(d->name, "Value") != 0)
-		return false;
-	if (!d->package_name || strcmp(d->package_name, "google.protobuf") != 0)
-		return false;
-	const char *base = (const char *)m;
-	for (unsigned i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *fd = &d->fields[i];
-		if (!(fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ||
-		    *(const uint32_t *)(base + fd->quantifier_offset) != fd->id)
-			continue;
-		char name[64];
-		go_name(name, sizeof(name), fd->name);
-		xb_printf(b, "{\"Kind\":{\"%s\":", name);
-		field_value(b, fd, base + fd->offset);
-		xb_puts(b, "}}");
-		return true;
+	const Google__Protobuf__Struct__FieldsEntry *x = *(Google__Protobuf__Struct__FieldsEntry *const *)a;
+	const Google__Protobuf__Struct__FieldsEntry *y = *(Google__Protobuf__Struct__FieldsEntry *const *)b;
+	return strcmp(x->key ? x->key : "", y->key ? y->key : "");
+}
+
+static void write_pjson_struct(xbuf *b, const Google__Protobuf__Struct *s)
+{
+	size_t n = s ? s->n_fields : 0;
+	Google__Protobuf__Struct__FieldsEntry **sorted = n ? malloc(n * sizeof(*sorted)) : NULL;
+	if (n && !sorted) {
+		b->oom = true;
+		return;
 	}
-	xb_puts(b, "{\"Kind\":null}");
+	if (n) {
+		memcpy(sorted, s->fields, n * sizeof(*sorted));
+		qsort(sorted, n, sizeof(*sorted), cmp_field_entry);
+	}
+	xb_putn(b, "{", 1);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			xb_putn(b, ",", 1);
+		xb_str(b, sorted[i]->key);
+		xb_putn(b, ":", 1);
+		write_pjson_value(b, sorted[i]->value);
+	}
+	xb_putn(b, "}", 1);
+	free(sorted);
+}
+
+static void write_pjson_list(xbuf *b, const Google__Protobuf__ListValue *l)
+{
+	xb_putn(b, "[", 1);
+	for (size_t i = 0; l && i < l->n_values; i++) {
+		if (i)
+			xb_putn(b, ",", 1);
+		write_pjson_value(b, l->values[i]);
+	}
+	xb_putn(b, "]", 1);
+}
+
+static void write_pjson_value(xbuf *b, const Google__Protobuf__Value *v)
+{
+	switch (v ? v->kind_case : GOOGLE__PROTOBUF__VALUE__KIND__NOT_SET) {
+	case GOOGLE__PROTOBUF__VALUE__KIND_NUMBER_VALUE:
+		xb_double(b, v->number_value);
+		break;
+	case GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE:
+		xb_str(b, v->string_value);
+		break;
+	case GOOGLE__PROTOBUF__VALUE__KIND_BOOL_VALUE:
+		xb_puts(b, v->bool_value ? "true" : "false");
+		break;
+	case GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE:
+		write_pjson_struct(b, v->struct_value);
+		break;
+	case GOOGLE__PROTOBUF__VALUE__KIND_LIST_VALUE:
+		write_pjson_list(b, v->list_value);
+		break;
+	default: /* null, and a Value with no kind (Go's protojson refuses it) */
+		xb_puts(b, "null");
+		break;
+	}
+}
+
+/*
+ * google.protobuf.Struct, Value and ListValue: their Go types implement json.Marshaler with
+ * protojson (protobuf-go v1.36), so encoding/json writes them as plain JSON — {"k":1,"s":"x"} —
+ * compacted, keys sorted. False for other messages.
+ */
+static bool write_struct_types(xbuf *b, const ProtobufCMessage *m)
+{
+	if (m->descriptor == &google__protobuf__struct__descriptor)
+		write_pjson_struct(b, (const Google__Protobuf__Struct *)m);
+	else if (m->descriptor == &google__protobuf__value__descriptor)
+		write_pjson_value(b, (const Google__Protobuf__Value *)m);
+	else if (m->descriptor == &google__protobuf__list_value__descriptor)
+		write_pjson_list(b, (const Google__Protobuf__ListValue *)m);
+	else
+		return false;
 	return true;
 }
 
@@ -325,7 +425,7 @@ void xb_msg(xbuf *b, const ProtobufCMessage *m)
 		xb_puts(b, "null");
 		return;
 	}
-	if (write_value(b, m))
+	if (write_struct_types(b, m))
 		return;
 	const ProtobufCMessageDescriptor *d = m->descriptor;
 	const char *base = (const char *)m;

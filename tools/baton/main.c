@@ -52,7 +52,8 @@ static const command commands[] = {
 	 "List entitlements",
 	 "entitlements [-t TYPE [-r ID]] [--sync-id ID]",
 	 "  -t, --resource-type TYPE  only entitlements on resources of this type\n"
-	 "  -r, --resource ID         only entitlements on this resource (needs -t)\n"
+	 "  -r, --resource ID         only entitlements on this resource (needs -t; libbaton\n"
+	 "                            extension)\n"
 	 "  --sync-id ID              read this sync (default: the latest finished sync)\n"
 	 "\nConsole columns: ID, Display Name, Resource Type, Resource, Permission.\n"
 	 "JSON: baton.v1.EntitlementListOutput.\n", 0},
@@ -124,7 +125,10 @@ static const command commands[] = {
 	 "  --sync-id ID   expand this sync (default: the newest sync stopped at its grant-expansion\n"
 	 "                 step, else the newest finished sync with grants to expand)\n"
 	 "\nFollows GrantExpandable annotations as the syncer does: cycles collapsed, no depth limit.\n"
-	 "A sync stopped at expansion is finished afterwards. Running it again changes nothing.\n", MARK_WRITES | MARK_EXT},
+	 "A sync stopped at expansion is finished afterwards; the sync is marked supports_diff, as\n"
+	 "the Go syncer marks it (Go's rollback-expansion needs it). A finished sync expanded already\n"
+	 "(some grant carries expansion sources: by the Go SDK, or by us) is left alone, so running\n"
+	 "it again changes nothing.\n", MARK_WRITES | MARK_EXT},
 	{"explorer", NULL, cmd_explorer, F(FLAG_SYNC_ID) | F(FLAG_RESOURCE_TYPE) | F(FLAG_PORT) | F(FLAG_HOST),
 	 "Serve a local web page to explore the file: who has access, and why",
 	 "explorer [-p PORT] [--host HOST] [-t TYPE] [--sync-id ID]",
