@@ -1104,3 +1104,107 @@ func TestServiceRecordingMatchesGo(t *testing.T) {
 	}
 	compareRecordings(t, loadScriptEntries(t, serviceScript), goServiceRecording(t), loadRecording(t, dir))
 }
+
+// ---- batch polling (BATON_GET_TASKS=true) ----
+
+const batchScript = "testdata/service-batch.json"
+
+// batchRun runs a daemon with BATON_GET_TASKS=true against the batch script (fakec1 hands out
+// several tasks per GetTasks, up to the page size asked) and returns its recording.
+func batchRun(t *testing.T, out string, env []string, bin string, args ...string) *recording {
+	t.Helper()
+	fakeBin, _ := serviceTools(t)
+	f := startFake(t, fakeBin, batchScript, out, "--timeout", "90s")
+	env = append(env, "BATON_C1_API_HOST="+f.ready.Host, "SSL_CERT_FILE="+f.ready.CAFile, "BATON_GET_TASKS=true")
+	args = append([]string{"--client-id", f.ready.ClientID, "--client-secret", f.ready.ClientSecret}, args...)
+	c := startClient(t, t.TempDir(), env, bin, args...)
+	err := f.wait(t, 100*time.Second)
+	c.stop()
+	_ = os.WriteFile(filepath.Join(out, "client.log"), c.stderr.Bytes(), 0o644)
+	if err != nil {
+		t.Fatalf("fakec1: %v\n%s\n(the daemon's log is in %s/client.log)", err, f.log.String(), out)
+	}
+	return loadRecording(t, out)
+}
+
+var getTasksNote = regexp.MustCompile(`^page_size (\d+), known \[([^\]]*)\], unnamed \[([^\]]*)\], handed out \[([^\]]*)\]`)
+
+// batchChecks: GetTasks only; every request asks for two concurrency windows (3 slots: 6) less
+// what it names as known, names every task the platform thinks it holds, and some reply carried
+// more than one task. Returns the page sizes asked, for the log.
+func batchChecks(t *testing.T, who string, rec *recording) []string {
+	t.Helper()
+	if rec.Summary.Calls["GetTasks"] == 0 || rec.Summary.Calls["GetTask"] != 0 {
+		t.Errorf("%s: calls %v: want GetTasks only", who, rec.Summary.Calls)
+	}
+	var pages []string
+	multi := false
+	for _, e := range rec.events(t) {
+		if e["method"] != "GetTasks" || e["code"] != "OK" {
+			continue
+		}
+		m := getTasksNote.FindStringSubmatch(fmt.Sprint(e["note"]))
+		if m == nil {
+			t.Errorf("%s: GetTasks event note %q", who, e["note"])
+			continue
+		}
+		known := strings.Fields(m[2])
+		var page int
+		fmt.Sscan(m[1], &page)
+		if page+len(known) != 6 {
+			t.Errorf("%s: GetTasks page_size %d with %d known ids: want 6 together (2 x --task-concurrency 3)", who, page, len(known))
+		}
+		if len(known) >= 3 {
+			t.Errorf("%s: GetTasks sent with %d tasks known (low water is 3: no fetch then)", who, len(known))
+		}
+		if m[3] != "" {
+			t.Errorf("%s: GetTasks did not name tasks it holds: %s", who, m[3])
+		}
+		if len(strings.Fields(m[4])) > 1 {
+			multi = true
+		}
+		pages = append(pages, m[1])
+	}
+	if !multi {
+		t.Errorf("%s: no GetTasks reply carried more than one task", who)
+	}
+	return pages
+}
+
+// TestServiceGetTasksBatch: the Go SDK and the C daemon, both with BATON_GET_TASKS=true, against
+// the batch script; their requests follow the same rules and their results are compared as
+// TestServiceC compares them.
+func TestServiceGetTasksBatch(t *testing.T) {
+	if os.Getenv("BATON_INTEROP_DEMO_C1Z") == "" {
+		t.Skip("SKIP: BATON_INTEROP_DEMO_C1Z is not set (scripts/interop.sh sets it)")
+	}
+	_, godemo := serviceTools(t)
+	script := loadScriptEntries(t, batchScript)
+	goRec := batchRun(t, recordingDir(t, "service-batch-go"),
+		[]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "BATON_HOST_ID=interop-host",
+			"BATON_GODEMO_DATA=" + os.Getenv("BATON_INTEROP_DEMO_C1Z")},
+		godemo, "--provisioning", "--ticketing", "--log-level", "info", "--storage-engine", "sqlite")
+	if !goRec.Summary.OK {
+		t.Fatalf("Go SDK: fakec1 summary not ok: %s", goRec.Summary.Error)
+	}
+	t.Logf("Go SDK page sizes: %v", batchChecks(t, "Go SDK", goRec))
+	if goRec.Summary.UnavailableSent != 1 {
+		t.Errorf("Go SDK: UNAVAILABLE sent %d times, want 1", goRec.Summary.UnavailableSent)
+	}
+	bin := cServiceBin(t)
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "BATON_HOST_ID=interop-host"}
+	if d := os.Getenv("BATON_GODEMO_DATA"); d != "" {
+		env = append(env, "BATON_GODEMO_DATA="+d)
+	}
+	args := append([]string{"--provisioning", "--ticketing", "--log-level", "info", "--state-file", filepath.Join(t.TempDir(), "state.json")},
+		strings.Fields(os.Getenv("BATON_SERVICE_C_EXTRA_ARGS"))...)
+	cRec := batchRun(t, recordingDir(t, "service-batch-c"), env, bin, args...)
+	if !cRec.Summary.OK {
+		t.Fatalf("C: fakec1 summary not ok: %s", cRec.Summary.Error)
+	}
+	t.Logf("C page sizes: %v", batchChecks(t, "C", cRec))
+	if cRec.Summary.UnavailableSent != goRec.Summary.UnavailableSent {
+		t.Errorf("C: UNAVAILABLE sent %d times, %d in the Go run", cRec.Summary.UnavailableSent, goRec.Summary.UnavailableSent)
+	}
+	compareRecordings(t, script, goRec, cRec)
+}
