@@ -36,6 +36,7 @@
 #include "connector/connector.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "service/health.h"
 #include "service/tasks.h"
 
 #define HELLO_BACKOFF_MIN_S 1
@@ -722,6 +723,11 @@ int baton__service_run(baton__cli_env *env)
 	baton__log(BATON_LOG_INFO, "service: starting", "target", target, "task_concurrency", conc, "polling",
 	           s.get_tasks ? "GetTasks" : "GetTask", NULL);
 	rc = bootstrap(&s);
+	baton__svc_health *health = NULL;
+	/* as Go's runner: the health server starts once the startup Hello went through */
+	if (rc == 0 && baton__cli_bool(cli, "health-check"))
+		rc = baton__svc_health_start(&health, env->connector, baton__cli_string(cli, "health-check-bind-address"),
+		                             (long long)baton__cli_int(cli, "health-check-port"));
 	if (rc == 0 || rc == BATON_ECANCELLED) {
 		if (rc == 0)
 			run_loop(&s);
@@ -738,6 +744,7 @@ int baton__service_run(baton__cli_env *env)
 		status = baton__exit_status(rc);
 	}
 
+	baton__svc_health_stop(health);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	for (int i = 0; i < 2; i++) {
