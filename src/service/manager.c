@@ -460,6 +460,16 @@ typedef struct worker {
 	C1__Connectorapi__Baton__V1__Task *task;
 } worker;
 
+/* No task runs: give back what idling does not need (idle.c). */
+static void idle_trim(baton__svc *s)
+{
+	if (!s->idle_trim)
+		return;
+	char kb[24];
+	snprintf(kb, sizeof(kb), "%zu", baton__svc_idle_trim());
+	baton__log(BATON_LOG_DEBUG, "service: idle; library pages released", "kB", kb, NULL);
+}
+
 static void *worker_main(void *arg)
 {
 	worker *w = arg;
@@ -470,9 +480,11 @@ static void *worker_main(void *arg)
 	protobuf_c_message_free_unpacked(&w->task->base, NULL);
 	free(w);
 	pthread_mutex_lock(&s->mu);
-	s->running--;
+	bool idle = --s->running == 0;
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
+	if (idle)
+		idle_trim(s);
 	return NULL;
 }
 
@@ -686,6 +698,7 @@ int baton__service_run(baton__cli_env *env)
 	if (s.concurrency < 1)
 		s.concurrency = 1;
 	s.get_tasks = baton__svc_env_bool(getenv(BATON__SVC_GET_TASKS_ENV));
+	s.idle_trim = baton__svc_idle_trim_enabled();
 	if (s.get_tasks && baton__svc_queue_init(&s.queue, s.concurrency)) {
 		fprintf(stderr, "%s\n", baton_error_last()->message);
 		baton__svc_conn_close(&s.conn);
@@ -729,8 +742,10 @@ int baton__service_run(baton__cli_env *env)
 		rc = baton__svc_health_start(&health, env->connector, baton__cli_string(cli, "health-check-bind-address"),
 		                             (long long)baton__cli_int(cli, "health-check-port"));
 	if (rc == 0 || rc == BATON_ECANCELLED) {
-		if (rc == 0)
+		if (rc == 0) {
+			idle_trim(&s);
 			run_loop(&s);
+		}
 		/* let running tasks see the stop, checkpoint and finish */
 		baton_sync_request_stop();
 		pthread_mutex_lock(&s.mu);

@@ -24,6 +24,8 @@ typedef struct baton__svc {
 	/* BATON_GET_TASKS: tasks come from GetTasks batches through `queue` */
 	bool get_tasks;
 	baton__svc_queue queue;
+	/* release idle memory when the last running task ends (idle.c) */
+	bool idle_trim;
 	/* baton_sync's stop request is process-wide: one sync task runs at a time */
 	pthread_mutex_t sync_mu;
 	/* Actions live across tasks (invoke, then status): one running connector and its action
