@@ -485,7 +485,36 @@ static void *worker_main(void *arg)
 	pthread_mutex_unlock(&s->mu);
 	if (idle)
 		idle_trim(s);
+	/* done: the loop joins this thread (reap), so that a stopping daemon exits only after every
+	 * worker has ended, its thread-local state (OpenSSL's error queue, ...) freed */
+	pthread_mutex_lock(&s->mu);
+	pthread_t *grown = realloc(s->reap, (s->n_reap + 1) * sizeof(*grown));
+	if (grown) {
+		s->reap = grown;
+		s->reap[s->n_reap++] = pthread_self();
+	} else {
+		pthread_detach(pthread_self());
+	}
+	s->threads--;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
 	return NULL;
+}
+
+/* Joins the workers that have ended (all of them, waiting, when `all`). */
+static void reap(baton__svc *s, bool all)
+{
+	pthread_mutex_lock(&s->mu);
+	while (all && s->threads > 0)
+		pthread_cond_wait(&s->cv, &s->mu);
+	pthread_t *list = s->reap;
+	size_t n = s->n_reap;
+	s->reap = NULL;
+	s->n_reap = 0;
+	pthread_mutex_unlock(&s->mu);
+	for (size_t i = 0; i < n; i++)
+		pthread_join(list[i], NULL);
+	free(list);
 }
 
 /* Waits for a free slot (true) or a stop (false). */
@@ -515,19 +544,21 @@ int64_t baton__svc_next_poll_ms(const Google__Protobuf__Duration *d)
 
 static void dispatch(baton__svc *s, C1__Connectorapi__Baton__V1__Task *task)
 {
+	reap(s, false);
 	worker *w = malloc(sizeof(*w));
 	pthread_t th;
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_mutex_lock(&s->mu);
 	s->running++;
+	s->threads++;
 	pthread_mutex_unlock(&s->mu);
 	if (w) {
 		w->s = s;
 		w->task = task;
 	}
-	if (!w || pthread_create(&th, &attr, worker_main, w)) {
+	if (!w || pthread_create(&th, NULL, worker_main, w)) {
+		pthread_mutex_lock(&s->mu);
+		s->threads--;
+		pthread_mutex_unlock(&s->mu);
 		/* no thread: do it here */
 		free(w);
 		baton__svc_process(s, task);
@@ -538,7 +569,6 @@ static void dispatch(baton__svc *s, C1__Connectorapi__Baton__V1__Task *task)
 		s->running--;
 		pthread_mutex_unlock(&s->mu);
 	}
-	pthread_attr_destroy(&attr);
 }
 
 /* Go's Next without BATON_GET_TASKS: one GetTask; *wait_ms is the server's next_poll. */
@@ -752,6 +782,7 @@ int baton__service_run(baton__cli_env *env)
 		while (s.running > 0)
 			pthread_cond_wait(&s.cv, &s.mu);
 		pthread_mutex_unlock(&s.mu);
+		reap(&s, true);
 		baton__log(BATON_LOG_INFO, "service: stopped", "signal",
 		           stop_signal == SIGINT ? "SIGINT" : stop_signal == SIGTERM ? "SIGTERM" : "", NULL);
 	} else {

@@ -21,6 +21,9 @@ typedef struct baton__svc {
 	pthread_mutex_t mu;      /* running */
 	pthread_cond_t cv;
 	int running;
+	int threads;             /* worker threads not yet ended */
+	pthread_t *reap;         /* ended worker threads, to join */
+	size_t n_reap;
 	/* BATON_GET_TASKS: tasks come from GetTasks batches through `queue` */
 	bool get_tasks;
 	baton__svc_queue queue;
