@@ -27,6 +27,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -1207,4 +1210,72 @@ func TestServiceGetTasksBatch(t *testing.T) {
 		t.Errorf("C: UNAVAILABLE sent %d times, %d in the Go run", cRec.Summary.UnavailableSent, goRec.Summary.UnavailableSent)
 	}
 	compareRecordings(t, script, goRec, cRec)
+}
+
+// ---- the health check server (--health-check) ----
+
+// healthAnswers starts a daemon (bin with args) against a lingering fakec1 with --health-check on
+// a free port and returns what /live, /ready, /health, /nope and /health/ answer: status,
+// content type and body, the RFC 3339 timestamp replaced by "T".
+func healthAnswers(t *testing.T, env []string, bin string, args ...string) map[string]string {
+	t.Helper()
+	fakeBin, _ := serviceTools(t)
+	f := startFake(t, fakeBin, "testdata/service-hello.json", filepath.Join(t.TempDir(), "rec"), "--timeout", "60s", "--linger")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	_ = l.Close()
+	env = append(env, "BATON_C1_API_HOST="+f.ready.Host, "SSL_CERT_FILE="+f.ready.CAFile, "BATON_HOST_ID=interop-host")
+	args = append([]string{"--client-id", f.ready.ClientID, "--client-secret", f.ready.ClientSecret,
+		"--health-check", "--health-check-port", fmt.Sprint(port)}, args...)
+	c := startClient(t, t.TempDir(), env, bin, args...)
+	defer c.stop()
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(base + "/live")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: nothing listens on %d: %v\n%s", bin, port, err, c.stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	stamp := regexp.MustCompile(`"timestamp":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"`)
+	out := map[string]string{}
+	for _, p := range []string{"/live", "/ready", "/health", "/nope", "/health/"} {
+		resp, err := http.Get(base + p)
+		if err != nil {
+			t.Fatalf("%s %s: %v", bin, p, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		out[p] = fmt.Sprintf("%d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"),
+			stamp.ReplaceAllString(string(b), `"timestamp":"T"`))
+	}
+	return out
+}
+
+// TestServiceHealthCheckMatchesGo: the same requests to the Go SDK's health server (godemo) and to
+// baton-demo's give the same statuses, content types and bodies (timestamps aside).
+func TestServiceHealthCheckMatchesGo(t *testing.T) {
+	if os.Getenv("BATON_INTEROP_DEMO_C1Z") == "" {
+		t.Skip("SKIP: BATON_INTEROP_DEMO_C1Z is not set (scripts/interop.sh sets it)")
+	}
+	_, godemo := serviceTools(t)
+	base := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	want := healthAnswers(t, append(base, "BATON_GODEMO_DATA="+os.Getenv("BATON_INTEROP_DEMO_C1Z")), godemo,
+		"--storage-engine", "sqlite")
+	bin := cServiceBin(t)
+	got := healthAnswers(t, base, bin)
+	for _, p := range []string{"/live", "/ready", "/health", "/nope", "/health/"} {
+		if got[p] != want[p] {
+			t.Errorf("%s: got %q, want (Go SDK) %q", p, got[p], want[p])
+		}
+	}
+	t.Logf("Go SDK: %q", want)
 }
