@@ -200,8 +200,8 @@ static int listen_on(const char *bind_addr, long long port, const char *addr, in
 		g = getaddrinfo(NULL, ps, &hints, &res);
 	}
 	if (g)
-		return baton_error_set(BATON_EINVALID, "failed to start health check server: listen tcp %s: %s", addr,
-		                       gai_strerror(g));
+		return baton_error_set(BATON_EINVALID, "failed to start health check server: listen tcp: lookup %s: %s",
+		                       bind_addr, g == EAI_NONAME ? "no such host" : gai_strerror(g));
 	int err = 0;
 	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
 		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
@@ -222,8 +222,13 @@ static int listen_on(const char *bind_addr, long long port, const char *addr, in
 		close(fd);
 	}
 	freeaddrinfo(res);
+	/* Go's errno texts are strerror's with a lower-case first letter ("address already in use") */
+	char why[128];
+	snprintf(why, sizeof(why), "%s", strerror(err));
+	if (why[0] >= 'A' && why[0] <= 'Z')
+		why[0] = (char)(why[0] - 'A' + 'a');
 	return baton_error_set(err == EADDRINUSE ? BATON_EEXISTS : BATON_EUNAVAILABLE,
-	                       "failed to start health check server: listen tcp %s: bind: %s", addr, strerror(err));
+	                       "failed to start health check server: listen tcp %s: bind: %s", addr, why);
 }
 
 int baton__svc_health_start(baton__svc_health **out, const baton_connector *conn, const char *bind_addr,

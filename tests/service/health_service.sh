@@ -10,8 +10,9 @@
 #      details.validation_error naming the connector's error; the next /health is healthy again;
 #   3. another path (/, /healthz, /health/) is 404 "404 page not found", text/plain;
 #   4. SIGTERM: exit 0 and the port is closed;
-#   5. a port already taken: the daemon exits non-zero with "failed to start health check server";
-#      port 70000: "invalid port";
+#   5. a port already taken: the daemon exits non-zero with "failed to start health check server:
+#      ... bind: address already in use" (Go's words); port 70000: "invalid port"; a bind address
+#      that does not resolve: "lookup ...";
 #   6. without --health-check nothing listens; one-shot runs refuse --health-check (Go only serves
 #      it in service mode) and --health-check-port without --health-check is refused in service
 #      mode too (Go would ignore it; libbaton accepts no flag it ignores).
@@ -160,7 +161,7 @@ for _ in $(seq 200); do kill -0 "$client_pid" 2>/dev/null || break; sleep 0.1; d
 kill -0 "$client_pid" 2>/dev/null && fail "the daemon runs although its health port is taken"
 wait "$client_pid"; st=$?; client_pid=
 [ "$st" -ne 0 ] || fail "port taken: exit 0"
-grep -q "failed to start health check server: listen tcp 127.0.0.1:$port: bind: Address already in use" "$work/taken.log" ||
+grep -q "failed to start health check server: listen tcp 127.0.0.1:$port: bind: address already in use" "$work/taken.log" ||
   fail "port taken: no clear message"
 kill -KILL "$holder_pid"; wait "$holder_pid" 2>/dev/null; holder_pid=
 start_client badport --health-check --health-check-port 70000
@@ -169,6 +170,12 @@ wait "$client_pid"; st=$?; client_pid=
 [ "$st" -ne 0 ] || fail "port 70000: exit 0"
 grep -q "failed to start health check server: listen tcp: address 127.0.0.1:70000: invalid port" "$work/badport.log" ||
   fail "port 70000: no clear message"
+start_client badhost --health-check --health-check-port "$port" --health-check-bind-address no-such-host.invalid
+for _ in $(seq 300); do kill -0 "$client_pid" 2>/dev/null || break; sleep 0.1; done
+wait "$client_pid"; st=$?; client_pid=
+[ "$st" -ne 0 ] || fail "unknown bind address: exit 0"
+grep -q "failed to start health check server: listen tcp: lookup no-such-host.invalid: " "$work/badhost.log" ||
+  fail "unknown bind address: no clear message"
 
 # 6. no --health-check: nothing listens; the flags elsewhere
 port2=$(free_port)
