@@ -5,7 +5,8 @@
  *  - flags of features libbaton lacks ("not supported yet"): resource-scoped action flags,
  *    OpenTelemetry export, the pebble engine, the session store's in-memory cache size;
  *  - flags that only service mode (--client-id) reads: refused in one-shot mode, as nothing would
- *    read them (the Go SDK ignores them there);
+ *    read them (the Go SDK ignores them there); --health-check-port / -bind-address are refused in
+ *    service mode too unless --health-check is on;
  *  - a mode's companion flags given without the mode flag (--grant-principal-type without
  *    --grant-entitlement, ...), which would otherwise do nothing.
  * A flag counts as given when it came from the command line, the environment or the config file.
@@ -109,10 +110,19 @@ int baton__cli_refuse_ignored(baton__cli *cli)
 		if (!service)
 			return baton_error_set(BATON_EINVALID, "--%s applies to service mode (--client-id) only; nothing "
 			                       "reads it in this run", service_only[i]);
-		if (strcmp(service_only[i], "task-concurrency")) /* the one service mode reads */
+		if (strcmp(service_only[i], "task-concurrency") && strncmp(service_only[i], "health-check", 12))
+			/* service mode reads --task-concurrency and the --health-check* flags */
 			return baton_error_set(BATON_EUNIMPLEMENTED, "--%s is not supported yet by libbaton's service mode",
 			                       service_only[i]);
 	}
+	/* service mode: the server's port and address mean nothing without the server */
+	if (service && !baton__cli_bool(cli, "health-check"))
+		for (size_t i = 0; i < 2; i++) {
+			const char *f = i ? "health-check-bind-address" : "health-check-port";
+			if (baton__cli_is_set(cli, f))
+				return baton_error_set(BATON_EINVALID, "--%s applies with --health-check only; nothing reads it "
+				                       "in this run", f);
+		}
 	for (size_t i = 0; i < N(companions); i++) {
 		const companion *c = &companions[i];
 		baton__flag *f = baton__cli_flag(cli, c->flag);

@@ -36,6 +36,7 @@
 #include "connector/connector.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "service/health.h"
 #include "service/tasks.h"
 
 #define HELLO_BACKOFF_MIN_S 1
@@ -459,18 +460,61 @@ typedef struct worker {
 	C1__Connectorapi__Baton__V1__Task *task;
 } worker;
 
+/* No task runs: give back what idling does not need (idle.c). */
+static void idle_trim(baton__svc *s)
+{
+	if (!s->idle_trim)
+		return;
+	char kb[24];
+	snprintf(kb, sizeof(kb), "%zu", baton__svc_idle_trim());
+	baton__log(BATON_LOG_DEBUG, "service: idle; library pages released", "kB", kb, NULL);
+}
+
 static void *worker_main(void *arg)
 {
 	worker *w = arg;
 	baton__svc *s = w->s;
 	baton__svc_process(s, w->task);
+	if (s->get_tasks)
+		baton__svc_queue_done(&s->queue, w->task->id);
 	protobuf_c_message_free_unpacked(&w->task->base, NULL);
 	free(w);
 	pthread_mutex_lock(&s->mu);
-	s->running--;
+	bool idle = --s->running == 0;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	if (idle)
+		idle_trim(s);
+	/* done: the loop joins this thread (reap), so that a stopping daemon exits only after every
+	 * worker has ended, its thread-local state (OpenSSL's error queue, ...) freed */
+	pthread_mutex_lock(&s->mu);
+	pthread_t *grown = realloc(s->reap, (s->n_reap + 1) * sizeof(*grown));
+	if (grown) {
+		s->reap = grown;
+		s->reap[s->n_reap++] = pthread_self();
+	} else {
+		pthread_detach(pthread_self());
+	}
+	s->threads--;
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
+}
+
+/* Joins the workers that have ended (all of them, waiting, when `all`). */
+static void reap(baton__svc *s, bool all)
+{
+	pthread_mutex_lock(&s->mu);
+	while (all && s->threads > 0)
+		pthread_cond_wait(&s->cv, &s->mu);
+	pthread_t *list = s->reap;
+	size_t n = s->n_reap;
+	s->reap = NULL;
+	s->n_reap = 0;
+	pthread_mutex_unlock(&s->mu);
+	for (size_t i = 0; i < n; i++)
+		pthread_join(list[i], NULL);
+	free(list);
 }
 
 /* Waits for a free slot (true) or a stop (false). */
@@ -500,28 +544,118 @@ int64_t baton__svc_next_poll_ms(const Google__Protobuf__Duration *d)
 
 static void dispatch(baton__svc *s, C1__Connectorapi__Baton__V1__Task *task)
 {
+	reap(s, false);
 	worker *w = malloc(sizeof(*w));
 	pthread_t th;
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_mutex_lock(&s->mu);
 	s->running++;
+	s->threads++;
 	pthread_mutex_unlock(&s->mu);
 	if (w) {
 		w->s = s;
 		w->task = task;
 	}
-	if (!w || pthread_create(&th, &attr, worker_main, w)) {
+	if (!w || pthread_create(&th, NULL, worker_main, w)) {
+		pthread_mutex_lock(&s->mu);
+		s->threads--;
+		pthread_mutex_unlock(&s->mu);
 		/* no thread: do it here */
 		free(w);
 		baton__svc_process(s, task);
+		if (s->get_tasks)
+			baton__svc_queue_done(&s->queue, task->id);
 		protobuf_c_message_free_unpacked(&task->base, NULL);
 		pthread_mutex_lock(&s->mu);
 		s->running--;
 		pthread_mutex_unlock(&s->mu);
 	}
-	pthread_attr_destroy(&attr);
+}
+
+/* Go's Next without BATON_GET_TASKS: one GetTask; *wait_ms is the server's next_poll. */
+static int next_single(baton__svc *s, C1__Connectorapi__Baton__V1__Task **out, int64_t *wait_ms)
+{
+	C1__Connectorapi__Baton__V1__BatonServiceGetTaskRequest req =
+	    C1__CONNECTORAPI__BATON__V1__BATON_SERVICE_GET_TASK_REQUEST__INIT;
+	req.host_id = s->conn.host_id;
+	ProtobufCMessage *m = NULL;
+	int rc = baton__svc_unary(&s->conn, "GetTask", &req.base,
+	                          &c1__connectorapi__baton__v1__baton_service_get_task_response__descriptor, &m,
+	                          UNARY_TIMEOUT_S);
+	if (rc)
+		return rc;
+	C1__Connectorapi__Baton__V1__BatonServiceGetTaskResponse *r = (void *)m;
+	*wait_ms = baton__svc_next_poll_ms(r->next_poll);
+	C1__Connectorapi__Baton__V1__Task *task = r->task;
+	if (task && task->task_type_case != C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_NONE) {
+		r->task = NULL; /* the caller owns it now */
+		*out = task;
+	}
+	protobuf_c_message_free_unpacked(m, NULL);
+	return 0;
+}
+
+/* The wait when no task is at hand: the poll decision's, else 100 ms (Go: no spinning). */
+static int64_t idle_wait(int64_t wait_ms)
+{
+	return wait_ms > 0 ? wait_ms : 100;
+}
+
+/*
+ * Go's Next with BATON_GET_TASKS: a queued task, topped up with GetTasks when the queue runs low
+ * and the server's next_poll allows. A failed top-up is an error only when no task is at hand.
+ */
+static int next_batch(baton__svc *s, C1__Connectorapi__Baton__V1__Task **out, int64_t *wait_ms)
+{
+	baton__svc_queue *q = &s->queue;
+	C1__Connectorapi__Baton__V1__Task *task = baton__svc_queue_take(q);
+	int64_t decided = 0;
+	baton__svc_poll p = baton__svc_queue_decide(q, baton__svc_now_ms(), &decided);
+	*wait_ms = 0;
+	if (p == BATON__SVC_POLL_WAIT) {
+		if (!task)
+			*wait_ms = idle_wait(decided);
+		*out = task;
+		return 0;
+	}
+	if (p == BATON__SVC_POLL_FETCH) {
+		C1__Connectorapi__Baton__V1__BatonServiceGetTasksRequest req =
+		    C1__CONNECTORAPI__BATON__V1__BATON_SERVICE_GET_TASKS_REQUEST__INIT;
+		req.host_id = s->conn.host_id;
+		int rc = baton__svc_queue_fetch_params(q, &req.known_task_ids, &req.n_known_task_ids, &req.page_size);
+		ProtobufCMessage *m = NULL;
+		if (!rc)
+			rc = baton__svc_unary(&s->conn, "GetTasks", &req.base,
+			                      &c1__connectorapi__baton__v1__baton_service_get_tasks_response__descriptor, &m,
+			                      UNARY_TIMEOUT_S);
+		if (!rc) {
+			C1__Connectorapi__Baton__V1__BatonServiceGetTasksResponse *r = (void *)m;
+			int64_t poll = baton__svc_next_poll_ms(r->next_poll);
+			char np[24], nt[24], ps[24];
+			snprintf(np, sizeof(np), "%lldms", (long long)poll);
+			snprintf(nt, sizeof(nt), "%zu", r->n_tasks);
+			snprintf(ps, sizeof(ps), "%u", (unsigned)req.page_size);
+			baton__log(BATON_LOG_DEBUG, "service: fetched task batch", "next_poll", np, "tasks", nt, "page_size", ps,
+			           NULL);
+			baton__svc_queue_set_next_poll(q, baton__svc_now_ms(), poll);
+			baton__svc_queue_enqueue(q, r->tasks, r->n_tasks);
+			protobuf_c_message_free_unpacked(m, NULL);
+		}
+		baton__svc_queue_free_ids(req.known_task_ids, req.n_known_task_ids);
+		if (rc) {
+			baton__log(BATON_LOG_ERROR, "service: failed to top up task batch", "error", baton_error_last()->message,
+			           NULL);
+			if (!task)
+				return rc;
+		}
+	}
+	if (!task)
+		task = baton__svc_queue_take(q);
+	if (!task) {
+		baton__svc_queue_decide(q, baton__svc_now_ms(), &decided);
+		*wait_ms = idle_wait(decided);
+	}
+	*out = task;
+	return 0;
 }
 
 static void run_loop(baton__svc *s)
@@ -531,13 +665,9 @@ static void run_loop(baton__svc *s)
 	while (!baton__svc_sleep_ms(wait_ms)) {
 		if (!wait_slot(s))
 			break;
-		C1__Connectorapi__Baton__V1__BatonServiceGetTaskRequest req =
-		    C1__CONNECTORAPI__BATON__V1__BATON_SERVICE_GET_TASK_REQUEST__INIT;
-		req.host_id = s->conn.host_id;
-		ProtobufCMessage *m = NULL;
-		int rc = baton__svc_unary(&s->conn, "GetTask", &req.base,
-		                          &c1__connectorapi__baton__v1__baton_service_get_task_response__descriptor, &m,
-		                          UNARY_TIMEOUT_S);
+		C1__Connectorapi__Baton__V1__Task *task = NULL;
+		int64_t next_wait = 0;
+		int rc = s->get_tasks ? next_batch(s, &task, &next_wait) : next_single(s, &task, &next_wait);
 		if (rc) {
 			errors++;
 			wait_ms = (int64_t)errors * errors * 1000;
@@ -551,15 +681,9 @@ static void run_loop(baton__svc *s)
 			continue;
 		}
 		errors = 0;
-		C1__Connectorapi__Baton__V1__BatonServiceGetTaskResponse *r = (void *)m;
-		wait_ms = baton__svc_next_poll_ms(r->next_poll);
-		C1__Connectorapi__Baton__V1__Task *task = r->task;
-		if (!task || task->task_type_case == C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_NONE) {
-			protobuf_c_message_free_unpacked(m, NULL);
+		wait_ms = next_wait;
+		if (!task)
 			continue;
-		}
-		r->task = NULL; /* the worker owns it now */
-		protobuf_c_message_free_unpacked(m, NULL);
 		baton__log(BATON_LOG_DEBUG, "service: got task", "task_id", task->id, "task_type",
 		           baton__svc_task_type_name(task), NULL);
 		dispatch(s, task);
@@ -603,6 +727,15 @@ int baton__service_run(baton__cli_env *env)
 	s.concurrency = (int)baton__cli_int(cli, "task-concurrency");
 	if (s.concurrency < 1)
 		s.concurrency = 1;
+	s.get_tasks = baton__svc_env_bool(getenv(BATON__SVC_GET_TASKS_ENV));
+	s.idle_trim = baton__svc_idle_trim_enabled();
+	if (s.get_tasks && baton__svc_queue_init(&s.queue, s.concurrency)) {
+		fprintf(stderr, "%s\n", baton_error_last()->message);
+		baton__svc_conn_close(&s.conn);
+		baton__svc_tokens_free(&s.tokens);
+		free(target);
+		return 1;
+	}
 	const char *tmp = baton__cli_string(cli, "c1z-temp-dir");
 	if (!*tmp)
 		tmp = getenv("TMPDIR");
@@ -630,17 +763,26 @@ int baton__service_run(baton__cli_env *env)
 
 	char conc[16];
 	snprintf(conc, sizeof(conc), "%d", s.concurrency);
-	baton__log(BATON_LOG_INFO, "service: starting", "target", target, "task_concurrency", conc, NULL);
+	baton__log(BATON_LOG_INFO, "service: starting", "target", target, "task_concurrency", conc, "polling",
+	           s.get_tasks ? "GetTasks" : "GetTask", NULL);
 	rc = bootstrap(&s);
+	baton__svc_health *health = NULL;
+	/* as Go's runner: the health server starts once the startup Hello went through */
+	if (rc == 0 && baton__cli_bool(cli, "health-check"))
+		rc = baton__svc_health_start(&health, env->connector, baton__cli_string(cli, "health-check-bind-address"),
+		                             (long long)baton__cli_int(cli, "health-check-port"));
 	if (rc == 0 || rc == BATON_ECANCELLED) {
-		if (rc == 0)
+		if (rc == 0) {
+			idle_trim(&s);
 			run_loop(&s);
+		}
 		/* let running tasks see the stop, checkpoint and finish */
 		baton_sync_request_stop();
 		pthread_mutex_lock(&s.mu);
 		while (s.running > 0)
 			pthread_cond_wait(&s.cv, &s.mu);
 		pthread_mutex_unlock(&s.mu);
+		reap(&s, true);
 		baton__log(BATON_LOG_INFO, "service: stopped", "signal",
 		           stop_signal == SIGINT ? "SIGINT" : stop_signal == SIGTERM ? "SIGTERM" : "", NULL);
 	} else {
@@ -648,6 +790,7 @@ int baton__service_run(baton__cli_env *env)
 		status = baton__exit_status(rc);
 	}
 
+	baton__svc_health_stop(health);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	for (int i = 0; i < 2; i++) {
@@ -656,6 +799,7 @@ int baton__service_run(baton__cli_env *env)
 		stop_pipe[i] = -1;
 	}
 	baton__svc_tasks_cleanup(&s);
+	baton__svc_queue_free(&s.queue);
 	pthread_mutex_destroy(&s.ext_mu);
 	pthread_mutex_destroy(&s.sync_mu);
 	pthread_cond_destroy(&s.cv);

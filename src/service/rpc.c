@@ -116,7 +116,7 @@ typedef struct call {
 	const char *error_string;
 	const char *method;
 	baton__svc_conn *conn;
-	bool cancellable;        /* GetTask, Hello: given up when the daemon stops */
+	bool cancellable;        /* GetTask(s), Hello: given up when the daemon stops */
 	bool cancelled;
 } call;
 
@@ -125,7 +125,7 @@ static int call_start(baton__svc_conn *c, call *k, const char *method, int timeo
 	memset(k, 0, sizeof(*k));
 	k->method = method;
 	k->conn = c;
-	k->cancellable = !strcmp(method, "GetTask") || !strcmp(method, "Hello");
+	k->cancellable = !strcmp(method, "GetTask") || !strcmp(method, "GetTasks") || !strcmp(method, "Hello");
 	grpc_metadata_array_init(&k->initial);
 	grpc_metadata_array_init(&k->trailing);
 	k->details = grpc_empty_slice();

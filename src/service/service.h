@@ -138,6 +138,18 @@ int baton__svc_unary(baton__svc_conn *c, const char *method, const struct Protob
  */
 int baton__svc_upload(baton__svc_conn *c, const char *task_id, const char *path);
 
+/* ---- idle.c ---- */
+
+/*
+ * Gives back what an idle daemon does not need resident: malloc_trim(0), then MADV_DONTNEED on
+ * every read-only / executable mapping of a shared library or of the program whose pages are
+ * all unmodified file pages (they stay in the page cache; a later use maps them again). Call it
+ * when no task runs. Returns the kB of such pages dropped from this process's RSS.
+ */
+size_t baton__svc_idle_trim(void);
+/* False when BATON_SERVICE_IDLE_TRIM=0. */
+bool baton__svc_idle_trim_enabled(void);
+
 /* ---- manager.c ---- */
 
 struct baton__cli_env;

@@ -10,6 +10,7 @@
 #include "c1/connectorapi/baton/v1/baton.pb-c.h"
 #include "cli/modes.h"
 #include "connector/connector.h"
+#include "service/queue.h"
 #include "service/service.h"
 
 typedef struct baton__svc {
@@ -21,6 +22,14 @@ typedef struct baton__svc {
 	pthread_mutex_t mu;      /* running */
 	pthread_cond_t cv;
 	int running;
+	int threads;             /* worker threads not yet ended */
+	pthread_t *reap;         /* ended worker threads, to join */
+	size_t n_reap;
+	/* BATON_GET_TASKS: tasks come from GetTasks batches through `queue` */
+	bool get_tasks;
+	baton__svc_queue queue;
+	/* release idle memory when the last running task ends (idle.c) */
+	bool idle_trim;
 	/* baton_sync's stop request is process-wide: one sync task runs at a time */
 	pthread_mutex_t sync_mu;
 	/* Actions live across tasks (invoke, then status): one running connector and its action

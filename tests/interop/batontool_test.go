@@ -598,7 +598,7 @@ func compareExplorers(t *testing.T, gobin, c1z string) {
 	first := g.Grants[0].Grant
 	// /api/:type/:id answers (ours add the parent resource, a documented addition).
 	details := map[string]bool{
-		"/api/" + url.PathEscape(first.Principal.ID.ResourceType) + "/" + url.PathEscape(first.Principal.ID.Resource): true,
+		"/api/" + url.PathEscape(first.Principal.ID.ResourceType) + "/" + url.PathEscape(first.Principal.ID.Resource):                       true,
 		"/api/" + url.PathEscape(first.Entitlement.Resource.ID.ResourceType) + "/" + url.PathEscape(first.Entitlement.Resource.ID.Resource): true,
 	}
 	paths := []string{"/api/resourceTypes", "/api/entitlements",

@@ -28,6 +28,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -1210,4 +1213,176 @@ func TestServiceIssueGated(t *testing.T) {
 	}
 	cRec := run("c", cServiceBin(t), []string{"--state-file", filepath.Join(t.TempDir(), "s.json")}, nil)
 	report(t, recordingDiffs(t, loadScriptEntries(t, script), goRec, cRec))
+}
+
+// ---- batch polling (BATON_GET_TASKS=true) ----
+
+const batchScript = "testdata/service-batch.json"
+
+// batchRun runs a daemon with BATON_GET_TASKS=true against the batch script (fakec1 hands out
+// several tasks per GetTasks, up to the page size asked) and returns its recording.
+func batchRun(t *testing.T, out string, env []string, bin string, args ...string) *recording {
+	t.Helper()
+	fakeBin, _ := serviceTools(t)
+	f := startFake(t, fakeBin, batchScript, out, "--timeout", "90s")
+	env = append(env, "BATON_C1_API_HOST="+f.ready.Host, "SSL_CERT_FILE="+f.ready.CAFile, "BATON_GET_TASKS=true")
+	args = append([]string{"--client-id", f.ready.ClientID, "--client-secret", f.ready.ClientSecret}, args...)
+	c := startClient(t, t.TempDir(), env, bin, args...)
+	err := f.wait(t, 100*time.Second)
+	c.stop()
+	_ = os.WriteFile(filepath.Join(out, "client.log"), c.stderr.Bytes(), 0o644)
+	if err != nil {
+		t.Fatalf("fakec1: %v\n%s\n(the daemon's log is in %s/client.log)", err, f.log.String(), out)
+	}
+	return loadRecording(t, out)
+}
+
+var getTasksNote = regexp.MustCompile(`^page_size (\d+), known \[([^\]]*)\], unnamed \[([^\]]*)\], handed out \[([^\]]*)\]`)
+
+// batchChecks: GetTasks only; every request asks for two concurrency windows (3 slots: 6) less
+// what it names as known, names every task the platform thinks it holds, and some reply carried
+// more than one task. Returns the page sizes asked, for the log.
+func batchChecks(t *testing.T, who string, rec *recording) []string {
+	t.Helper()
+	if rec.Summary.Calls["GetTasks"] == 0 || rec.Summary.Calls["GetTask"] != 0 {
+		t.Errorf("%s: calls %v: want GetTasks only", who, rec.Summary.Calls)
+	}
+	var pages []string
+	multi := false
+	for _, e := range rec.events(t) {
+		if e["method"] != "GetTasks" || e["code"] != "OK" {
+			continue
+		}
+		m := getTasksNote.FindStringSubmatch(fmt.Sprint(e["note"]))
+		if m == nil {
+			t.Errorf("%s: GetTasks event note %q", who, e["note"])
+			continue
+		}
+		known := strings.Fields(m[2])
+		var page int
+		fmt.Sscan(m[1], &page)
+		if page+len(known) != 6 {
+			t.Errorf("%s: GetTasks page_size %d with %d known ids: want 6 together (2 x --task-concurrency 3)", who, page, len(known))
+		}
+		if len(known) >= 3 {
+			t.Errorf("%s: GetTasks sent with %d tasks known (low water is 3: no fetch then)", who, len(known))
+		}
+		if m[3] != "" {
+			t.Errorf("%s: GetTasks did not name tasks it holds: %s", who, m[3])
+		}
+		if len(strings.Fields(m[4])) > 1 {
+			multi = true
+		}
+		pages = append(pages, m[1])
+	}
+	if !multi {
+		t.Errorf("%s: no GetTasks reply carried more than one task", who)
+	}
+	return pages
+}
+
+// TestServiceGetTasksBatch: the Go SDK and the C daemon, both with BATON_GET_TASKS=true, against
+// the batch script; their requests follow the same rules and their results are compared as
+// TestServiceC compares them.
+func TestServiceGetTasksBatch(t *testing.T) {
+	if os.Getenv("BATON_INTEROP_DEMO_C1Z") == "" {
+		t.Skip("SKIP: BATON_INTEROP_DEMO_C1Z is not set (scripts/interop.sh sets it)")
+	}
+	_, godemo := serviceTools(t)
+	script := loadScriptEntries(t, batchScript)
+	goRec := batchRun(t, recordingDir(t, "service-batch-go"),
+		[]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "BATON_HOST_ID=interop-host",
+			"BATON_GODEMO_DATA=" + os.Getenv("BATON_INTEROP_DEMO_C1Z")},
+		godemo, "--provisioning", "--ticketing", "--log-level", "info", "--storage-engine", "sqlite")
+	if !goRec.Summary.OK {
+		t.Fatalf("Go SDK: fakec1 summary not ok: %s", goRec.Summary.Error)
+	}
+	t.Logf("Go SDK page sizes: %v", batchChecks(t, "Go SDK", goRec))
+	if goRec.Summary.UnavailableSent != 1 {
+		t.Errorf("Go SDK: UNAVAILABLE sent %d times, want 1", goRec.Summary.UnavailableSent)
+	}
+	bin := cServiceBin(t)
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "BATON_HOST_ID=interop-host"}
+	if d := os.Getenv("BATON_GODEMO_DATA"); d != "" {
+		env = append(env, "BATON_GODEMO_DATA="+d)
+	}
+	args := append([]string{"--provisioning", "--ticketing", "--log-level", "info", "--state-file", filepath.Join(t.TempDir(), "state.json")},
+		strings.Fields(os.Getenv("BATON_SERVICE_C_EXTRA_ARGS"))...)
+	cRec := batchRun(t, recordingDir(t, "service-batch-c"), env, bin, args...)
+	if !cRec.Summary.OK {
+		t.Fatalf("C: fakec1 summary not ok: %s", cRec.Summary.Error)
+	}
+	t.Logf("C page sizes: %v", batchChecks(t, "C", cRec))
+	if cRec.Summary.UnavailableSent != goRec.Summary.UnavailableSent {
+		t.Errorf("C: UNAVAILABLE sent %d times, %d in the Go run", cRec.Summary.UnavailableSent, goRec.Summary.UnavailableSent)
+	}
+	compareRecordings(t, script, goRec, cRec)
+}
+
+// ---- the health check server (--health-check) ----
+
+// healthAnswers starts a daemon (bin with args) against a lingering fakec1 with --health-check on
+// a free port and returns what /live, /ready, /health, /nope and /health/ answer: status,
+// content type and body, the RFC 3339 timestamp replaced by "T".
+func healthAnswers(t *testing.T, env []string, bin string, args ...string) map[string]string {
+	t.Helper()
+	fakeBin, _ := serviceTools(t)
+	f := startFake(t, fakeBin, "testdata/service-hello.json", filepath.Join(t.TempDir(), "rec"), "--timeout", "60s", "--linger")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	_ = l.Close()
+	env = append(env, "BATON_C1_API_HOST="+f.ready.Host, "SSL_CERT_FILE="+f.ready.CAFile, "BATON_HOST_ID=interop-host")
+	args = append([]string{"--client-id", f.ready.ClientID, "--client-secret", f.ready.ClientSecret,
+		"--health-check", "--health-check-port", fmt.Sprint(port)}, args...)
+	c := startClient(t, t.TempDir(), env, bin, args...)
+	defer c.stop()
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(base + "/live")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: nothing listens on %d: %v\n%s", bin, port, err, c.stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	stamp := regexp.MustCompile(`"timestamp":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"`)
+	out := map[string]string{}
+	for _, p := range []string{"/live", "/ready", "/health", "/nope", "/health/"} {
+		resp, err := http.Get(base + p)
+		if err != nil {
+			t.Fatalf("%s %s: %v", bin, p, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		out[p] = fmt.Sprintf("%d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"),
+			stamp.ReplaceAllString(string(b), `"timestamp":"T"`))
+	}
+	return out
+}
+
+// TestServiceHealthCheckMatchesGo: the same requests to the Go SDK's health server (godemo) and to
+// baton-demo's give the same statuses, content types and bodies (timestamps aside).
+func TestServiceHealthCheckMatchesGo(t *testing.T) {
+	if os.Getenv("BATON_INTEROP_DEMO_C1Z") == "" {
+		t.Skip("SKIP: BATON_INTEROP_DEMO_C1Z is not set (scripts/interop.sh sets it)")
+	}
+	_, godemo := serviceTools(t)
+	base := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	want := healthAnswers(t, append(base, "BATON_GODEMO_DATA="+os.Getenv("BATON_INTEROP_DEMO_C1Z")), godemo,
+		"--storage-engine", "sqlite")
+	bin := cServiceBin(t)
+	got := healthAnswers(t, base, bin)
+	for _, p := range []string{"/live", "/ready", "/health", "/nope", "/health/"} {
+		if got[p] != want[p] {
+			t.Errorf("%s: got %q, want (Go SDK) %q", p, got[p], want[p])
+		}
+	}
+	t.Logf("Go SDK: %q", want)
 }

@@ -68,7 +68,11 @@ type script struct {
 	HeartbeatMS     int            `json:"heartbeat_ms"`
 	LeaseMS         int            `json:"lease_ms"`
 	Unavailable     map[string]int `json:"unavailable"`
-	Tasks           []scriptTask   `json:"tasks"`
+	// Batch: GetTasks hands out up to page_size tasks at once (in script order, those neither
+	// done, out, nor named in known_task_ids), without waiting for the earlier ones to finish.
+	// GetTask still hands out one at a time, in order.
+	Batch bool         `json:"batch"`
+	Tasks []scriptTask `json:"tasks"`
 }
 
 var rpcNames = map[string]bool{"Hello": true, "GetTask": true, "GetTasks": true, "Heartbeat": true,
@@ -397,16 +401,71 @@ func (f *fake) GetTask(ctx context.Context, req *v1.BatonServiceGetTaskRequest) 
 func (f *fake) GetTasks(ctx context.Context, req *v1.BatonServiceGetTasksRequest) (*v1.BatonServiceGetTasksResponse, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	// The platform's validation rules: 1 <= page_size <= 100.
+	if req.GetPageSize() == 0 || req.GetPageSize() > 100 {
+		f.logf("GetTasks", "", codes.InvalidArgument, "page_size %d", req.GetPageSize())
+		return nil, status.Errorf(codes.InvalidArgument, "fakec1: page_size %d is not in 1..100", req.GetPageSize())
+	}
+	known := map[string]bool{}
+	for _, id := range req.GetKnownTaskIds() {
+		known[id] = true
+	}
+	// Tasks the client holds (handed out, not finished) that it did not name: it lost track.
+	var unnamed []string
+	for _, t := range f.tasks {
+		if t.outNow && !t.done && !known[t.task.GetId()] {
+			unnamed = append(unnamed, t.task.GetId())
+		}
+	}
 	var list []*v1.Task
-	if t := f.nextTask(); t != nil {
+	if f.sc.Batch {
+		list = f.nextBatch(int(req.GetPageSize()), known)
+	} else if t := f.nextTask(); t != nil {
 		list = append(list, t)
-		f.logf("GetTasks", t.GetId(), codes.OK, "handed out to host %s", req.GetHostId())
+	}
+	var ids []string
+	for _, t := range list {
+		ids = append(ids, t.GetId())
+	}
+	if len(list) > 0 || len(req.GetKnownTaskIds()) > 0 || !f.lastGetTaskEmpty {
+		f.lastGetTaskEmpty = len(list) == 0 && len(req.GetKnownTaskIds()) == 0
+		f.logf("GetTasks", strings.Join(ids, ","), codes.OK, "page_size %d, known [%s], unnamed [%s], handed out [%s] to host %s",
+			req.GetPageSize(), strings.Join(req.GetKnownTaskIds(), " "), strings.Join(unnamed, " "), strings.Join(ids, " "), req.GetHostId())
 	}
 	return v1.BatonServiceGetTasksResponse_builder{
 		Tasks:         list,
 		NextPoll:      durationpb.New(time.Duration(f.sc.NextPollMS) * time.Millisecond),
 		NextHeartbeat: durationpb.New(time.Duration(f.sc.HeartbeatMS) * time.Millisecond),
 	}.Build(), nil
+}
+
+// nextBatch hands out up to n tasks, in script order, that are neither done, out nor known.
+func (f *fake) nextBatch(n int, known map[string]bool) []*v1.Task {
+	now := time.Now()
+	lease := time.Duration(f.sc.LeaseMS) * time.Millisecond
+	for _, t := range f.tasks {
+		if t.outNow && !t.done && now.Sub(t.lastSeen) > lease {
+			f.reissue("lease expired for " + t.task.GetId())
+			break
+		}
+	}
+	var list []*v1.Task
+	for _, t := range f.tasks {
+		if len(list) >= n {
+			break
+		}
+		if t.done || t.outNow || known[t.task.GetId()] {
+			continue
+		}
+		t.outNow = true
+		t.handedOut++
+		t.lastSeen = now
+		if !t.expectFinish && t.script.CancelOnHeartbeat == 0 {
+			f.markDone(t)
+		}
+		list = append(list, t.task)
+	}
+	return list
 }
 
 func (f *fake) Heartbeat(ctx context.Context, req *v1.BatonServiceHeartbeatRequest) (*v1.BatonServiceHeartbeatResponse, error) {
