@@ -252,6 +252,10 @@ int baton__syncer_step_eg_root(baton__syncer *s, baton__action *a)
 	bool planned = !a->type_scoped_planned;
 	baton_resource *r;
 	while ((rc = baton_store_iter_next_resource(it, &r)) == 0) {
+		/* a resource of a type the connector does not serve: an external copy (see the
+		 * resources root), never listed */
+		if (!baton__runtime_find(&s->rt, baton_resource_get_id(r).resource_type))
+			continue;
 		int err;
 		bool skip = grants ? baton__syncer_skip_grants(s, r, &err) : baton__syncer_skip_entitlements(s, r, &err);
 		if (err) {
