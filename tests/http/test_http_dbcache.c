@@ -287,12 +287,95 @@ static void test_bad_environment(void **state)
 	test_server_stop(s);
 }
 
+/* The columns (name and declared type) and index names of a table, one text. */
+static char *shape(sqlite3 *db, const char *schema_name, const char *table)
+{
+	char sql[256], *out = calloc(1, 4096);
+	snprintf(sql, sizeof(sql),
+	         "SELECT group_concat(name || ' ' || type, ', ') FROM pragma_table_info('%s', '%s')", table, schema_name);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(out, 2048, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	snprintf(sql, sizeof(sql),
+	         "SELECT group_concat(name, ', ') FROM (SELECT name FROM %s.sqlite_master WHERE type = 'index' AND "
+	         "tbl_name = '%s' ORDER BY name)", schema_name, table);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(out + strlen(out), 2048, " | %s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return out;
+}
+
+/* The file Go's uhttp wrote for GET /users?b=2&a=1 (tests/interop/httpcache_test.go, via
+ * scripts/interop.sh): the same tables and key as ours, and its row answers our client. */
+static void test_go_file(void **state)
+{
+	(void)state;
+	const char *go = getenv("BATON_INTEROP_GO_LCACHE");
+	if (!go || !*go)
+		skip();
+	test_server *s = test_server_start_json(routes);
+	fake_clock fc;
+	fake_clock_init(&fc);
+	baton_http_client *c = client(s, &fc);
+	assert_false(get(c, "/users?a=1&b=2", NULL, 0));
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(db_file, &db), SQLITE_OK);
+	char attach[1200];
+	snprintf(attach, sizeof(attach), "ATTACH DATABASE 'file:%s?mode=ro' AS go", go);
+	assert_int_equal(sqlite3_exec(db, attach, NULL, NULL, NULL), SQLITE_OK);
+	static const char *const tables[] = {"http_cache", "http_stats"};
+	for (size_t i = 0; i < 2; i++) {
+		char *ours = shape(db, "main", tables[i]), *theirs = shape(db, "go", tables[i]);
+		if (strcmp(ours, theirs))
+			fail_msg("%s: ours '%s', Go's '%s'", tables[i], ours, theirs);
+		free(ours);
+		free(theirs);
+	}
+	/* the same key for the same request */
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT key FROM main.http_cache) = (SELECT key FROM go.http_cache)",
+	                                    -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	sqlite3_finalize(st);
+	/* Go's stored answer, in place of ours, is served by our client */
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM main.http_cache; INSERT INTO main.http_cache SELECT * FROM go.http_cache",
+	                              NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	size_t before = test_server_request_count(s);
+	char body[128];
+	baton_http_request *r;
+	baton_http_response *resp = NULL;
+	assert_int_equal(baton_http_request_new(c, "GET", "/users?b=2&a=1", &r), 0);
+	assert_int_equal(baton_http_do(c, r, NULL, &resp), 0);
+	assert_true(baton_http_response_from_cache(resp));
+	size_t n;
+	const char *b = baton_http_response_body(resp, &n);
+	snprintf(body, sizeof(body), "%.*s", (int)n, b);
+	assert_string_equal(body, "{\"n\":1}");
+	assert_string_equal(baton_http_response_header(resp, "Content-Type"), "application/json");
+	baton_http_response_free(resp);
+	baton_http_request_free(r);
+	assert_int_equal(test_server_request_count(s), before);
+	/* Go's expiry (RFC 3339 with nanoseconds, an hour after Go's request) is read: in 2100 the
+	 * row has expired and the request goes to the server */
+	fc.now_ms = INT64_C(4102444800000);
+	assert_false(get(c, "/users?a=1&b=2", NULL, 0));
+	assert_int_equal(test_server_request_count(s), before + 1);
+	baton_http_client_free(c);
+	test_server_stop(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_shared_across_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expiry_and_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_environment, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_go_file, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
