@@ -112,23 +112,37 @@ int baton__dbcache_acquire(void)
 	char *path = NULL;
 	if ((rc = cache_file(&path)))
 		goto out;
-	/* private from the start: responses may carry personal data */
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		int e = errno;
-		rc = baton_error_set(BATON_EUNAVAILABLE, "http cache (db): cannot open %s: %s", path, strerror(e));
-		free(path);
-		goto out;
-	}
-	close(fd);
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK ||
-	    sqlite3_busy_timeout(db, 5000) != SQLITE_OK || sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+	/* a disposable file (emptied here, removed at the end): no fsync, the journal in memory, so
+	 * that a hit costs no disk flush. A file left damaged by a crash is replaced once. */
+	for (int attempt = 0;; attempt++) {
+		/* private from the start: responses may carry personal data */
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			int e = errno;
+			rc = baton_error_set(BATON_EUNAVAILABLE, "http cache (db): cannot open %s: %s", path, strerror(e));
+			free(path);
+			goto out;
+		}
+		close(fd);
+		if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) ==
+		        SQLITE_OK &&
+		    sqlite3_busy_timeout(db, 5000) == SQLITE_OK &&
+		    sqlite3_exec(db, "PRAGMA synchronous = OFF; PRAGMA journal_mode = MEMORY;", NULL, NULL, NULL) ==
+		        SQLITE_OK &&
+		    sqlite3_exec(db, schema, NULL, NULL, NULL) == SQLITE_OK)
+			break;
+		int code = db ? sqlite3_errcode(db) : SQLITE_NOMEM;
 		rc = baton_error_set(BATON_EUNAVAILABLE, "http cache (db): cannot open %s: %s", path,
 		                     db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
 		db = NULL;
-		free(path);
-		goto out;
+		if (attempt || (code != SQLITE_CORRUPT && code != SQLITE_NOTADB) || unlink(path)) {
+			free(path);
+			goto out;
+		}
+		baton__log(BATON_LOG_WARN, "replacing a damaged http cache database", "path", path, NULL);
+		baton_error_clear();
+		rc = 0;
 	}
 	db_path = path;
 	db_refs = 1;

@@ -114,6 +114,25 @@ static void test_shared_across_clients(void **state)
 	baton_http_client *a = client(s, &fc);
 	baton_http_client_free(a);
 	assert_int_equal(access(db_file, F_OK), -1);
+	/* a file that is not a database (a crash, a stray copy): replaced, privately */
+	FILE *junk = fopen(db_file, "w");
+	assert_non_null(junk);
+	for (int i = 0; i < 512; i++)
+		fputs("not a database ", junk);
+	fclose(junk);
+	chmod(db_file, 0644);
+	log_capture_begin();
+	a = client(s, &fc);
+	char *logs = log_capture_end();
+	assert_non_null(strstr(logs, "replacing a damaged http cache database"));
+	free(logs);
+	struct stat jst;
+	assert_int_equal(stat(db_file, &jst), 0);
+	assert_int_equal(jst.st_mode & 077, 0);
+	assert_false(get(a, "/junk", NULL, 0));
+	assert_true(get(a, "/junk", NULL, 0));
+	baton_http_client_free(a);
+	assert_int_equal(access(db_file, F_OK), -1);
 
 	a = client(s, &fc);
 	baton_http_client *b = client(s, &fc);
