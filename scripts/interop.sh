@@ -181,7 +181,7 @@ rm -rf "$interop_dir"/service-go "$interop_dir"/service-c "$interop_dir"/service
 # ---------------------------------------------------------------------------------------------
 
 echo "interop: go test (fixture $fixture, c1z files in $interop_dir)"
-rm -f "$interop_dir/go.c1z" "$interop_dir/go.json"
+rm -f "$interop_dir/go.c1z" "$interop_dir/go.json" "$interop_dir/go-lcache.db"
 go_status=0
 (cd "$root/tests/interop" &&
   BATON_INTEROP_FIXTURE="$fixture" BATON_INTEROP_DIR="$interop_dir" go test ./... -count=1 -timeout 30m) || go_status=$?
@@ -195,9 +195,22 @@ else
   read_status=1
 fi
 
+# The Go SDK's db HTTP cache file (tests/interop/httpcache_test.go) against ours.
+dbcache_status=0
+dbcache_bin="$build/bin/tests/test_http_dbcache"
+if [ -f "$interop_dir/go-lcache.db" ] && [ -x "$dbcache_bin" ]; then
+  echo "interop: comparing $interop_dir/go-lcache.db with our db cache"
+  BATON_TEST_OUT_DIR="$out_dir" BATON_INTEROP_GO_LCACHE="$interop_dir/go-lcache.db" "$dbcache_bin" ||
+    dbcache_status=$?
+else
+  echo "interop: no go-lcache.db from the Go test or no $dbcache_bin" >&2
+  dbcache_status=1
+fi
+
 status=0
 for pair in "test_interop_fixture:$fixture_status" "test_interop_store:$store_status" \
-            "go test:$go_status" "test_interop_store_read:$read_status"; do
+            "go test:$go_status" "test_interop_store_read:$read_status" \
+            "test_http_dbcache:$dbcache_status"; do
   name="${pair%:*}"
   rc="${pair##*:}"
   if [ "$rc" -ne 0 ]; then

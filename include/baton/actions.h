@@ -218,6 +218,8 @@ BATON_API int baton_ctx_action_return_resource_id_list(baton_ctx *ctx, const cha
 struct baton_resource; /* baton/resource.h */
 BATON_API int baton_ctx_action_return_resource_list(baton_ctx *ctx, const char *key,
                                                     struct baton_resource *const *resources, size_t n);
+/* One resource, as an item above (Go's NewResourceReturnField); NULL is BATON_EINVALID. */
+BATON_API int baton_ctx_action_return_resource(baton_ctx *ctx, const char *key, struct baton_resource *resource);
 /* A list of entitlements (Go's NewEntitlementListReturnField): each as config.Entitlement's
  * protojson (id, displayName, description, slug, purpose name, grantableToResourceTypeIds,
  * resourceId, resourceTypeId). Borrowed; a NULL item is BATON_EINVALID. */
@@ -229,6 +231,29 @@ BATON_API int baton_ctx_action_return_entitlement_list(baton_ctx *ctx, const cha
 struct baton_grant; /* baton/grant.h */
 BATON_API int baton_ctx_action_return_grant_list(baton_ctx *ctx, const char *key, struct baton_grant *const *grants,
                                                  size_t n);
+/*
+ * invoke only: arguments that carry SDK objects, each as the protojson of the c1.config.v1
+ * message the matching return-field builder writes (camelCase or proto field names; an unknown
+ * field, a wrong type or an Any of an unknown type makes the argument invalid), converted as Go
+ * converts them. Same return codes as the readers above; a list is invalid when any item is.
+ * Results are new handles in ctx memory (valid until the invoke returns; not freed by the
+ * caller); every out pointer may be NULL to test the argument only.
+ *  - resource (GetResourceFieldArg) and resource list (GetResourceListFieldArg): id, parent id,
+ *    display name, description and annotations;
+ *  - entitlement list (GetEntitlementListFieldArg): id, display name, description, slug, purpose
+ *    (ASSIGNMENT, PERMISSION or OWNERSHIP by name; any other text is UNSPECIFIED), grantable-to
+ *    type ids, and a resource holding only its id when both resourceId and resourceTypeId are set;
+ *  - grant list (GetGrantListFieldArg): id, an entitlement holding only its id, the principal as
+ *    a resource above.
+ */
+BATON_API int baton_ctx_action_arg_resource(baton_ctx *ctx, const char *name, struct baton_resource **out);
+BATON_API int baton_ctx_action_arg_resource_list(baton_ctx *ctx, const char *name,
+                                                 struct baton_resource ***resources, size_t *n);
+BATON_API int baton_ctx_action_arg_entitlement_list(baton_ctx *ctx, const char *name,
+                                                    struct baton_entitlement ***entitlements, size_t *n);
+BATON_API int baton_ctx_action_arg_grant_list(baton_ctx *ctx, const char *name, struct baton_grant ***grants,
+                                              size_t *n);
+
 /* A list of numbers (Go's NewNumberListReturnField); each must be finite. */
 BATON_API int baton_ctx_action_return_number_list(baton_ctx *ctx, const char *key, const double *values, size_t n);
 

@@ -180,20 +180,30 @@ typedef struct baton_http_retry_policy {
 /* Response cache                                                                              */
 
 typedef enum baton_http_cache_mode {
-	/* The Go SDK's environment (read at client creation): BATON_HTTP_CACHE_TTL (seconds,
-	 * 0..31536000, default 3600; 0 disables), BATON_HTTP_CACHE_MAX_SIZE (MiB, default 5),
-	 * BATON_HTTP_CACHE_BACKEND (memory, db, noop; db is served by the memory cache) and
-	 * BATON_DISABLE_HTTP_CACHE (true disables). */
+	/* The Go SDK's environment (read at client creation): BATON_HTTP_CACHE_TTL (seconds; below 0
+	 * is 0, above 31536000 is 31536000; default 3600; 0 disables), BATON_HTTP_CACHE_MAX_SIZE
+	 * (MiB, default 5), BATON_HTTP_CACHE_BACKEND (memory, db, noop; default memory) and
+	 * BATON_DISABLE_HTTP_CACHE (Go's ParseBool spellings; true disables). Unset or empty means
+	 * the default; any other value that does not parse makes baton_http_client_new fail with
+	 * BATON_EINVALID naming the variable (Go ignores such values). */
 	BATON_HTTP_CACHE_FROM_ENV = 0,
 	BATON_HTTP_CACHE_DISABLED = 1,
 	/* In memory with ttl_s and max_bytes below; the environment is not read. */
-	BATON_HTTP_CACHE_MEMORY = 2
+	BATON_HTTP_CACHE_MEMORY = 2,
+	/* The db backend with ttl_s and max_bytes below (BATON_HTTP_CACHE_BACKEND=db): the Go SDK's
+	 * SQLite file "lcache.db" in the user cache directory ($XDG_CACHE_HOME, else $HOME/.cache;
+	 * $HOME/Library/Caches on macOS), shared by every client of the process that uses it. It is
+	 * emptied when the first such client opens it, emptied by baton_http_clear_caches() (the end
+	 * of a sync), and removed when the last such client is freed. Opening it can fail
+	 * (BATON_EINVALID without a cache directory, BATON_EUNAVAILABLE when it cannot be created). */
+	BATON_HTTP_CACHE_DB = 3
 } baton_http_cache_mode;
 
 typedef struct baton_http_cache_options {
 	baton_http_cache_mode mode;
-	int64_t ttl_s;       /* MEMORY: time to live from the write; 0 = 3600 */
-	uint64_t max_bytes;  /* MEMORY: 0 = 5 MiB. Entry weight = key + status line, headers, body. */
+	int64_t ttl_s;       /* MEMORY, DB: time to live from the write; 0 = 3600 */
+	uint64_t max_bytes;  /* MEMORY, DB: 0 = 5 MiB. Entry weight = key + status line, headers, body;
+	                      * the db backend drops its least recently used rows first too. */
 	/* Request headers folded into the cache key besides Accept, Content-Type, Cookie and Range. */
 	const char *const *key_headers;
 	size_t n_key_headers;
@@ -262,8 +272,16 @@ BATON_API int baton_http_client_new(const baton_http_client_options *opts, baton
 /* Frees a client, its cache and its credentials (wiped). NULL is a no-op. */
 BATON_API void baton_http_client_free(baton_http_client *c);
 
-/* Empties the client's response cache (the Go SDK's ClearCaches). */
+/* Empties the client's response cache (the db backend: the whole shared file). */
 BATON_API void baton_http_client_clear_cache(baton_http_client *c);
+
+/*
+ * Empties the response cache of every client of the process (the Go SDK's uhttp.ClearCaches,
+ * which its connector's Cleanup calls at the end of a sync; baton_sync() does the same): the db
+ * backend's file at once, each memory cache at its client's next use (on the client's own thread:
+ * safe while other threads use their clients).
+ */
+BATON_API void baton_http_clear_caches(void);
 
 /* Cache counters since creation. */
 BATON_API void baton_http_client_cache_stats(const baton_http_client *c, uint64_t *hits,

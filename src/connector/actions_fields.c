@@ -229,6 +229,37 @@ static C1__Config__V1__ResourceId *config_id(C1__Config__V1__ResourceId *out, co
 	return out;
 }
 
+/* A resource as config.Resource's protojson (Go's resourceToBasicResource); NULL on failure. */
+static json_t *basic_resource(baton_resource *r)
+{
+	if (baton__resource_flush(r))
+		return NULL;
+	C1__Config__V1__ResourceId id, parent;
+	C1__Config__V1__Resource basic;
+	c1__config__v1__resource__init(&basic);
+	basic.resource_id = config_id(&id, r->msg->id);
+	basic.parent_resource_id = config_id(&parent, r->msg->parent_resource_id);
+	basic.display_name = r->msg->display_name;
+	basic.description = r->msg->description;
+	basic.n_annotations = r->msg->n_annotations;
+	basic.annotations = r->msg->annotations;
+	json_t *o = baton__protojson_to_jansson(&basic.base, NULL);
+	if (!o && !baton_error_last()->code)
+		baton_error_set(BATON_EINTERNAL, "resource: protojson failed");
+	return o;
+}
+
+BATON_API int baton_ctx_action_return_resource(baton_ctx *ctx, const char *key, struct baton_resource *resource)
+{
+	static const char fn[] = "baton_ctx_action_return_resource";
+	if (!resource)
+		return baton_error_set(BATON_EINVALID, "%s: resource cannot be nil", fn);
+	json_t *o = basic_resource(resource);
+	if (!o)
+		return baton_error_last()->code;
+	return put(ctx, fn, key, o);
+}
+
 BATON_API int baton_ctx_action_return_resource_list(baton_ctx *ctx, const char *key,
                                                     struct baton_resource *const *resources, size_t n)
 {
@@ -237,23 +268,10 @@ BATON_API int baton_ctx_action_return_resource_list(baton_ctx *ctx, const char *
 		return baton__null_arg(fn, "resources");
 	json_t *a = json_array();
 	for (size_t i = 0; a && i < n; i++) {
-		baton_resource *r = resources[i];
-		int rc = r ? baton__resource_flush(r) : baton_error_set(BATON_EINVALID, "%s: resource at index %zu "
-		                                                                       "cannot be nil", fn, i);
 		json_t *o = NULL;
-		if (!rc) {
-			C1__Config__V1__ResourceId id, parent;
-			C1__Config__V1__Resource basic;
-			c1__config__v1__resource__init(&basic);
-			basic.resource_id = config_id(&id, r->msg->id);
-			basic.parent_resource_id = config_id(&parent, r->msg->parent_resource_id);
-			basic.display_name = r->msg->display_name;
-			basic.description = r->msg->description;
-			basic.n_annotations = r->msg->n_annotations;
-			basic.annotations = r->msg->annotations;
-			if (!(o = baton__protojson_to_jansson(&basic.base, NULL)))
-				rc = baton_error_last()->code ? baton_error_last()->code : BATON_EINTERNAL;
-		}
+		int rc = resources[i] ? 0 : baton_error_set(BATON_EINVALID, "%s: resource at index %zu cannot be nil", fn, i);
+		if (!rc && !(o = basic_resource(resources[i])))
+			rc = baton_error_last()->code;
 		if (rc) {
 			json_decref(a);
 			return rc;

@@ -5,6 +5,8 @@
 #include "http/http_int.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -48,11 +50,34 @@ static bool parse_i64(const char *s, int64_t *out)
 	if (!s || !*s)
 		return false;
 	char *end;
+	errno = 0;
 	long long v = strtoll(s, &end, 10);
-	if (*end || isspace((unsigned char)*s))
+	if (*end || isspace((unsigned char)*s) || errno == ERANGE)
 		return false;
 	*out = v;
 	return true;
+}
+
+/* An environment variable: NULL when unset or empty (both mean "the default", as in Go). */
+static const char *env(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+static int env_invalid(const char *name, const char *value, const char *want)
+{
+	return baton_error_set(BATON_EINVALID, "%s=%s: expected %s", name, value, want);
+}
+
+/* Bumped by baton_http_clear_caches(); a memory cache older than it empties itself on its own
+ * thread at its next use. */
+static _Atomic uint64_t clear_generation;
+
+void baton_http_clear_caches(void)
+{
+	atomic_fetch_add(&clear_generation, 1);
+	baton__dbcache_clear();
 }
 
 /* Canonical MIME header form ("content-type" -> "Content-Type"). */
@@ -87,18 +112,36 @@ int baton__cache_init(baton__cache *c, const baton_http_cache_options *o)
 		if (o->max_bytes)
 			max = o->max_bytes;
 		break;
+	case BATON_HTTP_CACHE_DB:
+		if (o->ttl_s > 0)
+			ttl_s = o->ttl_s > TTL_MAX_S ? TTL_MAX_S : o->ttl_s;
+		if (o->max_bytes)
+			max = o->max_bytes;
+		backend = "db";
+		break;
 	case BATON_HTTP_CACHE_FROM_ENV: {
+		/* Go's names, defaults and clamps; a value Go would silently skip is refused here */
 		int64_t v;
-		if (parse_i64(getenv("BATON_HTTP_CACHE_MAX_SIZE"), &v) && v >= 0)
+		const char *s;
+		if ((s = env("BATON_HTTP_CACHE_MAX_SIZE"))) {
+			if (!parse_i64(s, &v) || v < 0 || v > INT64_C(1) << 40)
+				return env_invalid("BATON_HTTP_CACHE_MAX_SIZE", s, "a size in MiB (0 or more)");
 			max = (uint64_t)v * 1024 * 1024;
-		if (parse_i64(getenv("BATON_HTTP_CACHE_TTL"), &v))
+		}
+		if ((s = env("BATON_HTTP_CACHE_TTL"))) {
+			if (!parse_i64(s, &v))
+				return env_invalid("BATON_HTTP_CACHE_TTL", s, "a whole number of seconds");
 			ttl_s = v < 0 ? 0 : (v > TTL_MAX_S ? TTL_MAX_S : v);
-		const char *b = getenv("BATON_HTTP_CACHE_BACKEND");
-		if (b && (strcmp(b, "db") == 0 || strcmp(b, "memory") == 0 || strcmp(b, "noop") == 0))
-			backend = b;
+		}
+		if ((s = env("BATON_HTTP_CACHE_BACKEND"))) {
+			if (strcmp(s, "db") && strcmp(s, "memory") && strcmp(s, "noop"))
+				return env_invalid("BATON_HTTP_CACHE_BACKEND", s, "memory, db or noop");
+			backend = s;
+		}
 		bool disable = false;
-		const char *d = getenv("BATON_DISABLE_HTTP_CACHE");
-		if (d && parse_bool(d, &disable) == 0 && disable)
+		if ((s = env("BATON_DISABLE_HTTP_CACHE")) && parse_bool(s, &disable))
+			return env_invalid("BATON_DISABLE_HTTP_CACHE", s, "true or false (1, t, T, TRUE, True, 0, f, F, ...)");
+		if (disable)
 			backend = "noop";
 		if (strcmp(backend, "noop") == 0 || ttl_s == 0)
 			enabled = false;
@@ -107,6 +150,13 @@ int baton__cache_init(baton__cache *c, const baton_http_cache_options *o)
 	default:
 		return baton_error_set(BATON_EINVALID, "unknown http cache mode %d", (int)o->mode);
 	}
+	if (enabled && strcmp(backend, "db") == 0) {
+		int rc = baton__dbcache_acquire();
+		if (rc)
+			return rc;
+		c->db = true;
+	}
+	c->generation = atomic_load(&clear_generation);
 	c->enabled = enabled;
 	c->ttl_ms = ttl_s * 1000;
 	c->max_bytes = max;
@@ -167,13 +217,29 @@ static void entry_drop(baton__cache *c, baton__cache_entry *e)
 
 void baton__cache_clear(baton__cache *c)
 {
+	if (c->db)
+		baton__dbcache_clear();
+	while (c->head)
+		entry_drop(c, c->head);
+}
+
+/* Empties a memory cache older than the last baton_http_clear_caches(). */
+static void catch_up(baton__cache *c)
+{
+	uint64_t g = atomic_load(&clear_generation);
+	if (g == c->generation)
+		return;
+	c->generation = g;
 	while (c->head)
 		entry_drop(c, c->head);
 }
 
 void baton__cache_free(baton__cache *c)
 {
-	baton__cache_clear(c);
+	while (c->head)
+		entry_drop(c, c->head);
+	if (c->db)
+		baton__dbcache_release();
 	for (size_t i = 0; i < c->n_key_headers; i++)
 		free(c->key_headers[i]);
 	free(c->key_headers);
@@ -341,6 +407,15 @@ baton_http_response *baton__cache_get(baton__cache *c, const char *key, int64_t 
 {
 	if (!c->enabled)
 		return NULL;
+	if (c->db) {
+		baton_http_response *r = baton__dbcache_get(key, now_ms);
+		if (r)
+			c->hits++;
+		else
+			c->misses++;
+		return r;
+	}
+	catch_up(c);
 	for (baton__cache_entry *e = c->head; e; e = e->next) {
 		if (strcmp(e->key, key) != 0)
 			continue;
@@ -375,6 +450,11 @@ void baton__cache_put(baton__cache *c, const char *key, const baton_http_respons
 {
 	if (!c->enabled)
 		return;
+	if (c->db) {
+		baton__dbcache_put(key, resp, now_ms, c->ttl_ms, c->max_bytes);
+		return;
+	}
+	catch_up(c);
 	for (baton__cache_entry *e = c->head; e; e = e->next) {
 		if (strcmp(e->key, key) == 0) {
 			entry_drop(c, e);

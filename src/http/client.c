@@ -172,10 +172,14 @@ void baton_http_client_cache_stats(const baton_http_client *c, uint64_t *hits, u
 		*hits = c ? c->cache.hits : 0;
 	if (misses)
 		*misses = c ? c->cache.misses : 0;
+	size_t n = c ? c->cache.count : 0;
+	uint64_t b = c ? c->cache.bytes : 0;
+	if (c && c->cache.db)
+		baton__dbcache_stats(&n, &b);
 	if (entries)
-		*entries = c ? c->cache.count : 0;
+		*entries = n;
 	if (bytes)
-		*bytes = c ? (size_t)c->cache.bytes : 0;
+		*bytes = (size_t)b;
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -110,7 +110,18 @@ typedef struct baton__cache {
 	char **key_headers; /* canonical names, beyond the defaults */
 	size_t n_key_headers;
 	baton__cache_entry *head, *tail; /* LRU: head = most recent */
+	bool db;             /* the shared SQLite file (dbcache.c) instead of the list above */
+	uint64_t generation; /* of baton_http_clear_caches() when last emptied */
 } baton__cache;
+
+/* The db backend (dbcache.c): one SQLite file per process, shared by every client using it. */
+int baton__dbcache_acquire(void);
+void baton__dbcache_release(void);
+void baton__dbcache_clear(void);
+baton_http_response *baton__dbcache_get(const char *key, int64_t now_ms);
+void baton__dbcache_put(const char *key, const baton_http_response *resp, int64_t now_ms, int64_t ttl_ms,
+                        uint64_t max_bytes);
+void baton__dbcache_stats(size_t *count, uint64_t *bytes);
 
 int baton__cache_init(baton__cache *c, const baton_http_cache_options *o);
 void baton__cache_free(baton__cache *c);

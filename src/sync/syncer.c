@@ -4,6 +4,7 @@
  * result; syncer_int.h says how the syncer works and which file does what.
  */
 #include "sync/syncer_int.h"
+#include "baton/http.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Start, end                                                                                  */
@@ -138,6 +139,8 @@ BATON_API int baton_sync(const baton_connector *connector, const baton_sync_opti
 		/* the connector's Cleanup: its session store lives for one sync */
 		if (baton_store_session_clear(s->store, s->sync_id, NULL))
 			baton__log(BATON_LOG_ERROR, "error clearing connector caches", "error", baton_error_last()->message, NULL);
+		/* and, as Go's Cleanup, every HTTP response cache of the process */
+		baton_http_clear_caches();
 		baton__syncer_summary(s);
 		if (s->warnings) {
 			char w[24];

@@ -103,6 +103,9 @@ int baton__syncer_step_static(baton__syncer *s, baton__action *a)
 			baton_entitlement **ents = NULL;
 			size_t ne = 0, ce = 0;
 			while ((rc = baton_store_iter_next_resource(it, &r)) == 0) {
+				/* an external copy of this type (a resumed sync; see the eg root) */
+				if (baton__syncer_has_anno(baton_resource_annotations(r), "c1.connector.v2.BatonID"))
+					continue;
 				/* copy out of the iterator's row memory */
 				const uint8_t *data;
 				size_t len;
@@ -252,6 +255,12 @@ int baton__syncer_step_eg_root(baton__syncer *s, baton__action *a)
 	bool planned = !a->type_scoped_planned;
 	baton_resource *r;
 	while ((rc = baton_store_iter_next_resource(it, &r)) == 0) {
+		/* an external copy in the working copy of a resumed sync (see the resources root): a
+		 * type the connector does not serve, or a principal carrying the BatonID annotation
+		 * (which connectors may not set, and the external step sets on every copy) */
+		if (!baton__runtime_find(&s->rt, baton_resource_get_id(r).resource_type) ||
+		    baton__syncer_has_anno(baton_resource_annotations(r), "c1.connector.v2.BatonID"))
+			continue;
 		int err;
 		bool skip = grants ? baton__syncer_skip_grants(s, r, &err) : baton__syncer_skip_entitlements(s, r, &err);
 		if (err) {

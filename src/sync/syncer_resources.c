@@ -59,6 +59,11 @@ int baton__syncer_step_resources_root(baton__syncer *s, baton__action *a)
 	size_t n = 0, cap = 0;
 	baton_resource_type *rt;
 	while ((rc = baton_store_iter_next_resource_type(it, &rt)) == 0) {
+		/* a type the connector does not serve is a copy from the external c1z, in the working
+		 * copy of a sync resumed from a checkpoint taken before that step: not listed (the
+		 * external step copies it again), never a call for an unknown type */
+		if (!baton__runtime_find(&s->rt, baton_resource_type_id(rt)))
+			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
 			baton__action *v = realloc(acts, cap * sizeof(*v));

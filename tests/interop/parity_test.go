@@ -1,6 +1,7 @@
 // docs/parity.md against the Go SDK: every default flag (field.DefaultFields) and every exported
-// field builder, field option, rule builder and configuration option of pkg/field (found by
-// parsing the SDK's sources) has a row, and every row names something the SDK has.
+// field builder, field option, rule builder and configuration option of pkg/field, and every
+// exported function of pkg/actions/args.go (found by parsing the SDK's sources) has a row, and
+// every row names something the SDK has.
 package interop
 
 import (
@@ -81,6 +82,23 @@ func sdkAPI(t *testing.T) map[string]bool {
 					}
 				}
 				api[name] = true
+			}
+		}
+	}
+	// pkg/actions: the exported argument readers and return-value builders of args.go
+	adir := filepath.Join(strings.TrimSpace(string(out)), "pkg", "actions")
+	apkgs, err := parser.ParseDir(token.NewFileSet(), adir, func(fi os.FileInfo) bool {
+		return fi.Name() == "args.go"
+	}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range apkgs {
+		for _, f := range p.Files {
+			for _, d := range f.Decls {
+				if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.IsExported() {
+					api[fd.Name.Name] = true
+				}
 			}
 		}
 	}

@@ -297,6 +297,9 @@ static void test_stale_principals_on_resume(void **state)
 	baton_sync_summary sum;
 	CHECK(baton_sync(&team_connector, &o, &sum));
 	assert_true(sum.resumed);
+	/* the external types and resources in the working copy are never listed from the connector
+	 * ("list ... with unknown resource type" warnings) */
+	assert_int_equal(sum.warnings, 0);
 	char *res = rows_of(path, sum.sync_id, "resources");
 	char *grants = rows_of(path, sum.sync_id, "grants");
 	assert_string_equal(res, "group:eng\nteam:t1\nuser:alice\n");
@@ -309,10 +312,110 @@ static void test_stale_principals_on_resume(void **state)
 	free(path);
 }
 
-int main(void)
+/* A connector that also serves "user" (as the external c1z does): its entitlements and grants
+ * calls must never be made for the external copies (alice, bob) on a resume. */
+static int foreign_calls;
+
+static int list_no_users(baton_ctx *ctx, const baton_resource_id *parent)
 {
+	(void)ctx;
+	(void)parent;
+	return 0;
+}
+
+static int user_entitlements(baton_ctx *ctx, const baton_resource *res)
+{
+	(void)ctx;
+	(void)res;
+	foreign_calls++;
+	return 0;
+}
+
+static int user_grants(baton_ctx *ctx, const baton_resource *res)
+{
+	(void)ctx;
+	(void)res;
+	foreign_calls++;
+	return 0;
+}
+
+/* a static entitlement of every user: never copied onto the external users */
+static int user_static(baton_ctx *ctx)
+{
+	baton_resource *stub;
+	baton_entitlement *e;
+	int rc = baton_resource_new(ctx, "stub", baton_ctx_resource_type(ctx), "stub", &stub);
+	if (!rc)
+		rc = baton_assignment_entitlement_new(ctx, stub, "self", &e);
+	return rc ? rc : baton_ctx_emit_entitlement(ctx, e);
+}
+
+static const baton_trait user_trait[] = {BATON_TRAIT_USER};
+static const baton_resource_syncer own_user_type = {
+	.version = BATON_RESOURCE_SYNCER_VERSION, .name = "User", .traits = user_trait, .n_traits = 1,
+	.list = list_no_users, .entitlements = user_entitlements, .grants = user_grants,
+	.static_entitlements = user_static,
+};
+static const baton_resource_syncer *const team_user_types[] = {&team_type, &own_user_type};
+static const baton_connector team_user_connector = {
+	.version = BATON_CONNECTOR_VERSION, .display_name = "Teams and users", .resource_types = team_user_types,
+	.n_resource_types = 2,
+};
+
+static void test_resume_with_shared_type(void **state)
+{
+	(void)state;
+	char *ext = tmp_c1z("extu-src"), *path = tmp_c1z("extu");
+	write_external(ext);
+	/* the failing run in a fresh process: fault sites read their variables once per process */
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setenv("BATON_TEST_FAIL_AT", "sync.external.match:1", 1);
+		execl("/proc/self/exe", "test_sync_external", "--fail-run", path, ext, (char *)NULL);
+		_exit(2);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	o.c1z_path = path;
+	o.external_resource_c1z = ext;
+	baton_sync_summary sum;
+	foreign_calls = 0;
+	CHECK(baton_sync(&team_user_connector, &o, &sum));
+	assert_true(sum.resumed);
+	assert_int_equal(sum.warnings, 0);
+	assert_int_equal(foreign_calls, 0);
+	char *grants = rows_of(path, sum.sync_id, "grants");
+	assert_non_null(strstr(grants, "team:t1:member:user:alice\n"));
+	char *ents = rows_of(path, sum.sync_id, "entitlements");
+	assert_null(strstr(ents, ":self"));
+	free(ents);
+	free(grants);
+	free(ext);
+	free(path);
+}
+
+/* --fail-run C1Z EXT: the first run of test_resume_with_shared_type, stopped by the fault. */
+static int fail_run(const char *path, const char *ext)
+{
+	baton_sync_options o = BATON_SYNC_OPTIONS_INIT;
+	o.c1z_path = path;
+	o.external_resource_c1z = ext;
+	baton_sync_summary sum;
+	int rc = baton_sync(&team_user_connector, &o, &sum);
+	return rc == BATON_EINTERNAL && strstr(baton_error_last()->message, "sync.external.match") ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "--fail-run"))
+		return fail_run(argv[2], argv[3]);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stale_principals_on_resume),
+		cmocka_unit_test(test_resume_with_shared_type),
 		cmocka_unit_test(test_users_and_groups),
 		cmocka_unit_test(test_entitlement_filter_and_traits),
 	};
