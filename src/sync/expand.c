@@ -334,11 +334,16 @@ static int create_grant(expander *x, const dest *d, const char *prt, const char 
 		principal = stub;
 		principal_len = sl;
 	}
-	size_t idlen = strlen(d->id) + strlen(prt) + strlen(pid) + 3;
-	char *id = baton_arena_alloc_raw(&x->apply_arena, idlen);
+	/* the id Go gives it: "<entitlement id>:<principal type>:<principal id>" */
+	size_t el = x->g.ents.lens[d->ent], tl = strlen(prt), il = strlen(pid);
+	char *id = baton_arena_alloc_raw(&x->apply_arena, el + tl + il + 3);
 	if (!id)
 		return baton__error_oom("grant expansion");
-	snprintf(id, idlen, "%s:%s:%s", d->id, prt, pid);
+	memcpy(id, d->id, el);
+	id[el] = ':';
+	memcpy(id + el + 1, prt, tl);
+	id[el + 1 + tl] = ':';
+	memcpy(id + el + 2 + tl, pid, il + 1);
 	uint8_t *data;
 	size_t len;
 	if ((rc = baton__wire_grant_new(&x->apply_arena, d->data, d->len, principal, principal_len, id, &src,
@@ -346,18 +351,21 @@ static int create_grant(expander *x, const dest *d, const char *prt, const char 
 		return rc;
 	char now[BATON__TS_LEN];
 	baton__store_now(x->s, now);
+	/* every parameter is bound on each row, so the bindings need no clearing */
 	sqlite3_stmt *st = x->ins;
 	sqlite3_bind_text(st, 1, d->rt, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, d->rid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, d->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, prt, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, pid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, d->id, (int)el, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, prt, (int)tl, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, pid, (int)il, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, id, (int)(el + tl + il + 2), SQLITE_STATIC);
 	sqlite3_bind_blob64(st, 7, data, len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, x->sync_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, now, -1, SQLITE_STATIC);
-	if ((rc = step_write(x, st, "grant expansion: storing a grant")))
-		return rc;
+	int sr = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (sr != SQLITE_DONE)
+		return baton__store_sqlerr(x->s, sr, "grant expansion: storing a grant");
 	x->created++;
 	return tx_write_done(x);
 }

@@ -14,7 +14,7 @@
 #include "store/store.h"
 
 /* Writes per transaction. */
-#define EXPAND_TX_WRITES 10000u
+#define EXPAND_TX_WRITES 50000u
 /* Progress is reported at least this often (contributions applied). */
 #define EXPAND_PROGRESS_EVERY 10000u
 
