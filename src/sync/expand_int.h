@@ -1,6 +1,6 @@
 /*
- * Grant expansion's private types (expand.c, expand_pset.c, expand_defer.c): the expander's
- * state, the per-destination principal sets and the duplicate memo.
+ * Grant expansion's private types (expand.c, expand_pset.c, expand_defer.c, expand_srcs.c): the
+ * expander's state, the per-destination principal sets, the duplicate memo and the kept sources.
  */
 #ifndef BATON_SYNC_EXPAND_INT_H
 #define BATON_SYNC_EXPAND_INT_H
