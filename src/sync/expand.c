@@ -334,11 +334,16 @@ static int create_grant(expander *x, const dest *d, const char *prt, const char 
 		principal = stub;
 		principal_len = sl;
 	}
-	size_t idlen = strlen(d->id) + strlen(prt) + strlen(pid) + 3;
-	char *id = baton_arena_alloc_raw(&x->apply_arena, idlen);
+	/* the id Go gives it: "<entitlement id>:<principal type>:<principal id>" */
+	size_t el = x->g.ents.lens[d->ent], tl = strlen(prt), il = strlen(pid);
+	char *id = baton_arena_alloc_raw(&x->apply_arena, el + tl + il + 3);
 	if (!id)
 		return baton__error_oom("grant expansion");
-	snprintf(id, idlen, "%s:%s:%s", d->id, prt, pid);
+	memcpy(id, d->id, el);
+	id[el] = ':';
+	memcpy(id + el + 1, prt, tl);
+	id[el + 1 + tl] = ':';
+	memcpy(id + el + 2 + tl, pid, il + 1);
 	uint8_t *data;
 	size_t len;
 	if ((rc = baton__wire_grant_new(&x->apply_arena, d->data, d->len, principal, principal_len, id, &src,
@@ -346,18 +351,21 @@ static int create_grant(expander *x, const dest *d, const char *prt, const char 
 		return rc;
 	char now[BATON__TS_LEN];
 	baton__store_now(x->s, now);
+	/* every parameter is bound on each row, so the bindings need no clearing */
 	sqlite3_stmt *st = x->ins;
 	sqlite3_bind_text(st, 1, d->rt, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, d->rid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, d->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, prt, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, pid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, d->id, (int)el, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, prt, (int)tl, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, pid, (int)il, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, id, (int)(el + tl + il + 2), SQLITE_STATIC);
 	sqlite3_bind_blob64(st, 7, data, len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, x->sync_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, now, -1, SQLITE_STATIC);
-	if ((rc = step_write(x, st, "grant expansion: storing a grant")))
-		return rc;
+	int sr = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (sr != SQLITE_DONE)
+		return baton__store_sqlerr(x->s, sr, "grant expansion: storing a grant");
 	x->created++;
 	return tx_write_done(x);
 }
@@ -441,29 +449,12 @@ static memo_slot *memo_find(expander *x, const char *prt, const char *pid)
  * row ids of the grants created from one source follow the new order.
  */
 #define EXPAND_BATCH 65536u
-typedef struct contrib {
-	const char *prt, *pid;
-	const uint8_t *principal;
-	size_t principal_len;
-	bool direct;
-} contrib;
-
-static int contrib_cmp(const void *a, const void *b)
-{
-	const contrib *x = a, *y = b;
-	int c = strcmp(x->prt, y->prt);
-	if (!c)
-		c = strcmp(x->pid, y->pid);
-	if (!c)
-		c = (int)y->direct - (int)x->direct; /* direct first: then an indirect one changes nothing */
-	return c;
-}
 
 static int flush_batch(expander *x, uint32_t src, dest *dests, size_t nd)
 {
 	int rc = 0;
 	if (x->nbatch > 1)
-		qsort(x->batch, x->nbatch, sizeof(*x->batch), contrib_cmp);
+		qsort(x->batch, x->nbatch, sizeof(*x->batch), baton__expand_contrib_cmp);
 	for (size_t k = 0; k < x->nbatch && !rc; k++) {
 		const contrib *c = &x->batch[k];
 		memo_slot *slot = memo_find(x, c->prt, c->pid);
@@ -491,47 +482,24 @@ static int flow_from(expander *x, const baton__edge *e, uint32_t src, dest *dest
 	baton_arena_reset(&x->batch_arena);
 	sqlite3_bind_text(x->q_src, 1, x->g.ents.strs[src], (int)x->g.ents.lens[src], SQLITE_STATIC);
 	sqlite3_bind_text(x->q_src, 2, x->sync_id, -1, SQLITE_STATIC);
-	const char *src_id = x->g.ents.strs[src];
-	size_t src_len = x->g.ents.lens[src];
 	int sr = SQLITE_DONE, rc = 0;
-	baton__sources have = {NULL, 0, 0};
+	uint32_t seq = 0;
 	while (!rc && (sr = sqlite3_step(x->q_src)) == SQLITE_ROW) {
-		const char *prt = baton__expand_col_text(x->q_src, 1), *pid = baton__expand_col_text(x->q_src, 2);
-		if (!*prt && !*pid)
-			continue; /* no principal */
+		contrib *c = &x->batch[x->nbatch];
 		if (e->nf) {
+			const char *prt = baton__expand_col_text(x->q_src, 1);
 			uint32_t rt = baton__strtab_find(&x->g.rtypes, prt, strlen(prt));
 			if (rt == BATON__NONE || !filter_has(e, rt))
 				continue;
 		}
-		baton_arena_reset(&x->row_arena);
-		have.v = NULL;
-		have.n = have.cap = 0;
-		const void *blob = sqlite3_column_blob(x->q_src, 0);
-		size_t blen = (size_t)sqlite3_column_bytes(x->q_src, 0);
-		const uint8_t *principal;
-		size_t principal_len;
-		rc = baton__wire_grant_read(&x->row_arena, blob ? blob : (const void *)"", blen, &principal,
-		                            &principal_len, &have);
-		if (rc) {
-			rc = baton__error_prefix("grant %lld on '%s'", (long long)sqlite3_column_int64(x->q_src, 3),
-			                         src_id);
-			break;
-		}
-		bool direct = have.n == 0 || baton__sources_find(&have, src_id, src_len) >= 0;
-		if (e->shallow && !direct)
+		int r = baton__expand_src_row(x, src, c);
+		if (r == 1 || (r == 0 && e->shallow && !c->direct))
 			continue;
-		/* Copied: the column memory is rewritten by later steps. */
-		contrib *c = &x->batch[x->nbatch];
-		c->principal = NULL;
-		c->principal_len = principal_len;
-		c->direct = direct;
-		if ((principal && !(c->principal = baton_arena_memdup(&x->batch_arena, principal, principal_len))) ||
-		    !(c->prt = baton_arena_strdup(&x->batch_arena, prt)) ||
-		    !(c->pid = baton_arena_strdup(&x->batch_arena, pid))) {
-			rc = baton__error_oom("grant expansion");
+		if (r < 0 || (r = baton__expand_contrib_copy(&x->batch_arena, c))) {
+			rc = r;
 			break;
 		}
+		c->seq = seq++;
 		if (++x->nbatch == EXPAND_BATCH)
 			rc = flush_batch(x, src, dests, nd);
 	}
@@ -542,6 +510,23 @@ static int flow_from(expander *x, const baton__edge *e, uint32_t src, dest *dest
 	if (!rc)
 		rc = flush_batch(x, src, dests, nd);
 	x->nbatch = 0;
+	return rc;
+}
+
+/* Applies the kept contributions of S that pass edge e to every destination. */
+static int flow_cached(expander *x, const baton__edge *e, uint32_t src, const srclist *l, dest *dests,
+                       size_t nd)
+{
+	int rc = 0;
+	for (size_t k = 0; k < l->n && !rc; k++) {
+		const contrib *c = &l->v[k];
+		if (e->nf && (c->rt == BATON__NONE || !filter_has(e, c->rt)))
+			continue;
+		if (e->shallow && !c->direct)
+			continue;
+		for (size_t i = 0; i < nd && !rc; i++)
+			rc = apply(x, &dests[i], c->prt, c->pid, c->principal, c->principal_len, src, c->direct);
+	}
 	return rc;
 }
 
@@ -580,7 +565,11 @@ static int expand_node(expander *x, uint32_t c)
 			uint32_t src = g->members[m];
 			if (x->meta[src].state == ENT_MISSING)
 				continue;
-			int rc = flow_from(x, e, src, dests, nd);
+			srclist *l;
+			int rc = baton__expand_srcs_get(x, src, &l);
+			if (!rc)
+				rc = l ? flow_cached(x, e, src, l, dests, nd) : flow_from(x, e, src, dests, nd);
+			baton__expand_srcs_done(x, src);
 			if (rc)
 				return rc;
 		}
@@ -688,7 +677,8 @@ static int run_expansion(expander *x)
 	if (x->g.edges.count == 0)
 		return report(x, BATON_EXPAND_PHASE_EXPAND, 0, 0);
 
-	if ((rc = prepare_closure(x)) || (rc = baton__store_begin(x->s)) || (rc = baton__expand_defer_indexes(x)))
+	if ((rc = baton__expand_srcs_init(x)) || (rc = prepare_closure(x)) || (rc = baton__store_begin(x->s)) ||
+	    (rc = baton__expand_defer_indexes(x)))
 		return rc;
 	uint32_t nc = x->g.ncomp;
 	for (uint32_t i = 0; i < nc && !rc; i++) {
@@ -789,6 +779,7 @@ BATON_API int baton_expand_store(baton_store *s, const char *sync_id, const bato
 	else if (!rc && !t.unfinished)
 		rc = baton__store_sync_mark_supports_diff(s, t.sync_id); /* expanded: as Go's marker says */
 
+	baton__expand_srcs_free(&x);
 	baton__graph_free(&x.g);
 	free(x.meta);
 	free(x.memo);

@@ -9,12 +9,15 @@
  *   expand.c        the driver: loading the graph from the store, the closure, the writes
  *   expand_pset.c   the principals already holding a destination, read once per destination
  *   expand_defer.c  two grant indexes dropped during a large expansion, rebuilt in one pass
+ *   expand_srcs.c   a source read by several edges: read once, its contributions kept (bounded)
  *   expand_int.h    the driver's private types, shared by the three
  *
  * Memory: everything in the graph is proportional to the entitlements that take part in
  * expansion and the edges between them. Grants are streamed from the store one source
  * entitlement at a time, and each contribution is written through at once (a point lookup of the
- * destination's grants for the principal), so no per-grant state is ever held.
+ * destination's grants for the principal), so per-grant state is held only within fixed bounds:
+ * one batch of a source's contributions, the principal sets of the node being expanded, and the
+ * kept lists of sources that several edges read (at most EXPAND_SRC_CACHE_BYTES together).
  */
 #ifndef BATON_SYNC_EXPAND_H
 #define BATON_SYNC_EXPAND_H

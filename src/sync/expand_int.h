@@ -1,6 +1,6 @@
 /*
- * Grant expansion's private types (expand.c, expand_pset.c, expand_defer.c): the expander's
- * state, the per-destination principal sets and the duplicate memo.
+ * Grant expansion's private types (expand.c, expand_pset.c, expand_defer.c, expand_srcs.c): the
+ * expander's state, the per-destination principal sets, the duplicate memo and the kept sources.
  */
 #ifndef BATON_SYNC_EXPAND_INT_H
 #define BATON_SYNC_EXPAND_INT_H
@@ -14,7 +14,7 @@
 #include "store/store.h"
 
 /* Writes per transaction. */
-#define EXPAND_TX_WRITES 10000u
+#define EXPAND_TX_WRITES 50000u
 /* Progress is reported at least this often (contributions applied). */
 #define EXPAND_PROGRESS_EVERY 10000u
 
@@ -49,6 +49,34 @@ typedef struct dest {
 	pset have;
 } dest;
 
+/*
+ * One contribution of a source grant: its principal (type, id, the Resource bytes or NULL) and
+ * whether the grant holds the source directly. `rt` is the principal type's index among the
+ * edge filters' resource types (BATON__NONE when no filter names it); `seq` its row order.
+ */
+typedef struct contrib {
+	const char *prt, *pid;
+	const uint8_t *principal;
+	size_t principal_len;
+	uint32_t rt, seq;
+	bool direct;
+} contrib;
+
+/*
+ * The contributions of one source entitlement, read once and kept while other edges still read
+ * it (expand_srcs.c): sorted by principal, one entry per principal (direct if any of its grants
+ * is, with the principal bytes of its first direct grant, else of its first grant).
+ */
+typedef struct srclist {
+	contrib *v;
+	size_t n, cap;
+	size_t bytes;            /* memory held, counted against EXPAND_SRC_CACHE_BYTES */
+	baton_arena arena;       /* the strings and principal bytes */
+} srclist;
+
+/* At most this much memory holds source lists; a source that does not fit is streamed. */
+#define EXPAND_SRC_CACHE_BYTES ((size_t)64 << 20)
+
 typedef struct expander {
 	baton_store *s;
 	const char *sync_id;
@@ -81,6 +109,10 @@ typedef struct expander {
 	struct contrib *batch;   /* contributions of the current source, sorted before applying */
 	size_t nbatch;
 	baton_arena batch_arena; /* their strings */
+	uint32_t *src_uses;      /* entitlement -> (edge, source) reads still to come */
+	srclist **src_cache;     /* entitlement -> its kept list, or NULL */
+	uint8_t *src_nocache;    /* entitlement -> 1 when its list did not fit */
+	size_t src_cache_bytes;  /* memory held by every kept list */
 } expander;
 
 /*
@@ -108,6 +140,22 @@ const char *baton__expand_col_text(sqlite3_stmt *st, int col);
 bool baton__expand_pset_has(const pset *ps, const char *prt, const char *pid);
 void baton__expand_pset_add(baton_arena *a, pset *ps, const char *prt, const char *pid);
 int baton__expand_pset_load(expander *x, dest *d);
+
+/* expand_srcs.c: the contributions of sources read by several edges, kept (bounded) */
+int baton__expand_srcs_init(expander *x);
+void baton__expand_srcs_free(expander *x);
+/* Decodes the current row of x->q_src (a grant on `src`) into *c, pointing into the row (valid
+ * until the next step). 1 when the grant has no principal (nothing to contribute). */
+int baton__expand_src_row(expander *x, uint32_t src, contrib *c);
+/* Copies c's strings and principal bytes into `a`. */
+int baton__expand_contrib_copy(baton_arena *a, contrib *c);
+/* The kept list of `src`, read now when several reads are still to come and it fits; *out NULL
+ * when it is streamed instead. */
+int baton__expand_srcs_get(expander *x, uint32_t src, srclist **out);
+/* One read of `src` done: its list is freed after the last. */
+void baton__expand_srcs_done(expander *x, uint32_t src);
+/* Orders contributions by (principal type, principal id, direct first, row order). */
+int baton__expand_contrib_cmp(const void *a, const void *b);
 
 /* expand_defer.c: two grant indexes dropped during a large expansion and rebuilt after it */
 int baton__expand_defer_indexes(expander *x);

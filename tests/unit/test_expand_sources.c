@@ -1,0 +1,108 @@
+/*
+ * Grant expansion reads a source entitlement that feeds several destinations once
+ * (src/sync/expand_srcs.c) and applies its kept contributions to each edge with that edge's
+ * own shallow flag and principal type filter.
+ */
+#include "expand_testutil.h"
+
+#include <string.h>
+
+#include "store/store.h"
+
+/* Rows the expansion's source statement (the grants of one source entitlement) returned. */
+static int count_source_rows(unsigned type, void *ctx, void *p, void *x)
+{
+	(void)type;
+	(void)x;
+	const char *sql = sqlite3_sql((sqlite3_stmt *)p);
+	if (sql && strncmp(sql, "SELECT data, principal_resource_type_id", 39) == 0)
+		(*(uint64_t *)ctx)++;
+	return 0;
+}
+
+/* One group of 300 users feeds 8 roles: its grants are read from the store once, not 8 times. */
+static void test_source_read_once(void **state)
+{
+	(void)state;
+	xf *f = xf_new("expand-src-once");
+	enum { USERS = 300, ROLES = 8 };
+	char ent[64], pr[64];
+	xf_ent(f, "group:g:member");
+	for (int u = 0; u < USERS; u++) {
+		snprintf(pr, sizeof pr, "user:u%03d", u);
+		xf_grant(f, "group:g:member", pr);
+	}
+	for (int r = 0; r < ROLES; r++) {
+		snprintf(ent, sizeof ent, "role:r%d:assigned", r);
+		xf_ent(f, ent);
+		xf_exp(f, ent, "group:g", "group:g:member", false, NULL);
+	}
+	uint64_t rows = 0;
+	sqlite3_trace_v2(f->s->db, SQLITE_TRACE_ROW, count_source_rows, &rows);
+	baton_expand_stats st;
+	CHECK(xf_expand(f, &st));
+	sqlite3_trace_v2(f->s->db, 0, NULL, NULL);
+	assert_int_equal(st.grants_created, (uint64_t)USERS * ROLES);
+	/* once: the 300 user grants (the 8 role grants are not on the source) */
+	assert_true(rows >= USERS);
+	assert_true(rows < 2 * USERS);
+	for (int r = 0; r < ROLES; r++) {
+		snprintf(ent, sizeof ent, "role:r%d:assigned", r);
+		assert_int_equal(xf_count(f, ent), USERS + 1);
+		assert_string_equal(xf_sources(f, ent, "user:u042"), "*group:g:member");
+	}
+	xf_free(f);
+}
+
+/*
+ * One source read by four edges with different flags: deep, shallow (only grants that hold the
+ * source directly), filtered to groups (no user passes) and filtered to users.
+ */
+static void test_kept_source_edge_flags(void **state)
+{
+	(void)state;
+	xf *f = xf_new("expand-src-flags");
+	xf_ent(f, "group:g:member");
+	xf_ent(f, "group:x:member");
+	xf_grant(f, "group:g:member", "user:a");
+	/* b holds g only through x: an indirect grant of g */
+	CHECK(baton_store_put_grant(f->s, xf_grant_new(f, "group:g:member", "user:b", "group:x:member", NULL, false,
+	                                               NULL)));
+	xf_grant(f, "group:g:member", "group:sub");
+	const char *roles[] = {"role:deep:assigned", "role:shallow:assigned", "role:groups:assigned",
+	                       "role:users:assigned"};
+	for (int i = 0; i < 4; i++)
+		xf_ent(f, roles[i]);
+	xf_exp(f, roles[0], "group:g", "group:g:member", false, NULL);
+	xf_exp(f, roles[1], "group:g", "group:g:member", true, NULL);
+	xf_exp(f, roles[2], "group:g", "group:g:member", false, "group");
+	xf_exp(f, roles[3], "group:g", "group:g:member", false, "user");
+	baton_expand_stats st;
+	CHECK(xf_expand(f, &st));
+
+	assert_string_equal(xf_sources(f, roles[0], "user:a"), "*group:g:member");
+	assert_string_equal(xf_sources(f, roles[0], "user:b"), "group:g:member");
+	assert_string_equal(xf_sources(f, roles[0], "group:sub"), "*group:g:member");
+
+	assert_string_equal(xf_sources(f, roles[1], "user:a"), "*group:g:member");
+	assert_null(xf_sources(f, roles[1], "user:b"));
+	assert_string_equal(xf_sources(f, roles[1], "group:sub"), "*group:g:member");
+
+	assert_null(xf_sources(f, roles[2], "user:a"));
+	assert_null(xf_sources(f, roles[2], "user:b"));
+	assert_string_equal(xf_sources(f, roles[2], "group:sub"), "*group:g:member");
+
+	assert_string_equal(xf_sources(f, roles[3], "user:a"), "*group:g:member");
+	assert_string_equal(xf_sources(f, roles[3], "user:b"), "group:g:member");
+	assert_null(xf_sources(f, roles[3], "group:sub"));
+	xf_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_source_read_once),
+		cmocka_unit_test(test_kept_source_edge_flags),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
