@@ -43,6 +43,7 @@ import (
 	"testing"
 	"time"
 
+	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
@@ -602,20 +603,22 @@ func recordingDiffs(t *testing.T, script []scriptEntry, want, got *recording) di
 			}
 			if wo != gout {
 				t.Logf("%s: outcome %s (the Go SDK's replaying connector: %s; not compared)", id, gout, wo)
+				continue
 			}
+			// the same failure on both sides: it must read the same
+			d = append(d, failureDiffs(t, id, wf, gf)...)
 			continue
 		}
 		if wo != gout {
 			d.add("%s: outcome %s, want %s (%s)", id, gout, wo, gt.Message)
 			continue
 		}
+		// every failure, whatever the entry's compare: Go's status code, message (a handler's
+		// "rpc error: code = … desc = …" joined with "task failed and is non-retryable", its own
+		// "malformed … task"), details, non_retryable and annotations
+		d = append(d, failureDiffs(t, id, wf, gf)...)
 		if e.Compare != "exact" && e.Compare != "issued" {
 			continue
-		}
-		// the status message too: Go's wording (a failed IssueCredential's is its gRPC client's
-		// "rpc error: code = … desc = …" joined with "task failed and is non-retryable")
-		if wt.Message != gt.Message {
-			d.add("%s: status message %q, want %q", id, gt.Message, wt.Message)
 		}
 		if wh := want.helloReply(t, id); wh != nil {
 			gh := got.helloReply(t, id)
@@ -654,6 +657,37 @@ func recordingDiffs(t *testing.T, script []scriptEntry, want, got *recording) di
 			}
 			d = append(d, c1zDiffs(t, id, wu, gu)...)
 		}
+	}
+	return d
+}
+
+// failureDiffs compares two failed FinishTask requests field by field: the status (code, message,
+// details) and the Error part (non_retryable, annotations). Nothing when want did not fail.
+func failureDiffs(t *testing.T, id string, want, got *v1.BatonServiceFinishTaskRequest) diffList {
+	t.Helper()
+	var d diffList
+	if want == nil || want.GetSuccess() != nil {
+		return d
+	}
+	if got == nil || got.GetSuccess() != nil {
+		d.add("%s: finished without an error, want %s", id, want.GetStatus().GetMessage())
+		return d
+	}
+	ws, gs := want.GetStatus(), got.GetStatus()
+	if ws.GetCode() != gs.GetCode() {
+		d.add("%s: status code %d, want %d", id, gs.GetCode(), ws.GetCode())
+	}
+	if ws.GetMessage() != gs.GetMessage() {
+		d.add("%s: status message %q, want %q", id, gs.GetMessage(), ws.GetMessage())
+	}
+	if wd, gd := normProto(t, &spb.Status{Details: ws.GetDetails()}), normProto(t, &spb.Status{Details: gs.GetDetails()}); !reflect.DeepEqual(wd, gd) {
+		d.add("%s: status details %s, want %s", id, jsonText(gd), jsonText(wd))
+	}
+	if w, g := want.GetError().GetNonRetryable(), got.GetError().GetNonRetryable(); w != g {
+		d.add("%s: non_retryable %v, want %v", id, g, w)
+	}
+	if wa, ga := normProto(t, want.GetError()), normProto(t, got.GetError()); !reflect.DeepEqual(wa, ga) {
+		d.add("%s: FinishTask error %s, want %s", id, jsonText(ga), jsonText(wa))
 	}
 	return d
 }
@@ -1186,7 +1220,9 @@ func TestServiceRecordingMatchesGo(t *testing.T) {
 
 // IssueCredential without --provisioning: the Go SDK's noop provisioner refuses it
 // (FailedPrecondition "provisioning is not enabled", made non-retryable by its handler); the C
-// daemon (when BATON_SERVICE_C_BIN is set) must finish it the same way, message included.
+// daemon (when BATON_SERVICE_C_BIN is set) must finish it the same way, message included. The
+// script also has every other provisioning task and ticket tasks (neither side has --ticketing):
+// refused the same way, except the malformed ones, which the handlers refuse first.
 func TestServiceIssueGated(t *testing.T) {
 	fakeBin, godemo := serviceTools(t)
 	const script = "testdata/service-issue-gated.json"
