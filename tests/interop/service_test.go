@@ -43,7 +43,6 @@ import (
 	"testing"
 	"time"
 
-	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
@@ -680,7 +679,7 @@ func failureDiffs(t *testing.T, id string, want, got *v1.BatonServiceFinishTaskR
 	if ws.GetMessage() != gs.GetMessage() {
 		d.add("%s: status message %q, want %q", id, gs.GetMessage(), ws.GetMessage())
 	}
-	if wd, gd := normProto(t, &spb.Status{Details: ws.GetDetails()}), normProto(t, &spb.Status{Details: gs.GetDetails()}); !reflect.DeepEqual(wd, gd) {
+	if wd, gd := statusDetails(t, ws), statusDetails(t, gs); !reflect.DeepEqual(wd, gd) {
 		d.add("%s: status details %s, want %s", id, jsonText(gd), jsonText(wd))
 	}
 	if w, g := want.GetError().GetNonRetryable(), got.GetError().GetNonRetryable(); w != g {
@@ -690,6 +689,19 @@ func failureDiffs(t *testing.T, id string, want, got *v1.BatonServiceFinishTaskR
 		d.add("%s: FinishTask error %s, want %s", id, jsonText(ga), jsonText(wa))
 	}
 	return d
+}
+
+// statusDetails is a google.rpc.Status without its code and message (its details), normalised.
+func statusDetails(t *testing.T, st proto.Message) any {
+	t.Helper()
+	if st == nil || !st.ProtoReflect().IsValid() {
+		return nil
+	}
+	c := proto.Clone(st).ProtoReflect()
+	f := c.Descriptor().Fields()
+	c.Clear(f.ByName("code"))
+	c.Clear(f.ByName("message"))
+	return normProto(t, c.Interface())
 }
 
 // maskCiphertexts replaces every non-empty "encryptedBytes" under v with a marker and returns how
@@ -797,6 +809,18 @@ func TestServiceGoSDK(t *testing.T) {
 		t.Logf("%-22s %-14s handed out %d, heartbeats %d, uploads %d: %s", e.Name, ts.Type, ts.HandedOut, ts.Heartbeats, len(ts.Uploads), o)
 		if !ts.Done {
 			t.Errorf("%s: not done", e.Name)
+			continue
+		}
+		// the scripted refusals (malformed tasks, types without the callback, actions without a
+		// name): errors, non-retryable except the actions' (Go's handlers); TestServiceC compares
+		// the C daemon's with these
+		if refusal := regexp.MustCompile(`-(malformed|no-provisioner|unsupported|unknown-type|no-name)$`); refusal.MatchString(e.Name) {
+			nr := !strings.HasPrefix(e.Name, "action-")
+			if !strings.HasPrefix(o, "error ") || fin.GetError().GetNonRetryable() != nr ||
+				strings.HasSuffix(ts.Message, "\ntask failed and is non-retryable") != nr {
+				t.Errorf("%s: %s (%q, non-retryable %v), want an error, non-retryable %v", e.Name, o, ts.Message,
+					fin.GetError().GetNonRetryable(), nr)
+			}
 			continue
 		}
 		switch ts.Type {
@@ -1149,14 +1173,29 @@ func TestServiceCompareDetects(t *testing.T) {
 	for _, x := range raw["tasks"].([]any) {
 		if m := x.(map[string]any); m["id"] == "revoke" {
 			m["done"] = false
-		} else if m["id"] == "issue-token-expiry" {
-			// 4. another status message
-			m["message"] = "requested expiry exceeds connector maximum"
 		}
 	}
 	sb, _ = json.Marshal(raw)
 	if err := os.WriteFile(filepath.Join(dir, "summary.json"), sb, 0o644); err != nil {
 		t.Fatal(err)
+	}
+	// 4. another status message; 6. a failure made retryable; 7. another code
+	for name, doctor := range map[string]func(*v1.BatonServiceFinishTaskRequest){
+		"issue-token-expiry": func(f *v1.BatonServiceFinishTaskRequest) {
+			f.GetStatus().Message = "requested expiry exceeds connector maximum"
+		},
+		"grant-malformed":       func(f *v1.BatonServiceFinishTaskRequest) { f.GetError().SetNonRetryable(false) },
+		"revoke-no-provisioner": func(f *v1.BatonServiceFinishTaskRequest) { f.GetStatus().Code = 5 },
+	} {
+		f := goRec.finish(t, name)
+		doctor(f)
+		b, err := protojson.Marshal(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "finish", name+".json"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// 5. issue-token's token not encrypted (empty ciphertext)
 	var issued map[string]any
@@ -1175,7 +1214,8 @@ func TestServiceCompareDetects(t *testing.T) {
 	d := recordingDiffs(t, script, goRec, loadRecording(t, dir))
 	joined := strings.Join(d, "\n")
 	for _, want := range []string{"grant-again: FinishTask differs", "sync-full: 0 grants", "revoke: not done",
-		"issue-token-expiry: status message", "issue-token: got has no encrypted secret"} {
+		"issue-token-expiry: status message", "issue-token: got has no encrypted secret",
+		"grant-malformed: non_retryable false, want true", "revoke-no-provisioner: status code 5, want 12"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("the comparison missed %q; it said:\n%s", want, joined)
 		}
