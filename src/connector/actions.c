@@ -739,8 +739,9 @@ int baton__actions_status(baton__actions *am, baton_ctx *ctx, const C1__Connecto
 			oa = am->list[i];
 	if (!oa) {
 		pthread_mutex_unlock(&am->mu);
-		return baton_error_set(BATON_ENOTFOUND, "error: action status for id %s not found: action id %s not found",
-		                       id, id);
+		/* Go's builder wraps its action manager's NotFound status with %w */
+		return baton_error_set(BATON_ENOTFOUND, "error: action status for id %s not found: rpc error: code = NotFound "
+		                       "desc = action id %s not found", id, id);
 	}
 	baton_action_status st = oa->status;
 	char *text = oa->response ? baton_ctx_strdup(ctx, oa->response) : NULL;

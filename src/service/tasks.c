@@ -20,8 +20,13 @@
  *   tickets      CreateTicket, ListTicketSchemas (all pages, at most 100), GetTicket, BulkCreate,
  *                BulkGet on the connector's ticket manager, checked as Go's handlers check
  *   anything else: FinishTask UNKNOWN "unsupported task type", as Go's manager does
- * A connector error finishes the task with its code and message (Grant / Revoke as non-retryable,
- * as Go) and the loop goes on.
+ * A failure finishes the task as Go's handlers and task manager do (baton__svc_finish_error): the
+ * provisioning, credential and event-list handlers and the tickets' own checks join Go's
+ * ErrTaskNonRetryable ("rpc error: code = X desc = M\ntask failed and is non-retryable", or
+ * "malformed … task\ntask failed and is non-retryable"); sync, action and other connector errors
+ * stay retryable with the status's own message. A sync is non-retryable in Go only for its
+ * ingest-invariant verdicts, checks libbaton's sync does not make: every sync failure is
+ * retryable. The loop goes on.
  */
 #include "service/tasks.h"
 
@@ -78,11 +83,66 @@ const char *baton__svc_task_type_name(const task_t *task)
 	}
 }
 
-int baton__svc_finish_error(baton__svc *s, const task_t *task, int rc, bool non_retryable)
+char *baton__svc_fail_message(int rc, const char *message, unsigned how)
+{
+	const char *code = (how & BATON__SVC_FAIL_STATUS) ? baton_error_code_name(rc) : NULL;
+	size_t n = strlen(message) + (code ? strlen(code) + 32 : 0) + sizeof(BATON__SVC_NON_RETRYABLE);
+	char *m = malloc(n);
+	if (!m)
+		return NULL;
+	if (!(how & BATON__SVC_FAIL_NON_RETRYABLE))
+		snprintf(m, n, "%s", message);  /* Go's status.FromError: the status's own message */
+	else if (code)
+		snprintf(m, n, "rpc error: code = %s desc = %s" BATON__SVC_NON_RETRYABLE, code, message);
+	else
+		snprintf(m, n, "%s" BATON__SVC_NON_RETRYABLE, message);
+	return m;
+}
+
+int baton__svc_finish_error(baton__svc *s, const task_t *task, Google__Protobuf__Any **annos, size_t n_annos, int rc,
+                            unsigned how)
 {
 	const baton_error *e = baton_error_last();
-	return baton__svc_finish(s, task->id, NULL, NULL, 0, rc < 0 ? rc : BATON_EUNKNOWN,
-	                         e->message[0] ? e->message : "unknown error", non_retryable);
+	if (rc >= 0)
+		rc = BATON_EUNKNOWN;
+	const char *msg = e->message[0] ? e->message : "unknown error";
+	char *m = baton__svc_fail_message(rc, msg, how);
+	int r = baton__svc_finish(s, task->id, NULL, annos, n_annos, rc, m ? m : msg,
+	                          (how & BATON__SVC_FAIL_NON_RETRYABLE) != 0);
+	free(m);
+	return r;
+}
+
+int baton__svc_wrap_status(int rc, const char *outer)
+{
+	const char *m = baton_error_last()->message;
+	if (rc >= 0)
+		rc = BATON_EUNKNOWN;
+	if (rc == BATON_EUNKNOWN)
+		return baton_error_set(rc, "%s: %s", outer, m);
+	return baton_error_set(rc, "%s: rpc error: code = %s desc = %s", outer, baton_error_code_name(rc), m);
+}
+
+bool baton__svc_gated(baton__svc *s, const task_t *task)
+{
+	if (task->task_type_case == C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_CREATE_TICKET_TASK ||
+	    task->task_type_case == C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_LIST_TICKET_SCHEMAS ||
+	    task->task_type_case == C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_GET_TICKET ||
+	    task->task_type_case == C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_BULK_CREATE_TICKETS ||
+	    task->task_type_case == C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_BULK_GET_TICKETS) {
+		if (baton__cli_bool(s->env->cli, "ticketing"))
+			return false;
+		/* the noop ticketing's plain error: Unknown, its own message, retryable */
+		baton_error_set(BATON_EUNKNOWN, "ticketing is not enabled");
+		baton__svc_finish_error(s, task, NULL, 0, BATON_EUNKNOWN, 0);
+		return true;
+	}
+	if (baton__cli_bool(s->env->cli, "provisioning"))
+		return false;
+	/* the noop provisioner's status, joined with ErrTaskNonRetryable by every provisioning handler */
+	baton_error_set(BATON_EPRECONDITION, "provisioning is not enabled");
+	baton__svc_finish_error(s, task, NULL, 0, BATON_EPRECONDITION, BATON__SVC_FAIL_STATUS | BATON__SVC_FAIL_NON_RETRYABLE);
+	return true;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -221,12 +281,12 @@ static void do_sync(baton__svc *s, const task_t *task)
 			baton_error_set(rc, "task was cancelled");
 		else if (rc == BATON_ECANCELLED && hb_failed)
 			baton_error_set(rc, "task failed heartbeat");
-		baton__svc_finish_error(s, task, rc, false);
+		baton__svc_finish_error(s, task, NULL, 0, rc, 0);
 		return;
 	}
 	rc = baton__svc_upload(&s->conn, task->id, path);
 	if (rc)
-		baton__svc_finish_error(s, task, rc, false);
+		baton__svc_finish_error(s, task, NULL, 0, rc, 0);
 	else
 		baton__svc_finish(s, task->id, NULL, NULL, 0, 0, NULL, false);
 	/* a finished sync leaves no working copy: the uploaded file is all there is */
@@ -237,42 +297,6 @@ void baton__svc_process(baton__svc *s, C1__Connectorapi__Baton__V1__Task *task)
 {
 	baton__log(BATON_LOG_INFO, "service: processing task", "task_id", task->id, "task_type",
 	           baton__svc_task_type_name(task), NULL);
-	/* as Go's runner: provisioning and ticket tasks need --provisioning / --ticketing (its noop
-	 * provisioner answers FailedPrecondition, its noop ticketing a plain error) */
-	switch (task->task_type_case) {
-	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_GRANT:
-	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_REVOKE:
-	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_CREATE_RESOURCE:
-	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_CREATE_ACCOUNT:
-	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ROTATE_CREDENTIALS:
-	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_DELETE_RESOURCE:
-		if (!baton__cli_bool(s->env->cli, "provisioning")) {
-			baton__svc_finish(s, task->id, NULL, NULL, 0, BATON_EPRECONDITION, "provisioning is not enabled",
-			                  false);
-			return;
-		}
-		break;
-	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_ISSUE_CREDENTIAL:
-		/* the same refusal, joined with Go's non-retryable error by its handler */
-		if (!baton__cli_bool(s->env->cli, "provisioning")) {
-			baton__svc_finish(s, task->id, NULL, NULL, 0, BATON_EPRECONDITION, "rpc error: code = FailedPrecondition "
-			                  "desc = provisioning is not enabled\ntask failed and is non-retryable", true);
-			return;
-		}
-		break;
-	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_CREATE_TICKET_TASK:
-	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_LIST_TICKET_SCHEMAS:
-	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_GET_TICKET:
-	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_BULK_CREATE_TICKETS:
-	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_BULK_GET_TICKETS:
-		if (!baton__cli_bool(s->env->cli, "ticketing")) {
-			baton__svc_finish(s, task->id, NULL, NULL, 0, BATON_EUNKNOWN, "ticketing is not enabled", false);
-			return;
-		}
-		break;
-	default:
-		break;
-	}
 	switch (task->task_type_case) {
 	case C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_HELLO:
 		if (baton__svc_hello(s, task->id))

@@ -90,8 +90,37 @@ const char *baton__svc_task_type_name(const C1__Connectorapi__Baton__V1__Task *t
 void baton__svc_tasks_cleanup(baton__svc *s);
 /* Runs one task to its end (FinishTask included, except for Hello tasks, as Go). */
 void baton__svc_process(baton__svc *s, C1__Connectorapi__Baton__V1__Task *task);
-/* FinishTask with the last error (rc, baton_error_last()'s message). */
-int baton__svc_finish_error(baton__svc *s, const C1__Connectorapi__Baton__V1__Task *task, int rc, bool non_retryable);
+/*
+ * How a failed task is finished, as Go's task manager does with the error its handler returns:
+ * the status code is rc's (a plain error of the handler's own: Unknown); non_retryable is whether
+ * the handler joined ErrTaskNonRetryable, and then the message is the joined error's text: the
+ * connector's gRPC status as its client prints it ("rpc error: code = X desc = M", or M alone for a
+ * handler's own error) + "\ntask failed and is non-retryable". A retryable failure's message is M.
+ */
+enum {
+	BATON__SVC_FAIL_STATUS = 1,        /* the error is the connector's status (not the handler's own) */
+	BATON__SVC_FAIL_NON_RETRYABLE = 2, /* errors.Join(err, ErrTaskNonRetryable) */
+};
+/* Go's ErrTaskNonRetryable as errors.Join appends it. */
+#define BATON__SVC_NON_RETRYABLE "\ntask failed and is non-retryable"
+/* The failure message FinishTask carries for `message` (malloc'd; NULL when out of memory). */
+char *baton__svc_fail_message(int rc, const char *message, unsigned how);
+/* FinishTask with the last error (rc, baton_error_last()'s message) and `annos` (borrowed) in its
+ * Error part. */
+int baton__svc_finish_error(baton__svc *s, const C1__Connectorapi__Baton__V1__Task *task, Google__Protobuf__Any **annos,
+                            size_t n_annos, int rc, unsigned how);
+/* The last error as the connector builder's fmt.Errorf("<outer>: %w", err) reaches the task: a
+ * status error's text is "rpc error: code = X desc = M" inside it (its code kept), a plain one
+ * (Unknown) stays M. Returns rc. */
+int baton__svc_wrap_status(int rc, const char *outer);
+
+/*
+ * Go's runner without --provisioning / --ticketing: the connector's noop provisioner or ticketing
+ * answers the call, so a well-formed task (the handlers call this past their malformed checks)
+ * fails there. Finishes the task and returns true when `task` (a provisioning, credential or
+ * ticket task) is refused.
+ */
+bool baton__svc_gated(baton__svc *s, const C1__Connectorapi__Baton__V1__Task *task);
 
 /* tasks_prov.c: the provisioning tasks */
 void baton__svc_do_grant(baton__svc *s, const C1__Connectorapi__Baton__V1__Task *task);

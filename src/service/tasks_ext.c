@@ -46,14 +46,14 @@ void baton__svc_do_list_event_feeds(baton__svc *s, const task_t *task)
 	baton__ctx_init(&ctx);
 	int rc = open_ext(&rt, s->env->connector);
 	if (rc) {
-		baton__svc_finish_error(s, task, rc, false);
+		baton__svc_finish_error(s, task, NULL, 0, rc, 0);
 		baton__ctx_release(&ctx);
 		return;
 	}
 	C1__Connector__V2__ListEventFeedsResponse *resp = NULL;
 	rc = baton__list_event_feeds(&rt, &ctx, &resp);
 	if (rc)
-		baton__svc_finish_error(s, task, rc, false);
+		baton__svc_finish_error(s, task, NULL, 0, rc, 0);
 	else {
 		/* as Go: the list only */
 		resp->n_annotations = 0;
@@ -68,7 +68,7 @@ void baton__svc_do_list_events(baton__svc *s, const task_t *task)
 	const C1__Connectorapi__Baton__V1__Task__ListEventsTask *t = task->list_events;
 	if (!t) {
 		baton_error_set(BATON_EUNKNOWN, "malformed get list event task");
-		baton__svc_finish_error(s, task, BATON_EUNKNOWN, true);
+		baton__svc_finish_error(s, task, NULL, 0, BATON_EUNKNOWN, BATON__SVC_FAIL_NON_RETRYABLE);
 		return;
 	}
 	baton__runtime rt;
@@ -76,7 +76,7 @@ void baton__svc_do_list_events(baton__svc *s, const task_t *task)
 	baton__ctx_init(&ctx);
 	int rc = open_ext(&rt, s->env->connector);
 	if (rc) {
-		baton__svc_finish_error(s, task, rc, false);
+		baton__svc_finish_error(s, task, NULL, 0, rc, 0);
 		baton__ctx_release(&ctx);
 		return;
 	}
@@ -88,7 +88,7 @@ void baton__svc_do_list_events(baton__svc *s, const task_t *task)
 	C1__Connector__V2__ListEventsResponse *resp = NULL;
 	rc = baton__list_events(&rt, &ctx, &req, &resp);
 	if (rc)
-		baton__svc_finish_error(s, task, rc, false);
+		baton__svc_finish_error(s, task, NULL, 0, rc, 0);
 	else {
 		resp->n_annotations = 0;
 		baton__svc_finish(s, task->id, &resp->base, NULL, 0, 0, NULL, false);
@@ -222,7 +222,7 @@ void baton__svc_do_action(baton__svc *s, const task_t *task)
 	}
 	pthread_mutex_unlock(&s->ext_mu);
 	if (rc)
-		baton__svc_finish_error(s, task, rc, false);
+		baton__svc_finish_error(s, task, NULL, 0, rc, 0);
 	else if (failed)
 		baton__svc_finish(s, task->id, resp, NULL, 0, BATON_EUNKNOWN, failed, false);
 	else
@@ -291,9 +291,13 @@ void baton__svc_do_ticket(baton__svc *s, const task_t *task)
 	default:
 		break;
 	}
-	if (rc)
+	bool malformed = rc != 0;
+	if (malformed)
 		non_retryable = true;
-	else if (!(rc = open_ext(&rt, s->env->connector)))
+	else if (baton__svc_gated(s, task)) {
+		baton__ctx_release(&ctx);
+		return;
+	} else if (!(rc = open_ext(&rt, s->env->connector)))
 		opened = true;
 	if (!rc) {
 		switch (task->task_type_case) {
@@ -453,8 +457,21 @@ void baton__svc_do_ticket(baton__svc *s, const task_t *task)
 			break;
 		}
 	}
-	if (rc)
-		baton__svc_finish_error(s, task, rc, non_retryable);
+	if (rc) {
+		/* Go's CreateTicket handler hands its task's annotations to every failure, GetTicket to
+		 * every one past the malformed check */
+		Google__Protobuf__Any **err_annos = NULL;
+		size_t n_err_annos = 0;
+		if (task->task_type_case == C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_CREATE_TICKET_TASK) {
+			err_annos = task->create_ticket_task->annotations;
+			n_err_annos = task->create_ticket_task->n_annotations;
+		} else if (task->task_type_case == C1__CONNECTORAPI__BATON__V1__TASK__TASK_TYPE_GET_TICKET && !malformed) {
+			err_annos = task->get_ticket->annotations;
+			n_err_annos = task->get_ticket->n_annotations;
+		}
+		/* the handlers' own errors are the non-retryable ones (no connector status in them) */
+		baton__svc_finish_error(s, task, err_annos, n_err_annos, rc, non_retryable ? BATON__SVC_FAIL_NON_RETRYABLE : 0);
+	}
 	else
 		baton__svc_finish(s, task->id, resp, annos, n_annos, 0, NULL, false);
 	if (opened)

@@ -31,34 +31,6 @@
 
 typedef C1__Connectorapi__Baton__V1__Task task_t;
 
-/* Go's ErrTaskNonRetryable, as errors.Join appends it. */
-#define NON_RETRYABLE "\ntask failed and is non-retryable"
-
-/* FinishTask for a failure of the connector call: code `rc`, the message as Go's gRPC client
- * prints a status error, non-retryable. */
-static void finish_status(baton__svc *s, const task_t *task, int rc, const char *message)
-{
-	size_t n = strlen(message) + 96;
-	char *m = malloc(n);
-	if (!m) {
-		baton__svc_finish(s, task->id, NULL, NULL, 0, rc, message, true);
-		return;
-	}
-	snprintf(m, n, "rpc error: code = %s desc = %s" NON_RETRYABLE, baton_error_code_name(rc), message);
-	baton__svc_finish(s, task->id, NULL, NULL, 0, rc, m, true);
-	free(m);
-}
-
-/* A status error as Go's %w keeps it inside another message ("rpc error: code = X desc = m"); a
- * plain error (Unknown) stays as it is. */
-static int wrap_status(int rc, const char *outer)
-{
-	const char *m = baton_error_last()->message;
-	if (rc == BATON_EUNKNOWN)
-		return baton_error_set(rc, "%s: %s", outer, m);
-	return baton_error_set(rc, "%s: rpc error: code = %s desc = %s", outer, baton_error_code_name(rc), m);
-}
-
 /* The task's CredentialIssueOptions as the request's kind, lists and key profile. */
 static void issue_options(const C1__Connector__V2__CredentialIssueOptions *in, baton_credential_issue_request *req,
                           baton_key_profile *profile)
@@ -131,10 +103,12 @@ void baton__svc_do_issue_credential(baton__svc *s, const task_t *task)
 	const C1__Connectorapi__Baton__V1__Task__IssueCredentialTask *c = task->issue_credential;
 	if (!c || !c->identity_id || !c->credential_options || c->n_encryption_configs == 0) {
 		baton__log(BATON_LOG_ERROR, "service: issue credential task is malformed", "task_id", task->id, NULL);
-		baton__svc_finish(s, task->id, NULL, NULL, 0, BATON_EUNKNOWN, "malformed issue credential task" NON_RETRYABLE,
-		                  true);
+		baton_error_set(BATON_EUNKNOWN, "malformed issue credential task");
+		baton__svc_finish_error(s, task, NULL, 0, BATON_EUNKNOWN, BATON__SVC_FAIL_NON_RETRYABLE);
 		return;
 	}
+	if (baton__svc_gated(s, task))
+		return;
 	baton__runtime rt;
 	bool rt_open = false;
 	baton_ctx data, cctx;
@@ -166,7 +140,7 @@ void baton__svc_do_issue_credential(baton__svc *s, const task_t *task)
 			rc = baton_error_set(BATON_EUNIMPLEMENTED, "resource type does not have credential issuer configured");
 	}
 	if (!rc && (rc = check_configs(&data, c->encryption_configs, c->n_encryption_configs)) && rc != BATON_EEXHAUSTED)
-		rc = wrap_status(rc, "error: creating encryption manager failed");
+		rc = baton__svc_wrap_status(rc, "error: creating encryption manager failed");
 	if (!rc) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -182,7 +156,7 @@ void baton__svc_do_issue_credential(baton__svc *s, const task_t *task)
 				baton_error_set(rc < 0 ? rc : BATON_EUNKNOWN, "the connector failed without a message");
 			if (rc > 0)
 				rc = BATON_EUNKNOWN;
-			rc = wrap_status(rc, "error: issue credential for identity failed");
+			rc = baton__svc_wrap_status(rc, "error: issue credential for identity failed");
 		} else
 			rc = baton__issue_check_result(&call, &req, opt);
 	}
@@ -211,7 +185,7 @@ void baton__svc_do_issue_credential(baton__svc *s, const task_t *task)
 		const baton_error *e = baton_error_last();
 		baton__log(BATON_LOG_ERROR, "service: failed issuing credential", "task_id", task->id, "error", e->message,
 		           NULL);
-		finish_status(s, task, rc, e->message[0] ? e->message : "unknown error");
+		baton__svc_finish_error(s, task, NULL, 0, rc, BATON__SVC_FAIL_STATUS | BATON__SVC_FAIL_NON_RETRYABLE);
 	}
 	/* the plaintexts are wiped */
 	baton_arena_wipe(&cctx.arena);

@@ -26,6 +26,9 @@
 
 typedef C1__Connectorapi__Baton__V1__Task task_t;
 
+/* As Go: the handler's connector call failed (its gRPC status), joined with ErrTaskNonRetryable. */
+#define FAIL_CONNECTOR (BATON__SVC_FAIL_STATUS | BATON__SVC_FAIL_NON_RETRYABLE)
+
 /* ------------------------------------------------------------------------------------------ */
 /* Grant and revoke                                                                            */
 
@@ -110,7 +113,14 @@ static bool has_callback(const baton_resource_syncer *s, baton__call_kind kind)
 	}
 }
 
-static int provisioner(prov *p, const baton_connector *conn, baton__call_kind kind, const char *op, const char *type,
+/* A resource's type as Go's getters read it: "" when anything on the way is missing. */
+static const char *resource_type_of(const C1__Connector__V2__Resource *r)
+{
+	return r && r->id && r->id->resource_type ? r->id->resource_type : "";
+}
+
+/* The builder's refusal when the type lacks the callback (Unimplemented, Go's words). */
+static int provisioner(prov *p, const baton_connector *conn, baton__call_kind kind, const char *type,
                        const baton__rtype **out)
 {
 	int rc = baton__runtime_open(&p->rt, conn);
@@ -118,48 +128,54 @@ static int provisioner(prov *p, const baton_connector *conn, baton__call_kind ki
 		return rc;
 	p->rt_open = true;
 	*out = baton__runtime_find(&p->rt, type);
-	if (!*out || !has_callback((*out)->syncer, kind)) {
-		const char *what = kind == BATON__CALL_CREATE_RESOURCE   ? "resource Create()"
-		                   : kind == BATON__CALL_DELETE_RESOURCE ? "resource Delete()"
-		                   : kind == BATON__CALL_ROTATE          ? "credential manager"
-		                                                         : "provisioner";
-		return baton_error_set(BATON_EUNIMPLEMENTED, "%s: resource type %s does not have %s configured", op, type,
-		                       what);
+	if (*out && has_callback((*out)->syncer, kind))
+		return 0;
+	switch (kind) {
+	case BATON__CALL_CREATE_RESOURCE:
+		return baton_error_set(BATON_EUNIMPLEMENTED, "resource type %s does not have resource Create() configured", type);
+	case BATON__CALL_DELETE_RESOURCE:
+		return baton_error_set(BATON_EUNIMPLEMENTED, "resource type %s does not have resource Delete() configured", type);
+	case BATON__CALL_ROTATE:
+		/* sic: Go's message names no type */
+		return baton_error_set(BATON_EUNIMPLEMENTED, "resource type does not have credential manager configured");
+	default:
+		return baton_error_set(BATON_EUNIMPLEMENTED, "resource type %s does not have provisioner configured", type);
 	}
-	return 0;
 }
 
-/* A connector's failure as an error with a message. */
-static int connector_failed(int rc, const char *op)
+/* A connector's failure as the builder wraps it: "<outer>: <the connector's error>". */
+static int connector_failed(int rc, const char *outer)
 {
 	if (rc > 0 || baton_error_last()->code == BATON_OK)
 		baton_error_set(rc < 0 ? rc : BATON_EUNKNOWN, "the connector failed without a message");
 	if (rc > 0)
 		rc = BATON_EUNKNOWN;
-	baton__error_prefix("%s failed", op);
-	return rc;
+	return baton__svc_wrap_status(rc, outer);
 }
 
 void baton__svc_do_grant(baton__svc *s, const task_t *task)
 {
 	const C1__Connectorapi__Baton__V1__Task__GrantTask *g = task->grant;
-	if (!g || !g->entitlement || !g->principal || !g->entitlement->resource || !g->entitlement->resource->id) {
+	if (!g || !g->entitlement || !g->principal) {
 		baton_error_set(BATON_EUNKNOWN, "malformed grant task");
-		baton__svc_finish_error(s, task, BATON_EUNKNOWN, true);
+		baton__svc_finish_error(s, task, NULL, 0, BATON_EUNKNOWN, BATON__SVC_FAIL_NON_RETRYABLE);
 		return;
 	}
+	if (baton__svc_gated(s, task))
+		return;
 	prov p;
 	prov_init(&p);
 	baton_entitlement *ent = NULL;
 	baton_resource *principal = NULL;
 	const baton__rtype *t = NULL;
-	int rc = unpack_entitlement(&p.data, g->entitlement, &ent);
+	/* the builder looks the type up first (a missing one is "") */
+	int rc = provisioner(&p, s->env->connector, BATON__CALL_GRANT, resource_type_of(g->entitlement->resource), &t);
+	if (!rc)
+		rc = unpack_entitlement(&p.data, g->entitlement, &ent);
 	if (!rc)
 		rc = unpack_resource(&p.data, g->principal, &principal);
-	if (!rc)
-		rc = provisioner(&p, s->env->connector, BATON__CALL_GRANT, "grant", g->entitlement->resource->id->resource_type, &t);
 	if (rc) {
-		baton__svc_finish_error(s, task, rc, true);
+		baton__svc_finish_error(s, task, NULL, 0, rc, FAIL_CONNECTOR);
 		prov_free(&p);
 		return;
 	}
@@ -167,8 +183,8 @@ void baton__svc_do_grant(baton__svc *s, const task_t *task)
 	baton_error_clear();
 	rc = t->syncer->grant(&p.cctx, principal, ent);
 	if (rc) {
-		rc = connector_failed(rc, "grant");
-		baton__svc_finish_error(s, task, rc, true);
+		rc = connector_failed(rc, "grant failed");
+		baton__svc_finish_error(s, task, NULL, 0, rc, FAIL_CONNECTOR);
 	} else {
 		C1__Connector__V2__GrantManagerServiceGrantResponse resp = C1__CONNECTOR__V2__GRANT_MANAGER_SERVICE_GRANT_RESPONSE__INIT;
 		C1__Connector__V2__Grant **grants = p.call.n_items ? calloc(p.call.n_items, sizeof(*grants)) : NULL;
@@ -199,20 +215,23 @@ void baton__svc_do_revoke(baton__svc *s, const task_t *task)
 {
 	const C1__Connectorapi__Baton__V1__Task__RevokeTask *r = task->revoke;
 	const C1__Connector__V2__Grant *gm = r ? r->grant : NULL;
-	if (!gm || !gm->entitlement || !gm->entitlement->resource || !gm->entitlement->resource->id) {
+	if (!gm) {
 		baton_error_set(BATON_EUNKNOWN, "invalid task type");
-		baton__svc_finish_error(s, task, BATON_EUNKNOWN, true);
+		baton__svc_finish_error(s, task, NULL, 0, BATON_EUNKNOWN, BATON__SVC_FAIL_NON_RETRYABLE);
 		return;
 	}
+	if (baton__svc_gated(s, task))
+		return;
 	prov p;
 	prov_init(&p);
 	baton_grant *g = NULL;
 	const baton__rtype *t = NULL;
-	int rc = unpack_grant(&p.data, gm, &g);
+	int rc = provisioner(&p, s->env->connector, BATON__CALL_REVOKE,
+	                     resource_type_of(gm->entitlement ? gm->entitlement->resource : NULL), &t);
 	if (!rc)
-		rc = provisioner(&p, s->env->connector, BATON__CALL_REVOKE, "revoke", gm->entitlement->resource->id->resource_type, &t);
+		rc = unpack_grant(&p.data, gm, &g);
 	if (rc) {
-		baton__svc_finish_error(s, task, rc, true);
+		baton__svc_finish_error(s, task, NULL, 0, rc, FAIL_CONNECTOR);
 		prov_free(&p);
 		return;
 	}
@@ -220,8 +239,8 @@ void baton__svc_do_revoke(baton__svc *s, const task_t *task)
 	baton_error_clear();
 	rc = t->syncer->revoke(&p.cctx, g);
 	if (rc) {
-		rc = connector_failed(rc, "revoke");
-		baton__svc_finish_error(s, task, rc, true);
+		rc = connector_failed(rc, "revoke failed");
+		baton__svc_finish_error(s, task, NULL, 0, rc, FAIL_CONNECTOR);
 	} else {
 		C1__Connector__V2__GrantManagerServiceRevokeResponse resp =
 		    C1__CONNECTOR__V2__GRANT_MANAGER_SERVICE_REVOKE_RESPONSE__INIT;
@@ -240,21 +259,22 @@ void baton__svc_do_revoke(baton__svc *s, const task_t *task)
 void baton__svc_do_create_resource(baton__svc *s, const task_t *task)
 {
 	const C1__Connectorapi__Baton__V1__Task__CreateResourceTask *c = task->create_resource;
-	if (!c || !c->resource || !c->resource->id || !c->resource->id->resource_type) {
+	if (!c || !c->resource) {
 		baton_error_set(BATON_EUNKNOWN, "malformed create resource task");
-		baton__svc_finish_error(s, task, BATON_EUNKNOWN, true);
+		baton__svc_finish_error(s, task, NULL, 0, BATON_EUNKNOWN, BATON__SVC_FAIL_NON_RETRYABLE);
 		return;
 	}
+	if (baton__svc_gated(s, task))
+		return;
 	prov p;
 	prov_init(&p);
 	baton_resource *r = NULL;
 	const baton__rtype *t = NULL;
-	int rc = unpack_resource(&p.data, c->resource, &r);
+	int rc = provisioner(&p, s->env->connector, BATON__CALL_CREATE_RESOURCE, resource_type_of(c->resource), &t);
 	if (!rc)
-		rc = provisioner(&p, s->env->connector, BATON__CALL_CREATE_RESOURCE, "create resource",
-		                 c->resource->id->resource_type, &t);
+		rc = unpack_resource(&p.data, c->resource, &r);
 	if (rc) {
-		baton__svc_finish_error(s, task, rc, true);
+		baton__svc_finish_error(s, task, NULL, 0, rc, FAIL_CONNECTOR);
 		prov_free(&p);
 		return;
 	}
@@ -262,8 +282,8 @@ void baton__svc_do_create_resource(baton__svc *s, const task_t *task)
 	baton_error_clear();
 	rc = t->syncer->create_resource(&p.cctx, r);
 	if (rc) {
-		rc = connector_failed(rc, "create resource");
-		baton__svc_finish_error(s, task, rc, true);
+		rc = connector_failed(rc, "error: create resource failed");
+		baton__svc_finish_error(s, task, NULL, 0, rc, FAIL_CONNECTOR);
 	} else {
 		C1__Connector__V2__CreateResourceResponse resp = C1__CONNECTOR__V2__CREATE_RESOURCE_RESPONSE__INIT;
 		if (p.call.n_items) {
@@ -288,15 +308,17 @@ void baton__svc_do_delete_resource(baton__svc *s, const task_t *task)
 	const C1__Connector__V2__ResourceId *id = d ? d->resource_id : NULL;
 	if (!id || !id->resource || !*id->resource || !id->resource_type || !*id->resource_type) {
 		baton_error_set(BATON_EUNKNOWN, "malformed delete resource task");
-		baton__svc_finish_error(s, task, BATON_EUNKNOWN, true);
+		baton__svc_finish_error(s, task, NULL, 0, BATON_EUNKNOWN, BATON__SVC_FAIL_NON_RETRYABLE);
 		return;
 	}
+	if (baton__svc_gated(s, task))
+		return;
 	prov p;
 	prov_init(&p);
 	const baton__rtype *t = NULL;
-	int rc = provisioner(&p, s->env->connector, BATON__CALL_DELETE_RESOURCE, "delete resource", id->resource_type, &t);
+	int rc = provisioner(&p, s->env->connector, BATON__CALL_DELETE_RESOURCE, id->resource_type, &t);
 	if (rc) {
-		baton__svc_finish_error(s, task, rc, true);
+		baton__svc_finish_error(s, task, NULL, 0, rc, FAIL_CONNECTOR);
 		prov_free(&p);
 		return;
 	}
@@ -311,8 +333,8 @@ void baton__svc_do_delete_resource(baton__svc *s, const task_t *task)
 	baton_error_clear();
 	rc = t->syncer->delete_resource(&p.cctx, &rid, has_parent ? &parent : NULL);
 	if (rc) {
-		rc = connector_failed(rc, "delete resource");
-		baton__svc_finish_error(s, task, rc, true);
+		rc = connector_failed(rc, "error: delete resource failed");
+		baton__svc_finish_error(s, task, NULL, 0, rc, FAIL_CONNECTOR);
 	} else {
 		C1__Connector__V2__DeleteResourceResponse resp = C1__CONNECTOR__V2__DELETE_RESOURCE_RESPONSE__INIT;
 		resp.annotations = p.call.annos;
@@ -526,9 +548,11 @@ void baton__svc_do_create_account(baton__svc *s, const task_t *task)
 	const C1__Connectorapi__Baton__V1__Task__CreateAccountTask *c = task->create_account;
 	if (!c || !c->account_info) {
 		baton_error_set(BATON_EUNKNOWN, "malformed create account task");
-		baton__svc_finish_error(s, task, BATON_EUNKNOWN, true);
+		baton__svc_finish_error(s, task, NULL, 0, BATON_EUNKNOWN, BATON__SVC_FAIL_NON_RETRYABLE);
 		return;
 	}
+	if (baton__svc_gated(s, task))
+		return;
 	prov p;
 	prov_init(&p);
 	const C1__Connector__V2__AccountInfo *ai = c->account_info;
@@ -558,14 +582,15 @@ void baton__svc_do_create_account(baton__svc *s, const task_t *task)
 		if ((rc = baton__protojson_write(&p.data.arena, &ai->profile->base, NULL, &json, NULL)) == 0)
 			info.profile_json = json;
 	}
-	if (!rc)
-		rc = credential_options(&p.data, c->credential_options, &opts);
 	if (!rc && !(rc = baton__runtime_open(&p.rt, s->env->connector)))
 		p.rt_open = true;
 	if (!rc)
 		rc = account_manager(&p, c->resource_type_id, &t);
+	/* the builder's order: the account manager, then the options */
+	if (!rc && (rc = credential_options(&p.data, c->credential_options, &opts)))
+		rc = baton__svc_wrap_status(rc, "error: converting credential options failed");
 	if (rc) {
-		baton__svc_finish_error(s, task, rc, true);
+		baton__svc_finish_error(s, task, NULL, 0, rc, FAIL_CONNECTOR);
 		prov_free(&p);
 		return;
 	}
@@ -573,7 +598,7 @@ void baton__svc_do_create_account(baton__svc *s, const task_t *task)
 	baton_error_clear();
 	rc = t->syncer->create_account(&p.cctx, &info, &opts);
 	if (rc)
-		rc = connector_failed(rc, "create account");
+		rc = connector_failed(rc, "error: create account failed");
 	else if (!p.call.has_account_result)
 		rc = baton_error_set(BATON_EUNIMPLEMENTED, "create account: the connector reported no result "
 		                     "(baton_ctx_account_result)");
@@ -625,7 +650,7 @@ void baton__svc_do_create_account(baton__svc *s, const task_t *task)
 		baton__log(BATON_LOG_INFO, "service: account created", "task_id", task->id, "#encrypted_secrets", ns, NULL);
 		baton__svc_finish(s, task->id, &resp.base, p.call.annos, p.call.n_annos, 0, NULL, false);
 	} else
-		baton__svc_finish_error(s, task, rc, true);
+		baton__svc_finish_error(s, task, NULL, 0, rc, FAIL_CONNECTOR);
 	/* the plaintexts (secrets, a generated password) are wiped */
 	baton_arena_wipe(&p.cctx.arena);
 	baton__call_end(&p.call, &p.cctx);
@@ -638,18 +663,21 @@ void baton__svc_do_rotate(baton__svc *s, const task_t *task)
 	const C1__Connector__V2__ResourceId *id = c ? c->resource_id : NULL;
 	if (!id || !id->resource_type || !id->resource) {
 		baton_error_set(BATON_EUNKNOWN, "malformed rotate credentials task");
-		baton__svc_finish_error(s, task, BATON_EUNKNOWN, true);
+		baton__svc_finish_error(s, task, NULL, 0, BATON_EUNKNOWN, BATON__SVC_FAIL_NON_RETRYABLE);
 		return;
 	}
+	if (baton__svc_gated(s, task))
+		return;
 	prov p;
 	prov_init(&p);
 	baton_credential_options opts;
 	const baton__rtype *t = NULL;
-	int rc = credential_options(&p.data, c->credential_options, &opts);
-	if (!rc)
-		rc = provisioner(&p, s->env->connector, BATON__CALL_ROTATE, "rotate credentials", id->resource_type, &t);
+	/* the builder's order: the credential manager, then the options */
+	int rc = provisioner(&p, s->env->connector, BATON__CALL_ROTATE, id->resource_type, &t);
+	if (!rc && (rc = credential_options(&p.data, c->credential_options, &opts)))
+		rc = baton__svc_wrap_status(rc, "error: converting credential options failed");
 	if (rc) {
-		baton__svc_finish_error(s, task, rc, true);
+		baton__svc_finish_error(s, task, NULL, 0, rc, FAIL_CONNECTOR);
 		prov_free(&p);
 		return;
 	}
@@ -658,7 +686,7 @@ void baton__svc_do_rotate(baton__svc *s, const task_t *task)
 	baton_error_clear();
 	rc = t->syncer->rotate_credentials(&p.cctx, &rid, &opts);
 	if (rc)
-		rc = connector_failed(rc, "rotate credentials");
+		rc = connector_failed(rc, "error: rotate credentials on resource failed");
 	C1__Connector__V2__RotateCredentialResponse resp = C1__CONNECTOR__V2__ROTATE_CREDENTIAL_RESPONSE__INIT;
 	if (!rc)
 		rc = baton__svc_encrypt_secrets(&p.cctx, &p.call, c->encryption_configs, c->n_encryption_configs,
@@ -671,7 +699,7 @@ void baton__svc_do_rotate(baton__svc *s, const task_t *task)
 		           rid.resource_type, "resource_id", rid.resource, NULL);
 		baton__svc_finish(s, task->id, &resp.base, p.call.annos, p.call.n_annos, 0, NULL, false);
 	} else
-		baton__svc_finish_error(s, task, rc, true);
+		baton__svc_finish_error(s, task, NULL, 0, rc, FAIL_CONNECTOR);
 	baton_arena_wipe(&p.cctx.arena);
 	baton__call_end(&p.call, &p.cctx);
 	prov_free(&p);

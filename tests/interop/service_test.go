@@ -602,20 +602,22 @@ func recordingDiffs(t *testing.T, script []scriptEntry, want, got *recording) di
 			}
 			if wo != gout {
 				t.Logf("%s: outcome %s (the Go SDK's replaying connector: %s; not compared)", id, gout, wo)
+				continue
 			}
+			// the same failure on both sides: it must read the same
+			d = append(d, failureDiffs(t, id, wf, gf)...)
 			continue
 		}
 		if wo != gout {
 			d.add("%s: outcome %s, want %s (%s)", id, gout, wo, gt.Message)
 			continue
 		}
+		// every failure, whatever the entry's compare: Go's status code, message (a handler's
+		// "rpc error: code = … desc = …" joined with "task failed and is non-retryable", its own
+		// "malformed … task"), details, non_retryable and annotations
+		d = append(d, failureDiffs(t, id, wf, gf)...)
 		if e.Compare != "exact" && e.Compare != "issued" {
 			continue
-		}
-		// the status message too: Go's wording (a failed IssueCredential's is its gRPC client's
-		// "rpc error: code = … desc = …" joined with "task failed and is non-retryable")
-		if wt.Message != gt.Message {
-			d.add("%s: status message %q, want %q", id, gt.Message, wt.Message)
 		}
 		if wh := want.helloReply(t, id); wh != nil {
 			gh := got.helloReply(t, id)
@@ -656,6 +658,50 @@ func recordingDiffs(t *testing.T, script []scriptEntry, want, got *recording) di
 		}
 	}
 	return d
+}
+
+// failureDiffs compares two failed FinishTask requests field by field: the status (code, message,
+// details) and the Error part (non_retryable, annotations). Nothing when want did not fail.
+func failureDiffs(t *testing.T, id string, want, got *v1.BatonServiceFinishTaskRequest) diffList {
+	t.Helper()
+	var d diffList
+	if want == nil || want.GetSuccess() != nil {
+		return d
+	}
+	if got == nil || got.GetSuccess() != nil {
+		d.add("%s: finished without an error, want %s", id, want.GetStatus().GetMessage())
+		return d
+	}
+	ws, gs := want.GetStatus(), got.GetStatus()
+	if ws.GetCode() != gs.GetCode() {
+		d.add("%s: status code %d, want %d", id, gs.GetCode(), ws.GetCode())
+	}
+	if ws.GetMessage() != gs.GetMessage() {
+		d.add("%s: status message %q, want %q", id, gs.GetMessage(), ws.GetMessage())
+	}
+	if wd, gd := statusDetails(t, ws), statusDetails(t, gs); !reflect.DeepEqual(wd, gd) {
+		d.add("%s: status details %s, want %s", id, jsonText(gd), jsonText(wd))
+	}
+	if w, g := want.GetError().GetNonRetryable(), got.GetError().GetNonRetryable(); w != g {
+		d.add("%s: non_retryable %v, want %v", id, g, w)
+	}
+	if wa, ga := normProto(t, want.GetError()), normProto(t, got.GetError()); !reflect.DeepEqual(wa, ga) {
+		d.add("%s: FinishTask error %s, want %s", id, jsonText(ga), jsonText(wa))
+	}
+	return d
+}
+
+// statusDetails is a google.rpc.Status without its code and message (its details), normalised.
+func statusDetails(t *testing.T, st proto.Message) any {
+	t.Helper()
+	if st == nil || !st.ProtoReflect().IsValid() {
+		return nil
+	}
+	c := proto.Clone(st).ProtoReflect()
+	f := c.Descriptor().Fields()
+	c.Clear(f.ByName("code"))
+	c.Clear(f.ByName("message"))
+	return normProto(t, c.Interface())
 }
 
 // maskCiphertexts replaces every non-empty "encryptedBytes" under v with a marker and returns how
@@ -763,6 +809,18 @@ func TestServiceGoSDK(t *testing.T) {
 		t.Logf("%-22s %-14s handed out %d, heartbeats %d, uploads %d: %s", e.Name, ts.Type, ts.HandedOut, ts.Heartbeats, len(ts.Uploads), o)
 		if !ts.Done {
 			t.Errorf("%s: not done", e.Name)
+			continue
+		}
+		// the scripted refusals (malformed tasks, types without the callback, actions without a
+		// name): errors, non-retryable except the actions' (Go's handlers); TestServiceC compares
+		// the C daemon's with these
+		if refusal := regexp.MustCompile(`-(malformed|no-provisioner|unsupported|unknown-type|no-name)$`); refusal.MatchString(e.Name) {
+			nr := !strings.HasPrefix(e.Name, "action-")
+			if !strings.HasPrefix(o, "error ") || fin.GetError().GetNonRetryable() != nr ||
+				strings.HasSuffix(ts.Message, "\ntask failed and is non-retryable") != nr {
+				t.Errorf("%s: %s (%q, non-retryable %v), want an error, non-retryable %v", e.Name, o, ts.Message,
+					fin.GetError().GetNonRetryable(), nr)
+			}
 			continue
 		}
 		switch ts.Type {
@@ -1115,14 +1173,29 @@ func TestServiceCompareDetects(t *testing.T) {
 	for _, x := range raw["tasks"].([]any) {
 		if m := x.(map[string]any); m["id"] == "revoke" {
 			m["done"] = false
-		} else if m["id"] == "issue-token-expiry" {
-			// 4. another status message
-			m["message"] = "requested expiry exceeds connector maximum"
 		}
 	}
 	sb, _ = json.Marshal(raw)
 	if err := os.WriteFile(filepath.Join(dir, "summary.json"), sb, 0o644); err != nil {
 		t.Fatal(err)
+	}
+	// 4. another status message; 6. a failure made retryable; 7. another code
+	for name, doctor := range map[string]func(*v1.BatonServiceFinishTaskRequest){
+		"issue-token-expiry": func(f *v1.BatonServiceFinishTaskRequest) {
+			f.GetStatus().Message = "requested expiry exceeds connector maximum"
+		},
+		"grant-malformed":       func(f *v1.BatonServiceFinishTaskRequest) { f.GetError().SetNonRetryable(false) },
+		"revoke-no-provisioner": func(f *v1.BatonServiceFinishTaskRequest) { f.GetStatus().Code = 5 },
+	} {
+		f := goRec.finish(t, name)
+		doctor(f)
+		b, err := protojson.Marshal(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "finish", name+".json"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// 5. issue-token's token not encrypted (empty ciphertext)
 	var issued map[string]any
@@ -1141,7 +1214,8 @@ func TestServiceCompareDetects(t *testing.T) {
 	d := recordingDiffs(t, script, goRec, loadRecording(t, dir))
 	joined := strings.Join(d, "\n")
 	for _, want := range []string{"grant-again: FinishTask differs", "sync-full: 0 grants", "revoke: not done",
-		"issue-token-expiry: status message", "issue-token: got has no encrypted secret"} {
+		"issue-token-expiry: status message", "issue-token: got has no encrypted secret",
+		"grant-malformed: non_retryable false, want true", "revoke-no-provisioner: status code 5, want 12"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("the comparison missed %q; it said:\n%s", want, joined)
 		}
@@ -1186,7 +1260,9 @@ func TestServiceRecordingMatchesGo(t *testing.T) {
 
 // IssueCredential without --provisioning: the Go SDK's noop provisioner refuses it
 // (FailedPrecondition "provisioning is not enabled", made non-retryable by its handler); the C
-// daemon (when BATON_SERVICE_C_BIN is set) must finish it the same way, message included.
+// daemon (when BATON_SERVICE_C_BIN is set) must finish it the same way, message included. The
+// script also has every other provisioning task and ticket tasks (neither side has --ticketing):
+// refused the same way, except the malformed ones, which the handlers refuse first.
 func TestServiceIssueGated(t *testing.T) {
 	fakeBin, godemo := serviceTools(t)
 	const script = "testdata/service-issue-gated.json"

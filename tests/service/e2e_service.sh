@@ -131,9 +131,28 @@ for n, code, part in (("issue-credential", "Unknown", "malformed issue credentia
     assert t[n]["message"].endswith("\ntask failed and is non-retryable"), (n, t[n])
     f = json.load(open(os.path.join(out, "finish", n + ".json")))
     assert f["error"].get("nonRetryable") is True, (n, f)
-# empty bulk ticket tasks are malformed, as Go's handlers say
-for n in ("bulk-create-tickets", "bulk-get-tickets"):
-    assert t[n]["code"] == "Unknown" and t[n]["message"].startswith("malformed bulk"), (n, t[n])
+# malformed tasks and the builder's refusals, as Go's handlers finish them (the exact texts come
+# from the Go SDK's run in tests/interop TestServiceC): non-retryable, Go's message
+nr = "\ntask failed and is non-retryable"
+for n, code, msg in (
+        ("bulk-create-tickets", "Unknown", "malformed bulk create ticket task" + nr),
+        ("bulk-get-tickets", "Unknown", "malformed bulk get tickets task" + nr),
+        ("grant-malformed", "Unknown", "malformed grant task" + nr),
+        ("revoke-malformed", "Unknown", "invalid task type" + nr),
+        ("grant-no-provisioner", "Unimplemented", "rpc error: code = Unimplemented desc = resource type workspace "
+         "does not have provisioner configured" + nr),
+        ("create-resource-unsupported", "Unimplemented", "rpc error: code = Unimplemented desc = resource type "
+         "workspace does not have resource Create() configured" + nr),
+        ("rotate-unsupported", "Unimplemented", "rpc error: code = Unimplemented desc = resource type does not "
+         "have credential manager configured" + nr),
+        ("get-ticket-malformed", "Unknown", "malformed get ticket task" + nr)):
+    assert t[n]["code"] == code and t[n]["message"] == msg, (n, t[n])
+    f = json.load(open(os.path.join(out, "finish", n + ".json")))
+    assert f["error"].get("nonRetryable") is True, (n, f)
+# an action's error stays retryable, its message the status's own
+assert t["action-invoke-no-name"]["message"] == "action name required", t["action-invoke-no-name"]
+f = json.load(open(os.path.join(out, "finish", "action-invoke-no-name.json")))
+assert not f["error"].get("nonRetryable"), f
 assert t["sync-cancelled"]["cancelled"] is True, t["sync-cancelled"]
 # every upload is a c1z whose latest sync the baton tool can read
 ups = [u for n in t for u in t[n].get("uploads", [])]
@@ -272,15 +291,14 @@ stop_client || fail "gated: client exit $? after SIGTERM: $(tail -5 "$work/gated
 python3 - "$work/gated" <<'EOF' || fail "gated summary"
 import json, os, sys
 t = {x["name"]: x for x in json.load(open(os.path.join(sys.argv[1], "summary.json")))["tasks"]}
-assert t["grant"]["code"] == "FailedPrecondition" and t["grant"]["message"] == "provisioning is not enabled", t
+# Go's noop provisioner refuses every provisioning call; its handlers make that non-retryable
+for n in ("grant", "issue"):
+    assert t[n]["code"] == "FailedPrecondition" and t[n]["message"] == ("rpc error: code = FailedPrecondition "
+        "desc = provisioning is not enabled\ntask failed and is non-retryable"), t
+    f = json.load(open(os.path.join(sys.argv[1], "finish", n + ".json")))
+    assert f["error"].get("nonRetryable") is True, f
 m = t["list-ticket-schemas"]
 assert m["code"] == "Unknown" and m["message"] == "ticketing is not enabled", t
-# Go's noop provisioner refuses it and its handler makes that non-retryable
-i = t["issue"]
-assert i["code"] == "FailedPrecondition" and i["message"] == ("rpc error: code = FailedPrecondition desc = "
-    "provisioning is not enabled\ntask failed and is non-retryable"), t
-f = json.load(open(os.path.join(sys.argv[1], "finish", "issue.json")))
-assert f["error"].get("nonRetryable") is True, f
 EOF
 echo "ok   gated: grant, issue credential and ticket tasks refused without --provisioning / --ticketing"
 
