@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "proto/any.h"
+#include "types/types.h"
 #include "c1/connector/v2/grant.pb-c.h"
 #include "c1/connector/v2/annotation_grant.pb-c.h"
 
@@ -181,8 +182,7 @@ BATON_API int baton_store_put_resource(baton_store *s, baton_resource *r)
 	if ((rc = baton_resource_pack(r, &s->scratch, &data, &len)))
 		return put_fail(s, st, rc);
 	baton_resource_id id = baton_resource_get_id(r);
-	char *key = baton_ctx_sprintf(&s->scratch, "%s:%s", id.resource_type ? id.resource_type : "",
-	                              id.resource ? id.resource : "");
+	char *key = baton__id_join(&s->scratch, id.resource_type, id.resource, NULL);
 	if (!key)
 		return put_fail(s, st, baton__error_oom("resource key"));
 	sqlite3_bind_text(st, 5, id.resource_type ? id.resource_type : "", -1, SQLITE_STATIC);
