@@ -57,14 +57,20 @@ void baton__store_bulk_grants_begin(baton_store *s)
 			return;
 		}
 	}
-	if (sqlite3_exec(s->db, "RELEASE baton_bulk", NULL, NULL, NULL) == SQLITE_OK)
+	if (sqlite3_exec(s->db, "RELEASE baton_bulk", NULL, NULL, NULL) == SQLITE_OK) {
 		s->bulk_grants = true;
+		baton__store_writer_start(s);
+	}
 }
 
 int baton__store_bulk_grants_end(baton_store *s, bool required)
 {
 	if (!s || !s->bulk_grants)
 		return 0;
+	/* Every queued grant row is in the table before the indexes are built or anything reads. */
+	int rc = baton__store_writer_drain(s);
+	if (rc)
+		return rc;
 	int sr = sqlite3_exec(s->db, rebuild_sql, NULL, NULL, NULL);
 	if (sr != SQLITE_OK) {
 		if (required)

@@ -7,10 +7,23 @@
 
 #include "core/error.h"
 #include "proto/any.h"
+#include "types/types.h"
 #include "c1/connector/v2/grant.pb-c.h"
 #include "c1/connector/v2/annotation_grant.pb-c.h"
 
 #define GRANT_EXPANDABLE "c1.connector.v2.GrantExpandable"
+
+const char baton__put_grant_sql[] =
+	"INSERT INTO v1_grants (resource_type_id, resource_id, entitlement_id, "
+	"principal_resource_type_id, principal_resource_id, external_id, expansion, needs_expansion, "
+	"data, sync_id, discovered_at) VALUES (?5, ?6, ?7, ?8, ?9, ?1, ?10, ?11, ?2, ?3, ?4) "
+	"ON CONFLICT (external_id, sync_id) DO UPDATE SET data = EXCLUDED.data, "
+	"expansion = EXCLUDED.expansion, needs_expansion = CASE "
+	"WHEN EXCLUDED.expansion IS NULL OR EXCLUDED.expansion = X'' THEN 0 "
+	"WHEN v1_grants.expansion IS NULL AND EXCLUDED.expansion IS NOT NULL THEN 1 "
+	"WHEN v1_grants.expansion IS NOT NULL AND EXCLUDED.expansion IS NOT NULL AND "
+	"v1_grants.expansion != EXCLUDED.expansion THEN 1 "
+	"ELSE v1_grants.needs_expansion END";
 
 static const char *const put_sql[BATON__PUT_KINDS] = {
 	[BATON__PUT_RESOURCE_TYPE] =
@@ -27,17 +40,7 @@ static const char *const put_sql[BATON__PUT_KINDS] = {
 		"ON CONFLICT (external_id, sync_id) DO UPDATE SET data = EXCLUDED.data",
 	/* needs_expansion on conflict: 0 when the new expansion is empty; 1 when it appears or
 	 * changes; otherwise kept. All right-hand sides see the old row. */
-	[BATON__PUT_GRANT] =
-		"INSERT INTO v1_grants (resource_type_id, resource_id, entitlement_id, "
-		"principal_resource_type_id, principal_resource_id, external_id, expansion, needs_expansion, "
-		"data, sync_id, discovered_at) VALUES (?5, ?6, ?7, ?8, ?9, ?1, ?10, ?11, ?2, ?3, ?4) "
-		"ON CONFLICT (external_id, sync_id) DO UPDATE SET data = EXCLUDED.data, "
-		"expansion = EXCLUDED.expansion, needs_expansion = CASE "
-		"WHEN EXCLUDED.expansion IS NULL OR EXCLUDED.expansion = X'' THEN 0 "
-		"WHEN v1_grants.expansion IS NULL AND EXCLUDED.expansion IS NOT NULL THEN 1 "
-		"WHEN v1_grants.expansion IS NOT NULL AND EXCLUDED.expansion IS NOT NULL AND "
-		"v1_grants.expansion != EXCLUDED.expansion THEN 1 "
-		"ELSE v1_grants.needs_expansion END",
+	[BATON__PUT_GRANT] = baton__put_grant_sql,
 	[BATON__PUT_ASSET] =
 		"INSERT INTO v1_assets (external_id, content_type, data, sync_id, discovered_at) "
 		"VALUES (?1, ?5, ?2, ?3, ?4) "
@@ -181,8 +184,7 @@ BATON_API int baton_store_put_resource(baton_store *s, baton_resource *r)
 	if ((rc = baton_resource_pack(r, &s->scratch, &data, &len)))
 		return put_fail(s, st, rc);
 	baton_resource_id id = baton_resource_get_id(r);
-	char *key = baton_ctx_sprintf(&s->scratch, "%s:%s", id.resource_type ? id.resource_type : "",
-	                              id.resource ? id.resource : "");
+	char *key = baton__id_join(&s->scratch, id.resource_type, id.resource, NULL);
 	if (!key)
 		return put_fail(s, st, baton__error_oom("resource key"));
 	sqlite3_bind_text(st, 5, id.resource_type ? id.resource_type : "", -1, SQLITE_STATIC);
@@ -235,6 +237,20 @@ BATON_API int baton_store_put_grant(baton_store *s, baton_grant *g)
 		len = nl;
 	}
 	baton_resource_id res = baton_grant_resource_id(g), pr = baton_grant_principal_id(g);
+	if (s->writer && s->bulk_grants) {
+		/* Copied into the writer thread's batch; written there (writer.c). */
+		const char *cols[5] = {res.resource_type ? res.resource_type : "",
+		                       res.resource ? res.resource : "", baton_grant_entitlement_id(g),
+		                       pr.resource_type ? pr.resource_type : "", pr.resource ? pr.resource : ""};
+		rc = baton__store_writer_put(s, baton_grant_id(g), data, len, cols, exp, exp_len);
+		baton__ctx_reset(&s->scratch);
+		if (rc)
+			return rc;
+		s->dirty = true;
+		if (++s->pending >= BATON__STORE_TX_ROWS)
+			return baton__store_commit(s);
+		return 0;
+	}
 	sqlite3_bind_text(st, 5, res.resource_type ? res.resource_type : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, res.resource ? res.resource : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, baton_grant_entitlement_id(g), -1, SQLITE_STATIC);

@@ -283,6 +283,11 @@ int baton__store_commit(baton_store *s)
 {
 	if (!s->in_tx)
 		return 0;
+	/* Rows queued for the writer thread belong to this transaction: written first; if the thread
+	 * failed, nothing is committed. */
+	int wrc = baton__store_writer_drain(s);
+	if (wrc)
+		return wrc;
 	int frc = baton__fault("store.commit");
 	if (frc)
 		return frc;
@@ -644,6 +649,7 @@ static int set_pragmas(baton_store *s)
 
 static void close_db(baton_store *s)
 {
+	baton__store_writer_stop(s);
 	baton__rows_finalize(s);
 	cache_clear(s);
 	if (s->db)
@@ -675,8 +681,11 @@ static void store_free(baton_store *s, bool keep_wip)
 /* Opens db_path, checks a decoded payload's tables, creates / migrates the schema, sets pragmas. */
 static int open_db(baton_store *s, bool fresh)
 {
+	/* Serialized mode for a writable store: the grant writer thread (writer.c) shares the
+	 * connection, each batch under the connection's mutex. */
 	int sr = sqlite3_open_v2(s->db_path, &s->db,
-	                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                         (s->read_only ? SQLITE_OPEN_NOMUTEX : SQLITE_OPEN_FULLMUTEX), NULL);
 	if (sr != SQLITE_OK)
 		return baton__store_sqlerr(s, sr, "opening the working copy");
 	sqlite3_extended_result_codes(s->db, 1);
@@ -889,6 +898,7 @@ BATON_API int baton_store_close(baton_store *s)
 	if (rc == 0)
 		rc = baton__store_commit(s);
 	if (rc == 0 && s->dirty && !s->read_only) {
+		baton__store_writer_stop(s);
 		baton__rows_finalize(s);
 		cache_clear(s);
 		char *packed = baton__store_compacted_copy(s);

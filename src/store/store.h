@@ -65,6 +65,9 @@ struct baton_store {
 	bool bulk_checked;
 	bool bulk_grants;
 
+	/* The grant writer thread while bulk_grants (writer.c); NULL when none. */
+	struct baton__writer *writer;
+
 	/* Batched writes: a transaction stays open across puts until flushed. */
 	bool in_tx;
 	unsigned pending;
@@ -193,6 +196,25 @@ int baton__store_resolve_sync(baton_store *s, const char *explicit_id, baton__sy
 
 /* Bytes the iterator's row memory holds from malloc (diagnostics and tests). */
 size_t baton__store_iter_memory(const baton_store_iter *it);
+
+/* ---- writer.c ---- */
+
+typedef struct baton__writer baton__writer;
+/* The grant upsert (rows.c), also run by the writer thread. */
+extern const char baton__put_grant_sql[];
+/* Starts the writer thread (bulk begin); silently none with one CPU or on any failure. */
+void baton__store_writer_start(baton_store *s);
+/* Queues one grant row (copied); hands a full batch to the thread. The thread's earlier error,
+ * if any, is returned (and the row not taken). cols: resource type, resource, entitlement,
+ * principal type, principal id. */
+int baton__store_writer_put(baton_store *s, const char *external_id, const void *data, size_t len,
+                            const char *const cols[5], const void *exp, size_t exp_len);
+/* Writes every queued row and waits for the thread; its error, if any (then nothing must be
+ * committed). No-op without a thread. */
+int baton__store_writer_drain(baton_store *s);
+/* Joins the thread and frees it (queued rows are dropped: drain first to keep them). */
+void baton__store_writer_stop(baton_store *s);
+bool baton__store_writer_active(const baton_store *s);
 
 /* ---- bulk.c ---- */
 

@@ -53,8 +53,7 @@ char *baton_entitlement_id_format(baton_ctx *ctx, const baton_resource_id *resou
 		baton__null_arg("baton_entitlement_id_format", !ctx ? "ctx" : "resource");
 		return NULL;
 	}
-	return baton_ctx_sprintf(ctx, "%s:%s:%s", str_or_empty(resource->resource_type),
-	                         str_or_empty(resource->resource), str_or_empty(name));
+	return baton__id_join(ctx, resource->resource_type, resource->resource, str_or_empty(name));
 }
 
 int baton_entitlement_new(baton_ctx *ctx, const baton_resource *resource, const char *name,

@@ -58,9 +58,8 @@ char *baton_grant_id_format(baton_ctx *ctx, const char *entitlement_id,
 		baton__null_arg("baton_grant_id_format", !ctx ? "ctx" : "principal");
 		return NULL;
 	}
-	return baton_ctx_sprintf(ctx, "%s:%s:%s", str_or_empty(entitlement_id),
-	                         str_or_empty(principal->resource_type),
-	                         str_or_empty(principal->resource));
+	return baton__id_join(ctx, entitlement_id, principal->resource_type,
+	                      str_or_empty(principal->resource));
 }
 
 /* The common tail: a grant of `ent` to `principal`. */

@@ -37,6 +37,28 @@ char *baton__str(baton_ctx *ctx, const char *s)
 	return p;
 }
 
+char *baton__id_join(baton_ctx *ctx, const char *a, const char *b, const char *c)
+{
+	const char *part[3] = {a ? a : "", b ? b : "", c};
+	size_t n = c ? 3 : 2, len[3] = {0, 0, 0}, total = n - 1;
+	for (size_t i = 0; i < n; i++)
+		total += len[i] = strlen(part[i]);
+	char *p = baton_arena_alloc_raw(&ctx->arena, total + 1);
+	if (!p) {
+		baton__error_oom("id");
+		return NULL;
+	}
+	char *w = p;
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			*w++ = ':';
+		memcpy(w, part[i], len[i]);
+		w += len[i];
+	}
+	*w = '\0';
+	return p;
+}
+
 int baton__timestamp_new(baton_ctx *ctx, const char *what, baton_timestamp t,
                          Google__Protobuf__Timestamp **out)
 {

@@ -178,6 +178,10 @@ int baton__entitlement_flush(baton_entitlement *e);
 int baton__check_len(const char *what, const char *s, size_t min, size_t max);
 /* Copies s into the arena; NULL or "" gives the protobuf-c empty string. NULL on OOM. */
 char *baton__str(baton_ctx *ctx, const char *s);
+/* "a:b:c" (or "a:b" when c is NULL) in the arena, each NULL part of a, b counting as "": the
+ * ids of entitlements, grants and resource keys, without a format string (they are built once
+ * per row written). NULL (error set) on OOM. */
+char *baton__id_join(baton_ctx *ctx, const char *a, const char *b, const char *c);
 /* A new Timestamp; BATON_EINVALID when nanos is out of range. */
 int baton__timestamp_new(baton_ctx *ctx, const char *what, baton_timestamp t,
                          Google__Protobuf__Timestamp **out);

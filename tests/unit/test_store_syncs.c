@@ -373,6 +373,73 @@ static void test_grant_upsert_needs_expansion(void **state)
 	c1z_raw_close(raw);
 }
 
+/* Puts `n` member grants on `on` to users u<first>..; each call its own ids. */
+static void put_members(fx *f, baton_store *s, baton_resource *on, int first, int n)
+{
+	for (int i = first; i < first + n; i++) {
+		char uid[32];
+		snprintf(uid, sizeof uid, "u%d", i);
+		baton_grant *g;
+		CHECK(baton_grant_new(f->ctx, on, "member", &(baton_resource_id){"user", uid}, &g));
+		CHECK(baton_store_put_grant(s, g));
+	}
+}
+
+static char *stats_of(fx *f, const char *sync_id)
+{
+	c1z_raw *raw = c1z_raw_open(f->path);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(c1z_raw_db(raw), "SELECT stats FROM v1_sync_runs WHERE sync_id = ?",
+	                 -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, sync_id, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	char *out = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	c1z_raw_close(raw);
+	return out;
+}
+
+/*
+ * Grant counts by resource type count only the grants of the sync, whether the file holds one
+ * sync (counted on the covering (resource_type_id, resource_id) index) or several (counted on
+ * the table, filtered by sync id).
+ */
+static void test_stats_grants_by_type(void **state)
+{
+	fx *f = *state;
+	baton_resource_type *gt = rt_named(f->ctx, "Group"), *rt = rt_named(f->ctx, "Role");
+	baton_resource *g1, *r1;
+	CHECK(baton_group_resource_new(f->ctx, "G", gt, "g1", &g1));
+	CHECK(baton_role_resource_new(f->ctx, "R", rt, "r1", &r1));
+	char a[28], b[28];
+	baton_store *s;
+	CHECK(baton_store_open(f->path, NULL, &s));
+	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, a));
+	put_members(f, s, g1, 0, 5);
+	put_members(f, s, r1, 0, 2);
+	put_members(f, s, g1, 0, 1); /* an upsert: counted once */
+	CHECK(baton_store_sync_end(s));
+	CHECK(baton_store_close(s));
+	char *st = stats_of(f, a);
+	assert_non_null(strstr(st, "\"grants\":7,"));
+	assert_non_null(strstr(st, "\"grants_by_resource_type\":{\"group\":5,\"role\":2}"));
+	free(st);
+
+	/* A second sync in the same file: only its own grants. */
+	CHECK(baton_store_open(f->path, NULL, &s));
+	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, b));
+	put_members(f, s, r1, 10, 3);
+	CHECK(baton_store_sync_end(s));
+	CHECK(baton_store_close(s));
+	st = stats_of(f, b);
+	assert_non_null(strstr(st, "\"grants\":3,"));
+	assert_non_null(strstr(st, "\"grants_by_resource_type\":{\"role\":3}"));
+	free(st);
+	st = stats_of(f, a);
+	assert_non_null(strstr(st, "\"grants_by_resource_type\":{\"group\":5,\"role\":2}"));
+	free(st);
+}
+
 /* Listing 200k grants keeps the iterator's memory flat. */
 static void test_streaming_memory(void **state)
 {
@@ -430,6 +497,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pagination, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grant_upsert_needs_expansion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_streaming_memory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats_grants_by_type, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -51,10 +51,14 @@ static void test_messages(void **state)
 	assert_int_equal(baton__validate_resource(r, "emit"), BATON_EINVALID);
 	assert_non_null(strstr(baton_error_last()->message, "UserTrait).emails.address is not valid UTF-8 (byte 1)"));
 	assert_non_null(strstr(baton_error_last()->message, "resource 'user/alice'"));
+	assert_non_null(strstr(baton_error_last()->message,
+	                       ": field annotations(c1.connector.v2.UserTrait).emails.address is not valid"));
 
 	assert_int_equal(baton_user_resource_new(ctx, "Bob \xed\xa0\x80", rt, "bob", &r), 0);
 	assert_int_equal(baton__validate_resource(r, "emit"), BATON_EINVALID);
 	assert_non_null(strstr(baton_error_last()->message, "display_name"));
+	/* the whole path, after the fields walked before it (id, id.resource_type, ...) */
+	assert_non_null(strstr(baton_error_last()->message, ": field display_name is not valid UTF-8"));
 
 	/* exactly at the annotation bound, then one over */
 	assert_int_equal(baton_user_resource_new(ctx, "Carol", rt, "carol", &r), 0);
