@@ -238,6 +238,10 @@ int baton__store_sync_recalculate_stats(baton_store *s, const char *sync_id);
 /* Marks sync_id supports_diff = 1 (any sync, current or not: grant expansion of a finished sync ran,
  * as Go's syncer marks a sync when its grant-expansion step runs). BATON_ENOTFOUND for no such sync. */
 int baton__store_sync_mark_supports_diff(baton_store *s, const char *sync_id);
+/* The stats JSON of one sync (Go's SyncStats encoding); *out is malloc'd, the caller frees it
+ * (stats.c). token: the sync's token (its timing maps are copied), may be NULL. */
+int baton__store_stats_json(baton_store *s, const char *sync_id, baton_sync_type type, const char *token,
+                            char **out);
 
 /*
  * Grant bytes with their GrantExpandable annotation taken out (as upstream's backfill and puts):
