@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
-# ThreadSanitizer check of the syncer's worker pool: builds build-tsan (-DBATON_TSAN=ON, the
+# ThreadSanitizer check of the syncer's worker pool and the store's grant writer thread: builds build-tsan (-DBATON_TSAN=ON, the
 # default RelWithDebInfo build type) and runs the tests that drive the workers under TSan; any
 # report fails the run (halt_on_error). Usage: scripts/tsan.sh [extra ctest -R regex]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs="$(nproc)"
 build=build-tsan
-tests='^(test_sync_workers|test_sync_syncer|test_demo_workers|test_connector_api)$'
+tests='^(test_sync_workers|test_sync_syncer|test_demo_workers|test_connector_api|test_store_writer)$'
 if [ $# -gt 0 ]; then
   tests="$tests|$1"
 fi
 
 cmake -S . -B "$build" -DBATON_TSAN=ON >/dev/null
 cmake --build "$build" -j"$jobs" --target test_sync_workers test_sync_syncer test_connector_api \
-  test_demo_workers baton-demo
+  test_demo_workers test_store_writer baton-demo
 
 # Some kernels map memory where TSan's shadow cannot live (high mmap entropy); run without ASLR
 # when the plain run cannot even start.
