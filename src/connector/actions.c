@@ -854,7 +854,7 @@ BATON_API int baton_ctx_action_response_json(baton_ctx *ctx, const char *json_ob
 	return 0;
 }
 
-static int arg_get(baton_ctx *ctx, const char *fn, const char *name, json_t **out)
+int baton__action_arg(baton_ctx *ctx, const char *fn, const char *name, json_t **out)
 {
 	baton__ext_call *ec = baton__ext_of(ctx, fn, ACTION_ONLY);
 	if (!ec)
@@ -868,7 +868,7 @@ static int arg_get(baton_ctx *ctx, const char *fn, const char *name, json_t **ou
 	return 0;
 }
 
-static int arg_invalid(const char *name)
+int baton__action_arg_invalid(const char *name)
 {
 	return baton_error_set(BATON_EINVALID, "required argument %s is missing or invalid", name);
 }
@@ -876,11 +876,11 @@ static int arg_invalid(const char *name)
 BATON_API int baton_ctx_action_arg_string(baton_ctx *ctx, const char *name, const char **out)
 {
 	json_t *v = NULL;
-	int rc = arg_get(ctx, "baton_ctx_action_arg_string", name, &v);
+	int rc = baton__action_arg(ctx, "baton_ctx_action_arg_string", name, &v);
 	if (rc)
 		return rc;
 	if (!json_is_string(v))
-		return arg_invalid(name);
+		return baton__action_arg_invalid(name);
 	if (out)
 		*out = json_string_value(v);
 	return 0;
@@ -889,11 +889,11 @@ BATON_API int baton_ctx_action_arg_string(baton_ctx *ctx, const char *name, cons
 BATON_API int baton_ctx_action_arg_bool(baton_ctx *ctx, const char *name, bool *out)
 {
 	json_t *v;
-	int rc = arg_get(ctx, "baton_ctx_action_arg_bool", name, &v);
+	int rc = baton__action_arg(ctx, "baton_ctx_action_arg_bool", name, &v);
 	if (rc)
 		return rc;
 	if (!json_is_boolean(v))
-		return arg_invalid(name);
+		return baton__action_arg_invalid(name);
 	if (out)
 		*out = json_is_true(v);
 	return 0;
@@ -902,7 +902,7 @@ BATON_API int baton_ctx_action_arg_bool(baton_ctx *ctx, const char *name, bool *
 BATON_API int baton_ctx_action_arg_int(baton_ctx *ctx, const char *name, int64_t *out)
 {
 	json_t *v = NULL;
-	int rc = arg_get(ctx, "baton_ctx_action_arg_int", name, &v);
+	int rc = baton__action_arg(ctx, "baton_ctx_action_arg_int", name, &v);
 	if (rc)
 		return rc;
 	int64_t x;
@@ -911,7 +911,7 @@ BATON_API int baton_ctx_action_arg_int(baton_ctx *ctx, const char *name, int64_t
 	} else if (json_is_real(v)) {
 		double d = json_real_value(v);
 		if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
-			return arg_invalid(name);
+			return baton__action_arg_invalid(name);
 		x = (int64_t)d;
 	} else if (json_is_string(v)) {
 		const char *s = json_string_value(v);
@@ -919,10 +919,10 @@ BATON_API int baton_ctx_action_arg_int(baton_ctx *ctx, const char *name, int64_t
 		errno = 0;
 		long long ll = strtoll(s, &end, 10);
 		if (!*s || *end || errno)
-			return arg_invalid(name);
+			return baton__action_arg_invalid(name);
 		x = ll;
 	} else {
-		return arg_invalid(name);
+		return baton__action_arg_invalid(name);
 	}
 	if (out)
 		*out = x;
@@ -934,11 +934,11 @@ BATON_API int baton_ctx_action_arg_string_list(baton_ctx *ctx, const char *name,
 {
 	static const char fn[] = "baton_ctx_action_arg_string_list";
 	json_t *v = NULL;
-	int rc = arg_get(ctx, fn, name, &v);
+	int rc = baton__action_arg(ctx, fn, name, &v);
 	if (rc)
 		return rc;
 	if (!json_is_array(v))
-		return arg_invalid(name);
+		return baton__action_arg_invalid(name);
 	size_t cnt = json_array_size(v);
 	const char **list = baton_ctx_alloc(ctx, (cnt + 1) * sizeof(*list));
 	if (!list)
@@ -946,7 +946,7 @@ BATON_API int baton_ctx_action_arg_string_list(baton_ctx *ctx, const char *name,
 	for (size_t i = 0; i < cnt; i++) {
 		json_t *e = json_array_get(v, i);
 		if (!json_is_string(e))
-			return arg_invalid(name);
+			return baton__action_arg_invalid(name);
 		list[i] = json_string_value(e);
 	}
 	if (items)
@@ -967,15 +967,15 @@ static const char *member_string(json_t *o, const char *key, const char *alias)
 BATON_API int baton_ctx_action_arg_resource_id(baton_ctx *ctx, const char *name, baton_resource_id *out)
 {
 	json_t *v = NULL;
-	int rc = arg_get(ctx, "baton_ctx_action_arg_resource_id", name, &v);
+	int rc = baton__action_arg(ctx, "baton_ctx_action_arg_resource_id", name, &v);
 	if (rc)
 		return rc;
 	if (!json_is_object(v))
-		return arg_invalid(name);
+		return baton__action_arg_invalid(name);
 	const char *t = member_string(v, "resource_type_id", "resource_type");
 	const char *id = member_string(v, "resource_id", "resource");
 	if (!t || !id)
-		return arg_invalid(name);
+		return baton__action_arg_invalid(name);
 	if (out) {
 		out->resource_type = t;
 		out->resource = id;

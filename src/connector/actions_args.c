@@ -19,38 +19,16 @@
 #include "types/types.h"
 #include "c1/config/v1/config.pb-c.h"
 
-#define ACTION_ONLY BATON__EXT_BIT(BATON__EXT_ACTION)
-
-static int invalid(const char *name)
-{
-	return baton_error_set(BATON_EINVALID, "required argument %s is missing or invalid", name);
-}
-
-/* The argument `name` (borrowed from the call), or BATON_ENOTFOUND when absent or null. */
-static int arg(baton_ctx *ctx, const char *fn, const char *name, json_t **out)
-{
-	baton__ext_call *ec = baton__ext_of(ctx, fn, ACTION_ONLY);
-	if (!ec)
-		return baton_error_last()->code;
-	if (!name)
-		return baton__null_arg(fn, "name");
-	json_t *v = ec->args ? json_object_get(ec->args, name) : NULL;
-	if (!v || json_is_null(v))
-		return baton_error_set(BATON_ENOTFOUND, "required argument %s is missing or invalid", name);
-	*out = v;
-	return 0;
-}
-
 /* One item: a JSON object read as `desc` into ctx memory; any failure is the argument's. */
 static int read_basic(baton_ctx *ctx, const char *name, json_t *v, const ProtobufCMessageDescriptor *desc,
                       ProtobufCMessage **out)
 {
 	if (!json_is_object(v))
-		return invalid(name);
+		return baton__action_arg_invalid(name);
 	int rc = baton__protojson_read_jansson(&ctx->arena, desc, v, out);
 	if (rc == BATON_EEXHAUSTED)
 		return rc;
-	return rc ? invalid(name) : 0;
+	return rc ? baton__action_arg_invalid(name) : 0;
 }
 
 static C1__Connector__V2__ResourceId *v2_id(baton_ctx *ctx, const C1__Config__V1__ResourceId *id)
@@ -200,11 +178,11 @@ typedef int (*item_fn)(baton_ctx *ctx, const char *name, json_t *v, void **out);
 static int list_of(baton_ctx *ctx, const char *fn, const char *name, item_fn item, void ***items, size_t *n)
 {
 	json_t *v = NULL;
-	int rc = arg(ctx, fn, name, &v);
+	int rc = baton__action_arg(ctx, fn, name, &v);
 	if (rc)
 		return rc;
 	if (!json_is_array(v))
-		return invalid(name);
+		return baton__action_arg_invalid(name);
 	size_t count = json_array_size(v);
 	void **out = baton_ctx_alloc(ctx, (count ? count : 1) * sizeof(*out));
 	if (!out)
@@ -220,7 +198,7 @@ static int list_of(baton_ctx *ctx, const char *fn, const char *name, item_fn ite
 BATON_API int baton_ctx_action_arg_resource(baton_ctx *ctx, const char *name, baton_resource **out)
 {
 	json_t *v = NULL;
-	int rc = arg(ctx, "baton_ctx_action_arg_resource", name, &v);
+	int rc = baton__action_arg(ctx, "baton_ctx_action_arg_resource", name, &v);
 	if (rc)
 		return rc;
 	void *r;

@@ -17,38 +17,14 @@
 
 #define ACTION_ONLY BATON__EXT_BIT(BATON__EXT_ACTION)
 
-static int missing(const char *name)
-{
-	return baton_error_set(BATON_ENOTFOUND, "required argument %s is missing or invalid", name);
-}
-
-static int invalid(const char *name)
-{
-	return baton_error_set(BATON_EINVALID, "required argument %s is missing or invalid", name);
-}
-
-static int arg(baton_ctx *ctx, const char *fn, const char *name, json_t **out)
-{
-	baton__ext_call *ec = baton__ext_of(ctx, fn, ACTION_ONLY);
-	if (!ec)
-		return baton_error_last()->code;
-	if (!name)
-		return baton__null_arg(fn, "name");
-	json_t *v = ec->args ? json_object_get(ec->args, name) : NULL;
-	if (!v || json_is_null(v))
-		return missing(name);
-	*out = v;
-	return 0;
-}
-
 BATON_API int baton_ctx_action_arg_object_json(baton_ctx *ctx, const char *name, char **json)
 {
 	json_t *v = NULL;
-	int rc = arg(ctx, "baton_ctx_action_arg_object_json", name, &v);
+	int rc = baton__action_arg(ctx, "baton_ctx_action_arg_object_json", name, &v);
 	if (rc)
 		return rc;
 	if (!json_is_object(v))
-		return invalid(name);
+		return baton__action_arg_invalid(name);
 	if (!json)
 		return 0;
 	char *s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
@@ -72,11 +48,11 @@ BATON_API int baton_ctx_action_arg_resource_id_list(baton_ctx *ctx, const char *
                                                     size_t *n)
 {
 	json_t *v = NULL;
-	int rc = arg(ctx, "baton_ctx_action_arg_resource_id_list", name, &v);
+	int rc = baton__action_arg(ctx, "baton_ctx_action_arg_resource_id_list", name, &v);
 	if (rc)
 		return rc;
 	if (!json_is_array(v))
-		return invalid(name);
+		return baton__action_arg_invalid(name);
 	size_t count = json_array_size(v);
 	baton_resource_id *out = baton_ctx_alloc(ctx, (count ? count : 1) * sizeof(*out));
 	if (!out)
@@ -84,11 +60,11 @@ BATON_API int baton_ctx_action_arg_resource_id_list(baton_ctx *ctx, const char *
 	for (size_t i = 0; i < count; i++) {
 		json_t *o = json_array_get(v, i);
 		if (!json_is_object(o))
-			return invalid(name);
+			return baton__action_arg_invalid(name);
 		out[i].resource_type = member(o, "resource_type_id", "resource_type");
 		out[i].resource = member(o, "resource_id", "resource");
 		if (!out[i].resource_type || !out[i].resource)
-			return invalid(name);
+			return baton__action_arg_invalid(name);
 	}
 	if (ids)
 		*ids = out;

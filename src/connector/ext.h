@@ -66,6 +66,14 @@ void baton__ext_end(baton__ext_call *ec);
 baton__ext_call *baton__ext_of(baton_ctx *ctx, const char *fn, unsigned kinds);
 #define BATON__EXT_BIT(k) (1u << (k))
 
+struct json_t;
+/* The argument `name` of the running action (borrowed from its call) into *out: 0; BATON_ENOTFOUND
+ * "required argument NAME is missing or invalid" when absent or null (Go's wording); or the error
+ * of baton__ext_of naming `fn` outside an action (actions.c). */
+int baton__action_arg(baton_ctx *ctx, const char *fn, const char *name, struct json_t **out);
+/* Sets and returns BATON_EINVALID "required argument NAME is missing or invalid" (actions.c). */
+int baton__action_arg_invalid(const char *name);
+
 /* After a failed callback: makes sure an error is set (`what` failed) and returns rc. */
 int baton__ext_failed(int rc, const char *what);
 
