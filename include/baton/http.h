@@ -47,7 +47,8 @@
  *
  * Stopping: every wait of the client (a retry, the client-side limiter, a request in flight, an
  * OAuth2 token request) looks at the process-wide stop request (baton_sync_request_stop(), which
- * the CLI calls on SIGINT and SIGTERM) at least every 100 ms and then ends with BATON_ECANCELLED
+ * the CLI calls on SIGINT and SIGTERM) and, on a sync's threads, at that sync's own stop
+ * (baton_sync_options.should_stop) at least every 100 ms and then ends with BATON_ECANCELLED
  * ("... stop requested ...").
  *
  * Response headers are limited to 256 KiB in all (libcurl refuses a single line over 100 KiB);

@@ -36,7 +36,13 @@
  * running batch is cancelled, retry waits end early, grant expansion stops after its current
  * node and runs again on resume; a callback in progress is not interrupted), writes a checkpoint
  * and returns BATON_ECANCELLED, leaving the c1z as it was and "<c1z>.wip/" with the checkpoint:
- * the next run resumes the same sync.
+ * the next run resumes the same sync. That request stops every sync of the process; to stop one
+ * alone, give it its own stop (baton_sync_options.should_stop).
+ *
+ * Several syncs at once. baton_sync() may run on several threads of one process at the same time,
+ * each on its own c1z path (two on one path: the second fails, as two processes would), e.g. one
+ * per task in service mode. Each has its own store, working copy, workers and stop; logging is
+ * shared (lines are whole). The fault-injection knobs below are process-wide.
  *
  * Environment: BATON_CHECKPOINT_INTERVAL_MS (milliseconds, wins over checkpoint_interval_ms; 0
  * checkpoints at every opportunity) is a test and tuning knob: frequent checkpoints cost a commit
@@ -68,7 +74,7 @@ typedef struct baton_sync_progress {
 	uint64_t pages;               /* connector calls answered so far */
 } baton_sync_progress;
 
-#define BATON_SYNC_OPTIONS_VERSION 2
+#define BATON_SYNC_OPTIONS_VERSION 3
 
 typedef struct baton_sync_options {
 	unsigned int version;               /* BATON_SYNC_OPTIONS_VERSION */
@@ -113,10 +119,26 @@ typedef struct baton_sync_options {
 	/* The traits matched (none: user and group). */
 	const baton_trait *external_resource_traits;
 	size_t n_external_resource_traits;
+
+	/* ---- version 3 ---- */
+
+	/*
+	 * This sync's own stop (the Go SDK's per-task context): polled at every point where the
+	 * process-wide request (baton_sync_request_stop) is looked at — between pages, by the
+	 * workers, in retry waits and in the HTTP layer's waits (baton/http.h) of calls made on this
+	 * sync's threads — and a non-zero result stops this sync as that request would (checkpointed,
+	 * BATON_ECANCELLED), leaving every other sync of the process running. NULL: only the
+	 * process-wide request stops it. It is called from the calling thread and from the sync's
+	 * worker threads, several at once: it must be thread-safe and cheap (an atomic load), and must
+	 * not call into the SDK. `stop_user` is borrowed until baton_sync() returns.
+	 */
+	int (*should_stop)(void *stop_user);
+	void *stop_user;
 } baton_sync_options;
 
 #define BATON_SYNC_OPTIONS_INIT {BATON_SYNC_OPTIONS_VERSION, NULL, NULL, false, false, false, \
-                                 NULL, 0, NULL, 0, 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0}
+                                 NULL, 0, NULL, 0, 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0, \
+                                 NULL, NULL}
 
 /* What a finished sync did. */
 typedef struct baton_sync_summary {
@@ -138,9 +160,10 @@ BATON_API int baton_sync(const baton_connector *connector, const baton_sync_opti
                          baton_sync_summary *summary);
 
 /*
- * Asks the running sync (or the next one, when none runs) to stop at its next safe point,
+ * Asks every running sync (or the next one, when none runs) to stop at its next safe point,
  * checkpointed; baton_sync() then returns BATON_ECANCELLED. Async-signal-safe: a program's
- * SIGINT/SIGTERM handler may call it. The request is forgotten when baton_sync() returns.
+ * SIGINT/SIGTERM handler may call it. The request is forgotten when the last running
+ * baton_sync() returns. To stop one sync of several, use baton_sync_options.should_stop.
  */
 BATON_API void baton_sync_request_stop(void);
 

@@ -82,7 +82,7 @@ const char *baton__http_header_value_bad(const char *v, size_t len);
 
 /* ---- stopping ---- */
 /* The process-wide stop request (src/sync/stop.c): baton_sync_request_stop(), which the CLI calls
- * on SIGINT and SIGTERM. Every wait of the client (a retry, the rate limiter, a request in flight)
+ * on SIGINT and SIGTERM, or the own stop of the sync the calling thread works for. Every wait of the client (a retry, the rate limiter, a request in flight)
  * looks at it at least every BATON__HTTP_STOP_POLL_MS and ends with BATON_ECANCELLED. */
 bool baton__sync_stop_requested(void);
 #define BATON__HTTP_STOP_POLL_MS 100

@@ -742,7 +742,6 @@ int baton__service_run(baton__cli_env *env)
 	s.tmp_dir = tmp && *tmp ? tmp : "/tmp";
 	pthread_mutex_init(&s.mu, NULL);
 	pthread_cond_init(&s.cv, NULL);
-	pthread_mutex_init(&s.sync_mu, NULL);
 	pthread_mutex_init(&s.ext_mu, NULL);
 
 	int status = 0;
@@ -801,7 +800,6 @@ int baton__service_run(baton__cli_env *env)
 	baton__svc_tasks_cleanup(&s);
 	baton__svc_queue_free(&s.queue);
 	pthread_mutex_destroy(&s.ext_mu);
-	pthread_mutex_destroy(&s.sync_mu);
 	pthread_cond_destroy(&s.cv);
 	pthread_mutex_destroy(&s.mu);
 	baton__svc_conn_close(&s.conn);

@@ -148,8 +148,9 @@ bool baton__svc_gated(baton__svc *s, const task_t *task)
 /* ------------------------------------------------------------------------------------------ */
 /* SyncFull                                                                                    */
 
+/* One sync task's stop: its heartbeat's cancel, or the service stopping. Sync tasks run at once
+ * (--task-concurrency), each on its own file; cancelling one leaves the others running. */
 typedef struct sync_run {
-	atomic_bool syncing;
 	atomic_bool cancel;
 } sync_run;
 
@@ -157,8 +158,13 @@ static void sync_cancel(void *arg)
 {
 	sync_run *r = arg;
 	atomic_store(&r->cancel, true);
-	if (atomic_load(&r->syncing))
-		baton_sync_request_stop();
+}
+
+/* baton_sync_options.should_stop: polled by the sync's threads */
+static int sync_should_stop(void *arg)
+{
+	sync_run *r = arg;
+	return atomic_load(&r->cancel) || baton__svc_stopping();
 }
 
 /* "type/id", or "parentType/parentId/type/id" (baton_sync_options.sync_resources). */
@@ -219,9 +225,8 @@ static int run_sync(baton__svc *s, const task_t *task, const char *path, sync_ru
 		workers = -1;
 	o.workers = workers < 0 ? -1 : workers > 64 ? 64 : (int)workers;
 	if (!rc) {
-		pthread_mutex_lock(&s->sync_mu);
-		baton__sync_stop_clear();
-		atomic_store(&run->syncing, true);
+		o.should_stop = sync_should_stop;
+		o.stop_user = run;
 		if (baton__svc_stopping())
 			rc = baton_error_set(BATON_ECANCELLED, "the service is stopping");
 		else if (atomic_load(&run->cancel))
@@ -239,8 +244,6 @@ static int run_sync(baton__svc *s, const task_t *task, const char *path, sync_ru
 				           "resources", n[0], "entitlements", n[1], "grants", n[2], "resumed", n[3], NULL);
 			}
 		}
-		atomic_store(&run->syncing, false);
-		pthread_mutex_unlock(&s->sync_mu);
 	}
 	for (size_t i = 0; i < n_refs; i++)
 		free(refs[i]);
@@ -264,7 +267,6 @@ static void do_sync(baton__svc *s, const task_t *task)
 	snprintf(path, sizeof(path), "%s/baton-sync-%s.c1z", s->tmp_dir, id);
 
 	sync_run run;
-	atomic_init(&run.syncing, false);
 	atomic_init(&run.cancel, false);
 	baton__svc_heartbeat hb;
 	if (baton__svc_heartbeat_start(&hb, s, task->id, sync_cancel, &run)) {

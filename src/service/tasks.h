@@ -30,8 +30,6 @@ typedef struct baton__svc {
 	baton__svc_queue queue;
 	/* release idle memory when the last running task ends (idle.c) */
 	bool idle_trim;
-	/* baton_sync's stop request is process-wide: one sync task runs at a time */
-	pthread_mutex_t sync_mu;
 	/* Actions live across tasks (invoke, then status): one running connector and its action
 	 * manager, opened at the first action task, used under ext_mu. */
 	pthread_mutex_t ext_mu;

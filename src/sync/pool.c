@@ -41,6 +41,7 @@ struct baton__pool {
 	baton__worker *w;
 	int n;         /* threads started */
 	int n_alloc;   /* worker structs */
+	const baton__sync_stop *stop; /* the starting thread's sync stop, seen by the workers too */
 };
 
 static bool retryable(int rc)
@@ -202,6 +203,8 @@ static void *worker_main(void *arg)
 {
 	baton__worker *w = arg;
 	baton__pool *pool = w->pool;
+	/* this sync's own stop ends this worker's calls and HTTP waits, not another sync's */
+	baton__sync_stop_set(pool->stop);
 	pthread_mutex_lock(&pool->mu);
 	for (;;) {
 		while (!pool->quit && !pool->jobs)
@@ -228,6 +231,7 @@ static void *worker_main(void *arg)
 		pthread_cond_broadcast(&pool->ready_cv);
 	}
 	pthread_mutex_unlock(&pool->mu);
+	baton__sync_stop_set(NULL);
 	return NULL;
 }
 
@@ -256,6 +260,7 @@ int baton__pool_start(baton__pool **out, int workers, baton__retryer *retry, bat
 	pool->ud = ud;
 	pool->w = w;
 	pool->n_alloc = workers;
+	pool->stop = baton__sync_stop_current();
 	for (int i = 0; i < workers; i++) {
 		w[i].pool = pool;
 		for (int k = 0; k < BATON__POOL_SLOTS; k++) {

@@ -90,9 +90,22 @@ bool baton__pool_retry(baton__pool *pool, int rc, const baton__ratelimit *rl, co
 /* The number of workers for an options value: <0 min(online CPUs, 4), else capped at 64. */
 int baton__pool_workers(int requested);
 
-/* ---- stop.c: a process-wide stop request (baton_sync_request_stop) ---- */
+/* ---- stop.c: the process-wide stop request (baton_sync_request_stop) and a sync's own ---- */
+/* A sync's own stop (baton_sync_options.should_stop / stop_user), borrowed while it runs. */
+typedef struct baton__sync_stop {
+	int (*fn)(void *user);
+	void *user;
+} baton__sync_stop;
+/* The process-wide request, or the own stop of the sync the calling thread works for. */
 bool baton__sync_stop_requested(void);
-/* Forgets a request once a sync has honoured it. */
+/* Forgets the process-wide request. */
 void baton__sync_stop_clear(void);
+/* Sets the calling thread's sync stop (NULL: none); returns the previous one. */
+const baton__sync_stop *baton__sync_stop_set(const baton__sync_stop *stop);
+/* The calling thread's sync stop (NULL: none). */
+const baton__sync_stop *baton__sync_stop_current(void);
+/* Counts running syncs; the last to leave forgets the process-wide request. */
+void baton__sync_stop_enter(void);
+void baton__sync_stop_leave(void);
 
 #endif

@@ -49,8 +49,8 @@ static void syncer_free(baton__syncer *s)
 	free(s->page_counts);
 }
 
-BATON_API int baton_sync(const baton_connector *connector, const baton_sync_options *opts,
-                         baton_sync_summary *summary_out)
+static int sync_body(const baton_connector *connector, const baton_sync_options *opts,
+                     baton_sync_summary *summary_out)
 {
 	baton_sync_options defaults = BATON_SYNC_OPTIONS_INIT;
 	if (!opts)
@@ -188,7 +188,23 @@ BATON_API int baton_sync(const baton_connector *connector, const baton_sync_opti
 	baton__runtime_close(&s->rt);
 	syncer_free(s);
 	free(s);
-	/* a stop request is for one sync: honoured or not, it is forgotten now */
-	baton__sync_stop_clear();
+	return rc;
+}
+
+BATON_API int baton_sync(const baton_connector *connector, const baton_sync_options *opts,
+                         baton_sync_summary *summary_out)
+{
+	/* this sync's own stop, seen by baton__sync_stop_requested() on this thread and (through the
+	 * pool) on its workers; the options (version >= 3) are borrowed for the whole call */
+	baton__sync_stop own = {NULL, NULL};
+	if (opts && opts->version >= 3 && opts->should_stop) {
+		own.fn = opts->should_stop;
+		own.user = opts->stop_user;
+	}
+	const baton__sync_stop *prev = baton__sync_stop_set(own.fn ? &own : NULL);
+	baton__sync_stop_enter();
+	int rc = sync_body(connector, opts, summary_out);
+	baton__sync_stop_leave();
+	baton__sync_stop_set(prev);
 	return rc;
 }
