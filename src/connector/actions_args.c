@@ -201,7 +201,7 @@ BATON_API int baton_ctx_action_arg_resource(baton_ctx *ctx, const char *name, ba
 	int rc = baton__action_arg(ctx, "baton_ctx_action_arg_resource", name, &v);
 	if (rc)
 		return rc;
-	void *r;
+	void *r = NULL;
 	if ((rc = resource_of(ctx, name, v, &r)))
 		return rc;
 	if (out)
@@ -212,8 +212,8 @@ BATON_API int baton_ctx_action_arg_resource(baton_ctx *ctx, const char *name, ba
 BATON_API int baton_ctx_action_arg_resource_list(baton_ctx *ctx, const char *name, baton_resource ***resources,
                                                  size_t *n)
 {
-	void **items;
-	size_t count;
+	void **items = NULL;
+	size_t count = 0;
 	int rc = list_of(ctx, "baton_ctx_action_arg_resource_list", name, resource_of, &items, &count);
 	if (rc)
 		return rc;
@@ -232,8 +232,8 @@ BATON_API int baton_ctx_action_arg_resource_list(baton_ctx *ctx, const char *nam
 BATON_API int baton_ctx_action_arg_entitlement_list(baton_ctx *ctx, const char *name,
                                                     baton_entitlement ***entitlements, size_t *n)
 {
-	void **items;
-	size_t count;
+	void **items = NULL;
+	size_t count = 0;
 	int rc = list_of(ctx, "baton_ctx_action_arg_entitlement_list", name, entitlement_of, &items, &count);
 	if (rc)
 		return rc;
@@ -251,8 +251,8 @@ BATON_API int baton_ctx_action_arg_entitlement_list(baton_ctx *ctx, const char *
 
 BATON_API int baton_ctx_action_arg_grant_list(baton_ctx *ctx, const char *name, baton_grant ***grants, size_t *n)
 {
-	void **items;
-	size_t count;
+	void **items = NULL;
+	size_t count = 0;
 	int rc = list_of(ctx, "baton_ctx_action_arg_grant_list", name, grant_of, &items, &count);
 	if (rc)
 		return rc;
