@@ -136,7 +136,7 @@ static int put_finish(baton_store *s, sqlite3_stmt *st, const char *external_id,
                       size_t len)
 {
 	char now[BATON__TS_LEN];
-	baton__store_now(s, now);
+	baton__store_row_stamp(s, now);
 	sqlite3_bind_text(st, 1, external_id, -1, SQLITE_STATIC);
 	sqlite3_bind_blob64(st, 2, len ? data : "", len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, s->current, -1, SQLITE_STATIC);

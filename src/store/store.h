@@ -80,6 +80,11 @@ struct baton_store {
 	/* discovered_at: the formatted "YYYY-MM-DD HH:MM:SS" of the last second seen */
 	int64_t ts_sec;
 	char ts_prefix[20];
+	/* the discovered_at rows share (baton__store_row_stamp): the text, when it was taken
+	 * (CLOCK_MONOTONIC, ms) and how many rows have used it */
+	char row_stamp[BATON__TS_LEN];
+	int64_t row_stamp_ms;
+	unsigned row_stamp_uses;
 };
 
 /* ---- c1z_io.c ---- */
@@ -174,6 +179,9 @@ int baton__store_commit(baton_store *s);
 
 /* Fills buf with now in the stored layout (local time, trimmed fraction). */
 void baton__store_now(baton_store *s, char buf[BATON__TS_LEN]);
+/* discovered_at for a record row: rows written close together share one value, as the Go SDK
+ * stamps every row of one bulk put with one time (syncs.c says how close). */
+void baton__store_row_stamp(baton_store *s, char buf[BATON__TS_LEN]);
 /* Formats a time (seconds + nanoseconds since the epoch) in the stored layout, local time. */
 void baton__format_time(int64_t sec, long nsec, char buf[BATON__TS_LEN]);
 /* A new KSUID for the given Unix time (27 characters + NUL). */

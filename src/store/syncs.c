@@ -72,6 +72,30 @@ void baton__store_now(baton_store *s, char buf[BATON__TS_LEN])
 	append_fraction(buf, ts.tv_nsec);
 }
 
+/*
+ * The Go SDK stamps all the rows of one bulk put (a page of up to 10,000 records, or a batch of
+ * expanded grants) with one discovered_at. Rows here arrive one at a time, so they share a stamp
+ * for up to ROW_STAMP_ROWS rows or ROW_STAMP_MS milliseconds, whichever ends first: a page's worth
+ * of rows, and never older than a tenth of a second. A distinct nanosecond time on every row is
+ * ~8 bytes of noise per row that zstd cannot pack (15-20% of an expanded file).
+ */
+#define ROW_STAMP_ROWS 1000u
+#define ROW_STAMP_MS 100
+
+void baton__store_row_stamp(baton_store *s, char buf[BATON__TS_LEN])
+{
+	struct timespec mono;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &mono);
+	int64_t ms = (int64_t)mono.tv_sec * 1000 + mono.tv_nsec / 1000000;
+	if (s->row_stamp_uses == 0 || s->row_stamp_uses >= ROW_STAMP_ROWS || ms - s->row_stamp_ms >= ROW_STAMP_MS) {
+		baton__store_now(s, s->row_stamp);
+		s->row_stamp_ms = ms;
+		s->row_stamp_uses = 0;
+	}
+	s->row_stamp_uses++;
+	memcpy(buf, s->row_stamp, BATON__TS_LEN);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* KSUIDs: 4-byte big-endian seconds since 1400000000, 16 random bytes, base62 in 27 chars.     */
 

@@ -278,7 +278,7 @@ int baton__store_writer_put(baton_store *s, const char *external_id, const void 
 	r->has_exp = exp != NULL;
 	if (exp && (rc = put_bytes(b, r, C_EXP, exp, exp_len)))
 		return rc;
-	baton__store_now(s, r->now);
+	baton__store_row_stamp(s, r->now);
 	b->n++;
 	if (b->n == WB_ROWS || b->len >= WB_BYTES)
 		return handover(w, true);

@@ -350,7 +350,7 @@ static int create_grant(expander *x, const dest *d, const char *prt, const char 
 	                                &data, &len)))
 		return rc;
 	char now[BATON__TS_LEN];
-	baton__store_now(x->s, now);
+	baton__store_row_stamp(x->s, now);
 	/* every parameter is bound on each row, so the bindings need no clearing */
 	sqlite3_stmt *st = x->ins;
 	sqlite3_bind_text(st, 1, d->rt, -1, SQLITE_STATIC);

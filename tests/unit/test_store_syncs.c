@@ -440,6 +440,37 @@ static void test_stats_grants_by_type(void **state)
 	free(st);
 }
 
+/* Rows written together share one discovered_at, as the Go SDK stamps a bulk put (a page) with
+ * one time: at most 1,000 rows per stamp, so 2,500 grants get at least 3 and far fewer than 2,500. */
+static void test_rows_share_discovered_at(void **state)
+{
+	fx *f = *state;
+	baton_resource_type *gt = rt_named(f->ctx, "Group");
+	baton_resource *g1;
+	CHECK(baton_group_resource_new(f->ctx, "G", gt, "g1", &g1));
+	baton_store *s;
+	char id[28];
+	CHECK(baton_store_open(f->path, NULL, &s));
+	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id));
+	put_members(f, s, g1, 0, 2500);
+	CHECK(baton_store_sync_end(s));
+	CHECK(baton_store_close(s));
+	c1z_raw *raw = c1z_raw_open(f->path);
+	sqlite3 *db = c1z_raw_db(raw);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*), max(n), min(d) <= max(d) FROM (SELECT discovered_at d, "
+	                                    "count(*) n FROM v1_grants GROUP BY discovered_at)", -1, &st, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t stamps = sqlite3_column_int64(st, 0), largest = sqlite3_column_int64(st, 1);
+	sqlite3_finalize(st);
+	c1z_raw_close(raw);
+	assert_true(stamps >= 3);
+	assert_true(stamps <= 1250);
+	assert_true(largest <= 1000);
+	assert_true(largest >= 2);
+}
+
 /* Listing 200k grants keeps the iterator's memory flat. */
 static void test_streaming_memory(void **state)
 {
@@ -498,6 +529,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_grant_upsert_needs_expansion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_streaming_memory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats_grants_by_type, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rows_share_discovered_at, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
