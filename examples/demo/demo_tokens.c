@@ -10,6 +10,12 @@
  * `api_token`) revokes it. Issued and revoked tokens are kept as operations of the state file
  * ("issue_token" / "revoke_token"), so ids are t0001, t0002, ... in issuing order. Disabled users
  * get none (FailedPrecondition).
+ *
+ * The request id (a service task's id) makes issuing idempotent, as a provider with idempotency
+ * keys would: a request id seen before mints no second token. In the process that issued it, the
+ * same answer is given again (the same api_token and value, kept in memory for that); after a
+ * restart the value is gone (the state file never holds it) and the request is refused
+ * (AlreadyExists), as is a request id reused for another user or one whose token was revoked.
  */
 #include "demo_ext.h"
 
@@ -97,15 +103,75 @@ static int new_token(baton_ctx *ctx, char **out)
 	return 0;
 }
 
+/* The issue_token operation that answered request id `rid`, or NULL. */
+static json_t *find_request(demo_model *m, const char *rid)
+{
+	const json_t *ops = demo_model_ops(m);
+	size_t i;
+
+	for (i = 0; rid != NULL && i < json_array_size(ops); i++) {
+		json_t *op = json_array_get(ops, i);
+		if (strcmp(jstr(op, "op"), "issue_token") == 0 && strcmp(jstr(op, "request_id"), rid) == 0)
+			return op;
+	}
+	return NULL;
+}
+
+/* Answers the call: token `id` of user `uid` expiring at `expires`, its value `token`. */
+static int answer(baton_ctx *ctx, const char *id, const char *uid, baton_timestamp expires, const char *token)
+{
+	baton_resource_id sid = {"api_token", id};
+	baton_resource_id who = {"user", uid};
+	baton_resource *secret;
+	baton_secret_trait *trait;
+	char name[96];
+	int rc;
+
+	snprintf(name, sizeof(name), "API token %s for %s", id, uid);
+	if ((rc = baton_resource_new_with_id(ctx, name, &sid, &secret)) != 0 ||
+	    (rc = baton_resource_get_secret_trait(secret, &trait)) != 0 ||
+	    (rc = baton_secret_trait_set_identity_id(trait, &who)) != 0 ||
+	    (rc = baton_secret_trait_set_created_by_id(trait, &who)) != 0 ||
+	    (rc = baton_secret_trait_set_expires_at(trait, expires)) != 0 ||
+	    (rc = baton_secret_trait_set_credential_type(trait, BATON_CREDENTIAL_TYPE_STATIC_SECRET)) != 0 ||
+	    (rc = baton_secret_trait_set_credential_detail(trait, "api_token")) != 0 ||
+	    (rc = baton_ctx_emit_secret(ctx, "token", "API token for the demo company's API", (const uint8_t *)token,
+	                                strlen(token))) != 0)
+		return rc;
+	return baton_ctx_issued_credential(ctx, secret, BATON_CREDENTIAL_RESOURCE_MODE_VIRTUAL);
+}
+
+/* A request id seen before (`op` issued its token): the same answer, or a refusal. */
+static int answer_again(baton_ctx *ctx, demo_model *m, const demo_obj *u, json_t *op, const char *rid)
+{
+	const char *id = jstr(op, "token");
+	json_t *kept = json_object_get((json_t *)m->answers, rid);
+	baton_timestamp expires;
+	bool live;
+
+	if (strcmp(jstr(op, "user"), u->id) != 0)
+		return baton_error_set(BATON_EEXISTS, "issue token: request id %s was used for user %s", rid,
+		                       jstr(op, "user"));
+	scan_tokens(m, id, &live);
+	if (!live)
+		return baton_error_set(BATON_EEXISTS, "issue token: request id %s issued api_token %s, revoked since", rid,
+		                       id);
+	if (!json_is_string(json_object_get(kept, "value")) || strcmp(jstr(kept, "token"), id) != 0)
+		return baton_error_set(BATON_EEXISTS, "issue token: request id %s issued api_token %s already "
+		                       "(its value is not kept across restarts)", rid, id);
+	expires.seconds = (int64_t)json_integer_value(json_object_get(op, "expires_at"));
+	expires.nanos = 0;
+	baton_ctx_log(ctx, BATON_LOG_INFO, "issue token: request id %s answered again with api_token %s", rid, id);
+	return answer(ctx, id, u->id, expires, jstr(kept, "value"));
+}
+
 int demo_issue_token(baton_ctx *ctx, const baton_credential_issue_request *req)
 {
 	demo_model *m = model_of(ctx);
 	demo_obj *u;
-	char id[32], name[96], *token = NULL;
-	baton_resource *secret;
-	baton_secret_trait *trait;
+	char id[32], *token = NULL;
 	baton_timestamp now, expires;
-	json_t *scopes, *op;
+	json_t *scopes, *op, *prev;
 	size_t k;
 	int rc;
 
@@ -115,6 +181,8 @@ int demo_issue_token(baton_ctx *ctx, const baton_credential_issue_request *req)
 		return baton_error_set(BATON_ENOTFOUND, "issue token: user %s not found", req->identity.resource);
 	if (u->disabled)
 		return baton_error_set(BATON_EPRECONDITION, "issue token: user %s is disabled", u->id);
+	if ((prev = find_request(m, req->request_id)) != NULL)
+		return answer_again(ctx, m, u, prev, req->request_id);
 	now.seconds = (int64_t)time(NULL);
 	now.nanos = 0;
 	if (req->has_expires_at)
@@ -124,42 +192,32 @@ int demo_issue_token(baton_ctx *ctx, const baton_credential_issue_request *req)
 		expires.nanos = 0;
 	}
 	snprintf(id, sizeof(id), "t%04zu", scan_tokens(m, NULL, NULL) + 1);
-	snprintf(name, sizeof(name), "API token %s for %s", id, u->id);
+	if (m->answers == NULL && (m->answers = json_object()) == NULL)
+		return baton_error_set(BATON_EEXHAUSTED, "issue token: out of memory");
+	if ((rc = new_token(ctx, &token)) != 0)
+		return rc;
 	scopes = json_array();
 	for (k = 0; k < req->n_scopes && scopes != NULL; k++)
 		json_array_append_new(scopes, json_string(req->scopes[k]));
 	if (scopes != NULL && req->n_scopes == 0)
 		json_array_append_new(scopes, json_string("read"));
-	if ((rc = new_token(ctx, &token)) != 0) {
-		json_decref(scopes);
-		return rc;
-	}
-	{
-		baton_resource_id sid = {"api_token", id};
-		baton_resource_id who = {"user", u->id};
-		if ((rc = baton_resource_new_with_id(ctx, name, &sid, &secret)) != 0 ||
-		    (rc = baton_resource_get_secret_trait(secret, &trait)) != 0 ||
-		    (rc = baton_secret_trait_set_identity_id(trait, &who)) != 0 ||
-		    (rc = baton_secret_trait_set_created_by_id(trait, &who)) != 0 ||
-		    (rc = baton_secret_trait_set_expires_at(trait, expires)) != 0 ||
-		    (rc = baton_secret_trait_set_credential_type(trait, BATON_CREDENTIAL_TYPE_STATIC_SECRET)) != 0 ||
-		    (rc = baton_secret_trait_set_credential_detail(trait, "api_token")) != 0) {
-			json_decref(scopes);
-			return rc;
-		}
-	}
 	/* remembered before it is handed over: a token the state file cannot hold is not issued */
 	op = json_pack("{s:s, s:s, s:s, s:o, s:I, s:s}", "op", "issue_token", "token", id, "user", u->id, "scopes",
 	               scopes, "expires_at", (json_int_t)expires.seconds, "request_id",
 	               req->request_id != NULL ? req->request_id : "");
 	if (op == NULL)
 		return baton_error_set(BATON_EEXHAUSTED, "issue token: out of memory");
-	if ((rc = demo_model_log(m, op)) != DEMO_OK)
+	if (req->request_id != NULL &&
+	    json_object_set_new((json_t *)m->answers, req->request_id,
+	                        json_pack("{s:s, s:s}", "token", id, "value", token)) != 0) {
+		json_decref(op);
+		return baton_error_set(BATON_EEXHAUSTED, "issue token: out of memory");
+	}
+	if ((rc = demo_model_log(m, op)) != DEMO_OK) {
+		json_object_del((json_t *)m->answers, req->request_id);
 		return model_failed(rc, "issue token");
-	if ((rc = baton_ctx_emit_secret(ctx, "token", "API token for the demo company's API",
-	                                (const uint8_t *)token, strlen(token))) != 0)
-		return rc;
-	return baton_ctx_issued_credential(ctx, secret, BATON_CREDENTIAL_RESOURCE_MODE_VIRTUAL);
+	}
+	return answer(ctx, id, u->id, expires, token);
 }
 
 /* delete_resource on api_token: revokes the token. */

@@ -730,6 +730,7 @@ void demo_model_free(demo_model *m)
 		free(m->objs[k]);
 	}
 	json_decref(ops_array(m));
+	json_decref((json_t *)m->answers);
 	free(m->state_path);
 	free(m);
 }

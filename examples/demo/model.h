@@ -103,6 +103,8 @@ typedef struct demo_model {
 	void *ops;              /* the state file's operations (a jansson array) */
 	bool replaying;         /* replaying the state file: do not log again */
 	int64_t now;            /* creation time for new objects; 0: the clock */
+	void *answers;          /* demo_tokens.c: the API tokens this process issued, by request id
+	                         * (a jansson object); in memory only, never in the state file */
 } demo_model;
 
 /* "user", "group", ... and "User", "Group", ... */

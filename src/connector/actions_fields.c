@@ -135,24 +135,54 @@ BATON_API int baton_ctx_action_return_number(baton_ctx *ctx, const char *key, do
 	return put(ctx, "baton_ctx_action_return_number", key, json_real(value));
 }
 
-BATON_API int baton_ctx_action_return_string_list(baton_ctx *ctx, const char *key, const char *const *values,
-                                                  size_t n)
+/* One item of a returned list as a new JSON value, or NULL with the error set; `item` is the
+ * address of the element (for a list of pointers, the pointer itself, never NULL). */
+typedef json_t *list_item_fn(baton_ctx *ctx, const char *fn, const void *item, size_t i);
+
+/* Sets response[key] to a JSON array of the n elements of `items` (each `size` bytes), each made
+ * by `make`; the first item that cannot be made fails the whole call and nothing is set. `arg`
+ * names the array in the error when it is NULL with n > 0. With `nil_noun`, the elements are
+ * object pointers: a NULL one fails as "<nil_noun> at index i cannot be nil". */
+static int put_list(baton_ctx *ctx, const char *fn, const char *key, const char *arg, const void *items, size_t size,
+                    size_t n, const char *nil_noun, list_item_fn *make)
 {
-	static const char fn[] = "baton_ctx_action_return_string_list";
-	if (!values && n)
-		return baton__null_arg(fn, "values");
+	if (!items && n)
+		return baton__null_arg(fn, arg);
 	json_t *a = json_array();
 	for (size_t i = 0; a && i < n; i++) {
-		json_t *s = values[i] ? json_string(values[i]) : NULL;
-		if (!s) {
-			json_decref(a);
-			return baton_error_set(BATON_EINVALID, "%s: item %zu is NULL or not valid UTF-8", fn, i);
+		const void *item = (const char *)items + i * size;
+		json_t *o = NULL;
+		if (nil_noun) { /* read the element as a pointer without type-punning it */
+			memcpy(&item, item, sizeof(item));
+			if (!item)
+				baton_error_set(BATON_EINVALID, "%s: %s at index %zu cannot be nil", fn, nil_noun, i);
 		}
-		json_array_append_new(a, s);
+		if (item)
+			o = make(ctx, fn, item, i);
+		if (!o) {
+			json_decref(a);
+			return baton_error_last()->code ? baton_error_last()->code : BATON_EINTERNAL;
+		}
+		json_array_append_new(a, o);
 	}
 	return put(ctx, fn, key, a);
 }
 
+static json_t *string_item(baton_ctx *ctx, const char *fn, const void *item, size_t i)
+{
+	const char *s = *(const char *const *)item;
+	json_t *v = s ? json_string(s) : NULL;
+	if (!v)
+		baton_error_set(BATON_EINVALID, "%s: item %zu is NULL or not valid UTF-8", fn, i);
+	return v;
+}
+
+BATON_API int baton_ctx_action_return_string_list(baton_ctx *ctx, const char *key, const char *const *values,
+                                                  size_t n)
+{
+	return put_list(ctx, "baton_ctx_action_return_string_list", key, "values", values, sizeof(*values), n, NULL,
+	                string_item);
+}
 BATON_API int baton_ctx_action_return_resource_id(baton_ctx *ctx, const char *key, const baton_resource_id *id)
 {
 	json_t *o = id_object(id);
@@ -161,40 +191,36 @@ BATON_API int baton_ctx_action_return_resource_id(baton_ctx *ctx, const char *ke
 	return put(ctx, "baton_ctx_action_return_resource_id", key, o);
 }
 
+static json_t *resource_id_item(baton_ctx *ctx, const char *fn, const void *item, size_t i)
+{
+	json_t *o = id_object(item);
+	if (!o)
+		baton_error_set(BATON_EINVALID, "%s: resource id at index %zu cannot be nil", fn, i);
+	return o;
+}
+
 BATON_API int baton_ctx_action_return_resource_id_list(baton_ctx *ctx, const char *key, const baton_resource_id *ids,
                                                        size_t n)
 {
-	static const char fn[] = "baton_ctx_action_return_resource_id_list";
-	if (!ids && n)
-		return baton__null_arg(fn, "ids");
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < n; i++) {
-		json_t *o = id_object(&ids[i]);
-		if (!o) {
-			json_decref(a);
-			return baton_error_set(BATON_EINVALID, "%s: resource id at index %zu cannot be nil", fn, i);
-		}
-		json_array_append_new(a, o);
+	return put_list(ctx, "baton_ctx_action_return_resource_id_list", key, "ids", ids, sizeof(*ids), n, NULL,
+	                resource_id_item);
+}
+
+static json_t *number_item(baton_ctx *ctx, const char *fn, const void *item, size_t i)
+{
+	double v = *(const double *)item;
+	if (v != v || v - v != 0) {
+		baton_error_set(BATON_EINVALID, "%s: item %zu is not a finite number", fn, i);
+		return NULL;
 	}
-	return put(ctx, fn, key, a);
+	return json_real(v);
 }
 
 BATON_API int baton_ctx_action_return_number_list(baton_ctx *ctx, const char *key, const double *values, size_t n)
 {
-	static const char fn[] = "baton_ctx_action_return_number_list";
-	if (!values && n)
-		return baton__null_arg(fn, "values");
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < n; i++) {
-		if (values[i] != values[i] || values[i] - values[i] != 0) {
-			json_decref(a);
-			return baton_error_set(BATON_EINVALID, "%s: item %zu is not a finite number", fn, i);
-		}
-		json_array_append_new(a, json_real(values[i]));
-	}
-	return put(ctx, fn, key, a);
+	return put_list(ctx, "baton_ctx_action_return_number_list", key, "values", values, sizeof(*values), n, NULL,
+	                number_item);
 }
-
 static C1__Config__V1__ResourceId *config_id(C1__Config__V1__ResourceId *out, const C1__Connector__V2__ResourceId *id)
 {
 	if (!id)
@@ -236,113 +262,86 @@ BATON_API int baton_ctx_action_return_resource(baton_ctx *ctx, const char *key, 
 	return put(ctx, fn, key, o);
 }
 
+static json_t *resource_item(baton_ctx *ctx, const char *fn, const void *item, size_t i)
+{
+	return basic_resource((baton_resource *)item);
+}
+
 BATON_API int baton_ctx_action_return_resource_list(baton_ctx *ctx, const char *key,
                                                     struct baton_resource *const *resources, size_t n)
 {
-	static const char fn[] = "baton_ctx_action_return_resource_list";
-	if (!resources && n)
-		return baton__null_arg(fn, "resources");
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < n; i++) {
-		json_t *o = NULL;
-		int rc = resources[i] ? 0 : baton_error_set(BATON_EINVALID, "%s: resource at index %zu cannot be nil", fn, i);
-		if (!rc && !(o = basic_resource(resources[i])))
-			rc = baton_error_last()->code;
-		if (rc) {
-			json_decref(a);
-			return rc;
-		}
-		json_array_append_new(a, o);
+	return put_list(ctx, "baton_ctx_action_return_resource_list", key, "resources", resources, sizeof(*resources), n,
+	                "resource", resource_item);
+}
+
+/* An entitlement as config.Entitlement's protojson (Go's entitlementToBasicEntitlement). */
+static json_t *entitlement_item(baton_ctx *ctx, const char *fn, const void *item, size_t i)
+{
+	const C1__Connector__V2__Entitlement *m = ((const baton_entitlement *)item)->msg;
+	C1__Config__V1__Entitlement basic;
+	c1__config__v1__entitlement__init(&basic);
+	basic.id = m->id;
+	basic.display_name = m->display_name;
+	basic.description = m->description;
+	basic.slug = m->slug;
+	const ProtobufCEnumValue *pv =
+		protobuf_c_enum_descriptor_get_value(&c1__connector__v2__entitlement__purpose_value__descriptor, m->purpose);
+	basic.purpose = pv ? (char *)pv->name : (char *)"PURPOSE_VALUE_UNSPECIFIED";
+	char **types = m->n_grantable_to ? baton_ctx_alloc(ctx, m->n_grantable_to * sizeof(char *)) : NULL;
+	if (m->n_grantable_to && !types) {
+		baton__error_oom("action response");
+		return NULL;
 	}
-	return put(ctx, fn, key, a);
+	for (size_t j = 0; j < m->n_grantable_to; j++)
+		types[j] = m->grantable_to[j]->id;
+	basic.n_grantable_to_resource_type_ids = m->n_grantable_to;
+	basic.grantable_to_resource_type_ids = types;
+	if (m->resource && m->resource->id) {
+		basic.resource_id = m->resource->id->resource;
+		basic.resource_type_id = m->resource->id->resource_type;
+	}
+	return baton__protojson_to_jansson(&basic.base, NULL);
 }
 
 BATON_API int baton_ctx_action_return_entitlement_list(baton_ctx *ctx, const char *key,
                                                        struct baton_entitlement *const *entitlements, size_t n)
 {
-	static const char fn[] = "baton_ctx_action_return_entitlement_list";
-	if (!entitlements && n)
-		return baton__null_arg(fn, "entitlements");
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < n; i++) {
-		if (!entitlements[i]) {
-			json_decref(a);
-			return baton_error_set(BATON_EINVALID, "%s: entitlement at index %zu cannot be nil", fn, i);
-		}
-		const C1__Connector__V2__Entitlement *m = entitlements[i]->msg;
-		C1__Config__V1__Entitlement basic;
-		c1__config__v1__entitlement__init(&basic);
-		basic.id = m->id;
-		basic.display_name = m->display_name;
-		basic.description = m->description;
-		basic.slug = m->slug;
-		const ProtobufCEnumValue *pv =
-			protobuf_c_enum_descriptor_get_value(&c1__connector__v2__entitlement__purpose_value__descriptor, m->purpose);
-		basic.purpose = pv ? (char *)pv->name : (char *)"PURPOSE_VALUE_UNSPECIFIED";
-		char **types = m->n_grantable_to ? baton_ctx_alloc(ctx, m->n_grantable_to * sizeof(char *)) : NULL;
-		if (m->n_grantable_to && !types) {
-			json_decref(a);
-			return baton__error_oom("action response");
-		}
-		for (size_t j = 0; j < m->n_grantable_to; j++)
-			types[j] = m->grantable_to[j]->id;
-		basic.n_grantable_to_resource_type_ids = m->n_grantable_to;
-		basic.grantable_to_resource_type_ids = types;
-		if (m->resource && m->resource->id) {
-			basic.resource_id = m->resource->id->resource;
-			basic.resource_type_id = m->resource->id->resource_type;
-		}
-		json_t *o = baton__protojson_to_jansson(&basic.base, NULL);
-		if (!o) {
-			json_decref(a);
-			return baton_error_last()->code ? baton_error_last()->code : BATON_EINTERNAL;
-		}
-		json_array_append_new(a, o);
+	return put_list(ctx, "baton_ctx_action_return_entitlement_list", key, "entitlements", entitlements,
+	                sizeof(*entitlements), n, "entitlement", entitlement_item);
+}
+
+/* A grant as config.Grant's protojson (Go's grantToBasicGrant). */
+static json_t *grant_item(baton_ctx *ctx, const char *fn, const void *item, size_t i)
+{
+	const C1__Connector__V2__Grant *m = ((const baton_grant *)item)->msg;
+	C1__Config__V1__Grant basic;
+	C1__Config__V1__EntitlementRef ref;
+	C1__Config__V1__Resource principal;
+	C1__Config__V1__ResourceId id, parent;
+	c1__config__v1__grant__init(&basic);
+	basic.id = m->id;
+	if (m->entitlement) {
+		c1__config__v1__entitlement_ref__init(&ref);
+		ref.id = m->entitlement->id;
+		basic.entitlement = &ref;
 	}
-	return put(ctx, fn, key, a);
+	if (m->principal) {
+		const C1__Connector__V2__Resource *p = m->principal;
+		c1__config__v1__resource__init(&principal);
+		principal.resource_id = config_id(&id, p->id);
+		principal.parent_resource_id = config_id(&parent, p->parent_resource_id);
+		principal.display_name = p->display_name;
+		principal.description = p->description;
+		principal.n_annotations = p->n_annotations;
+		principal.annotations = p->annotations;
+		basic.principal = &principal;
+	}
+	return baton__protojson_to_jansson(&basic.base, NULL);
 }
 
 BATON_API int baton_ctx_action_return_grant_list(baton_ctx *ctx, const char *key, struct baton_grant *const *grants,
                                                  size_t n)
 {
-	static const char fn[] = "baton_ctx_action_return_grant_list";
-	if (!grants && n)
-		return baton__null_arg(fn, "grants");
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < n; i++) {
-		if (!grants[i]) {
-			json_decref(a);
-			return baton_error_set(BATON_EINVALID, "%s: grant at index %zu cannot be nil", fn, i);
-		}
-		const C1__Connector__V2__Grant *m = grants[i]->msg;
-		C1__Config__V1__Grant basic;
-		C1__Config__V1__EntitlementRef ref;
-		C1__Config__V1__Resource principal;
-		C1__Config__V1__ResourceId id, parent;
-		c1__config__v1__grant__init(&basic);
-		basic.id = m->id;
-		if (m->entitlement) {
-			c1__config__v1__entitlement_ref__init(&ref);
-			ref.id = m->entitlement->id;
-			basic.entitlement = &ref;
-		}
-		if (m->principal) {
-			const C1__Connector__V2__Resource *p = m->principal;
-			c1__config__v1__resource__init(&principal);
-			principal.resource_id = config_id(&id, p->id);
-			principal.parent_resource_id = config_id(&parent, p->parent_resource_id);
-			principal.display_name = p->display_name;
-			principal.description = p->description;
-			principal.n_annotations = p->n_annotations;
-			principal.annotations = p->annotations;
-			basic.principal = &principal;
-		}
-		json_t *o = baton__protojson_to_jansson(&basic.base, NULL);
-		if (!o) {
-			json_decref(a);
-			return baton_error_last()->code ? baton_error_last()->code : BATON_EINTERNAL;
-		}
-		json_array_append_new(a, o);
-	}
-	return put(ctx, fn, key, a);
+	return put_list(ctx, "baton_ctx_action_return_grant_list", key, "grants", grants, sizeof(*grants), n, "grant",
+	                grant_item);
 }

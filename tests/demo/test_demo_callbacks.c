@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "testutil.h"
 #include "demo.h"
 #include "connector/connector.h"
@@ -483,6 +485,93 @@ static void test_calls_are_counted(void **state)
 	assert_int_equal(demo_callback_count(), before + 2);
 }
 
+/* Number of state-file operations named `verb` in the connector's model. */
+static size_t count_ops(const char *verb)
+{
+	const json_t *ops = demo_model_ops(model());
+	size_t i, n = 0;
+
+	for (i = 0; i < json_array_size(ops); i++)
+		if (strcmp(json_string_value(json_object_get(json_array_get(ops, i), "op")), verb) == 0)
+			n++;
+	return n;
+}
+
+/* Issues an API token for `user` under request id `rid`; on success, the token's id and value
+ * into id/value (value NUL-terminated). Returns the callback's result. */
+static int issue_token(const char *user, const char *rid, char id[32], char value[64])
+{
+	baton_credential_issue_request req;
+	box b;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	req.identity = (baton_resource_id){"user", user};
+	req.kind = BATON_CREDENTIAL_OPTION_API_KEY;
+	req.request_id = rid;
+	begin(&b, BATON__CALL_ISSUE_CREDENTIAL, "user", "");
+	rc = syncer("user")->issue_credential(&b.ctx, &req);
+	if (rc == 0) {
+		assert_non_null(b.call.issued);
+		snprintf(id, 32, "%s", baton_resource_get_id(b.call.issued).resource);
+		assert_int_equal(b.call.n_secrets, 1);
+		assert_int_equal(b.call.secrets[0].len, 44); /* "bdt_" + 40 hex digits */
+		memcpy(value, b.call.secrets[0].bytes, 44);
+		value[44] = '\0';
+	} else {
+		assert_null(b.call.issued);
+		assert_int_equal(b.call.n_secrets, 0);
+	}
+	end(&b);
+	return rc;
+}
+
+/* API tokens are idempotent on the request id (a service task's id): the same request id mints
+ * no second token and gets the same answer; reused for another user, after its token was revoked,
+ * or after a restart (the value is kept in memory only), it is refused and mints nothing. */
+static void test_issue_token_request_id(void **state)
+{
+	char id1[32], v1[64], id2[32], v2[64], id3[32], v3[64];
+	size_t before = count_ops("issue_token");
+	box b;
+
+	(void)state;
+	assert_int_equal(issue_token("u0004", "task-1", id1, v1), 0);
+	assert_int_equal(count_ops("issue_token"), before + 1);
+	assert_int_equal(issue_token("u0004", "task-1", id2, v2), 0);
+	assert_string_equal(id2, id1);
+	assert_string_equal(v2, v1);
+	assert_int_equal(count_ops("issue_token"), before + 1);
+
+	/* another request id: another token */
+	assert_int_equal(issue_token("u0004", "task-2", id3, v3), 0);
+	assert_string_not_equal(id3, id1);
+	assert_string_not_equal(v3, v1);
+	assert_int_equal(count_ops("issue_token"), before + 2);
+
+	/* the same request id for another user */
+	assert_int_equal(issue_token("u0005", "task-1", id2, v2), BATON_EEXISTS);
+	assert_non_null(strstr(baton_error_last()->message, "request id task-1 was used for user u0004"));
+	/* a revoked token is not handed out again */
+	begin(&b, BATON__CALL_DELETE_RESOURCE, "api_token", "");
+	assert_int_equal(syncer("api_token")->delete_resource(&b.ctx, &(baton_resource_id){"api_token", id3}, NULL), 0);
+	end(&b);
+	assert_int_equal(issue_token("u0004", "task-2", id2, v2), BATON_EEXISTS);
+	assert_non_null(strstr(baton_error_last()->message, "revoked since"));
+	assert_int_equal(count_ops("issue_token"), before + 2);
+
+	/* a new connector instance (a restart) has the request in its state file, not the value */
+	baton__runtime_close(&rt);
+	memset(&rt, 0, sizeof(rt));
+	assert_int_equal(baton__runtime_open(&rt, &demo_connector), 0);
+	assert_int_equal(count_ops("issue_token"), before + 2);
+	assert_int_equal(issue_token("u0004", "task-1", id2, v2), BATON_EEXISTS);
+	assert_non_null(strstr(baton_error_last()->message, "its value is not kept across restarts"));
+	assert_int_equal(count_ops("issue_token"), before + 2);
+	assert_int_equal(issue_token("u0004", "task-3", id2, v2), 0);
+	assert_int_equal(count_ops("issue_token"), before + 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -494,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_create_and_delete),
 		cmocka_unit_test(test_changes_persist),
 		cmocka_unit_test(test_calls_are_counted),
+		cmocka_unit_test(test_issue_token_request_id),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

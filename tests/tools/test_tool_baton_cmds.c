@@ -156,38 +156,25 @@ static void test_expand_marker(void **state)
 	snprintf(path, sizeof path, "%s/tool-expandmark-%d.c1z", test_out_dir(), (int)getpid());
 	unlink(path);
 	baton_store *s;
-	baton_ctx *ctx;
-	baton_resource_type *ut, *gt;
-	baton_resource *eng, *ops, *u;
+	tool_fixture f;
+	baton_resource *ops;
 	baton_entitlement *e;
 	baton_grant *g;
 	CHECK(baton_store_open(path, NULL, &s));
-	CHECK(baton_ctx_new(&ctx));
-	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id));
-	CHECK(baton_resource_type_new(ctx, "user", (const baton_trait[]){BATON_TRAIT_USER}, 1, &ut));
-	CHECK(baton_resource_type_new(ctx, "group", (const baton_trait[]){BATON_TRAIT_GROUP}, 1, &gt));
-	CHECK(baton_store_put_resource_type(s, ut));
-	CHECK(baton_store_put_resource_type(s, gt));
-	CHECK(baton_group_resource_new(ctx, "Engineering", gt, "eng", &eng));
-	CHECK(baton_group_resource_new(ctx, "Operations", gt, "ops", &ops));
-	CHECK(baton_store_put_resource(s, eng));
+	fixture_begin(&f, s, id);
+	CHECK(baton_group_resource_new(f.ctx, "Operations", f.gt, "ops", &ops));
 	CHECK(baton_store_put_resource(s, ops));
-	CHECK(baton_assignment_entitlement_new(ctx, eng, "member", &e));
+	CHECK(baton_assignment_entitlement_new(f.ctx, ops, "member", &e));
 	CHECK(baton_store_put_entitlement(s, e));
-	CHECK(baton_assignment_entitlement_new(ctx, ops, "member", &e));
-	CHECK(baton_store_put_entitlement(s, e));
-	CHECK(baton_user_resource_new(ctx, "bob", ut, "bob", &u));
-	CHECK(baton_store_put_resource(s, u));
+	fixture_put_user(&f, s, "bob", "bob");
 	/* bob is in ops; ops (the group) is a member of eng, and its members are too. */
-	CHECK(baton_grant_new(ctx, ops, "member", &(baton_resource_id){"user", "bob"}, &g));
-	CHECK(baton_store_put_grant(s, g));
+	CHECK(baton_store_put_grant(s, fixture_member_grant(&f, ops, "bob")));
 	const char *src[] = {"group:ops:member"};
-	CHECK(baton_grant_new(ctx, eng, "member", &(baton_resource_id){"group", "ops"}, &g));
+	CHECK(baton_grant_new(f.ctx, f.eng, "member", &(baton_resource_id){"group", "ops"}, &g));
 	CHECK(baton_grant_set_expandable(g, src, 1, false, NULL, 0));
 	CHECK(baton_store_put_grant(s, g));
-	CHECK(baton_store_sync_end(s));
+	fixture_end(&f, s);
 	CHECK(baton_store_close(s));
-	baton_ctx_free(ctx);
 
 	run r;
 	RUN(&r, "-f", path, "rollback-expansion", "--dry-run");
@@ -601,29 +588,13 @@ static void test_rollback_dry_run(void **state)
 	snprintf(path, sizeof path, "%s/tool-rollback-%d.c1z", test_out_dir(), (int)getpid());
 	unlink(path);
 	baton_store *s;
-	baton_ctx *ctx;
-	baton_resource_type *ut, *gt;
-	baton_resource *grp;
-	baton_entitlement *member;
+	tool_fixture f;
 	CHECK(baton_store_open(path, NULL, &s));
-	CHECK(baton_ctx_new(&ctx));
-	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id));
-	CHECK(baton_resource_type_new(ctx, "user", (const baton_trait[]){BATON_TRAIT_USER}, 1, &ut));
-	CHECK(baton_resource_type_new(ctx, "group", (const baton_trait[]){BATON_TRAIT_GROUP}, 1, &gt));
-	CHECK(baton_store_put_resource_type(s, ut));
-	CHECK(baton_store_put_resource_type(s, gt));
-	CHECK(baton_group_resource_new(ctx, "Engineering", gt, "eng", &grp));
-	CHECK(baton_store_put_resource(s, grp));
-	CHECK(baton_assignment_entitlement_new(ctx, grp, "member", &member));
-	CHECK(baton_store_put_entitlement(s, member));
+	fixture_begin(&f, s, id);
 	const char *users[] = {"direct", "derived", "suspect", "plain"};
 	for (int i = 0; i < 4; i++) {
-		baton_resource *u;
-		baton_grant *g;
-		baton_resource_id pid = {"user", users[i]};
-		CHECK(baton_user_resource_new(ctx, users[i], ut, users[i], &u));
-		CHECK(baton_store_put_resource(s, u));
-		CHECK(baton_grant_new(ctx, grp, "member", &pid, &g));
+		fixture_put_user(&f, s, users[i], users[i]);
+		baton_grant *g = fixture_member_grant(&f, f.eng, users[i]);
 		if (i == 0)
 			CHECK(baton_grant_add_source(g, "group:eng:member", true));
 		if (i == 1) {
@@ -635,9 +606,8 @@ static void test_rollback_dry_run(void **state)
 		CHECK(baton_store_put_grant(s, g));
 	}
 	CHECK(baton_store_sync_set_supports_diff(s));
-	CHECK(baton_store_sync_end(s));
+	fixture_end(&f, s);
 	CHECK(baton_store_close(s));
-	baton_ctx_free(ctx);
 
 	size_t n1, n2;
 	char *b1 = slurp(path, &n1);

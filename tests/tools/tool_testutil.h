@@ -150,39 +150,70 @@ typedef struct fixture_row {
 	const char *group_grant; /* "member" grant on group "eng" for this user, or NULL */
 } fixture_row;
 
+/* The start of every fixture sync: resource types "user" and "group", and the group "eng"
+ * ("Engineering") with its "member" entitlement. Everything is allocated in ctx (freed by
+ * fixture_end). */
+typedef struct tool_fixture {
+	baton_ctx *ctx;
+	baton_resource_type *ut, *gt;
+	baton_resource *eng;
+	baton_entitlement *member; /* group:eng:member */
+} tool_fixture;
+
+/* Starts a full sync in s (its id into id) holding the types, "eng" and its entitlement. */
+static void fixture_begin(tool_fixture *f, baton_store *s, char id[28])
+{
+	CHECK(baton_ctx_new(&f->ctx));
+	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id));
+	CHECK(baton_resource_type_new(f->ctx, "user", (const baton_trait[]){BATON_TRAIT_USER}, 1, &f->ut));
+	CHECK(baton_resource_type_new(f->ctx, "group", (const baton_trait[]){BATON_TRAIT_GROUP}, 1, &f->gt));
+	CHECK(baton_store_put_resource_type(s, f->ut));
+	CHECK(baton_store_put_resource_type(s, f->gt));
+	CHECK(baton_group_resource_new(f->ctx, "Engineering", f->gt, "eng", &f->eng));
+	CHECK(baton_store_put_resource(s, f->eng));
+	CHECK(baton_assignment_entitlement_new(f->ctx, f->eng, "member", &f->member));
+	CHECK(baton_store_put_entitlement(s, f->member));
+}
+
+/* Puts the user `id` named `name`. */
+static void fixture_put_user(tool_fixture *f, baton_store *s, const char *id, const char *name)
+{
+	baton_resource *u;
+	CHECK(baton_user_resource_new(f->ctx, name, f->ut, id, &u));
+	CHECK(baton_store_put_resource(s, u));
+}
+
+/* A new "member" grant of group `grp` to the user `user` (not put: the caller may change it). */
+static baton_grant *fixture_member_grant(tool_fixture *f, baton_resource *grp, const char *user)
+{
+	baton_grant *g;
+	CHECK(baton_grant_new(f->ctx, grp, "member", &(baton_resource_id){"user", user}, &g));
+	return g;
+}
+
+/* Ends the sync started by fixture_begin and frees what it allocated. */
+static void fixture_end(tool_fixture *f, baton_store *s)
+{
+	CHECK(baton_store_sync_end(s));
+	baton_ctx_free(f->ctx);
+	f->ctx = NULL;
+}
+
 /* Writes one finished full sync of users, a group "eng" with a "member" entitlement, and grants. */
 static void write_sync(baton_store *s, const fixture_row *rows, size_t n, char id[28])
 {
-	baton_ctx *ctx;
-	baton_resource_type *ut, *gt;
-	baton_resource *grp;
-	baton_entitlement *member;
-
-	CHECK(baton_ctx_new(&ctx));
-	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id));
-	CHECK(baton_resource_type_new(ctx, "user", (const baton_trait[]){BATON_TRAIT_USER}, 1, &ut));
-	CHECK(baton_resource_type_new(ctx, "group", (const baton_trait[]){BATON_TRAIT_GROUP}, 1, &gt));
-	CHECK(baton_store_put_resource_type(s, ut));
-	CHECK(baton_store_put_resource_type(s, gt));
-	CHECK(baton_group_resource_new(ctx, "Engineering", gt, "eng", &grp));
-	CHECK(baton_store_put_resource(s, grp));
-	CHECK(baton_assignment_entitlement_new(ctx, grp, "member", &member));
-	CHECK(baton_store_put_entitlement(s, member));
+	tool_fixture f;
+	fixture_begin(&f, s, id);
 	for (size_t i = 0; i < n; i++) {
-		baton_resource *u;
-		CHECK(baton_user_resource_new(ctx, rows[i].name, ut, rows[i].user, &u));
-		CHECK(baton_store_put_resource(s, u));
+		fixture_put_user(&f, s, rows[i].user, rows[i].name);
 		if (rows[i].group_grant) {
-			baton_grant *g;
-			baton_resource_id pid = {"user", rows[i].user};
-			CHECK(baton_grant_new(ctx, grp, "member", &pid, &g));
+			baton_grant *g = fixture_member_grant(&f, f.eng, rows[i].user);
 			if (strcmp(rows[i].group_grant, "member") != 0)
 				CHECK(baton_grant_set_metadata_json(g, "{\"note\":\"changed\"}"));
 			CHECK(baton_store_put_grant(s, g));
 		}
 	}
-	CHECK(baton_store_sync_end(s));
-	baton_ctx_free(ctx);
+	fixture_end(&f, s);
 }
 
 static const fixture_row old_rows[] = {

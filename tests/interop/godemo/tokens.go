@@ -3,7 +3,9 @@ package main
 // API tokens, as baton-demo issues them (examples/demo/demo_tokens.c): the user type mints
 // "bdt_" + 40 hex digits with the asked scopes (read when none) and expiry (90 days when none),
 // returned as a VIRTUAL secret t0001, t0002, ... of the api_token type; deleting one revokes it.
-// Disabled users get none.
+// Disabled users get none. The request id makes issuing idempotent: a request id seen before
+// mints nothing and gets the same answer again (the same token and value), or AlreadyExists when it
+// was used for another user or its token was revoked since.
 
 import (
 	"context"
@@ -25,12 +27,19 @@ import (
 )
 
 type tokenStore struct {
-	mu     sync.Mutex
-	issued int
-	live   map[string]bool
+	mu        sync.Mutex
+	issued    int
+	live      map[string]bool
+	byRequest map[string]issuedToken // by request id
 }
 
-var tokensIssued = &tokenStore{live: map[string]bool{}}
+// issuedToken is an answer given, kept for a request id seen again.
+type issuedToken struct {
+	id, user, value string
+	expires         *timestamppb.Timestamp
+}
+
+var tokensIssued = &tokenStore{live: map[string]bool{}, byRequest: map[string]issuedToken{}}
 
 // issuer is the user type with credential issuing.
 type issuer struct{ syncer }
@@ -57,6 +66,17 @@ func (u *issuer) Issue(ctx context.Context, in *connectorbuilder.CredentialIssue
 	if ok, _ := annos.Pick(ut); ok && ut.GetStatus().GetStatus() == v2.UserTrait_Status_STATUS_DISABLED {
 		return nil, status.Errorf(codes.FailedPrecondition, "issue token: user %s is disabled", uid)
 	}
+	tokensIssued.mu.Lock()
+	defer tokensIssued.mu.Unlock()
+	if prev, seen := tokensIssued.byRequest[in.RequestID]; seen {
+		if prev.user != uid {
+			return nil, status.Errorf(codes.AlreadyExists, "issue token: request id %s was used for user %s", in.RequestID, prev.user)
+		}
+		if !tokensIssued.live[prev.id] {
+			return nil, status.Errorf(codes.AlreadyExists, "issue token: request id %s issued api_token %s, revoked since", in.RequestID, prev.id)
+		}
+		return tokenAnswer(prev), nil
+	}
 	expires := in.ExpiresAt
 	if expires == nil {
 		expires = timestamppb.New(time.Unix(time.Now().Unix()+90*86400, 0))
@@ -65,11 +85,16 @@ func (u *issuer) Issue(ctx context.Context, in *connectorbuilder.CredentialIssue
 	if _, err := rand.Read(raw); err != nil {
 		return nil, err
 	}
-	tokensIssued.mu.Lock()
 	tokensIssued.issued++
-	id := fmt.Sprintf("t%04d", tokensIssued.issued)
-	tokensIssued.live[id] = true
-	tokensIssued.mu.Unlock()
+	t := issuedToken{id: fmt.Sprintf("t%04d", tokensIssued.issued), user: uid, value: "bdt_" + hex.EncodeToString(raw), expires: expires}
+	tokensIssued.live[t.id] = true
+	tokensIssued.byRequest[in.RequestID] = t
+	return tokenAnswer(t), nil
+}
+
+// tokenAnswer is the issuing answer for token t.
+func tokenAnswer(t issuedToken) *connectorbuilder.CredentialIssueOutput {
+	id, uid, expires := t.id, t.user, t.expires
 	who := v2.ResourceId_builder{ResourceType: "user", Resource: uid}.Build()
 	secret := v2.Resource_builder{
 		Id:          v2.ResourceId_builder{ResourceType: "api_token", Resource: id}.Build(),
@@ -85,9 +110,9 @@ func (u *issuer) Issue(ctx context.Context, in *connectorbuilder.CredentialIssue
 	return &connectorbuilder.CredentialIssueOutput{
 		Secret: secret,
 		PlaintextData: []*v2.PlaintextData{v2.PlaintextData_builder{Name: "token",
-			Description: "API token for the demo company's API", Bytes: []byte("bdt_" + hex.EncodeToString(raw))}.Build()},
+			Description: "API token for the demo company's API", Bytes: []byte(t.value)}.Build()},
 		ResourceMode: v2.CredentialResourceMode_CREDENTIAL_RESOURCE_MODE_VIRTUAL,
-	}, nil
+	}
 }
 
 // tokenType is the api_token type: nothing listed (VIRTUAL), delete revokes.
