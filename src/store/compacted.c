@@ -252,6 +252,12 @@ char *baton__store_compacted_copy(baton_store *s, bool *compact)
 	 * copy is behind us, and none follows before it is closed.
 	 */
 	sqlite3_exec(s->db, "PRAGMA main.synchronous = OFF", NULL, NULL, NULL);
+	/*
+	 * VACUUM INTO gives its target the working copy's page cache size (32 MiB) on top of the
+	 * working copy's own. It reads each B-tree in order and appends to the copy: 4 MiB each is
+	 * as fast (measured: same CPU) and keeps the peak memory of the save ~28 MiB lower.
+	 */
+	sqlite3_exec(s->db, "PRAGMA main.cache_size = -4096", NULL, NULL, NULL);
 	sqlite3_stmt *st = NULL;
 	int sr = sqlite3_prepare_v2(s->db, "VACUUM INTO ?1", -1, &st, NULL);
 	if (sr == SQLITE_OK) {

@@ -5,7 +5,7 @@
  *    lays it out is saved as it is, without the VACUUM INTO copy, and saves no larger;
  *  - a compact database is packed with a 2 MiB zstd window (smaller, and readable);
  *  - the VACUUM INTO copy of a resumable working copy is never fsynced (it is read once and
- *    removed), while the working copy's own commits still are.
+ *    removed), while the working copy's own commits still are; it adds no second 32 MiB cache.
  */
 #include "store_testutil.h"
 
@@ -343,6 +343,44 @@ static void test_compact_window(void **state)
 	free(dir);
 }
 
+/*
+ * The VACUUM INTO copy's page cache: 4 MiB, and the working copy's cut to 4 MiB first, so saving a
+ * database larger than the 32 MiB cache adds no second 32 MiB cache at its peak (SQLite's own
+ * account of its heap).
+ */
+static void test_vacuum_copy_memory(void **state)
+{
+	(void)state;
+	char *dir = st_mkdtemp("savemem");
+	char *path = st_path(dir, "m.c1z");
+	baton_store *s;
+	CHECK(baton_store_open(path, NULL, &s));
+	char sync_id[28];
+	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, sync_id));
+	put_grants(s, 90000, true, "m");
+	CHECK(baton_store_sync_end(s));
+	sqlite3_int64 before = sqlite3_memory_used();
+	if (before == 0) {
+		print_message("this SQLite keeps no memory statistics\n");
+		st_rmtree(dir);
+		free(path);
+		free(dir);
+		skip();
+	}
+	sqlite3_memory_highwater(1);
+	assert_false(close_skipped_vacuum(s));
+	sqlite3_int64 peak = sqlite3_memory_highwater(0);
+	print_message("SQLite heap before the save %lld, peak during it %lld\n", (long long)before, (long long)peak);
+	assert_true(peak - before < (sqlite3_int64)16 << 20);
+	sqlite3 *db = open_payload(path, dir, "m.db");
+	assert_true(query_i64(db, "PRAGMA page_count") * 4096 > (int64_t)40 << 20);
+	assert_int_equal(query_i64(db, "SELECT count(*) FROM v1_grants"), 90000);
+	sqlite3_close(db);
+	st_rmtree(dir);
+	free(path);
+	free(dir);
+}
+
 /* ---- a VFS over the default one that counts syncs per file ---- */
 
 static sqlite3_vfs *base_vfs;
@@ -493,6 +531,7 @@ int main(void)
 		cmocka_unit_test(test_compact_copy_saved_as_is),
 		cmocka_unit_test(test_compact_window),
 		cmocka_unit_test(test_vacuum_copy_not_synced),
+		cmocka_unit_test(test_vacuum_copy_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
