@@ -211,7 +211,7 @@ bool baton__store_layout_compact(const baton__store_layout *l)
 	 * page, 1.8-3.1% of the sampled leaves' bytes free. The working copies: 28-50% out of order,
 	 * 4.4-9% free. */
 	return l->leaves > 0 && l->leaves_out_of_order * 100 <= l->leaves * BATON__LAYOUT_MAX_DISORDER_PCT &&
-	       l->free_pages * 100 <= l->pages * BATON__LAYOUT_MAX_FREE_PAGES_PCT &&
+	       l->free_pages == 0 &&
 	       l->sampled_free * 100 <= l->sampled_bytes * BATON__LAYOUT_MAX_LEAF_FREE_PCT;
 }
 

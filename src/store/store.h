@@ -202,9 +202,8 @@ int baton__store_layout_scan(sqlite3 *db, baton__store_layout *out);
 /* At most this share of leaves out of order (a compacted copy: under 2% in every B-tree, < 1% in
  * all; the working copies of the benchmarks: 28-50%) ... */
 #define BATON__LAYOUT_MAX_DISORDER_PCT 5
-/* ... of free pages ... */
-#define BATON__LAYOUT_MAX_FREE_PAGES_PCT 2
-/* ... and of free bytes in the sampled leaves, for baton__store_layout_compact. */
+/* ... no free page (VACUUM leaves none; one holds the bytes of whatever was deleted there) ...
+ * and at most this share of free bytes in the sampled leaves, for baton__store_layout_compact. */
 #define BATON__LAYOUT_MAX_LEAF_FREE_PCT 8
 /* Whether a scanned layout is as compact as VACUUM would make it (then saving skips the VACUUM). */
 bool baton__store_layout_compact(const baton__store_layout *l);
