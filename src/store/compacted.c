@@ -20,7 +20,7 @@
  * it the rewrite costs seconds (a 1M-grant writepack database is 500 MB) while the grant tables
  * that large writes build are mostly appended, and the file is saved as it is. Also not when the
  * working copy is already laid out as a compacted copy would be (baton__store_layout_scan): each
- * B-tree's leaves one after the other in key order, no free pages, leaves full.
+ * B-tree's leaves one after the other in key order, no free page, leaves nearly full.
  */
 #define BATON__STORE_VACUUM_MAX ((int64_t)256 << 20)
 
