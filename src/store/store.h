@@ -191,6 +191,8 @@ typedef struct baton__store_layout {
 	int64_t leaves;                /* leaf pages of every B-tree */
 	int64_t leaves_out_of_order;   /* leaves not at the page after the previous leaf of its B-tree */
 	int64_t sampled_bytes, sampled_free; /* every 8th leaf (not a lone root): usable, free bytes */
+	int64_t known_pages;           /* leaf and interior pages (the B-tree of each is known) */
+	int64_t pure_pages;            /* of those, in the B-tree that holds most of their 64-page run */
 } baton__store_layout;
 /*
  * Walks the B-trees of db's main database in key order from its file (through SQLite's handle;
@@ -199,11 +201,10 @@ typedef struct baton__store_layout {
  * understand (the layout is then not known).
  */
 int baton__store_layout_scan(sqlite3 *db, baton__store_layout *out);
-/* At most this share of leaves out of order (a compacted copy: under 2% in every B-tree, < 1% in
- * all; the working copies of the benchmarks: 28-50%) ... */
-#define BATON__LAYOUT_MAX_DISORDER_PCT 5
-/* ... no free page (VACUUM leaves none; one holds the bytes of whatever was deleted there) ...
- * and at most this share of free bytes in the sampled leaves, for baton__store_layout_compact. */
+/* At least this share of pure pages (baton__store_layout: a compacted copy 98.7-99.6%, the
+ * working copies of the benchmarks 73-85%), no free page (VACUUM leaves none; one holds the bytes
+ * of whatever was deleted there) and at most this share of free bytes in the sampled leaves. */
+#define BATON__LAYOUT_MIN_PURE_PCT 95
 #define BATON__LAYOUT_MAX_LEAF_FREE_PCT 8
 /* Whether a scanned layout is as compact as VACUUM would make it (then saving skips the VACUUM). */
 bool baton__store_layout_compact(const baton__store_layout *l);
