@@ -196,7 +196,8 @@ typedef struct baton__store_layout {
 } baton__store_layout;
 /*
  * Walks the B-trees of db's main database in key order from its file (through SQLite's handle;
- * no transaction may be open: committed pages only), reading the interior pages and every 8th
+ * no transaction may be open, and the journal is a rollback one: the file holds every committed
+ * page, where a WAL's would not be seen), reading the interior pages and every 8th
  * leaf as the B-tree page format lays them out. Only reads. 0, or -1 on a page it does not
  * understand (the layout is then not known).
  */
