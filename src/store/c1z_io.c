@@ -301,7 +301,7 @@ static int fsync_dir_of(const char *path)
 #define BATON__C1Z_MT_MIN ((uint64_t)32 << 20)
 
 static int encode_stream(const char *db_path, const char *tmp_path, int in, int out, uint64_t size,
-                         int level)
+                         int level, int window_log)
 {
 	size_t in_cap = ZSTD_CStreamInSize(), out_cap = ZSTD_CStreamOutSize();
 	unsigned char *ibuf = malloc(in_cap), *obuf = malloc(out_cap);
@@ -316,9 +316,9 @@ static int encode_stream(const char *db_path, const char *tmp_path, int in, int 
 		zr = ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
 	if (!ZSTD_isError(zr))
 		zr = ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
-	/* 8 MiB window, as the Go SDK's default encoder (zstd shrinks it for small content). */
+	/* The window baton__c1z_encode_window was given (zstd shrinks it for small content). */
 	if (!ZSTD_isError(zr))
-		zr = ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, 23);
+		zr = ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, window_log);
 	if (!ZSTD_isError(zr))
 		zr = ZSTD_CCtx_setPledgedSrcSize(cctx, size);
 	/*
@@ -436,7 +436,18 @@ static int replace_checked(const char *tmp_path, const char *path, const char *e
 	return 0;
 }
 
+int baton__c1z_window_for(int level, bool compacted)
+{
+	return compacted && level >= 1 && level <= 3 ? 21 : BATON__C1Z_WINDOW_LOG;
+}
+
 int baton__c1z_encode(const char *db_path, const char *dest, int level, const char *expect)
+{
+	return baton__c1z_encode_window(db_path, dest, level, BATON__C1Z_WINDOW_LOG, expect);
+}
+
+int baton__c1z_encode_window(const char *db_path, const char *dest, int level, int window_log,
+                             const char *expect)
 {
 	/* Only a regular file (or nothing) is replaced; a link to one is written through. */
 	char *path;
@@ -472,7 +483,7 @@ int baton__c1z_encode(const char *db_path, const char *dest, int level, const ch
 		goto done;
 	}
 	created = true;
-	rc = encode_stream(db_path, tmp_path, in, out, (uint64_t)st.st_size, level);
+	rc = encode_stream(db_path, tmp_path, in, out, (uint64_t)st.st_size, level, window_log);
 	if (rc)
 		goto done;
 	if (fchmod(out, baton__file_replace_mode(path)) < 0) {

@@ -901,7 +901,8 @@ BATON_API int baton_store_close(baton_store *s)
 		baton__store_writer_stop(s);
 		baton__rows_finalize(s);
 		cache_clear(s);
-		char *packed = baton__store_compacted_copy(s);
+		bool compact = false;
+		char *packed = baton__store_compacted_copy(s, &compact);
 		int sr = sqlite3_close(s->db);
 		if (sr != SQLITE_OK) {
 			rc = baton__store_sqlerr(s, sr, "closing the database");
@@ -912,8 +913,9 @@ BATON_API int baton_store_close(baton_store *s)
 			if (s->wip)
 				rc = baton__wip_check_source(s->work_dir, s->path, made_from, sizeof(made_from));
 			if (rc == 0)
-				rc = baton__c1z_encode(packed ? packed : s->db_path, s->path, s->level,
-				                       made_from[0] ? made_from : NULL);
+				rc = baton__c1z_encode_window(packed ? packed : s->db_path, s->path, s->level,
+				                              baton__c1z_window_for(s->level, compact),
+				                              made_from[0] ? made_from : NULL);
 		}
 		if (packed)
 			unlink(packed);

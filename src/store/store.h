@@ -113,6 +113,27 @@ int baton__c1z_decode(const char *path, const char *db_path, const baton__decode
  */
 int baton__c1z_encode(const char *db_path, const char *path, int level, const char *expect);
 
+/*
+ * zstd window of baton__c1z_encode: 8 MiB, as the Go SDK's default encoder. It suits a working
+ * copy saved as it is, where a B-tree's pages lie spread through the file.
+ */
+#define BATON__C1Z_WINDOW_LOG 23
+/*
+ * The window for saving at `level`. A compacted copy (baton__store_compacted_copy) has each
+ * B-tree's pages in key order one after the other, so a page's best match is mostly near it: at
+ * levels 1-3 (zstd's "fast"/"dfast", small hash tables, one probe) the 2 MiB window zstd itself
+ * takes for level 3 packs it as well or better than 8 MiB, whose far matches displace near ones
+ * (measured at level 3: sync-shape 5.79 -> 5.74 MB, the VACUUMed tenant 19.00 -> 18.96, the
+ * bench's wide and cycles graphs -0.5%, test_store_save_layout's grants -0.9%). A 256 KiB
+ * window gains 2-5% more on the benchmarks but loses 6% on those grants: not taken. A working
+ * copy saved as it is keeps 8 MiB: its B-trees' pages are interleaved and the similar page is
+ * far (writepack 1M: 1 MiB costs 1.4%). Other levels keep 8 MiB.
+ */
+int baton__c1z_window_for(int level, bool compacted);
+/* baton__c1z_encode with the window 2^window_log (10..27; smaller keeps every reader able to). */
+int baton__c1z_encode_window(const char *db_path, const char *path, int level, int window_log,
+                             const char *expect);
+
 /* Creates a private directory "c1z*" under base (or $TMPDIR, or /tmp). *out is malloc'ed. */
 int baton__work_dir_create(const char *base, char **out);
 /* Removes the directory and every file in it (it holds no subdirectories). */
@@ -161,9 +182,38 @@ int baton__store_sqlerr(baton_store *s, int rc, const char *what);
 int baton__store_prepare(baton_store *s, const char *sql, sqlite3_stmt **out);
 void baton__store_release(baton_store *s, sqlite3_stmt *stmt);
 /* Runs SQL without results. */
-/* A VACUUM INTO copy of the working copy to pack instead of it (compacted.c): its path (malloc;
- * the caller removes the file), or NULL when the database is too large or the copy failed. */
-char *baton__store_compacted_copy(baton_store *s);
+/*
+ * A VACUUM INTO copy of the working copy to pack instead of it (compacted.c): its path (malloc;
+ * the caller removes the file), or NULL when the database is too large, already compact
+ * (baton__store_layout_compact) or the copy failed. *compact: whether what is to be packed (the
+ * copy, or the working copy when NULL) is laid out compact (baton__c1z_window_for).
+ */
+char *baton__store_compacted_copy(baton_store *s, bool *compact);
+
+/* How a database's B-trees lie in its file (baton__store_layout_scan). */
+typedef struct baton__store_layout {
+	int64_t pages, free_pages;     /* page_count, freelist_count */
+	int64_t leaves;                /* leaf pages of every B-tree */
+	int64_t leaves_out_of_order;   /* leaves not at the page after the previous leaf of its B-tree */
+	int64_t sampled_bytes, sampled_free; /* every 8th leaf (not a lone root): usable, free bytes */
+	int64_t known_pages;           /* leaf and interior pages (the B-tree of each is known) */
+	int64_t pure_pages;            /* of those, in the B-tree that holds most of their 64-page run */
+} baton__store_layout;
+/*
+ * Walks the B-trees of db's main database in key order from its file (through SQLite's handle;
+ * no transaction may be open, and the journal is a rollback one: the file holds every committed
+ * page, where a WAL's would not be seen), reading the interior pages and every 8th
+ * leaf as the B-tree page format lays them out. Only reads. 0, or -1 on a page it does not
+ * understand (the layout is then not known).
+ */
+int baton__store_layout_scan(sqlite3 *db, baton__store_layout *out);
+/* At least this share of pure pages (baton__store_layout: a compacted copy 98.7-99.6%, the
+ * working copies of the benchmarks 73-85%), no free page (VACUUM leaves none; one holds the bytes
+ * of whatever was deleted there) and at most this share of free bytes in the sampled leaves. */
+#define BATON__LAYOUT_MIN_PURE_PCT 95
+#define BATON__LAYOUT_MAX_LEAF_FREE_PCT 8
+/* Whether a scanned layout is as compact as VACUUM would make it (then saving skips the VACUUM). */
+bool baton__store_layout_compact(const baton__store_layout *l);
 /* What failed in `sql` (a statement or a schema script) for an error message, on one line: for a
  * missing column "table T", else the failing statement's first line (cut with "..."). */
 void baton__store_failed_stmt(sqlite3 *db, const char *sql, char *what, size_t size);
