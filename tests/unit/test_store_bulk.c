@@ -308,9 +308,51 @@ static void test_killed_bulk_reopens(void **state)
 	free(path2);
 }
 
+/*
+ * Runs first, in a child (as test_killed_bulk_reopens): merging fails once (fault site
+ * store.unique.replay), sync end returns the error and changes nothing (rows and missing index as
+ * before); the next sync end merges and ends the sync. Exit codes name the failed check.
+ */
+static void test_failed_merge_changes_nothing(void **state)
+{
+	fx *f = *state;
+	char *path = st_path(f->dir, "failed.c1z");
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setenv("BATON_TEST_FAIL_AT", "store.unique.replay:1", 1);
+		baton_store *s;
+		char id[28];
+		if (baton_store_open(path, NULL, &s) || baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id) ||
+		    put_sequence(f, s, 0, N_USERS) || baton_store_flush(s))
+			_exit(2);
+		int64_t rows = int_sql(s, "SELECT count(*) FROM v1_grants");
+		if (rows <= N_USERS)
+			_exit(3);
+		if (baton_store_sync_end(s) != BATON_EINTERNAL || !strstr(baton_error_last()->message, "store.unique.replay"))
+			_exit(4);
+		if (int_sql(s, "SELECT count(*) FROM v1_grants") != rows || has_unique_index(s))
+			_exit(5);
+		if (baton_store_sync_end(s) || !has_unique_index(s) ||
+		    int_sql(s, "SELECT count(*) FROM v1_grants") != N_USERS ||
+		    int_sql(s, "SELECT id FROM v1_grants WHERE external_id LIKE '%:u2'") != 3)
+			_exit(6);
+		if (baton_store_close(s))
+			_exit(7);
+		_exit(0);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		/* these two first: their children set fault variables before the process's first fault check */
+		cmocka_unit_test_setup_teardown(test_failed_merge_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_killed_bulk_reopens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_duplicates_match_upsert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_read_sees_merged_rows, setup, teardown),
