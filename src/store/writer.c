@@ -1,8 +1,9 @@
 /*
  * The grant writer thread. While a new file is filled with grants (bulk.c: the grant indexes
- * are dropped, the unique one too, so a put is a plain append), baton_store_put_grant packs the grant and copies its columns into a batch
- * in the caller's thread, and a second thread runs the INSERTs of the previous batch: the caller
- * (connector, syncer, grant building and packing) and SQLite use both cores.
+ * are dropped, the unique one too, so a put is a plain append), baton_store_put_grant packs the
+ * grant and copies its columns into a batch in the caller's thread, and a second thread runs the
+ * INSERTs of the previous batch: the caller (connector, syncer, grant building and packing) and
+ * SQLite use both cores.
  *
  * Serialization: the connection is opened in SQLite's serialized mode, and the thread holds the
  * connection's mutex while it writes a batch, so any other use of the connection (reads, other
