@@ -431,7 +431,7 @@ BATON_API int baton_store_sync_diff_from_file(baton_store *s, const char *old_pa
 	if ((rc = baton_store_open(old_path, &o, &old)))
 		return rc;
 	bool attached = false, in_tx = false;
-	if ((rc = baton__store_commit(s)))
+	if ((rc = baton__store_bulk_grants_end(s, true)) || (rc = baton__store_commit(s)))
 		goto done;
 	const char *ab[] = {old->db_path};
 	if ((rc = run_sql(s, "ATTACH DATABASE ?1 AS attached", ab, 1, "attaching the old file")))

@@ -93,7 +93,9 @@ BATON_API int baton_store_sync_diff(baton_store *s, const char *base_sync_id, co
 	if ((rc = check_sync(s, base_sync_id, "base")) || (rc = check_sync(s, applied_sync_id, "new")))
 		return rc;
 	/* The sync run, its rows and its end in one transaction: an error leaves nothing behind. */
-	rc = baton__store_commit(s);
+	rc = baton__store_bulk_grants_end(s, true);
+	if (!rc)
+		rc = baton__store_commit(s);
 	if (rc)
 		return rc;
 	rc = baton__store_exec(s, "SAVEPOINT baton_diff");

@@ -13,10 +13,14 @@
 
 #define GRANT_EXPANDABLE "c1.connector.v2.GrantExpandable"
 
-const char baton__put_grant_sql[] =
-	"INSERT INTO v1_grants (resource_type_id, resource_id, entitlement_id, "
-	"principal_resource_type_id, principal_resource_id, external_id, expansion, needs_expansion, "
-	"data, sync_id, discovered_at) VALUES (?5, ?6, ?7, ?8, ?9, ?1, ?10, ?11, ?2, ?3, ?4) "
+#define INSERT_GRANT                                                                                \
+	"INSERT INTO v1_grants (resource_type_id, resource_id, entitlement_id, "                       \
+	"principal_resource_type_id, principal_resource_id, external_id, expansion, needs_expansion, " \
+	"data, sync_id, discovered_at) VALUES (?5, ?6, ?7, ?8, ?9, ?1, ?10, ?11, ?2, ?3, ?4)"
+
+const char baton__append_grant_sql[] = INSERT_GRANT;
+
+const char baton__put_grant_sql[] = INSERT_GRANT " "
 	"ON CONFLICT (external_id, sync_id) DO UPDATE SET data = EXCLUDED.data, "
 	"expansion = EXCLUDED.expansion, needs_expansion = CASE "
 	"WHEN EXCLUDED.expansion IS NULL OR EXCLUDED.expansion = X'' THEN 0 "
@@ -53,6 +57,8 @@ void baton__rows_finalize(baton_store *s)
 		sqlite3_finalize(s->put[i]);
 		s->put[i] = NULL;
 	}
+	sqlite3_finalize(s->put_grant_append);
+	s->put_grant_append = NULL;
 }
 
 static bool blank(const char *s)
@@ -237,7 +243,8 @@ BATON_API int baton_store_put_grant(baton_store *s, baton_grant *g)
 		len = nl;
 	}
 	baton_resource_id res = baton_grant_resource_id(g), pr = baton_grant_principal_id(g);
-	if (s->writer && s->bulk_grants) {
+	bool append = (s->grants_deferred & BATON__GIDX_UNIQUE) != 0; /* the bulk phase (bulk.c) */
+	if (s->writer && append) {
 		/* Copied into the writer thread's batch; written there (writer.c). */
 		const char *cols[5] = {res.resource_type ? res.resource_type : "",
 		                       res.resource ? res.resource : "", baton_grant_entitlement_id(g),
@@ -250,6 +257,17 @@ BATON_API int baton_store_put_grant(baton_store *s, baton_grant *g)
 		if (++s->pending >= BATON__STORE_TX_ROWS)
 			return baton__store_commit(s);
 		return 0;
+	}
+	if (append) {
+		/* No unique index to conflict on: a plain INSERT, duplicates merged at the bulk end. */
+		sqlite3_clear_bindings(st);
+		if (!s->put_grant_append) {
+			int sr = sqlite3_prepare_v3(s->db, baton__append_grant_sql, -1, SQLITE_PREPARE_PERSISTENT,
+			                            &s->put_grant_append, NULL);
+			if (sr != SQLITE_OK)
+				return put_fail(s, st, baton__store_sqlerr(s, sr, "prepare"));
+		}
+		st = s->put_grant_append;
 	}
 	sqlite3_bind_text(st, 5, res.resource_type ? res.resource_type : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, res.resource ? res.resource : "", -1, SQLITE_STATIC);

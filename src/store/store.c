@@ -604,6 +604,10 @@ static int init_schema(baton_store *s)
 	const char *const ddl[] = {ddl_resource_types, ddl_resources, ddl_entitlements, ddl_sync_runs,
 	                           ddl_grants, ddl_assets, ddl_sessions};
 	for (size_t i = 0; i < sizeof(ddl) / sizeof(ddl[0]); i++) {
+		/* A working copy killed in the bulk phase has no unique grant index and may hold the same
+		 * grant twice: the schema's "create unique index if not exists" would fail (bulk.c). */
+		if (ddl[i] == ddl_grants && (rc = baton__store_grants_unique_repair(s)))
+			return rc;
 		if ((rc = baton__store_exec(s, ddl[i])))
 			return rc;
 		if (ddl[i] == ddl_sync_runs)

@@ -61,17 +61,21 @@ struct baton_store {
 	int level;               /* zstd level when saving */
 	char current[BATON__SYNC_ID_MAX]; /* current sync id, "" for none */
 
-	/* Deferred grant indexes (bulk.c): checked once at the first grant put; dropped meanwhile. */
+	/* Deferred grant indexes (bulk.c): the bulk phase is checked for once, at the first grant put;
+	 * grants_deferred is the mask (BATON__GIDX_*) of the grant indexes dropped meanwhile. While
+	 * the unique one is deferred, a grant put is an append. */
 	bool bulk_checked;
-	bool bulk_grants;
+	unsigned grants_deferred;
 
-	/* The grant writer thread while bulk_grants (writer.c); NULL when none. */
+	/* The grant writer thread, started with the bulk phase (writer.c); NULL when none. It writes
+	 * only while BATON__GIDX_UNIQUE is deferred. */
 	struct baton__writer *writer;
 
 	/* Batched writes: a transaction stays open across puts until flushed. */
 	bool in_tx;
 	unsigned pending;
 	sqlite3_stmt *put[BATON__PUT_KINDS];
+	sqlite3_stmt *put_grant_append; /* the grant put of the bulk phase, in the caller's thread */
 	baton_ctx scratch;       /* serialization memory of one put, reset after each */
 
 	baton__stmt_slot cache[BATON__STORE_STMT_CACHE];
@@ -258,9 +262,15 @@ size_t baton__store_iter_memory(const baton_store_iter *it);
 /* ---- writer.c ---- */
 
 typedef struct baton__writer baton__writer;
-/* The grant upsert (rows.c), also run by the writer thread. */
+/* The grant upsert (rows.c); bulk.c replays duplicate grants through it. */
 extern const char baton__put_grant_sql[];
-/* Starts the writer thread (bulk begin); silently none with one CPU or on any failure. */
+/* The same INSERT without its ON CONFLICT clause: the grant put of the bulk phase (no unique index),
+ * run by the writer thread or, without it, by rows.c. */
+extern const char baton__append_grant_sql[];
+/* Tests set this to run the bulk phase without the thread, as on one CPU (the thread is otherwise
+ * started only when sched_getaffinity gives two CPUs or more). */
+extern bool baton__store_writer_disabled;
+/* Starts the writer thread (bulk begin); silently none with one CPU, when disabled, or on any failure. */
 void baton__store_writer_start(baton_store *s);
 /* Queues one grant row (copied); hands a full batch to the thread. The thread's earlier error,
  * if any, is returned (and the row not taken). cols: resource type, resource, entitlement,
@@ -276,14 +286,33 @@ bool baton__store_writer_active(const baton_store *s);
 
 /* ---- bulk.c ---- */
 
-/* At the first grant put: when v1_grants is empty, drops its non-unique secondary indexes. */
+/* The grant indexes the store can defer (a mask). */
+#define BATON__GIDX_UNIQUE 0x01u        /* idx_grants_external_sync_v1 (external_id, sync_id) */
+#define BATON__GIDX_RESOURCE 0x02u      /* idx_grants_resource_type_id_resource_id_v1 */
+#define BATON__GIDX_PRINCIPAL 0x04u     /* idx_grants_principal_id_v1 */
+#define BATON__GIDX_ENT_PRINCIPAL 0x08u /* idx_grants_entitlement_id_principal_id_v1 */
+#define BATON__GIDX_ENT_SYNC 0x10u      /* idx_grants_entitlement_sync_grant_v1 */
+#define BATON__GIDX_ALL 0x1fu
+
+/* At the first grant put: when v1_grants is empty, drops all five secondary grant indexes (the
+ * bulk phase: grant puts are appends until the unique index is built). */
 void baton__store_bulk_grants_begin(baton_store *s);
 /*
- * Builds them again if they were dropped. Call before anything reads grants (required = false:
- * a failure, e.g. while another statement reads, is ignored and retried later) and before ending
- * a sync or saving (required = true).
+ * Builds the deferred grant indexes of `mask` (the unique one first, merging grants put more than
+ * once as the upsert would have). A failure of the unique index is always an error (nothing is
+ * changed then); for the others, required = false ignores a failure (e.g. while another statement
+ * reads): reads work without them and a later call builds them.
  */
+int baton__store_grants_build(baton_store *s, unsigned mask, bool required);
+/* Drops the grant indexes of `mask` (never the unique one) until a build asks for them: for a large
+ * writer that does not read them (expansion). */
+int baton__store_grants_defer(baton_store *s, unsigned mask);
+/* Builds every deferred grant index: before anything reads grants through the store's API
+ * (required = false) and before ending a sync or saving (required = true). */
 int baton__store_bulk_grants_end(baton_store *s, bool required);
+/* On open, before the schema: a working copy whose v1_grants lacks the unique index (a process
+ * killed during the bulk phase) gets it built, duplicates merged as at the end of the bulk phase. */
+int baton__store_grants_unique_repair(baton_store *s);
 
 /* ---- rows.c ---- */
 

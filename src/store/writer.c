@@ -1,8 +1,9 @@
 /*
- * The grant writer thread. While a new file is filled with grants (bulk.c: the deferred
- * indexes are dropped), baton_store_put_grant packs the grant and copies its columns into a batch
- * in the caller's thread, and a second thread runs the INSERTs of the previous batch: the caller
- * (connector, syncer, grant building and packing) and SQLite use both cores.
+ * The grant writer thread. While a new file is filled with grants (bulk.c: the grant indexes
+ * are dropped, the unique one too, so a put is a plain append), baton_store_put_grant packs the
+ * grant and copies its columns into a batch in the caller's thread, and a second thread runs the
+ * INSERTs of the previous batch: the caller (connector, syncer, grant building and packing) and
+ * SQLite use both cores.
  *
  * Serialization: the connection is opened in SQLite's serialized mode, and the thread holds the
  * connection's mutex while it writes a batch, so any other use of the connection (reads, other
@@ -137,16 +138,18 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
+bool baton__store_writer_disabled = false;
+
 void baton__store_writer_start(baton_store *s)
 {
-	if (s->writer || !sqlite3_db_mutex(s->db) || cpus_available() < 2)
+	if (s->writer || baton__store_writer_disabled || !sqlite3_db_mutex(s->db) || cpus_available() < 2)
 		return;
 	baton__writer *w = calloc(1, sizeof(*w));
 	if (!w)
 		return;
 	w->s = s;
 	w->fill = &w->b[0];
-	if (sqlite3_prepare_v3(s->db, baton__put_grant_sql, -1, SQLITE_PREPARE_PERSISTENT, &w->st, NULL) !=
+	if (sqlite3_prepare_v3(s->db, baton__append_grant_sql, -1, SQLITE_PREPARE_PERSISTENT, &w->st, NULL) !=
 	    SQLITE_OK) {
 		sqlite3_finalize(w->st);
 		free(w);

@@ -688,7 +688,8 @@ static int run_expansion(expander *x)
 			rc = report(x, BATON_EXPAND_PHASE_EXPAND, i + 1, nc);
 	}
 	/* Even after a failure what was written is kept: it is consistent and a rerun completes it.
-	 * The failure is what is reported, not what the commit (or the index rebuild) then says. */
+	 * The failure is what is reported, not what the commit then says. Deferred grant indexes stay
+	 * deferred: the store builds them once, for the next reader, sync end or save (store/bulk.c). */
 	char *why = rc ? strdup(baton_error_last()->message) : NULL;
 	int crc = baton__store_commit(x->s);
 	if (!rc)
@@ -696,11 +697,7 @@ static int run_expansion(expander *x)
 	x->stats->grants_created = x->created;
 	if (!rc)
 		rc = count_touched(x);
-	/* also after a failure: the store stays usable (and saveable) with its full schema */
-	int irc = baton__expand_rebuild_indexes(x);
-	if (!rc)
-		rc = irc;
-	else if ((crc || irc) && why)
+	else if (crc && why)
 		baton_error_set(rc, "%s", why);
 	free(why);
 	baton__store_exec(x->s, "DROP TABLE IF EXISTS temp.baton_expand_touched");
@@ -732,8 +729,9 @@ BATON_API int baton_expand_store(baton_store *s, const char *sync_id, const bato
 	memset(stats, 0, sizeof(*stats));
 	if (!s)
 		return baton_error_set(BATON_EINVALID, "baton_expand_store: store is NULL");
-	/* Expansion reads grants by entitlement and principal: build any deferred grant index. */
-	int brc = baton__store_bulk_grants_end(s, true);
+	/* Expansion reads grants by entitlement (and principal) and upserts new ones: only those
+	 * indexes are built; the others stay deferred until sync end or saving (store/bulk.c). */
+	int brc = baton__store_grants_build(s, BATON__EXPAND_GIDX_READ, true);
 	if (brc)
 		return brc;
 	if (opts && opts->version != BATON_EXPAND_OPTIONS_VERSION)

@@ -8,19 +8,12 @@
 /*
  * Two secondary indexes of v1_grants are never read by expansion: (resource_type_id,
  * resource_id) and (principal_resource_type_id, principal_resource_id). When expansion is
- * expected to write many grants compared with what is stored, they are dropped while it runs
- * and built again in one sorted pass at the end (as the store does for a first bulk of grants,
- * store/bulk.c): maintaining them row by row is a third of the cost of each new grant. The
- * statements are the schema's (store/store.c), so sqlite_master is unchanged afterwards; a
- * working copy left without them by an interrupted expansion gets them back when it is opened
- * (the schema is applied with "if not exists" on every open), and a failed expansion rebuilds
- * them before returning.
+ * expected to write many grants compared with what is stored, they are deferred (the store drops
+ * them, store/bulk.c) and built in one sorted pass by whatever needs them next: sync end, saving,
+ * a grant read. After a sync's bulk phase they are still deferred, and stay so: each is built once.
+ * A working copy left without them by an interrupted expansion gets them back when it is opened
+ * (the schema is applied with "if not exists" on every open).
  */
-static const char expand_rebuild_sql[] =
-	"create index if not exists idx_grants_resource_type_id_resource_id_v1 on v1_grants "
-	"(resource_type_id, resource_id);\n"
-	"create index if not exists idx_grants_principal_id_v1 on v1_grants "
-	"(principal_resource_type_id, principal_resource_id);";
 
 /* Whether expansion will write at least EXPAND_DEFER_MIN grants and a quarter of the stored grant
  * rows. The estimate follows the topological order: a component's size is its own grants (counted
@@ -74,28 +67,12 @@ static int worth_deferring(expander *x, bool *yes)
 
 int baton__expand_defer_indexes(expander *x)
 {
+	const unsigned unread = BATON__GIDX_RESOURCE | BATON__GIDX_PRINCIPAL;
+	if ((x->s->grants_deferred & unread) == unread)
+		return 0; /* still deferred since the bulk phase */
 	bool yes;
 	int rc = worth_deferring(x, &yes);
 	if (rc || !yes)
 		return rc;
-	rc = baton__store_exec(x->s, "DROP INDEX IF EXISTS idx_grants_resource_type_id_resource_id_v1; "
-	                                 "DROP INDEX IF EXISTS idx_grants_principal_id_v1");
-	if (!rc)
-		x->deferred = true;
-	return rc;
+	return baton__store_grants_defer(x->s, unread);
 }
-
-int baton__expand_rebuild_indexes(expander *x)
-{
-	if (!x->deferred)
-		return 0;
-	int rc = baton__store_begin(x->s);
-	if (!rc)
-		rc = baton__store_exec(x->s, expand_rebuild_sql);
-	if (!rc)
-		rc = baton__store_commit(x->s);
-	if (!rc)
-		x->deferred = false;
-	return rc;
-}
-

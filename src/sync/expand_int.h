@@ -105,7 +105,6 @@ typedef struct expander {
 	uint64_t created, updated_writes;
 	struct memo_slot *memo;  /* principals already applied from the current source (flow_from) */
 	uint32_t memo_gen;
-	bool deferred;           /* the two unread grant indexes are dropped until the end */
 	struct contrib *batch;   /* contributions of the current source, sorted before applying */
 	size_t nbatch;
 	baton_arena batch_arena; /* their strings */
@@ -157,8 +156,9 @@ void baton__expand_srcs_done(expander *x, uint32_t src);
 /* Orders contributions by (principal type, principal id, direct first, row order). */
 int baton__expand_contrib_cmp(const void *a, const void *b);
 
-/* expand_defer.c: two grant indexes dropped during a large expansion and rebuilt after it */
+/* expand_defer.c: two grant indexes deferred (store/bulk.c) during a large expansion */
+/* The grant indexes expansion reads (q_src, q_dst) or needs (the upsert's unique index). */
+#define BATON__EXPAND_GIDX_READ (BATON__GIDX_UNIQUE | BATON__GIDX_ENT_PRINCIPAL | BATON__GIDX_ENT_SYNC)
 int baton__expand_defer_indexes(expander *x);
-int baton__expand_rebuild_indexes(expander *x);
 
 #endif

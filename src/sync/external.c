@@ -403,6 +403,10 @@ static int delete_stale_principals(ext *e)
 	baton__strset_free(&cur);
 	if (!rc && n)
 		rc = baton__store_commit(e->s->store);
+	/* Deleting by principal: a bulk phase's grants are merged first (store/bulk.c), so rows and
+	 * rowids are those the upserts would have left. */
+	if (!rc && n)
+		rc = baton__store_bulk_grants_end(e->s->store, true);
 	for (size_t i = 0; !rc && i < n; i++) {
 		char *sep = strchr(stale[i], 0x1f);
 		*sep = '\0';

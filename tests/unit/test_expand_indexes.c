@@ -1,9 +1,10 @@
 /*
- * Grant expansion that writes many grants compared with what is stored drops the two grant
- * indexes it never reads while it runs, and builds them again at the end: the schema afterwards
- * (sqlite_master: every index of v1_grants with its statement) is the one before, after a
- * completed expansion and after one stopped by its progress callback; a small expansion keeps them
- * throughout.
+ * Grant expansion that writes many grants compared with what is stored defers the two grant
+ * indexes it never reads (the store drops them, store/bulk.c) and leaves them deferred: the next
+ * grant read, sync end or save builds them, once. The schema afterwards (sqlite_master: every
+ * index of v1_grants with its statement) is the one before, after a completed expansion and after
+ * one stopped by its progress callback; a small expansion keeps them throughout; right after a new
+ * file's bulk phase expansion builds only the indexes it reads.
  */
 #include "expand_testutil.h"
 
@@ -48,7 +49,7 @@ static int on_progress(const baton_expand_progress *p, void *data)
 }
 
 /* d <- s, with `members` principals on s and `others` unrelated grants stored. */
-static xf *build(int members, int others)
+static xf *build_bulk(int members, int others, bool read)
 {
 	xf *f = xf_new("exp-idx");
 	xf_ent(f, "group:s:member");
@@ -66,9 +67,17 @@ static xf *build(int members, int others)
 	}
 	CHECK(baton_store_flush(f->s));
 	/* a grant read builds the indexes the store defers while it is first filled (store/bulk.c) */
-	assert_int_equal(xf_count(f, "group:s:member"), (size_t)members);
+	if (read)
+		assert_int_equal(xf_count(f, "group:s:member"), (size_t)members);
 	return f;
 }
+
+static xf *build(int members, int others)
+{
+	return build_bulk(members, others, true);
+}
+
+static const unsigned unread = BATON__GIDX_RESOURCE | BATON__GIDX_PRINCIPAL;
 
 static int run(xf *f, watch *w)
 {
@@ -90,8 +99,12 @@ static void test_large_expansion_rebuilds(void **state)
 	CHECK(run(f, &w));
 	assert_true(w.saw_dropped);
 	assert_false(w.saw_kept);
-	assert_string_equal(grant_indexes(f), before);
+	/* still deferred after it; the next grant read builds them */
+	assert_null(strstr(grant_indexes(f), "idx_grants_principal_id_v1="));
+	assert_int_equal(f->s->grants_deferred, unread);
 	assert_int_equal(xf_count(f, "group:d:member"), MANY + 1); /* with the expandable grant */
+	assert_string_equal(grant_indexes(f), before);
+	assert_int_equal(f->s->grants_deferred, 0);
 	xf_free(f);
 }
 
@@ -103,11 +116,39 @@ static void test_cancelled_expansion_rebuilds(void **state)
 	watch w = {f, false, false, true};
 	assert_int_equal(run(f, &w), BATON_ECANCELLED);
 	assert_true(w.saw_dropped);
+	assert_int_equal(f->s->grants_deferred, unread);
+	/* saving builds what is deferred: the file has the full schema */
+	char *saved = st_path(f->dir, "saved.c1z");
+	CHECK(baton_store_save_as(f->s, saved));
+	free(saved);
 	assert_string_equal(grant_indexes(f), before);
 	/* and the store is still usable: running again completes it */
 	CHECK(xf_expand(f, NULL));
 	assert_int_equal(xf_count(f, "group:d:member"), MANY + 1); /* with the expandable grant */
 	assert_string_equal(grant_indexes(f), before);
+	xf_free(f);
+}
+
+/* Right after the bulk phase (no read): expansion builds the unique and entitlement indexes only;
+ * the two it does not read stay deferred from the bulk phase to sync end, built once. */
+static void test_after_bulk_builds_once(void **state)
+{
+	(void)state;
+	xf *f = build_bulk(MANY, 0, false);
+	assert_int_equal(f->s->grants_deferred, BATON__GIDX_ALL);
+	watch w = {f, false, false, false};
+	CHECK(run(f, &w));
+	assert_true(w.saw_dropped);
+	assert_false(w.saw_kept);
+	assert_int_equal(f->s->grants_deferred, unread);
+	const char *after = grant_indexes(f);
+	assert_non_null(strstr(after, "idx_grants_external_sync_v1="));
+	assert_non_null(strstr(after, "idx_grants_entitlement_sync_grant_v1="));
+	assert_non_null(strstr(after, "idx_grants_entitlement_id_principal_id_v1="));
+	CHECK(baton_store_sync_end(f->s));
+	assert_int_equal(f->s->grants_deferred, 0);
+	assert_non_null(strstr(grant_indexes(f), "idx_grants_principal_id_v1="));
+	assert_non_null(strstr(grant_indexes(f), "idx_grants_resource_type_id_resource_id_v1="));
 	xf_free(f);
 }
 
@@ -128,6 +169,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_large_expansion_rebuilds),
+		cmocka_unit_test(test_after_bulk_builds_once),
 		cmocka_unit_test(test_cancelled_expansion_rebuilds),
 		cmocka_unit_test(test_small_expansion_keeps),
 	};
