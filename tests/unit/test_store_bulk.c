@@ -12,27 +12,19 @@
 #include <sys/wait.h>
 
 #include "store/store.h" /* s->db, s->bulk_checked, baton__store_writer_* */
+#include "store_fill.h"
 
 #define N_USERS 3000
 #define EXP_X "group:g2:member"
 #define EXP_Y "group:g3:member"
 
-typedef struct fx {
-	baton_ctx *ctx;
-	char *dir;
-	baton_resource *group;
-} fx;
+/* The fixture: a context, a directory, the group g1 whose member grants store_fill_put_member puts. */
+typedef store_fill_fx fx;
 
 static int setup(void **state)
 {
-	fx *f = calloc(1, sizeof(*f));
-	CHECK(baton_ctx_new(&f->ctx));
-	f->dir = st_mkdtemp("bulk");
-	baton_resource_type *gt;
-	CHECK(baton_resource_type_new(f->ctx, "Group", NULL, 0, &gt));
-	CHECK(baton_group_resource_new(f->ctx, "G", gt, "g1", &f->group));
 	baton__store_writer_disabled = false;
-	*state = f;
+	*state = store_fill_fx_new(st_mkdtemp("bulk"), NULL);
 	return 0;
 }
 
@@ -40,24 +32,9 @@ static int teardown(void **state)
 {
 	fx *f = *state;
 	baton__store_writer_disabled = false;
-	baton_ctx_free(f->ctx);
 	st_rmtree(f->dir);
-	free(f->dir);
-	free(f);
+	store_fill_fx_free(f);
 	return 0;
-}
-
-static int put_member(fx *f, baton_store *s, int i, const char *expandable_from)
-{
-	char uid[32];
-	snprintf(uid, sizeof uid, "u%d", i);
-	baton_grant *g;
-	CHECK(baton_grant_new(f->ctx, f->group, "member", &(baton_resource_id){"user", uid}, &g));
-	if (expandable_from) {
-		const char *ids[] = {expandable_from};
-		CHECK(baton_grant_set_expandable(g, ids, 1, false, NULL, 0));
-	}
-	return baton_store_put_grant(s, g);
 }
 
 /*
@@ -70,20 +47,20 @@ static int put_sequence(fx *f, baton_store *s, int from, int to)
 	int rc = 0;
 	for (int i = from; i < to && !rc; i++) {
 		bool exp_first = i == 150 || i == 300 || i == 400 || i == 600;
-		rc = put_member(f, s, i, exp_first ? EXP_X : NULL);
+		rc = store_fill_put_member(f, s, i, exp_first ? EXP_X : NULL);
 		switch (i) {
-		case 1: if (!rc) rc = put_member(f, s, 0, NULL); break;
-		case 100: if (!rc) rc = put_member(f, s, 50, EXP_X); break;
-		case 201: if (!rc) rc = put_member(f, s, 150, EXP_X); break;
-		case 1500: if (!rc) rc = put_member(f, s, 300, EXP_Y); break;
-		case 1600: if (!rc) rc = put_member(f, s, 400, NULL); break;
+		case 1: if (!rc) rc = store_fill_put_member(f, s, 0, NULL); break;
+		case 100: if (!rc) rc = store_fill_put_member(f, s, 50, EXP_X); break;
+		case 201: if (!rc) rc = store_fill_put_member(f, s, 150, EXP_X); break;
+		case 1500: if (!rc) rc = store_fill_put_member(f, s, 300, EXP_Y); break;
+		case 1600: if (!rc) rc = store_fill_put_member(f, s, 400, NULL); break;
 		case 1700:
-			if (!rc) rc = put_member(f, s, 500, EXP_X);
-			if (!rc) rc = put_member(f, s, 600, EXP_X);
+			if (!rc) rc = store_fill_put_member(f, s, 500, EXP_X);
+			if (!rc) rc = store_fill_put_member(f, s, 600, EXP_X);
 			break;
 		case 2900:
-			if (!rc) rc = put_member(f, s, 500, NULL);
-			if (!rc) rc = put_member(f, s, 600, EXP_X);
+			if (!rc) rc = store_fill_put_member(f, s, 500, NULL);
+			if (!rc) rc = store_fill_put_member(f, s, 600, EXP_X);
 			break;
 		default: break;
 		}
@@ -120,19 +97,9 @@ static char *dump_grants(baton_store *s, bool with_sync)
 	return out;
 }
 
-static int64_t int_sql(baton_store *s, const char *sql)
-{
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
 static bool has_unique_index(baton_store *s)
 {
-	return int_sql(s, "SELECT count(*) FROM sqlite_master WHERE name = 'idx_grants_external_sync_v1'") == 1;
+	return store_fill_i64(s->db, "SELECT count(*) FROM sqlite_master WHERE name = 'idx_grants_external_sync_v1'") == 1;
 }
 
 /* The rows of the sequence in a new file; bulk = false writes them through the upsert. */
@@ -170,9 +137,9 @@ static void check_expected_rows(fx *f)
 	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id));
 	CHECK(put_sequence(f, s, 0, N_USERS));
 	CHECK(baton_store_sync_end(s));
-	assert_int_equal(int_sql(s, "SELECT count(*) FROM v1_grants"), N_USERS);
-	assert_int_equal(int_sql(s, "SELECT max(id) FROM v1_grants"), N_USERS);
-	assert_int_equal(int_sql(s, "SELECT id FROM v1_grants WHERE external_id LIKE '%:u2'"), 3);
+	assert_int_equal(store_fill_i64(s->db, "SELECT count(*) FROM v1_grants"), N_USERS);
+	assert_int_equal(store_fill_i64(s->db, "SELECT max(id) FROM v1_grants"), N_USERS);
+	assert_int_equal(store_fill_i64(s->db, "SELECT id FROM v1_grants WHERE external_id LIKE '%:u2'"), 3);
 	static const struct { int user, needs, has_exp; } want[] = {
 		{0, 0, 0}, {50, 1, 1}, {150, 1, 1}, {300, 1, 1}, {400, 0, 0}, {500, 0, 0}, {600, 1, 1},
 	};
@@ -180,10 +147,10 @@ static void check_expected_rows(fx *f)
 		char sql[256];
 		snprintf(sql, sizeof sql, "SELECT needs_expansion * 10 + (expansion IS NOT NULL) FROM v1_grants "
 		         "WHERE external_id LIKE '%%:user:u%d'", want[i].user);
-		assert_int_equal(int_sql(s, sql), want[i].needs * 10 + want[i].has_exp);
+		assert_int_equal(store_fill_i64(s->db, sql), want[i].needs * 10 + want[i].has_exp);
 	}
 	/* u300's expansion is the later one (EXP_Y) */
-	assert_int_equal(int_sql(s, "SELECT instr(expansion, 'g3') > 0 FROM v1_grants WHERE "
+	assert_int_equal(store_fill_i64(s->db, "SELECT instr(expansion, 'g3') > 0 FROM v1_grants WHERE "
 	                            "external_id LIKE '%:user:u300'"), 1);
 	CHECK(baton_store_close(s));
 	free(path);
@@ -321,7 +288,7 @@ static void test_killed_bulk_reopens(void **state)
 	CHECK(baton_store_open(path, &o, &s));
 	assert_true(baton_store_resumed(s));
 	assert_true(has_unique_index(s));
-	assert_int_equal(int_sql(s, "SELECT count(*) FROM v1_grants"), 2000);
+	assert_int_equal(store_fill_i64(s->db, "SELECT count(*) FROM v1_grants"), 2000);
 	char id[28];
 	bool resumed = false;
 	CHECK(baton_store_sync_start_or_resume(s, BATON_SYNC_TYPE_FULL, NULL, id, &resumed));
@@ -365,16 +332,16 @@ static void test_failed_merge_changes_nothing(void **state)
 		if (baton_store_open(path, NULL, &s) || baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id) ||
 		    put_sequence(f, s, 0, N_USERS) || baton_store_flush(s))
 			_exit(2);
-		int64_t rows = int_sql(s, "SELECT count(*) FROM v1_grants");
+		int64_t rows = store_fill_i64(s->db, "SELECT count(*) FROM v1_grants");
 		if (rows <= N_USERS)
 			_exit(3);
 		if (baton_store_sync_end(s) != BATON_EINTERNAL || !strstr(baton_error_last()->message, "store.unique.replay"))
 			_exit(4);
-		if (int_sql(s, "SELECT count(*) FROM v1_grants") != rows || has_unique_index(s))
+		if (store_fill_i64(s->db, "SELECT count(*) FROM v1_grants") != rows || has_unique_index(s))
 			_exit(5);
 		if (baton_store_sync_end(s) || !has_unique_index(s) ||
-		    int_sql(s, "SELECT count(*) FROM v1_grants") != N_USERS ||
-		    int_sql(s, "SELECT id FROM v1_grants WHERE external_id LIKE '%:u2'") != 3)
+		    store_fill_i64(s->db, "SELECT count(*) FROM v1_grants") != N_USERS ||
+		    store_fill_i64(s->db, "SELECT id FROM v1_grants WHERE external_id LIKE '%:u2'") != 3)
 			_exit(6);
 		if (baton_store_close(s))
 			_exit(7);

@@ -15,6 +15,7 @@
 #include <zstd.h>
 
 #include "core/log.h"
+#include "store_fill.h"
 #include "store/store.h"
 
 static void exec_ok(sqlite3 *db, const char *sql)
@@ -24,14 +25,12 @@ static void exec_ok(sqlite3 *db, const char *sql)
 		fail_msg("%s: %s", sql, err ? err : "?");
 }
 
-static int64_t query_i64(sqlite3 *db, const char *sql)
+/* Removes a test's directory and frees its paths. */
+static void remove_dir(char *dir, char *path)
 {
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	st_rmtree(dir);
+	free(path);
+	free(dir);
 }
 
 /*
@@ -78,13 +77,6 @@ static baton__store_layout scan(sqlite3 *db)
 	              (long long)l.leaves_out_of_order, (long long)l.pure_pages, (long long)l.known_pages,
 	              (long long)l.sampled_free, (long long)l.sampled_bytes);
 	return l;
-}
-
-static long file_size(const char *path)
-{
-	struct stat st;
-	assert_int_equal(stat(path, &st), 0);
-	return (long)st.st_size;
 }
 
 /* 20,000 rows of about 200 bytes; keys in order, or scattered (a multiplicative permutation). */
@@ -141,8 +133,8 @@ static void test_layout_scan(void **state)
 	exec_ok(db, sql);
 	CHECK(baton__c1z_encode_window(p, z1, 3, 21, NULL));
 	CHECK(baton__c1z_encode_window(vac, z2, 3, 21, NULL));
-	print_message("packed as it is %ld bytes, VACUUMed %ld\n", file_size(z1), file_size(z2));
-	assert_true(file_size(z1) * 100 <= file_size(z2) * 102);
+	print_message("packed as it is %ld bytes, VACUUMed %ld\n", store_fill_file_size(z1), store_fill_file_size(z2));
+	assert_true(store_fill_file_size(z1) * 100 <= store_fill_file_size(z2) * 102);
 	free(vac);
 	free(z1);
 	free(z2);
@@ -175,7 +167,7 @@ static void test_layout_scan(void **state)
 
 	/* a page it does not understand: not known (the save then VACUUMs) */
 	db = st_sqlite_open(p);
-	int64_t root = query_i64(db, "SELECT rootpage FROM sqlite_schema WHERE name = 't'");
+	int64_t root = store_fill_i64(db, "SELECT rootpage FROM sqlite_schema WHERE name = 't'");
 	sqlite3_close(db);
 	int fd = open(p, O_WRONLY);
 	assert_true(fd >= 0);
@@ -185,9 +177,7 @@ static void test_layout_scan(void **state)
 	assert_int_equal(baton__store_layout_scan(db, &l), -1);
 	sqlite3_close(db);
 
-	st_rmtree(dir);
-	free(p);
-	free(dir);
+	remove_dir(dir, p);
 }
 
 /* zstd frame window of a c1z */
@@ -202,43 +192,26 @@ static unsigned long long c1z_window(const char *path)
 	return h.windowSize;
 }
 
-/* Grants of 50 groups; `scattered`: user ids in a scattered order (random index inserts). */
-static void put_grants(baton_store *s, int n, bool scattered, const char *tag)
+/*
+ * A store at `path`, opened with `o`, after one full sync of grants of 50 groups to users
+ * <tag>-user-NNNNNNN, ended and not saved yet (the caller closes it). `scattered`: user ids in a
+ * scattered order, and the first grant read back at once: a read ends the bulk phase
+ * (store/bulk.c), so the grant indexes are kept row by row from there and grow scattered through
+ * the file (a fresh file filled in one bulk phase has every index built in one sorted pass and is
+ * already compact).
+ */
+static baton_store *synced_grants(const char *path, const baton_store_options *o, int n, bool scattered,
+                                  const char *tag)
 {
-	baton_ctx *keep;
-	CHECK(baton_ctx_new(&keep));
-	baton_resource_type *gt;
-	CHECK(baton_resource_type_new(keep, "Group", (baton_trait[]){BATON_TRAIT_GROUP}, 1, &gt));
-	CHECK(baton_store_put_resource_type(s, gt));
-	baton_resource *groups[50];
-	for (int g = 0; g < 50; g++) {
-		char id[16];
-		snprintf(id, sizeof id, "g%d", g);
-		CHECK(baton_group_resource_new(keep, id, gt, id, &groups[g]));
-		CHECK(baton_store_put_resource(s, groups[g]));
-	}
-	baton_ctx *ctx = NULL;
-	for (int i = 0; i < n; i++) {
-		if (i % 1000 == 0) {
-			baton_ctx_free(ctx);
-			CHECK(baton_ctx_new(&ctx));
-		}
-		int j = scattered ? (int)((i * 7919L) % n) : i;
-		char uid[48];
-		snprintf(uid, sizeof uid, "%s-user-%07d", tag, j / 50);
-		baton_grant *g;
-		CHECK(baton_grant_new(ctx, groups[j % 50], "member", &(baton_resource_id){"user", uid}, &g));
-		CHECK(baton_store_put_grant(s, g));
-		if (scattered && i == 0) {
-			/* A read ends the bulk phase (store/bulk.c), so the grant indexes are kept row by row
-			 * from here and grow scattered through the file: a fresh file filled in one bulk
-			 * phase has every index built in one sorted pass and is already compact. */
-			baton_grant *back;
-			CHECK(baton_store_get_grant(s, NULL, baton_grant_id(g), ctx, &back));
-		}
-	}
-	baton_ctx_free(ctx);
-	baton_ctx_free(keep);
+	baton_store *s;
+	CHECK(baton_store_open(path, o, &s));
+	char sync_id[28], prefix[16];
+	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, sync_id));
+	snprintf(prefix, sizeof prefix, "%s-user-", tag);
+	store_fill_group_members(s, &(store_fill_members){.grants = n, .scattered = scattered, .uid_prefix = prefix,
+	                                                  .uid_digits = 7, .read_first = scattered});
+	CHECK(baton_store_sync_end(s));
+	return s;
 }
 
 static char *log_buf;
@@ -261,25 +234,6 @@ static bool close_skipped_vacuum(baton_store *s)
 	return skipped;
 }
 
-static sqlite3 *open_payload(const char *c1z, const char *dir, const char *name)
-{
-	size_t len = 0;
-	unsigned char *buf = st_read_file(c1z, &len);
-	unsigned long long n = ZSTD_getFrameContentSize(buf + 5, len - 5);
-	assert_true(n != ZSTD_CONTENTSIZE_ERROR && n != ZSTD_CONTENTSIZE_UNKNOWN);
-	void *db = malloc((size_t)n);
-	assert_non_null(db);
-	assert_int_equal(ZSTD_decompress(db, (size_t)n, buf + 5, len - 5), n);
-	char *path = st_path(dir, name);
-	st_write_file(path, db, (size_t)n);
-	sqlite3 *h = st_sqlite_open(path);
-	free(path);
-	free(db);
-	free(buf);
-	return h;
-}
-
-
 static void test_compact_copy_saved_as_is(void **state)
 {
 	(void)state;
@@ -288,15 +242,10 @@ static void test_compact_copy_saved_as_is(void **state)
 	enum { N = 30000 };
 
 	/* grants written in a scattered order: the working copy is not compact, the save VACUUMs */
-	baton_store *s;
-	CHECK(baton_store_open(path, NULL, &s));
-	char sync_id[28];
-	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, sync_id));
-	put_grants(s, N, true, "a");
-	CHECK(baton_store_sync_end(s));
+	baton_store *s = synced_grants(path, NULL, N, true, "a");
 	assert_false(close_skipped_vacuum(s));
-	long first = file_size(path);
-	sqlite3 *db = open_payload(path, dir, "first.db");
+	long first = store_fill_file_size(path);
+	sqlite3 *db = store_fill_open_payload(path, dir, "first.db");
 	baton__store_layout l = scan(db);
 	assert_true(baton__store_layout_compact(&l));
 	sqlite3_close(db);
@@ -305,38 +254,32 @@ static void test_compact_copy_saved_as_is(void **state)
 
 	/* opened again (the working copy is the compacted payload) and a small sync with one asset
 	 * added: saved as it is, no larger than a VACUUMed copy would be (within a few pages) */
+	char sync_id[28];
 	CHECK(baton_store_open(path, NULL, &s));
 	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_PARTIAL, NULL, sync_id));
 	CHECK(baton_store_put_asset(s, "logo", "image/png", (const uint8_t *)"png", 3));
 	CHECK(baton_store_sync_end(s));
 	assert_true(close_skipped_vacuum(s));
-	long second = file_size(path);
+	long second = store_fill_file_size(path);
 	assert_true(second <= first + 4096);
 	assert_int_equal(c1z_window(path), 1ULL << 21);
-	db = open_payload(path, dir, "second.db");
-	assert_int_equal(query_i64(db, "SELECT count(*) FROM v1_grants"), N);
-	assert_int_equal(query_i64(db, "SELECT count(*) FROM v1_assets"), 1);
+	db = store_fill_open_payload(path, dir, "second.db");
+	assert_int_equal(store_fill_i64(db, "SELECT count(*) FROM v1_grants"), N);
+	assert_int_equal(store_fill_i64(db, "SELECT count(*) FROM v1_assets"), 1);
 	sqlite3_close(db);
 
 	/* many grants more, scattered, in a second sync: fragmented again, VACUUMed again */
-	CHECK(baton_store_open(path, NULL, &s));
-	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, sync_id));
-	put_grants(s, N, true, "b");
-	CHECK(baton_store_sync_end(s));
+	s = synced_grants(path, NULL, N, true, "b");
 	assert_false(close_skipped_vacuum(s));
-	db = open_payload(path, dir, "third.db");
+	db = store_fill_open_payload(path, dir, "third.db");
 	l = scan(db);
 	assert_true(baton__store_layout_compact(&l));
-	assert_int_equal(query_i64(db, "SELECT count(*) FROM v1_grants"), 2 * N);
+	assert_int_equal(store_fill_i64(db, "SELECT count(*) FROM v1_grants"), 2 * N);
 	sqlite3_close(db);
 
 	/* and every file reads back through the store */
-	baton_store_options ro = {.version = BATON_STORE_OPTIONS_VERSION, .read_only = true};
-	CHECK(baton_store_open(path, &ro, &s));
-	CHECK(baton_store_close(s));
-	st_rmtree(dir);
-	free(path);
-	free(dir);
+	store_fill_read_back(path);
+	remove_dir(dir, path);
 }
 
 /* A fresh file whose grants all came in one bulk phase has every grant index built in one sorted
@@ -346,20 +289,12 @@ static void test_bulk_file_saved_as_is(void **state)
 	(void)state;
 	char *dir = st_mkdtemp("savebulk");
 	char *path = st_path(dir, "b.c1z");
-	baton_store *s;
-	CHECK(baton_store_open(path, NULL, &s));
-	char sync_id[28];
-	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, sync_id));
-	put_grants(s, 30000, false, "k");
-	CHECK(baton_store_sync_end(s));
-	assert_true(close_skipped_vacuum(s));
-	sqlite3 *db = open_payload(path, dir, "b.db");
-	assert_int_equal(query_i64(db, "SELECT count(*) FROM v1_grants"), 30000);
-	assert_int_equal(query_i64(db, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"), 0);
+	assert_true(close_skipped_vacuum(synced_grants(path, NULL, 30000, false, "k")));
+	sqlite3 *db = store_fill_open_payload(path, dir, "b.db");
+	assert_int_equal(store_fill_i64(db, "SELECT count(*) FROM v1_grants"), 30000);
+	assert_int_equal(store_fill_i64(db, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'"), 0);
 	sqlite3_close(db);
-	st_rmtree(dir);
-	free(path);
-	free(dir);
+	remove_dir(dir, path);
 }
 
 /* The window rule, and that it is what makes the compacted copy smaller. */
@@ -373,31 +308,21 @@ static void test_compact_window(void **state)
 
 	char *dir = st_mkdtemp("savewindow");
 	char *path = st_path(dir, "w.c1z");
-	baton_store *s;
-	CHECK(baton_store_open(path, NULL, &s));
-	char sync_id[28];
-	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, sync_id));
-	put_grants(s, 40000, true, "w");
-	CHECK(baton_store_sync_end(s));
-	CHECK(baton_store_close(s));
-	sqlite3 *db = open_payload(path, dir, "w.db");
+	CHECK(baton_store_close(synced_grants(path, NULL, 40000, true, "w")));
+	sqlite3 *db = store_fill_open_payload(path, dir, "w.db");
 	sqlite3_close(db);
 	char *raw = st_path(dir, "w.db"), *small = st_path(dir, "small.c1z"), *large = st_path(dir, "large.c1z");
 	CHECK(baton__c1z_encode_window(raw, small, 3, 21, NULL));
 	CHECK(baton__c1z_encode_window(raw, large, 3, BATON__C1Z_WINDOW_LOG, NULL));
-	print_message("compacted copy packed: %ld bytes (2 MiB window), %ld bytes (8 MiB)\n", file_size(small),
-	              file_size(large));
-	assert_true(file_size(small) < file_size(large));
-	assert_int_equal(file_size(small), file_size(path));
-	baton_store_options ro = {.version = BATON_STORE_OPTIONS_VERSION, .read_only = true};
-	CHECK(baton_store_open(small, &ro, &s));
-	CHECK(baton_store_close(s));
-	st_rmtree(dir);
+	print_message("compacted copy packed: %ld bytes (2 MiB window), %ld bytes (8 MiB)\n", store_fill_file_size(small),
+	              store_fill_file_size(large));
+	assert_true(store_fill_file_size(small) < store_fill_file_size(large));
+	assert_int_equal(store_fill_file_size(small), store_fill_file_size(path));
+	store_fill_read_back(small);
 	free(raw);
 	free(small);
 	free(large);
-	free(path);
-	free(dir);
+	remove_dir(dir, path);
 }
 
 /*
@@ -410,18 +335,12 @@ static void test_vacuum_copy_memory(void **state)
 	(void)state;
 	char *dir = st_mkdtemp("savemem");
 	char *path = st_path(dir, "m.c1z");
-	baton_store *s;
-	CHECK(baton_store_open(path, NULL, &s));
-	char sync_id[28];
-	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, sync_id));
-	put_grants(s, 90000, true, "m");
-	CHECK(baton_store_sync_end(s));
+	baton_store *s = synced_grants(path, NULL, 90000, true, "m");
 	sqlite3_int64 before = sqlite3_memory_used();
 	if (before == 0) {
 		print_message("this SQLite keeps no memory statistics\n");
-		st_rmtree(dir);
-		free(path);
-		free(dir);
+		CHECK(baton_store_close(s));
+		remove_dir(dir, path);
 		skip();
 	}
 	sqlite3_memory_highwater(1);
@@ -429,13 +348,11 @@ static void test_vacuum_copy_memory(void **state)
 	sqlite3_int64 peak = sqlite3_memory_highwater(0);
 	print_message("SQLite heap before the save %lld, peak during it %lld\n", (long long)before, (long long)peak);
 	assert_true(peak - before < (sqlite3_int64)16 << 20);
-	sqlite3 *db = open_payload(path, dir, "m.db");
-	assert_true(query_i64(db, "PRAGMA page_count") * 4096 > (int64_t)40 << 20);
-	assert_int_equal(query_i64(db, "SELECT count(*) FROM v1_grants"), 90000);
+	sqlite3 *db = store_fill_open_payload(path, dir, "m.db");
+	assert_true(store_fill_i64(db, "PRAGMA page_count") * 4096 > (int64_t)40 << 20);
+	assert_int_equal(store_fill_i64(db, "SELECT count(*) FROM v1_grants"), 90000);
 	sqlite3_close(db);
-	st_rmtree(dir);
-	free(path);
-	free(dir);
+	remove_dir(dir, path);
 }
 
 /* ---- a VFS over the default one that counts syncs per file ---- */
@@ -556,12 +473,7 @@ static void test_vacuum_copy_not_synced(void **state)
 	char *dir = st_mkdtemp("savesync");
 	char *path = st_path(dir, "r.c1z");
 	baton_store_options o = {.version = BATON_STORE_OPTIONS_VERSION, .resumable_work_dir = true};
-	baton_store *s;
-	CHECK(baton_store_open(path, &o, &s));
-	char sync_id[28];
-	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, sync_id));
-	put_grants(s, 10000, true, "r");
-	CHECK(baton_store_sync_end(s));
+	baton_store *s = synced_grants(path, &o, 10000, true, "r");
 	int db_syncs_before_close = syncs_db;
 	assert_false(close_skipped_vacuum(s));
 	print_message("syncs: working copy %d, copy %d, copy's journal %d\n", syncs_db, syncs_packed,
@@ -573,12 +485,8 @@ static void test_vacuum_copy_not_synced(void **state)
 	assert_int_equal(syncs_packed_journal, 0);
 	assert_int_equal(sqlite3_vfs_unregister(&count_vfs), SQLITE_OK);
 
-	baton_store_options ro = {.version = BATON_STORE_OPTIONS_VERSION, .read_only = true};
-	CHECK(baton_store_open(path, &ro, &s));
-	CHECK(baton_store_close(s));
-	st_rmtree(dir);
-	free(path);
-	free(dir);
+	store_fill_read_back(path);
+	remove_dir(dir, path);
 }
 
 int main(void)

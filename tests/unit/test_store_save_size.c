@@ -6,38 +6,7 @@
  */
 #include "store_testutil.h"
 
-/* Decompresses a c1z into <dir>/<name> (a plain SQLite file) and opens it. */
-static sqlite3 *open_payload(const char *c1z, const char *dir, const char *name)
-{
-	size_t len = 0;
-	unsigned char *buf = st_read_file(c1z, &len);
-	assert_true(len > 5);
-	assert_memory_equal(buf, "C1ZF\0", 5);
-	unsigned long long n = ZSTD_getFrameContentSize(buf + 5, len - 5);
-	assert_true(n != ZSTD_CONTENTSIZE_ERROR && n != ZSTD_CONTENTSIZE_UNKNOWN);
-	void *db = malloc((size_t)n);
-	assert_non_null(db);
-	size_t got = ZSTD_decompress(db, (size_t)n, buf + 5, len - 5);
-	assert_false(ZSTD_isError(got));
-	assert_int_equal(got, n);
-	char *path = st_path(dir, name);
-	st_write_file(path, db, got);
-	sqlite3 *h = st_sqlite_open(path);
-	free(path);
-	free(db);
-	free(buf);
-	return h;
-}
-
-static int64_t query_i64(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
+#include "store_fill.h"
 
 /*
  * Assets first written with 20 KB of data (overflow pages) and then rewritten with 5 bytes: the
@@ -69,17 +38,15 @@ static void test_rewritten_rows_leave_no_free_pages(void **state)
 	CHECK(baton_store_close(s));
 	free(big);
 
-	sqlite3 *db = open_payload(path, dir, "rewritten.db");
-	assert_int_equal(query_i64(db, "PRAGMA freelist_count"), 0);
-	assert_int_equal(query_i64(db, "PRAGMA page_size"), 4096);
-	assert_int_equal(query_i64(db, "select count(*) from v1_assets"), N);
+	sqlite3 *db = store_fill_open_payload(path, dir, "rewritten.db");
+	assert_int_equal(store_fill_i64(db, "PRAGMA freelist_count"), 0);
+	assert_int_equal(store_fill_i64(db, "PRAGMA page_size"), 4096);
+	assert_int_equal(store_fill_i64(db, "select count(*) from v1_assets"), N);
 	/* every row holds the rewritten data */
-	assert_int_equal(query_i64(db, "select max(length(data)) from v1_assets"), 5);
+	assert_int_equal(store_fill_i64(db, "select max(length(data)) from v1_assets"), 5);
 	sqlite3_close(db);
 	/* and the file reads back through the store */
-	baton_store_options ro = {.version = BATON_STORE_OPTIONS_VERSION, .read_only = true};
-	CHECK(baton_store_open(path, &ro, &s));
-	CHECK(baton_store_close(s));
+	store_fill_read_back(path);
 	st_rmtree(dir);
 	free(path);
 	free(dir);
@@ -92,37 +59,10 @@ static long write_grants(const char *path, const baton_store_options *opts, int 
 	CHECK(baton_store_open(path, opts, &s));
 	char sync_id[28];
 	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, sync_id));
-	baton_ctx *keep;
-	CHECK(baton_ctx_new(&keep));
-	baton_resource_type *gt;
-	CHECK(baton_resource_type_new(keep, "Group", (baton_trait[]){BATON_TRAIT_GROUP}, 1, &gt));
-	CHECK(baton_store_put_resource_type(s, gt));
-	baton_resource *groups[50];
-	for (int g = 0; g < 50; g++) {
-		char id[16];
-		snprintf(id, sizeof id, "g%d", g);
-		CHECK(baton_group_resource_new(keep, id, gt, id, &groups[g]));
-		CHECK(baton_store_put_resource(s, groups[g]));
-	}
-	baton_ctx *ctx = NULL;
-	for (int i = 0; i < n; i++) {
-		if (i % 1000 == 0) {
-			baton_ctx_free(ctx);
-			CHECK(baton_ctx_new(&ctx));
-		}
-		char uid[32];
-		snprintf(uid, sizeof uid, "u%d", i / 50);
-		baton_grant *g;
-		CHECK(baton_grant_new(ctx, groups[i % 50], "member", &(baton_resource_id){"user", uid}, &g));
-		CHECK(baton_store_put_grant(s, g));
-	}
-	baton_ctx_free(ctx);
+	store_fill_group_members(s, &(store_fill_members){.grants = n, .uid_prefix = "u"});
 	CHECK(baton_store_sync_end(s));
 	CHECK(baton_store_close(s));
-	baton_ctx_free(keep);
-	struct stat st;
-	assert_int_equal(stat(path, &st), 0);
-	return (long)st.st_size;
+	return store_fill_file_size(path);
 }
 
 static void test_default_level_and_workers(void **state)
@@ -138,15 +78,12 @@ static void test_default_level_and_workers(void **state)
 	if (!(def_size * 100 < fast_size * 99))
 		fail_msg("default level: %ld bytes, level 1: %ld bytes", def_size, fast_size);
 
-	sqlite3 *db = open_payload(def, dir, "default.db");
-	assert_true(query_i64(db, "PRAGMA page_count") * 4096 > (int64_t)32 << 20);
-	assert_int_equal(query_i64(db, "select count(*) from v1_grants"), N);
-	assert_int_equal(query_i64(db, "PRAGMA page_size"), 4096);
+	sqlite3 *db = store_fill_open_payload(def, dir, "default.db");
+	assert_true(store_fill_i64(db, "PRAGMA page_count") * 4096 > (int64_t)32 << 20);
+	assert_int_equal(store_fill_i64(db, "select count(*) from v1_grants"), N);
+	assert_int_equal(store_fill_i64(db, "PRAGMA page_size"), 4096);
 	sqlite3_close(db);
-	baton_store_options ro = {.version = BATON_STORE_OPTIONS_VERSION, .read_only = true};
-	baton_store *s;
-	CHECK(baton_store_open(def, &ro, &s));
-	CHECK(baton_store_close(s));
+	store_fill_read_back(def);
 	st_rmtree(dir);
 	free(def);
 	free(fast);

@@ -10,12 +10,11 @@
 
 #include "c1z_raw.h"
 #include "store/store.h" /* baton__store_writer_active, s->db */
+#include "store_fill.h"
 
-typedef struct fx {
-	baton_ctx *ctx;
-	char *dir, *path;
-	baton_resource *group;
-} fx;
+/* The fixture: a context, the file w.c1z in a new directory, the group g1 whose member grants
+ * store_fill_put_member puts. */
+typedef store_fill_fx fx;
 
 static bool two_cpus(void)
 {
@@ -25,49 +24,16 @@ static bool two_cpus(void)
 
 static int setup(void **state)
 {
-	fx *f = calloc(1, sizeof(*f));
-	CHECK(baton_ctx_new(&f->ctx));
-	f->dir = st_mkdtemp("writer");
-	f->path = st_path(f->dir, "w.c1z");
-	baton_resource_type *gt;
-	CHECK(baton_resource_type_new(f->ctx, "Group", NULL, 0, &gt));
-	CHECK(baton_group_resource_new(f->ctx, "G", gt, "g1", &f->group));
-	*state = f;
+	*state = store_fill_fx_new(st_mkdtemp("writer"), "w.c1z");
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	fx *f = *state;
-	baton_ctx_free(f->ctx);
 	st_rmtree(f->dir);
-	free(f->dir);
-	free(f->path);
-	free(f);
+	store_fill_fx_free(f);
 	return 0;
-}
-
-static int put_member(fx *f, baton_store *s, int i, const char *expandable_from)
-{
-	char uid[32];
-	snprintf(uid, sizeof uid, "u%d", i);
-	baton_grant *g;
-	CHECK(baton_grant_new(f->ctx, f->group, "member", &(baton_resource_id){"user", uid}, &g));
-	if (expandable_from) {
-		const char *ids[] = {expandable_from};
-		CHECK(baton_grant_set_expandable(g, ids, 1, false, NULL, 0));
-	}
-	return baton_store_put_grant(s, g);
-}
-
-static int64_t count_sql(baton_store *s, const char *sql)
-{
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
 }
 
 /* Runs first: the fault (BATON_TEST_FAIL_AT=store.writer:2, set in main) hits the second batch. */
@@ -84,7 +50,7 @@ static void test_writer_error_not_committed(void **state)
 	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id));
 	int rc = 0, i;
 	for (i = 0; i < 5000 && rc == 0; i++)
-		rc = put_member(f, s, i, NULL);
+		rc = store_fill_put_member(f, s, i, NULL);
 	assert_int_equal(rc, BATON_EINTERNAL);
 	assert_non_null(strstr(baton_error_last()->message, "store.writer"));
 	assert_true(i < 5000); /* reported by a later put, not only at the end */
@@ -103,25 +69,25 @@ static void test_writer_rows_visible(void **state)
 	char id[28];
 	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id));
 	for (int i = 0; i < 10; i++)
-		CHECK(put_member(f, s, i, NULL));
+		CHECK(store_fill_put_member(f, s, i, NULL));
 	/* With two CPUs the rows go through the thread; they are in no table until handed over. */
 	assert_int_equal(baton__store_writer_active(s), two_cpus());
 	CHECK(baton_store_flush(s));
-	assert_int_equal(count_sql(s, "SELECT count(*) FROM v1_grants"), 10);
+	assert_int_equal(store_fill_i64(s->db, "SELECT count(*) FROM v1_grants"), 10);
 
 	/* Several batches, upserts among them: the last put of an id wins, as row by row. */
 	for (int i = 0; i < 3000; i++)
-		CHECK(put_member(f, s, i, NULL));
-	CHECK(put_member(f, s, 7, "group:g2:member"));
+		CHECK(store_fill_put_member(f, s, i, NULL));
+	CHECK(store_fill_put_member(f, s, 7, "group:g2:member"));
 	/* A point read sees every row put before it. */
 	baton_grant *g;
 	CHECK(baton_store_get_grant(s, NULL, "group:g1:member:user:u7", f->ctx, &g));
 	baton_store_counts c;
 	CHECK(baton_store_count(s, NULL, &c));
 	assert_int_equal(c.grants, 3000);
-	assert_int_equal(count_sql(s, "SELECT needs_expansion FROM v1_grants WHERE "
+	assert_int_equal(store_fill_i64(s->db, "SELECT needs_expansion FROM v1_grants WHERE "
 	                              "external_id = 'group:g1:member:user:u7'"), 1);
-	assert_int_equal(count_sql(s, "SELECT min(id) FROM v1_grants WHERE "
+	assert_int_equal(store_fill_i64(s->db, "SELECT min(id) FROM v1_grants WHERE "
 	                              "external_id = 'group:g1:member:user:u7'"), 8);
 	CHECK(baton_store_sync_end(s));
 	CHECK(baton_store_close(s));
