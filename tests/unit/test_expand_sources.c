@@ -98,11 +98,58 @@ static void test_kept_source_edge_flags(void **state)
 	xf_free(f);
 }
 
+/* Statements that rewrite a stored grant's data (expansion merging sources into it). */
+static int count_updates(unsigned type, void *ctx, void *p, void *x)
+{
+	(void)type;
+	(void)x;
+	const char *sql = sqlite3_sql((sqlite3_stmt *)p);
+	if (sql && strncmp(sql, "UPDATE v1_grants SET data", 25) == 0)
+		(*(uint64_t *)ctx)++;
+	return 0;
+}
+
+/*
+ * A user in four child groups of one parent gets the parent's grant once, with all four sources,
+ * rather than a grant from the first child and one rewrite per later child; a user already
+ * holding the parent is rewritten once with every new source.
+ */
+static void test_node_sources_written_once(void **state)
+{
+	(void)state;
+	xf *f = xf_new("expand-src-node");
+	const char *kids[] = {"group:k1:member", "group:k2:member", "group:k3:member", "group:k4:member"};
+	xf_ent(f, "group:p:member");
+	xf_grant(f, "group:p:member", "user:old");
+	for (int i = 0; i < 4; i++) {
+		xf_ent(f, kids[i]);
+		char kid[32];
+		snprintf(kid, sizeof kid, "group:k%d", i + 1);
+		xf_exp(f, "group:p:member", kid, kids[i], false, NULL);
+		xf_grant(f, kids[i], "user:u");
+		xf_grant(f, kids[i], "user:old");
+	}
+	uint64_t updates = 0;
+	sqlite3_trace_v2(f->s->db, SQLITE_TRACE_STMT, count_updates, &updates);
+	baton_expand_stats st;
+	CHECK(xf_expand(f, &st));
+	sqlite3_trace_v2(f->s->db, 0, NULL, NULL);
+	assert_int_equal(st.grants_created, 1);
+	assert_int_equal(st.grants_updated, 1);
+	assert_string_equal(xf_sources(f, "group:p:member", "user:u"),
+	                    "*group:k1:member,*group:k2:member,*group:k3:member,*group:k4:member");
+	assert_string_equal(xf_sources(f, "group:p:member", "user:old"),
+	                    "*group:k1:member,*group:k2:member,*group:k3:member,*group:k4:member,*group:p:member");
+	assert_int_equal(updates, 1); /* user:old, once */
+	xf_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_source_read_once),
 		cmocka_unit_test(test_kept_source_edge_flags),
+		cmocka_unit_test(test_node_sources_written_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
