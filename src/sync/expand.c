@@ -352,16 +352,20 @@ static int create_grant(expander *x, const dest *d, const char *prt, const char 
 		return rc;
 	char now[BATON__TS_LEN];
 	baton__store_now(x->s, now);
-	/* every parameter is bound on each row, so the bindings need no clearing */
+	/* Bindings stay across rows (every one is set before the first): the destination's are
+	 * set again only when it changes (each API call takes the connection's mutex). */
 	sqlite3_stmt *st = x->ins;
-	sqlite3_bind_text(st, 1, d->rt, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, d->rid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, d->id, (int)el, SQLITE_STATIC);
+	if (x->ins_dest != d) {
+		sqlite3_bind_text(st, 1, d->rt, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, d->rid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, d->id, (int)el, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, x->sync_id, -1, SQLITE_STATIC);
+		x->ins_dest = d;
+	}
 	sqlite3_bind_text(st, 4, prt, (int)tl, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, pid, (int)il, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, id, (int)(el + tl + il + 2), SQLITE_STATIC);
 	sqlite3_bind_blob64(st, 7, data, len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, x->sync_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, now, -1, SQLITE_STATIC);
 	int sr = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -532,6 +536,7 @@ static int expand_node(expander *x, uint32_t c)
 	if (g->in_start[c] == g->in_start[c + 1])
 		return 0;
 	baton_arena_reset(&x->node_arena);
+	x->ins_dest = NULL; /* the destinations bound to x->ins are gone with the arena */
 	uint32_t first = g->member_start[c], count = g->member_start[c + 1] - first;
 	dest *dests = baton_arena_alloc(&x->node_arena, (size_t)count * sizeof(*dests));
 	if (!dests)
@@ -621,8 +626,6 @@ static int prepare_closure(expander *x)
 	                     "needs_expansion, data, sync_id, discovered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, "
 	                     "0, ?7, ?8, ?9) ON CONFLICT (external_id, sync_id) DO UPDATE SET data = EXCLUDED.data",
 	                  &x->ins)) ||
-	    (rc = baton__expand_prepare(x, "SELECT principal_resource_type_id, principal_resource_id FROM v1_grants "
-	                     "WHERE entitlement_id = ? AND sync_id = ?", &x->q_prin)) ||
 	    (rc = baton__expand_prepare(x, "INSERT OR IGNORE INTO temp.baton_expand_touched (id) VALUES (?)", &x->touch)))
 		return rc;
 	return 0;

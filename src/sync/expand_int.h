@@ -92,6 +92,7 @@ typedef struct expander {
 	sqlite3_stmt *q_dst;     /* grants of an entitlement to a principal */
 	sqlite3_stmt *upd;       /* new data for a row */
 	sqlite3_stmt *ins;       /* a new expanded grant */
+	const struct dest *ins_dest; /* the destination whose columns are bound to ins */
 	sqlite3_stmt *touch;     /* remembers an updated pre-existing row */
 	sqlite3_stmt *q_prin;    /* principals of the grants of an entitlement */
 
