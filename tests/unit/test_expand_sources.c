@@ -144,12 +144,51 @@ static void test_node_sources_written_once(void **state)
 	xf_free(f);
 }
 
+/*
+ * The principals already holding a destination are read without the sync id (expand_pset.c):
+ * a principal that holds it only in an older sync of the same file must still get a new grant
+ * in the sync being expanded, and the older sync's grant must stay as it was.
+ */
+static void test_older_sync_principals(void **state)
+{
+	(void)state;
+	xf *f = xf_new("expand-src-oldsync");
+	xf_ent(f, "group:d:member");
+	xf_grant(f, "group:d:member", "user:u");
+	xf_grant(f, "group:d:member", "user:w");
+	char old_sync[28];
+	memcpy(old_sync, f->sync_id, sizeof old_sync);
+	CHECK(baton_store_sync_end(f->s));
+	CHECK(baton_store_sync_start(f->s, BATON_SYNC_TYPE_FULL, NULL, f->sync_id));
+	assert_string_not_equal(old_sync, f->sync_id);
+	xf_ent(f, "group:d:member");
+	xf_ent(f, "group:s:member");
+	xf_grant(f, "group:s:member", "user:u");
+	xf_grant(f, "group:s:member", "user:v");
+	xf_grant(f, "group:d:member", "user:w");
+	xf_exp(f, "group:d:member", "group:s", "group:s:member", false, NULL);
+	baton_expand_stats st;
+	CHECK(xf_expand(f, &st));
+	assert_int_equal(st.grants_created, 2);
+	assert_string_equal(xf_sources(f, "group:d:member", "user:u"), "*group:s:member");
+	assert_string_equal(xf_sources(f, "group:d:member", "user:v"), "*group:s:member");
+	assert_string_equal(xf_sources(f, "group:d:member", "user:w"), ""); /* direct, untouched */
+	assert_int_equal(xf_count(f, "group:d:member"), 4); /* u, v, w and the group */
+	/* the older sync: its two grants, unchanged */
+	memcpy(f->sync_id, old_sync, sizeof old_sync);
+	assert_int_equal(xf_count(f, "group:d:member"), 2);
+	assert_string_equal(xf_sources(f, "group:d:member", "user:u"), "");
+	assert_null(xf_sources(f, "group:d:member", "user:v"));
+	xf_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_source_read_once),
 		cmocka_unit_test(test_kept_source_edge_flags),
 		cmocka_unit_test(test_node_sources_written_once),
+		cmocka_unit_test(test_older_sync_principals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
