@@ -441,11 +441,54 @@ static int node_contrib_cmp(const void *a, const void *b)
 	return c;
 }
 
+/*
+ * Sorts the batch. Kept source lists arrive already sorted, so a node fed by a few of them is a
+ * few ascending runs: those are merged (linear per pass) instead of sorted again; anything with
+ * many runs (streamed sources, in row order) is sorted.
+ */
+#define EXPAND_MERGE_RUNS 64
+static void sort_batch(expander *x)
+{
+	size_t n = x->nbatch;
+	uint32_t starts[EXPAND_MERGE_RUNS + 1];
+	uint32_t runs = 1;
+	starts[0] = 0;
+	for (size_t i = 1; i < n && runs <= EXPAND_MERGE_RUNS; i++)
+		if (node_contrib_cmp(&x->batch[i - 1], &x->batch[i]) > 0 && runs++ < EXPAND_MERGE_RUNS)
+			starts[runs - 1] = (uint32_t)i;
+	if (runs == 1)
+		return;
+	if (runs > EXPAND_MERGE_RUNS || (!x->batch_tmp && !(x->batch_tmp = malloc(EXPAND_BATCH * sizeof(contrib))))) {
+		qsort(x->batch, n, sizeof(*x->batch), node_contrib_cmp);
+		return;
+	}
+	starts[runs] = (uint32_t)n;
+	contrib *from = x->batch, *to = x->batch_tmp;
+	while (runs > 1) {
+		uint32_t nr = 0;
+		for (uint32_t r = 0; r < runs; r += 2) {
+			size_t a = starts[r], am = starts[r + 1], b = am, bm = r + 1 < runs ? starts[r + 2] : am, o = a;
+			while (a < am && b < bm)
+				to[o++] = node_contrib_cmp(&from[a], &from[b]) <= 0 ? from[a++] : from[b++];
+			memcpy(to + o, from + a, (am - a) * sizeof(*to));
+			o += am - a;
+			memcpy(to + o, from + b, (bm - b) * sizeof(*to));
+			starts[nr++] = starts[r];
+		}
+		starts[nr] = (uint32_t)n;
+		runs = nr;
+		contrib *t = from;
+		from = to;
+		to = t;
+	}
+	if (from != x->batch)
+		memcpy(x->batch, from, n * sizeof(*x->batch));
+}
+
 static int flush_batch(expander *x, dest *dests, size_t nd)
 {
 	int rc = 0;
-	if (x->nbatch > 1)
-		qsort(x->batch, x->nbatch, sizeof(*x->batch), node_contrib_cmp);
+	sort_batch(x);
 	for (size_t k = 0; k < x->nbatch && !rc;) {
 		const contrib *c = &x->batch[k];
 		baton_arena_reset(&x->apply_arena);
@@ -807,6 +850,7 @@ BATON_API int baton_expand_store(baton_store *s, const char *sync_id, const bato
 	baton_arena_release(&x.node_arena);
 	baton_arena_release(&x.batch_arena);
 	free(x.batch);
+	free(x.batch_tmp);
 
 	/* Give back the caller's current sync (unless it was the one just ended). */
 	if (step) {

@@ -145,6 +145,66 @@ static void test_node_sources_written_once(void **state)
 }
 
 /*
+ * Two roles fed by the same three groups: each group is read by two edges, so its sorted list is
+ * kept, and each role's batch is three sorted runs that are merged rather than sorted. Every user
+ * gets one grant per role with exactly the groups it is in, and nothing is rewritten (a principal
+ * split across the merged batch would be written, then rewritten).
+ */
+static void test_kept_runs_merged(void **state)
+{
+	(void)state;
+	xf *f = xf_new("expand-src-runs");
+	enum { USERS = 120 };
+	const char *groups[] = {"group:g1:member", "group:g2:member", "group:g3:member"};
+	const char *roles[] = {"role:r1:assigned", "role:r2:assigned"};
+	char pr[32];
+	for (int k = 0; k < 3; k++) {
+		xf_ent(f, groups[k]);
+		for (int u = 0; u < USERS; u++) {
+			if (u % (k + 2) != 0 && u % 5 != k)
+				continue;
+			snprintf(pr, sizeof pr, "user:u%d", u); /* not zero-padded: rows are not in key order */
+			xf_grant(f, groups[k], pr);
+		}
+	}
+	for (int r = 0; r < 2; r++) {
+		xf_ent(f, roles[r]);
+		for (int k = 0; k < 3; k++) {
+			char g[16];
+			snprintf(g, sizeof g, "group:g%d", k + 1);
+			xf_exp(f, roles[r], g, groups[k], false, NULL);
+		}
+	}
+	uint64_t updates = 0;
+	sqlite3_trace_v2(f->s->db, SQLITE_TRACE_STMT, count_updates, &updates);
+	baton_expand_stats st;
+	CHECK(xf_expand(f, &st));
+	sqlite3_trace_v2(f->s->db, 0, NULL, NULL);
+	assert_int_equal(updates, 0);
+	uint64_t want = 0;
+	for (int r = 0; r < 2; r++) {
+		for (int u = 0; u < USERS; u++) {
+			char want_src[128] = "";
+			for (int k = 0; k < 3; k++)
+				if (u % (k + 2) == 0 || u % 5 == k)
+					snprintf(want_src + strlen(want_src), sizeof want_src - strlen(want_src), "%s*%s",
+					         *want_src ? "," : "", groups[k]);
+			snprintf(pr, sizeof pr, "user:u%d", u);
+			const char *got = xf_sources(f, roles[r], pr);
+			if (*want_src) {
+				assert_non_null(got);
+				assert_string_equal(got, want_src);
+				want++;
+			} else {
+				assert_null(got);
+			}
+		}
+	}
+	assert_int_equal(st.grants_created, want);
+	xf_free(f);
+}
+
+/*
  * The principals already holding a destination are read without the sync id (expand_pset.c):
  * a principal that holds it only in an older sync of the same file must still get a new grant
  * in the sync being expanded, and the older sync's grant must stay as it was.
@@ -189,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_kept_source_edge_flags),
 		cmocka_unit_test(test_node_sources_written_once),
 		cmocka_unit_test(test_older_sync_principals),
+		cmocka_unit_test(test_kept_runs_merged),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
