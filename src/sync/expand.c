@@ -458,12 +458,15 @@ static void sort_batch(expander *x)
 			starts[runs - 1] = (uint32_t)i;
 	if (runs == 1)
 		return;
-	if (runs > EXPAND_MERGE_RUNS || (!x->batch_tmp && !(x->batch_tmp = malloc(EXPAND_BATCH * sizeof(contrib))))) {
+	/* the other buffer lives only for this merge: held across the expansion it could pin freed
+	 * heap memory below it and raise the peak RSS of the later phases */
+	contrib *tmp = runs > EXPAND_MERGE_RUNS ? NULL : malloc(n * sizeof(*tmp));
+	if (!tmp) {
 		qsort(x->batch, n, sizeof(*x->batch), node_contrib_cmp);
 		return;
 	}
 	starts[runs] = (uint32_t)n;
-	contrib *from = x->batch, *to = x->batch_tmp;
+	contrib *from = x->batch, *to = tmp;
 	while (runs > 1) {
 		uint32_t nr = 0;
 		for (uint32_t r = 0; r < runs; r += 2) {
@@ -483,6 +486,7 @@ static void sort_batch(expander *x)
 	}
 	if (from != x->batch)
 		memcpy(x->batch, from, n * sizeof(*x->batch));
+	free(tmp);
 }
 
 static int flush_batch(expander *x, dest *dests, size_t nd)
@@ -850,7 +854,6 @@ BATON_API int baton_expand_store(baton_store *s, const char *sync_id, const bato
 	baton_arena_release(&x.node_arena);
 	baton_arena_release(&x.batch_arena);
 	free(x.batch);
-	free(x.batch_tmp);
 
 	/* Give back the caller's current sync (unless it was the one just ended). */
 	if (step) {

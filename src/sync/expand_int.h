@@ -108,7 +108,6 @@ typedef struct expander {
 	bool deferred;           /* the two unread grant indexes are dropped until the end */
 	struct contrib *batch;   /* contributions gathered for the current node, sorted before applying */
 	size_t nbatch;
-	struct contrib *batch_tmp; /* the merge's other buffer (sort_batch) */
 	baton_arena batch_arena; /* their strings */
 	uint32_t *src_uses;      /* entitlement -> (edge, source) reads still to come */
 	srclist **src_cache;     /* entitlement -> its kept list, or NULL */
