@@ -274,9 +274,11 @@ static int step_write(expander *x, sqlite3_stmt *st, const char *what)
 	return 0;
 }
 
-/* Merges S into one existing grant of D: D itself first when it had no sources. */
-static int merge_into(expander *x, const dest *d, const dst_row *row, const char *src_id, size_t src_len,
-                      bool direct)
+/*
+ * Merges the sources `add` (a node's contributions for one principal) into one existing grant of
+ * D: D itself first when it had no sources. One write at most, whatever the number of sources.
+ */
+static int merge_into(expander *x, const dest *d, const dst_row *row, const baton__sources *add)
 {
 	baton__sources have = {NULL, 0, 0};
 	const uint8_t *pr;
@@ -290,14 +292,17 @@ static int merge_into(expander *x, const dest *d, const dst_row *row, const char
 			return rc;
 		changed = true;
 	}
-	long at = baton__sources_find(&have, src_id, src_len);
-	if (at < 0) {
-		if ((rc = baton__sources_add(&x->apply_arena, &have, src_id, src_len, direct)))
-			return rc;
-		changed = true;
-	} else if (direct && !have.v[at].direct) {
-		have.v[at].direct = true;
-		changed = true;
+	for (uint32_t k = 0; k < add->n; k++) {
+		const baton__source *a = &add->v[k];
+		long at = baton__sources_find(&have, a->key, a->len);
+		if (at < 0) {
+			if ((rc = baton__sources_add(&x->apply_arena, &have, a->key, a->len, a->direct)))
+				return rc;
+			changed = true;
+		} else if (a->direct && !have.v[at].direct) {
+			have.v[at].direct = true;
+			changed = true;
+		}
 	}
 	if (!changed)
 		return 0;
@@ -319,13 +324,9 @@ static int merge_into(expander *x, const dest *d, const dst_row *row, const char
 }
 
 static int create_grant(expander *x, const dest *d, const char *prt, const char *pid,
-                        const uint8_t *principal, size_t principal_len, const char *src_id, size_t src_len,
-                        bool direct)
+                        const uint8_t *principal, size_t principal_len, baton__sources *src)
 {
-	baton__sources src = {NULL, 0, 0};
-	int rc = baton__sources_add(&x->apply_arena, &src, src_id, src_len, direct);
-	if (rc)
-		return rc;
+	int rc;
 	uint8_t *stub = NULL;
 	if (!principal) {
 		size_t sl;
@@ -346,21 +347,25 @@ static int create_grant(expander *x, const dest *d, const char *prt, const char 
 	memcpy(id + el + 2 + tl, pid, il + 1);
 	uint8_t *data;
 	size_t len;
-	if ((rc = baton__wire_grant_new(&x->apply_arena, d->data, d->len, principal, principal_len, id, &src,
+	if ((rc = baton__wire_grant_new(&x->apply_arena, d->data, d->len, principal, principal_len, id, src,
 	                                &data, &len)))
 		return rc;
 	char now[BATON__TS_LEN];
 	baton__store_row_stamp(x->s, now);
-	/* every parameter is bound on each row, so the bindings need no clearing */
+	/* Bindings stay across rows (every one is set before the first): the destination's are
+	 * set again only when it changes (each API call takes the connection's mutex). */
 	sqlite3_stmt *st = x->ins;
-	sqlite3_bind_text(st, 1, d->rt, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, d->rid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, d->id, (int)el, SQLITE_STATIC);
+	if (x->ins_dest != d) {
+		sqlite3_bind_text(st, 1, d->rt, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, d->rid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, d->id, (int)el, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, x->sync_id, -1, SQLITE_STATIC);
+		x->ins_dest = d;
+	}
 	sqlite3_bind_text(st, 4, prt, (int)tl, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, pid, (int)il, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, id, (int)(el + tl + il + 2), SQLITE_STATIC);
 	sqlite3_bind_blob64(st, 7, data, len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, x->sync_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, now, -1, SQLITE_STATIC);
 	int sr = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -370,13 +375,10 @@ static int create_grant(expander *x, const dest *d, const char *prt, const char 
 	return tx_write_done(x);
 }
 
-/* One contribution: principal P gets D through S. */
+/* Principal P gets D through every source in `src` (the node's contributions for P). */
 static int apply(expander *x, dest *d, const char *prt, const char *pid, const uint8_t *principal,
-                 size_t principal_len, uint32_t src, bool direct)
+                 size_t principal_len, baton__sources *src)
 {
-	baton_arena_reset(&x->apply_arena);
-	const char *src_id = x->g.ents.strs[src];
-	size_t src_len = x->g.ents.lens[src];
 	dst_row *rows = NULL;
 	size_t n = 0;
 	int rc = 0;
@@ -385,12 +387,12 @@ static int apply(expander *x, dest *d, const char *prt, const char *pid, const u
 	if (rc)
 		return rc;
 	if (n == 0) {
-		rc = create_grant(x, d, prt, pid, principal, principal_len, src_id, src_len, direct);
+		rc = create_grant(x, d, prt, pid, principal, principal_len, src);
 		if (!rc)
 			baton__expand_pset_add(&x->node_arena, &d->have, prt, pid);
 	}
 	for (size_t i = 0; i < n && !rc; i++)
-		rc = merge_into(x, d, &rows[i], src_id, src_len, direct);
+		rc = merge_into(x, d, &rows[i], src);
 	if (!rc && ++x->applied % EXPAND_PROGRESS_EVERY == 0)
 		rc = report(x, BATON_EXPAND_PHASE_EXPAND, x->progress_done, x->progress_total);
 	return rc;
@@ -411,111 +413,157 @@ static bool filter_has(const baton__edge *e, uint32_t rt)
 	return false;
 }
 
-/* The memo slot of principal (prt, pid) in the current generation, claimed if free or stale;
- * NULL when the key does not fit (or there is no memory: then nothing is skipped). */
-static memo_slot *memo_find(expander *x, const char *prt, const char *pid)
-{
-	size_t lt = strlen(prt), li = strlen(pid);
-	if (lt + 1 + li > EXPAND_MEMO_KEY)
-		return NULL;
-	if (!x->memo && !(x->memo = calloc(EXPAND_MEMO_SLOTS, sizeof(*x->memo))))
-		return NULL;
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < lt; i++)
-		h = (h ^ (unsigned char)prt[i]) * 16777619u;
-	h = (h ^ 0xFFu) * 16777619u;
-	for (size_t i = 0; i < li; i++)
-		h = (h ^ (unsigned char)pid[i]) * 16777619u;
-	memo_slot *m = &x->memo[h & (EXPAND_MEMO_SLOTS - 1)];
-	size_t len = lt + 1 + li;
-	if (m->gen == x->memo_gen && m->len == len && memcmp(m->key, prt, lt) == 0 && m->key[lt] == '\0' &&
-	    memcmp(m->key + lt + 1, pid, li) == 0)
-		return m;
-	/* claim it (evicting another principal: that one is just applied again if it comes back) */
-	m->gen = x->memo_gen;
-	m->done = 0;
-	m->len = (uint8_t)len;
-	memcpy(m->key, prt, lt);
-	m->key[lt] = '\0';
-	memcpy(m->key + lt + 1, pid, li);
-	return m;
-}
-
 /*
- * The contributions of one source are applied in (principal type, principal id) order, in
- * batches of at most EXPAND_BATCH: the new grants then go into each destination's index ranges
- * in key order instead of the source's row order (fewer B-tree page splits and cache misses).
- * The final grants are the same whatever the order (applying is a set union per grant); only the
- * row ids of the grants created from one source follow the new order.
+ * The contributions of every (edge, source) pair of a node are gathered before anything is
+ * written, in batches of at most EXPAND_BATCH, and applied per principal: a principal reached
+ * through several sources (a user in four child groups of the same parent) gets one new grant
+ * with all of its sources, instead of a grant from the first source then one rewrite per later
+ * source. Sorted by (principal type, principal id) the new grants also go into each
+ * destination's index ranges in key order. The final grants are the same whatever the order or
+ * batching (applying is a set union per grant); the principal of a new grant is the one of its
+ * first contribution in (edge, source, direct first, row) order, as when the pairs were applied
+ * one after the other. Only the row ids of new grants follow the new order.
  */
 #define EXPAND_BATCH 65536u
 
-static int flush_batch(expander *x, uint32_t src, dest *dests, size_t nd)
+static int node_contrib_cmp(const void *a, const void *b)
+{
+	const contrib *x = a, *y = b;
+	int c = strcmp(x->prt, y->prt);
+	if (!c)
+		c = strcmp(x->pid, y->pid);
+	if (!c)
+		c = x->pair < y->pair ? -1 : x->pair > y->pair;
+	if (!c)
+		c = (int)y->direct - (int)x->direct;
+	if (!c)
+		c = x->seq < y->seq ? -1 : x->seq > y->seq;
+	return c;
+}
+
+/*
+ * Sorts the batch. Kept source lists arrive already sorted, so a node fed by a few of them is a
+ * few ascending runs: those are merged (linear per pass) instead of sorted again; anything with
+ * many runs (streamed sources, in row order) is sorted.
+ */
+#define EXPAND_MERGE_RUNS 64
+static void sort_batch(expander *x)
+{
+	size_t n = x->nbatch;
+	uint32_t starts[EXPAND_MERGE_RUNS + 1];
+	uint32_t runs = 1;
+	starts[0] = 0;
+	for (size_t i = 1; i < n && runs <= EXPAND_MERGE_RUNS; i++)
+		if (node_contrib_cmp(&x->batch[i - 1], &x->batch[i]) > 0 && runs++ < EXPAND_MERGE_RUNS)
+			starts[runs - 1] = (uint32_t)i;
+	if (runs == 1)
+		return;
+	/* the other buffer lives only for this merge: held across the expansion it could pin freed
+	 * heap memory below it and raise the peak RSS of the later phases */
+	contrib *tmp = runs > EXPAND_MERGE_RUNS ? NULL : malloc(n * sizeof(*tmp));
+	if (!tmp) {
+		qsort(x->batch, n, sizeof(*x->batch), node_contrib_cmp);
+		return;
+	}
+	starts[runs] = (uint32_t)n;
+	contrib *from = x->batch, *to = tmp;
+	while (runs > 1) {
+		uint32_t nr = 0;
+		for (uint32_t r = 0; r < runs; r += 2) {
+			size_t a = starts[r], am = starts[r + 1], b = am, bm = r + 1 < runs ? starts[r + 2] : am, o = a;
+			while (a < am && b < bm)
+				to[o++] = node_contrib_cmp(&from[a], &from[b]) <= 0 ? from[a++] : from[b++];
+			memcpy(to + o, from + a, (am - a) * sizeof(*to));
+			o += am - a;
+			memcpy(to + o, from + b, (bm - b) * sizeof(*to));
+			starts[nr++] = starts[r];
+		}
+		starts[nr] = (uint32_t)n;
+		runs = nr;
+		contrib *t = from;
+		from = to;
+		to = t;
+	}
+	if (from != x->batch)
+		memcpy(x->batch, from, n * sizeof(*x->batch));
+	free(tmp);
+}
+
+static int flush_batch(expander *x, dest *dests, size_t nd)
 {
 	int rc = 0;
-	if (x->nbatch > 1)
-		qsort(x->batch, x->nbatch, sizeof(*x->batch), baton__expand_contrib_cmp);
-	for (size_t k = 0; k < x->nbatch && !rc; k++) {
+	sort_batch(x);
+	for (size_t k = 0; k < x->nbatch && !rc;) {
 		const contrib *c = &x->batch[k];
-		memo_slot *slot = memo_find(x, c->prt, c->pid);
-		if (slot && (slot->done & (c->direct ? 2 : 3)))
-			continue; /* this principal's contribution is already in every destination */
+		baton_arena_reset(&x->apply_arena);
+		baton__sources src = {NULL, 0, 0};
+		size_t j = k;
+		for (; j < x->nbatch && !rc; j++) {
+			const contrib *o = &x->batch[j];
+			if (j > k && (strcmp(o->prt, c->prt) != 0 || strcmp(o->pid, c->pid) != 0))
+				break;
+			const char *sid = x->g.ents.strs[o->src];
+			size_t sl = x->g.ents.lens[o->src];
+			long at = baton__sources_find(&src, sid, sl);
+			if (at < 0)
+				rc = baton__sources_add(&x->apply_arena, &src, sid, sl, o->direct);
+			else if (o->direct)
+				src.v[at].direct = true;
+		}
 		for (size_t i = 0; i < nd && !rc; i++)
-			rc = apply(x, &dests[i], c->prt, c->pid, c->principal, c->principal_len, src, c->direct);
-		if (slot && !rc)
-			slot->done |= c->direct ? 2 : 1;
+			rc = apply(x, &dests[i], c->prt, c->pid, c->principal, c->principal_len, &src);
+		k = j;
 	}
 	x->nbatch = 0;
 	baton_arena_reset(&x->batch_arena);
 	return rc;
 }
 
-/* Streams the grants on S and applies what passes edge e to every destination. */
-static int flow_from(expander *x, const baton__edge *e, uint32_t src, dest *dests, size_t nd)
+/* Adds one contribution of (edge, source) pair `pair` to the node's batch (flushed when full). */
+static int gather(expander *x, const contrib *c, uint32_t src, uint32_t pair, dest *dests, size_t nd)
 {
-	/* A new source (or edge, or destinations): nothing applied yet; gen 0 is never current. */
-	if (++x->memo_gen == 0)
-		x->memo_gen = 1;
-	if (!x->batch && !(x->batch = malloc(EXPAND_BATCH * sizeof(*x->batch))))
-		return baton__error_oom("grant expansion");
-	x->nbatch = 0;
-	baton_arena_reset(&x->batch_arena);
+	contrib *b = &x->batch[x->nbatch++];
+	*b = *c;
+	b->src = src;
+	b->pair = pair;
+	return x->nbatch == EXPAND_BATCH ? flush_batch(x, dests, nd) : 0;
+}
+
+/* Streams the grants on S and gathers what passes edge e (copied: the batch outlives the row). */
+static int gather_stream(expander *x, const baton__edge *e, uint32_t src, uint32_t pair, dest *dests, size_t nd)
+{
 	sqlite3_bind_text(x->q_src, 1, x->g.ents.strs[src], (int)x->g.ents.lens[src], SQLITE_STATIC);
 	sqlite3_bind_text(x->q_src, 2, x->sync_id, -1, SQLITE_STATIC);
 	int sr = SQLITE_DONE, rc = 0;
 	uint32_t seq = 0;
+	contrib c;
 	while (!rc && (sr = sqlite3_step(x->q_src)) == SQLITE_ROW) {
-		contrib *c = &x->batch[x->nbatch];
 		if (e->nf) {
 			const char *prt = baton__expand_col_text(x->q_src, 1);
 			uint32_t rt = baton__strtab_find(&x->g.rtypes, prt, strlen(prt));
 			if (rt == BATON__NONE || !filter_has(e, rt))
 				continue;
 		}
-		int r = baton__expand_src_row(x, src, c);
-		if (r == 1 || (r == 0 && e->shallow && !c->direct))
+		int r = baton__expand_src_row(x, src, &c);
+		if (r == 1 || (r == 0 && e->shallow && !c.direct))
 			continue;
-		if (r < 0 || (r = baton__expand_contrib_copy(&x->batch_arena, c))) {
+		if (r < 0 || (r = baton__expand_contrib_copy(&x->batch_arena, &c))) {
 			rc = r;
 			break;
 		}
-		c->seq = seq++;
-		if (++x->nbatch == EXPAND_BATCH)
-			rc = flush_batch(x, src, dests, nd);
+		c.seq = seq++;
+		rc = gather(x, &c, src, pair, dests, nd);
 	}
 	if (!rc && sr != SQLITE_DONE)
 		rc = baton__store_sqlerr(x->s, sr, "grant expansion: reading grants");
 	sqlite3_reset(x->q_src);
 	sqlite3_clear_bindings(x->q_src);
-	if (!rc)
-		rc = flush_batch(x, src, dests, nd);
-	x->nbatch = 0;
 	return rc;
 }
 
-/* Applies the kept contributions of S that pass edge e to every destination. */
-static int flow_cached(expander *x, const baton__edge *e, uint32_t src, const srclist *l, dest *dests,
-                       size_t nd)
+/* Gathers the kept contributions of S that pass edge e (the list lives until the node is done). */
+static int gather_cached(expander *x, const baton__edge *e, uint32_t src, uint32_t pair, const srclist *l,
+                         dest *dests, size_t nd)
 {
 	int rc = 0;
 	for (size_t k = 0; k < l->n && !rc; k++) {
@@ -524,8 +572,7 @@ static int flow_cached(expander *x, const baton__edge *e, uint32_t src, const sr
 			continue;
 		if (e->shallow && !c->direct)
 			continue;
-		for (size_t i = 0; i < nd && !rc; i++)
-			rc = apply(x, &dests[i], c->prt, c->pid, c->principal, c->principal_len, src, c->direct);
+		rc = gather(x, c, src, pair, dests, nd);
 	}
 	return rc;
 }
@@ -536,6 +583,7 @@ static int expand_node(expander *x, uint32_t c)
 	if (g->in_start[c] == g->in_start[c + 1])
 		return 0;
 	baton_arena_reset(&x->node_arena);
+	x->ins_dest = NULL; /* the destinations bound to x->ins are gone with the arena */
 	uint32_t first = g->member_start[c], count = g->member_start[c + 1] - first;
 	dest *dests = baton_arena_alloc(&x->node_arena, (size_t)count * sizeof(*dests));
 	if (!dests)
@@ -559,22 +607,43 @@ static int expand_node(expander *x, uint32_t c)
 	}
 	if (nd == 0)
 		return 0;
+	if (!x->batch && !(x->batch = malloc(EXPAND_BATCH * sizeof(*x->batch))))
+		return baton__error_oom("grant expansion");
+	x->nbatch = 0;
+	baton_arena_reset(&x->batch_arena);
+	/* the sources read, marked done once the node is written (kept lists are read until then) */
+	uint32_t npairs = 0, maxpairs = 0;
 	for (uint32_t k = g->in_start[c]; k < g->in_start[c + 1]; k++) {
 		const baton__edge *e = &g->cedges.edges[g->in_edges[k]];
-		for (uint32_t m = g->member_start[e->src]; m < g->member_start[e->src + 1]; m++) {
+		maxpairs += g->member_start[e->src + 1] - g->member_start[e->src];
+	}
+	uint32_t *used = baton_arena_alloc_raw(&x->node_arena, (size_t)maxpairs * sizeof(*used) + 1);
+	if (!used)
+		return baton__error_oom("grant expansion");
+	int rc = 0;
+	for (uint32_t k = g->in_start[c]; k < g->in_start[c + 1] && !rc; k++) {
+		const baton__edge *e = &g->cedges.edges[g->in_edges[k]];
+		for (uint32_t m = g->member_start[e->src]; m < g->member_start[e->src + 1] && !rc; m++) {
 			uint32_t src = g->members[m];
-			if (x->meta[src].state == ENT_MISSING)
+			if (x->meta[src].state == ENT_MISSING) {
+				used[npairs++] = src;
 				continue;
+			}
 			srclist *l;
-			int rc = baton__expand_srcs_get(x, src, &l);
+			rc = baton__expand_srcs_get(x, src, &l);
+			used[npairs++] = src;
 			if (!rc)
-				rc = l ? flow_cached(x, e, src, l, dests, nd) : flow_from(x, e, src, dests, nd);
-			baton__expand_srcs_done(x, src);
-			if (rc)
-				return rc;
+				rc = l ? gather_cached(x, e, src, npairs, l, dests, nd)
+				       : gather_stream(x, e, src, npairs, dests, nd);
 		}
 	}
-	return 0;
+	if (!rc)
+		rc = flush_batch(x, dests, nd);
+	x->nbatch = 0;
+	baton_arena_reset(&x->batch_arena);
+	for (uint32_t i = 0; i < npairs; i++)
+		baton__expand_srcs_done(x, used[i]);
+	return rc;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -604,8 +673,6 @@ static int prepare_closure(expander *x)
 	                     "needs_expansion, data, sync_id, discovered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, "
 	                     "0, ?7, ?8, ?9) ON CONFLICT (external_id, sync_id) DO UPDATE SET data = EXCLUDED.data",
 	                  &x->ins)) ||
-	    (rc = baton__expand_prepare(x, "SELECT principal_resource_type_id, principal_resource_id FROM v1_grants "
-	                     "WHERE entitlement_id = ? AND sync_id = ?", &x->q_prin)) ||
 	    (rc = baton__expand_prepare(x, "INSERT OR IGNORE INTO temp.baton_expand_touched (id) VALUES (?)", &x->touch)))
 		return rc;
 	return 0;
@@ -780,7 +847,6 @@ BATON_API int baton_expand_store(baton_store *s, const char *sync_id, const bato
 	baton__expand_srcs_free(&x);
 	baton__graph_free(&x.g);
 	free(x.meta);
-	free(x.memo);
 	baton_arena_release(&x.row_arena);
 	baton_arena_release(&x.apply_arena);
 	baton_arena_release(&x.node_arena);

@@ -14,10 +14,11 @@
  *
  * Memory: everything in the graph is proportional to the entitlements that take part in
  * expansion and the edges between them. Grants are streamed from the store one source
- * entitlement at a time, and each contribution is written through at once (a point lookup of the
- * destination's grants for the principal), so per-grant state is held only within fixed bounds:
- * one batch of a source's contributions, the principal sets of the node being expanded, and the
- * kept lists of sources that several edges read (at most EXPAND_SRC_CACHE_BYTES together).
+ * entitlement at a time into a batch of the node's contributions, which is written per principal
+ * when full and when the node is done (a point lookup of the destination's grants for the
+ * principal), so per-grant state is held only within fixed bounds: one batch of contributions
+ * (EXPAND_BATCH), the principal sets of the node being expanded, and the kept lists of sources
+ * that several edges read (at most EXPAND_SRC_CACHE_BYTES together).
  */
 #ifndef BATON_SYNC_EXPAND_H
 #define BATON_SYNC_EXPAND_H

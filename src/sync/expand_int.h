@@ -1,6 +1,6 @@
 /*
  * Grant expansion's private types (expand.c, expand_pset.c, expand_defer.c, expand_srcs.c): the
- * expander's state, the per-destination principal sets, the duplicate memo and the kept sources.
+ * expander's state, the per-destination principal sets, and the kept sources.
  */
 #ifndef BATON_SYNC_EXPAND_INT_H
 #define BATON_SYNC_EXPAND_INT_H
@@ -59,6 +59,7 @@ typedef struct contrib {
 	const uint8_t *principal;
 	size_t principal_len;
 	uint32_t rt, seq;
+	uint32_t src, pair;  /* while gathered for a node: the source and its (edge, source) ordinal */
 	bool direct;
 } contrib;
 
@@ -91,6 +92,7 @@ typedef struct expander {
 	sqlite3_stmt *q_dst;     /* grants of an entitlement to a principal */
 	sqlite3_stmt *upd;       /* new data for a row */
 	sqlite3_stmt *ins;       /* a new expanded grant */
+	const struct dest *ins_dest; /* the destination whose columns are bound to ins */
 	sqlite3_stmt *touch;     /* remembers an updated pre-existing row */
 	sqlite3_stmt *q_prin;    /* principals of the grants of an entitlement */
 
@@ -103,9 +105,7 @@ typedef struct expander {
 	uint64_t progress_done, progress_total;
 	baton_expand_phase phase;
 	uint64_t created, updated_writes;
-	struct memo_slot *memo;  /* principals already applied from the current source (flow_from) */
-	uint32_t memo_gen;
-	struct contrib *batch;   /* contributions of the current source, sorted before applying */
+	struct contrib *batch;   /* contributions gathered for the current node, sorted before applying */
 	size_t nbatch;
 	baton_arena batch_arena; /* their strings */
 	uint32_t *src_uses;      /* entitlement -> (edge, source) reads still to come */
@@ -113,23 +113,6 @@ typedef struct expander {
 	uint8_t *src_nocache;    /* entitlement -> 1 when its list did not fit */
 	size_t src_cache_bytes;  /* memory held by every kept list */
 } expander;
-
-/*
- * Duplicate source grants (the same principal on the same source entitlement, many times) would
- * each re-apply the same contribution, and each application reads every grant of the destination
- * for that principal: duplicates on both sides made that quadratic. Applying is idempotent for a
- * (principal, direct) pair once done, so flow_from remembers the pairs it applied, in a fixed
- * cache (memory bounded whatever the grant count; a key too long or evicted is just applied again,
- * with the same result).
- */
-#define EXPAND_MEMO_SLOTS 4096u
-#define EXPAND_MEMO_KEY 120u
-typedef struct memo_slot {
-	uint32_t gen;
-	uint8_t done; /* bit 0: applied as indirect, bit 1: applied as direct */
-	uint8_t len;
-	char key[EXPAND_MEMO_KEY];
-} memo_slot;
 
 /* expand.c */
 int baton__expand_prepare(expander *x, const char *sql, sqlite3_stmt **st);

@@ -80,9 +80,19 @@ void baton__expand_pset_add(baton_arena *a, pset *ps, const char *prt, const cha
 	ps->n++;
 }
 
-/* Reads the principals of every grant of d (one index range scan). */
+/*
+ * Reads the principals of every grant of d: one range scan of the (entitlement, principal) index,
+ * which holds both columns, so no table row is read. That index has no sync id: grants of other
+ * syncs in the file are read too. The set may hold more principals than d's sync has, never
+ * fewer, and a principal in it only means its grants are looked up (with the sync id) before a
+ * new one is made, so the result is the same.
+ */
 int baton__expand_pset_load(expander *x, dest *d)
 {
+	int rc;
+	if (!x->q_prin && (rc = baton__expand_prepare(x, "SELECT principal_resource_type_id, principal_resource_id "
+	                                                 "FROM v1_grants WHERE entitlement_id = ?", &x->q_prin)))
+		return rc;
 	d->have.cap = 64;
 	d->have.n = 0;
 	d->have.slots = baton_arena_alloc(&x->node_arena, 64 * sizeof(*d->have.slots));
@@ -90,8 +100,8 @@ int baton__expand_pset_load(expander *x, dest *d)
 	if (!d->have.slots || !d->have.lens)
 		return baton__error_oom("grant expansion");
 	sqlite3_bind_text(x->q_prin, 1, d->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(x->q_prin, 2, x->sync_id, -1, SQLITE_STATIC);
-	int sr, rc = 0;
+	int sr;
+	rc = 0;
 	while ((sr = sqlite3_step(x->q_prin)) == SQLITE_ROW) {
 		baton__expand_pset_add(&x->node_arena, &d->have, baton__expand_col_text(x->q_prin, 0), baton__expand_col_text(x->q_prin, 1));
 		if (!d->have.slots || d->have.n > EXPAND_PSET_MAX) {
