@@ -2,6 +2,7 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -875,7 +876,11 @@ BATON_API int baton_store_open(const char *path, const baton_store_options *opts
 		if ((rc = open_from_c1z(s, &lim)))
 			goto fail;
 	}
-	tzset();
+	/* Once per process: localtime_r (row stamps) needs the zone read, and tzset() re-reads TZ
+	 * on every call, freeing and reallocating glibc's copy, so stores opened in two threads at
+	 * once raced on it (ThreadSanitizer in test_sync_concurrent). */
+	static pthread_once_t tz_once = PTHREAD_ONCE_INIT;
+	pthread_once(&tz_once, tzset);
 	*out = s;
 	return 0;
 fail:
