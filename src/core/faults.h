@@ -23,9 +23,10 @@
  * sync.checkpoint (before a checkpoint is stored), sync.end (before the sync is ended),
  * store.commit (before a COMMIT of buffered rows), store.unique (building the unique grant index
  * after the bulk phase), store.unique.replay (before grants put twice are merged), expand.load,
- * expand.node (before each node of the expansion graph), c1z.open, c1z.write (each buffer of the packed file), c1z.fsync,
- * c1z.rename, c1z.dirsync, wip.marker (writing the working copy's marker), sync.external.match
- * (in the external-resources step, between the copies and the matching).
+ * expand.node (before each node of the expansion graph), c1z.open, c1z.write (each buffer of the
+ * packed file), c1z.fsync, c1z.rename, c1z.dirsync, wip.marker (writing the working copy's
+ * marker), sync.external.match (in the external-resources step, between the copies and the
+ * matching).
  */
 #ifndef BATON_CORE_FAULTS_H
 #define BATON_CORE_FAULTS_H

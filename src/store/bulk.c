@@ -142,6 +142,32 @@ static int build_unique(baton_store *s)
 	return 0;
 }
 
+/*
+ * Drops the grant indexes in mask, in a savepoint, so a failure (e.g. a statement still reading)
+ * leaves every index in place. 0, or a store error naming `what` (none set when what is NULL).
+ */
+static int drop_gidx(baton_store *s, unsigned mask, const char *what)
+{
+	int sr = sqlite3_exec(s->db, "SAVEPOINT baton_defer", NULL, NULL, NULL);
+	if (sr != SQLITE_OK)
+		return what ? baton__store_sqlerr(s, sr, what) : -1;
+	char sql[128];
+	for (size_t i = 0; sr == SQLITE_OK && i < N_GIDX; i++) {
+		if (!(mask & gidx[i].bit))
+			continue;
+		snprintf(sql, sizeof(sql), "DROP INDEX IF EXISTS %s", gidx[i].name);
+		sr = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	}
+	if (sr != SQLITE_OK) {
+		int rc = what ? baton__store_sqlerr(s, sr, what) : -1;
+		sqlite3_exec(s->db, "ROLLBACK TO baton_defer; RELEASE baton_defer", NULL, NULL, NULL);
+		return rc;
+	}
+	if ((sr = sqlite3_exec(s->db, "RELEASE baton_defer", NULL, NULL, NULL)) != SQLITE_OK)
+		return what ? baton__store_sqlerr(s, sr, what) : -1;
+	return 0;
+}
+
 void baton__store_bulk_grants_begin(baton_store *s)
 {
 	if (s->bulk_checked || s->read_only)
@@ -154,18 +180,7 @@ void baton__store_bulk_grants_begin(baton_store *s)
 	sqlite3_finalize(st);
 	if (sr != SQLITE_DONE || s->grants_deferred)
 		return; /* grants already there (or an error): keep the indexes */
-	/* In a savepoint, so a failure (e.g. a statement still reading) leaves every index in place. */
-	if (sqlite3_exec(s->db, "SAVEPOINT baton_bulk", NULL, NULL, NULL) != SQLITE_OK)
-		return;
-	char sql[128];
-	for (size_t i = 0; i < N_GIDX; i++) {
-		snprintf(sql, sizeof(sql), "DROP INDEX IF EXISTS %s", gidx[i].name);
-		if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-			sqlite3_exec(s->db, "ROLLBACK TO baton_bulk; RELEASE baton_bulk", NULL, NULL, NULL);
-			return;
-		}
-	}
-	if (sqlite3_exec(s->db, "RELEASE baton_bulk", NULL, NULL, NULL) == SQLITE_OK) {
+	if (drop_gidx(s, BATON__GIDX_ALL, NULL) == 0) {
 		s->grants_deferred = BATON__GIDX_ALL;
 		baton__store_writer_start(s);
 	}
@@ -206,23 +221,10 @@ int baton__store_grants_defer(baton_store *s, unsigned mask)
 	mask &= ~BATON__GIDX_UNIQUE & ~s->grants_deferred;
 	if (!mask)
 		return 0;
-	int sr = sqlite3_exec(s->db, "SAVEPOINT baton_defer", NULL, NULL, NULL);
-	char sql[128];
-	for (size_t i = 1; sr == SQLITE_OK && i < N_GIDX; i++) {
-		if (!(mask & gidx[i].bit))
-			continue;
-		snprintf(sql, sizeof(sql), "DROP INDEX IF EXISTS %s", gidx[i].name);
-		sr = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
-	}
-	if (sr != SQLITE_OK) {
-		int rc = baton__store_sqlerr(s, sr, "deferring grant indexes");
-		sqlite3_exec(s->db, "ROLLBACK TO baton_defer; RELEASE baton_defer", NULL, NULL, NULL);
-		return rc;
-	}
-	if ((sr = sqlite3_exec(s->db, "RELEASE baton_defer", NULL, NULL, NULL)) != SQLITE_OK)
-		return baton__store_sqlerr(s, sr, "deferring grant indexes");
-	s->grants_deferred |= mask;
-	return 0;
+	int rc = drop_gidx(s, mask, "deferring grant indexes");
+	if (!rc)
+		s->grants_deferred |= mask;
+	return rc;
 }
 
 int baton__store_bulk_grants_end(baton_store *s, bool required)
