@@ -418,7 +418,7 @@ BATON_API int baton_store_iter_next_grant(baton_store_iter *it, baton_grant **g)
 
 /*
  * Selects the first row of `kind` matching external_id (and resource_type_id when given) in the
- * sync chosen by `pick`; *st is left on the row (release it with baton__store_release).
+ * sync chosen by `pick`; *st is left on the row, and the connection held (end with get_end).
  */
 static int get_row(baton_store *s, baton__put_kind kind, const char *fn, const char *sync_id,
                    baton__sync_pick pick, const char *rt, const char *external_id, sqlite3_stmt **st)
@@ -430,10 +430,14 @@ static int get_row(baton_store *s, baton__put_kind kind, const char *fn, const c
 	int rc = kind == BATON__PUT_GRANT ? baton__store_bulk_grants_end(s, false) : 0;
 	if (rc)
 		return rc;
+	/* Ahead of the writer thread's batch, if one is being written (writer.c): until get_end. */
+	baton__store_writer_pause(s);
 	char syncbuf[BATON__SYNC_ID_MAX];
 	const char *sid;
-	if ((rc = baton__store_resolve_sync(s, sync_id, pick, syncbuf, &sid)))
+	if ((rc = baton__store_resolve_sync(s, sync_id, pick, syncbuf, &sid))) {
+		baton__store_writer_resume(s);
 		return rc;
+	}
 	qbuild b = {.len = 0, .n = 0};
 	b.len = (size_t)snprintf(b.sql, sizeof(b.sql), "SELECT %s FROM %s",
 	                         kind == BATON__PUT_GRANT ? GRANT_COLUMNS :
@@ -445,19 +449,29 @@ static int get_row(baton_store *s, baton__put_kind kind, const char *fn, const c
 	if (*sid)
 		qb_add(&b, "sync_id", sid);
 	b.len += (size_t)snprintf(b.sql + b.len, sizeof(b.sql) - b.len, " LIMIT 1");
-	if ((rc = baton__store_prepare(s, b.sql, st)))
+	if ((rc = baton__store_prepare(s, b.sql, st))) {
+		baton__store_writer_resume(s);
 		return rc;
+	}
 	for (int i = 0; i < b.n; i++)
 		sqlite3_bind_text(*st, i + 1, b.binds[i], -1, SQLITE_TRANSIENT);
 	int sr = sqlite3_step(*st);
 	if (sr == SQLITE_ROW)
 		return 0;
 	baton__store_release(s, *st);
+	baton__store_writer_resume(s);
 	*st = NULL;
 	if (sr == SQLITE_DONE)
 		return baton_error_set(BATON_ENOTFOUND, "%s '%s' not found", fn + sizeof("baton_store_get_") - 1,
 		                       external_id);
 	return baton__store_sqlerr(s, sr, "reading a row");
+}
+
+/* Ends a point read begun by get_row. */
+static void get_end(baton_store *s, sqlite3_stmt *st)
+{
+	baton__store_release(s, st);
+	baton__store_writer_resume(s);
 }
 
 BATON_API int baton_store_get_resource_type(baton_store *s, const char *sync_id, const char *id,
@@ -475,7 +489,7 @@ BATON_API int baton_store_get_resource_type(baton_store *s, const char *sync_id,
 	rc = row_data(s, BATON__PUT_RESOURCE_TYPE, st, 1, &d, &len);
 	if (rc == 0 && (rc = baton_resource_type_unpack(ctx, d, len, out)))
 		rc = row_error(s, BATON__PUT_RESOURCE_TYPE, st);
-	baton__store_release(s, st);
+	get_end(s, st);
 	return rc;
 }
 
@@ -497,7 +511,7 @@ BATON_API int baton_store_get_resource(baton_store *s, const char *sync_id, cons
 	rc = row_data(s, BATON__PUT_RESOURCE, st, 1, &d, &len);
 	if (rc == 0 && (rc = baton_resource_unpack(ctx, d, len, out)))
 		rc = row_error(s, BATON__PUT_RESOURCE, st);
-	baton__store_release(s, st);
+	get_end(s, st);
 	return rc;
 }
 
@@ -516,7 +530,7 @@ BATON_API int baton_store_get_entitlement(baton_store *s, const char *sync_id, c
 	rc = row_data(s, BATON__PUT_ENTITLEMENT, st, 1, &d, &len);
 	if (rc == 0 && (rc = baton_entitlement_unpack(ctx, d, len, out)))
 		rc = row_error(s, BATON__PUT_ENTITLEMENT, st);
-	baton__store_release(s, st);
+	get_end(s, st);
 	return rc;
 }
 
@@ -533,7 +547,7 @@ BATON_API int baton_store_get_grant(baton_store *s, const char *sync_id, const c
 	size_t len, exp_len;
 	const uint8_t *d;
 	if ((rc = row_data(s, BATON__PUT_GRANT, st, G_DATA, &d, &len))) {
-		baton__store_release(s, st);
+		get_end(s, st);
 		return rc;
 	}
 	const uint8_t *exp = sqlite3_column_type(st, G_EXPANSION) == SQLITE_NULL ? NULL :
@@ -542,7 +556,7 @@ BATON_API int baton_store_get_grant(baton_store *s, const char *sync_id, const c
 	                col_text(st, G_PID)};
 	if ((rc = grant_from_row(ctx, d, len, exp, exp ? exp_len : 0, &k, out)))
 		rc = row_error(s, BATON__PUT_GRANT, st);
-	baton__store_release(s, st);
+	get_end(s, st);
 	return rc;
 }
 
@@ -569,7 +583,7 @@ BATON_API int baton_store_get_asset(baton_store *s, const char *sync_id, const c
 		*len = n;
 		*content_type = ct;
 	}
-	baton__store_release(s, st);
+	get_end(s, st);
 	return rc;
 }
 

@@ -70,6 +70,7 @@ struct baton_store {
 	/* The grant writer thread, started with the bulk phase (writer.c); NULL when none. It writes
 	 * only while BATON__GIDX_UNIQUE is deferred. */
 	struct baton__writer *writer;
+	sqlite3_mutex *writer_paused; /* the connection mutex the caller holds (writer_pause), or NULL */
 
 	/* Batched writes: a transaction stays open across puts until flushed. */
 	bool in_tx;
@@ -270,6 +271,9 @@ extern const char baton__append_grant_sql[];
 /* Tests set this to run the bulk phase without the thread, as on one CPU (the thread is otherwise
  * started only when sched_getaffinity gives two CPUs or more). */
 extern bool baton__store_writer_disabled;
+/* Tests set this to run code in the writer thread after each row it writes (holding the
+ * connection), e.g. to slow a batch down. */
+extern void (*baton__store_writer_row_hook)(void);
 /* Starts the writer thread (bulk begin); silently none with one CPU, when disabled, or on any failure. */
 void baton__store_writer_start(baton_store *s);
 /* Queues one grant row (copied); hands a full batch to the thread. The thread's earlier error,
@@ -283,6 +287,12 @@ int baton__store_writer_drain(baton_store *s);
 /* Joins the thread and frees it (queued rows are dropped: drain first to keep them). */
 void baton__store_writer_stop(baton_store *s);
 bool baton__store_writer_active(const baton_store *s);
+/* The caller's thread takes the connection before the writer thread's next row, instead of
+ * waiting for its whole batch (a point read of the syncer between two pages of grants). Holds
+ * the connection's mutex until baton__store_writer_resume; both are no-ops without a thread.
+ * Not nested. */
+void baton__store_writer_pause(baton_store *s);
+void baton__store_writer_resume(baton_store *s);
 
 /* ---- bulk.c ---- */
 

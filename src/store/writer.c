@@ -13,6 +13,12 @@
  * every grant read, expansion, sync end and close go through). The transaction is the caller's:
  * the thread only steps its own INSERT inside it, so what is durable, and when, is unchanged.
  *
+ * A read of the caller while the thread writes (the syncer reads a resource before each page of
+ * its grants) would wait in SQLite for the whole batch, and the two threads would take turns
+ * instead of running together. baton__store_writer_pause raises `wanted`; the thread checks it
+ * after every row, gives the connection up, and takes it again once the caller has it, so the
+ * caller waits for one row at most.
+ *
  * An error of the thread (SQLite, or the test fault site "store.writer") is kept and returned by
  * the next put, drain or commit, with its message; the rows of that transaction are not committed.
  *
@@ -24,6 +30,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +67,8 @@ struct baton__writer {
 	wbatch *fill;   /* the caller's */
 	wbatch *busy;   /* handed to the thread; NULL when it is idle */
 	bool stop;
+	unsigned want;       /* callers waiting for the connection (under mu) */
+	atomic_bool wanted;  /* want != 0, read by the thread between rows without mu */
 	int err;        /* first error of the thread, 0 when none */
 	char msg[1024];
 	sqlite3_stmt *st;
@@ -73,7 +82,20 @@ static int cpus_available(void)
 	return CPU_COUNT(&set);
 }
 
-static int write_batch(baton__writer *w, wbatch *b)
+/* Between two rows: lets a waiting caller have the connection, then takes it back. */
+static void give_way(baton__writer *w, sqlite3_mutex *dbm)
+{
+	if (!atomic_load_explicit(&w->wanted, memory_order_acquire))
+		return;
+	sqlite3_mutex_leave(dbm);
+	pthread_mutex_lock(&w->mu);
+	while (w->want)
+		pthread_cond_wait(&w->cv, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+	sqlite3_mutex_enter(dbm); /* waits for the caller's writer_resume */
+}
+
+static int write_batch(baton__writer *w, wbatch *b, sqlite3_mutex *dbm)
 {
 	baton_store *s = w->s;
 	int rc = baton__fault("store.writer");
@@ -99,8 +121,13 @@ static int write_batch(baton__writer *w, wbatch *b)
 #undef TXT
 		int sr = sqlite3_step(st);
 		sqlite3_reset(st);
-		if (sr != SQLITE_DONE)
+		if (sr != SQLITE_DONE) {
 			rc = baton__store_sqlerr(s, sr, "writing a row");
+		} else {
+			if (baton__store_writer_row_hook)
+				baton__store_writer_row_hook();
+			give_way(w, dbm);
+		}
 	}
 	return rc;
 }
@@ -121,7 +148,7 @@ static void *writer_main(void *arg)
 		if (!failed) {
 			sqlite3_mutex *dbm = sqlite3_db_mutex(w->s->db);
 			sqlite3_mutex_enter(dbm);
-			rc = write_batch(w, b);
+			rc = write_batch(w, b, dbm);
 			sqlite3_mutex_leave(dbm);
 		}
 		pthread_mutex_lock(&w->mu);
@@ -139,6 +166,7 @@ static void *writer_main(void *arg)
 }
 
 bool baton__store_writer_disabled = false;
+void (*baton__store_writer_row_hook)(void) = NULL;
 
 void baton__store_writer_start(baton_store *s)
 {
@@ -149,6 +177,7 @@ void baton__store_writer_start(baton_store *s)
 		return;
 	w->s = s;
 	w->fill = &w->b[0];
+	atomic_init(&w->wanted, false);
 	if (sqlite3_prepare_v3(s->db, baton__append_grant_sql, -1, SQLITE_PREPARE_PERSISTENT, &w->st, NULL) !=
 	    SQLITE_OK) {
 		sqlite3_finalize(w->st);
@@ -235,6 +264,33 @@ void baton__store_writer_stop(baton_store *s)
 bool baton__store_writer_active(const baton_store *s)
 {
 	return s && s->writer;
+}
+
+void baton__store_writer_pause(baton_store *s)
+{
+	baton__writer *w = s ? s->writer : NULL;
+	if (!w || s->writer_paused)
+		return;
+	sqlite3_mutex *dbm = sqlite3_db_mutex(s->db);
+	pthread_mutex_lock(&w->mu);
+	w->want++;
+	atomic_store_explicit(&w->wanted, true, memory_order_release);
+	pthread_mutex_unlock(&w->mu);
+	sqlite3_mutex_enter(dbm); /* the thread leaves it after its current row, or is idle */
+	pthread_mutex_lock(&w->mu);
+	if (--w->want == 0)
+		atomic_store_explicit(&w->wanted, false, memory_order_release);
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	s->writer_paused = dbm;
+}
+
+void baton__store_writer_resume(baton_store *s)
+{
+	if (!s || !s->writer_paused)
+		return;
+	sqlite3_mutex_leave(s->writer_paused);
+	s->writer_paused = NULL;
 }
 
 static int put_bytes(wbatch *b, wrow *r, int col, const void *p, size_t n)

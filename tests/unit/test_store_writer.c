@@ -7,6 +7,8 @@
 #include "store_testutil.h"
 
 #include <sched.h>
+#include <stdatomic.h>
+#include <time.h>
 
 #include "c1z_raw.h"
 #include "store/store.h" /* baton__store_writer_active, s->db */
@@ -97,6 +99,61 @@ static void test_writer_rows_visible(void **state)
 	c1z_raw_close(raw);
 }
 
+/* The writer thread's rows, and whether each takes 2 ms (test_read_ahead_of_batch). */
+static atomic_int rows_written;
+static atomic_bool rows_slow;
+
+static void count_row(void)
+{
+	atomic_fetch_add(&rows_written, 1);
+	if (atomic_load(&rows_slow)) {
+		struct timespec ts = {0, 2 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+}
+
+/*
+ * A point read while the thread writes a batch (the syncer reads the resource of each page of
+ * grants) gets the connection after the thread's current row, not after its whole batch: the two
+ * threads run together instead of taking turns. The batch is slowed to 2 ms a row (over a second
+ * for 512 rows): a read that waited for the batch would see all 512 rows written.
+ */
+static void test_read_ahead_of_batch(void **state)
+{
+	fx *f = *state;
+	if (!two_cpus()) {
+		print_message("one CPU: no writer thread, nothing to wait for\n");
+		return;
+	}
+	baton_store *s;
+	CHECK(baton_store_open(f->path, NULL, &s));
+	char id[28];
+	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id));
+	CHECK(baton_store_put_resource(s, f->group));
+	atomic_store(&rows_written, 0);
+	atomic_store(&rows_slow, true);
+	baton__store_writer_row_hook = count_row;
+	for (int i = 0; i < 600; i++) /* the first 512 are handed to the thread */
+		CHECK(store_fill_put_member(f, s, i, NULL));
+	assert_true(baton__store_writer_active(s));
+	while (atomic_load(&rows_written) == 0)
+		sched_yield();
+	baton_resource *r;
+	baton_resource_id rid = baton_resource_get_id(f->group);
+	CHECK(baton_store_get_resource(s, NULL, &rid, f->ctx, &r));
+	int seen = atomic_load(&rows_written);
+	atomic_store(&rows_slow, false);
+	assert_string_equal(baton_resource_get_id(r).resource, "g1");
+	assert_in_range(seen, 1, 511);
+	/* The thread goes on afterwards, and every row is there. */
+	CHECK(baton_store_flush(s));
+	baton__store_writer_row_hook = NULL;
+	assert_int_equal(atomic_load(&rows_written), 600);
+	assert_int_equal(store_fill_i64(s->db, "SELECT count(*) FROM v1_grants"), 600);
+	CHECK(baton_store_sync_end(s));
+	CHECK(baton_store_close(s));
+}
+
 int main(void)
 {
 	/* Read once by the fault module, at its first use: before any store call. */
@@ -104,6 +161,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_writer_error_not_committed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_rows_visible, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_ahead_of_batch, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
