@@ -6,14 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs="$(nproc)"
 build=build-tsan
-tests='^(test_sync_workers|test_sync_syncer|test_sync_concurrent|test_demo_workers|test_connector_api|test_store_writer)$'
+tests='^(test_sync_workers|test_sync_syncer|test_sync_concurrent|test_demo_workers|test_demo_concurrent|test_connector_api|test_store_writer)$'
 if [ $# -gt 0 ]; then
   tests="$tests|$1"
 fi
 
 cmake -S . -B "$build" -DBATON_TSAN=ON >/dev/null
 cmake --build "$build" -j"$jobs" --target test_sync_workers test_sync_syncer test_sync_concurrent test_connector_api \
-  test_demo_workers test_store_writer baton-demo
+  test_demo_workers test_demo_concurrent test_store_writer baton-demo
 
 # Some kernels map memory where TSan's shadow cannot live (high mmap entropy); run without ASLR
 # when the plain run cannot even start.

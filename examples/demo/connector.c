@@ -5,6 +5,12 @@
  * Page tokens: resource listings use the index of the next object as a decimal string; grant
  * listings use a page bag with one cursor per principal type (users first, then groups), which is
  * how a connector walks two lists behind one token.
+ *
+ * Threads: every callback that touches the model runs its whole body under the model's lock
+ * (DEMO_READING for listings, get, entitlements and grants; DEMO_WRITING for provisioning), as
+ * model.h ("Locking") says. The globals below are written only before init (main, the test
+ * hooks) or by init itself (the state path), which runs before any other callback; the call
+ * counter is atomic.
  */
 #include "demo.h"
 #include "demo_ext.h"
@@ -390,31 +396,31 @@ static int list_kind(baton_ctx *ctx, demo_kind kind, const baton_resource_id *pa
 static int list_users(baton_ctx *ctx, const baton_resource_id *parent)
 {
 	ENTER();
-	return list_kind(ctx, DEMO_USER, parent);
+	return DEMO_READING(model_of(ctx), list_kind(ctx, DEMO_USER, parent));
 }
 
 static int list_groups(baton_ctx *ctx, const baton_resource_id *parent)
 {
 	ENTER();
-	return list_kind(ctx, DEMO_GROUP, parent);
+	return DEMO_READING(model_of(ctx), list_kind(ctx, DEMO_GROUP, parent));
 }
 
 static int list_roles(baton_ctx *ctx, const baton_resource_id *parent)
 {
 	ENTER();
-	return list_kind(ctx, DEMO_ROLE, parent);
+	return DEMO_READING(model_of(ctx), list_kind(ctx, DEMO_ROLE, parent));
 }
 
 static int list_workspaces(baton_ctx *ctx, const baton_resource_id *parent)
 {
 	ENTER();
-	return list_kind(ctx, DEMO_WORKSPACE, parent);
+	return DEMO_READING(model_of(ctx), list_kind(ctx, DEMO_WORKSPACE, parent));
 }
 
 static int list_projects(baton_ctx *ctx, const baton_resource_id *parent)
 {
 	ENTER();
-	return list_kind(ctx, DEMO_PROJECT, parent);
+	return DEMO_READING(model_of(ctx), list_kind(ctx, DEMO_PROJECT, parent));
 }
 
 static int get_kind(baton_ctx *ctx, demo_kind kind, const baton_resource_id *id,
@@ -436,31 +442,31 @@ static int get_kind(baton_ctx *ctx, demo_kind kind, const baton_resource_id *id,
 static int get_user(baton_ctx *ctx, const baton_resource_id *id, const baton_resource_id *parent)
 {
 	ENTER();
-	return get_kind(ctx, DEMO_USER, id, parent);
+	return DEMO_READING(model_of(ctx), get_kind(ctx, DEMO_USER, id, parent));
 }
 
 static int get_group(baton_ctx *ctx, const baton_resource_id *id, const baton_resource_id *parent)
 {
 	ENTER();
-	return get_kind(ctx, DEMO_GROUP, id, parent);
+	return DEMO_READING(model_of(ctx), get_kind(ctx, DEMO_GROUP, id, parent));
 }
 
 static int get_role(baton_ctx *ctx, const baton_resource_id *id, const baton_resource_id *parent)
 {
 	ENTER();
-	return get_kind(ctx, DEMO_ROLE, id, parent);
+	return DEMO_READING(model_of(ctx), get_kind(ctx, DEMO_ROLE, id, parent));
 }
 
 static int get_workspace(baton_ctx *ctx, const baton_resource_id *id, const baton_resource_id *parent)
 {
 	ENTER();
-	return get_kind(ctx, DEMO_WORKSPACE, id, parent);
+	return DEMO_READING(model_of(ctx), get_kind(ctx, DEMO_WORKSPACE, id, parent));
 }
 
 static int get_project(baton_ctx *ctx, const baton_resource_id *id, const baton_resource_id *parent)
 {
 	ENTER();
-	return get_kind(ctx, DEMO_PROJECT, id, parent);
+	return DEMO_READING(model_of(ctx), get_kind(ctx, DEMO_PROJECT, id, parent));
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -530,19 +536,19 @@ static int entitlements_kind(baton_ctx *ctx, demo_kind kind, const baton_resourc
 static int entitlements_group(baton_ctx *ctx, const baton_resource *r)
 {
 	ENTER();
-	return entitlements_kind(ctx, DEMO_GROUP, r);
+	return DEMO_READING(model_of(ctx), entitlements_kind(ctx, DEMO_GROUP, r));
 }
 
 static int entitlements_role(baton_ctx *ctx, const baton_resource *r)
 {
 	ENTER();
-	return entitlements_kind(ctx, DEMO_ROLE, r);
+	return DEMO_READING(model_of(ctx), entitlements_kind(ctx, DEMO_ROLE, r));
 }
 
 static int entitlements_project(baton_ctx *ctx, const baton_resource *r)
 {
 	ENTER();
-	return entitlements_kind(ctx, DEMO_PROJECT, r);
+	return DEMO_READING(model_of(ctx), entitlements_kind(ctx, DEMO_PROJECT, r));
 }
 
 /*
@@ -679,19 +685,19 @@ static int grants_kind(baton_ctx *ctx, demo_kind kind, const baton_resource *r)
 static int grants_group(baton_ctx *ctx, const baton_resource *r)
 {
 	ENTER();
-	return grants_kind(ctx, DEMO_GROUP, r);
+	return DEMO_READING(model_of(ctx), grants_kind(ctx, DEMO_GROUP, r));
 }
 
 static int grants_role(baton_ctx *ctx, const baton_resource *r)
 {
 	ENTER();
-	return grants_kind(ctx, DEMO_ROLE, r);
+	return DEMO_READING(model_of(ctx), grants_kind(ctx, DEMO_ROLE, r));
 }
 
 static int grants_project(baton_ctx *ctx, const baton_resource *r)
 {
 	ENTER();
-	return grants_kind(ctx, DEMO_PROJECT, r);
+	return DEMO_READING(model_of(ctx), grants_kind(ctx, DEMO_PROJECT, r));
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -786,37 +792,37 @@ static int revoke_kind(baton_ctx *ctx, demo_kind expected, const baton_grant *gr
 static int grant_group(baton_ctx *ctx, const baton_resource *principal, const baton_entitlement *e)
 {
 	ENTER();
-	return grant_kind(ctx, DEMO_GROUP, principal, e);
+	return DEMO_WRITING(model_of(ctx), grant_kind(ctx, DEMO_GROUP, principal, e));
 }
 
 static int grant_role(baton_ctx *ctx, const baton_resource *principal, const baton_entitlement *e)
 {
 	ENTER();
-	return grant_kind(ctx, DEMO_ROLE, principal, e);
+	return DEMO_WRITING(model_of(ctx), grant_kind(ctx, DEMO_ROLE, principal, e));
 }
 
 static int grant_project(baton_ctx *ctx, const baton_resource *principal, const baton_entitlement *e)
 {
 	ENTER();
-	return grant_kind(ctx, DEMO_PROJECT, principal, e);
+	return DEMO_WRITING(model_of(ctx), grant_kind(ctx, DEMO_PROJECT, principal, e));
 }
 
 static int revoke_group(baton_ctx *ctx, const baton_grant *g)
 {
 	ENTER();
-	return revoke_kind(ctx, DEMO_GROUP, g);
+	return DEMO_WRITING(model_of(ctx), revoke_kind(ctx, DEMO_GROUP, g));
 }
 
 static int revoke_role(baton_ctx *ctx, const baton_grant *g)
 {
 	ENTER();
-	return revoke_kind(ctx, DEMO_ROLE, g);
+	return DEMO_WRITING(model_of(ctx), revoke_kind(ctx, DEMO_ROLE, g));
 }
 
 static int revoke_project(baton_ctx *ctx, const baton_grant *g)
 {
 	ENTER();
-	return revoke_kind(ctx, DEMO_PROJECT, g);
+	return DEMO_WRITING(model_of(ctx), revoke_kind(ctx, DEMO_PROJECT, g));
 }
 
 static int create_kind(baton_ctx *ctx, demo_kind kind, const baton_resource *resource)
@@ -839,13 +845,13 @@ static int create_kind(baton_ctx *ctx, demo_kind kind, const baton_resource *res
 static int create_group(baton_ctx *ctx, const baton_resource *resource)
 {
 	ENTER();
-	return create_kind(ctx, DEMO_GROUP, resource);
+	return DEMO_WRITING(model_of(ctx), create_kind(ctx, DEMO_GROUP, resource));
 }
 
 static int create_project(baton_ctx *ctx, const baton_resource *resource)
 {
 	ENTER();
-	return create_kind(ctx, DEMO_PROJECT, resource);
+	return DEMO_WRITING(model_of(ctx), create_kind(ctx, DEMO_PROJECT, resource));
 }
 
 static int delete_kind(baton_ctx *ctx, demo_kind kind, const baton_resource_id *id,
@@ -862,19 +868,19 @@ static int delete_kind(baton_ctx *ctx, demo_kind kind, const baton_resource_id *
 static int delete_user(baton_ctx *ctx, const baton_resource_id *id, const baton_resource_id *parent)
 {
 	ENTER();
-	return delete_kind(ctx, DEMO_USER, id, parent);
+	return DEMO_WRITING(model_of(ctx), delete_kind(ctx, DEMO_USER, id, parent));
 }
 
 static int delete_group(baton_ctx *ctx, const baton_resource_id *id, const baton_resource_id *parent)
 {
 	ENTER();
-	return delete_kind(ctx, DEMO_GROUP, id, parent);
+	return DEMO_WRITING(model_of(ctx), delete_kind(ctx, DEMO_GROUP, id, parent));
 }
 
 static int delete_project(baton_ctx *ctx, const baton_resource_id *id, const baton_resource_id *parent)
 {
 	ENTER();
-	return delete_kind(ctx, DEMO_PROJECT, id, parent);
+	return DEMO_WRITING(model_of(ctx), delete_kind(ctx, DEMO_PROJECT, id, parent));
 }
 
 static const baton_credential_option password_options[] = {
@@ -895,8 +901,8 @@ static int make_password(baton_ctx *ctx, const baton_credential_options *opts, b
 	return baton_error_set(BATON_EINVALID, "credential option %d is not supported", (int)kind);
 }
 
-static int create_account(baton_ctx *ctx, const baton_account_info *info,
-                          const baton_credential_options *opts)
+/* create_account's body (the model's write lock held). */
+static int make_account(baton_ctx *ctx, const baton_account_info *info, const baton_credential_options *opts)
 {
 	demo_model *m = model_of(ctx);
 	baton_resource *r;
@@ -904,7 +910,6 @@ static int create_account(baton_ctx *ctx, const baton_account_info *info,
 	size_t idx;
 	int rc;
 
-	ENTER();
 	if ((rc = make_password(ctx, opts, false, &pw)) != 0)
 		return rc;
 	rc = demo_model_create_user(m, info->login, (const char *const *)info->emails, info->n_emails,
@@ -924,14 +929,20 @@ static int create_account(baton_ctx *ctx, const baton_account_info *info,
 	return baton_ctx_account_result(ctx, BATON_ACCOUNT_CREATED, r, NULL);
 }
 
-static int rotate_credentials(baton_ctx *ctx, const baton_resource_id *id,
-                              const baton_credential_options *opts)
+static int create_account(baton_ctx *ctx, const baton_account_info *info,
+                          const baton_credential_options *opts)
+{
+	ENTER();
+	return DEMO_WRITING(model_of(ctx), make_account(ctx, info, opts));
+}
+
+/* rotate_credentials' body (the model's write lock held). */
+static int rotate_user(baton_ctx *ctx, const baton_resource_id *id, const baton_credential_options *opts)
 {
 	demo_model *m = model_of(ctx);
 	char *pw;
 	int rc;
 
-	ENTER();
 	if (id == NULL || strcmp(id->resource_type, demo_kind_id(DEMO_USER)) != 0)
 		return baton_error_set(BATON_EINVALID, "only users have credentials");
 	if (demo_model_find(m, DEMO_USER, id->resource, NULL) == NULL)
@@ -941,6 +952,13 @@ static int rotate_credentials(baton_ctx *ctx, const baton_resource_id *id,
 	if ((rc = demo_model_rotate(m, id->resource)) != DEMO_OK)
 		return demo_error(rc, "rotate credentials", id->resource);
 	return baton_ctx_emit_secret(ctx, "password", "The new password", (const uint8_t *)pw, strlen(pw));
+}
+
+static int rotate_credentials(baton_ctx *ctx, const baton_resource_id *id,
+                              const baton_credential_options *opts)
+{
+	ENTER();
+	return DEMO_WRITING(model_of(ctx), rotate_user(ctx, id, opts));
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -37,9 +37,15 @@ static int model_error(int rc, const char *what, const char *id)
 	}
 }
 
+/*
+ * Threads: actions run on their own threads in service mode; each one that touches the model
+ * holds its lock for the whole change (model.h, "Locking"), slow_report only while it counts.
+ */
+
 /* ---- rotate_all ---- */
 
-static int rotate_all(baton_ctx *ctx, const char *args_json)
+/* rotate_all's body (the model's write lock held). */
+static int rotate_users(baton_ctx *ctx)
 {
 	demo_model *m = model_of(ctx);
 	const char *dept = NULL;
@@ -48,7 +54,6 @@ static int rotate_all(baton_ctx *ctx, const char *args_json)
 	bool dry = false;
 	int rc;
 
-	(void)args_json;
 	if ((rc = baton_ctx_action_arg_bool(ctx, "dry_run", &dry)) != 0 && rc != BATON_ENOTFOUND)
 		return rc;
 	if ((rc = baton_ctx_action_arg_string(ctx, "department", &dept)) != 0 && rc != BATON_ENOTFOUND)
@@ -79,6 +84,12 @@ static int rotate_all(baton_ctx *ctx, const char *args_json)
 		rotated++;
 	}
 	return respond(ctx, json_pack("{s:b, s:I, s:b}", "success", 1, "rotated", (json_int_t)rotated, "dry_run", dry));
+}
+
+static int rotate_all(baton_ctx *ctx, const char *args_json)
+{
+	(void)args_json;
+	return DEMO_WRITING(model_of(ctx), rotate_users(ctx));
 }
 
 static const baton_action_field rotate_args[] = {
@@ -125,8 +136,10 @@ static int slow_report(baton_ctx *ctx, const char *args_json)
 		return baton_error_set(BATON_EINVALID, "seconds must be 0..10, not %lld", (long long)secs);
 	struct timespec ts = {(time_t)secs, 0};
 	nanosleep(&ts, NULL);
-	return respond(ctx, json_pack("{s:b, s:I}", "success", 1, "users",
-	                              (json_int_t)demo_model_count(model_of(ctx), DEMO_USER)));
+	demo_model_read_lock(model_of(ctx));
+	size_t users = demo_model_count(model_of(ctx), DEMO_USER);
+	demo_model_unlock(model_of(ctx));
+	return respond(ctx, json_pack("{s:b, s:I}", "success", 1, "users", (json_int_t)users));
 }
 
 static const baton_action_field slow_args[] = {
@@ -154,7 +167,7 @@ static int set_disabled(baton_ctx *ctx, bool disabled)
 		return rc;
 	if (strcmp(id.resource_type, "user") != 0)
 		return baton_error_set(BATON_EINVALID, "%s: %s is not a user", what, id.resource_type);
-	if ((rc = demo_model_set_disabled(model_of(ctx), id.resource, disabled)) != DEMO_OK)
+	if ((rc = DEMO_WRITING(model_of(ctx), demo_model_set_disabled(model_of(ctx), id.resource, disabled))) != DEMO_OK)
 		return model_error(rc, what, id.resource);
 	return respond(ctx, json_pack("{s:b, s:s, s:b}", "success", 1, "user_id", id.resource, "disabled", disabled));
 }
@@ -216,8 +229,8 @@ static int add_member(baton_ctx *ctx, const char *args_json)
 		return rc;
 	if ((rc = baton_ctx_action_arg_bool(ctx, "admin", &admin)) != 0 && rc != BATON_ENOTFOUND)
 		return rc;
-	rc = demo_model_grant(model_of(ctx), DEMO_GROUP, group.resource, admin ? "admin" : "member", DEMO_USER,
-	                      user.resource);
+	rc = DEMO_WRITING(model_of(ctx), demo_model_grant(model_of(ctx), DEMO_GROUP, group.resource,
+	                                                  admin ? "admin" : "member", DEMO_USER, user.resource));
 	if (rc != DEMO_OK && rc != DEMO_EXISTS)
 		return model_error(rc, "add_member", rc == DEMO_NOTFOUND ? "group or user" : user.resource);
 	return respond(ctx, json_pack("{s:b, s:b}", "success", 1, "already_member", rc == DEMO_EXISTS));

@@ -1,4 +1,7 @@
-/* baton-demo: the "usage" and "changes" event feeds (see demo_ext.h). */
+/*
+ * baton-demo: the "usage" and "changes" event feeds (see demo_ext.h). Both read the model and its
+ * log, under the model's read lock for the whole page (model.h, "Locking").
+ */
 #include "demo_ext.h"
 
 #include <inttypes.h>
@@ -70,7 +73,7 @@ static int resource_of(baton_ctx *ctx, demo_model *m, demo_kind kind, const demo
 
 /* ---- "usage": event k at k * DEMO_USAGE_PERIOD ---- */
 
-static int list_usage(baton_ctx *ctx, const baton_timestamp *start_at, const char *cursor, uint32_t page_size)
+static int list_usage_page(baton_ctx *ctx, const baton_timestamp *start_at, const char *cursor, uint32_t page_size)
 {
 	demo_model *m = model_of(ctx);
 	int64_t last = demo_now() / DEMO_USAGE_PERIOD, k = 0;
@@ -103,6 +106,11 @@ static int list_usage(baton_ctx *ctx, const baton_timestamp *start_at, const cha
 			rc = baton_ctx_emit_event(ctx, ev);
 	}
 	return rc != 0 ? rc : set_cursor(ctx, k, k <= last);
+}
+
+static int list_usage(baton_ctx *ctx, const baton_timestamp *start_at, const char *cursor, uint32_t page_size)
+{
+	return DEMO_READING(model_of(ctx), list_usage_page(ctx, start_at, cursor, page_size));
 }
 
 /* ---- "changes": the state file's operations ---- */
@@ -149,7 +157,7 @@ static int grant_event(baton_ctx *ctx, json_t *op, const char *id, baton_timesta
 	             : baton_event_create_revoke_new(ctx, id, at, e, p, out);
 }
 
-static int list_changes(baton_ctx *ctx, const baton_timestamp *start_at, const char *cursor, uint32_t page_size)
+static int list_changes_page(baton_ctx *ctx, const baton_timestamp *start_at, const char *cursor, uint32_t page_size)
 {
 	demo_model *m = model_of(ctx);
 	json_t *ops = (json_t *)demo_model_ops(m);
@@ -195,6 +203,11 @@ static int list_changes(baton_ctx *ctx, const baton_timestamp *start_at, const c
 		}
 	}
 	return rc != 0 ? rc : set_cursor(ctx, i, i < total);
+}
+
+static int list_changes(baton_ctx *ctx, const baton_timestamp *start_at, const char *cursor, uint32_t page_size)
+{
+	return DEMO_READING(model_of(ctx), list_changes_page(ctx, start_at, cursor, page_size));
 }
 
 static const baton_event_type usage_types[] = {BATON_EVENT_TYPE_USAGE};

@@ -1,6 +1,8 @@
 /*
  * baton-demo: ticketing (see demo_ext.h). Schemas are fixed; a created ticket is logged in the
  * state file as {"op": "ticket", "ticket": <Ticket>} and found there again by id.
+ * Threads: create holds the model's write lock from counting the tickets (the new id) to logging
+ * the new one, get holds the read lock while it reads the log (model.h, "Locking").
  */
 #include "demo_ext.h"
 
@@ -100,6 +102,7 @@ static int create(baton_ctx *ctx, const char *ticket_json, const char *schema_js
 		json_decref(schema);
 		return baton_error_set(BATON_EINTERNAL, "demo: cannot read the ticket");
 	}
+	demo_model_write_lock(m);
 	find_ticket(m, NULL, &n);
 	snprintf(id, sizeof(id), "DEMO-%zu", n + 1);
 	snprintf(url, sizeof(url), "https://demo.example.com/tickets/%s", id);
@@ -116,6 +119,7 @@ static int create(baton_ctx *ctx, const char *ticket_json, const char *schema_js
 		json_object_set(t, "type", json_array_get(types, 0));
 	json_decref(schema);
 	rc = demo_model_log(m, json_pack("{s:s, s:O}", "op", "ticket", "ticket", t));
+	demo_model_unlock(m);
 	if (rc != DEMO_OK) {
 		json_decref(t);
 		return baton_error_set(BATON_EUNAVAILABLE, "demo: the state file could not be written");
@@ -133,13 +137,17 @@ static int create(baton_ctx *ctx, const char *ticket_json, const char *schema_js
 
 static int get(baton_ctx *ctx, const char *id)
 {
-	json_t *t = find_ticket(model_of(ctx), id, NULL);
+	json_t *t;
 	char *text;
 	int rc;
 
+	demo_model_read_lock(model_of(ctx));
+	t = find_ticket(model_of(ctx), id, NULL);
+	text = t != NULL ? json_dumps(t, JSON_COMPACT) : NULL;
+	demo_model_unlock(model_of(ctx));
 	if (t == NULL)
 		return baton_error_set(BATON_ENOTFOUND, "ticket %s not found", id);
-	if ((text = json_dumps(t, JSON_COMPACT)) == NULL)
+	if (text == NULL)
 		return baton_error_set(BATON_EEXHAUSTED, "demo: out of memory");
 	rc = baton_ctx_ticket_result_json(ctx, text);
 	free(text);

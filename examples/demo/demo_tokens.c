@@ -16,7 +16,15 @@
  * same answer is given again (the same api_token and value, kept in memory for that); after a
  * restart the value is gone (the state file never holds it) and the request is refused
  * (AlreadyExists), as is a request id reused for another user or one whose token was revoked.
+ * The kept values (demo_model_keep_answer, model.h) are wiped before they are freed, when the
+ * model is freed or when an issue that cannot be logged is undone; the call's own copies (in
+ * its context) are wiped once the secret is handed to the SDK.
+ *
+ * Threads: issuing and revoking run under the model's write lock for their whole body (model.h,
+ * "Locking"), so concurrent IssueCredential tasks never count the same tokens and mint one id
+ * twice, and two tasks with one request id mint one token.
  */
+#define _DEFAULT_SOURCE 1 /* explicit_bzero */
 #include "demo_ext.h"
 
 #include <stdio.h>
@@ -99,6 +107,7 @@ static int new_token(baton_ctx *ctx, char **out)
 		return baton_error_set(BATON_EEXHAUSTED, "issue token: out of memory");
 	memcpy(t, "bdt_", 4);
 	memcpy(t + 4, body, strlen(body) + 1);
+	explicit_bzero(body, strlen(body));
 	*out = t;
 	return 0;
 }
@@ -145,7 +154,7 @@ static int answer(baton_ctx *ctx, const char *id, const char *uid, baton_timesta
 static int answer_again(baton_ctx *ctx, demo_model *m, const demo_obj *u, json_t *op, const char *rid)
 {
 	const char *id = jstr(op, "token");
-	json_t *kept = json_object_get((json_t *)m->answers, rid);
+	const demo_answer *kept = demo_model_answer(m, rid);
 	baton_timestamp expires;
 	bool live;
 
@@ -156,46 +165,23 @@ static int answer_again(baton_ctx *ctx, demo_model *m, const demo_obj *u, json_t
 	if (!live)
 		return baton_error_set(BATON_EEXISTS, "issue token: request id %s issued api_token %s, revoked since", rid,
 		                       id);
-	if (!json_is_string(json_object_get(kept, "value")) || strcmp(jstr(kept, "token"), id) != 0)
+	if (kept == NULL || strcmp(kept->token, id) != 0)
 		return baton_error_set(BATON_EEXISTS, "issue token: request id %s issued api_token %s already "
 		                       "(its value is not kept across restarts)", rid, id);
 	expires.seconds = (int64_t)json_integer_value(json_object_get(op, "expires_at"));
 	expires.nanos = 0;
 	baton_ctx_log(ctx, BATON_LOG_INFO, "issue token: request id %s answered again with api_token %s", rid, id);
-	return answer(ctx, id, u->id, expires, jstr(kept, "value"));
+	return answer(ctx, id, u->id, expires, kept->value);
 }
 
-int demo_issue_token(baton_ctx *ctx, const baton_credential_issue_request *req)
+/* Logs token `id` of user u with value `token`, keeps the answer for the request id, answers. */
+static int issue_new(baton_ctx *ctx, demo_model *m, const demo_obj *u, const baton_credential_issue_request *req,
+                     const char *id, baton_timestamp expires, const char *token)
 {
-	demo_model *m = model_of(ctx);
-	demo_obj *u;
-	char id[32], *token = NULL;
-	baton_timestamp now, expires;
-	json_t *scopes, *op, *prev;
+	json_t *scopes, *op;
 	size_t k;
 	int rc;
 
-	ENTER();
-	u = demo_model_find(m, DEMO_USER, req->identity.resource, NULL);
-	if (u == NULL)
-		return baton_error_set(BATON_ENOTFOUND, "issue token: user %s not found", req->identity.resource);
-	if (u->disabled)
-		return baton_error_set(BATON_EPRECONDITION, "issue token: user %s is disabled", u->id);
-	if ((prev = find_request(m, req->request_id)) != NULL)
-		return answer_again(ctx, m, u, prev, req->request_id);
-	now.seconds = (int64_t)time(NULL);
-	now.nanos = 0;
-	if (req->has_expires_at)
-		expires = req->expires_at;
-	else {
-		expires.seconds = now.seconds + 90 * DAY;
-		expires.nanos = 0;
-	}
-	snprintf(id, sizeof(id), "t%04zu", scan_tokens(m, NULL, NULL) + 1);
-	if (m->answers == NULL && (m->answers = json_object()) == NULL)
-		return baton_error_set(BATON_EEXHAUSTED, "issue token: out of memory");
-	if ((rc = new_token(ctx, &token)) != 0)
-		return rc;
 	scopes = json_array();
 	for (k = 0; k < req->n_scopes && scopes != NULL; k++)
 		json_array_append_new(scopes, json_string(req->scopes[k]));
@@ -207,28 +193,62 @@ int demo_issue_token(baton_ctx *ctx, const baton_credential_issue_request *req)
 	               req->request_id != NULL ? req->request_id : "");
 	if (op == NULL)
 		return baton_error_set(BATON_EEXHAUSTED, "issue token: out of memory");
-	if (req->request_id != NULL &&
-	    json_object_set_new((json_t *)m->answers, req->request_id,
-	                        json_pack("{s:s, s:s}", "token", id, "value", token)) != 0) {
+	if (req->request_id != NULL && demo_model_keep_answer(m, req->request_id, id, token) != DEMO_OK) {
 		json_decref(op);
 		return baton_error_set(BATON_EEXHAUSTED, "issue token: out of memory");
 	}
 	if ((rc = demo_model_log(m, op)) != DEMO_OK) {
-		json_object_del((json_t *)m->answers, req->request_id);
+		demo_model_forget_answer(m, req->request_id);
 		return model_failed(rc, "issue token");
 	}
 	return answer(ctx, id, u->id, expires, token);
 }
 
-/* delete_resource on api_token: revokes the token. */
-static int revoke_token(baton_ctx *ctx, const baton_resource_id *id, const baton_resource_id *parent)
+/* demo_issue_token's body (the model's write lock held). */
+static int issue_token(baton_ctx *ctx, const baton_credential_issue_request *req)
+{
+	demo_model *m = model_of(ctx);
+	demo_obj *u;
+	char id[32], *token = NULL;
+	baton_timestamp expires;
+	json_t *prev;
+	int rc;
+
+	u = demo_model_find(m, DEMO_USER, req->identity.resource, NULL);
+	if (u == NULL)
+		return baton_error_set(BATON_ENOTFOUND, "issue token: user %s not found", req->identity.resource);
+	if (u->disabled)
+		return baton_error_set(BATON_EPRECONDITION, "issue token: user %s is disabled", u->id);
+	if ((prev = find_request(m, req->request_id)) != NULL)
+		return answer_again(ctx, m, u, prev, req->request_id);
+	if (req->has_expires_at) {
+		expires = req->expires_at;
+	} else {
+		expires.seconds = (int64_t)time(NULL) + 90 * DAY;
+		expires.nanos = 0;
+	}
+	/* the next id: counted from the log, which no other call changes while we hold the lock */
+	snprintf(id, sizeof(id), "t%04zu", scan_tokens(m, NULL, NULL) + 1);
+	if ((rc = new_token(ctx, &token)) != 0)
+		return rc;
+	rc = issue_new(ctx, m, u, req, id, expires, token);
+	explicit_bzero(token, strlen(token)); /* kept (wiped later) or handed to the SDK by now */
+	return rc;
+}
+
+int demo_issue_token(baton_ctx *ctx, const baton_credential_issue_request *req)
+{
+	ENTER();
+	return DEMO_WRITING(model_of(ctx), issue_token(ctx, req));
+}
+
+/* delete_resource on api_token: revokes the token (the model's write lock held). */
+static int revoke_live_token(baton_ctx *ctx, const baton_resource_id *id)
 {
 	demo_model *m = model_of(ctx);
 	bool live;
 	int rc;
 
-	ENTER();
-	(void)parent;
 	scan_tokens(m, id->resource, &live);
 	if (!live)
 		return baton_error_set(BATON_ENOTFOUND, "api_token %s not found", id->resource);
@@ -237,6 +257,13 @@ static int revoke_token(baton_ctx *ctx, const baton_resource_id *id, const baton
 		return model_failed(rc, "revoke token");
 	baton_ctx_log(ctx, BATON_LOG_INFO, "api token %s revoked", id->resource);
 	return 0;
+}
+
+static int revoke_token(baton_ctx *ctx, const baton_resource_id *id, const baton_resource_id *parent)
+{
+	ENTER();
+	(void)parent;
+	return DEMO_WRITING(model_of(ctx), revoke_live_token(ctx, id));
 }
 
 /* Tokens are VIRTUAL: a sync lists none. */

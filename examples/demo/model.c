@@ -1,6 +1,7 @@
 /*
  * baton-demo: generating the company, provisioning it, and the state file.
  */
+#define _GNU_SOURCE 1 /* explicit_bzero; pthread_rwlockattr_setkind_np on glibc */
 #include "model.h"
 
 #include <errno.h>
@@ -688,6 +689,102 @@ static int load_state(demo_model *m)
 /* ------------------------------------------------------------------------------------------ */
 /* The model                                                                                   */
 
+/* A reader/writer lock that prefers writers where the platform lets us choose (glibc prefers
+ * readers by default, so a sync's workers could keep a provisioning task waiting indefinitely);
+ * safe because no thread takes the read lock twice (model.h, "Locking"). */
+static int lock_init(pthread_rwlock_t *lock)
+{
+#if defined(__GLIBC__)
+	pthread_rwlockattr_t attr;
+	int rc;
+
+	if (pthread_rwlockattr_init(&attr) != 0)
+		return -1;
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	rc = pthread_rwlock_init(lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	return rc;
+#else
+	return pthread_rwlock_init(lock, NULL);
+#endif
+}
+
+void demo_model_read_lock(demo_model *m)
+{
+	pthread_rwlock_rdlock(&m->lock);
+}
+
+void demo_model_write_lock(demo_model *m)
+{
+	pthread_rwlock_wrlock(&m->lock);
+}
+
+void demo_model_unlock(demo_model *m)
+{
+	pthread_rwlock_unlock(&m->lock);
+}
+
+int demo_model_unlock_rc(demo_model *m, int rc)
+{
+	pthread_rwlock_unlock(&m->lock);
+	return rc;
+}
+
+/* Wipes and frees one kept answer's strings. */
+static void answer_clear(demo_answer *a)
+{
+	if (a->value != NULL)
+		explicit_bzero(a->value, strlen(a->value));
+	free(a->value);
+	free(a->token);
+	free(a->request_id);
+	memset(a, 0, sizeof(*a));
+}
+
+const demo_answer *demo_model_answer(const demo_model *m, const char *request_id)
+{
+	size_t i;
+
+	for (i = 0; request_id != NULL && i < m->n_answers; i++) {
+		if (strcmp(m->answers[i].request_id, request_id) == 0)
+			return &m->answers[i];
+	}
+	return NULL;
+}
+
+int demo_model_keep_answer(demo_model *m, const char *request_id, const char *token, const char *value)
+{
+	demo_answer a;
+
+	if (m->n_answers == m->cap_answers) {
+		size_t cap = m->cap_answers ? m->cap_answers * 2 : 8;
+		demo_answer *n = realloc(m->answers, cap * sizeof(*n));
+		if (n == NULL)
+			return DEMO_NOMEM;
+		m->answers = n;
+		m->cap_answers = cap;
+	}
+	a.request_id = strdup(request_id);
+	a.token = strdup(token);
+	a.value = strdup(value);
+	if (a.request_id == NULL || a.token == NULL || a.value == NULL) {
+		answer_clear(&a);
+		return DEMO_NOMEM;
+	}
+	m->answers[m->n_answers++] = a;
+	return DEMO_OK;
+}
+
+void demo_model_forget_answer(demo_model *m, const char *request_id)
+{
+	demo_answer *a = (demo_answer *)demo_model_answer(m, request_id);
+
+	if (a == NULL)
+		return;
+	answer_clear(a);
+	*a = m->answers[--m->n_answers];
+}
+
 int demo_model_new(const demo_params *params, const char *state_path, demo_model **out)
 {
 	demo_model *m = calloc(1, sizeof(*m));
@@ -697,6 +794,11 @@ int demo_model_new(const demo_params *params, const char *state_path, demo_model
 	*out = NULL;
 	if (m == NULL)
 		return DEMO_NOMEM;
+	if (lock_init(&m->lock) != 0) {
+		free(m);
+		return DEMO_NOMEM;
+	}
+	m->lock_ready = true;
 	m->params = *params;
 	if (m->params.projects > 0 && m->params.workspaces == 0)
 		m->params.workspaces = 1;
@@ -730,8 +832,12 @@ void demo_model_free(demo_model *m)
 		free(m->objs[k]);
 	}
 	json_decref(ops_array(m));
-	json_decref((json_t *)m->answers);
+	for (i = 0; i < m->n_answers; i++)
+		answer_clear(&m->answers[i]);
+	free(m->answers);
 	free(m->state_path);
+	if (m->lock_ready)
+		pthread_rwlock_destroy(&m->lock);
 	free(m);
 }
 

@@ -15,10 +15,28 @@
  *   project    access (assignment; users and groups), owner (ownership; users),
  *              viewer (permission; users; a static entitlement of the type)
  * A grant to a group is expandable: the group's members get it too.
+ *
+ * Locking. The SDK calls the connector's callbacks from several threads at once (a sync with
+ * --workers runs list/entitlements/grants/get on worker threads; service mode runs up to
+ * --task-concurrency tasks at once, a sync among them, each on its own thread), so a model shared
+ * by callbacks is guarded by its lock, a reader/writer lock:
+ *  - a callback that only looks at the model holds the read lock for its whole body, one that
+ *    changes the model, its operations log or its kept answers holds the write lock for its whole
+ *    body (DEMO_READING / DEMO_WRITING below). "Whole" matters: a check-then-act sequence such
+ *    as "count the tokens, mint t000N, log it, save" is atomic only under one lock, and the
+ *    demo_obj pointers and strings a callback reads stay valid only while it holds the lock (a
+ *    new object may move the arrays);
+ *  - the functions of this header take no lock themselves (the caller holds it) and a callback
+ *    takes it once: the lock is not recursive, and it prefers writers (on glibc) so that
+ *    provisioning is not starved by a sync's workers;
+ *  - demo_model_new and demo_model_free run before and after every callback (init, close);
+ *    single-threaded users (the model tests) need no lock at all.
+ * The params are read-only after demo_model_new and need no lock.
  */
 #ifndef BATON_DEMO_MODEL_H
 #define BATON_DEMO_MODEL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -95,7 +113,19 @@ typedef struct demo_obj {
 	size_t n_grants, cap_grants;
 } demo_obj;
 
+/*
+ * An API token this process issued (demo_tokens.c), kept to answer its request id again; in
+ * memory only, never in the state file. The value is wiped before it is freed.
+ */
+typedef struct demo_answer {
+	char *request_id;
+	char *token;            /* t0001, ... */
+	char *value;            /* the secret */
+} demo_answer;
+
 typedef struct demo_model {
+	pthread_rwlock_t lock;  /* see "Locking" above */
+	bool lock_ready;
 	demo_params params;
 	demo_obj *objs[DEMO_N_KINDS];
 	size_t n[DEMO_N_KINDS], cap[DEMO_N_KINDS];
@@ -103,9 +133,23 @@ typedef struct demo_model {
 	void *ops;              /* the state file's operations (a jansson array) */
 	bool replaying;         /* replaying the state file: do not log again */
 	int64_t now;            /* creation time for new objects; 0: the clock */
-	void *answers;          /* demo_tokens.c: the API tokens this process issued, by request id
-	                         * (a jansson object); in memory only, never in the state file */
+	demo_answer *answers;   /* demo_tokens.c's answers (in no particular order) */
+	size_t n_answers, cap_answers;
 } demo_model;
+
+/* The model's lock (see "Locking" above); DEMO_READING / DEMO_WRITING wrap a callback's body. */
+void demo_model_read_lock(demo_model *m);
+void demo_model_write_lock(demo_model *m);
+void demo_model_unlock(demo_model *m);
+/* Releases the lock and returns rc. */
+int demo_model_unlock_rc(demo_model *m, int rc);
+/*
+ * DEMO_READING(m, expr) evaluates the int expression `expr` (a callback's body) holding m's read
+ * lock, DEMO_WRITING holding its write lock, and yields its value: the comma operator takes the
+ * lock before `expr` is evaluated, demo_model_unlock_rc releases it after.
+ */
+#define DEMO_READING(m, expr) (demo_model_read_lock(m), demo_model_unlock_rc((m), (expr)))
+#define DEMO_WRITING(m, expr) (demo_model_write_lock(m), demo_model_unlock_rc((m), (expr)))
 
 /* "user", "group", ... and "User", "Group", ... */
 const char *demo_kind_id(demo_kind kind);
@@ -175,6 +219,15 @@ int demo_model_delete(demo_model *m, demo_kind kind, const char *id, const char 
 int demo_model_log(demo_model *m, void *op);
 const void *demo_model_ops(const demo_model *m);
 int demo_model_set_disabled(demo_model *m, const char *user_id, bool disabled);
+
+/*
+ * demo_tokens.c's answers by request id: demo_model_answer finds one (or NULL);
+ * demo_model_keep_answer copies the three strings (DEMO_OK, DEMO_NOMEM); demo_model_forget_answer
+ * drops one, wiping its value (no-op when absent). demo_model_free wipes every kept value.
+ */
+const demo_answer *demo_model_answer(const demo_model *m, const char *request_id);
+int demo_model_keep_answer(demo_model *m, const char *request_id, const char *token, const char *value);
+void demo_model_forget_answer(demo_model *m, const char *request_id);
 
 /* Number of objects of a kind that are not deleted, and of grants on them. */
 size_t demo_model_count(const demo_model *m, demo_kind kind);
