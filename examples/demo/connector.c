@@ -15,6 +15,7 @@
 #include "demo.h"
 #include "demo_ext.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -139,8 +140,8 @@ static demo_model *model_of(baton_ctx *ctx)
 	return (demo_model *)baton_ctx_userdata(ctx);
 }
 
-/* Maps a model result to a baton error (with a message), or 0. */
-static int demo_error(int rc, const char *what, const char *id)
+/* Maps a model result to a baton error (with a message), or 0; `path` is m's state file. */
+static int demo_error(const char *path, int rc, const char *what, const char *id)
 {
 	switch (rc) {
 	case DEMO_OK:
@@ -154,8 +155,7 @@ static int demo_error(int rc, const char *what, const char *id)
 	case DEMO_NOMEM:
 		return baton_error_set(BATON_EEXHAUSTED, "%s: out of memory", what);
 	default:
-		return baton_error_set(BATON_EINTERNAL, "%s: cannot write the state file %s", what,
-		                       demo_state_file ? demo_state_file : "");
+		return baton_error_set(BATON_EINTERNAL, "%s: cannot write the state file %s", what, path ? path : "");
 	}
 }
 
@@ -748,7 +748,7 @@ static int grant_kind(baton_ctx *ctx, demo_kind expected, const baton_resource *
 	if (rc == DEMO_EXISTS)
 		return baton_ctx_annotate_already_granted(ctx);
 	if (rc != DEMO_OK)
-		return demo_error(rc, "grant", eid);
+		return demo_error(model_of(ctx)->state_path, rc, "grant", eid);
 	/* report the grant that now exists */
 	if (demo_model_find(m, pkind, pid.resource, &pidx) == NULL)
 		return 0;
@@ -786,7 +786,7 @@ static int revoke_kind(baton_ctx *ctx, demo_kind expected, const baton_grant *gr
 	rc = demo_model_revoke(model_of(ctx), kind, rid, name, pkind, pid.resource);
 	if (rc == DEMO_ABSENT)
 		return baton_ctx_annotate_already_revoked(ctx);
-	return demo_error(rc, "revoke", baton_grant_id(grant));
+	return demo_error(model_of(ctx)->state_path, rc, "revoke", baton_grant_id(grant));
 }
 
 static int grant_group(baton_ctx *ctx, const baton_resource *principal, const baton_entitlement *e)
@@ -838,7 +838,7 @@ static int create_kind(baton_ctx *ctx, demo_kind kind, const baton_resource *res
 	rc = demo_model_create(m, kind, baton_resource_display_name(resource),
 	                       baton_resource_description(resource), parent.resource, &idx);
 	if (rc != DEMO_OK)
-		return demo_error(rc, "create resource", baton_resource_display_name(resource));
+		return demo_error(model_of(ctx)->state_path, rc, "create resource", baton_resource_display_name(resource));
 	return emit_object(ctx, m, (demo_ref){kind, idx});
 }
 
@@ -862,7 +862,7 @@ static int delete_kind(baton_ctx *ctx, demo_kind kind, const baton_resource_id *
 	if (id == NULL || strcmp(id->resource_type, demo_kind_id(kind)) != 0)
 		return baton_error_set(BATON_EINVALID, "not a %s", demo_kind_id(kind));
 	rc = demo_model_delete(model_of(ctx), kind, id->resource, parent ? parent->resource : NULL);
-	return demo_error(rc, "delete resource", id->resource);
+	return demo_error(model_of(ctx)->state_path, rc, "delete resource", id->resource);
 }
 
 static int delete_user(baton_ctx *ctx, const baton_resource_id *id, const baton_resource_id *parent)
@@ -920,7 +920,7 @@ static int make_account(baton_ctx *ctx, const baton_account_info *info, const ba
 		return baton_ctx_account_result(ctx, BATON_ACCOUNT_ALREADY_EXISTS, r, NULL);
 	}
 	if (rc != DEMO_OK)
-		return demo_error(rc, "create account", info->login);
+		return demo_error(model_of(ctx)->state_path, rc, "create account", info->login);
 	if ((rc = build_resource(ctx, m, (demo_ref){DEMO_USER, idx}, &r)) != 0)
 		return rc;
 	if (pw != NULL && (rc = baton_ctx_emit_secret(ctx, "password", "The new account's password",
@@ -950,7 +950,7 @@ static int rotate_user(baton_ctx *ctx, const baton_resource_id *id, const baton_
 	if ((rc = make_password(ctx, opts, true, &pw)) != 0)
 		return rc;
 	if ((rc = demo_model_rotate(m, id->resource)) != DEMO_OK)
-		return demo_error(rc, "rotate credentials", id->resource);
+		return demo_error(model_of(ctx)->state_path, rc, "rotate credentials", id->resource);
 	return baton_ctx_emit_secret(ctx, "password", "The new password", (const uint8_t *)pw, strlen(pw));
 }
 
@@ -1024,10 +1024,94 @@ static int apply_config(baton_ctx *ctx, demo_params *p)
 	return 0;
 }
 
+/*
+ * One model per state file (and parameters) in the process. The SDK opens the connector (init)
+ * for every service-mode task and runs up to --task-concurrency tasks at once, a sync among them:
+ * separate models of one state file would each count the tokens and mint the same id, each
+ * append to their own copy of the log and overwrite each other's file. Connectors open at the
+ * same time share one model instead, and with it its lock (model.h, "Locking"); the last close
+ * frees it, and the next init reads the state file again. Without a state file nothing outlives
+ * a connector, and nothing is shared. shared_mu guards the list and the state path global (init
+ * sets it from the configuration).
+ */
+typedef struct shared_model {
+	demo_params params;     /* as init asked for them */
+	demo_model *m;
+	unsigned refs;
+} shared_model;
+
+static pthread_mutex_t shared_mu = PTHREAD_MUTEX_INITIALIZER;
+static shared_model *shared_models;
+static size_t n_shared, cap_shared;
+
+static bool same_params(const demo_params *a, const demo_params *b)
+{
+	return a->seed == b->seed && a->users == b->users && a->groups == b->groups && a->roles == b->roles &&
+	       a->workspaces == b->workspaces && a->projects == b->projects && a->page_size == b->page_size;
+}
+
+/* The model for params p and the current state file: a shared one, or a new one (shared_mu held). */
+static int share_model(baton_ctx *ctx, const demo_params *p, demo_model **out)
+{
+	demo_model *m;
+	size_t i;
+	int rc;
+
+	(void)ctx;
+	for (i = 0; demo_state_file != NULL && i < n_shared; i++) {
+		shared_model *s = &shared_models[i];
+		if (strcmp(s->m->state_path, demo_state_file) == 0 && same_params(&s->params, p)) {
+			s->refs++;
+			*out = s->m;
+			return 0;
+		}
+	}
+	rc = demo_model_new(p, demo_state_file, &m);
+	if (rc != DEMO_OK)
+		return demo_error(demo_state_file, rc, "loading the demo company", demo_state_file);
+	if (demo_state_file != NULL) {
+		if (n_shared == cap_shared) {
+			size_t cap = cap_shared ? cap_shared * 2 : 4;
+			shared_model *n = realloc(shared_models, cap * sizeof(*n));
+			if (n == NULL) {
+				demo_model_free(m);
+				return baton_error_set(BATON_EEXHAUSTED, "loading the demo company: out of memory");
+			}
+			shared_models = n;
+			cap_shared = cap;
+		}
+		shared_models[n_shared++] = (shared_model){*p, m, 1};
+	}
+	*out = m;
+	return 0;
+}
+
+/* Drops a connector's hold on its model, freeing it with the last one. */
+static void unshare_model(demo_model *m)
+{
+	size_t i;
+
+	pthread_mutex_lock(&shared_mu);
+	for (i = 0; i < n_shared && shared_models[i].m != m; i++)
+		;
+	if (i < n_shared && --shared_models[i].refs > 0) {
+		m = NULL;
+	} else if (i < n_shared) {
+		shared_models[i] = shared_models[--n_shared];
+		if (n_shared == 0) {
+			free(shared_models);
+			shared_models = NULL;
+			cap_shared = 0;
+		}
+	}
+	pthread_mutex_unlock(&shared_mu);
+	demo_model_free(m);
+}
+
 static int demo_init(baton_ctx *ctx, void **userdata)
 {
 	demo_params p;
-	demo_model *m;
+	demo_model *m = NULL;
 	const char *bad = NULL;
 	int rc;
 
@@ -1035,16 +1119,19 @@ static int demo_init(baton_ctx *ctx, void **userdata)
 	demo_params_default(&p);
 	if (demo_params_from_env(&p, &bad) != 0)
 		return baton_error_set(BATON_EINVALID, "%s: not a valid number", bad);
-	if ((rc = apply_config(ctx, &p)) != 0)
+	pthread_mutex_lock(&shared_mu);
+	if ((rc = apply_config(ctx, &p)) == 0)
+		rc = share_model(ctx, &p, &m);
+	pthread_mutex_unlock(&shared_mu);
+	if (rc != 0)
 		return rc;
-	rc = demo_model_new(&p, demo_state_file, &m);
-	if (rc != DEMO_OK)
-		return demo_error(rc, "loading the demo company", demo_state_file);
+	demo_model_read_lock(m);
 	baton_ctx_log(ctx, BATON_LOG_DEBUG,
 	              "demo company: seed %llu, %zu users, %zu groups, %zu roles, %zu workspaces, %zu projects",
 	              (unsigned long long)p.seed, demo_model_count(m, DEMO_USER),
 	              demo_model_count(m, DEMO_GROUP), demo_model_count(m, DEMO_ROLE),
 	              demo_model_count(m, DEMO_WORKSPACE), demo_model_count(m, DEMO_PROJECT));
+	demo_model_unlock(m);
 	*userdata = m;
 	return 0;
 }
@@ -1052,7 +1139,7 @@ static int demo_init(baton_ctx *ctx, void **userdata)
 static void demo_close(void *userdata)
 {
 	(void)demo_enter(__func__); /* nothing to fail: close cannot report errors */
-	demo_model_free((demo_model *)userdata);
+	unshare_model((demo_model *)userdata);
 }
 
 static int demo_validate(baton_ctx *ctx)

@@ -79,12 +79,12 @@ static size_t scan_tokens(demo_model *m, const char *id, bool *live)
 	return issued;
 }
 
-static int model_failed(int rc, const char *what)
+static int model_failed(const demo_model *m, int rc, const char *what)
 {
 	if (rc == DEMO_NOMEM)
 		return baton_error_set(BATON_EEXHAUSTED, "%s: out of memory", what);
 	return baton_error_set(BATON_EINTERNAL, "%s: cannot write the state file %s", what,
-	                       demo_state_path() ? demo_state_path() : "");
+	                       m->state_path ? m->state_path : "");
 }
 
 /* "bdt_" and 40 lowercase hex digits from the SDK's CSPRNG. */
@@ -199,7 +199,7 @@ static int issue_new(baton_ctx *ctx, demo_model *m, const demo_obj *u, const bat
 	}
 	if ((rc = demo_model_log(m, op)) != DEMO_OK) {
 		demo_model_forget_answer(m, req->request_id);
-		return model_failed(rc, "issue token");
+		return model_failed(m, rc, "issue token");
 	}
 	return answer(ctx, id, u->id, expires, token);
 }
@@ -254,7 +254,7 @@ static int revoke_live_token(baton_ctx *ctx, const baton_resource_id *id)
 		return baton_error_set(BATON_ENOTFOUND, "api_token %s not found", id->resource);
 	rc = demo_model_log(m, json_pack("{s:s, s:s}", "op", "revoke_token", "token", id->resource));
 	if (rc != DEMO_OK)
-		return model_failed(rc, "revoke token");
+		return model_failed(m, rc, "revoke token");
 	baton_ctx_log(ctx, BATON_LOG_INFO, "api token %s revoked", id->resource);
 	return 0;
 }
