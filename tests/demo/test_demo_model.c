@@ -382,6 +382,37 @@ static void test_state_file_errors(void **state)
 	demo_model_free(m);
 }
 
+/* demo_tokens.c's kept answers: found by request id, copied, dropped one by one; the rest are
+ * wiped and freed with the model (ASan runs see no leak). */
+static void test_kept_answers(void **state)
+{
+	demo_params p;
+	demo_model *m;
+	char value[] = "bdt_0123456789abcdef0123456789abcdef01234567";
+	const demo_answer *a;
+
+	(void)state;
+	demo_params_default(&p);
+	m = new_model(&p, NULL);
+	assert_null(demo_model_answer(m, "task-1"));
+	assert_int_equal(demo_model_keep_answer(m, "task-1", "t0001", value), DEMO_OK);
+	assert_int_equal(demo_model_keep_answer(m, "task-2", "t0002", "bdt_two"), DEMO_OK);
+	assert_int_equal(demo_model_keep_answer(m, "task-3", "t0003", "bdt_three"), DEMO_OK);
+	/* a copy: the caller's buffer can be wiped at once */
+	memset(value, 0, sizeof(value));
+	a = demo_model_answer(m, "task-1");
+	assert_non_null(a);
+	assert_string_equal(a->token, "t0001");
+	assert_string_equal(a->value, "bdt_0123456789abcdef0123456789abcdef01234567");
+	demo_model_forget_answer(m, "task-2");
+	demo_model_forget_answer(m, "task-9"); /* absent: nothing happens */
+	assert_null(demo_model_answer(m, "task-2"));
+	assert_string_equal(demo_model_answer(m, "task-3")->value, "bdt_three");
+	assert_string_equal(demo_model_answer(m, "task-1")->token, "t0001");
+	assert_int_equal(m->n_answers, 2);
+	demo_model_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -392,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_accounts_and_resources),
 		cmocka_unit_test(test_state_file_replays),
 		cmocka_unit_test(test_state_file_errors),
+		cmocka_unit_test(test_kept_answers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
