@@ -8,9 +8,11 @@
  *
  * Threads: every callback that touches the model runs its whole body under the model's lock
  * (DEMO_READING for listings, get, entitlements and grants; DEMO_WRITING for provisioning), as
- * model.h ("Locking") says. The globals below are written only before init (main, the test
- * hooks) or by init itself (the state path), which runs before any other callback; the call
- * counter is atomic.
+ * model.h ("Locking") says. Connectors open at the same time (service mode opens one per task)
+ * share one model per state file (share_model below). The test hooks' globals are set before
+ * the first init (main) and the call counter is atomic; the state path global is set by main
+ * and by init's configuration, and read by init only, under shared_mu (callbacks name their
+ * model's state_path).
  */
 #include "demo.h"
 #include "demo_ext.h"

@@ -15,8 +15,10 @@ extern const baton_connector demo_connector;
 
 /*
  * Where provisioning changes are kept: `state_path` itself when given, else the c1z path with
- * ".demo.json" appended. Called by main() before baton_main(); NULL for both turns persistence
- * off (the connector then serves the generated company only). The string is copied.
+ * ".demo.json" appended. Called by main() before baton_main() (and by init, from the
+ * configuration); NULL for both turns persistence off (the connector then serves the generated
+ * company only). The string is copied. Not thread-safe: call it while no connector is being
+ * opened.
  */
 int demo_set_state_path(const char *c1z_path, const char *state_path);
 const char *demo_state_path(void);

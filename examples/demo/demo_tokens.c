@@ -12,17 +12,19 @@
  * get none (FailedPrecondition).
  *
  * The request id (a service task's id) makes issuing idempotent, as a provider with idempotency
- * keys would: a request id seen before mints no second token. In the process that issued it, the
- * same answer is given again (the same api_token and value, kept in memory for that); after a
- * restart the value is gone (the state file never holds it) and the request is refused
- * (AlreadyExists), as is a request id reused for another user or one whose token was revoked.
+ * keys would: a request id seen before mints no second token. While the model that issued it is
+ * loaded (a process's life in one-shot mode; in service mode, while a task has the connector
+ * open, see connector.c), the same answer is given again (the same api_token and value, kept in
+ * memory for that); after a restart the value is gone (the state file never holds it) and the
+ * request is refused (AlreadyExists), as is a request id reused for another user or one whose
+ * token was revoked.
  * The kept values (demo_model_keep_answer, model.h) are wiped before they are freed, when the
  * model is freed or when an issue that cannot be logged is undone; the call's own copies (in
  * its context) are wiped once the secret is handed to the SDK.
  *
  * Threads: issuing and revoking run under the model's write lock for their whole body (model.h,
- * "Locking"), so concurrent IssueCredential tasks never count the same tokens and mint one id
- * twice, and two tasks with one request id mint one token.
+ * "Locking"), and tasks running at once share one model, so concurrent IssueCredential tasks
+ * never count the same tokens and mint one id twice, and two with one request id mint one token.
  */
 #define _DEFAULT_SOURCE 1 /* explicit_bzero */
 #include "demo_ext.h"
