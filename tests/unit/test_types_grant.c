@@ -75,6 +75,12 @@ static void test_grant_ids_and_stub(void **state)
 	baton_resource_id bad = {"user", ""};
 	ASSERT_ERR(baton_grant_new(ctx, r, "member", &bad, &g), BATON_EINVALID,
 	           "grant principal resource must be 1..1024");
+	baton_resource_id bad_type = {"", "u1"};
+	ASSERT_ERR(baton_grant_new(ctx, r, "member", &bad_type, &g), BATON_EINVALID,
+	           "grant principal resource_type must be 1..1024 bytes (got 0)");
+	baton_resource_id no_id = {"user", NULL};
+	ASSERT_ERR(baton_grant_new(ctx, r, "member", &no_id, &g), BATON_EINVALID,
+	           "grant principal resource must be 1..1024 bytes (got 0)");
 	ASSERT_ERR(baton_grant_new(ctx, r, "member", NULL, &g), BATON_EINVALID, "principal");
 }
 
