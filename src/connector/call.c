@@ -31,6 +31,7 @@ void baton__call_begin(baton__call *call, baton_ctx *ctx, baton__runtime *rt, ba
 	ctx->input_msg = NULL;
 	ctx->valid_depth = 0;
 	ctx->valid_annos = 0;
+	ctx->valid_bound = 0;
 }
 
 static void wipe_secrets(baton__call *call)

@@ -22,6 +22,7 @@ void baton__ctx_reset(baton_ctx *ctx)
 	ctx->input_msg = NULL;
 	ctx->valid_depth = 0;
 	ctx->valid_annos = 0;
+	ctx->valid_bound = 0;
 }
 
 int baton_ctx_new(baton_ctx **out)

@@ -13,11 +13,12 @@ struct baton_ctx {
 	 * The message the SDK handed the running callback as its const input (the resource of a
 	 * grants or entitlements call), validated once per call: every grant of that resource embeds
 	 * it (types/validate.c). valid_depth 0: not validated yet; else the depth it was walked at
-	 * plus one, valid_annos the annotations found in it. Cleared by baton__ctx_reset.
+	 * plus one, valid_annos the annotations found in it, valid_bound its bound on the packed size.
+	 * Cleared by baton__ctx_reset.
 	 */
 	const void *input_msg;
 	int valid_depth;
-	size_t valid_annos;
+	size_t valid_annos, valid_bound;
 };
 
 /* Initializes a context that lives inside another structure (no malloc of the handle). */

@@ -5,6 +5,7 @@
  */
 #include "testutil.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/ctx.h"
@@ -152,12 +153,64 @@ static void test_input_validated_once(void **state)
 	baton_ctx_free(ctx);
 }
 
+/* The packed-size bound: exact at the limit, and checked before a string error as before. */
+static void test_size_limit(void **state)
+{
+	baton_ctx *ctx;
+	baton_resource_type *rt;
+	baton_resource *r;
+
+	(void)state;
+	assert_int_equal(baton_ctx_new(&ctx), 0);
+	assert_int_equal(baton_resource_type_new(ctx, "User", (baton_trait[]){BATON_TRAIT_USER}, 1, &rt), 0);
+	assert_int_equal(baton_user_resource_new(ctx, "Dave", rt, "dave", &r), 0);
+	assert_int_equal(baton__resource_flush(r), 0);
+	size_t base = protobuf_c_message_get_packed_size(&r->msg->base);
+	/* a description of n bytes adds a tag, a 4-byte length and n */
+	size_t n = BATON__MAX_OBJECT_BYTES - base - 1 - 4;
+	char *big = malloc(n + 2);
+	assert_non_null(big);
+	memset(big, 'd', n + 1);
+	big[n] = '\0';
+	r->msg->description = big;
+	assert_int_equal(protobuf_c_message_get_packed_size(&r->msg->base), BATON__MAX_OBJECT_BYTES);
+	assert_int_equal(baton__validate_resource(r, "emit"), 0);
+	big[n] = 'd';
+	big[n + 1] = '\0';
+	assert_int_equal(baton__validate_resource(r, "emit"), BATON_EINVALID);
+	assert_non_null(strstr(baton_error_last()->message, "emit: resource 'user/dave' is 4194305 bytes packed, at most "
+	                                                    "4194304"));
+	/* too large and not UTF-8: the size is what is reported */
+	big[0] = '\xff';
+	assert_int_equal(baton__validate_resource(r, "emit"), BATON_EINVALID);
+	assert_non_null(strstr(baton_error_last()->message, "is 4194305 bytes packed"));
+	/* within the bound again: the string */
+	big[n] = '\0';
+	assert_int_equal(baton__validate_resource(r, "emit"), BATON_EINVALID);
+	assert_non_null(strstr(baton_error_last()->message, ": field description is not valid UTF-8 (byte 0)"));
+	r->msg->description = NULL;
+	/* an annotation of a type we do not know is not walked: its bytes still count */
+	Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT, *annos[1] = {&any};
+	any.type_url = "type.googleapis.com/example.Unknown";
+	any.value.data = (uint8_t *)big;
+	any.value.len = BATON__MAX_OBJECT_BYTES;
+	r->msg->annotations = annos;
+	r->msg->n_annotations = 1;
+	assert_int_equal(baton__validate_resource(r, "emit"), BATON_EINVALID);
+	assert_non_null(strstr(baton_error_last()->message, "bytes packed, at most 4194304"));
+	r->msg->n_annotations = 0;
+	r->msg->annotations = NULL;
+	free(big);
+	baton_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_input_validated_once),
+		cmocka_unit_test(test_size_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
