@@ -32,6 +32,8 @@ void baton__call_begin(baton__call *call, baton_ctx *ctx, baton__runtime *rt, ba
 	ctx->valid_depth = 0;
 	ctx->valid_annos = 0;
 	ctx->valid_bound = 0;
+	ctx->input_packed = NULL;
+	ctx->input_packed_len = 0;
 }
 
 static void wipe_secrets(baton__call *call)

@@ -23,6 +23,8 @@ void baton__ctx_reset(baton_ctx *ctx)
 	ctx->valid_depth = 0;
 	ctx->valid_annos = 0;
 	ctx->valid_bound = 0;
+	ctx->input_packed = NULL;
+	ctx->input_packed_len = 0;
 }
 
 int baton_ctx_new(baton_ctx **out)

@@ -2,6 +2,9 @@
 #ifndef BATON_CORE_CTX_H
 #define BATON_CORE_CTX_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "baton/ctx.h"
 #include "core/arena.h"
 
@@ -19,6 +22,9 @@ struct baton_ctx {
 	const void *input_msg;
 	int valid_depth;
 	size_t valid_annos, valid_bound;
+	/* input_msg packed (in this context's arena), once per call (types/grant.c); NULL: not yet */
+	const uint8_t *input_packed;
+	size_t input_packed_len;
 };
 
 /* Initializes a context that lives inside another structure (no malloc of the handle). */
