@@ -233,7 +233,9 @@ typedef struct baton_resource_syncer {
 	int (*entitlements)(baton_ctx *ctx, const baton_resource *resource);
 
 	/* The grants on one resource, paged like list (baton_ctx_emit_grant).
-	 * NULL: the type has no grants. */
+	 * NULL: the type has no grants. `resource` (here and in `entitlements`) is owned by the SDK
+	 * and must not be changed: the SDK validates it (and, for grants, packs it) once per call,
+	 * not once per grant or entitlement that embeds it. */
 	int (*grants)(baton_ctx *ctx, const baton_resource *resource);
 
 	/* Optional: fetch one resource by id (targeted sync, --sync-resources): emit it with

@@ -2,6 +2,9 @@
 #ifndef BATON_CORE_CTX_H
 #define BATON_CORE_CTX_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "baton/ctx.h"
 #include "core/arena.h"
 
@@ -9,6 +12,19 @@ struct baton_ctx {
 	baton_arena arena;
 	/* Later modules (the syncer, the command line) hang their per-call state here. */
 	void *sdk_state;
+	/*
+	 * The message the SDK handed the running callback as its const input (the resource of a
+	 * grants or entitlements call), validated once per call: every grant of that resource embeds
+	 * it (types/validate.c). valid_depth 0: not validated yet; else the depth it was walked at
+	 * plus one, valid_annos the annotations found in it, valid_bound its bound on the packed size.
+	 * Cleared by baton__ctx_reset.
+	 */
+	const void *input_msg;
+	int valid_depth;
+	size_t valid_annos, valid_bound;
+	/* input_msg packed (in this context's arena), once per call (types/grant.c); NULL: not yet */
+	const uint8_t *input_packed;
+	size_t input_packed_len;
 };
 
 /* Initializes a context that lives inside another structure (no malloc of the handle). */

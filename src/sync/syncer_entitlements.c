@@ -427,6 +427,7 @@ int baton__syncer_call_for_resource(baton__syncer *s, baton__page *p, const bato
 		return baton__syncer_call_error(rc, op, a);
 	}
 	int (*cb)(baton_ctx *, const baton_resource *) = grants ? t->syncer->grants : t->syncer->entitlements;
+	p->ctx.input_msg = res->msg; /* const to the callback: validated once in the grants it embeds */
 	rc = cb ? cb(&p->ctx, res) : 0;
 	rc = baton__syncer_call_result(s, p, rc, op);
 	return rc ? baton__syncer_call_error(rc, op, a) : 0;

@@ -23,16 +23,23 @@ static const char *str_or_empty(const char *s)
 int baton__resource_id_new(baton_ctx *ctx, const char *field, const baton_resource_id *id,
                            C1__Connector__V2__ResourceId **out)
 {
-	char what[128];
 	if (!id)
 		return baton_error_set(BATON_EINVALID, "%s must not be NULL", field);
-	snprintf(what, sizeof what, "%s resource_type", field);
-	int rc = baton__check_len(what, id->resource_type, 1, 1024);
-	if (rc < 0)
-		return rc;
-	snprintf(what, sizeof what, "%s resource", field);
-	if ((rc = baton__check_len(what, id->resource, 1, 1024)) < 0)
-		return rc;
+	/* the field's name is formatted only for the error (a grant's principal is built per grant) */
+	const char *part = NULL, *v = NULL;
+	size_t tl = id->resource_type ? strlen(id->resource_type) : 0, rl = id->resource ? strlen(id->resource) : 0;
+	if (tl < 1 || tl > 1024) {
+		part = "resource_type";
+		v = id->resource_type;
+	} else if (rl < 1 || rl > 1024) {
+		part = "resource";
+		v = id->resource;
+	}
+	if (part) {
+		char what[128];
+		snprintf(what, sizeof what, "%s %s", field, part);
+		return baton__check_len(what, v, 1, 1024);
+	}
 	C1__Connector__V2__ResourceId *rid = baton_arena_alloc(&ctx->arena, sizeof(*rid));
 	if (!rid)
 		return baton__error_oom("resource id");

@@ -1,6 +1,12 @@
 /* Grants: ids, entitlement stubs, principals, options, serialization. */
 #include "types_testutil.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ctx.h"
+#include "types/types.h"
+
 #include "c1/connector/v2/grant.pb-c.h"
 #include "c1/connector/v2/annotation_grant.pb-c.h"
 
@@ -75,6 +81,12 @@ static void test_grant_ids_and_stub(void **state)
 	baton_resource_id bad = {"user", ""};
 	ASSERT_ERR(baton_grant_new(ctx, r, "member", &bad, &g), BATON_EINVALID,
 	           "grant principal resource must be 1..1024");
+	baton_resource_id bad_type = {"", "u1"};
+	ASSERT_ERR(baton_grant_new(ctx, r, "member", &bad_type, &g), BATON_EINVALID,
+	           "grant principal resource_type must be 1..1024 bytes (got 0)");
+	baton_resource_id no_id = {"user", NULL};
+	ASSERT_ERR(baton_grant_new(ctx, r, "member", &no_id, &g), BATON_EINVALID,
+	           "grant principal resource must be 1..1024 bytes (got 0)");
 	ASSERT_ERR(baton_grant_new(ctx, r, "member", NULL, &g), BATON_EINVALID, "principal");
 }
 
@@ -280,6 +292,73 @@ static void test_grant_unpack_errors(void **state)
 	assert_string_equal(baton_grant_principal_id(g).resource, "");
 }
 
+/* Packs g with and without the input-resource splice (types/grant.c): the same bytes. */
+static void assert_pack_spliced_same(baton_ctx *ctx, baton_resource *input, baton_grant *g)
+{
+	const uint8_t *data;
+	size_t len;
+	ctx->input_msg = NULL;
+	ASSERT_OK(baton_grant_pack(g, ctx, &data, &len));
+	uint8_t *whole = malloc(len);
+	assert_non_null(whole);
+	memcpy(whole, data, len);
+	size_t whole_len = len;
+	ctx->input_msg = input->msg;
+	ctx->input_packed = NULL;
+	for (int k = 0; k < 2; k++) { /* packs the input, then reuses it */
+		ASSERT_OK(baton_grant_pack(g, ctx, &data, &len));
+		assert_non_null(ctx->input_packed);
+		assert_int_equal(len, whole_len);
+		assert_memory_equal(data, whole, len);
+	}
+	ctx->input_msg = NULL;
+	ctx->input_packed = NULL;
+	free(whole);
+}
+
+static void test_grant_pack_spliced(void **state)
+{
+	baton_ctx *ctx = *state;
+	baton_resource *r = group_resource(ctx);
+	ASSERT_OK(baton_annotations_append_json(baton_resource_annotations(r), "c1.connector.v2.RawId",
+	                                        "{\"id\":\"raw-1\"}"));
+	baton_resource_id u1 = {"user", "u1"};
+	baton_grant *g;
+	ASSERT_OK(baton_grant_new(ctx, r, "member", &u1, &g));
+	assert_pack_spliced_same(ctx, r, g);
+
+	/* every option: annotations, and the sources map, added out of order (sorted when packed) */
+	const char *ents[] = {"group:g2:member"};
+	ASSERT_OK(baton_grant_new(ctx, r, "member", &u1, &g));
+	ASSERT_OK(baton_grant_set_expandable(g, ents, 1, true, NULL, 0));
+	ASSERT_OK(baton_grant_set_immutable(g, "src", "{\"k\":1}"));
+	ASSERT_OK(baton_grant_set_metadata_json(g, "{\"b\":\"2\",\"a\":\"1\"}"));
+	ASSERT_OK(baton_grant_add_source(g, "zeta:1:m", false));
+	ASSERT_OK(baton_grant_add_source(g, "alpha:1:m", true));
+	ASSERT_OK(baton_grant_add_source(g, "mid:1:m", false));
+	assert_pack_spliced_same(ctx, r, g);
+
+	/* a whole principal, and an entitlement with more than the stub's fields */
+	baton_resource_type *ut = types_rt(ctx, "User", BATON_TRAIT_USER);
+	baton_resource *user;
+	ASSERT_OK(baton_user_resource_new(ctx, "Alice", ut, "u1", &user));
+	ASSERT_OK(baton_grant_new_with_principal(ctx, r, "member", user, &g));
+	assert_pack_spliced_same(ctx, r, g);
+	baton_entitlement *e;
+	ASSERT_OK(baton_entitlement_new(ctx, r, "admin", BATON_PURPOSE_PERMISSION, &e));
+	ASSERT_OK(baton_entitlement_set_description(e, "admins of the group"));
+	ASSERT_OK(baton_grant_new_for_entitlement(ctx, e, &u1, &g));
+	assert_pack_spliced_same(ctx, r, g);
+
+	/* a large input resource (lengths of more than one varint byte) */
+	char big[2000];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ASSERT_OK(baton_resource_set_description(r, big));
+	ASSERT_OK(baton_grant_new(ctx, r, "member", &u1, &g));
+	assert_pack_spliced_same(ctx, r, g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +368,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_grant_matches_go, types_setup, types_teardown),
 		cmocka_unit_test_setup_teardown(test_grant_json, types_setup, types_teardown),
 		cmocka_unit_test_setup_teardown(test_grant_unpack_errors, types_setup, types_teardown),
+		cmocka_unit_test_setup_teardown(test_grant_pack_spliced, types_setup, types_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
