@@ -352,7 +352,7 @@ static int create_grant(expander *x, const dest *d, const char *prt, const char 
 	                                &data, &len)))
 		return rc;
 	/* While the unique index is deferred: an id that may be stored already goes back to the upsert. */
-	if ((rc = baton__expand_unique_check(x, id, el + tl + il + 2)))
+	if ((rc = baton__expand_unique_check(x, prt, id, el + tl + il + 2)))
 		return rc;
 	char now[BATON__TS_LEN];
 	baton__store_row_stamp(x->s, now);
@@ -760,14 +760,15 @@ static int run_expansion(expander *x)
 	}
 	/* Even after a failure what was written is kept: it is consistent and a rerun completes it.
 	 * The failure is what is reported, not what the commit then says. Deferred grant indexes stay
-	 * deferred: the store builds them once, for the next reader, sync end or save (store/bulk.c). */
-	int urc = baton__expand_unique_end(x, !rc);
-	if (!rc)
-		rc = urc;
+	 * deferred: the store builds them once, for the next reader, sync end or save (store/bulk.c),
+	 * but the unique one, built here after a success (expand_defer.c). */
 	char *why = rc ? strdup(baton_error_last()->message) : NULL;
 	int crc = baton__store_commit(x->s);
 	if (!rc)
 		rc = crc;
+	int urc = baton__expand_unique_end(x, !rc);
+	if (!rc)
+		rc = urc;
 	x->stats->grants_created = x->created;
 	if (!rc)
 		rc = count_touched(x);

@@ -115,7 +115,7 @@ typedef struct expander {
 	size_t src_cache_bytes;  /* memory held by every kept list */
 	bool large;              /* expansion expected to write many grants (expand_defer.c) */
 	bool unique_built;       /* the unique index was built on entry (it ended a bulk phase) */
-	uint64_t *ids;           /* while the unique index is deferred: hashes of the sync's grant ids */
+	uint64_t *ids;           /* while the unique index is deferred: hashes of the sync's stored grant ids */
 	uint32_t ids_cap, ids_n;
 } expander;
 
@@ -152,10 +152,10 @@ int baton__expand_defer_indexes(expander *x);
  * index is dropped too and x->ins becomes a plain INSERT (the ids of the sync's grants are kept
  * as hashes to tell when a new grant's id may be stored already). */
 int baton__expand_defer_unique(expander *x);
-/* Before x->ins stores a grant with this id: while the unique index is deferred, an id that may
- * be stored already (or a full id set) builds the index back and makes x->ins the upsert again,
- * so that the row is written exactly as the upsert would. */
-int baton__expand_unique_check(expander *x, const char *id, size_t len);
+/* Before x->ins stores a grant with this id (principal type prt): while the unique index is
+ * deferred, an id that may be stored already builds the index back and makes x->ins the upsert
+ * again, so that the row is written exactly as the upsert would. */
+int baton__expand_unique_check(expander *x, const char *prt, const char *id, size_t len);
 /* At the end of an expansion: the unique index is built (ok) or left deferred for the store to
  * build (after a failure); the id set is freed either way. */
 int baton__expand_unique_end(expander *x, bool ok);

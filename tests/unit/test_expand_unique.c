@@ -80,65 +80,84 @@ static void close_xf(xf *f, bool discard)
 	free(f);
 }
 
-/* A grant of group:s:member to principal (prt, pid), which may hold ':'. */
-static void put_member(xf *f, const char *prt, const char *pid)
+/* A grant of group:<rid>:member to principal (prt, pid), which may hold ':'. */
+static void put_member(xf *f, const char *rid, const char *prt, const char *pid)
 {
 	baton_resource_id p = {prt, pid};
 	baton_grant *g;
-	CHECK(baton_grant_new(f->ctx, xf_resource(f, "group", "s"), "member", &p, &g));
+	CHECK(baton_grant_new(f->ctx, xf_resource(f, "group", rid), "member", &p, &g));
 	CHECK(baton_store_put_grant(f->s, g));
 }
 
+/* What fill() stores besides the plain shape. */
+typedef struct shape {
+	int many;     /* members of group:s:member */
+	bool tricky;  /* two members whose grants of one destination join to the same id */
+	bool foreign; /* stored grants that carry ids expansion gives */
+	bool prefix;  /* the second destination's id is the first's followed by ':' */
+} shape;
+
 /*
- * group:d:member and group:d:member:user both expand from group:s:member, whose MANY members
- * (user:u<i>) become grants of both. Two of s's members make them collide on one id:
- * group:d:member to user "x:1" and group:d:member:user to x "1" are both "group:d:member:user:x:1".
+ * group:d:member and a second destination (group:e:member, or group:d:member:user with `prefix`)
+ * both expand from group:s:member, whose `many` members (user:u<i>) become grants of both.
+ * With `tricky`, both also expand from group:t:member, and the members (a, "b:c") of s and
+ * ("a:b", c) of t give each destination two grants with the same id ("group:d:member:a:b:c"):
+ * the upsert makes them one row with the later data.
  * With `foreign`, a stored grant of group:o:member to user:z carries the id that expansion gives
- * group:d:member's grant to user:u7, and the expandable grant of group:d:member:user the one it
- * gives group:d:member's grant to user:u8 (as a connector may set its own ids): the upsert gives
- * them the new data and keeps their other columns (the expandable one keeps its expansion).
+ * group:d:member's grant to user:u7, and the expandable grant of the second destination the one
+ * it gives group:d:member's grant to user:u8 (as a connector may set its own ids): the upsert
+ * gives them the new data and keeps their other columns (the expandable one its expansion).
  */
-static void fill(xf *f, bool foreign, int many)
+static void fill(xf *f, shape sh)
 {
+	const char *second = sh.prefix ? "member:user" : "member";
+	const char *second_rid = sh.prefix ? "d" : "e";
 	xf_ent(f, "group:s:member");
 	xf_ent(f, "group:d:member");
+	xf_ent(f, "group:o:member");
 	{
 		baton_entitlement *e;
-		CHECK(baton_assignment_entitlement_new(f->ctx, xf_resource(f, "group", "d"), "member:user", &e));
+		CHECK(baton_assignment_entitlement_new(f->ctx, xf_resource(f, "group", second_rid), second, &e));
 		CHECK(baton_store_put_entitlement(f->s, e));
 	}
-	xf_ent(f, "group:o:member");
-	xf_exp(f, "group:d:member", "group:s", "group:s:member", false, NULL);
-	{
-		baton_resource_id p = {"group", "s"};
-		const char *from[] = {"group:s:member"};
+	if (sh.tricky)
+		xf_ent(f, "group:t:member");
+	for (int k = 0; k < (sh.tricky ? 2 : 1); k++) {
+		const char *src = k ? "t" : "s";
+		char from_id[32], principal[32];
+		snprintf(from_id, sizeof from_id, "group:%s:member", src);
+		snprintf(principal, sizeof principal, "group:%s", src);
+		xf_exp(f, "group:d:member", principal, from_id, false, NULL);
+		baton_resource_id p = {"group", src};
+		const char *from[] = {from_id};
 		baton_grant *g;
-		CHECK(baton_grant_new(f->ctx, xf_resource(f, "group", "d"), "member:user", &p, &g));
+		CHECK(baton_grant_new(f->ctx, xf_resource(f, "group", second_rid), second, &p, &g));
 		CHECK(baton_grant_set_expandable(g, from, 1, false, NULL, 0));
 		CHECK(baton_store_put_grant(f->s, g));
 	}
 	char p[32];
-	for (int i = 0; i < many; i++) {
+	for (int i = 0; i < sh.many; i++) {
 		snprintf(p, sizeof p, "user:u%d", i);
 		xf_grant(f, "group:s:member", p);
-		if (i == many / 2) {
-			put_member(f, "user", "x:1");
-			put_member(f, "x", "1");
+		if (sh.tricky && i == sh.many / 2) {
+			put_member(f, "s", "a", "b:c");
+			put_member(f, "t", "a:b", "c");
 		}
 	}
 	xf_grant(f, "group:o:member", "user:z");
 	CHECK(baton_store_flush(f->s));
-	if (foreign) {
-		assert_int_equal(sqlite3_exec(f->s->db,
-		                              "UPDATE v1_grants SET external_id = 'group:d:member:user:u7' "
-		                              "WHERE external_id = 'group:o:member:user:z'; "
-		                              "UPDATE v1_grants SET external_id = 'group:d:member:user:u8' "
-		                              "WHERE external_id = 'group:d:member:user:group:s'",
-		                              NULL, NULL, NULL),
-		                 SQLITE_OK);
+	if (sh.foreign) {
+		char sql[512];
+		snprintf(sql, sizeof sql,
+		         "UPDATE v1_grants SET external_id = 'group:d:member:user:u7' "
+		         "WHERE external_id = 'group:o:member:user:z'; "
+		         "UPDATE v1_grants SET external_id = 'group:d:member:user:u8' "
+		         "WHERE external_id = 'group:%s:%s:group:s'",
+		         second_rid, second);
+		assert_int_equal(sqlite3_exec(f->s->db, sql, NULL, NULL, NULL), SQLITE_OK);
 	}
 	/* a grant read ends the bulk phase: expansion starts with every index in place */
-	assert_int_equal(xf_count(f, "group:s:member"), (size_t)many + 2);
+	assert_int_equal(xf_count(f, "group:s:member"), (size_t)sh.many + (sh.tricky ? 1 : 0));
 }
 
 typedef struct watch {
@@ -171,12 +190,11 @@ static int expand(xf *f, watch *w)
 }
 
 /* The grants after expanding fill(foreign), deferring the unique index or not. */
-static char *expanded(const char *dir, const char *name, bool foreign, int many, bool keep_unique,
-                      bool *saw_without)
+static char *expanded(const char *dir, const char *name, shape sh, bool keep_unique, bool *saw_without)
 {
 	xf *f = open_xf(dir, name, false);
 	CHECK(baton_store_sync_start(f->s, BATON_SYNC_TYPE_FULL, NULL, f->sync_id));
-	fill(f, foreign, many);
+	fill(f, sh);
 	baton__expand_keep_unique = keep_unique;
 	watch w = {f, false, 0};
 	CHECK(expand(f, &w));
@@ -192,24 +210,28 @@ static char *expanded(const char *dir, const char *name, bool foreign, int many,
 	return rows;
 }
 
-static void compare_paths(bool foreign)
+static void compare_paths(shape sh)
 {
 	char *dir = st_mkdtemp("exp-uniq");
 	bool with, without;
-	char *ref = expanded(dir, "upsert.c1z", foreign, MANY, true, &with);
-	char *got = expanded(dir, "deferred.c1z", foreign, MANY, false, &without);
-	assert_false(with);     /* the upsert path keeps the index */
-	assert_true(without);   /* this one went without it, at least for a while */
+	char *ref = expanded(dir, "upsert.c1z", sh, true, &with);
+	char *got = expanded(dir, "deferred.c1z", sh, false, &without);
+	assert_false(with); /* the upsert path keeps the index */
+	/* this one went without it, at least for a while; not when destination ids can join */
+	assert_int_equal(without, !sh.prefix);
 	assert_string_equal(got, ref);
-	/* both ids joined to the same string: one row, created once, its data rewritten (as the
-	 * upsert does); every member of s got both grants otherwise */
-	assert_non_null(strstr(ref, "|group:d:member:user:x:1|"));
 	size_t rows = 0;
 	for (const char *c = ref; (c = strchr(c, '\n')); c++)
 		rows++;
-	/* 4 entitlements' expandable grants + s's members + o's grant + 2 x MANY + 2 x 2 - 1 */
-	assert_int_equal(rows, 2 + (MANY + 2) + 1 + 2 * MANY + 2 * 2 - 1 - (foreign ? 2 : 0));
-	if (foreign) /* the expandable grant kept its expansion under the new data */
+	/* the expandable grants, s's and t's members, o's grant, and every member in both
+	 * destinations, less the joined ids (one row for two) and the foreign ids (the stored row
+	 * rewritten) */
+	size_t members = (size_t)sh.many + (sh.tricky ? 2 : 0);
+	assert_int_equal(rows, (sh.tricky ? 4 : 2) + members + 1 + 2 * members - (sh.tricky ? 2 : 0) -
+	                           (sh.foreign ? 2 : 0));
+	if (sh.tricky)
+		assert_non_null(strstr(ref, "|group:d:member:a:b:c|"));
+	if (sh.foreign) /* the expandable grant kept its expansion under the new data */
 		assert_non_null(strstr(ref, "|group:d:member:user:u8|0A0E67726F75703A733A6D656D626572|"));
 	free(ref);
 	free(got);
@@ -220,7 +242,14 @@ static void compare_paths(bool foreign)
 static void test_same_rows_as_upsert(void **state)
 {
 	(void)state;
-	compare_paths(false);
+	compare_paths((shape){MANY, false, false, false});
+}
+
+/* Two grants created with the same id: the second is written by the upsert (index built back). */
+static void test_joined_ids(void **state)
+{
+	(void)state;
+	compare_paths((shape){MANY, true, false, false});
 }
 
 /* A stored grant of another entitlement holds a new grant's id: the upsert rewrites its data;
@@ -228,7 +257,14 @@ static void test_same_rows_as_upsert(void **state)
 static void test_foreign_id_collision(void **state)
 {
 	(void)state;
-	compare_paths(true);
+	compare_paths((shape){MANY, true, true, false});
+}
+
+/* A destination id that is another's followed by ':': ids may join anywhere, the upsert throughout. */
+static void test_prefix_ids_keep_upsert(void **state)
+{
+	(void)state;
+	compare_paths((shape){MANY, true, true, true});
 }
 
 /*
@@ -247,7 +283,7 @@ static void test_killed_expansion_resumes(void **state)
 		xf *f = open_xf(dir, "killed.c1z", true);
 		if (baton_store_sync_start(f->s, BATON_SYNC_TYPE_FULL, NULL, f->sync_id))
 			_exit(2);
-		fill(f, false, KILL_MANY);
+		fill(f, (shape){KILL_MANY, false, false, false});
 		watch w = {f, false, 50000 - 100};
 		expand(f, &w);
 		_exit(3);
@@ -261,7 +297,7 @@ static void test_killed_expansion_resumes(void **state)
 	assert_true(has_unique_index(f->s)); /* repaired on open */
 	int64_t rows = store_fill_i64(f->s->db, "SELECT count(*) FROM v1_grants");
 	/* expansion's first commit (50,000 writes) is there, not the rest */
-	assert_int_equal(rows, 2 + (KILL_MANY + 2) + 1 + 50000);
+	assert_int_equal(rows, 2 + KILL_MANY + 1 + 50000);
 	assert_int_equal(store_fill_i64(f->s->db, "SELECT count(*) FROM (SELECT 1 FROM v1_grants GROUP BY "
 	                                          "external_id, sync_id HAVING count(*) > 1)"),
 	                 0);
@@ -273,7 +309,7 @@ static void test_killed_expansion_resumes(void **state)
 	close_xf(f, true);
 
 	bool without;
-	char *ref = expanded(dir, "straight.c1z", false, KILL_MANY, false, &without);
+	char *ref = expanded(dir, "straight.c1z", (shape){KILL_MANY, false, false, false}, false, &without);
 	assert_true(without);
 	assert_string_equal(got, ref);
 	free(got);
@@ -288,7 +324,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_killed_expansion_resumes),
 		cmocka_unit_test(test_same_rows_as_upsert),
+		cmocka_unit_test(test_joined_ids),
 		cmocka_unit_test(test_foreign_id_collision),
+		cmocka_unit_test(test_prefix_ids_keep_upsert),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
