@@ -14,7 +14,10 @@
  *    through the grant upsert itself, so the table is what the upserts would have made (the
  *    first row's rowid and columns, the later rows' data and expansion, needs_expansion from the
  *    upsert's CASE applied in order, and no rowid gaps).
- *  - A large writer (expansion) defers the indexes it does not read (baton__store_grants_defer).
+ *  - A large writer (expansion) defers the indexes it does not read (baton__store_grants_defer),
+ *    and the unique one when it can tell that its rows repeat no stored (external_id, sync_id)
+ *    (baton__store_grants_defer_unique): its build at the end then finds no duplicate; were a
+ *    process killed meanwhile, the repair on reopening finds none either.
  *
  * The rebuilt indexes are the schema's statements, so the file's sqlite_master is unchanged. A
  * working copy left without them by a killed process gets them back when it is opened: the
@@ -224,6 +227,16 @@ int baton__store_grants_defer(baton_store *s, unsigned mask)
 	int rc = drop_gidx(s, mask, "deferring grant indexes");
 	if (!rc)
 		s->grants_deferred |= mask;
+	return rc;
+}
+
+int baton__store_grants_defer_unique(baton_store *s)
+{
+	if (s->grants_deferred & BATON__GIDX_UNIQUE)
+		return 0;
+	int rc = drop_gidx(s, BATON__GIDX_UNIQUE, "deferring the unique grant index");
+	if (!rc)
+		s->grants_deferred |= BATON__GIDX_UNIQUE;
 	return rc;
 }
 

@@ -317,6 +317,14 @@ int baton__store_grants_build(baton_store *s, unsigned mask, bool required);
 /* Drops the grant indexes of `mask` (never the unique one) until a build asks for them: for a large
  * writer that does not read them (expansion). */
 int baton__store_grants_defer(baton_store *s, unsigned mask);
+/*
+ * Drops the unique (external_id, sync_id) grant index until a build asks for it, for a writer
+ * that guarantees the rows it adds meanwhile repeat no (external_id, sync_id) of the table
+ * (expansion: expand_defer.c), so that building it later needs no merge and gives what the
+ * upserts would have. Grant puts through the store are appends meanwhile (merged at the build as
+ * in the bulk phase). 0, or a store error (the index is kept).
+ */
+int baton__store_grants_defer_unique(baton_store *s);
 /* Builds every deferred grant index: before anything reads grants through the store's API
  * (required = false) and before ending a sync or saving (required = true). */
 int baton__store_bulk_grants_end(baton_store *s, bool required);

@@ -11,7 +11,8 @@
  * they are read, and no write ever touches the rows being read (S is never in N).
  *
  * Writes are plain upserts and set unions, so running expansion again, or after an interruption,
- * converges to the same grants.
+ * converges to the same grants. (A large expansion writes new grants as plain INSERTs while the
+ * unique index is deferred, with the upsert's result: expand_defer.c.)
  */
 #include "sync/expand.h"
 
@@ -53,7 +54,7 @@ int baton__expand_prepare(expander *x, const char *sql, sqlite3_stmt **st)
 
 static void finalize_all(expander *x)
 {
-	sqlite3_stmt **sts[] = {&x->q_ent, &x->q_src, &x->q_dst, &x->upd, &x->ins, &x->touch, &x->q_prin};
+	sqlite3_stmt **sts[] = {&x->q_ent, &x->q_src, &x->q_dst, &x->upd, &x->ins, &x->ins_upsert, &x->touch, &x->q_prin};
 	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++) {
 		sqlite3_finalize(*sts[i]);
 		*sts[i] = NULL;
@@ -349,6 +350,9 @@ static int create_grant(expander *x, const dest *d, const char *prt, const char 
 	size_t len;
 	if ((rc = baton__wire_grant_new(&x->apply_arena, d->data, d->len, principal, principal_len, id, src,
 	                                &data, &len)))
+		return rc;
+	/* While the unique index is deferred: an id that may be stored already goes back to the upsert. */
+	if ((rc = baton__expand_unique_check(x, prt, id, el + tl + il + 2)))
 		return rc;
 	char now[BATON__TS_LEN];
 	baton__store_row_stamp(x->s, now);
@@ -745,7 +749,7 @@ static int run_expansion(expander *x)
 		return report(x, BATON_EXPAND_PHASE_EXPAND, 0, 0);
 
 	if ((rc = baton__expand_srcs_init(x)) || (rc = prepare_closure(x)) || (rc = baton__store_begin(x->s)) ||
-	    (rc = baton__expand_defer_indexes(x)))
+	    (rc = baton__expand_defer_indexes(x)) || (rc = baton__expand_defer_unique(x)))
 		return rc;
 	uint32_t nc = x->g.ncomp;
 	for (uint32_t i = 0; i < nc && !rc; i++) {
@@ -756,11 +760,15 @@ static int run_expansion(expander *x)
 	}
 	/* Even after a failure what was written is kept: it is consistent and a rerun completes it.
 	 * The failure is what is reported, not what the commit then says. Deferred grant indexes stay
-	 * deferred: the store builds them once, for the next reader, sync end or save (store/bulk.c). */
+	 * deferred: the store builds them once, for the next reader, sync end or save (store/bulk.c),
+	 * but the unique one, built here after a success (expand_defer.c). */
 	char *why = rc ? strdup(baton_error_last()->message) : NULL;
 	int crc = baton__store_commit(x->s);
 	if (!rc)
 		rc = crc;
+	int urc = baton__expand_unique_end(x, !rc);
+	if (!rc)
+		rc = urc;
 	x->stats->grants_created = x->created;
 	if (!rc)
 		rc = count_touched(x);
@@ -798,6 +806,7 @@ BATON_API int baton_expand_store(baton_store *s, const char *sync_id, const bato
 		return baton_error_set(BATON_EINVALID, "baton_expand_store: store is NULL");
 	/* Expansion reads grants by entitlement (and principal) and upserts new ones: only those
 	 * indexes are built; the others stay deferred until sync end or saving (store/bulk.c). */
+	bool unique_built = (s->grants_deferred & BATON__GIDX_UNIQUE) != 0;
 	int brc = baton__store_grants_build(s, BATON__EXPAND_GIDX_READ, true);
 	if (brc)
 		return brc;
@@ -828,6 +837,7 @@ BATON_API int baton_expand_store(baton_store *s, const char *sync_id, const bato
 	x.sync_id = t.sync_id;
 	x.opts = opts;
 	x.stats = stats;
+	x.unique_built = unique_built;
 	baton__graph_init(&x.g);
 	baton_arena_init(&x.row_arena);
 	baton_arena_init(&x.apply_arena);

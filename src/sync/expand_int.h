@@ -91,7 +91,8 @@ typedef struct expander {
 	sqlite3_stmt *q_src;     /* grants of an entitlement, in row order */
 	sqlite3_stmt *q_dst;     /* grants of an entitlement to a principal */
 	sqlite3_stmt *upd;       /* new data for a row */
-	sqlite3_stmt *ins;       /* a new expanded grant */
+	sqlite3_stmt *ins;       /* a new expanded grant: the upsert, or a plain INSERT (expand_defer.c) */
+	sqlite3_stmt *ins_upsert; /* the upsert, kept while ins is the plain INSERT */
 	const struct dest *ins_dest; /* the destination whose columns are bound to ins */
 	sqlite3_stmt *touch;     /* remembers an updated pre-existing row */
 	sqlite3_stmt *q_prin;    /* principals of the grants of an entitlement */
@@ -112,6 +113,10 @@ typedef struct expander {
 	srclist **src_cache;     /* entitlement -> its kept list, or NULL */
 	uint8_t *src_nocache;    /* entitlement -> 1 when its list did not fit */
 	size_t src_cache_bytes;  /* memory held by every kept list */
+	bool large;              /* expansion expected to write many grants (expand_defer.c) */
+	bool unique_built;       /* the unique index was built on entry (it ended a bulk phase) */
+	uint64_t *ids;           /* while the unique index is deferred: hashes of the sync's stored grant ids */
+	uint32_t ids_cap, ids_n;
 } expander;
 
 /* expand.c */
@@ -143,5 +148,18 @@ int baton__expand_contrib_cmp(const void *a, const void *b);
 /* The grant indexes expansion reads (q_src, q_dst) or needs (the upsert's unique index). */
 #define BATON__EXPAND_GIDX_READ (BATON__GIDX_UNIQUE | BATON__GIDX_ENT_PRINCIPAL | BATON__GIDX_ENT_SYNC)
 int baton__expand_defer_indexes(expander *x);
+/* After baton__expand_defer_indexes, for a large expansion: the unique (external_id, sync_id)
+ * index is dropped too and x->ins becomes a plain INSERT (the ids of the sync's grants are kept
+ * as hashes to tell when a new grant's id may be stored already). */
+int baton__expand_defer_unique(expander *x);
+/* Before x->ins stores a grant with this id (principal type prt): while the unique index is
+ * deferred, an id that may be stored already builds the index back and makes x->ins the upsert
+ * again, so that the row is written exactly as the upsert would. */
+int baton__expand_unique_check(expander *x, const char *prt, const char *id, size_t len);
+/* At the end of an expansion: the unique index is built (ok) or left deferred for the store to
+ * build (after a failure); the id set is freed either way. */
+int baton__expand_unique_end(expander *x, bool ok);
+/* Tests only: true keeps the unique index (the upsert path) in every expansion. */
+extern bool baton__expand_keep_unique;
 
 #endif
