@@ -58,9 +58,15 @@ type scriptTask struct {
 	Name              string          `json:"name"`
 	Task              json.RawMessage `json:"task"`
 	CancelOnHeartbeat int             `json:"cancel_on_heartbeat"`
-	ExpectFinish      *bool           `json:"expect_finish"`
-	Compare           string          `json:"compare"` // for the test's comparison; fakec1 ignores it
+	// CancelWhenFile: the first heartbeat after this file exists answers cancelled (the test
+	// creates it when what it wants to see has happened, instead of guessing a heartbeat count).
+	CancelWhenFile string `json:"cancel_when_file"`
+	ExpectFinish   *bool  `json:"expect_finish"`
+	Compare        string `json:"compare"` // for the test's comparison; fakec1 ignores it
 }
+
+// cancels tells whether the script cancels the task (then it is done only when cancelled).
+func (s scriptTask) cancels() bool { return s.CancelOnHeartbeat > 0 || s.CancelWhenFile != "" }
 
 type script struct {
 	TokenTTLSeconds int            `json:"token_ttl_seconds"`
@@ -288,7 +294,7 @@ func (f *fake) nextTask() *v1.Task {
 	t.outNow = true
 	t.handedOut++
 	t.lastSeen = now
-	if !t.expectFinish && t.script.CancelOnHeartbeat == 0 {
+	if !t.expectFinish && !t.script.cancels() {
 		f.markDone(t)
 	}
 	return t.task
@@ -460,7 +466,7 @@ func (f *fake) nextBatch(n int, known map[string]bool) []*v1.Task {
 		t.outNow = true
 		t.handedOut++
 		t.lastSeen = now
-		if !t.expectFinish && t.script.CancelOnHeartbeat == 0 {
+		if !t.expectFinish && !t.script.cancels() {
 			f.markDone(t)
 		}
 		list = append(list, t.task)
@@ -484,7 +490,13 @@ func (f *fake) Heartbeat(ctx context.Context, req *v1.BatonServiceHeartbeatReque
 		}
 		t.heartbeats++
 		t.lastSeen = time.Now()
-		if t.script.CancelOnHeartbeat > 0 && t.heartbeats >= t.script.CancelOnHeartbeat && !t.done {
+		byCount := t.script.CancelOnHeartbeat > 0 && t.heartbeats >= t.script.CancelOnHeartbeat
+		byFile := false
+		if t.script.CancelWhenFile != "" {
+			_, err := os.Stat(t.script.CancelWhenFile)
+			byFile = err == nil
+		}
+		if (byCount || byFile) && !t.done {
 			t.cancelled = true
 			cancelled = append(cancelled, id)
 			f.logf("Heartbeat", id, codes.OK, "heartbeat %d: cancelled", t.heartbeats)
