@@ -12,6 +12,7 @@
 #include "baton/config.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "crypto/crypto.h"
 
 #define DEFAULT_TIMEOUT_MS 300000
 
@@ -546,14 +547,23 @@ int baton_http_response_json(const baton_http_response *resp, struct json_t **js
 		}
 		char ex[EXCERPT_BYTES * 4 + 8];
 		excerpt(red, rlen, false, ex, sizeof(ex));
-		int rc = baton_error_set(BATON_EINVALID,
-		                         "invalid JSON in response to %s %s (%s): %s at line %d column %d; "
-		                         "body starts with \"%s\"",
-		                         resp->method ? resp->method : "?",
-		                         resp->url_redacted ? resp->url_redacted : "?",
-		                         baton_http_response_status_line(resp), rerr.text, err.line, err.column,
-		                         resp->body.len ? ex : "(empty body)");
+		char msg[EXCERPT_BYTES * 4 + 2048];
+		int n = snprintf(msg, sizeof(msg),
+		                 "invalid JSON in response to %s %s (%s): %s at line %d column %d; "
+		                 "body starts with \"%s\"",
+		                 resp->method ? resp->method : "?", resp->url_redacted ? resp->url_redacted : "?",
+		                 baton_http_response_status_line(resp), rerr.text, err.line, err.column,
+		                 resp->body.len ? ex : "(empty body)");
 		baton__secret_free(red);
+		/* Redacted again as written: an escape can complete a secret the body only nearly held
+		 * ("\xff" before "uzz-..." spells "...fuzz-..."). */
+		char *out = baton__http_redact_text(&resp->secrets, msg, n < 0 ? 0 : strlen(msg), NULL);
+		baton__wipe(msg, sizeof(msg));
+		baton__wipe(ex, sizeof(ex));
+		if (!out)
+			return BATON_EEXHAUSTED;
+		int rc = baton_error_set(BATON_EINVALID, "%s", out);
+		baton__secret_free(out);
 		return rc;
 	}
 	*json = v;
