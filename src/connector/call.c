@@ -28,12 +28,7 @@ void baton__call_begin(baton__call *call, baton_ctx *ctx, baton__runtime *rt, ba
 	call->resource_type = type;
 	call->page_token = page_token ? page_token : "";
 	ctx->sdk_state = call;
-	ctx->input_msg = NULL;
-	ctx->valid_depth = 0;
-	ctx->valid_annos = 0;
-	ctx->valid_bound = 0;
-	ctx->input_packed = NULL;
-	ctx->input_packed_len = 0;
+	baton__ctx_clear_input(ctx);
 }
 
 static void wipe_secrets(baton__call *call)

@@ -16,15 +16,20 @@ void baton__ctx_release(baton_ctx *ctx)
 	baton_arena_release(&ctx->arena);
 }
 
-void baton__ctx_reset(baton_ctx *ctx)
+void baton__ctx_clear_input(baton_ctx *ctx)
 {
-	baton_arena_reset(&ctx->arena);
 	ctx->input_msg = NULL;
 	ctx->valid_depth = 0;
 	ctx->valid_annos = 0;
 	ctx->valid_bound = 0;
 	ctx->input_packed = NULL;
 	ctx->input_packed_len = 0;
+}
+
+void baton__ctx_reset(baton_ctx *ctx)
+{
+	baton_arena_reset(&ctx->arena);
+	baton__ctx_clear_input(ctx);
 }
 
 int baton_ctx_new(baton_ctx **out)

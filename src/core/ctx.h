@@ -17,7 +17,7 @@ struct baton_ctx {
 	 * grants or entitlements call), validated once per call: every grant of that resource embeds
 	 * it (types/validate.c). valid_depth 0: not validated yet; else the depth it was walked at
 	 * plus one, valid_annos the annotations found in it, valid_bound its bound on the packed size.
-	 * Cleared by baton__ctx_reset.
+	 * Cleared by baton__ctx_reset and baton__ctx_clear_input.
 	 */
 	const void *input_msg;
 	int valid_depth;
@@ -33,5 +33,7 @@ void baton__ctx_init(baton_ctx *ctx);
 void baton__ctx_release(baton_ctx *ctx);
 /* Frees everything allocated so far but keeps the first arena block: between pages. */
 void baton__ctx_reset(baton_ctx *ctx);
+/* Forgets the input message and what was learnt of it (a new call, or a reset). */
+void baton__ctx_clear_input(baton_ctx *ctx);
 
 #endif

@@ -14,6 +14,7 @@
 #include "testutil.h"
 #include "demo.h"
 #include "connector/connector.h"
+#include "demo_runtime_fixture.h"
 #include "core/ctx.h"
 
 static baton__runtime rt;
@@ -60,31 +61,13 @@ static const char *next_page(box *b)
 static int setup(void **state)
 {
 	(void)state;
-	demo_params_default(&params);
-	snprintf(state_path, sizeof(state_path), "%s/demo-callbacks-%ld.json", test_out_dir(), (long)getpid());
-	unlink(state_path);
-	unsetenv("BATON_DEMO_USERS");
-	unsetenv("BATON_DEMO_GROUPS");
-	unsetenv("BATON_DEMO_ROLES");
-	unsetenv("BATON_DEMO_WORKSPACES");
-	unsetenv("BATON_DEMO_PROJECTS");
-	unsetenv("BATON_DEMO_SEED");
-	unsetenv("BATON_DEMO_PAGE_SIZE");
-	if (demo_set_state_path(NULL, state_path) != 0)
-		return -1;
-	memset(&rt, 0, sizeof(rt));
-	if (baton__runtime_open(&rt, &demo_connector) != 0) {
-		fprintf(stderr, "runtime: %s\n", baton_error_last()->message);
-		return -1;
-	}
-	return 0;
+	return demo_fixture_open("callbacks", state_path, sizeof(state_path), &params, &rt);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	baton__runtime_close(&rt);
-	unlink(state_path);
+	demo_fixture_close(state_path, &rt);
 	return 0;
 }
 

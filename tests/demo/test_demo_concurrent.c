@@ -30,6 +30,7 @@
 #include "demo.h"
 #include "demo_ext.h"
 #include "connector/connector.h"
+#include "demo_runtime_fixture.h"
 #include "connector/ext.h"
 #include "core/ctx.h"
 
@@ -583,31 +584,13 @@ static void test_concurrent_connectors(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	demo_params_default(&params);
-	snprintf(state_path, sizeof(state_path), "%s/demo-concurrent-%ld.json", test_out_dir(), (long)getpid());
-	unlink(state_path);
-	unsetenv("BATON_DEMO_USERS");
-	unsetenv("BATON_DEMO_GROUPS");
-	unsetenv("BATON_DEMO_ROLES");
-	unsetenv("BATON_DEMO_WORKSPACES");
-	unsetenv("BATON_DEMO_PROJECTS");
-	unsetenv("BATON_DEMO_SEED");
-	unsetenv("BATON_DEMO_PAGE_SIZE");
-	if (demo_set_state_path(NULL, state_path) != 0)
-		return -1;
-	memset(&rt, 0, sizeof(rt));
-	if (baton__runtime_open(&rt, &demo_connector) != 0) {
-		fprintf(stderr, "runtime: %s\n", baton_error_last()->message);
-		return -1;
-	}
-	return 0;
+	return demo_fixture_open("concurrent", state_path, sizeof(state_path), &params, &rt);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	baton__runtime_close(&rt);
-	unlink(state_path);
+	demo_fixture_close(state_path, &rt);
 	return 0;
 }
 
