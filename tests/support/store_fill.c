@@ -172,3 +172,39 @@ void store_fill_read_back(const char *path)
 	FILL_OK(baton_store_open(path, &ro, &s));
 	FILL_OK(baton_store_close(s));
 }
+
+char *store_fill_grant_rows(sqlite3 *db, bool with_sync)
+{
+	sqlite3_stmt *st;
+	char sql[512];
+	snprintf(sql, sizeof sql,
+	         "SELECT id || '|' || resource_type_id || '|' || resource_id || '|' || entitlement_id || '|' || "
+	         "principal_resource_type_id || '|' || principal_resource_id || '|' || external_id || '|' || "
+	         "coalesce(hex(expansion), 'NULL') || '|' || needs_expansion || '|' || hex(data)%s "
+	         "FROM v1_grants ORDER BY id",
+	         with_sync ? " || '|' || sync_id" : "");
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	size_t cap = 1 << 20, len = 0;
+	char *out = malloc(cap);
+	assert_non_null(out);
+	out[0] = '\0';
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *row = (const char *)sqlite3_column_text(st, 0);
+		size_t n = strlen(row);
+		while (len + n + 2 > cap) {
+			out = realloc(out, cap *= 2);
+			assert_non_null(out);
+		}
+		memcpy(out + len, row, n);
+		len += n;
+		out[len++] = '\n';
+		out[len] = '\0';
+	}
+	sqlite3_finalize(st);
+	return out;
+}
+
+bool store_fill_has_unique_index(sqlite3 *db)
+{
+	return store_fill_i64(db, "SELECT count(*) FROM sqlite_master WHERE name = 'idx_grants_external_sync_v1'") == 1;
+}

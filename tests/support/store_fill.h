@@ -61,6 +61,11 @@ int store_fill_put_member(store_fill_fx *f, baton_store *s, int i, const char *e
 
 /* The first column of the first row of `sql` (which must return a row) as an integer. */
 int64_t store_fill_i64(sqlite3 *db, const char *sql);
+/* Every grant row of db in rowid order, one line each, every column but discovered_at (and
+ * sync_id unless with_sync): for comparing two files row by row. malloc'd; the caller frees it. */
+char *store_fill_grant_rows(sqlite3 *db, bool with_sync);
+/* Whether db has the unique (external_id, sync_id) grant index (the store may defer it). */
+bool store_fill_has_unique_index(sqlite3 *db);
 
 /*
  * Checks that `c1z` is a c1z (magic, one zstd frame with its size in the header), writes its

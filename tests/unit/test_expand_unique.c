@@ -21,40 +21,6 @@
 /* Enough for expansion to commit (every 50,000 writes) before it is killed. */
 #define KILL_MANY 30000
 
-/* Every column but discovered_at, in rowid order (malloc'd). */
-static char *dump_grants(baton_store *s)
-{
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(s->db,
-	                                    "SELECT id || '|' || resource_type_id || '|' || resource_id || '|' || "
-	                                    "entitlement_id || '|' || principal_resource_type_id || '|' || "
-	                                    "principal_resource_id || '|' || external_id || '|' || "
-	                                    "coalesce(hex(expansion), 'NULL') || '|' || needs_expansion || '|' || "
-	                                    "hex(data) FROM v1_grants ORDER BY id",
-	                                    -1, &st, NULL),
-	                 SQLITE_OK);
-	size_t cap = 1 << 20, len = 0;
-	char *out = malloc(cap);
-	out[0] = '\0';
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *row = (const char *)sqlite3_column_text(st, 0);
-		size_t n = strlen(row);
-		while (len + n + 2 > cap)
-			out = realloc(out, cap *= 2);
-		memcpy(out + len, row, n);
-		len += n;
-		out[len++] = '\n';
-		out[len] = '\0';
-	}
-	sqlite3_finalize(st);
-	return out;
-}
-
-static bool has_unique_index(baton_store *s)
-{
-	return store_fill_i64(s->db, "SELECT count(*) FROM sqlite_master WHERE name = 'idx_grants_external_sync_v1'") == 1;
-}
-
 /* An xf on `path`, resumable or not (xf_new's store is not). */
 static xf *open_xf(const char *dir, const char *name, bool resumable)
 {
@@ -169,7 +135,7 @@ typedef struct watch {
 static int on_progress(const baton_expand_progress *p, void *data)
 {
 	watch *w = data;
-	if (p->phase == BATON_EXPAND_PHASE_EXPAND && !has_unique_index(w->f->s))
+	if (p->phase == BATON_EXPAND_PHASE_EXPAND && !store_fill_has_unique_index(w->f->s->db))
 		w->saw_without = true;
 	if (w->kill_after && p->grants_created >= w->kill_after) {
 		if (!w->saw_without)
@@ -200,9 +166,9 @@ static char *expanded(const char *dir, const char *name, shape sh, bool keep_uni
 	CHECK(expand(f, &w));
 	baton__expand_keep_unique = false;
 	*saw_without = w.saw_without;
-	assert_true(has_unique_index(f->s));
+	assert_true(store_fill_has_unique_index(f->s->db));
 	assert_int_equal(f->s->grants_deferred & BATON__GIDX_UNIQUE, 0);
-	char *rows = dump_grants(f->s);
+	char *rows = store_fill_grant_rows(f->s->db, false);
 	/* saving builds the rest; the file's schema is whole */
 	CHECK(baton_store_sync_end(f->s));
 	assert_int_equal(f->s->grants_deferred, 0);
@@ -294,7 +260,7 @@ static void test_killed_expansion_resumes(void **state)
 
 	xf *f = open_xf(dir, "killed.c1z", true);
 	assert_true(baton_store_resumed(f->s));
-	assert_true(has_unique_index(f->s)); /* repaired on open */
+	assert_true(store_fill_has_unique_index(f->s->db)); /* repaired on open */
 	int64_t rows = store_fill_i64(f->s->db, "SELECT count(*) FROM v1_grants");
 	/* expansion's first commit (50,000 writes) is there, not the rest */
 	assert_int_equal(rows, 2 + KILL_MANY + 1 + 50000);
@@ -305,7 +271,7 @@ static void test_killed_expansion_resumes(void **state)
 	CHECK(baton_store_sync_start_or_resume(f->s, BATON_SYNC_TYPE_FULL, NULL, f->sync_id, &resumed));
 	assert_true(resumed);
 	CHECK(xf_expand(f, NULL));
-	char *got = dump_grants(f->s);
+	char *got = store_fill_grant_rows(f->s->db, false);
 	close_xf(f, true);
 
 	bool without;

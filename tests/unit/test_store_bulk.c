@@ -68,40 +68,6 @@ static int put_sequence(fx *f, baton_store *s, int from, int to)
 	return rc;
 }
 
-/* Every grant row, in rowid order, every column but discovered_at (and sync_id unless asked). */
-static char *dump_grants(baton_store *s, bool with_sync)
-{
-	sqlite3_stmt *st;
-	char sql[512];
-	snprintf(sql, sizeof sql,
-	         "SELECT id || '|' || resource_type_id || '|' || resource_id || '|' || entitlement_id || '|' || "
-	         "principal_resource_type_id || '|' || principal_resource_id || '|' || external_id || '|' || "
-	         "coalesce(hex(expansion), 'NULL') || '|' || needs_expansion || '|' || hex(data)%s "
-	         "FROM v1_grants ORDER BY id",
-	         with_sync ? " || '|' || sync_id" : "");
-	assert_int_equal(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL), SQLITE_OK);
-	size_t cap = 1 << 20, len = 0;
-	char *out = malloc(cap);
-	out[0] = '\0';
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *row = (const char *)sqlite3_column_text(st, 0);
-		size_t n = strlen(row);
-		while (len + n + 2 > cap)
-			out = realloc(out, cap *= 2);
-		memcpy(out + len, row, n);
-		len += n;
-		out[len++] = '\n';
-		out[len] = '\0';
-	}
-	sqlite3_finalize(st);
-	return out;
-}
-
-static bool has_unique_index(baton_store *s)
-{
-	return store_fill_i64(s->db, "SELECT count(*) FROM sqlite_master WHERE name = 'idx_grants_external_sync_v1'") == 1;
-}
-
 /* The rows of the sequence in a new file; bulk = false writes them through the upsert. */
 static char *rows_of(fx *f, const char *name, bool bulk, bool thread)
 {
@@ -115,12 +81,12 @@ static char *rows_of(fx *f, const char *name, bool bulk, bool thread)
 		s->bulk_checked = true; /* as in a file that already has grants: no bulk phase */
 	CHECK(put_sequence(f, s, 0, N_USERS));
 	/* The bulk phase dropped the unique index and put every row, duplicates too. */
-	assert_int_equal(!has_unique_index(s), bulk);
+	assert_int_equal(!store_fill_has_unique_index(s->db), bulk);
 	if (!thread)
 		assert_false(baton__store_writer_active(s));
 	CHECK(baton_store_sync_end(s));
-	assert_true(has_unique_index(s));
-	char *rows = dump_grants(s, false);
+	assert_true(store_fill_has_unique_index(s->db));
+	char *rows = store_fill_grant_rows(s->db, false);
 	CHECK(baton_store_close(s));
 	baton__store_writer_disabled = false;
 	free(path);
@@ -192,7 +158,7 @@ static char *rows_twice(fx *f, const char *name, bool bulk)
 	assert_int_equal(store_fill_i64(s->db, "SELECT max(id) FROM v1_grants"), 20000);
 	assert_int_equal(store_fill_i64(s->db, "SELECT id FROM v1_grants WHERE external_id LIKE '%:user:u19999'"),
 	                 20000);
-	char *rows = dump_grants(s, false);
+	char *rows = store_fill_grant_rows(s->db, false);
 	CHECK(baton_store_close(s));
 	free(path);
 	return rows;
@@ -221,12 +187,12 @@ static void test_bulk_read_sees_merged_rows(void **state)
 	baton_store_counts c;
 	CHECK(baton_store_count(s, NULL, &c));
 	assert_int_equal(c.grants, 1600);
-	assert_true(has_unique_index(s));
+	assert_true(store_fill_has_unique_index(s->db));
 	baton_grant *g;
 	CHECK(baton_store_get_grant(s, NULL, "group:g1:member:user:u300", f->ctx, &g));
 	CHECK(put_sequence(f, s, 1600, N_USERS));
 	CHECK(baton_store_sync_end(s));
-	char *rows = dump_grants(s, false);
+	char *rows = store_fill_grant_rows(s->db, false);
 	CHECK(baton_store_close(s));
 	char *ref = rows_of(f, "read-ref.c1z", false, false);
 	assert_string_equal(rows, ref);
@@ -324,7 +290,7 @@ static void test_killed_bulk_reopens(void **state)
 	baton_store *s;
 	CHECK(baton_store_open(path, &o, &s));
 	assert_true(baton_store_resumed(s));
-	assert_true(has_unique_index(s));
+	assert_true(store_fill_has_unique_index(s->db));
 	assert_int_equal(store_fill_i64(s->db, "SELECT count(*) FROM v1_grants"), 2000);
 	char id[28];
 	bool resumed = false;
@@ -332,7 +298,7 @@ static void test_killed_bulk_reopens(void **state)
 	assert_true(resumed);
 	CHECK(put_sequence(f, s, 1500, N_USERS));
 	CHECK(baton_store_sync_end(s));
-	char *rows = dump_grants(s, false);
+	char *rows = store_fill_grant_rows(s->db, false);
 	CHECK(baton_store_close(s));
 
 	/* Uninterrupted, the same puts (the re-put page included) in one bulk phase. */
@@ -342,7 +308,7 @@ static void test_killed_bulk_reopens(void **state)
 	CHECK(put_sequence(f, s, 0, 2000));
 	CHECK(put_sequence(f, s, 1500, N_USERS));
 	CHECK(baton_store_sync_end(s));
-	char *ref = dump_grants(s, false);
+	char *ref = store_fill_grant_rows(s->db, false);
 	CHECK(baton_store_close(s));
 	assert_string_equal(rows, ref);
 	free(rows);
@@ -374,9 +340,9 @@ static void test_failed_merge_changes_nothing(void **state)
 			_exit(3);
 		if (baton_store_sync_end(s) != BATON_EINTERNAL || !strstr(baton_error_last()->message, "store.unique.replay"))
 			_exit(4);
-		if (store_fill_i64(s->db, "SELECT count(*) FROM v1_grants") != rows || has_unique_index(s))
+		if (store_fill_i64(s->db, "SELECT count(*) FROM v1_grants") != rows || store_fill_has_unique_index(s->db))
 			_exit(5);
-		if (baton_store_sync_end(s) || !has_unique_index(s) ||
+		if (baton_store_sync_end(s) || !store_fill_has_unique_index(s->db) ||
 		    store_fill_i64(s->db, "SELECT count(*) FROM v1_grants") != N_USERS ||
 		    store_fill_i64(s->db, "SELECT id FROM v1_grants WHERE external_id LIKE '%:u2'") != 3)
 			_exit(6);
