@@ -1,6 +1,7 @@
 /*
- * Descriptor-walking helpers shared by the protobuf runtime (any.c, protojson_*.c). Internal to
- * src/proto; nothing here allocates except where it says so.
+ * Descriptor-walking and wire helpers shared by the protobuf runtime (any.c, protojson_*.c) and
+ * the code that reads or writes messages itself (types/validate.c, types/grant.c,
+ * sync/expand_wire.c); nothing here allocates except where it says so.
  */
 #ifndef BATON_PROTO_PBUTIL_H
 #define BATON_PROTO_PBUTIL_H
@@ -26,6 +27,26 @@ static inline void *baton__pb_quantifier(const ProtobufCMessage *m, const Protob
 static inline size_t baton__pb_count(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
 {
 	return *(const size_t *)baton__pb_quantifier(m, f);
+}
+
+/* Bytes v takes as a protobuf varint (1..10). */
+static inline size_t baton__pb_varint_len(uint64_t v)
+{
+	size_t n = 1;
+	for (; v >= 0x80; v >>= 7)
+		n++;
+	return n;
+}
+
+/* Writes v as a protobuf varint at p, which has room for baton__pb_varint_len(v) bytes; returns
+ * the bytes written. */
+static inline size_t baton__pb_varint_put(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+	for (; v >= 0x80; v >>= 7)
+		p[n++] = (uint8_t)(v | 0x80);
+	p[n++] = (uint8_t)v;
+	return n;
 }
 
 /* Size of one value of the field's type as protobuf-c stores it (the element size of a repeated

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "proto/pbutil.h"
 
 #define GRANT_PRINCIPAL 2
 #define GRANT_SOURCES 5
@@ -205,23 +206,9 @@ typedef struct obuf {
 	size_t len;
 } obuf;
 
-static size_t varint_len(uint64_t v)
-{
-	size_t n = 1;
-	while (v >= 0x80) {
-		v >>= 7;
-		n++;
-	}
-	return n;
-}
-
 static void put_varint(obuf *b, uint64_t v)
 {
-	while (v >= 0x80) {
-		b->p[b->len++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	b->p[b->len++] = (uint8_t)v;
+	b->len += baton__pb_varint_put(b->p + b->len, v);
 }
 
 static void put_bytes(obuf *b, const void *p, size_t n)
@@ -234,7 +221,7 @@ static void put_bytes(obuf *b, const void *p, size_t n)
 /* Tag + length + payload of a length-delimited field. */
 static size_t ld_len(uint32_t num, size_t n)
 {
-	return varint_len((uint64_t)num << 3 | WT_LEN) + varint_len(n) + n;
+	return baton__pb_varint_len((uint64_t)num << 3 | WT_LEN) + baton__pb_varint_len(n) + n;
 }
 
 static void put_ld_header(obuf *b, uint32_t num, size_t n)

@@ -6,6 +6,7 @@
 #include "core/ctx.h"
 #include "core/error.h"
 #include "proto/any.h"
+#include "proto/pbutil.h"
 #include "c1/connector/v2/annotation_grant.pb-c.h"
 
 static const char *str_or_empty(const char *s)
@@ -398,17 +399,6 @@ int baton_grant_expandable(const baton_grant *g, baton_ctx *ctx,
 	return BATON_OK;
 }
 
-static size_t put_varint(uint8_t *p, size_t v)
-{
-	size_t n = 0;
-	do {
-		uint8_t b = v & 0x7f;
-		v >>= 7;
-		p[n++] = (uint8_t)(b | (v ? 0x80 : 0));
-	} while (v);
-	return n;
-}
-
 /*
  * A grant whose entitlement embeds the grants call's input resource (g->ctx->input_msg, const to
  * the callback): the resource is packed once per call and its bytes spliced in. Entitlement.resource
@@ -439,18 +429,17 @@ static int pack_spliced(baton_grant *g, baton_ctx *ctx, const uint8_t **data, si
 	if ((rc = baton__pb_pack(&ctx->arena, &ev.base, &eb, &el)) < 0 ||
 	    (rc = baton__pb_pack(&ctx->arena, &gv.base, &gb, &gl)) < 0)
 		return rc;
-	uint8_t tmp[10];
 	size_t rl = call->input_packed_len;
-	size_t inner = 1 + put_varint(tmp, rl) + rl + el;
-	size_t total = 1 + put_varint(tmp, inner) + inner + gl;
+	size_t inner = 1 + baton__pb_varint_len(rl) + rl + el;
+	size_t total = 1 + baton__pb_varint_len(inner) + inner + gl;
 	uint8_t *out = baton_arena_alloc_raw(&ctx->arena, total);
 	if (!out)
 		return baton__error_oom("packing a grant");
 	size_t at = 0;
 	out[at++] = 0x0a; /* field 1, length-delimited */
-	at += put_varint(out + at, inner);
+	at += baton__pb_varint_put(out + at, inner);
 	out[at++] = 0x0a;
-	at += put_varint(out + at, rl);
+	at += baton__pb_varint_put(out + at, rl);
 	memcpy(out + at, call->input_packed, rl);
 	at += rl;
 	memcpy(out + at, eb, el);
