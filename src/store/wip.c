@@ -26,6 +26,7 @@
 
 #include "core/error.h"
 #include "core/file.h"
+#include "core/hash.h"
 #include "core/input.h"
 #include "core/faults.h"
 
@@ -68,14 +69,10 @@ char *baton__wip_dir(const char *c1z_path, const char *tmp_dir)
 	char cwd[4096] = "";
 	if (c1z_path[0] != '/' && !getcwd(cwd, sizeof(cwd)))
 		cwd[0] = '\0';
-	uint64_t h = 0xcbf29ce484222325u;
-	for (int part = 0; part < 2; part++) {
-		const char *t = part ? c1z_path : cwd;
-		for (; *t; t++)
-			h = (h ^ (unsigned char)*t) * 0x100000001b3u;
-		if (!part && cwd[0])
-			h = (h ^ (unsigned char)'/') * 0x100000001b3u;
-	}
+	uint64_t h = baton__fnv1a64(BATON__FNV1A64_BASIS, cwd, strlen(cwd));
+	if (cwd[0])
+		h = baton__fnv1a64(h, "/", 1);
+	h = baton__fnv1a64(h, c1z_path, strlen(c1z_path));
 	const char *base = strrchr(c1z_path, '/');
 	base = base ? base + 1 : c1z_path;
 	size_t n = strlen(tmp_dir) + strlen(base) + 24;
@@ -143,16 +140,6 @@ int baton__wip_lock(const char *wip_dir, const char *c1z_path, int *fd_out)
 	return rc;
 }
 
-/* FNV-1a, 64 bits: an identity check, not a security one. */
-static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 static int hash_span(int fd, off_t off, size_t len, unsigned char *buf, uint64_t *h)
 {
 	size_t got = 0;
@@ -167,7 +154,7 @@ static int hash_span(int fd, off_t off, size_t len, unsigned char *buf, uint64_t
 			break;
 		got += (size_t)r;
 	}
-	*h = fnv1a(*h, buf, got);
+	*h = baton__fnv1a64(*h, buf, got); /* an identity check, not a security one */
 	return 0;
 }
 
@@ -197,7 +184,7 @@ int baton__c1z_identity(const char *path, char *buf, size_t size)
 		close(fd);
 		return baton__error_oom("c1z identity");
 	}
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = BATON__FNV1A64_BASIS;
 	off_t sz = st.st_size;
 	size_t first = sz < WIP_HASH_SPAN ? (size_t)sz : WIP_HASH_SPAN;
 	int rc = 0;

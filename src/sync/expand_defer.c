@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/hash.h"
 
 /*
  * Two secondary indexes of v1_grants are never read by expansion: (resource_type_id,
@@ -105,15 +106,7 @@ bool baton__expand_keep_unique;
 
 static uint64_t id_hash(const void *p, size_t n)
 {
-	const unsigned char *b = p;
-	uint64_t h = 14695981039346656037ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
+	uint64_t h = baton__mix64(baton__fnv1a64(BATON__FNV1A64_BASIS, p, n));
 	return h ? h : 1; /* 0 marks an empty slot */
 }
 

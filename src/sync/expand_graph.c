@@ -5,30 +5,20 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/hash.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Hashing                                                                                     */
 
+/* FNV-1a from the seed these tables always used (not FNV's own basis). */
 static uint64_t hash_bytes(const char *s, size_t len)
 {
-	/* FNV-1a, 64-bit */
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ull;
-	}
-	return h;
+	return baton__fnv1a64(1469598103934665603ull, s, len);
 }
 
 static uint64_t hash_pair(uint32_t a, uint32_t b)
 {
-	uint64_t x = (uint64_t)a << 32 | b;
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
+	return baton__mix64((uint64_t)a << 32 | b);
 }
 
 /* Grows an array of `size`-byte elements to hold at least `need` (doubling). */

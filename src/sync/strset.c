@@ -5,15 +5,12 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/hash.h"
 
+/* FNV-1a from the seed this set always used (not FNV's own basis). */
 static uint64_t hash(const char *k, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)k[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
+	return baton__fnv1a64(1469598103934665603ULL, k, n);
 }
 
 /* Stored as 8-byte length + bytes. */
