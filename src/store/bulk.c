@@ -219,6 +219,32 @@ int baton__store_grants_build(baton_store *s, unsigned mask, bool required)
 	return 0;
 }
 
+/* The page cache of a lean build, KiB. */
+#define LEAN_CACHE_KIB 16384
+
+int baton__store_grants_build_lean(baton_store *s, unsigned mask)
+{
+	sqlite3_stmt *st;
+	int64_t cache = 0;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA cache_size", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			cache = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	char sql[64];
+	bool shrink = cache < -LEAN_CACHE_KIB; /* negative: KiB */
+	if (shrink) {
+		snprintf(sql, sizeof sql, "PRAGMA cache_size = %d", -LEAN_CACHE_KIB);
+		sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	}
+	int rc = baton__store_grants_build(s, mask, true);
+	if (shrink) {
+		snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld", (long long)cache);
+		sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	}
+	return rc;
+}
+
 int baton__store_grants_defer(baton_store *s, unsigned mask)
 {
 	mask &= ~BATON__GIDX_UNIQUE & ~s->grants_deferred;

@@ -314,6 +314,10 @@ void baton__store_bulk_grants_begin(baton_store *s);
  * reads): reads work without them and a later call builds them.
  */
 int baton__store_grants_build(baton_store *s, unsigned mask, bool required);
+/* baton__store_grants_build (required) with SQLite's page cache shrunk to at most 16 MiB meanwhile
+ * (its pages are clean after a commit): the sorter spills beyond it instead of growing the peak
+ * memory on top of a full cache. The cache size is restored afterwards. */
+int baton__store_grants_build_lean(baton_store *s, unsigned mask);
 /* Drops the grant indexes of `mask` (never the unique one) until a build asks for them: for a large
  * writer that does not read them (expansion). */
 int baton__store_grants_defer(baton_store *s, unsigned mask);
