@@ -1053,13 +1053,12 @@ static bool same_params(const demo_params *a, const demo_params *b)
 }
 
 /* The model for params p and the current state file: a shared one, or a new one (shared_mu held). */
-static int share_model(baton_ctx *ctx, const demo_params *p, demo_model **out)
+static int share_model(const demo_params *p, demo_model **out)
 {
 	demo_model *m;
 	size_t i;
 	int rc;
 
-	(void)ctx;
 	for (i = 0; demo_state_file != NULL && i < n_shared; i++) {
 		shared_model *s = &shared_models[i];
 		if (strcmp(s->m->state_path, demo_state_file) == 0 && same_params(&s->params, p)) {
@@ -1123,7 +1122,7 @@ static int demo_init(baton_ctx *ctx, void **userdata)
 		return baton_error_set(BATON_EINVALID, "%s: not a valid number", bad);
 	pthread_mutex_lock(&shared_mu);
 	if ((rc = apply_config(ctx, &p)) == 0)
-		rc = share_model(ctx, &p, &m);
+		rc = share_model(&p, &m);
 	pthread_mutex_unlock(&shared_mu);
 	if (rc != 0)
 		return rc;
