@@ -25,21 +25,9 @@ int baton__resource_id_new(baton_ctx *ctx, const char *field, const baton_resour
 {
 	if (!id)
 		return baton_error_set(BATON_EINVALID, "%s must not be NULL", field);
-	/* the field's name is formatted only for the error (a grant's principal is built per grant) */
-	const char *part = NULL, *v = NULL;
-	size_t tl = id->resource_type ? strlen(id->resource_type) : 0, rl = id->resource ? strlen(id->resource) : 0;
-	if (tl < 1 || tl > 1024) {
-		part = "resource_type";
-		v = id->resource_type;
-	} else if (rl < 1 || rl > 1024) {
-		part = "resource";
-		v = id->resource;
-	}
-	if (part) {
-		char what[128];
-		snprintf(what, sizeof what, "%s %s", field, part);
-		return baton__check_len(what, v, 1, 1024);
-	}
+	int rc = baton__check_len_of(field, "resource_type", id->resource_type, 1, 1024);
+	if (rc < 0 || (rc = baton__check_len_of(field, "resource", id->resource, 1, 1024)) < 0)
+		return rc;
 	C1__Connector__V2__ResourceId *rid = baton_arena_alloc(&ctx->arena, sizeof(*rid));
 	if (!rid)
 		return baton__error_oom("resource id");

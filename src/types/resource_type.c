@@ -14,17 +14,24 @@ int baton__null_arg(const char *fn, const char *arg)
 	return baton_error_set(BATON_EINVALID, "%s: %s must not be NULL", fn, arg);
 }
 
-int baton__check_len(const char *what, const char *s, size_t min, size_t max)
+int baton__check_len_of(const char *what, const char *part, const char *s, size_t min, size_t max)
 {
 	size_t len = s ? strlen(s) : 0;
-	if (len < min || len > max) {
-		if (min == 0)
-			return baton_error_set(BATON_EINVALID, "%s must be at most %zu bytes (got %zu)", what,
-			                       max, len);
-		return baton_error_set(BATON_EINVALID, "%s must be %zu..%zu bytes (got %zu)", what, min,
+	if (len >= min && len <= max)
+		return BATON_OK;
+	const char *sep = part ? " " : "";
+	if (!part)
+		part = "";
+	if (min == 0)
+		return baton_error_set(BATON_EINVALID, "%s%s%s must be at most %zu bytes (got %zu)", what, sep, part,
 		                       max, len);
-	}
-	return BATON_OK;
+	return baton_error_set(BATON_EINVALID, "%s%s%s must be %zu..%zu bytes (got %zu)", what, sep, part, min,
+	                       max, len);
+}
+
+int baton__check_len(const char *what, const char *s, size_t min, size_t max)
+{
+	return baton__check_len_of(what, NULL, s, min, max);
 }
 
 char *baton__str(baton_ctx *ctx, const char *s)

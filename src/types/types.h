@@ -176,6 +176,9 @@ int baton__entitlement_flush(baton_entitlement *e);
 
 /* BATON_EINVALID unless min <= strlen(s) <= max (NULL counts as ""). */
 int baton__check_len(const char *what, const char *s, size_t min, size_t max);
+/* The same, naming the string "<what> <part>" (part NULL: "<what>"): nothing is formatted unless
+ * the length is wrong (a grant's principal id is checked per grant). */
+int baton__check_len_of(const char *what, const char *part, const char *s, size_t min, size_t max);
 /* Copies s into the arena; NULL or "" gives the protobuf-c empty string. NULL on OOM. */
 char *baton__str(baton_ctx *ctx, const char *s);
 /* "a:b:c" (or "a:b" when c is NULL) in the arena, each NULL part of a, b counting as "": the
