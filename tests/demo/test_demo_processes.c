@@ -13,11 +13,14 @@
  *    u0050.. without a gap) and every token, the revoked grant is gone;
  *  - the token ids the callers got are distinct and are exactly t0001..t00NN of the file;
  *  - no temporary file is left next to the state file.
+ * And ONE_SHOTS one-shot runs of the baton-demo program (argv[1]), each granting one role
+ * assignment, started at once: the state file holds every grant.
  * Without the state file's lock each process rewrote the file from its own memory: the last one
  * to write dropped the others' operations, and every process minted t0001 first.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -435,6 +438,77 @@ static void test_processes_share_the_state_file(void **state)
 	assert_no_temporary();
 }
 
+/* ---- One-shot runs of the program ---- */
+
+#define ONE_SHOTS 12
+
+static const char *demo_bin;
+
+/*
+ * ONE_SHOTS `baton-demo --grant-entitlement role:r01:assigned` runs started at once, each for
+ * another user, as a person or a script granting access one by one would: every run says it
+ * granted, so the state file must hold every grant. (The old code kept a few of them: each run
+ * rewrote the file with its own grant only.)
+ */
+static void test_one_shots_at_once(void **state)
+{
+	char c1z[4200], users[ONE_SHOTS][16];
+	pid_t pids[ONE_SHOTS];
+	demo_model *m;
+	demo_obj *r1;
+	size_t u, n = 0;
+	int i, status;
+
+	(void)state;
+	assert_int_equal(demo_model_new(&params, NULL, &m), DEMO_OK);
+	r1 = demo_model_find(m, DEMO_ROLE, "r01", NULL);
+	assert_non_null(r1);
+	for (u = 0; u < m->n[DEMO_USER] && n < ONE_SHOTS; u++) {
+		if (demo_obj_find_grant(r1, 0, (demo_ref){DEMO_USER, u}) < 0)
+			snprintf(users[n++], sizeof(users[0]), "%s", m->objs[DEMO_USER][u].id);
+	}
+	demo_model_free(m);
+	assert_int_equal(n, ONE_SHOTS);
+	/* the one-shot finds the entitlement and the principal in a synced c1z */
+	snprintf(c1z, sizeof(c1z), "%s.c1z", state_path);
+	unlink(c1z);
+	status = demo_run(demo_bin, c1z, NULL, NULL);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("sync: %s", demo_status_str(status));
+
+	fflush(NULL);
+	for (i = 0; i < ONE_SHOTS; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			int null = open("/dev/null", O_WRONLY);
+			if (null < 0)
+				_exit(126);
+			dup2(null, 1);
+			execl(demo_bin, demo_bin, "-f", c1z, "--state-file", state_path, "--grant-entitlement",
+			      "role:r01:assigned", "--grant-principal", users[i], "--grant-principal-type", "user",
+			      "--log-level", "warn", (char *)NULL);
+			_exit(127);
+		}
+	}
+	for (i = 0; i < ONE_SHOTS; i++) {
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			fail_msg("grant to %s: %s (see its stderr)", users[i], demo_status_str(status));
+	}
+
+	assert_int_equal(demo_model_new(&params, state_path, &m), DEMO_OK);
+	r1 = demo_model_find(m, DEMO_ROLE, "r01", NULL);
+	for (i = 0; i < ONE_SHOTS; i++) {
+		assert_non_null(demo_model_find(m, DEMO_USER, users[i], &u));
+		if (demo_obj_find_grant(r1, 0, (demo_ref){DEMO_USER, u}) < 0)
+			fail_msg("the state file lost the r01 assignment of %s", users[i]);
+	}
+	assert_int_equal(json_array_size((const json_t *)demo_model_ops(m)), ONE_SHOTS);
+	demo_model_free(m);
+	assert_no_temporary();
+}
+
 static int setup(void **state)
 {
 	static const char *const vars[] = {"BATON_DEMO_USERS",      "BATON_DEMO_GROUPS", "BATON_DEMO_ROLES",
@@ -452,6 +526,7 @@ static int setup(void **state)
 	return 0;
 }
 
+/* Removes the state file, its lock and test_one_shots_at_once's c1z. */
 static int teardown(void **state)
 {
 	char lock[4200];
@@ -460,14 +535,22 @@ static int teardown(void **state)
 	unlink(state_path);
 	snprintf(lock, sizeof(lock), "%s.lock", state_path);
 	unlink(lock);
+	snprintf(lock, sizeof(lock), "%s.c1z", state_path);
+	unlink(lock);
 	return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_processes_share_the_state_file),
+		cmocka_unit_test_setup_teardown(test_processes_share_the_state_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_shots_at_once, setup, teardown),
 	};
-	alarm(120);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s <baton-demo>\n", argv[0]);
+		return 2;
+	}
+	demo_bin = argv[1];
+	alarm(300);
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }
