@@ -26,8 +26,8 @@
  *    as "count the tokens, mint t000N, log it, save" is atomic only under one lock, and the
  *    demo_obj pointers and strings a callback reads stay valid only while it holds the lock (a
  *    new object may move the arrays);
- *  - the functions of this header take no lock themselves (the caller holds it) and a callback
- *    takes it once: the lock is not recursive, and it prefers writers (on glibc) so that
+ *  - the functions of this header take no model lock themselves (the caller holds it; changes
+ *    take the state file's lock, "Other processes" below) and a callback takes it once: the lock is not recursive, and it prefers writers (on glibc) so that
  *    provisioning is not starved by a sync's workers;
  *  - service mode opens the connector (init) for every task: connectors open at the same time
  *    share one model per state file (connector.c, share_model), so the lock covers tasks too;
@@ -49,9 +49,11 @@
  * directory, flushed to the disk (fsync), and renamed over the state file, whose directory is
  * flushed too: a change reported done survives a crash, and a reader (a model being loaded
  * elsewhere) sees the old file or the new one, never a part. A file or lock that cannot be read,
- * written or taken refuses the change (DEMO_IO) and leaves the model as it was. A model reads the
- * file when it is loaded and before each change: listings do not look for other processes'
- * changes in between.
+ * written or taken refuses the change (DEMO_IO) and leaves the model as it was. Readers catch
+ * up too: the read lock (DEMO_READING) looks at the file (a stat) and, when another process
+ * changed it, catches up under the write lock before it takes the read lock, without the file's
+ * lock (a rename replaces the file whole); a file it cannot read is left for the next change to
+ * report, and the model serves what it has.
  */
 #ifndef BATON_DEMO_MODEL_H
 #define BATON_DEMO_MODEL_H
@@ -167,6 +169,7 @@ typedef struct demo_model {
 	int lock_fd;            /* <state>.lock, locked while tx_depth > 0; -1 otherwise */
 	int tx_rc;              /* DEMO_OK, or why the change cannot be saved (refused) */
 	demo_file_seen seen;
+	demo_file_seen seen_bad;  /* a state file that could not be read (listings skip it) */
 	int64_t now;            /* creation time for new objects; 0: the clock */
 	demo_answer *answers;   /* demo_tokens.c's answers (in no particular order) */
 	size_t n_answers, cap_answers;

@@ -39,8 +39,22 @@ int demo_state_lock_init(pthread_rwlock_t *lock)
 #endif
 }
 
+static int catch_up(demo_model *m);
+static bool file_unchanged(demo_model *m);
+
+/* A reader first lets the model catch up with changes other processes made to the state file
+ * (under the write lock, taken and left before the read lock: no thread holds both). A file
+ * that cannot be read is left for the next change to report; the model serves what it has. */
 void demo_model_read_lock(demo_model *m)
 {
+	pthread_rwlock_rdlock(&m->lock);
+	if (m->state_path == NULL || file_unchanged(m))
+		return;
+	pthread_rwlock_unlock(&m->lock);
+	pthread_rwlock_wrlock(&m->lock);
+	if (!file_unchanged(m))
+		(void)catch_up(m);
+	pthread_rwlock_unlock(&m->lock);
 	pthread_rwlock_rdlock(&m->lock);
 }
 
@@ -149,6 +163,19 @@ static bool seen_same(const demo_file_seen *seen, const struct stat *st)
 }
 
 /*
+ * Whether the state file is the one m last read or wrote (absent: whether m never saw one), or
+ * one a reader already failed to read (m->seen_bad: readers do not try it again; a change does).
+ */
+static bool file_unchanged(demo_model *m)
+{
+	struct stat st;
+
+	if (stat(m->state_path, &st) != 0)
+		return errno != ENOENT || !m->seen.known;
+	return seen_same(&m->seen, &st) || seen_same(&m->seen_bad, &st);
+}
+
+/*
  * Reads the state file: *doc (NULL when there is no file) and *ops (its "ops" array, borrowed
  * from *doc), and what the file was when read (the same open file: a rename meanwhile does not
  * mix two files up). DEMO_IO (said on stderr) when it cannot be read or is not a state file.
@@ -241,20 +268,26 @@ static int reload(demo_model *m)
 	return DEMO_OK;
 }
 
-/* Brings m up to the state file (its lock held): see model.h, "Other processes". */
+/* Brings m up to the state file (under the write lock; a change also holds the file's lock, a
+ * listing need not: renames replace the file whole): see model.h, "Other processes". */
 static int catch_up(demo_model *m)
 {
 	json_t *mine = (json_t *)m->ops, *doc, *ops;
 	demo_file_seen seen;
 	size_t nm = json_array_size(mine), nf, i;
 	struct stat st;
+	bool exists;
 	int rc = DEMO_OK;
 
 	memset(&seen, 0, sizeof(seen));
-	if (stat(m->state_path, &st) == 0 && seen_same(&m->seen, &st))
+	exists = stat(m->state_path, &st) == 0;
+	if (exists && seen_same(&m->seen, &st))
 		return DEMO_OK;
-	if ((rc = read_state(m->state_path, &doc, &ops, &seen)) != DEMO_OK)
+	if ((rc = read_state(m->state_path, &doc, &ops, &seen)) != DEMO_OK) {
+		if (exists)
+			m->seen_bad = seen_of(&st); /* listings do not read it again (file_unchanged) */
 		return rc;
+	}
 	if (doc == NULL) {
 		/* no file: nothing to catch up with, unless it held operations and was deleted */
 		m->seen.known = false;

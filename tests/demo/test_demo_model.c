@@ -406,7 +406,12 @@ static void test_state_file_two_models(void **state)
 	}
 	assert_int_equal(n, 3);
 
-	/* b's change reads a's first */
+	/* a listing (the read lock) sees a's change; so does b's change, which reads a's first */
+	assert_int_equal(demo_model_grant(a, DEMO_GROUP, "g005", "member", DEMO_USER, users[0]), DEMO_OK);
+	demo_model_read_lock(b);
+	assert_true(member_of_g005(b, users[0]));
+	demo_model_unlock(b);
+	assert_int_equal(demo_model_revoke(a, DEMO_GROUP, "g005", "member", DEMO_USER, users[0]), DEMO_OK);
 	assert_int_equal(demo_model_grant(a, DEMO_GROUP, "g005", "member", DEMO_USER, users[0]), DEMO_OK);
 	assert_int_equal(demo_model_grant(b, DEMO_GROUP, "g005", "member", DEMO_USER, users[1]), DEMO_OK);
 	assert_true(member_of_g005(b, users[0]));
@@ -427,7 +432,7 @@ static void test_state_file_two_models(void **state)
 	c = new_model(&p, path);
 	assert_same_model(a, b);
 	assert_same_model(a, c);
-	assert_int_equal(json_array_size((const json_t *)demo_model_ops(c)), 5);
+	assert_int_equal(json_array_size((const json_t *)demo_model_ops(c)), 7);
 	demo_model_free(c);
 
 	/* the lock file is private; the state file keeps the mode it was given */
@@ -446,6 +451,9 @@ static void test_state_file_two_models(void **state)
 	fclose(f);
 	assert_int_equal(demo_model_revoke(b, DEMO_GROUP, "g005", "member", DEMO_USER, users[0]), DEMO_IO);
 	assert_true(member_of_g005(b, users[0]));
+	demo_model_read_lock(b); /* a listing serves what b has */
+	assert_true(member_of_g005(b, users[0]));
+	demo_model_unlock(b);
 	f = fopen(path, "r");
 	assert_non_null(f);
 	assert_non_null(fgets(text, sizeof(text), f));
