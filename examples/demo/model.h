@@ -27,8 +27,9 @@
  *    demo_obj pointers and strings a callback reads stay valid only while it holds the lock (a
  *    new object may move the arrays);
  *  - the functions of this header take no model lock themselves (the caller holds it; changes
- *    take the state file's lock, "Other processes" below) and a callback takes it once: the lock is not recursive, and it prefers writers (on glibc) so that
- *    provisioning is not starved by a sync's workers;
+ *    take the state file's lock, "Other processes" below) and a callback takes it once: the
+ *    lock is not recursive, and it prefers writers (on glibc) so that provisioning is not
+ *    starved by a sync's workers;
  *  - service mode opens the connector (init) for every task: connectors open at the same time
  *    share one model per state file (connector.c, share_model), so the lock covers tasks too;
  *  - demo_model_new and demo_model_free run before and after every callback that uses the model
