@@ -5,13 +5,15 @@
  * PROCS child processes each open the demo connector on one state file (each loads the model
  * before any of them changes it), then all at once, through the callbacks as the SDK calls them:
  * issue API tokens, grant g005 membership to distinct users, and create accounts. Once all are
- * done, every child revokes one and the same grant. Then:
+ * done, every child revokes one and the same grant, then issues a token under one and the same
+ * request id. Then:
  *  - every child's own model has every child's grants and tokens (it caught up with the file
  *    before its revoke), and exactly one child's revoke revoked (the others got
- *    GrantAlreadyRevoked);
+ *    GrantAlreadyRevoked), exactly one child got a token for the shared request id (the others
+ *    AlreadyExists: the value is only in the process that issued it);
  *  - a model loaded afresh from the file has every grant, every account (each login once, ids
  *    u0050.. without a gap) and every token, the revoked grant is gone;
- *  - the token ids the callers got are distinct and are exactly t0001..t00NN of the file;
+ *  - the token ids the callers got are distinct and are exactly t0001..t0019 of the file;
  *  - no temporary file is left next to the state file.
  * And ONE_SHOTS one-shot runs of the baton-demo program (argv[1]), each granting one role
  * assignment, started at once: the state file holds every grant.
@@ -23,6 +25,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +44,8 @@
 #define GRANTS_EACH 10
 #define TOKENS_EACH 6
 #define ACCOUNTS_EACH 2
+/* every child's tokens, and the one token of the request id they all use */
+#define N_TOKENS (PROCS * TOKENS_EACH + 1)
 
 static char state_path[4096];
 static demo_params params;
@@ -109,24 +114,31 @@ static void barrier(int c, int up, int down)
 		;
 }
 
-static void issue(int c, size_t i, char *id, size_t id_size)
+/* Issues a token under request id `rid`: 0 with its id, or (when `may_exist`) AlreadyExists. */
+static int issue(int c, const char *rid, bool may_exist, char *id, size_t id_size)
 {
 	baton_credential_issue_request req;
-	char rid[64];
 	box b;
 	int rc;
 
-	snprintf(rid, sizeof(rid), "proc-%d-%zu", c, i);
 	memset(&req, 0, sizeof(req));
 	req.identity = (baton_resource_id){"user", token_user};
 	req.kind = BATON_CREDENTIAL_OPTION_API_KEY;
 	req.request_id = rid;
 	begin(&b, BATON__CALL_ISSUE_CREDENTIAL, "user");
 	rc = syncer("user")->issue_credential(&b.ctx, &req);
+	if (rc == BATON_EEXISTS && may_exist) {
+		/* another process issued it: its value is not here */
+		if (strstr(baton_error_last()->message, "memory of the process that issued it") == NULL)
+			child_fail(c, "issue %s: %s", rid, baton_error_last()->message);
+		end(&b);
+		return rc;
+	}
 	if (rc != 0 || b.call.issued == NULL)
 		child_fail(c, "issue %s: rc %d (%s)", rid, rc, rc ? baton_error_last()->message : "no token");
 	snprintf(id, id_size, "%s", baton_resource_get_id(b.call.issued).resource);
 	end(&b);
+	return 0;
 }
 
 static void grant(int c, baton_ctx *ctx, baton_entitlement *member, const char *user)
@@ -195,6 +207,20 @@ static size_t count_ops(const demo_model *m, const char *verb)
 	return n;
 }
 
+/* Whether the token of request id "proc-shared" was issued (1) or not yet (0). */
+static size_t shared_issued(const demo_model *m)
+{
+	const json_t *ops = demo_model_ops(m);
+	size_t i;
+
+	for (i = 0; i < json_array_size(ops); i++) {
+		const char *rid = json_string_value(json_object_get(json_array_get(ops, i), "request_id"));
+		if (rid != NULL && strcmp(rid, "proc-shared") == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* After its revoke (a change: it caught up with the file), this child's model has it all. */
 static void check_own_model(int c)
 {
@@ -207,20 +233,22 @@ static void check_own_model(int c)
 		    demo_obj_find_grant(g5, 0, (demo_ref){DEMO_USER, u}) < 0)
 			child_fail(c, "its model lacks the g005 membership of %s", to_grant[j]);
 	}
-	if (count_ops(m, "issue_token") != PROCS * TOKENS_EACH)
-		child_fail(c, "its model knows %zu tokens, not %d", count_ops(m, "issue_token"), PROCS * TOKENS_EACH);
+	/* (another child may have issued the shared request id's token already) */
+	if (count_ops(m, "issue_token") - shared_issued(m) != PROCS * TOKENS_EACH)
+		child_fail(c, "its model knows %zu tokens, not %d", count_ops(m, "issue_token") - shared_issued(m),
+		           PROCS * TOKENS_EACH);
 	if (demo_model_count(m, DEMO_USER) != params.users + PROCS * ACCOUNTS_EACH)
 		child_fail(c, "its model has %zu users", demo_model_count(m, DEMO_USER));
 }
 
 static void child(int c, int up, int down1, int down2, int results)
 {
-	char ids[TOKENS_EACH][32], line[512];
+	char ids[TOKENS_EACH][32], shared[32], rid[64], line[512];
 	baton_ctx *ctx;
 	baton_resource *g5;
 	baton_entitlement *member;
 	size_t i, len;
-	char revoked;
+	char revoked, issued;
 
 	alarm(60);
 	if (demo_set_state_path(NULL, state_path) != 0 || baton__runtime_open(&rt, &demo_connector) != 0)
@@ -233,17 +261,23 @@ static void child(int c, int up, int down1, int down2, int results)
 	barrier(c, up, down1);
 	for (i = 0; i < GRANTS_EACH; i++) {
 		grant(c, ctx, member, to_grant[(size_t)c + PROCS * i]);
-		if (i < TOKENS_EACH)
-			issue(c, i, ids[i], sizeof(ids[i]));
+		if (i < TOKENS_EACH) {
+			snprintf(rid, sizeof(rid), "proc-%d-%zu", c, i);
+			issue(c, rid, false, ids[i], sizeof(ids[i]));
+		}
 		if (i < ACCOUNTS_EACH)
 			create_account(c, i);
 	}
 	barrier(c, up, down2);
 	revoked = revoke_shared(c, ctx);
 	check_own_model(c);
-	len = (size_t)snprintf(line, sizeof(line), "%d %c", c, revoked);
+	/* one request id in every process: one token, the others are refused */
+	issued = issue(c, "proc-shared", true, shared, sizeof(shared)) == 0 ? 'I' : 'E';
+	len = (size_t)snprintf(line, sizeof(line), "%d %c %c", c, revoked, issued);
 	for (i = 0; i < TOKENS_EACH; i++)
 		len += (size_t)snprintf(line + len, sizeof(line) - len, " %s", ids[i]);
+	if (issued == 'I')
+		len += (size_t)snprintf(line + len, sizeof(line) - len, " %s", shared);
 	len += (size_t)snprintf(line + len, sizeof(line) - len, "\n");
 	/* one write, shorter than PIPE_BUF: the children's lines do not mix */
 	if (write(results, line, len) != (ssize_t)len)
@@ -330,9 +364,9 @@ static void test_processes_share_the_state_file(void **state)
 	int up[2], down1[2], down2[2], results[2];
 	pid_t pids[PROCS];
 	char buf[PROCS * 512 + 1], *line, *save = NULL;
-	const char *got_ids[PROCS * TOKENS_EACH], *file_ids[PROCS * TOKENS_EACH];
+	const char *got_ids[N_TOKENS], *file_ids[N_TOKENS];
 	size_t len = 0, n_ids = 0, n_file = 0, i, u;
-	int c, status, revoked = 0, lines = 0;
+	int c, status, revoked = 0, issued = 0, lines = 0;
 	demo_model *m;
 	demo_obj *g5, *g1;
 	const json_t *ops;
@@ -387,12 +421,16 @@ static void test_processes_share_the_state_file(void **state)
 		tok = strtok_r(NULL, " ", &save2);
 		assert_non_null(tok);
 		revoked += *tok == 'R';
-		while ((tok = strtok_r(NULL, " ", &save2)) != NULL && n_ids < PROCS * TOKENS_EACH)
+		tok = strtok_r(NULL, " ", &save2);
+		assert_non_null(tok);
+		issued += *tok == 'I';
+		while ((tok = strtok_r(NULL, " ", &save2)) != NULL && n_ids < N_TOKENS)
 			got_ids[n_ids++] = tok;
 	}
 	assert_int_equal(lines, PROCS);
 	assert_int_equal(revoked, 1);
-	assert_int_equal(n_ids, PROCS * TOKENS_EACH);
+	assert_int_equal(issued, 1);
+	assert_int_equal(n_ids, N_TOKENS);
 	qsort(got_ids, n_ids, sizeof(got_ids[0]), cmp_str);
 	for (i = 0; i < n_ids; i++) {
 		char want[32];
@@ -425,12 +463,12 @@ static void test_processes_share_the_state_file(void **state)
 		}
 	}
 	ops = demo_model_ops(m);
-	for (i = 0; i < json_array_size(ops) && n_file < PROCS * TOKENS_EACH; i++) {
+	for (i = 0; i < json_array_size(ops) && n_file < N_TOKENS; i++) {
 		json_t *op = json_array_get(ops, i);
 		if (strcmp(json_string_value(json_object_get(op, "op")), "issue_token") == 0)
 			file_ids[n_file++] = json_string_value(json_object_get(op, "token"));
 	}
-	assert_int_equal(n_file, PROCS * TOKENS_EACH);
+	assert_int_equal(n_file, N_TOKENS);
 	qsort(file_ids, n_file, sizeof(file_ids[0]), cmp_str);
 	for (i = 0; i < n_file; i++)
 		assert_string_equal(file_ids[i], got_ids[i]);
