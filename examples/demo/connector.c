@@ -1029,9 +1029,9 @@ static int apply_config(baton_ctx *ctx, demo_params *p)
 /*
  * One model per state file (and parameters) in the process. The SDK opens the connector (init)
  * for every service-mode task and runs up to --task-concurrency tasks at once, a sync among them:
- * separate models of one state file would each count the tokens and mint the same id, each
- * append to their own copy of the log and overwrite each other's file. Connectors open at the
- * same time share one model instead, and with it its lock (model.h, "Locking"); the last close
+ * separate models of one state file would each read the file again before every change (model.h,
+ * "Other processes"), and only the one that issued a token could answer its request id again.
+ * Connectors open at the same time share one model and its lock (model.h, "Locking"); the last close
  * frees it, and the next init reads the state file again. Without a state file nothing outlives
  * a connector, and nothing is shared. shared_mu guards the list and the state path global (init
  * sets it from the configuration).

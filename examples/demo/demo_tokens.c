@@ -25,6 +25,9 @@
  * Threads: issuing and revoking run under the model's write lock for their whole body (model.h,
  * "Locking"), and tasks running at once share one model, so concurrent IssueCredential tasks
  * never count the same tokens and mint one id twice, and two with one request id mint one token.
+ * Processes: the write lock also locks the state file and replays what other processes logged
+ * meanwhile (model.h, "Other processes"), so ids count their tokens too, and a request id another
+ * process answered is refused here (its value is in that process only).
  */
 #define _DEFAULT_SOURCE 1 /* explicit_bzero */
 #include "demo_ext.h"
@@ -169,7 +172,8 @@ static int answer_again(baton_ctx *ctx, demo_model *m, const demo_obj *u, json_t
 		                       id);
 	if (kept == NULL || strcmp(kept->token, id) != 0)
 		return baton_error_set(BATON_EEXISTS, "issue token: request id %s issued api_token %s already "
-		                       "(its value is not kept across restarts)", rid, id);
+		                       "(its value is kept only in the memory of the process that issued it, "
+		                       "not across restarts)", rid, id);
 	expires.seconds = (int64_t)json_integer_value(json_object_get(op, "expires_at"));
 	expires.nanos = 0;
 	baton_ctx_log(ctx, BATON_LOG_INFO, "issue token: request id %s answered again with api_token %s", rid, id);

@@ -1,8 +1,10 @@
 /*
- * baton-demo: generating the company, provisioning it, and the state file.
+ * baton-demo: generating the company and provisioning it. Every change runs inside
+ * DEMO_CHANGE (model_int.h), which locks the state file and catches up with other processes'
+ * changes first; model_state.c reads and writes the file and holds the locks.
  */
-#define _GNU_SOURCE 1 /* explicit_bzero; pthread_rwlockattr_setkind_np on glibc */
-#include "model.h"
+#define _GNU_SOURCE 1 /* explicit_bzero */
+#include "model_int.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -10,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include <jansson.h>
 
 /* Nested groups never go deeper than this, so expansion stays well inside the SDK's depth limit. */
@@ -548,54 +549,7 @@ static int generate_projects(demo_model *m, uint64_t *rng)
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* The state file                                                                              */
-
-static json_t *ops_array(demo_model *m)
-{
-	return (json_t *)m->ops;
-}
-
-/* Writes the state file with `op` appended (atomically: a temporary file renamed over it). */
-static int log_op(demo_model *m, json_t *op)
-{
-	json_t *doc = NULL, *ops;
-	char *tmp = NULL;
-	int rc = DEMO_IO;
-
-	if (op == NULL)
-		return DEMO_NOMEM;
-	if (m->replaying || m->state_path == NULL) {
-		json_decref(op);
-		return DEMO_OK;
-	}
-	/* When it happened: the event feeds (demo_events.c) report operations at this time. */
-	if (json_object_get(op, "at") == NULL)
-		json_object_set_new(op, "at", json_integer((json_int_t)time(NULL)));
-	ops = ops_array(m);
-	if (json_array_append_new(ops, op) != 0)
-		return DEMO_NOMEM;
-	doc = json_pack("{s:i, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:O}", "version", 1, "params",
-	                "seed", (json_int_t)m->params.seed, "users", (json_int_t)m->params.users,
-	                "groups", (json_int_t)m->params.groups, "roles", (json_int_t)m->params.roles,
-	                "workspaces", (json_int_t)m->params.workspaces,
-	                "projects", (json_int_t)m->params.projects, "ops", ops);
-	tmp = xprintf("%s.tmp", m->state_path);
-	if (doc == NULL || tmp == NULL) {
-		rc = DEMO_NOMEM;
-		goto out;
-	}
-	if (json_dump_file(doc, tmp, JSON_INDENT(1) | JSON_SORT_KEYS) != 0 || rename(tmp, m->state_path) != 0) {
-		unlink(tmp);
-		goto out;
-	}
-	rc = DEMO_OK;
-out:
-	if (rc != DEMO_OK)
-		json_array_remove(ops, json_array_size(ops) - 1);
-	json_decref(doc);
-	free(tmp);
-	return rc;
-}
+/* Provisioning operations                                                                     */
 
 static json_t *grant_op(const char *verb, demo_kind kind, const char *rid, const char *ent,
                         demo_kind pkind, const char *pid)
@@ -605,130 +559,8 @@ static json_t *grant_op(const char *verb, demo_kind kind, const char *rid, const
 	                 "principal", pid);
 }
 
-static const char *jstr(json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
-static bool jkind(json_t *o, const char *key, demo_kind *kind)
-{
-	return demo_kind_parse(jstr(o, key), kind);
-}
-
-static void replay_one(demo_model *m, json_t *op)
-{
-	const char *verb = jstr(op, "op");
-	demo_kind kind, pkind;
-
-	if (verb == NULL)
-		return;
-	if (strcmp(verb, "grant") == 0 || strcmp(verb, "revoke") == 0) {
-		if (!jkind(op, "type", &kind) || !jkind(op, "principal_type", &pkind))
-			return;
-		if (verb[0] == 'g')
-			demo_model_grant(m, kind, jstr(op, "resource"), jstr(op, "entitlement"), pkind,
-			                 jstr(op, "principal"));
-		else
-			demo_model_revoke(m, kind, jstr(op, "resource"), jstr(op, "entitlement"), pkind,
-			                  jstr(op, "principal"));
-	} else if (strcmp(verb, "create_user") == 0) {
-		json_t *emails = json_object_get(op, "emails"), *profile = json_object_get(op, "profile");
-		const char *list[16];
-		char *pj = json_is_object(profile) ? json_dumps(profile, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-		size_t n = 0, i;
-		size_t idx;
-
-		for (i = 0; i < json_array_size(emails) && n < COUNT(list); i++) {
-			if (json_is_string(json_array_get(emails, i)))
-				list[n++] = json_string_value(json_array_get(emails, i));
-		}
-		m->now = (int64_t)json_integer_value(json_object_get(op, "created_at"));
-		demo_model_create_user(m, jstr(op, "login"), list, n, pj, &idx);
-		m->now = 0;
-		free(pj);
-	} else if (strcmp(verb, "rotate") == 0) {
-		demo_model_rotate(m, jstr(op, "user"));
-	} else if (strcmp(verb, "create") == 0) {
-		size_t idx;
-		if (jkind(op, "type", &kind))
-			demo_model_create(m, kind, jstr(op, "name"), jstr(op, "description"), jstr(op, "parent"), &idx);
-	} else if (strcmp(verb, "delete") == 0) {
-		if (jkind(op, "type", &kind))
-			demo_model_delete(m, kind, jstr(op, "id"), jstr(op, "parent"));
-	} else if (strcmp(verb, "set_disabled") == 0) {
-		demo_model_set_disabled(m, jstr(op, "user"), json_is_true(json_object_get(op, "disabled")));
-	}
-}
-
-static int load_state(demo_model *m)
-{
-	json_error_t err;
-	json_t *doc, *ops;
-	size_t i;
-
-	if (m->state_path == NULL || access(m->state_path, F_OK) != 0)
-		return DEMO_OK;
-	doc = json_load_file(m->state_path, 0, &err);
-	ops = json_object_get(doc, "ops");
-	if (doc == NULL || !json_is_array(ops)) {
-		fprintf(stderr, "baton-demo: state file %s: %s\n", m->state_path,
-		        doc == NULL ? err.text : "no \"ops\" array");
-		json_decref(doc);
-		return DEMO_IO;
-	}
-	m->replaying = true;
-	for (i = 0; i < json_array_size(ops); i++)
-		replay_one(m, json_array_get(ops, i));
-	m->replaying = false;
-	json_decref(ops_array(m));
-	m->ops = json_incref(ops);
-	json_decref(doc);
-	return DEMO_OK;
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* The model                                                                                   */
-
-/* A reader/writer lock that prefers writers where the platform lets us choose (glibc prefers
- * readers by default, so a sync's workers could keep a provisioning task waiting indefinitely);
- * safe because no thread takes the read lock twice (model.h, "Locking"). */
-static int lock_init(pthread_rwlock_t *lock)
-{
-#if defined(__GLIBC__)
-	pthread_rwlockattr_t attr;
-	int rc;
-
-	if (pthread_rwlockattr_init(&attr) != 0)
-		return -1;
-	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	rc = pthread_rwlock_init(lock, &attr);
-	pthread_rwlockattr_destroy(&attr);
-	return rc;
-#else
-	return pthread_rwlock_init(lock, NULL);
-#endif
-}
-
-void demo_model_read_lock(demo_model *m)
-{
-	pthread_rwlock_rdlock(&m->lock);
-}
-
-void demo_model_write_lock(demo_model *m)
-{
-	pthread_rwlock_wrlock(&m->lock);
-}
-
-void demo_model_unlock(demo_model *m)
-{
-	pthread_rwlock_unlock(&m->lock);
-}
-
-int demo_model_unlock_rc(demo_model *m, int rc)
-{
-	pthread_rwlock_unlock(&m->lock);
-	return rc;
-}
 
 /* Wipes and frees one kept answer's strings. */
 static void answer_clear(demo_answer *a)
@@ -794,11 +626,12 @@ int demo_model_new(const demo_params *params, const char *state_path, demo_model
 	*out = NULL;
 	if (m == NULL)
 		return DEMO_NOMEM;
-	if (lock_init(&m->lock) != 0) {
+	if (demo_state_lock_init(&m->lock) != 0) {
 		free(m);
 		return DEMO_NOMEM;
 	}
 	m->lock_ready = true;
+	m->lock_fd = -1;
 	m->params = *params;
 	if (m->params.projects > 0 && m->params.workspaces == 0)
 		m->params.workspaces = 1;
@@ -810,7 +643,7 @@ int demo_model_new(const demo_params *params, const char *state_path, demo_model
 	rng = m->params.seed;
 	if ((rc = generate_users(m, &rng)) != DEMO_OK || (rc = generate_groups(m, &rng)) != DEMO_OK ||
 	    (rc = generate_roles(m, &rng)) != DEMO_OK || (rc = generate_projects(m, &rng)) != DEMO_OK ||
-	    (rc = load_state(m)) != DEMO_OK)
+	    (rc = demo_state_load(m)) != DEMO_OK)
 		goto fail;
 	*out = m;
 	return DEMO_OK;
@@ -831,7 +664,7 @@ void demo_model_free(demo_model *m)
 			obj_clear(&m->objs[k][i]);
 		free(m->objs[k]);
 	}
-	json_decref(ops_array(m));
+	json_decref((json_t *)m->ops);
 	for (i = 0; i < m->n_answers; i++)
 		answer_clear(&m->answers[i]);
 	free(m->answers);
@@ -883,7 +716,7 @@ static int resolve_grant(demo_model *m, demo_kind kind, const char *rid, const c
 	return DEMO_OK;
 }
 
-int demo_model_grant(demo_model *m, demo_kind kind, const char *resource_id, const char *ent_name,
+static int grant_one(demo_model *m, demo_kind kind, const char *resource_id, const char *ent_name,
                      demo_kind principal_kind, const char *principal_id)
 {
 	demo_obj *o;
@@ -895,11 +728,17 @@ int demo_model_grant(demo_model *m, demo_kind kind, const char *resource_id, con
 		return rc;
 	if (demo_obj_find_grant(o, ent, p) >= 0)
 		return DEMO_EXISTS;
-	rc = log_op(m, grant_op("grant", kind, resource_id, ent_name, principal_kind, principal_id));
+	rc = demo_state_append(m, grant_op("grant", kind, resource_id, ent_name, principal_kind, principal_id));
 	return rc != DEMO_OK ? rc : obj_add_grant(o, ent, p);
 }
 
-int demo_model_revoke(demo_model *m, demo_kind kind, const char *resource_id, const char *ent_name,
+int demo_model_grant(demo_model *m, demo_kind kind, const char *resource_id, const char *ent_name,
+                     demo_kind principal_kind, const char *principal_id)
+{
+	return DEMO_CHANGE(m, grant_one(m, kind, resource_id, ent_name, principal_kind, principal_id));
+}
+
+static int revoke_one(demo_model *m, demo_kind kind, const char *resource_id, const char *ent_name,
                       demo_kind principal_kind, const char *principal_id)
 {
 	demo_obj *o;
@@ -912,10 +751,16 @@ int demo_model_revoke(demo_model *m, demo_kind kind, const char *resource_id, co
 		return rc;
 	if ((i = demo_obj_find_grant(o, ent, p)) < 0)
 		return DEMO_ABSENT;
-	rc = log_op(m, grant_op("revoke", kind, resource_id, ent_name, principal_kind, principal_id));
+	rc = demo_state_append(m, grant_op("revoke", kind, resource_id, ent_name, principal_kind, principal_id));
 	if (rc == DEMO_OK)
 		obj_remove_grant(o, (size_t)i);
 	return rc;
+}
+
+int demo_model_revoke(demo_model *m, demo_kind kind, const char *resource_id, const char *ent_name,
+                      demo_kind principal_kind, const char *principal_id)
+{
+	return DEMO_CHANGE(m, revoke_one(m, kind, resource_id, ent_name, principal_kind, principal_id));
 }
 
 static const char *profile_string(json_t *profile, const char *key)
@@ -924,8 +769,8 @@ static const char *profile_string(json_t *profile, const char *key)
 	return s != NULL && *s != '\0' ? s : NULL;
 }
 
-int demo_model_create_user(demo_model *m, const char *login, const char *const *emails,
-                           size_t n_emails, const char *profile_json, size_t *idx)
+static int create_user(demo_model *m, const char *login, const char *const *emails,
+                       size_t n_emails, const char *profile_json, size_t *idx)
 {
 	const char *primary = n_emails > 0 && emails[0] != NULL && *emails[0] != '\0' ? emails[0] : NULL;
 	json_t *profile = NULL, *op, *jemails;
@@ -980,7 +825,7 @@ int demo_model_create_user(demo_model *m, const char *login, const char *const *
 	op = json_pack("{s:s, s:s, s:o, s:O?, s:I}", "op", "create_user", "login", login, "emails",
 	               jemails ? jemails : json_null(), "profile", profile, "created_at",
 	               (json_int_t)m->now);
-	if ((rc = log_op(m, op)) != DEMO_OK)
+	if ((rc = demo_state_append(m, op)) != DEMO_OK)
 		goto out;
 	given = profile_string(profile, "first_name");
 	family = profile_string(profile, "last_name");
@@ -1016,21 +861,32 @@ out:
 	return rc;
 }
 
-int demo_model_rotate(demo_model *m, const char *user_id)
+int demo_model_create_user(demo_model *m, const char *login, const char *const *emails,
+                           size_t n_emails, const char *profile_json, size_t *idx)
+{
+	return DEMO_CHANGE(m, create_user(m, login, emails, n_emails, profile_json, idx));
+}
+
+static int rotate(demo_model *m, const char *user_id)
 {
 	demo_obj *o = demo_model_find(m, DEMO_USER, user_id, NULL);
 	int rc;
 
 	if (o == NULL)
 		return DEMO_NOTFOUND;
-	rc = log_op(m, json_pack("{s:s, s:s}", "op", "rotate", "user", user_id));
+	rc = demo_state_append(m, json_pack("{s:s, s:s}", "op", "rotate", "user", user_id));
 	if (rc == DEMO_OK)
 		o->rotations++;
 	return rc;
 }
 
-int demo_model_create(demo_model *m, demo_kind kind, const char *name, const char *description,
-                      const char *parent_id, size_t *idx)
+int demo_model_rotate(demo_model *m, const char *user_id)
+{
+	return DEMO_CHANGE(m, rotate(m, user_id));
+}
+
+static int create(demo_model *m, demo_kind kind, const char *name, const char *description,
+                  const char *parent_id, size_t *idx)
 {
 	size_t parent = 0;
 	demo_obj *o;
@@ -1040,9 +896,9 @@ int demo_model_create(demo_model *m, demo_kind kind, const char *name, const cha
 		return DEMO_INVALID;
 	if (kind == DEMO_PROJECT && demo_model_find(m, DEMO_WORKSPACE, parent_id, &parent) == NULL)
 		return DEMO_NOTFOUND;
-	rc = log_op(m, json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "op", "create", "type", demo_kind_id(kind),
-	                         "name", name, "description", description,
-	                         "parent", kind == DEMO_PROJECT ? parent_id : NULL));
+	rc = demo_state_append(m, json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "op", "create", "type",
+	                                    demo_kind_id(kind), "name", name, "description", description,
+	                                    "parent", kind == DEMO_PROJECT ? parent_id : NULL));
 	if (rc != DEMO_OK)
 		return rc;
 	o = obj_add(m, kind, xprintf(kind == DEMO_GROUP ? "g%03zu" : "p%03zu", m->n[kind]), xstrdup(name));
@@ -1056,7 +912,13 @@ int demo_model_create(demo_model *m, demo_kind kind, const char *name, const cha
 	return DEMO_OK;
 }
 
-int demo_model_delete(demo_model *m, demo_kind kind, const char *id, const char *parent_id)
+int demo_model_create(demo_model *m, demo_kind kind, const char *name, const char *description,
+                      const char *parent_id, size_t *idx)
+{
+	return DEMO_CHANGE(m, create(m, kind, name, description, parent_id, idx));
+}
+
+static int delete_obj(demo_model *m, demo_kind kind, const char *id, const char *parent_id)
 {
 	size_t idx, i;
 	demo_obj *o;
@@ -1069,8 +931,8 @@ int demo_model_delete(demo_model *m, demo_kind kind, const char *id, const char 
 	if (kind == DEMO_PROJECT && parent_id != NULL && *parent_id != '\0' &&
 	    strcmp(m->objs[DEMO_WORKSPACE][o->parent].id, parent_id) != 0)
 		return DEMO_NOTFOUND;
-	rc = log_op(m, json_pack("{s:s, s:s, s:s, s:s?}", "op", "delete", "type", demo_kind_id(kind),
-	                         "id", id, "parent", parent_id && *parent_id ? parent_id : NULL));
+	rc = demo_state_append(m, json_pack("{s:s, s:s, s:s, s:s?}", "op", "delete", "type", demo_kind_id(kind),
+	                                    "id", id, "parent", parent_id && *parent_id ? parent_id : NULL));
 	if (rc != DEMO_OK)
 		return rc;
 	o->deleted = true;
@@ -1091,9 +953,20 @@ int demo_model_delete(demo_model *m, demo_kind kind, const char *id, const char 
 	return DEMO_OK;
 }
 
+int demo_model_delete(demo_model *m, demo_kind kind, const char *id, const char *parent_id)
+{
+	return DEMO_CHANGE(m, delete_obj(m, kind, id, parent_id));
+}
+
 int demo_model_log(demo_model *m, void *op)
 {
-	return log_op(m, (json_t *)op);
+	int rc = demo_state_begin(m);
+
+	if (rc != DEMO_OK) {
+		json_decref((json_t *)op);
+		return demo_state_end(m, rc);
+	}
+	return demo_state_end(m, demo_state_append(m, (json_t *)op));
 }
 
 const void *demo_model_ops(const demo_model *m)
@@ -1101,7 +974,7 @@ const void *demo_model_ops(const demo_model *m)
 	return m->ops;
 }
 
-int demo_model_set_disabled(demo_model *m, const char *user_id, bool disabled)
+static int set_disabled(demo_model *m, const char *user_id, bool disabled)
 {
 	demo_obj *o = demo_model_find(m, DEMO_USER, user_id, NULL);
 	bool was;
@@ -1111,8 +984,14 @@ int demo_model_set_disabled(demo_model *m, const char *user_id, bool disabled)
 		return DEMO_NOTFOUND;
 	was = o->disabled;
 	o->disabled = disabled;
-	rc = log_op(m, json_pack("{s:s, s:s, s:b}", "op", "set_disabled", "user", user_id, "disabled", disabled));
+	rc = demo_state_append(m, json_pack("{s:s, s:s, s:b}", "op", "set_disabled", "user", user_id, "disabled",
+	                                    disabled));
 	if (rc != DEMO_OK)
 		o->disabled = was;
 	return rc;
+}
+
+int demo_model_set_disabled(demo_model *m, const char *user_id, bool disabled)
+{
+	return DEMO_CHANGE(m, set_disabled(m, user_id, disabled));
 }

@@ -26,14 +26,35 @@
  *    as "count the tokens, mint t000N, log it, save" is atomic only under one lock, and the
  *    demo_obj pointers and strings a callback reads stay valid only while it holds the lock (a
  *    new object may move the arrays);
- *  - the functions of this header take no lock themselves (the caller holds it) and a callback
- *    takes it once: the lock is not recursive, and it prefers writers (on glibc) so that
- *    provisioning is not starved by a sync's workers;
+ *  - the functions of this header take no model lock themselves (the caller holds it; changes
+ *    take the state file's lock, "Other processes" below) and a callback takes it once: the
+ *    lock is not recursive, and it prefers writers (on glibc) so that provisioning is not
+ *    starved by a sync's workers;
  *  - service mode opens the connector (init) for every task: connectors open at the same time
  *    share one model per state file (connector.c, share_model), so the lock covers tasks too;
  *  - demo_model_new and demo_model_free run before and after every callback that uses the model
  *    (init, the last close); single-threaded users (the model tests) need no lock at all.
  * The params are read-only after demo_model_new and need no lock.
+ *
+ * Other processes. Several processes may use one state file at once (a service and one-shot
+ * `--grant-entitlement` runs, or two one-shots). Each change is made under an exclusive lock of
+ * "<state>.lock" (flock(2), next to the state file, created 0600, never removed), taken by the
+ * write lock (DEMO_WRITING) or by the model function itself, and released with it. Under it, the
+ * model first catches up with the file: when the file is not the one it last read or wrote
+ * (device, inode, size, modification time), it reads it and replays the operations it has not
+ * seen yet (another process appended them), so the change is decided on the current company
+ * (a second revoke of one grant is DEMO_ABSENT, ids of new tokens, tickets, users and objects
+ * continue the other process's). A file that is not an extension of what the model knew (it was
+ * deleted, replaced or edited) is loaded afresh over the generated company. Then the operation
+ * is appended and the whole file written to a temporary file of a unique name in the same
+ * directory, flushed to the disk (fsync), and renamed over the state file, whose directory is
+ * flushed too: a change reported done survives a crash, and a reader (a model being loaded
+ * elsewhere) sees the old file or the new one, never a part. A file or lock that cannot be read,
+ * written or taken refuses the change (DEMO_IO) and leaves the model as it was. Readers catch
+ * up too: the read lock (DEMO_READING) looks at the file (a stat) and, when another process
+ * changed it, catches up under the write lock before it takes the read lock, without the file's
+ * lock (a rename replaces the file whole); a file it cannot read is left for the next change to
+ * report, and the model serves what it has.
  */
 #ifndef BATON_DEMO_MODEL_H
 #define BATON_DEMO_MODEL_H
@@ -125,6 +146,16 @@ typedef struct demo_answer {
 	char *value;            /* the secret */
 } demo_answer;
 
+/*
+ * The state file as this model last read or wrote it (model_state.c): when a change finds the
+ * file different, another process changed it since.
+ */
+typedef struct demo_file_seen {
+	bool known;             /* false: no file read or written yet */
+	uint64_t dev, ino, size;
+	int64_t mtime_sec, mtime_nsec;
+} demo_file_seen;
+
 typedef struct demo_model {
 	pthread_rwlock_t lock;  /* see "Locking" above */
 	bool lock_ready;
@@ -134,6 +165,12 @@ typedef struct demo_model {
 	char *state_path;       /* NULL: changes are not persisted */
 	void *ops;              /* the state file's operations (a jansson array) */
 	bool replaying;         /* replaying the state file: do not log again */
+	/* a change in progress ("Other processes" above; the write lock or a single thread) */
+	unsigned int tx_depth;  /* changes nest: a callback's body, the model function it calls */
+	int lock_fd;            /* <state>.lock, locked while tx_depth > 0; -1 otherwise */
+	int tx_rc;              /* DEMO_OK, or why the change cannot be saved (refused) */
+	demo_file_seen seen;
+	demo_file_seen seen_bad;  /* a state file that could not be read (listings skip it) */
 	int64_t now;            /* creation time for new objects; 0: the clock */
 	demo_answer *answers;   /* demo_tokens.c's answers (in no particular order) */
 	size_t n_answers, cap_answers;

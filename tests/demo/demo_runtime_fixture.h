@@ -38,11 +38,15 @@ static inline int demo_fixture_open(const char *name, char *state_path, size_t s
 	return 0;
 }
 
-/* Closes the runtime and removes the state file. */
+/* Closes the runtime and removes the state file and its lock file (model.h, "Other processes"). */
 static inline void demo_fixture_close(const char *state_path, baton__runtime *rt)
 {
+	char lock[4200];
+
 	baton__runtime_close(rt);
 	unlink(state_path);
+	snprintf(lock, sizeof(lock), "%s.lock", state_path);
+	unlink(lock);
 }
 
 #endif

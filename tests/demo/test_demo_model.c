@@ -1,12 +1,15 @@
 /*
  * baton-demo's company model (examples/demo/model.c): generation is deterministic and has the
  * shape the connector promises, and provisioning changes behave and survive a reload through the
- * state file.
+ * state file, also when two models (two processes) change one state file in turns.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "testutil.h"
 #include "model.h"
@@ -27,6 +30,15 @@ static const char *state_file(const char *name)
 	snprintf(path, sizeof(path), "%s/demo-model-%s-%ld.json", test_out_dir(), name, (long)getpid());
 	unlink(path);
 	return path;
+}
+
+/* Removes "<path>.lock", the state file's lock (model.h, "Other processes"). */
+static void unlink_lock(const char *path)
+{
+	char lock[4200];
+
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	unlink(lock);
 }
 
 /* Whether two models hold the same objects and grants. */
@@ -356,6 +368,112 @@ static void test_state_file_replays(void **state)
 	demo_model_free(a);
 	demo_model_free(b);
 	unlink(path);
+	unlink_lock(path);
+}
+
+static bool member_of_g005(demo_model *m, const char *user)
+{
+	demo_obj *g5 = demo_model_find(m, DEMO_GROUP, "g005", NULL);
+	size_t u;
+
+	return g5 != NULL && demo_model_find(m, DEMO_USER, user, &u) != NULL &&
+	       demo_obj_find_grant(g5, 0, (demo_ref){DEMO_USER, u}) >= 0;
+}
+
+/*
+ * Two models on one state file, as two processes have (model.h, "Other processes"): each change
+ * first catches up with what the other one logged, so nothing is lost, ids continue, and a
+ * change the other one made already is answered as such. A file that is not a state file refuses
+ * changes and stays; a deleted one starts the company afresh.
+ */
+static void test_state_file_two_models(void **state)
+{
+	const char *path = state_file("two");
+	char users[3][16], lock[4200], text[64] = "";
+	demo_params p;
+	demo_model *a, *b, *c;
+	size_t u, n = 0, idx = 0;
+	struct stat st;
+	FILE *f;
+
+	(void)state;
+	demo_params_default(&p);
+	a = new_model(&p, path);
+	b = new_model(&p, path);
+	for (u = 0; u < a->n[DEMO_USER] && n < 3; u++) {
+		if (!member_of_g005(a, a->objs[DEMO_USER][u].id))
+			snprintf(users[n++], sizeof(users[0]), "%s", a->objs[DEMO_USER][u].id);
+	}
+	assert_int_equal(n, 3);
+
+	/* a listing (the read lock) sees a's change; so does b's change, which reads a's first */
+	assert_int_equal(demo_model_grant(a, DEMO_GROUP, "g005", "member", DEMO_USER, users[0]), DEMO_OK);
+	demo_model_read_lock(b);
+	assert_true(member_of_g005(b, users[0]));
+	demo_model_unlock(b);
+	assert_int_equal(demo_model_revoke(a, DEMO_GROUP, "g005", "member", DEMO_USER, users[0]), DEMO_OK);
+	assert_int_equal(demo_model_grant(a, DEMO_GROUP, "g005", "member", DEMO_USER, users[0]), DEMO_OK);
+	assert_int_equal(demo_model_grant(b, DEMO_GROUP, "g005", "member", DEMO_USER, users[1]), DEMO_OK);
+	assert_true(member_of_g005(b, users[0]));
+	assert_int_equal(demo_model_grant(b, DEMO_GROUP, "g005", "member", DEMO_USER, users[0]), DEMO_EXISTS);
+	/* new users continue the other model's ids; a login the other one created exists */
+	assert_int_equal(demo_model_create_user(a, "alpha", NULL, 0, NULL, &idx), DEMO_OK);
+	assert_int_equal(idx, 50);
+	assert_int_equal(demo_model_create_user(b, "beta", NULL, 0, NULL, &idx), DEMO_OK);
+	assert_int_equal(idx, 51);
+	assert_string_equal(b->objs[DEMO_USER][50].login, "alpha");
+	assert_int_equal(demo_model_create_user(b, "alpha", NULL, 0, NULL, &idx), DEMO_EXISTS);
+	assert_int_equal(idx, 50);
+	/* one grant revoked by both: the second finds it gone */
+	assert_int_equal(demo_model_revoke(a, DEMO_GROUP, "g000", "member", DEMO_GROUP, "g001"), DEMO_OK);
+	assert_int_equal(demo_model_revoke(b, DEMO_GROUP, "g000", "member", DEMO_GROUP, "g001"), DEMO_ABSENT);
+	/* a refused change catches up too: both models and one loaded now agree */
+	assert_int_equal(demo_model_grant(a, DEMO_GROUP, "g005", "member", DEMO_USER, users[1]), DEMO_EXISTS);
+	c = new_model(&p, path);
+	assert_same_model(a, b);
+	assert_same_model(a, c);
+	assert_int_equal(json_array_size((const json_t *)demo_model_ops(c)), 7);
+	demo_model_free(c);
+
+	/* the lock file is private; the state file keeps the mode it was given */
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	assert_int_equal(stat(lock, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(demo_model_grant(a, DEMO_GROUP, "g005", "member", DEMO_USER, users[2]), DEMO_OK);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+
+	/* not a state file: b's change is refused, b is as it was, the file is not replaced */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{not json", f);
+	fclose(f);
+	assert_int_equal(demo_model_revoke(b, DEMO_GROUP, "g005", "member", DEMO_USER, users[0]), DEMO_IO);
+	assert_true(member_of_g005(b, users[0]));
+	demo_model_read_lock(b); /* a listing serves what b has */
+	assert_true(member_of_g005(b, users[0]));
+	demo_model_unlock(b);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(text, sizeof(text), f));
+	fclose(f);
+	assert_string_equal(text, "{not json");
+
+	/* deleted: b's next change starts from the generated company */
+	unlink(path);
+	assert_int_equal(demo_model_grant(b, DEMO_GROUP, "g005", "member", DEMO_USER, users[2]), DEMO_OK);
+	assert_false(member_of_g005(b, users[0]));
+	assert_true(member_of_g005(b, users[2]));
+	assert_int_equal(b->n[DEMO_USER], 50);
+	c = new_model(&p, path);
+	assert_same_model(b, c);
+	assert_int_equal(json_array_size((const json_t *)demo_model_ops(c)), 1);
+	demo_model_free(c);
+	demo_model_free(a);
+	demo_model_free(b);
+	unlink(path);
+	unlink_lock(path);
 }
 
 static void test_state_file_errors(void **state)
@@ -422,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_grant_and_revoke),
 		cmocka_unit_test(test_accounts_and_resources),
 		cmocka_unit_test(test_state_file_replays),
+		cmocka_unit_test(test_state_file_two_models),
 		cmocka_unit_test(test_state_file_errors),
 		cmocka_unit_test(test_kept_answers),
 	};
