@@ -124,14 +124,13 @@ typedef struct expander {
 	size_t src_cache_bytes;  /* memory held by every kept list */
 	bool large;              /* expansion expected to write many grants (expand_defer.c) */
 	bool unique_built;       /* the unique index was built on entry (it ended a bulk phase) */
-	bool read_built;         /* the indexes expansion reads were built on entry (a bulk phase) */
+	bool scan_pays;          /* expected to write at least twice the stored rows (expand_defer.c) */
 	uint64_t *ids;           /* while the unique index is deferred: hashes of the sync's stored grant ids */
 	uint32_t ids_cap, ids_n;
 
 	/* Scan mode (expand_scan.c): the two indexes expansion reads are deferred too. */
 	bool scan;
-	int64_t *src_rows;       /* the sync's rows on each source entitlement, ascending */
-	uint32_t *src_start;     /* entitlement -> first index into src_rows (count + 1 entries) */
+	struct expand_rowbuf *src_bufs; /* entitlement -> the sync's rows on it, when a source */
 	int64_t *dst_rows;       /* every row on each destination entitlement, by principal then row */
 	const char **dst_keys;   /* their principals, "type\0id" (scan_arena) */
 	uint32_t *dst_klens;
@@ -139,12 +138,20 @@ typedef struct expander {
 	baton_arena scan_arena;
 	int64_t *comp_lo, *comp_hi; /* component -> the rows created while it was expanded (lo > hi: none) */
 	int64_t top_row;         /* the highest row id stored */
+	bool last_flush;         /* flushing the node's last batch */
 	struct expand_row *rows; /* the node's per-(destination, principal) row lists */
 	uint32_t nrows, rows_cap;
 	sqlite3_stmt *q_row_src; /* a source grant by row id */
 	sqlite3_stmt *q_range;   /* the grants of an entitlement among the rows of one component */
 	sqlite3_stmt *q_row_dst; /* a destination grant by row id, when of the sync */
 } expander;
+
+/* Ascending row ids, each as a varint of its distance from the one before (scan mode). */
+typedef struct expand_rowbuf {
+	uint8_t *v;
+	size_t n, cap;
+	int64_t last;
+} expand_rowbuf;
 
 /* A row of one (destination, principal), chained in row order (scan mode). */
 typedef struct expand_row {
@@ -160,12 +167,15 @@ typedef struct expand_row {
 typedef struct src_iter {
 	uint32_t src;
 	sqlite3_stmt *cur;
-	size_t i, end;
+	const uint8_t *p, *end; /* scan mode: the rows on entry still to read */
+	int64_t last;
 	int phase;
 } src_iter;
 
 /* expand.c */
 int baton__expand_prepare(expander *x, const char *sql, sqlite3_stmt **st);
+/* Prepares x->q_src (it names the (entitlement, sync, id) index, so only while that exists). */
+int baton__expand_prepare_src(expander *x);
 const char *baton__expand_col_text(sqlite3_stmt *st, int col);
 
 /* expand_pset.c: the principals already holding a destination, read once per destination */
@@ -196,8 +206,6 @@ void baton__expand_srcs_done(expander *x, uint32_t src);
 int baton__expand_contrib_cmp(const void *a, const void *b);
 
 /* expand_defer.c: two grant indexes deferred (store/bulk.c) during a large expansion */
-/* The grant indexes expansion reads (q_src, q_dst) or needs (the upsert's unique index). */
-#define BATON__EXPAND_GIDX_READ (BATON__GIDX_UNIQUE | BATON__GIDX_ENT_PRINCIPAL | BATON__GIDX_ENT_SYNC)
 int baton__expand_defer_indexes(expander *x);
 /* After baton__expand_defer_indexes, for a large expansion: the unique (external_id, sync_id)
  * index is dropped too and x->ins becomes a plain INSERT (the ids of the sync's grants are kept
@@ -230,7 +238,8 @@ int baton__expand_scan_pset(expander *x, dest *d);
 /* Scan mode: the rows of d for (prt, pid) in the sync, in row order, into the apply arena. */
 int baton__expand_scan_dst(expander *x, dest *d, const char *prt, const char *pid, dst_row **rows,
                            size_t *n);
-/* Scan mode: row `id` now holds d's grant to (prt, pid) (0: it went to another row). */
+/* Scan mode: row `id` now holds d's grant to (prt, pid) (0: it went to another row); kept for
+ * the node's later flushes. */
 int baton__expand_scan_created(expander *x, dest *d, const char *prt, const char *pid, int64_t id);
 /* Tests only: 1 forces scan mode in every expansion that has edges, -1 keeps it off, 0: by size;
  * a nonzero leave_at leaves it once that many grants are created. */

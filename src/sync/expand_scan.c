@@ -35,6 +35,8 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/log.h"
+#include "proto/pbutil.h"
 
 int baton__expand_scan_mode;
 uint64_t baton__expand_scan_leave_at;
@@ -66,6 +68,24 @@ static void *grow(growing *a)
 	return (char *)a->v + a->size * a->n++;
 }
 
+/* Appends row `id` (above every row in b) to b; the bytes it took, or 0 when out of memory. */
+static size_t rowbuf_add(expand_rowbuf *b, int64_t id)
+{
+	uint64_t d = (uint64_t)(id - b->last);
+	size_t len = baton__pb_varint_len(d);
+	if (b->n + len > b->cap) {
+		size_t nc = b->cap ? b->cap * 2 : 64;
+		uint8_t *nv = realloc(b->v, nc);
+		if (!nv)
+			return 0;
+		b->v = nv;
+		b->cap = nc;
+	}
+	b->n += baton__pb_varint_put(b->v + b->n, d);
+	b->last = id;
+	return len;
+}
+
 /* The row ids of the sync's grants on every source (index only). */
 static int read_sources(expander *x, size_t *bytes, bool *fits)
 {
@@ -74,23 +94,20 @@ static int read_sources(expander *x, size_t *bytes, bool *fits)
 	                                  "WHERE entitlement_id = ? AND sync_id = ? ORDER BY id", &st);
 	if (rc)
 		return rc;
-	growing ids = {NULL, 0, 0, sizeof(int64_t)};
 	uint32_t n = x->g.ents.count;
 	for (uint32_t e = 0; e < n && !rc && *fits; e++) {
-		x->src_start[e] = (uint32_t)ids.n;
 		if (!x->src_uses[e])
 			continue;
 		sqlite3_bind_text(st, 1, x->g.ents.strs[e], (int)x->g.ents.lens[e], SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, x->sync_id, -1, SQLITE_STATIC);
 		int sr;
 		while ((sr = sqlite3_step(st)) == SQLITE_ROW) {
-			int64_t *p = grow(&ids);
-			if (!p) {
+			size_t len = rowbuf_add(&x->src_bufs[e], sqlite3_column_int64(st, 0));
+			if (!len) {
 				rc = baton__error_oom("grant expansion");
 				break;
 			}
-			*p = sqlite3_column_int64(st, 0);
-			if ((*bytes += sizeof(int64_t)) > EXPAND_SCAN_BYTES || ids.n >= UINT32_MAX) {
+			if ((*bytes += len) > EXPAND_SCAN_BYTES) {
 				*fits = false;
 				break;
 			}
@@ -99,9 +116,7 @@ static int read_sources(expander *x, size_t *bytes, bool *fits)
 			rc = baton__store_sqlerr(x->s, sr, "grant expansion: reading grants");
 		sqlite3_reset(st);
 	}
-	x->src_start[n] = (uint32_t)ids.n;
 	sqlite3_finalize(st);
-	x->src_rows = ids.v;
 	return rc;
 }
 
@@ -163,8 +178,11 @@ void baton__expand_scan_free(expander *x)
 	sqlite3_finalize(x->q_range);
 	sqlite3_finalize(x->q_row_dst);
 	x->q_row_src = x->q_range = x->q_row_dst = NULL;
-	free(x->src_rows);
-	free(x->src_start);
+	if (x->src_bufs)
+		for (uint32_t e = 0; e < x->g.ents.count; e++)
+			free(x->src_bufs[e].v);
+	free(x->src_bufs);
+	x->src_bufs = NULL;
 	free(x->dst_rows);
 	free(x->dst_keys);
 	free(x->dst_klens);
@@ -173,26 +191,24 @@ void baton__expand_scan_free(expander *x)
 	free(x->comp_hi);
 	free(x->rows);
 	baton_arena_release(&x->scan_arena);
-	x->src_rows = x->dst_rows = x->comp_lo = x->comp_hi = NULL;
-	x->src_start = x->dst_start = x->dst_klens = NULL;
+	x->dst_rows = x->comp_lo = x->comp_hi = NULL;
+	x->dst_start = x->dst_klens = NULL;
 	x->dst_keys = NULL;
 	x->rows = NULL;
 	x->nrows = x->rows_cap = 0;
 	x->scan = false;
 }
 
-int baton__expand_scan_begin(expander *x)
+/* The row arrays of a new scan: every list empty, no component expanded. */
+static int scan_alloc(expander *x)
 {
-	if (baton__expand_scan_mode < 0 || (baton__expand_scan_mode == 0 && (!x->large || x->read_built)) ||
-	    (x->s->grants_deferred & SCAN_READ_GIDX))
-		return 0;
 	uint32_t n = x->g.ents.count, nc = x->g.ncomp;
 	baton_arena_init(&x->scan_arena);
-	x->src_start = calloc((size_t)n + 1, sizeof(*x->src_start));
+	x->src_bufs = calloc((size_t)n + 1, sizeof(*x->src_bufs));
 	x->dst_start = calloc((size_t)n + 1, sizeof(*x->dst_start));
 	x->comp_lo = malloc(((size_t)nc + 1) * sizeof(*x->comp_lo));
 	x->comp_hi = malloc(((size_t)nc + 1) * sizeof(*x->comp_hi));
-	if (!x->src_start || !x->dst_start || !x->comp_lo || !x->comp_hi) {
+	if (!x->src_bufs || !x->dst_start || !x->comp_lo || !x->comp_hi) {
 		baton__expand_scan_free(x);
 		return baton__error_oom("grant expansion");
 	}
@@ -200,28 +216,50 @@ int baton__expand_scan_begin(expander *x)
 		x->comp_lo[c] = 1;
 		x->comp_hi[c] = 0;
 	}
-	size_t bytes = 0;
-	bool fits = true;
-	int rc = read_sources(x, &bytes, &fits);
-	if (!rc && fits)
-		rc = read_dests(x, &bytes, &fits);
-	if (!rc && fits)
-		rc = baton__expand_prepare(x, "SELECT data, principal_resource_type_id, principal_resource_id, id "
-		                              "FROM v1_grants WHERE id = ?", &x->q_row_src);
-	if (!rc && fits)
+	return 0;
+}
+
+/* The statements of scan mode; then it is on (the read indexes are deferred by now). */
+static int scan_start(expander *x)
+{
+	int rc = baton__expand_prepare(x, "SELECT data, principal_resource_type_id, principal_resource_id, id "
+	                                  "FROM v1_grants WHERE id = ?", &x->q_row_src);
+	if (!rc)
 		rc = baton__expand_prepare(x, "SELECT data, principal_resource_type_id, principal_resource_id, id "
 		                              "FROM v1_grants WHERE id BETWEEN ?1 AND ?2 AND entitlement_id = ?3 AND "
 		                              "sync_id = ?4 ORDER BY id", &x->q_range);
-	if (!rc && fits)
+	if (!rc)
 		rc = baton__expand_prepare(x, "SELECT id, data FROM v1_grants WHERE id = ?1 AND sync_id = ?2", &x->q_row_dst);
+	if (rc)
+		return rc;
+	x->top_row = x->max_row;
+	x->scan = true;
+	baton__log(BATON_LOG_DEBUG, "grant expansion: the two grant indexes it reads are deferred (scan mode)", "sync_id",
+	           x->sync_id, NULL);
+	return 0;
+}
+
+int baton__expand_scan_begin(expander *x)
+{
+	if (baton__expand_scan_mode < 0 || (baton__expand_scan_mode == 0 && !x->scan_pays) ||
+	    (x->s->grants_deferred & SCAN_READ_GIDX))
+		return 0;
+	int rc = scan_alloc(x);
+	if (rc)
+		return rc;
+	size_t bytes = 0;
+	bool fits = true;
+	rc = read_sources(x, &bytes, &fits);
+	if (!rc && fits)
+		rc = read_dests(x, &bytes, &fits);
 	if (!rc && fits)
 		rc = baton__store_grants_defer(x->s, SCAN_READ_GIDX);
+	if (!rc && fits)
+		rc = scan_start(x);
 	if (rc || !fits) {
 		baton__expand_scan_free(x); /* too much to hold: through the indexes */
 		return rc;
 	}
-	x->top_row = x->max_row;
-	x->scan = true;
 	return 0;
 }
 
@@ -239,7 +277,8 @@ int baton__expand_scan_leave(expander *x)
 	if (!x->scan)
 		return 0;
 	x->scan = false; /* the lists stay until the end: an open source read goes on with them */
-	return baton__store_grants_build(x->s, SCAN_READ_GIDX, true);
+	int rc = baton__store_grants_build(x->s, SCAN_READ_GIDX, true);
+	return rc ? rc : baton__expand_prepare_src(x);
 }
 
 int baton__expand_src_open(expander *x, uint32_t src, src_iter *it)
@@ -253,8 +292,8 @@ int baton__expand_src_open(expander *x, uint32_t src, src_iter *it)
 		it->phase = 2;
 		return 0;
 	}
-	it->i = x->src_start[src];
-	it->end = x->src_start[src + 1];
+	it->p = x->src_bufs[src].v;
+	it->end = it->p + x->src_bufs[src].n;
 	return 0;
 }
 
@@ -263,8 +302,14 @@ int baton__expand_src_next(expander *x, src_iter *it)
 	if (it->phase == 0) {
 		if (it->cur)
 			sqlite3_reset(it->cur);
-		while (it->i < it->end) {
-			sqlite3_bind_int64(x->q_row_src, 1, x->src_rows[it->i++]);
+		while (it->p < it->end) {
+			uint64_t d;
+			size_t len = baton__pb_varint_get(it->p, it->end, &d);
+			if (!len)
+				return SQLITE_CORRUPT; /* cannot happen: written by rowbuf_add */
+			it->p += len;
+			it->last += (int64_t)d;
+			sqlite3_bind_int64(x->q_row_src, 1, it->last);
 			int sr = sqlite3_step(x->q_row_src);
 			it->cur = x->q_row_src;
 			if (sr != SQLITE_DONE)
@@ -391,8 +436,14 @@ int baton__expand_scan_dst(expander *x, dest *d, const char *prt, const char *pi
 
 int baton__expand_scan_created(expander *x, dest *d, const char *prt, const char *pid, int64_t id)
 {
+	if (baton__expand_scan_leave_at && x->created == baton__expand_scan_leave_at)
+		return baton__expand_scan_leave(x);
+	/* The node's last flush applies each principal to d once: nothing looks this row up again
+	 * (and the set need not grow by a principal per new grant). */
+	if (x->last_flush)
+		return 0;
 	uint32_t *v = baton__expand_pset_put(&x->node_arena, &d->have, prt, pid);
-	if (!v || (baton__expand_scan_leave_at && x->created == baton__expand_scan_leave_at))
+	if (!v)
 		return baton__expand_scan_leave(x); /* the set is dropped: d's rows are looked up through the index */
 	return id ? chain_add(x, v, id) : 0;
 }

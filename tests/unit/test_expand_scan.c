@@ -198,16 +198,69 @@ static void test_leave_midway(void **state)
 	free(ref);
 }
 
-/* By size: a large expansion that starts with the indexes built goes without them; one right
- * after a bulk phase (they are deferred, and built once for it) keeps them. */
-static void auto_mode(bool after_bulk, watch *w, char **rows)
+/*
+ * One node fed more contributions than a batch holds (65,536): principals of both sources are
+ * applied in two flushes, the second finding the grants the first created (kept per principal in
+ * scan mode) and merging its source into them.
+ */
+static char *two_batches(int mode, uint64_t *created)
+{
+	xf *f = xf_new("exp-scan-batches");
+	xf_ent(f, "group:a:member");
+	xf_ent(f, "group:b:member");
+	xf_ent(f, "group:d:member");
+	xf_exp(f, "group:d:member", "group:a", "group:a:member", false, NULL);
+	xf_exp(f, "group:d:member", "group:b", "group:b:member", false, NULL);
+	char u[32];
+	for (int i = 0; i < 40000; i++) {
+		user(u, sizeof u, i);
+		xf_grant(f, "group:a:member", u);
+		user(u, sizeof u, 70000 - i);
+		xf_grant(f, "group:b:member", u);
+	}
+	CHECK(baton_store_flush(f->s));
+	assert_int_equal(xf_count(f, "group:a:member"), 40000);
+	baton__expand_scan_mode = mode;
+	baton_expand_stats st;
+	int rc = xf_expand(f, &st);
+	baton__expand_scan_mode = 0;
+	CHECK(rc);
+	*created = st.grants_created;
+	/* a principal of both: one grant with both sources */
+	assert_string_equal(xf_sources(f, "group:d:member", "user:u35000"), "*group:a:member,*group:b:member");
+	char *rows = store_fill_grant_rows(f->s->db, false);
+	xf_free(f);
+	return rows;
+}
+
+static void test_node_over_two_batches(void **state)
+{
+	(void)state;
+	uint64_t ci, cs;
+	char *ref = two_batches(-1, &ci), *got = two_batches(1, &cs);
+	assert_int_equal(ci, 70001); /* u00000 .. u70000 */
+	assert_int_equal(cs, ci);
+	assert_string_equal(got, ref);
+	free(ref);
+	free(got);
+}
+
+/*
+ * By size: an expansion that writes more than twice the stored rows goes without the two
+ * indexes, whether it starts with them built or right after a bulk phase (they are built for it
+ * on entry, then dropped: a sync's expansion); one that writes fewer keeps them. Both modes give
+ * the same rows.
+ */
+static void auto_mode(int dests, bool after_bulk, watch *w, char **rows)
 {
 	xf *f = xf_new("exp-scan-auto");
 	xf_ent(f, "group:s:member");
-	xf_ent(f, "group:d:member");
-	xf_ent(f, "group:e:member");
-	xf_exp(f, "group:d:member", "group:s", "group:s:member", false, NULL);
-	xf_exp(f, "group:e:member", "group:s", "group:s:member", false, NULL);
+	char ent[32];
+	for (int k = 0; k < dests; k++) {
+		snprintf(ent, sizeof ent, "group:d%d:member", k);
+		xf_ent(f, ent);
+		xf_exp(f, ent, "group:s", "group:s:member", false, NULL);
+	}
 	char u[32];
 	for (int i = 0; i < 12000; i++) {
 		user(u, sizeof u, i);
@@ -218,7 +271,7 @@ static void auto_mode(bool after_bulk, watch *w, char **rows)
 		assert_int_equal(xf_count(f, "group:s:member"), 12000);
 	baton_expand_stats st;
 	CHECK(expand(f, w, &st));
-	assert_int_equal(st.grants_created, 24000);
+	assert_int_equal(st.grants_created, 12000u * (unsigned)dests);
 	*rows = store_fill_grant_rows(f->s->db, false);
 	CHECK(baton_store_sync_end(f->s));
 	assert_true(read_indexes(f->s->db));
@@ -228,15 +281,18 @@ static void auto_mode(bool after_bulk, watch *w, char **rows)
 static void test_auto_mode(void **state)
 {
 	(void)state;
-	watch built = {0}, bulk = {0};
-	char *a, *b;
-	auto_mode(false, &built, &a);
-	auto_mode(true, &bulk, &b);
+	watch built = {0}, bulk = {0}, few = {0};
+	char *a, *b, *c;
+	auto_mode(3, false, &built, &a);
+	auto_mode(3, true, &bulk, &b);
+	auto_mode(1, false, &few, &c);
 	assert_true(built.saw_without && !built.saw_with);
-	assert_true(bulk.saw_with && !bulk.saw_without);
+	assert_true(bulk.saw_without && !bulk.saw_with);
+	assert_true(few.saw_with && !few.saw_without);
 	assert_string_equal(a, b);
 	free(a);
 	free(b);
+	free(c);
 }
 
 int main(void)
@@ -244,6 +300,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_rows_as_index_path),
 		cmocka_unit_test(test_leave_midway),
+		cmocka_unit_test(test_node_over_two_batches),
 		cmocka_unit_test(test_auto_mode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
