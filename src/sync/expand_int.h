@@ -1,6 +1,7 @@
 /*
- * Grant expansion's private types (expand.c, expand_pset.c, expand_defer.c, expand_srcs.c): the
- * expander's state, the per-destination principal sets, and the kept sources.
+ * Grant expansion's private types (expand.c, expand_pset.c, expand_defer.c, expand_srcs.c,
+ * expand_scan.c): the expander's state, the per-destination principal sets, the kept sources and
+ * scan mode's row lists.
  */
 #ifndef BATON_SYNC_EXPAND_INT_H
 #define BATON_SYNC_EXPAND_INT_H

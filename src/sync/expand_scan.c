@@ -20,10 +20,12 @@
  * Rows are read in the same order as through the indexes (row order; a principal's rows in row
  * order), so the result is row for row the same.
  *
- * Only for a large expansion that started with both indexes built (right after a bulk phase they
- * are deferred and building them once for expansion is the cheaper way), and only while what is
- * read on entry fits EXPAND_SCAN_BYTES and no destination has more principals than a set holds.
- * A set that outgrows its bound later builds both indexes back and expansion goes on through them.
+ * Only for an expansion expected to write more than twice the stored rows (expand_defer.c: the
+ * rebuild then costs less than the upkeep; a sync's expansion builds them on entry first, as any
+ * expansion does), and only while what is read on entry fits EXPAND_SCAN_BYTES and no destination
+ * has more principals than a set holds. A set that outgrows its bound later builds both indexes
+ * back and expansion goes on through them. With no index kept up to date, the table's pages are
+ * written in order and the saved file needs no compacting copy (store/compacted.c).
  * Expansion builds them back once it has written everything (one sorted pass each, with the
  * store's lean cache); after a failure the store builds them when the next reader, the sync's end
  * or saving needs them (store/bulk.c), and a process killed meanwhile gets them back when the
