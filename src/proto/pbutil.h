@@ -49,6 +49,21 @@ static inline size_t baton__pb_varint_put(uint8_t *p, uint64_t v)
 	return n;
 }
 
+/* Reads a varint of at most 10 bytes from [p, end) into *v: the bytes read, 0 when it is cut
+ * short or longer. */
+static inline size_t baton__pb_varint_get(const uint8_t *p, const uint8_t *end, uint64_t *v)
+{
+	uint64_t r = 0;
+	for (size_t n = 0; n < 10 && p + n < end; n++) {
+		r |= (uint64_t)(p[n] & 0x7f) << (7 * n);
+		if (!(p[n] & 0x80)) {
+			*v = r;
+			return n + 1;
+		}
+	}
+	return 0;
+}
+
 /* Size of one value of the field's type as protobuf-c stores it (the element size of a repeated
  * field's array). */
 size_t baton__pb_value_size(ProtobufCType type);

@@ -217,12 +217,6 @@ static int tx_write_done(expander *x)
 	return rc ? rc : baton__store_begin(x->s);
 }
 
-typedef struct dst_row {
-	int64_t id;
-	uint8_t *data;
-	size_t len;
-} dst_row;
-
 /* The grants of D for principal P (copied: they are rewritten afterwards). */
 static int read_dst_rows(expander *x, const dest *d, const char *prt, const char *pid, dst_row **rows,
                          size_t *n)
@@ -324,8 +318,9 @@ static int merge_into(expander *x, const dest *d, const dst_row *row, const bato
 	return tx_write_done(x);
 }
 
+/* *created: the new row's id, or 0 when the upsert wrote an existing row instead. */
 static int create_grant(expander *x, const dest *d, const char *prt, const char *pid,
-                        const uint8_t *principal, size_t principal_len, baton__sources *src)
+                        const uint8_t *principal, size_t principal_len, baton__sources *src, int64_t *created)
 {
 	int rc;
 	uint8_t *stub = NULL;
@@ -375,6 +370,10 @@ static int create_grant(expander *x, const dest *d, const char *prt, const char 
 	sqlite3_reset(st);
 	if (sr != SQLITE_DONE)
 		return baton__store_sqlerr(x->s, sr, "grant expansion: storing a grant");
+	/* a new row takes the next row id; the upsert's update leaves the last insert's id as it was */
+	int64_t row = sqlite3_last_insert_rowid(x->s->db);
+	if (row > x->top_row)
+		*created = x->top_row = row;
 	x->created++;
 	return tx_write_done(x);
 }
@@ -386,13 +385,18 @@ static int apply(expander *x, dest *d, const char *prt, const char *pid, const u
 	dst_row *rows = NULL;
 	size_t n = 0;
 	int rc = 0;
-	if (!d->have.slots || baton__expand_pset_has(&d->have, prt, pid))
+	if (x->scan && d->have.slots)
+		rc = baton__expand_scan_dst(x, d, prt, pid, &rows, &n);
+	else if (!d->have.slots || baton__expand_pset_has(&d->have, prt, pid))
 		rc = read_dst_rows(x, d, prt, pid, &rows, &n);
 	if (rc)
 		return rc;
 	if (n == 0) {
-		rc = create_grant(x, d, prt, pid, principal, principal_len, src);
-		if (!rc)
+		int64_t id = 0;
+		rc = create_grant(x, d, prt, pid, principal, principal_len, src, &id);
+		if (!rc && x->scan && d->have.slots)
+			rc = baton__expand_scan_created(x, d, prt, pid, id);
+		else if (!rc)
 			baton__expand_pset_add(&x->node_arena, &d->have, prt, pid);
 	}
 	for (size_t i = 0; i < n && !rc; i++)
@@ -536,19 +540,18 @@ static int gather(expander *x, const contrib *c, uint32_t src, uint32_t pair, de
 /* Streams the grants on S and gathers what passes edge e (copied: the batch outlives the row). */
 static int gather_stream(expander *x, const baton__edge *e, uint32_t src, uint32_t pair, dest *dests, size_t nd)
 {
-	sqlite3_bind_text(x->q_src, 1, x->g.ents.strs[src], (int)x->g.ents.lens[src], SQLITE_STATIC);
-	sqlite3_bind_text(x->q_src, 2, x->sync_id, -1, SQLITE_STATIC);
-	int sr = SQLITE_DONE, rc = 0;
+	src_iter it;
+	int sr = SQLITE_DONE, rc = baton__expand_src_open(x, src, &it);
 	uint32_t seq = 0;
 	contrib c;
-	while (!rc && (sr = sqlite3_step(x->q_src)) == SQLITE_ROW) {
+	while (!rc && (sr = baton__expand_src_next(x, &it)) == SQLITE_ROW) {
 		if (e->nf) {
-			const char *prt = baton__expand_col_text(x->q_src, 1);
+			const char *prt = baton__expand_col_text(it.cur, 1);
 			uint32_t rt = baton__strtab_find(&x->g.rtypes, prt, strlen(prt));
 			if (rt == BATON__NONE || !filter_has(e, rt))
 				continue;
 		}
-		int r = baton__expand_src_row(x, src, &c);
+		int r = baton__expand_src_row(x, it.cur, src, &c);
 		if (r == 1 || (r == 0 && e->shallow && !c.direct))
 			continue;
 		if (r < 0 || (r = baton__expand_contrib_copy(&x->batch_arena, &c))) {
@@ -560,8 +563,7 @@ static int gather_stream(expander *x, const baton__edge *e, uint32_t src, uint32
 	}
 	if (!rc && sr != SQLITE_DONE)
 		rc = baton__store_sqlerr(x->s, sr, "grant expansion: reading grants");
-	sqlite3_reset(x->q_src);
-	sqlite3_clear_bindings(x->q_src);
+	baton__expand_src_close(x, &it);
 	return rc;
 }
 
@@ -588,6 +590,8 @@ static int expand_node(expander *x, uint32_t c)
 		return 0;
 	baton_arena_reset(&x->node_arena);
 	x->ins_dest = NULL; /* the destinations bound to x->ins are gone with the arena */
+	x->nrows = 0;
+	int64_t first_row = x->top_row + 1;
 	uint32_t first = g->member_start[c], count = g->member_start[c + 1] - first;
 	dest *dests = baton_arena_alloc(&x->node_arena, (size_t)count * sizeof(*dests));
 	if (!dests)
@@ -605,7 +609,7 @@ static int expand_node(expander *x, uint32_t c)
 		d->id = g->ents.strs[ent];
 		d->rt = x->meta[ent].rt;
 		d->rid = x->meta[ent].rid;
-		if ((rc = baton__expand_pset_load(x, d)))
+		if ((rc = x->scan ? baton__expand_scan_pset(x, d) : baton__expand_pset_load(x, d)))
 			return rc;
 		nd++;
 	}
@@ -641,8 +645,16 @@ static int expand_node(expander *x, uint32_t c)
 				       : gather_stream(x, e, src, npairs, dests, nd);
 		}
 	}
+	/* the node's last flush: what it creates is not looked up again (scan mode keeps no record) */
+	x->last_flush = true;
 	if (!rc)
 		rc = flush_batch(x, dests, nd);
+	x->last_flush = false;
+	if (x->comp_lo) {
+		/* the rows this node created, for the reads of its entitlements as sources (scan mode) */
+		x->comp_lo[c] = first_row;
+		x->comp_hi[c] = x->top_row;
+	}
 	x->nbatch = 0;
 	baton_arena_reset(&x->batch_arena);
 	for (uint32_t i = 0; i < npairs; i++)
@@ -652,6 +664,15 @@ static int expand_node(expander *x, uint32_t c)
 
 /* ------------------------------------------------------------------------------------------ */
 /* The whole expansion of one sync                                                             */
+
+int baton__expand_prepare_src(expander *x)
+{
+	if (x->q_src)
+		return 0;
+	return baton__expand_prepare(x, "SELECT data, principal_resource_type_id, principal_resource_id, id FROM v1_grants "
+	                                "INDEXED BY idx_grants_entitlement_sync_grant_v1 "
+	                                "WHERE entitlement_id = ? AND sync_id = ? ORDER BY id", &x->q_src);
+}
 
 static int prepare_closure(expander *x)
 {
@@ -665,9 +686,7 @@ static int prepare_closure(expander *x)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		x->max_row = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	if ((rc = baton__expand_prepare(x, "SELECT data, principal_resource_type_id, principal_resource_id, id FROM v1_grants "
-	                     "INDEXED BY idx_grants_entitlement_sync_grant_v1 "
-	                     "WHERE entitlement_id = ? AND sync_id = ? ORDER BY id", &x->q_src)) ||
+	if ((!(x->s->grants_deferred & BATON__GIDX_ENT_SYNC) && (rc = baton__expand_prepare_src(x))) ||
 	    (rc = baton__expand_prepare(x, "SELECT id, data FROM v1_grants WHERE entitlement_id = ? AND "
 	                     "principal_resource_type_id = ? AND principal_resource_id = ? AND sync_id = ? "
 	                     "ORDER BY id", &x->q_dst)) ||
@@ -749,7 +768,8 @@ static int run_expansion(expander *x)
 		return report(x, BATON_EXPAND_PHASE_EXPAND, 0, 0);
 
 	if ((rc = baton__expand_srcs_init(x)) || (rc = prepare_closure(x)) || (rc = baton__store_begin(x->s)) ||
-	    (rc = baton__expand_defer_indexes(x)) || (rc = baton__expand_defer_unique(x)))
+	    (rc = baton__expand_defer_indexes(x)) || (rc = baton__expand_scan_begin(x)) ||
+	    (rc = baton__expand_defer_unique(x)))
 		return rc;
 	uint32_t nc = x->g.ncomp;
 	for (uint32_t i = 0; i < nc && !rc; i++) {
@@ -767,6 +787,9 @@ static int run_expansion(expander *x)
 	if (!rc)
 		rc = crc;
 	int urc = baton__expand_unique_end(x, !rc);
+	if (!rc)
+		rc = urc;
+	urc = baton__expand_scan_end(x, !rc);
 	if (!rc)
 		rc = urc;
 	x->stats->grants_created = x->created;
@@ -807,7 +830,7 @@ BATON_API int baton_expand_store(baton_store *s, const char *sync_id, const bato
 	/* Expansion reads grants by entitlement (and principal) and upserts new ones: only those
 	 * indexes are built; the others stay deferred until sync end or saving (store/bulk.c). */
 	bool unique_built = (s->grants_deferred & BATON__GIDX_UNIQUE) != 0;
-	int brc = baton__store_grants_build(s, BATON__EXPAND_GIDX_READ, true);
+	int brc = baton__store_grants_build(s, BATON__GIDX_UNIQUE | BATON__GIDX_ENT_PRINCIPAL | BATON__GIDX_ENT_SYNC, true);
 	if (brc)
 		return brc;
 	if (opts && opts->version != BATON_EXPAND_OPTIONS_VERSION)
@@ -849,6 +872,7 @@ BATON_API int baton_expand_store(baton_store *s, const char *sync_id, const bato
 	else
 		stats->skipped = true;
 	finalize_all(&x);
+	baton__expand_scan_free(&x);
 	if (!rc && step)
 		rc = finish_step(&x, &t);
 	else if (!rc && !t.unfinished)

@@ -10,15 +10,18 @@
  *   expand_pset.c   the principals already holding a destination, read once per destination
  *   expand_defer.c  two grant indexes dropped during a large expansion, rebuilt in one pass
  *   expand_srcs.c   a source read by several edges: read once, its contributions kept (bounded)
- *   expand_int.h    the driver's private types, shared by the three
+ *   expand_scan.c   scan mode: an expansion writing more than twice the stored rows drops the two
+ *                   indexes it reads too, and reads by row id and per-component row ranges
+ *   expand_int.h    the driver's private types, shared by the files above
  *
  * Memory: everything in the graph is proportional to the entitlements that take part in
  * expansion and the edges between them. Grants are streamed from the store one source
  * entitlement at a time into a batch of the node's contributions, which is written per principal
  * when full and when the node is done (a point lookup of the destination's grants for the
  * principal), so per-grant state is held only within fixed bounds: one batch of contributions
- * (EXPAND_BATCH), the principal sets of the node being expanded, and the kept lists of sources
- * that several edges read (at most EXPAND_SRC_CACHE_BYTES together).
+ * (EXPAND_BATCH), the principal sets of the node being expanded, the kept lists of sources
+ * that several edges read (at most EXPAND_SRC_CACHE_BYTES together) and, in scan mode, the row
+ * ids read on entry (at most EXPAND_SCAN_BYTES, ~1.5 bytes a source grant).
  */
 #ifndef BATON_SYNC_EXPAND_H
 #define BATON_SYNC_EXPAND_H

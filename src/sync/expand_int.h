@@ -1,6 +1,7 @@
 /*
- * Grant expansion's private types (expand.c, expand_pset.c, expand_defer.c, expand_srcs.c): the
- * expander's state, the per-destination principal sets, and the kept sources.
+ * Grant expansion's private types (expand.c, expand_pset.c, expand_defer.c, expand_srcs.c,
+ * expand_scan.c): the expander's state, the per-destination principal sets, the kept sources and
+ * scan mode's row lists.
  */
 #ifndef BATON_SYNC_EXPAND_INT_H
 #define BATON_SYNC_EXPAND_INT_H
@@ -37,8 +38,10 @@ typedef struct ent_meta {
 typedef struct pset {
 	const char **slots; /* key (length-prefixed by `lens`) or NULL */
 	uint32_t *lens;
+	uint32_t *vals;     /* scan mode: the key's first row in x->rows, or EXPAND_NO_ROW; else NULL */
 	uint32_t cap, n;
 } pset;
+#define EXPAND_NO_ROW UINT32_MAX
 
 /* A destination of the node being expanded: its stored entitlement. */
 typedef struct dest {
@@ -74,6 +77,13 @@ typedef struct srclist {
 	size_t bytes;            /* memory held, counted against EXPAND_SRC_CACHE_BYTES */
 	baton_arena arena;       /* the strings and principal bytes */
 } srclist;
+
+/* A grant row of a destination, copied (it is rewritten afterwards). */
+typedef struct dst_row {
+	int64_t id;
+	uint8_t *data;
+	size_t len;
+} dst_row;
 
 /* At most this much memory holds source lists; a source that does not fit is streamed. */
 #define EXPAND_SRC_CACHE_BYTES ((size_t)64 << 20)
@@ -115,25 +125,77 @@ typedef struct expander {
 	size_t src_cache_bytes;  /* memory held by every kept list */
 	bool large;              /* expansion expected to write many grants (expand_defer.c) */
 	bool unique_built;       /* the unique index was built on entry (it ended a bulk phase) */
+	bool scan_pays;          /* expected to write at least twice the stored rows (expand_defer.c) */
 	uint64_t *ids;           /* while the unique index is deferred: hashes of the sync's stored grant ids */
 	uint32_t ids_cap, ids_n;
+
+	/* Scan mode (expand_scan.c): the two indexes expansion reads are deferred too. */
+	bool scan;
+	struct expand_rowbuf *src_bufs; /* entitlement -> the sync's rows on it, when a source */
+	int64_t *dst_rows;       /* every row on each destination entitlement, by principal then row */
+	const char **dst_keys;   /* their principals, "type\0id" (scan_arena) */
+	uint32_t *dst_klens;
+	uint32_t *dst_start;     /* entitlement -> first index into dst_rows (count + 1 entries) */
+	baton_arena scan_arena;
+	int64_t *comp_lo, *comp_hi; /* component -> the rows created while it was expanded (lo > hi: none) */
+	int64_t top_row;         /* the highest row id stored */
+	bool last_flush;         /* flushing the node's last batch */
+	struct expand_row *rows; /* the node's per-(destination, principal) row lists */
+	uint32_t nrows, rows_cap;
+	sqlite3_stmt *q_row_src; /* a source grant by row id */
+	sqlite3_stmt *q_range;   /* the grants of an entitlement among the rows of one component */
+	sqlite3_stmt *q_row_dst; /* a destination grant by row id, when of the sync */
 } expander;
+
+/* Ascending row ids, each as a varint of its distance from the one before (scan mode). */
+typedef struct expand_rowbuf {
+	uint8_t *v;
+	size_t n, cap;
+	int64_t last;
+} expand_rowbuf;
+
+/* A row of one (destination, principal), chained in row order (scan mode). */
+typedef struct expand_row {
+	int64_t id;
+	uint32_t next;
+} expand_row;
+
+/*
+ * Reads the grants on a source entitlement in row order: through the (entitlement, sync, id)
+ * index, or in scan mode by row id and from the row ranges of the components expanded so far.
+ * The current row's columns (data, principal type, principal id, row id) are in `cur`.
+ */
+typedef struct src_iter {
+	uint32_t src;
+	sqlite3_stmt *cur;
+	const uint8_t *p, *end; /* scan mode: the rows on entry still to read */
+	int64_t last;
+	int phase;
+} src_iter;
 
 /* expand.c */
 int baton__expand_prepare(expander *x, const char *sql, sqlite3_stmt **st);
+/* Prepares x->q_src (it names the (entitlement, sync, id) index, so only while that exists). */
+int baton__expand_prepare_src(expander *x);
 const char *baton__expand_col_text(sqlite3_stmt *st, int col);
 
 /* expand_pset.c: the principals already holding a destination, read once per destination */
 bool baton__expand_pset_has(const pset *ps, const char *prt, const char *pid);
+/* Adds (prt, pid); on running out of room or memory the set is dropped (slots NULL). */
 void baton__expand_pset_add(baton_arena *a, pset *ps, const char *prt, const char *pid);
+/* Scan mode (a set with values): adds (prt, pid), its value EXPAND_NO_ROW when new; the value's
+ * address, or NULL when the set was dropped. */
+uint32_t *baton__expand_pset_put(baton_arena *a, pset *ps, const char *prt, const char *pid);
+/* The value of (prt, pid), or NULL when absent (scan mode). */
+uint32_t *baton__expand_pset_val(const pset *ps, const char *prt, const char *pid);
 int baton__expand_pset_load(expander *x, dest *d);
 
 /* expand_srcs.c: the contributions of sources read by several edges, kept (bounded) */
 int baton__expand_srcs_init(expander *x);
 void baton__expand_srcs_free(expander *x);
-/* Decodes the current row of x->q_src (a grant on `src`) into *c, pointing into the row (valid
- * until the next step). 1 when the grant has no principal (nothing to contribute). */
-int baton__expand_src_row(expander *x, uint32_t src, contrib *c);
+/* Decodes the current row of `st` (a grant on `src`: data, principal type and id, row id) into
+ * *c, pointing into the row (valid until the next step). 1 when the grant has no principal. */
+int baton__expand_src_row(expander *x, sqlite3_stmt *st, uint32_t src, contrib *c);
 /* Copies c's strings and principal bytes into `a`. */
 int baton__expand_contrib_copy(baton_arena *a, contrib *c);
 /* The kept list of `src`, read now when several reads are still to come and it fits; *out NULL
@@ -145,8 +207,6 @@ void baton__expand_srcs_done(expander *x, uint32_t src);
 int baton__expand_contrib_cmp(const void *a, const void *b);
 
 /* expand_defer.c: two grant indexes deferred (store/bulk.c) during a large expansion */
-/* The grant indexes expansion reads (q_src, q_dst) or needs (the upsert's unique index). */
-#define BATON__EXPAND_GIDX_READ (BATON__GIDX_UNIQUE | BATON__GIDX_ENT_PRINCIPAL | BATON__GIDX_ENT_SYNC)
 int baton__expand_defer_indexes(expander *x);
 /* After baton__expand_defer_indexes, for a large expansion: the unique (external_id, sync_id)
  * index is dropped too and x->ins becomes a plain INSERT (the ids of the sync's grants are kept
@@ -161,5 +221,30 @@ int baton__expand_unique_check(expander *x, const char *prt, const char *id, siz
 int baton__expand_unique_end(expander *x, bool ok);
 /* Tests only: true keeps the unique index (the upsert path) in every expansion. */
 extern bool baton__expand_keep_unique;
+
+/* expand_scan.c: scan mode, the read indexes deferred during a large expansion */
+/* After baton__expand_defer_indexes: enters scan mode when it pays and fits. */
+int baton__expand_scan_begin(expander *x);
+/* At the end of an expansion: the read indexes are built back (ok), or left deferred. */
+int baton__expand_scan_end(expander *x, bool ok);
+/* Leaves scan mode: the read indexes are built back (a set that outgrew its bound). */
+int baton__expand_scan_leave(expander *x);
+void baton__expand_scan_free(expander *x);
+int baton__expand_src_open(expander *x, uint32_t src, src_iter *it);
+/* SQLITE_ROW (the row in it->cur), SQLITE_DONE, or another SQLite result code. */
+int baton__expand_src_next(expander *x, src_iter *it);
+void baton__expand_src_close(expander *x, src_iter *it);
+/* Scan mode: the principals of d, with their rows, into d->have. */
+int baton__expand_scan_pset(expander *x, dest *d);
+/* Scan mode: the rows of d for (prt, pid) in the sync, in row order, into the apply arena. */
+int baton__expand_scan_dst(expander *x, dest *d, const char *prt, const char *pid, dst_row **rows,
+                           size_t *n);
+/* Scan mode: row `id` now holds d's grant to (prt, pid) (0: it went to another row); kept for
+ * the node's later flushes. */
+int baton__expand_scan_created(expander *x, dest *d, const char *prt, const char *pid, int64_t id);
+/* Tests only: 1 forces scan mode in every expansion that has edges, -1 keeps it off, 0: by size;
+ * a nonzero leave_at leaves it once that many grants are created. */
+extern int baton__expand_scan_mode;
+extern uint64_t baton__expand_scan_leave_at;
 
 #endif

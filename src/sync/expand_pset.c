@@ -36,23 +36,25 @@ bool baton__expand_pset_has(const pset *ps, const char *prt, const char *pid)
 	return ps->slots[pset_slot(ps, prt, lt, pid, li)] != NULL;
 }
 
-/* Adds (prt, pid); on running out of room or memory the set is dropped (slots NULL). */
-void baton__expand_pset_add(baton_arena *a, pset *ps, const char *prt, const char *pid)
+/* Adds (prt, pid): its slot, or UINT32_MAX when the set is dropped (out of room or memory). */
+static uint32_t pset_insert(baton_arena *a, pset *ps, const char *prt, const char *pid)
 {
 	if (!ps->slots)
-		return;
+		return UINT32_MAX;
 	size_t lt = strlen(prt), li = strlen(pid);
 	if ((ps->n + 1) * 2 > ps->cap) {
 		uint32_t nc = ps->cap * 2;
 		const char **ns = nc <= EXPAND_PSET_MAX * 2 ? baton_arena_alloc(a, (size_t)nc * sizeof(*ns)) : NULL;
 		uint32_t *nl = ns ? baton_arena_alloc_raw(a, (size_t)nc * sizeof(*nl)) : NULL;
-		if (!nl) {
+		uint32_t *nv = nl && ps->vals ? baton_arena_alloc_raw(a, (size_t)nc * sizeof(*nv)) : NULL;
+		if (!nl || (ps->vals && !nv)) {
 			ps->slots = NULL;
-			return;
+			return UINT32_MAX;
 		}
 		pset old = *ps;
 		ps->slots = ns;
 		ps->lens = nl;
+		ps->vals = nv;
 		ps->cap = nc;
 		for (uint32_t i = 0; i < old.cap; i++) {
 			if (!old.slots[i])
@@ -62,15 +64,17 @@ void baton__expand_pset_add(baton_arena *a, pset *ps, const char *prt, const cha
 			uint32_t j = pset_slot(ps, k, kt, k + kt + 1, old.lens[i] - kt - 1);
 			ps->slots[j] = k;
 			ps->lens[j] = old.lens[i];
+			if (nv)
+				nv[j] = old.vals[i];
 		}
 	}
 	uint32_t j = pset_slot(ps, prt, lt, pid, li);
 	if (ps->slots[j])
-		return;
+		return j;
 	char *k = baton_arena_alloc_raw(a, lt + 1 + li);
 	if (!k) {
 		ps->slots = NULL;
-		return;
+		return UINT32_MAX;
 	}
 	memcpy(k, prt, lt);
 	k[lt] = '\0';
@@ -78,6 +82,26 @@ void baton__expand_pset_add(baton_arena *a, pset *ps, const char *prt, const cha
 	ps->slots[j] = k;
 	ps->lens[j] = (uint32_t)(lt + 1 + li);
 	ps->n++;
+	if (ps->vals)
+		ps->vals[j] = EXPAND_NO_ROW;
+	return j;
+}
+
+void baton__expand_pset_add(baton_arena *a, pset *ps, const char *prt, const char *pid)
+{
+	pset_insert(a, ps, prt, pid);
+}
+
+uint32_t *baton__expand_pset_put(baton_arena *a, pset *ps, const char *prt, const char *pid)
+{
+	uint32_t j = pset_insert(a, ps, prt, pid);
+	return j == UINT32_MAX || !ps->vals ? NULL : &ps->vals[j];
+}
+
+uint32_t *baton__expand_pset_val(const pset *ps, const char *prt, const char *pid)
+{
+	uint32_t j = pset_slot(ps, prt, strlen(prt), pid, strlen(pid));
+	return ps->slots[j] && ps->vals ? &ps->vals[j] : NULL;
 }
 
 /*
@@ -95,6 +119,7 @@ int baton__expand_pset_load(expander *x, dest *d)
 		return rc;
 	d->have.cap = 64;
 	d->have.n = 0;
+	d->have.vals = NULL;
 	d->have.slots = baton_arena_alloc(&x->node_arena, 64 * sizeof(*d->have.slots));
 	d->have.lens = baton_arena_alloc_raw(&x->node_arena, 64 * sizeof(*d->have.lens));
 	if (!d->have.slots || !d->have.lens)

@@ -76,9 +76,8 @@ void baton__expand_srcs_free(expander *x)
 	x->src_nocache = NULL;
 }
 
-int baton__expand_src_row(expander *x, uint32_t src, contrib *c)
+int baton__expand_src_row(expander *x, sqlite3_stmt *st, uint32_t src, contrib *c)
 {
-	sqlite3_stmt *st = x->q_src;
 	const char *prt = baton__expand_col_text(st, 1), *pid = baton__expand_col_text(st, 2);
 	if (!*prt && !*pid)
 		return 1; /* no principal */
@@ -127,12 +126,11 @@ static int read_list(expander *x, uint32_t src, srclist **out)
 		return baton__error_oom("grant expansion");
 	baton_arena_init(&l->arena);
 	size_t budget = EXPAND_SRC_CACHE_BYTES - x->src_cache_bytes;
-	sqlite3_bind_text(x->q_src, 1, x->g.ents.strs[src], (int)x->g.ents.lens[src], SQLITE_STATIC);
-	sqlite3_bind_text(x->q_src, 2, x->sync_id, -1, SQLITE_STATIC);
-	int sr = SQLITE_DONE, rc = 0;
+	src_iter it;
+	int sr = SQLITE_DONE, rc = baton__expand_src_open(x, src, &it);
 	bool fits = true;
 	uint32_t seq = 0;
-	while ((sr = sqlite3_step(x->q_src)) == SQLITE_ROW) {
+	while (!rc && (sr = baton__expand_src_next(x, &it)) == SQLITE_ROW) {
 		if (l->n == l->cap) {
 			size_t nc = l->cap ? l->cap * 2 : 256;
 			contrib *v = realloc(l->v, nc * sizeof(*v));
@@ -144,7 +142,7 @@ static int read_list(expander *x, uint32_t src, srclist **out)
 			l->cap = nc;
 		}
 		contrib *c = &l->v[l->n];
-		int r = baton__expand_src_row(x, src, c);
+		int r = baton__expand_src_row(x, it.cur, src, c);
 		if (r == 1)
 			continue;
 		if (r < 0 || (r = baton__expand_contrib_copy(&l->arena, c))) {
@@ -161,8 +159,7 @@ static int read_list(expander *x, uint32_t src, srclist **out)
 	}
 	if (!rc && fits && sr != SQLITE_DONE && sr != SQLITE_ROW)
 		rc = baton__store_sqlerr(x->s, sr, "grant expansion: reading grants");
-	sqlite3_reset(x->q_src);
-	sqlite3_clear_bindings(x->q_src);
+	baton__expand_src_close(x, &it);
 	baton_arena_reset(&x->row_arena);
 	if (rc || !fits) {
 		baton_arena_release(&l->arena);

@@ -7,6 +7,7 @@
 #include "expand_testutil.h"
 
 #include "store/store.h"
+#include "sync/expand_int.h" /* baton__expand_scan_mode */
 
 static const char *const principals[] = {"user:u1", "user:u2", "group:g", "user:u3"};
 #define NP (sizeof(principals) / sizeof(principals[0]))
@@ -112,7 +113,10 @@ static void test_disk_full(void **state)
 	}
 	print_message("disk full: %d of 16 sizes failed, %d of them mid-expansion\n", failed, mid);
 	assert_true(failed > 0);
-	assert_true(mid > 0);
+	/* In scan mode (the _scan variant) expansion drops two indexes before it writes: the pages they
+	 * free hold its rows, so the disk fills up only while indexes are built, before or after. */
+	if (baton__expand_scan_mode <= 0)
+		assert_true(mid > 0);
 }
 
 int main(void)

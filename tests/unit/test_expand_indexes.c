@@ -1,7 +1,8 @@
 /*
  * Grant expansion that writes many grants compared with what is stored defers the two grant
  * indexes it never reads (the store drops them, store/bulk.c) and leaves them deferred: the next
- * grant read, sync end or save builds them, once. The schema afterwards (sqlite_master: every
+ * grant read, sync end or save builds them, once. (One that writes more than twice the stored
+ * rows drops the two it reads as well: test_expand_scan.) The schema afterwards (sqlite_master: every
  * index of v1_grants with its statement) is the one before, after a completed expansion and after
  * one stopped by its progress callback; a small expansion keeps them throughout; right after a new
  * file's bulk phase expansion builds only the indexes it reads.
@@ -101,6 +102,7 @@ static void test_large_expansion_rebuilds(void **state)
 	assert_false(w.saw_kept);
 	/* still deferred after it; the next grant read builds them */
 	assert_null(strstr(grant_indexes(f), "idx_grants_principal_id_v1="));
+	assert_non_null(strstr(grant_indexes(f), "idx_grants_entitlement_sync_grant_v1="));
 	assert_int_equal(f->s->grants_deferred, unread);
 	assert_int_equal(xf_count(f, "group:d:member"), MANY + 1); /* with the expandable grant */
 	assert_string_equal(grant_indexes(f), before);
