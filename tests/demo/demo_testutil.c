@@ -386,3 +386,14 @@ int demo_latest_finished(const char *c1z, char *id, size_t id_size, char *msg, s
 	baton_store_discard(s);
 	return rc ? -1 : 0;
 }
+
+size_t demo_count_ops(const demo_model *m, const char *verb)
+{
+	const json_t *ops = demo_model_ops(m);
+	size_t n = 0;
+
+	for (size_t i = 0; i < json_array_size(ops); i++)
+		if (strcmp(json_string_value(json_object_get(json_array_get(ops, i), "op")), verb) == 0)
+			n++;
+	return n;
+}

@@ -19,6 +19,9 @@
  */
 int demo_run(const char *bin, const char *c1z, const char *const *env, const char *stderr_path);
 
+/* How many operations of the state file have "op" `verb` (m's model lock held, or m unshared). */
+size_t demo_count_ops(const demo_model *m, const char *verb);
+
 /* setenv() from a "NAME=value" string. */
 void demo_setenv_kv(const char *kv);
 

@@ -31,6 +31,7 @@
 #include "demo_ext.h"
 #include "connector/connector.h"
 #include "demo_runtime_fixture.h"
+#include "demo_testutil.h"
 #include "connector/ext.h"
 #include "core/ctx.h"
 
@@ -382,17 +383,6 @@ static void *run_job(void *arg)
 
 /* ---- The test ---- */
 
-static size_t count_ops(const demo_model *m, const char *verb)
-{
-	const json_t *ops = demo_model_ops(m);
-	size_t i, n = 0;
-
-	for (i = 0; i < json_array_size(ops); i++)
-		if (strcmp(json_string_value(json_object_get(json_array_get(ops, i), "op")), verb) == 0)
-			n++;
-	return n;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -427,7 +417,7 @@ static void test_concurrent_provisioning(void **state)
 {
 	job jobs[ISSUERS + GRANTERS + 1 + 1 + TICKETERS + READERS];
 	pthread_t th[sizeof(jobs) / sizeof(jobs[0])];
-	size_t n = 0, i, k, issues_before = count_ops(model(), "issue_token");
+	size_t n = 0, i, k, issues_before = demo_count_ops(model(), "issue_token");
 	size_t users_before = demo_model_count(model(), DEMO_USER);
 	const char *ids[ISSUERS * ISSUES_EACH + 1];
 	size_t n_ids = 0;
@@ -470,7 +460,7 @@ static void test_concurrent_provisioning(void **state)
 		if (strcmp(ids[i], want) != 0)
 			fail_msg("token ids: %s where %s was expected (a repeated or skipped id)", ids[i], want);
 	}
-	assert_int_equal(count_ops(model(), "issue_token"), n_ids);
+	assert_int_equal(demo_count_ops(model(), "issue_token"), n_ids);
 
 	/* grants, revokes, accounts and tickets in the model */
 	{
@@ -487,8 +477,8 @@ static void test_concurrent_provisioning(void **state)
 			assert_true(demo_obj_find_grant(g1, 0, (demo_ref){DEMO_USER, idx}) < 0);
 		}
 	}
-	assert_int_equal(count_ops(model(), "grant"), n_to_grant);
-	assert_int_equal(count_ops(model(), "revoke"), n_to_revoke);
+	assert_int_equal(demo_count_ops(model(), "grant"), n_to_grant);
+	assert_int_equal(demo_count_ops(model(), "revoke"), n_to_revoke);
 	assert_int_equal(demo_model_count(model(), DEMO_USER), users_before + ACCOUNTS);
 	{
 		const char *tids[TICKETERS * TICKETS_EACH];
@@ -500,13 +490,13 @@ static void test_concurrent_provisioning(void **state)
 		for (i = 1; i < nt; i++)
 			if (strcmp(tids[i - 1], tids[i]) == 0)
 				fail_msg("two tickets got id %s", tids[i]);
-		assert_int_equal(count_ops(model(), "ticket"), nt);
+		assert_int_equal(demo_count_ops(model(), "ticket"), nt);
 	}
 
 	/* the state file holds all of it: a restart replays the same company */
 	assert_int_equal(demo_model_new(&params, state_path, &replay), DEMO_OK);
 	assert_int_equal(json_array_size(demo_model_ops(replay)), json_array_size(demo_model_ops(model())));
-	assert_int_equal(count_ops(replay, "issue_token"), n_ids);
+	assert_int_equal(demo_count_ops(replay, "issue_token"), n_ids);
 	assert_int_equal(demo_model_count(replay, DEMO_USER), users_before + ACCOUNTS);
 	for (k = 0; k < DEMO_N_KINDS; k++)
 		assert_int_equal(demo_model_count_grants(replay, (demo_kind)k),
@@ -551,7 +541,7 @@ static void test_concurrent_connectors(void **state)
 {
 	pthread_t th[TASKS];
 	const char *ids[TASKS * TASK_ISSUES];
-	size_t before = count_ops(model(), "issue_token"), i, k, n = 0;
+	size_t before = demo_count_ops(model(), "issue_token"), i, k, n = 0;
 
 	(void)state;
 	assert_true(token_user[0] != '\0');
@@ -578,7 +568,7 @@ static void test_concurrent_connectors(void **state)
 			fail_msg("token ids: %s where %s was expected (a repeated or skipped id)", ids[i], want);
 	}
 	/* the reopened connector read the state file: every token is there */
-	assert_int_equal(count_ops(model(), "issue_token"), before + n);
+	assert_int_equal(demo_count_ops(model(), "issue_token"), before + n);
 }
 
 static int setup(void **state)

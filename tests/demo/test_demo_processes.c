@@ -196,17 +196,6 @@ static char revoke_shared(int c, baton_ctx *ctx)
 	return got;
 }
 
-static size_t count_ops(const demo_model *m, const char *verb)
-{
-	const json_t *ops = demo_model_ops(m);
-	size_t i, n = 0;
-
-	for (i = 0; i < json_array_size(ops); i++)
-		if (strcmp(json_string_value(json_object_get(json_array_get(ops, i), "op")), verb) == 0)
-			n++;
-	return n;
-}
-
 /* Whether the token of request id "proc-shared" was issued (1) or not yet (0). */
 static size_t shared_issued(const demo_model *m)
 {
@@ -234,8 +223,8 @@ static void check_own_model(int c)
 			child_fail(c, "its model lacks the g005 membership of %s", to_grant[j]);
 	}
 	/* (another child may have issued the shared request id's token already) */
-	if (count_ops(m, "issue_token") - shared_issued(m) != PROCS * TOKENS_EACH)
-		child_fail(c, "its model knows %zu tokens, not %d", count_ops(m, "issue_token") - shared_issued(m),
+	if (demo_count_ops(m, "issue_token") - shared_issued(m) != PROCS * TOKENS_EACH)
+		child_fail(c, "its model knows %zu tokens, not %d", demo_count_ops(m, "issue_token") - shared_issued(m),
 		           PROCS * TOKENS_EACH);
 	if (demo_model_count(m, DEMO_USER) != params.users + PROCS * ACCOUNTS_EACH)
 		child_fail(c, "its model has %zu users", demo_model_count(m, DEMO_USER));
