@@ -591,7 +591,7 @@ static int expand_node(expander *x, uint32_t c)
 	baton_arena_reset(&x->node_arena);
 	x->ins_dest = NULL; /* the destinations bound to x->ins are gone with the arena */
 	x->nrows = 0;
-	int64_t first_row = x->top_row + 1;
+	int64_t first_row = x->node_first_row = x->top_row + 1;
 	uint32_t first = g->member_start[c], count = g->member_start[c + 1] - first;
 	dest *dests = baton_arena_alloc(&x->node_arena, (size_t)count * sizeof(*dests));
 	if (!dests)
@@ -787,9 +787,6 @@ static int run_expansion(expander *x)
 	if (!rc)
 		rc = crc;
 	int urc = baton__expand_unique_end(x, !rc);
-	if (!rc)
-		rc = urc;
-	urc = baton__expand_scan_end(x, !rc);
 	if (!rc)
 		rc = urc;
 	x->stats->grants_created = x->created;

@@ -42,6 +42,8 @@ typedef struct pset {
 	uint32_t cap, n;
 } pset;
 #define EXPAND_NO_ROW UINT32_MAX
+/* A value with this bit: the one row the node created for the key, at node_first_row + the rest. */
+#define EXPAND_ROW_NEW 0x80000000u
 
 /* A destination of the node being expanded: its stored entitlement. */
 typedef struct dest {
@@ -131,20 +133,18 @@ typedef struct expander {
 
 	/* Scan mode (expand_scan.c): the two indexes expansion reads are deferred too. */
 	bool scan;
-	struct expand_rowbuf *src_bufs; /* entitlement -> the sync's rows on it, when a source */
-	int64_t *dst_rows;       /* every row on each destination entitlement, by principal then row */
-	const char **dst_keys;   /* their principals, "type\0id" (scan_arena) */
-	uint32_t *dst_klens;
-	uint32_t *dst_start;     /* entitlement -> first index into dst_rows (count + 1 entries) */
-	baton_arena scan_arena;
+	struct expand_rowbuf *ent_rows; /* entitlement -> the sync's rows on it on entry, when a
+	                                 * source or a destination */
 	int64_t *comp_lo, *comp_hi; /* component -> the rows created while it was expanded (lo > hi: none) */
 	int64_t top_row;         /* the highest row id stored */
+	int64_t node_first_row;  /* the first row id the node being expanded may create */
 	bool last_flush;         /* flushing the node's last batch */
 	struct expand_row *rows; /* the node's per-(destination, principal) row lists */
 	uint32_t nrows, rows_cap;
 	sqlite3_stmt *q_row_src; /* a source grant by row id */
 	sqlite3_stmt *q_range;   /* the grants of an entitlement among the rows of one component */
 	sqlite3_stmt *q_row_dst; /* a destination grant by row id, when of the sync */
+	sqlite3_stmt *q_row_prin; /* a grant's principal by row id */
 } expander;
 
 /* Ascending row ids, each as a varint of its distance from the one before (scan mode). */
@@ -152,6 +152,7 @@ typedef struct expand_rowbuf {
 	uint8_t *v;
 	size_t n, cap;
 	int64_t last;
+	uint32_t count;
 } expand_rowbuf;
 
 /* A row of one (destination, principal), chained in row order (scan mode). */
@@ -225,8 +226,6 @@ extern bool baton__expand_keep_unique;
 /* expand_scan.c: scan mode, the read indexes deferred during a large expansion */
 /* After baton__expand_defer_indexes: enters scan mode when it pays and fits. */
 int baton__expand_scan_begin(expander *x);
-/* At the end of an expansion: the read indexes are built back (ok), or left deferred. */
-int baton__expand_scan_end(expander *x, bool ok);
 /* Leaves scan mode: the read indexes are built back (a set that outgrew its bound). */
 int baton__expand_scan_leave(expander *x);
 void baton__expand_scan_free(expander *x);

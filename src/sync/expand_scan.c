@@ -14,9 +14,12 @@
  *    row ids only) and the rows created while the source's own component was expanded: every
  *    new row gets the next row id, so they are one range of row ids per component, read by a
  *    range scan filtered on the entitlement;
- *  - a destination is written only while its own component is expanded, so the principals
- *    holding it on entry (read from the index with their row ids) and the rows created since, kept
- *    per (destination, principal) in the node's principal set, are all its rows.
+ *  - a destination is written only while its own component is expanded, so its rows on entry
+ *    (row ids read from the index before it is dropped; their principals read by row id when the
+ *    node is expanded) and the rows created since, kept per (destination, principal) in the
+ *    node's principal set, are all its rows of the sync.
+ * The row ids are kept as varint deltas (~1.5 bytes a grant); what is per principal lives only
+ * while its node is expanded, as on the index path.
  * Rows are read in the same order as through the indexes (row order; a principal's rows in row
  * order), so the result is row for row the same.
  *
@@ -26,10 +29,11 @@
  * has more principals than a set holds. A set that outgrows its bound later builds both indexes
  * back and expansion goes on through them. With no index kept up to date, the table's pages are
  * written in order and the saved file needs no compacting copy (store/compacted.c).
- * Expansion builds them back once it has written everything (one sorted pass each, with the
- * store's lean cache); after a failure the store builds them when the next reader, the sync's end
- * or saving needs them (store/bulk.c), and a process killed meanwhile gets them back when the
- * file is opened.
+ * They stay deferred after it, with the two it never reads: the store builds them when the next
+ * reader, the sync's end or saving needs them (store/bulk.c), and a process killed meanwhile gets
+ * them back when the file is opened. (Building them at expansion's end with the store's lean
+ * cache kept expand-tenant's peak at 71 MB instead of 95, but left the heap fragmented for the
+ * sync end's builds: test_memory_flat's 400k-grant sync peaked 11-13 MB above its 200k one.)
  */
 #include "sync/expand_int.h"
 
@@ -52,24 +56,6 @@ static bool is_dest(const expander *x, uint32_t ent)
 	return x->g.in_start[c] != x->g.in_start[c + 1];
 }
 
-typedef struct growing {
-	void *v;
-	size_t n, cap, size;
-} growing;
-
-static void *grow(growing *a)
-{
-	if (a->n == a->cap) {
-		size_t nc = a->cap ? a->cap * 2 : 1024;
-		void *nv = realloc(a->v, nc * a->size);
-		if (!nv)
-			return NULL;
-		a->v = nv;
-		a->cap = nc;
-	}
-	return (char *)a->v + a->size * a->n++;
-}
-
 /* Appends row `id` (above every row in b) to b; the bytes it took, or 0 when out of memory. */
 static size_t rowbuf_add(expand_rowbuf *b, int64_t id)
 {
@@ -85,11 +71,12 @@ static size_t rowbuf_add(expand_rowbuf *b, int64_t id)
 	}
 	b->n += baton__pb_varint_put(b->v + b->n, d);
 	b->last = id;
+	b->count++;
 	return len;
 }
 
-/* The row ids of the sync's grants on every source (index only). */
-static int read_sources(expander *x, size_t *bytes, bool *fits)
+/* The row ids of the sync's grants on every source and destination (index only). */
+static int read_rows(expander *x, size_t *bytes, bool *fits)
 {
 	sqlite3_stmt *st;
 	int rc = baton__expand_prepare(x, "SELECT id FROM v1_grants INDEXED BY idx_grants_entitlement_sync_grant_v1 "
@@ -98,18 +85,18 @@ static int read_sources(expander *x, size_t *bytes, bool *fits)
 		return rc;
 	uint32_t n = x->g.ents.count;
 	for (uint32_t e = 0; e < n && !rc && *fits; e++) {
-		if (!x->src_uses[e])
+		if (!x->src_uses[e] && !is_dest(x, e))
 			continue;
 		sqlite3_bind_text(st, 1, x->g.ents.strs[e], (int)x->g.ents.lens[e], SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, x->sync_id, -1, SQLITE_STATIC);
 		int sr;
 		while ((sr = sqlite3_step(st)) == SQLITE_ROW) {
-			size_t len = rowbuf_add(&x->src_bufs[e], sqlite3_column_int64(st, 0));
+			size_t len = rowbuf_add(&x->ent_rows[e], sqlite3_column_int64(st, 0));
 			if (!len) {
 				rc = baton__error_oom("grant expansion");
 				break;
 			}
-			if ((*bytes += len) > EXPAND_SCAN_BYTES) {
+			if ((*bytes += len) > EXPAND_SCAN_BYTES || x->ent_rows[e].count > EXPAND_PSET_MAX / 2) {
 				*fits = false;
 				break;
 			}
@@ -119,58 +106,6 @@ static int read_sources(expander *x, size_t *bytes, bool *fits)
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	return rc;
-}
-
-/* The principals and row ids of every grant on every destination (every sync: index only). */
-static int read_dests(expander *x, size_t *bytes, bool *fits)
-{
-	sqlite3_stmt *st;
-	int rc = baton__expand_prepare(x, "SELECT principal_resource_type_id, principal_resource_id, id FROM v1_grants "
-	                                  "INDEXED BY idx_grants_entitlement_id_principal_id_v1 WHERE entitlement_id = ? "
-	                                  "ORDER BY principal_resource_type_id, principal_resource_id, id", &st);
-	if (rc)
-		return rc;
-	growing ids = {NULL, 0, 0, sizeof(int64_t)}, keys = {NULL, 0, 0, sizeof(char *)},
-	        lens = {NULL, 0, 0, sizeof(uint32_t)};
-	uint32_t n = x->g.ents.count;
-	for (uint32_t e = 0; e < n && !rc && *fits; e++) {
-		x->dst_start[e] = (uint32_t)ids.n;
-		if (!is_dest(x, e))
-			continue;
-		sqlite3_bind_text(st, 1, x->g.ents.strs[e], (int)x->g.ents.lens[e], SQLITE_STATIC);
-		int sr;
-		while ((sr = sqlite3_step(st)) == SQLITE_ROW) {
-			const char *prt = baton__expand_col_text(st, 0), *pid = baton__expand_col_text(st, 1);
-			size_t lt = strlen(prt), li = strlen(pid);
-			int64_t *p = grow(&ids);
-			const char **k = grow(&keys);
-			uint32_t *l = grow(&lens);
-			char *key = baton_arena_alloc_raw(&x->scan_arena, lt + li + 2);
-			if (!p || !k || !l || !key) {
-				rc = baton__error_oom("grant expansion");
-				break;
-			}
-			memcpy(key, prt, lt + 1);
-			memcpy(key + lt + 1, pid, li + 1);
-			*p = sqlite3_column_int64(st, 2);
-			*k = key;
-			*l = (uint32_t)(lt + li + 1);
-			*bytes += sizeof(int64_t) + sizeof(char *) + sizeof(uint32_t) + lt + li + 2;
-			if (*bytes > EXPAND_SCAN_BYTES || ids.n - x->dst_start[e] > EXPAND_PSET_MAX / 2) {
-				*fits = false;
-				break;
-			}
-		}
-		if (!rc && *fits && sr != SQLITE_DONE)
-			rc = baton__store_sqlerr(x->s, sr, "grant expansion: reading grants");
-		sqlite3_reset(st);
-	}
-	x->dst_start[n] = (uint32_t)ids.n;
-	sqlite3_finalize(st);
-	x->dst_rows = ids.v;
-	x->dst_keys = keys.v;
-	x->dst_klens = lens.v;
 	return rc;
 }
 
@@ -179,23 +114,17 @@ void baton__expand_scan_free(expander *x)
 	sqlite3_finalize(x->q_row_src);
 	sqlite3_finalize(x->q_range);
 	sqlite3_finalize(x->q_row_dst);
-	x->q_row_src = x->q_range = x->q_row_dst = NULL;
-	if (x->src_bufs)
+	sqlite3_finalize(x->q_row_prin);
+	x->q_row_src = x->q_range = x->q_row_dst = x->q_row_prin = NULL;
+	if (x->ent_rows)
 		for (uint32_t e = 0; e < x->g.ents.count; e++)
-			free(x->src_bufs[e].v);
-	free(x->src_bufs);
-	x->src_bufs = NULL;
-	free(x->dst_rows);
-	free(x->dst_keys);
-	free(x->dst_klens);
-	free(x->dst_start);
+			free(x->ent_rows[e].v);
+	free(x->ent_rows);
+	x->ent_rows = NULL;
 	free(x->comp_lo);
 	free(x->comp_hi);
 	free(x->rows);
-	baton_arena_release(&x->scan_arena);
-	x->dst_rows = x->comp_lo = x->comp_hi = NULL;
-	x->dst_start = x->dst_klens = NULL;
-	x->dst_keys = NULL;
+	x->comp_lo = x->comp_hi = NULL;
 	x->rows = NULL;
 	x->nrows = x->rows_cap = 0;
 	x->scan = false;
@@ -205,12 +134,10 @@ void baton__expand_scan_free(expander *x)
 static int scan_alloc(expander *x)
 {
 	uint32_t n = x->g.ents.count, nc = x->g.ncomp;
-	baton_arena_init(&x->scan_arena);
-	x->src_bufs = calloc((size_t)n + 1, sizeof(*x->src_bufs));
-	x->dst_start = calloc((size_t)n + 1, sizeof(*x->dst_start));
+	x->ent_rows = calloc((size_t)n + 1, sizeof(*x->ent_rows));
 	x->comp_lo = malloc(((size_t)nc + 1) * sizeof(*x->comp_lo));
 	x->comp_hi = malloc(((size_t)nc + 1) * sizeof(*x->comp_hi));
-	if (!x->src_bufs || !x->dst_start || !x->comp_lo || !x->comp_hi) {
+	if (!x->ent_rows || !x->comp_lo || !x->comp_hi) {
 		baton__expand_scan_free(x);
 		return baton__error_oom("grant expansion");
 	}
@@ -232,6 +159,9 @@ static int scan_start(expander *x)
 		                              "sync_id = ?4 ORDER BY id", &x->q_range);
 	if (!rc)
 		rc = baton__expand_prepare(x, "SELECT id, data FROM v1_grants WHERE id = ?1 AND sync_id = ?2", &x->q_row_dst);
+	if (!rc)
+		rc = baton__expand_prepare(x, "SELECT principal_resource_type_id, principal_resource_id FROM v1_grants "
+		                              "WHERE id = ?", &x->q_row_prin);
 	if (rc)
 		return rc;
 	x->top_row = x->max_row;
@@ -251,9 +181,7 @@ int baton__expand_scan_begin(expander *x)
 		return rc;
 	size_t bytes = 0;
 	bool fits = true;
-	rc = read_sources(x, &bytes, &fits);
-	if (!rc && fits)
-		rc = read_dests(x, &bytes, &fits);
+	rc = read_rows(x, &bytes, &fits);
 	if (!rc && fits)
 		rc = baton__store_grants_defer(x->s, SCAN_READ_GIDX);
 	if (!rc && fits)
@@ -263,15 +191,6 @@ int baton__expand_scan_begin(expander *x)
 		return rc;
 	}
 	return 0;
-}
-
-int baton__expand_scan_end(expander *x, bool ok)
-{
-	if (!ok || !(x->s->grants_deferred & SCAN_READ_GIDX) || !x->comp_lo)
-		return 0; /* a failure leaves them deferred: the store builds them when next needed */
-	/* lean, after the last commit: with the full cache the sorter of the (entitlement, sync, id)
-	 * keys took expand-tenant's peak from 71 to 98 MB */
-	return baton__store_grants_build_lean(x->s, SCAN_READ_GIDX);
 }
 
 int baton__expand_scan_leave(expander *x)
@@ -294,8 +213,8 @@ int baton__expand_src_open(expander *x, uint32_t src, src_iter *it)
 		it->phase = 2;
 		return 0;
 	}
-	it->p = x->src_bufs[src].v;
-	it->end = it->p + x->src_bufs[src].n;
+	it->p = x->ent_rows[src].v;
+	it->end = it->p + x->ent_rows[src].n;
 	return 0;
 }
 
@@ -349,6 +268,8 @@ void baton__expand_src_close(expander *x, src_iter *it)
 /* Appends row `id` to the chain at *head (rows arrive in row order). */
 static int chain_add(expander *x, uint32_t *head, int64_t id)
 {
+	if (x->nrows >= EXPAND_ROW_NEW - 1)
+		return baton__error_oom("grant expansion");
 	if (x->nrows == x->rows_cap) {
 		uint32_t nc = x->rows_cap ? x->rows_cap * 2 : 1024;
 		expand_row *r = nc > x->rows_cap ? realloc(x->rows, (size_t)nc * sizeof(*r)) : NULL;
@@ -373,9 +294,9 @@ static int chain_add(expander *x, uint32_t *head, int64_t id)
 
 int baton__expand_scan_pset(expander *x, dest *d)
 {
-	uint32_t lo = x->dst_start[d->ent], hi = x->dst_start[d->ent + 1];
+	const expand_rowbuf *b = &x->ent_rows[d->ent];
 	uint32_t cap = 64;
-	while (cap < 2 * (hi - lo) + 2)
+	while (cap < 2 * b->count + 2)
 		cap *= 2;
 	pset *ps = &d->have;
 	ps->cap = cap;
@@ -385,16 +306,60 @@ int baton__expand_scan_pset(expander *x, dest *d)
 	ps->vals = baton_arena_alloc_raw(&x->node_arena, (size_t)cap * sizeof(*ps->vals));
 	if (!ps->slots || !ps->lens || !ps->vals)
 		return baton__error_oom("grant expansion");
-	for (uint32_t i = lo; i < hi; i++) {
-		const char *prt = x->dst_keys[i];
-		uint32_t *v = baton__expand_pset_put(&x->node_arena, ps, prt, prt + strlen(prt) + 1);
-		if (!v)
-			return baton__error_oom("grant expansion");
-		int rc = chain_add(x, v, x->dst_rows[i]);
-		if (rc)
-			return rc;
+	/* d's rows on entry, in row order: each principal's chain is in row order */
+	int64_t id = 0;
+	int rc = 0;
+	for (const uint8_t *p = b->v, *end = b->v + b->n; p < end && !rc;) {
+		uint64_t delta;
+		size_t len = baton__pb_varint_get(p, end, &delta);
+		if (!len)
+			return baton_error_set(BATON_EINTERNAL, "grant expansion: a row list is damaged");
+		p += len;
+		id += (int64_t)delta;
+		sqlite3_bind_int64(x->q_row_prin, 1, id);
+		int sr = sqlite3_step(x->q_row_prin);
+		if (sr == SQLITE_ROW) {
+			uint32_t *v = baton__expand_pset_put(&x->node_arena, ps, baton__expand_col_text(x->q_row_prin, 0),
+			                                     baton__expand_col_text(x->q_row_prin, 1));
+			rc = v ? chain_add(x, v, id) : baton__error_oom("grant expansion");
+		} else if (sr != SQLITE_DONE) {
+			rc = baton__store_sqlerr(x->s, sr, "grant expansion: reading grants");
+		}
+		sqlite3_reset(x->q_row_prin);
 	}
-	return 0;
+	return rc;
+}
+
+/* Appends row `id` of d to *rows (apply arena) when it is a grant of the sync. */
+static int read_dst_row(expander *x, int64_t id, dst_row **rows, size_t *n, size_t *cap)
+{
+	sqlite3_bind_int64(x->q_row_dst, 1, id);
+	sqlite3_bind_text(x->q_row_dst, 2, x->sync_id, -1, SQLITE_STATIC);
+	int sr = sqlite3_step(x->q_row_dst), rc = 0;
+	if (sr == SQLITE_ROW) {
+		if (*n == *cap) {
+			size_t nc = *cap ? *cap * 2 : 2;
+			dst_row *nr = baton_arena_alloc_raw(&x->apply_arena, nc * sizeof(*nr));
+			if (!nr)
+				rc = baton__error_oom("grant expansion");
+			else if (*n)
+				memcpy(nr, *rows, *n * sizeof(*nr));
+			*rows = nr;
+			*cap = nc;
+		}
+		if (!rc) {
+			dst_row *o = &(*rows)[(*n)++];
+			o->id = sqlite3_column_int64(x->q_row_dst, 0);
+			const void *b = sqlite3_column_blob(x->q_row_dst, 1);
+			o->len = (size_t)sqlite3_column_bytes(x->q_row_dst, 1);
+			if (!(o->data = baton_arena_memdup(&x->apply_arena, b ? b : "", o->len)))
+				rc = baton__error_oom("grant expansion");
+		}
+	} else if (sr != SQLITE_DONE) {
+		rc = baton__store_sqlerr(x->s, sr, "grant expansion: reading grants");
+	}
+	sqlite3_reset(x->q_row_dst);
+	return rc;
 }
 
 int baton__expand_scan_dst(expander *x, dest *d, const char *prt, const char *pid, dst_row **rows, size_t *n)
@@ -403,37 +368,12 @@ int baton__expand_scan_dst(expander *x, dest *d, const char *prt, const char *pi
 	*n = 0;
 	uint32_t *v = baton__expand_pset_val(&d->have, prt, pid);
 	size_t cap = 0;
-	for (uint32_t r = v ? *v : EXPAND_NO_ROW; r != EXPAND_NO_ROW; r = x->rows[r].next) {
-		sqlite3_bind_int64(x->q_row_dst, 1, x->rows[r].id);
-		sqlite3_bind_text(x->q_row_dst, 2, x->sync_id, -1, SQLITE_STATIC);
-		int sr = sqlite3_step(x->q_row_dst), rc = 0;
-		if (sr == SQLITE_ROW) {
-			if (*n == cap) {
-				size_t nc = cap ? cap * 2 : 2;
-				dst_row *nr = baton_arena_alloc_raw(&x->apply_arena, nc * sizeof(*nr));
-				if (!nr)
-					rc = baton__error_oom("grant expansion");
-				else if (*n)
-					memcpy(nr, *rows, *n * sizeof(*nr));
-				*rows = nr;
-				cap = nc;
-			}
-			if (!rc) {
-				dst_row *o = &(*rows)[(*n)++];
-				o->id = sqlite3_column_int64(x->q_row_dst, 0);
-				const void *b = sqlite3_column_blob(x->q_row_dst, 1);
-				o->len = (size_t)sqlite3_column_bytes(x->q_row_dst, 1);
-				if (!(o->data = baton_arena_memdup(&x->apply_arena, b ? b : "", o->len)))
-					rc = baton__error_oom("grant expansion");
-			}
-		} else if (sr != SQLITE_DONE) {
-			rc = baton__store_sqlerr(x->s, sr, "grant expansion: reading grants");
-		}
-		sqlite3_reset(x->q_row_dst);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	if (v && (*v & EXPAND_ROW_NEW) && *v != EXPAND_NO_ROW) /* the one row this node created */
+		return read_dst_row(x, x->node_first_row + (*v & ~EXPAND_ROW_NEW), rows, n, &cap);
+	int rc = 0;
+	for (uint32_t r = v ? *v : EXPAND_NO_ROW; r != EXPAND_NO_ROW && !rc; r = x->rows[r].next)
+		rc = read_dst_row(x, x->rows[r].id, rows, n, &cap);
+	return rc;
 }
 
 int baton__expand_scan_created(expander *x, dest *d, const char *prt, const char *pid, int64_t id)
@@ -447,5 +387,13 @@ int baton__expand_scan_created(expander *x, dest *d, const char *prt, const char
 	uint32_t *v = baton__expand_pset_put(&x->node_arena, &d->have, prt, pid);
 	if (!v)
 		return baton__expand_scan_leave(x); /* the set is dropped: d's rows are looked up through the index */
-	return id ? chain_add(x, v, id) : 0;
+	if (!id)
+		return 0;
+	/* a created grant is its principal's only row of d (it had none): kept in the value itself,
+	 * as its distance from the node's first new row, instead of a chain entry */
+	if (*v == EXPAND_NO_ROW && id - x->node_first_row < (int64_t)(EXPAND_ROW_NEW - 1)) {
+		*v = EXPAND_ROW_NEW | (uint32_t)(id - x->node_first_row);
+		return 0;
+	}
+	return chain_add(x, v, id);
 }
