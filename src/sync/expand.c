@@ -665,15 +665,6 @@ static int expand_node(expander *x, uint32_t c)
 /* ------------------------------------------------------------------------------------------ */
 /* The whole expansion of one sync                                                             */
 
-int baton__expand_prepare_src(expander *x)
-{
-	if (x->q_src)
-		return 0;
-	return baton__expand_prepare(x, "SELECT data, principal_resource_type_id, principal_resource_id, id FROM v1_grants "
-	                                "INDEXED BY idx_grants_entitlement_sync_grant_v1 "
-	                                "WHERE entitlement_id = ? AND sync_id = ? ORDER BY id", &x->q_src);
-}
-
 static int prepare_closure(expander *x)
 {
 	int rc;
@@ -686,7 +677,9 @@ static int prepare_closure(expander *x)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		x->max_row = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	if ((!(x->s->grants_deferred & BATON__GIDX_ENT_SYNC) && (rc = baton__expand_prepare_src(x))) ||
+	if ((rc = baton__expand_prepare(x, "SELECT data, principal_resource_type_id, principal_resource_id, id FROM v1_grants "
+	                     "INDEXED BY idx_grants_entitlement_sync_grant_v1 "
+	                     "WHERE entitlement_id = ? AND sync_id = ? ORDER BY id", &x->q_src)) ||
 	    (rc = baton__expand_prepare(x, "SELECT id, data FROM v1_grants WHERE entitlement_id = ? AND "
 	                     "principal_resource_type_id = ? AND principal_resource_id = ? AND sync_id = ? "
 	                     "ORDER BY id", &x->q_dst)) ||
@@ -827,7 +820,7 @@ BATON_API int baton_expand_store(baton_store *s, const char *sync_id, const bato
 	/* Expansion reads grants by entitlement (and principal) and upserts new ones: only those
 	 * indexes are built; the others stay deferred until sync end or saving (store/bulk.c). */
 	bool unique_built = (s->grants_deferred & BATON__GIDX_UNIQUE) != 0;
-	int brc = baton__store_grants_build(s, BATON__GIDX_UNIQUE | BATON__GIDX_ENT_PRINCIPAL | BATON__GIDX_ENT_SYNC, true);
+	int brc = baton__store_grants_build(s, BATON__EXPAND_GIDX_READ, true);
 	if (brc)
 		return brc;
 	if (opts && opts->version != BATON_EXPAND_OPTIONS_VERSION)

@@ -176,8 +176,6 @@ typedef struct src_iter {
 
 /* expand.c */
 int baton__expand_prepare(expander *x, const char *sql, sqlite3_stmt **st);
-/* Prepares x->q_src (it names the (entitlement, sync, id) index, so only while that exists). */
-int baton__expand_prepare_src(expander *x);
 const char *baton__expand_col_text(sqlite3_stmt *st, int col);
 
 /* expand_pset.c: the principals already holding a destination, read once per destination */
@@ -208,6 +206,8 @@ void baton__expand_srcs_done(expander *x, uint32_t src);
 int baton__expand_contrib_cmp(const void *a, const void *b);
 
 /* expand_defer.c: two grant indexes deferred (store/bulk.c) during a large expansion */
+/* The grant indexes expansion reads (q_src, q_dst) or needs (the upsert's unique index). */
+#define BATON__EXPAND_GIDX_READ (BATON__GIDX_UNIQUE | BATON__GIDX_ENT_PRINCIPAL | BATON__GIDX_ENT_SYNC)
 int baton__expand_defer_indexes(expander *x);
 /* After baton__expand_defer_indexes, for a large expansion: the unique (external_id, sync_id)
  * index is dropped too and x->ins becomes a plain INSERT (the ids of the sync's grants are kept

@@ -48,7 +48,7 @@ int baton__expand_scan_mode;
 uint64_t baton__expand_scan_leave_at;
 
 #define EXPAND_SCAN_BYTES ((size_t)64 << 20)
-#define SCAN_READ_GIDX (BATON__GIDX_ENT_PRINCIPAL | BATON__GIDX_ENT_SYNC)
+#define SCAN_READ_GIDX (BATON__EXPAND_GIDX_READ & ~BATON__GIDX_UNIQUE) /* the two it reads through */
 
 static bool is_dest(const expander *x, uint32_t ent)
 {
@@ -198,8 +198,7 @@ int baton__expand_scan_leave(expander *x)
 	if (!x->scan)
 		return 0;
 	x->scan = false; /* the lists stay until the end: an open source read goes on with them */
-	int rc = baton__store_grants_build(x->s, SCAN_READ_GIDX, true);
-	return rc ? rc : baton__expand_prepare_src(x);
+	return baton__store_grants_build(x->s, SCAN_READ_GIDX, true);
 }
 
 int baton__expand_src_open(expander *x, uint32_t src, src_iter *it)
