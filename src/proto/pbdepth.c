@@ -22,17 +22,9 @@ typedef struct frame {
 /* Reads a varint at *pos (< end). Returns false when malformed or truncated. */
 static bool read_varint(const uint8_t *d, size_t end, size_t *pos, uint64_t *out)
 {
-	uint64_t v = 0;
-	for (unsigned shift = 0; shift < 70 && *pos < end; shift += 7) {
-		uint8_t b = d[(*pos)++];
-		if (shift < 64)
-			v |= (uint64_t)(b & 0x7F) << shift;
-		if (!(b & 0x80)) {
-			*out = v;
-			return true;
-		}
-	}
-	return false;
+	size_t n = baton__pb_varint_get(d + *pos, d + end, out);
+	*pos += n;
+	return n != 0;
 }
 
 int baton__pb_check_depth(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len)

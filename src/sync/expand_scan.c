@@ -75,6 +75,21 @@ static size_t rowbuf_add(expand_rowbuf *b, int64_t id)
 	return len;
 }
 
+/* The next row id of a list being read (*id: the one before, 0 at the start): 1, 0 at the end,
+ * -1 when the list is damaged (cannot happen: rowbuf_add wrote it). */
+static int rowbuf_next(const uint8_t **p, const uint8_t *end, int64_t *id)
+{
+	if (*p >= end)
+		return 0;
+	uint64_t d;
+	size_t len = baton__pb_varint_get(*p, end, &d);
+	if (!len)
+		return -1;
+	*p += len;
+	*id += (int64_t)d;
+	return 1;
+}
+
 /* The row ids of the sync's grants on every source and destination (index only). */
 static int read_rows(expander *x, size_t *bytes, bool *fits)
 {
@@ -222,13 +237,8 @@ int baton__expand_src_next(expander *x, src_iter *it)
 	if (it->phase == 0) {
 		if (it->cur)
 			sqlite3_reset(it->cur);
-		while (it->p < it->end) {
-			uint64_t d;
-			size_t len = baton__pb_varint_get(it->p, it->end, &d);
-			if (!len)
-				return SQLITE_CORRUPT; /* cannot happen: written by rowbuf_add */
-			it->p += len;
-			it->last += (int64_t)d;
+		int more;
+		while ((more = rowbuf_next(&it->p, it->end, &it->last)) > 0) {
 			sqlite3_bind_int64(x->q_row_src, 1, it->last);
 			int sr = sqlite3_step(x->q_row_src);
 			it->cur = x->q_row_src;
@@ -236,6 +246,8 @@ int baton__expand_src_next(expander *x, src_iter *it)
 				return sr; /* a row, or an error (a row is never deleted during expansion) */
 			sqlite3_reset(x->q_row_src);
 		}
+		if (more < 0)
+			return SQLITE_CORRUPT;
 		/* then the rows created while the source's component was expanded */
 		uint32_t c = x->g.comp[it->src];
 		it->phase = 3;
@@ -307,14 +319,11 @@ int baton__expand_scan_pset(expander *x, dest *d)
 		return baton__error_oom("grant expansion");
 	/* d's rows on entry, in row order: each principal's chain is in row order */
 	int64_t id = 0;
-	int rc = 0;
-	for (const uint8_t *p = b->v, *end = b->v + b->n; p < end && !rc;) {
-		uint64_t delta;
-		size_t len = baton__pb_varint_get(p, end, &delta);
-		if (!len)
+	int rc = 0, more;
+	const uint8_t *p = b->v;
+	while (!rc && (more = rowbuf_next(&p, b->v + b->n, &id)) != 0) {
+		if (more < 0)
 			return baton_error_set(BATON_EINTERNAL, "grant expansion: a row list is damaged");
-		p += len;
-		id += (int64_t)delta;
 		sqlite3_bind_int64(x->q_row_prin, 1, id);
 		int sr = sqlite3_step(x->q_row_prin);
 		if (sr == SQLITE_ROW) {

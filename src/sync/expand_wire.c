@@ -31,16 +31,9 @@ typedef struct wire {
 
 static bool read_varint(wire *w, uint64_t *v)
 {
-	uint64_t x = 0;
-	for (unsigned shift = 0; shift < 64 && w->p < w->end; shift += 7) {
-		uint8_t b = *w->p++;
-		x |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80)) {
-			*v = x;
-			return true;
-		}
-	}
-	return false;
+	size_t n = baton__pb_varint_get(w->p, w->end, v);
+	w->p += n;
+	return n != 0;
 }
 
 /*
