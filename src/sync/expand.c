@@ -217,6 +217,27 @@ static int tx_write_done(expander *x)
 	return rc ? rc : baton__store_begin(x->s);
 }
 
+int baton__expand_dst_row_copy(expander *x, sqlite3_stmt *st, dst_row **rows, size_t *n, size_t *cap)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 2;
+		dst_row *r = baton_arena_alloc_raw(&x->apply_arena, nc * sizeof(*r));
+		if (!r)
+			return baton__error_oom("grant expansion");
+		if (*n)
+			memcpy(r, *rows, *n * sizeof(*r));
+		*rows = r;
+		*cap = nc;
+	}
+	dst_row *r = &(*rows)[(*n)++];
+	r->id = sqlite3_column_int64(st, 0);
+	const void *b = sqlite3_column_blob(st, 1);
+	r->len = (size_t)sqlite3_column_bytes(st, 1);
+	if (!(r->data = baton_arena_memdup(&x->apply_arena, b ? b : "", r->len)))
+		return baton__error_oom("grant expansion");
+	return 0;
+}
+
 /* The grants of D for principal P (copied: they are rewritten afterwards). */
 static int read_dst_rows(expander *x, const dest *d, const char *prt, const char *pid, dst_row **rows,
                          size_t *n)
@@ -229,29 +250,8 @@ static int read_dst_rows(expander *x, const dest *d, const char *prt, const char
 	sqlite3_bind_text(x->q_dst, 3, pid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(x->q_dst, 4, x->sync_id, -1, SQLITE_STATIC);
 	int sr, rc = 0;
-	while ((sr = sqlite3_step(x->q_dst)) == SQLITE_ROW) {
-		if (*n == cap) {
-			size_t nc = cap ? cap * 2 : 2;
-			dst_row *r = baton_arena_alloc_raw(&x->apply_arena, nc * sizeof(*r));
-			if (!r) {
-				rc = baton__error_oom("grant expansion");
-				break;
-			}
-			if (*n)
-				memcpy(r, *rows, *n * sizeof(*r));
-			*rows = r;
-			cap = nc;
-		}
-		dst_row *r = &(*rows)[(*n)++];
-		r->id = sqlite3_column_int64(x->q_dst, 0);
-		const void *b = sqlite3_column_blob(x->q_dst, 1);
-		r->len = (size_t)sqlite3_column_bytes(x->q_dst, 1);
-		r->data = baton_arena_memdup(&x->apply_arena, b ? b : "", r->len);
-		if (!r->data) {
-			rc = baton__error_oom("grant expansion");
-			break;
-		}
-	}
+	while (!rc && (sr = sqlite3_step(x->q_dst)) == SQLITE_ROW)
+		rc = baton__expand_dst_row_copy(x, x->q_dst, rows, n, &cap);
 	if (!rc && sr != SQLITE_DONE)
 		rc = baton__store_sqlerr(x->s, sr, "grant expansion: reading grants");
 	sqlite3_reset(x->q_dst);

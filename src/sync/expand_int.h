@@ -177,6 +177,9 @@ typedef struct src_iter {
 /* expand.c */
 int baton__expand_prepare(expander *x, const char *sql, sqlite3_stmt **st);
 const char *baton__expand_col_text(sqlite3_stmt *st, int col);
+/* Appends the current row of `st` (id, data) to *rows (*n used of *cap), copied into the apply
+ * arena (it is rewritten afterwards). */
+int baton__expand_dst_row_copy(expander *x, sqlite3_stmt *st, dst_row **rows, size_t *n, size_t *cap);
 
 /* expand_pset.c: the principals already holding a destination, read once per destination */
 bool baton__expand_pset_has(const pset *ps, const char *prt, const char *pid);

@@ -344,28 +344,10 @@ static int read_dst_row(expander *x, int64_t id, dst_row **rows, size_t *n, size
 	sqlite3_bind_int64(x->q_row_dst, 1, id);
 	sqlite3_bind_text(x->q_row_dst, 2, x->sync_id, -1, SQLITE_STATIC);
 	int sr = sqlite3_step(x->q_row_dst), rc = 0;
-	if (sr == SQLITE_ROW) {
-		if (*n == *cap) {
-			size_t nc = *cap ? *cap * 2 : 2;
-			dst_row *nr = baton_arena_alloc_raw(&x->apply_arena, nc * sizeof(*nr));
-			if (!nr)
-				rc = baton__error_oom("grant expansion");
-			else if (*n)
-				memcpy(nr, *rows, *n * sizeof(*nr));
-			*rows = nr;
-			*cap = nc;
-		}
-		if (!rc) {
-			dst_row *o = &(*rows)[(*n)++];
-			o->id = sqlite3_column_int64(x->q_row_dst, 0);
-			const void *b = sqlite3_column_blob(x->q_row_dst, 1);
-			o->len = (size_t)sqlite3_column_bytes(x->q_row_dst, 1);
-			if (!(o->data = baton_arena_memdup(&x->apply_arena, b ? b : "", o->len)))
-				rc = baton__error_oom("grant expansion");
-		}
-	} else if (sr != SQLITE_DONE) {
+	if (sr == SQLITE_ROW)
+		rc = baton__expand_dst_row_copy(x, x->q_row_dst, rows, n, cap);
+	else if (sr != SQLITE_DONE)
 		rc = baton__store_sqlerr(x->s, sr, "grant expansion: reading grants");
-	}
 	sqlite3_reset(x->q_row_dst);
 	return rc;
 }
