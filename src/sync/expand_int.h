@@ -166,12 +166,19 @@ typedef struct expand_row {
  * index, or in scan mode by row id and from the row ranges of the components expanded so far.
  * The current row's columns (data, principal type, principal id, row id) are in `cur`.
  */
+typedef enum src_phase {
+	SRC_ROWS = 0, /* scan mode: the rows on entry, by row id */
+	SRC_RANGE,    /* scan mode: the rows created while the source's component was expanded */
+	SRC_INDEX,    /* through the index */
+	SRC_DONE
+} src_phase;
+
 typedef struct src_iter {
 	uint32_t src;
 	sqlite3_stmt *cur;
 	const uint8_t *p, *end; /* scan mode: the rows on entry still to read */
 	int64_t last;
-	int phase;
+	src_phase phase;
 } src_iter;
 
 /* expand.c */

@@ -224,7 +224,7 @@ int baton__expand_src_open(expander *x, uint32_t src, src_iter *it)
 		sqlite3_bind_text(x->q_src, 1, x->g.ents.strs[src], (int)x->g.ents.lens[src], SQLITE_STATIC);
 		sqlite3_bind_text(x->q_src, 2, x->sync_id, -1, SQLITE_STATIC);
 		it->cur = x->q_src;
-		it->phase = 2;
+		it->phase = SRC_INDEX;
 		return 0;
 	}
 	it->p = x->ent_rows[src].v;
@@ -234,7 +234,7 @@ int baton__expand_src_open(expander *x, uint32_t src, src_iter *it)
 
 int baton__expand_src_next(expander *x, src_iter *it)
 {
-	if (it->phase == 0) {
+	if (it->phase == SRC_ROWS) {
 		if (it->cur)
 			sqlite3_reset(it->cur);
 		int more;
@@ -250,7 +250,7 @@ int baton__expand_src_next(expander *x, src_iter *it)
 			return SQLITE_CORRUPT;
 		/* then the rows created while the source's component was expanded */
 		uint32_t c = x->g.comp[it->src];
-		it->phase = 3;
+		it->phase = SRC_DONE;
 		it->cur = NULL;
 		if (x->comp_lo[c] > x->comp_hi[c])
 			return SQLITE_DONE;
@@ -259,9 +259,9 @@ int baton__expand_src_next(expander *x, src_iter *it)
 		sqlite3_bind_text(x->q_range, 3, x->g.ents.strs[it->src], (int)x->g.ents.lens[it->src], SQLITE_STATIC);
 		sqlite3_bind_text(x->q_range, 4, x->sync_id, -1, SQLITE_STATIC);
 		it->cur = x->q_range;
-		it->phase = 1;
+		it->phase = SRC_RANGE;
 	}
-	if (it->phase == 3)
+	if (it->phase == SRC_DONE)
 		return SQLITE_DONE;
 	return sqlite3_step(it->cur);
 }
