@@ -14,8 +14,9 @@
  * is refused (test_no_flag_ignored, test_refusals), and so is a flag the mode that runs does not
  * read (test_mode_readers: sync flags with a one-shot or in service mode, two modes); several
  * --log-path; --http-timeout-seconds on an SDK HTTP client against a silent server; the
- * health-check and completion subcommands; --version with the connector's version; capabilities without configuration; the schema
- * version 2 kinds, rules and options, and a version 1 schema still read.
+ * health-check and completion subcommands; --version with the connector's version;
+ * capabilities without configuration; the schema version 2 kinds, rules and options, and a
+ * version 1 schema still read.
  *
  * Also: `test_cli --examples <connector>...` (every example's own flags are in its config
  * schema) and `test_cli --parity docs/parity.md <baton-demo>`.
