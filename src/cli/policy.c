@@ -10,7 +10,7 @@
  *  - a mode's companion flags given without the mode flag (--grant-principal-type without
  *    --grant-entitlement, ...), which would otherwise do nothing;
  *  - a second mode flag (only the first mode runs), and the flags the mode that runs does not
- *    read (--skip-grants with --grant-entitlement, --file in service mode, ...), which the Go SDK
+ *    read (--workers with --revoke-grant, --skip-grants in service mode, ...), which the Go SDK
  *    ignores silently.
  * A flag counts as given when it came from the command line, the environment or the config file.
  */
@@ -176,11 +176,9 @@ static int refuse_for_mode(baton__cli *cli, bool service)
 		if (service && !strcmp(r->flag, "external-resource-c1z"))
 			return baton_error_set(BATON_EUNIMPLEMENTED, "--%s is not supported yet by libbaton's service mode",
 			                       r->flag);
-		if (service)
-			return baton_error_set(BATON_EINVALID, "--%s is not read by service mode (--client-id); nothing reads "
-			                       "it in this run", r->flag);
-		return baton_error_set(BATON_EINVALID, "--%s is not read by --%s; nothing reads it in this run", r->flag,
-		                       first);
+		return baton_error_set(BATON_EINVALID, "--%s is not read by %s%s%s; nothing reads it in this run", r->flag,
+		                       service ? "service mode (" : first ? "" : "a sync", first ? "--" : "",
+		                       service ? "client-id)" : first ? first : "");
 	}
 	return 0;
 }
