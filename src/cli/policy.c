@@ -8,7 +8,10 @@
  *    read them (the Go SDK ignores them there); --health-check-port / -bind-address are refused in
  *    service mode too unless --health-check is on;
  *  - a mode's companion flags given without the mode flag (--grant-principal-type without
- *    --grant-entitlement, ...), which would otherwise do nothing.
+ *    --grant-entitlement, ...), which would otherwise do nothing;
+ *  - a second mode flag (only the first mode runs), and the flags the mode that runs does not
+ *    read (--workers with --revoke-grant, --skip-grants in service mode, ...), which the Go SDK
+ *    ignores silently.
  * A flag counts as given when it came from the command line, the environment or the config file.
  */
 #include "cli/cli.h"
@@ -94,6 +97,92 @@ static bool mode_on(baton__cli *cli, const char *name)
 	return f->set && *baton__cli_string(cli, name);
 }
 
+/*
+ * The mode a run takes, in run_main's order (main.c), named by its flag; "service" for
+ * --client-id and "sync" for the default. Modes that share a name are one mode here.
+ */
+static const struct mode_flag {
+	const char *flag, *mode;
+} mode_flags[] = {
+	{"grant-entitlement", "grant-entitlement"},
+	{"revoke-grant", "revoke-grant"},
+	{"event-feed", "event-feed"},
+	{"create-account-profile", "create-account"},
+	{"create-account-login", "create-account"},
+	{"invoke-action", "invoke-action"},
+	{"list-action-schemas", "list-action-schemas"},
+	{"create-resource", "create-resource"},
+	{"create-resource-type", "create-resource"},
+	{"delete-resource", "delete-resource"},
+	{"rotate-credentials", "rotate-credentials"},
+	{"issue-credential", "issue-credential"},
+	{"create-ticket", "create-ticket"},
+	{"bulk-create-ticket", "bulk-create-ticket"},
+	{"list-ticket-schemas", "list-ticket-schemas"},
+	{"get-ticket", "get-ticket"},
+	{"diff-syncs", "diff-syncs"},
+	{"compact-syncs", "compact-syncs"},
+};
+
+/*
+ * The flags that only some modes read, and those modes ("sync" is the default mode). --file is
+ * not here: the Go SDK hands it to every one-shot and scripts pass it to every command, so the
+ * modes that read no c1z (service, create-account, delete, rotate, the tickets, ...) accept it,
+ * as upstream (docs/parity.md).
+ */
+typedef struct reader {
+	const char *flag;
+	const char *modes[8];
+} reader;
+
+static const reader readers[] = {
+	{"c1z-temp-dir", {"sync", "service", "grant-entitlement", "revoke-grant", "diff-syncs", "compact-syncs"}},
+	{"sync-resources", {"sync", "service"}},
+	{"sync-resource-types", {"sync", "service"}},
+	{"skip-entitlements-and-grants", {"sync"}},
+	{"skip-grants", {"sync"}},
+	{"workers", {"sync", "service"}},
+	{"parallel-sync", {"sync", "service"}},
+	{"external-resource-c1z", {"sync"}},
+};
+
+/*
+ * One mode per run: a second mode flag would be ignored (the Go SDK runs the first and ignores
+ * the rest, service mode before all). Then the flags the chosen mode does not read.
+ */
+static int refuse_for_mode(baton__cli *cli, bool service)
+{
+	const char *mode = service ? "service" : "sync", *first = service ? "client-id" : NULL;
+	for (size_t i = 0; i < N(mode_flags); i++) {
+		if (!mode_on(cli, mode_flags[i].flag))
+			continue;
+		if (!first) {
+			first = mode_flags[i].flag;
+			mode = mode_flags[i].mode;
+		} else if (strcmp(mode, mode_flags[i].mode)) {
+			return baton_error_set(BATON_EINVALID, "--%s cannot be used with --%s: one mode runs at a time, and "
+			                       "nothing reads it in this run", mode_flags[i].flag, first);
+		}
+	}
+	for (size_t i = 0; i < N(readers); i++) {
+		const reader *r = &readers[i];
+		if (!baton__cli_is_set(cli, r->flag))
+			continue;
+		bool read = false;
+		for (size_t j = 0; j < N(r->modes) && r->modes[j] && !read; j++)
+			read = !strcmp(r->modes[j], mode);
+		if (read)
+			continue;
+		if (service && !strcmp(r->flag, "external-resource-c1z"))
+			return baton_error_set(BATON_EUNIMPLEMENTED, "--%s is not supported yet by libbaton's service mode",
+			                       r->flag);
+		return baton_error_set(BATON_EINVALID, "--%s is not read by %s%s%s; nothing reads it in this run", r->flag,
+		                       service ? "service mode (" : first ? "" : "a sync", first ? "--" : "",
+		                       service ? "client-id)" : first ? first : "");
+	}
+	return 0;
+}
+
 int baton__cli_refuse_ignored(baton__cli *cli)
 {
 	for (size_t i = 0; i < N(unsupported); i++)
@@ -123,6 +212,9 @@ int baton__cli_refuse_ignored(baton__cli *cli)
 				return baton_error_set(BATON_EINVALID, "--%s applies with --health-check only; nothing reads it "
 				                       "in this run", f);
 		}
+	int rc = refuse_for_mode(cli, service);
+	if (rc)
+		return rc;
 	for (size_t i = 0; i < N(companions); i++) {
 		const companion *c = &companions[i];
 		baton__flag *f = baton__cli_flag(cli, c->flag);

@@ -11,10 +11,12 @@
  * secrets kept out of errors and logs; the SDK's own checks (service mode, http timeout, temp dir);
  * exit statuses; and the shapes of `capabilities` and `config` (the Go interop test compares them
  * with the Go SDK's output). Issue 17: every flag of baton-demo --help has an observable effect or
- * is refused (test_no_flag_ignored, test_refusals); several --log-path; --http-timeout-seconds on
- * an SDK HTTP client against a silent server; the health-check and completion subcommands;
- * --version with the connector's version; capabilities without configuration; the schema
- * version 2 kinds, rules and options, and a version 1 schema still read.
+ * is refused (test_no_flag_ignored, test_refusals), and so is a flag the mode that runs does not
+ * read (test_mode_readers: sync flags with a one-shot or in service mode, two modes); several
+ * --log-path; --http-timeout-seconds on an SDK HTTP client against a silent server; the
+ * health-check and completion subcommands; --version with the connector's version;
+ * capabilities without configuration; the schema version 2 kinds, rules and options, and a
+ * version 1 schema still read.
  *
  * Also: `test_cli --examples <connector>...` (every example's own flags are in its config
  * schema) and `test_cli --parity docs/parity.md <baton-demo>`.
@@ -1062,6 +1064,91 @@ static void test_refusals(void **state)
 	done(&r);
 }
 
+/*
+ * A flag the mode that runs does not read is refused, naming the flag and the mode (the Go SDK
+ * ignores it): sync flags with a one-shot or in service mode, a second mode flag; what the mode
+ * reads is accepted with it.
+ */
+static void test_mode_readers(void **state)
+{
+	(void)state;
+	result r = run(demo_bin, NULL, ARGS("--grant-entitlement", "e", "--grant-principal", "p",
+	                                    "--skip-entitlements-and-grants"));
+	assert_one_line(&r, 2, "--skip-entitlements-and-grants is not read by --grant-entitlement; nothing reads it in "
+	                       "this run");
+	done(&r);
+	r = run(demo_bin, NULL, ARGS("--revoke-grant", "g", "--workers", "2"));
+	assert_one_line(&r, 2, "--workers is not read by --revoke-grant; nothing reads it in this run");
+	done(&r);
+	r = run(demo_bin, ENV("BATON_SYNC_RESOURCE_TYPES=user"), ARGS("--list-ticket-schemas"));
+	assert_one_line(&r, 2, "--sync-resource-types is not read by --list-ticket-schemas; nothing reads it in this run");
+	done(&r);
+	r = run(demo_bin, NULL, ARGS("--event-feed=true", "--c1z-temp-dir", "."));
+	assert_one_line(&r, 2, "--c1z-temp-dir is not read by --event-feed; nothing reads it in this run");
+	done(&r);
+	r = run(demo_bin, NULL, ARGS("--create-account-login", "ann", "--parallel-sync"));
+	assert_one_line(&r, 2, "--parallel-sync is not read by --create-account-login; nothing reads it in this run");
+	done(&r);
+	r = run(demo_bin, NULL, ARGS("--diff-syncs", "--base-sync-id", "a", "--applied-sync-id", "b", "--sync-resources",
+	                             "user/u1"));
+	assert_one_line(&r, 2, "--sync-resources is not read by --diff-syncs; nothing reads it in this run");
+	done(&r);
+	/* service mode: the sync task says what to skip; external resources are not there yet */
+	r = run(demo_bin, NULL, ARGS("--client-id", "id", "--client-secret", "s", "--skip-entitlements-and-grants"));
+	assert_one_line(&r, 2, "--skip-entitlements-and-grants is not read by service mode (--client-id); nothing reads "
+	                       "it in this run");
+	done(&r);
+	char dir[600];
+	new_dir(dir, sizeof(dir));
+	write_file(dir, "ext.c1z", "x");
+	r = run_in(dir, demo_bin, NULL, ARGS("--client-id", "id", "--client-secret", "s", "--external-resource-c1z",
+	                                     "ext.c1z"));
+	assert_one_line(&r, 12, "--external-resource-c1z is not supported yet by libbaton's service mode");
+	done(&r);
+	/* what upstream's service mode reads and libbaton's does not yet */
+	const char *const later[] = {"--skip-full-sync", "--keep-previous-sync-c1z",
+	                             "--log-level-debug-expires-at=2030-01-01T00:00:00Z"};
+	for (size_t i = 0; i < 3; i++) {
+		r = run(demo_bin, NULL, ARGS("--client-id", "id", "--client-secret", "s", later[i]));
+		char want[200];
+		snprintf(want, sizeof(want), "%.*s is not supported yet by libbaton's service mode",
+		         (int)strcspn(later[i], "="), later[i]);
+		assert_one_line(&r, 12, want);
+		done(&r);
+	}
+	/* one mode per run */
+	r = run(demo_bin, NULL, ARGS("--invoke-action", "a", "--list-action-schemas"));
+	assert_one_line(&r, 2, "--list-action-schemas cannot be used with --invoke-action: one mode runs at a time, and "
+	                       "nothing reads it in this run");
+	done(&r);
+	r = run(demo_bin, NULL, ARGS("--client-id", "id", "--client-secret", "s", "--grant-entitlement", "e",
+	                             "--grant-principal", "p"));
+	assert_one_line(&r, 2, "--grant-entitlement cannot be used with --client-id: one mode runs at a time, and nothing "
+	                       "reads it in this run");
+	done(&r);
+	/* what the mode reads is accepted with it (these runs fail later, for their own reasons) */
+	r = run(demo_bin, NULL, ARGS("--grant-entitlement", "e", "--grant-principal", "p", "--grant-principal-type",
+	                             "user", "--c1z-temp-dir", ".", "--file", "none.c1z"));
+	assert_int_not_equal(r.status, 0);
+	assert_lacks(r.err, "nothing reads it");
+	assert_contains(r.err, "none.c1z");
+	done(&r);
+	r = run(demo_bin, NULL, ARGS("--diff-syncs", "--base-sync-id", "a", "--applied-sync-id", "b", "--c1z-temp-dir",
+	                             ".", "--file", "none.c1z"));
+	assert_int_not_equal(r.status, 0);
+	assert_lacks(r.err, "nothing reads it");
+	done(&r);
+	/* --file is accepted by every mode, as upstream (docs/parity.md) */
+	r = run(demo_bin, NULL, ARGS("--delete-resource", "u1", "--file", "x.c1z"));
+	assert_lacks(r.err, "nothing reads it");
+	done(&r);
+	/* a sync reads them all */
+	r = run(demo_bin, NULL, ARGS("--users", "2", "--workers", "2", "--c1z-temp-dir", ".", "--sync-resource-types",
+	                             "user"));
+	assert_int_equal(r.status, 0);
+	done(&r);
+}
+
 /* --log-path with several paths writes every record to each. */
 static void test_log_paths(void **state)
 {
@@ -1448,6 +1535,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_config_schema),
 		cmocka_unit_test(test_no_flag_ignored),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_mode_readers),
 		cmocka_unit_test(test_log_paths),
 		cmocka_unit_test(test_http_timeout),
 		cmocka_unit_test(test_health_check),

@@ -1,5 +1,6 @@
 // baton-demo's `capabilities` and `config` subcommands against the Go SDK: the JSON our
-// build/bin/baton-demo prints is compared, as JSON values (key order and whitespace aside), with
+// build/bin/baton-demo prints is compared, as JSON values and then byte for byte (member order,
+// indentation, no trailing newline), with
 // what the Go SDK's subcommands print for democonn, a Go connector with the same resource types,
 // callbacks, feeds, actions, ticketing and configuration fields. The Go side is built in-process
 // with the functions those subcommands use (connectorbuilder.NewConnector + GetCapabilities,
@@ -134,11 +135,38 @@ func goConfigOf(t *testing.T, conf field.Configuration) []byte {
 	return out
 }
 
+// sameBytes fails unless ours is byte for byte what Go prints: the same members in the same
+// order (protojson's field-number order), the same indentation, no trailing newline. Run after
+// the value comparison, so that a failure here is about the layout only.
+func sameBytes(t *testing.T, what string, want, ours []byte) {
+	t.Helper()
+	if bytes.Equal(want, ours) {
+		return
+	}
+	wl, ol := strings.Split(string(want), "\n"), strings.Split(string(ours), "\n")
+	for i := 0; i < len(wl) || i < len(ol); i++ {
+		w, o := "(end)", "(end)"
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(ol) {
+			o = ol[i]
+		}
+		if w != o {
+			t.Errorf("%s: same values but not the same text as Go's: line %d is %q, Go's is %q", what, i+1, o, w)
+			return
+		}
+	}
+	t.Errorf("%s: not the same bytes as Go's", what)
+}
+
 func TestCLICapabilitiesMatchGo(t *testing.T) {
 	ours := runDemo(t, "capabilities")
 	want := goCapabilities(t)
 	if diff := cmp.Diff(decode(t, "go", want), decode(t, "baton-demo", ours)); diff != "" {
 		t.Errorf("capabilities differ (-go +baton-demo):\n%s", diff)
+	} else {
+		sameBytes(t, "capabilities", want, ours)
 	}
 	// The layout too: two-space indentation, one space after colons, as json.Indent writes it.
 	var ind bytes.Buffer
@@ -155,6 +183,8 @@ func TestCLIConfigMatchesGo(t *testing.T) {
 	want := goConfig(t)
 	if diff := cmp.Diff(decode(t, "go", want), decode(t, "baton-demo", ours)); diff != "" {
 		t.Errorf("config schema differs (-go +baton-demo):\n%s", diff)
+	} else {
+		sameBytes(t, "config", want, ours)
 	}
 }
 
@@ -171,6 +201,14 @@ func TestCLIProbeConfigMatchesGo(t *testing.T) {
 		want := goConfigOf(t, tc.conf)
 		if diff := cmp.Diff(decode(t, "go", want), decode(t, "cli-probe", ours)); diff != "" {
 			t.Errorf("config schema (variant %q) differs (-go +cli-probe):\n%s", tc.variant, diff)
+		} else if tc.variant != "kinds" {
+			sameBytes(t, "config (variant "+strconv.Quote(tc.variant)+")", want, ours)
+		} else if !bytes.Equal(want, ours) {
+			// Known: inside a string field's "rules", Go writes "len" right after "eq" and
+			// "notContains" before "in", in the order of its .proto's declarations, which differ
+			// from the field numbers; protobuf-c keeps no declaration order, and libbaton's
+			// protojson writer orders by number there. Same values (checked above).
+			t.Logf("config (variant \"kinds\"): same values, member order of string rules differs from Go's (known)")
 		}
 	}
 }
