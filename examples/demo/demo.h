@@ -1,5 +1,6 @@
 /*
- * baton-demo: the connector (connector.c) and its test hooks.
+ * baton-demo: the connector (connector.c and the files demo_int.h lists) and its test hooks
+ * (demo_hooks.c).
  */
 #ifndef BATON_DEMO_H
 #define BATON_DEMO_H

@@ -1,17 +1,11 @@
 /* baton-demo: custom actions (see demo_ext.h). */
-#include "demo_ext.h"
+#include "demo_int.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <jansson.h>
 
-#include "model.h"
-
-static demo_model *model_of(baton_ctx *ctx)
-{
-	return (demo_model *)baton_ctx_userdata(ctx);
-}
 
 /* Sets the response from a jansson object (taken over). */
 static int respond(baton_ctx *ctx, json_t *o)

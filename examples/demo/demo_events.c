@@ -2,7 +2,7 @@
  * baton-demo: the "usage" and "changes" event feeds (see demo_ext.h). Both read the model and its
  * log, under the model's read lock for the whole page (model.h, "Locking").
  */
-#include "demo_ext.h"
+#include "demo_int.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,12 +11,6 @@
 #include <time.h>
 #include <jansson.h>
 
-#include "model.h"
-
-static demo_model *model_of(baton_ctx *ctx)
-{
-	return (demo_model *)baton_ctx_userdata(ctx);
-}
 
 static int64_t demo_now(void)
 {

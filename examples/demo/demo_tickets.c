@@ -4,19 +4,13 @@
  * Threads: create holds the model's write lock from counting the tickets (the new id) to logging
  * the new one, get holds the read lock while it reads the log (model.h, "Locking").
  */
-#include "demo_ext.h"
+#include "demo_int.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <jansson.h>
 
-#include "model.h"
-
-static demo_model *model_of(baton_ctx *ctx)
-{
-	return (demo_model *)baton_ctx_userdata(ctx);
-}
 
 static const char *const schemas[] = {
 	"{\"id\":\"access-request\",\"displayName\":\"Access request\","

@@ -14,7 +14,7 @@
  * The request id (a service task's id) makes issuing idempotent, as a provider with idempotency
  * keys would: a request id seen before mints no second token. While the model that issued it is
  * loaded (a process's life in one-shot mode; in service mode, while a task has the connector
- * open, see connector.c), the same answer is given again (the same api_token and value, kept in
+ * open, see demo_open.c), the same answer is given again (the same api_token and value, kept in
  * memory for that); after a restart the value is gone (the state file never holds it) and the
  * request is refused (AlreadyExists), as is a request id reused for another user or one whose
  * token was revoked.
@@ -30,7 +30,7 @@
  * process answered is refused here (its value is in that process only).
  */
 #define _DEFAULT_SOURCE 1 /* explicit_bzero */
-#include "demo_ext.h"
+#include "demo_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,22 +38,7 @@
 #include <time.h>
 #include <jansson.h>
 
-#include "demo.h"
-#include "model.h"
-
-#define ENTER()                                         \
-	do {                                            \
-		int enter_rc_ = demo_enter(__func__);   \
-		if (enter_rc_ != 0)                     \
-			return enter_rc_;               \
-	} while (0)
-
 #define DAY (24 * 3600)
-
-static demo_model *model_of(baton_ctx *ctx)
-{
-	return (demo_model *)baton_ctx_userdata(ctx);
-}
 
 static const char *jstr(json_t *o, const char *key)
 {

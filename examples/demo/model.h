@@ -31,7 +31,7 @@
  *    lock is not recursive, and it prefers writers (on glibc) so that provisioning is not
  *    starved by a sync's workers;
  *  - service mode opens the connector (init) for every task: connectors open at the same time
- *    share one model per state file (connector.c, share_model), so the lock covers tasks too;
+ *    share one model per state file (demo_open.c, share_model), so the lock covers tasks too;
  *  - demo_model_new and demo_model_free run before and after every callback that uses the model
  *    (init, the last close); single-threaded users (the model tests) need no lock at all.
  * The params are read-only after demo_model_new and need no lock.
