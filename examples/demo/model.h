@@ -49,7 +49,11 @@
  * is appended and the whole file written to a temporary file of a unique name in the same
  * directory, flushed to the disk (fsync), and renamed over the state file, whose directory is
  * flushed too: a change reported done survives a crash, and a reader (a model being loaded
- * elsewhere) sees the old file or the new one, never a part. A file or lock that cannot be read,
+ * elsewhere) sees the old file or the new one, never a part. A writer killed between creating its
+ * temporary file ("<state>.tmp-" and six letters or digits) and the rename leaves it behind: the
+ * next change removes such files once it holds the lock (no live writer has one then), and only
+ * regular files of exactly that name; one it cannot remove (or a directory it cannot list) is said
+ * on stderr and does not fail the change. A file or lock that cannot be read,
  * written or taken refuses the change (DEMO_IO) and leaves the model as it was. Readers catch
  * up too: the read lock (DEMO_READING) looks at the file (a stat) and, when another process
  * changed it, catches up under the write lock before it takes the read lock, without the file's

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE 1 /* pthread_rwlockattr_setkind_np on glibc; flock */
 #include "model_int.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -40,6 +41,7 @@ int demo_state_lock_init(pthread_rwlock_t *lock)
 }
 
 static int catch_up(demo_model *m);
+static void remove_leftovers(const char *path);
 static bool file_unchanged(demo_model *m);
 
 /* A reader first lets the model catch up with changes other processes made to the state file
@@ -346,6 +348,7 @@ int demo_state_begin(demo_model *m)
 		}
 	}
 	m->lock_fd = fd;
+	remove_leftovers(m->state_path);
 	return m->tx_rc = catch_up(m);
 }
 
@@ -365,12 +368,22 @@ int demo_state_end(demo_model *m, int rc)
 /* ------------------------------------------------------------------------------------------ */
 /* Writing the state file                                                                      */
 
+/* Temporary files are "<state>" TEMP_SUFFIX "XXXXXX" (mkstemp). */
+#define TEMP_SUFFIX ".tmp-"
+
+/* The directory holding `path` (malloc'd; NULL when memory is short). */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash == NULL ? strdup(".") : strndup(path, slash == path ? 1 : (size_t)(slash - path));
+}
+
 /* Flushes the directory holding `path` (the rename in it); a failure changes nothing we could
  * undo, and some file systems do not flush directories at all, so it is not reported. */
 static void sync_dir(const char *path)
 {
-	const char *slash = strrchr(path, '/');
-	char *dir = slash == NULL ? strdup(".") : strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	char *dir = dir_of(path);
 	int fd;
 
 	if (dir == NULL)
@@ -383,15 +396,69 @@ static void sync_dir(const char *path)
 	}
 }
 
+/* Whether `name` is one of write_state's temporary names for the state file named `base`:
+ * "<base>.tmp-" and the six letters or digits mkstemp put in place of its X's. */
+static bool is_temp_name(const char *name, const char *base)
+{
+	size_t nb = strlen(base), i;
+
+	if (strncmp(name, base, nb) != 0 || strncmp(name + nb, TEMP_SUFFIX, sizeof(TEMP_SUFFIX) - 1) != 0)
+		return false;
+	name += nb + sizeof(TEMP_SUFFIX) - 1;
+	for (i = 0; i < 6; i++) {
+		char c = name[i];
+		if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')))
+			return false;
+	}
+	return name[6] == '\0';
+}
+
 /*
- * Writes doc as the state file: to "<state>.tmp-XXXXXX" (a name no other writer uses), flushed
+ * Removes the temporary files writers left when they were killed between mkstemp and rename
+ * (write_state): regular files of the state file's directory named as is_temp_name says, nothing
+ * else. Called with the state file's lock held: a writer holds it from before its mkstemp until
+ * after its rename or unlink, so no such file belongs to a live writer. A directory that cannot be
+ * listed or a file that cannot be removed is said on stderr and left: the change goes on.
+ */
+static void remove_leftovers(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash != NULL ? slash + 1 : path;
+	char *dir = dir_of(path);
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+
+	if (dir == NULL)
+		return;
+	if ((d = opendir(dir)) == NULL) {
+		fprintf(stderr, "baton-demo: state file %s: cannot look for temporary files left in %s: %s\n",
+		        path, dir, strerror(errno));
+		free(dir);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (!is_temp_name(e->d_name, base) || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) != 0)
+			fprintf(stderr, "baton-demo: state file %s: cannot remove %s/%s, a temporary file a stopped "
+			        "writer left: %s\n", path, dir, e->d_name, strerror(errno));
+	}
+	closedir(d);
+	free(dir);
+}
+
+/*
+ * Writes doc as the state file: to "<state>.tmp-XXXXXX" (a name no other writer uses; one a killed
+ * writer left is removed by the next change, remove_leftovers), flushed
  * to the disk, then renamed over the file. A new file is 0600 (it holds request ids and account
  * profiles); the mode of the file it replaces is kept. m->seen becomes the new file.
  */
 static int write_state(demo_model *m, json_t *doc)
 {
 	const char *path = m->state_path;
-	char *tmp = malloc(strlen(path) + sizeof(".tmp-XXXXXX"));
+	char *tmp = malloc(strlen(path) + sizeof(TEMP_SUFFIX "XXXXXX"));
 	struct stat st;
 	FILE *f = NULL;
 	int fd = -1, rc = DEMO_IO;
@@ -399,7 +466,7 @@ static int write_state(demo_model *m, json_t *doc)
 	if (tmp == NULL)
 		return DEMO_NOMEM;
 	strcpy(tmp, path);
-	strcat(tmp, ".tmp-XXXXXX");
+	strcat(tmp, TEMP_SUFFIX "XXXXXX");
 	if ((fd = mkstemp(tmp)) < 0) {
 		free(tmp);
 		return DEMO_IO;

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -500,6 +502,174 @@ static void test_state_file_errors(void **state)
 	demo_model_free(m);
 }
 
+/* Writes a small file at dir/name (fails the test when it cannot). */
+static void plant(const char *dir, const char *name)
+{
+	char p[4200];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs("{\"version\":1,\"ops\":[]}", f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static bool exists_in(const char *dir, const char *name)
+{
+	char p[4200];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return lstat(p, &st) == 0;
+}
+
+/* Removes dir/name for each name, then dir. */
+static void remove_all(const char *dir, const char *const *names, size_t n)
+{
+	char p[4200];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		if (unlink(p) != 0)
+			rmdir(p);
+	}
+	rmdir(dir);
+}
+
+/*
+ * A writer killed between mkstemp and rename leaves "<state>.tmp-XXXXXX" behind: the next change
+ * (under the state file's lock) removes such files, and nothing else of the directory: not other
+ * state files' temporaries, not names that only look alike, not a directory or a symbolic link of
+ * that name, not the lock.
+ */
+static void test_state_file_leftovers(void **state)
+{
+	static const char *const gone[] = {"state.json.tmp-Ab3xZ9", "state.json.tmp-000000"};
+	static const char *const kept[] = {
+		"state.json.tmp-Ab3xZ",  "state.json.tmp-Ab3xZ9a", "state.json.tmp-Ab3x.9", "state.json.tmp-Ab3xZ9.bak",
+		"state.json.tmp-",       "other.json.tmp-Ab3xZ9",  "xstate.json.tmp-Ab3xZ9", "state.json.tmpAb3xZ9x",
+		"state.jsontmp-Ab3xZ9",  "target.txt",
+	};
+	char dir[4096], path[4200], p[4200], lnk[4200];
+	const char *all[32];
+	size_t n_all = 0, i;
+	demo_params p0;
+	demo_model *m;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/demo-leftovers-%ld", test_out_dir(), (long)getpid());
+	mkdir(dir, 0700);
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	demo_params_default(&p0);
+	m = new_model(&p0, path);
+	for (i = 0; i < 2; i++)
+		plant(dir, gone[i]);
+	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		plant(dir, kept[i]);
+	snprintf(p, sizeof(p), "%s/state.json.tmp-dir123", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/target.txt", dir);
+	snprintf(lnk, sizeof(lnk), "%s/state.json.tmp-link12", dir);
+	assert_int_equal(symlink(p, lnk), 0);
+
+	assert_int_equal(demo_model_grant(m, DEMO_GROUP, "g003", "member", DEMO_USER, "u0001"), DEMO_OK);
+	for (i = 0; i < 2; i++) {
+		if (exists_in(dir, gone[i]))
+			fail_msg("%s was left in place", gone[i]);
+	}
+	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		if (!exists_in(dir, kept[i]))
+			fail_msg("%s was removed", kept[i]);
+	}
+	assert_true(exists_in(dir, "state.json.tmp-dir123"));
+	assert_true(exists_in(dir, "state.json.tmp-link12"));
+	assert_true(exists_in(dir, "state.json.lock"));
+	assert_true(exists_in(dir, "state.json"));
+	/* the change itself left no temporary file: only the planted names, the file and its lock */
+	{
+		demo_model *again = new_model(&p0, path);
+		assert_int_equal(json_array_size((const json_t *)demo_model_ops(again)), 1);
+		demo_model_free(again);
+	}
+	demo_model_free(m);
+
+	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		all[n_all++] = kept[i];
+	all[n_all++] = "state.json.tmp-dir123";
+	all[n_all++] = "state.json.tmp-link12";
+	all[n_all++] = "state.json.lock";
+	all[n_all++] = "state.json";
+	remove_all(dir, all, n_all);
+	assert_int_equal(access(dir, F_OK), -1); /* nothing else was there */
+}
+
+/*
+ * A leftover that cannot be removed, or a directory that cannot be listed, does not fail the
+ * change: it is said on stderr and left. As root, a child running as nobody meets a root-owned
+ * leftover in a sticky directory (unlink: EPERM); otherwise the directory is write-only (0300:
+ * opendir fails, mkstemp and rename work).
+ */
+static void test_state_file_leftover_stays(void **state)
+{
+	char dir[] = "/tmp/demo-leftover-XXXXXX", path[256], err_path[256], leftover[256], text[4096];
+	bool root = geteuid() == 0;
+	demo_params p0;
+	FILE *f;
+	size_t n;
+	pid_t pid;
+	int status, fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	snprintf(leftover, sizeof(leftover), "%s/state.json.tmp-Root01", dir);
+	snprintf(err_path, sizeof(err_path), "%s.err", dir);
+	plant(dir, "state.json.tmp-Root01");
+	assert_int_equal(chmod(dir, root ? 01777 : 0300), 0);
+	fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	demo_params_default(&p0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		demo_model *m = NULL;
+		int rc;
+
+		dup2(fd, 2);
+		if (root && (setgid(65534) != 0 || setuid(65534) != 0))
+			_exit(10);
+		if (demo_model_new(&p0, path, &m) != DEMO_OK)
+			_exit(11);
+		rc = demo_model_grant(m, DEMO_GROUP, "g003", "member", DEMO_USER, "u0001");
+		demo_model_free(m);
+		_exit(rc == DEMO_OK ? 0 : 12);
+	}
+	close(fd);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	chmod(dir, 0700);
+	f = fopen(err_path, "r");
+	assert_non_null(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("the change failed (status %d): %s", status, text);
+	assert_int_equal(access(leftover, F_OK), 0);
+	assert_int_equal(access(path, F_OK), 0);
+	if (root)
+		assert_non_null(strstr(text, "cannot remove"));
+	else
+		assert_non_null(strstr(text, "cannot look for temporary files"));
+	assert_non_null(strstr(text, root ? "state.json.tmp-Root01" : dir));
+	unlink(leftover);
+	unlink(path);
+	unlink_lock(path);
+	unlink(err_path);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* demo_tokens.c's kept answers: found by request id, copied, dropped one by one; the rest are
  * wiped and freed with the model (ASan runs see no leak). */
 static void test_kept_answers(void **state)
@@ -542,6 +712,8 @@ int main(void)
 		cmocka_unit_test(test_state_file_replays),
 		cmocka_unit_test(test_state_file_two_models),
 		cmocka_unit_test(test_state_file_errors),
+		cmocka_unit_test(test_state_file_leftovers),
+		cmocka_unit_test(test_state_file_leftover_stays),
 		cmocka_unit_test(test_kept_answers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
