@@ -31,6 +31,7 @@
  */
 #define _DEFAULT_SOURCE 1 /* explicit_bzero */
 #include "demo_int.h"
+#include "demo_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,12 +40,6 @@
 #include <jansson.h>
 
 #define DAY (24 * 3600)
-
-static const char *jstr(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s != NULL ? s : "";
-}
 
 /* How many tokens were issued so far, and whether `id` is one that is not revoked. */
 static size_t scan_tokens(demo_model *m, const char *id, bool *live)
@@ -56,13 +51,13 @@ static size_t scan_tokens(demo_model *m, const char *id, bool *live)
 		*live = false;
 	for (i = 0; i < json_array_size(ops); i++) {
 		json_t *op = json_array_get(ops, i);
-		const char *verb = jstr(op, "op");
+		const char *verb = demo_json_str(op, "op");
 		if (strcmp(verb, "issue_token") == 0) {
 			issued++;
-			if (live != NULL && id != NULL && strcmp(jstr(op, "token"), id) == 0)
+			if (live != NULL && id != NULL && strcmp(demo_json_str(op, "token"), id) == 0)
 				*live = true;
 		} else if (strcmp(verb, "revoke_token") == 0 && live != NULL && id != NULL &&
-		           strcmp(jstr(op, "token"), id) == 0) {
+		           strcmp(demo_json_str(op, "token"), id) == 0) {
 			*live = false;
 		}
 	}
@@ -110,7 +105,8 @@ static json_t *find_request(demo_model *m, const char *rid)
 
 	for (i = 0; rid != NULL && i < json_array_size(ops); i++) {
 		json_t *op = json_array_get(ops, i);
-		if (strcmp(jstr(op, "op"), "issue_token") == 0 && strcmp(jstr(op, "request_id"), rid) == 0)
+		if (strcmp(demo_json_str(op, "op"), "issue_token") == 0 &&
+		    strcmp(demo_json_str(op, "request_id"), rid) == 0)
 			return op;
 	}
 	return NULL;
@@ -143,14 +139,14 @@ static int answer(baton_ctx *ctx, const char *id, const char *uid, baton_timesta
 /* A request id seen before (`op` issued its token): the same answer, or a refusal. */
 static int answer_again(baton_ctx *ctx, demo_model *m, const demo_obj *u, json_t *op, const char *rid)
 {
-	const char *id = jstr(op, "token");
+	const char *id = demo_json_str(op, "token");
 	const demo_answer *kept = demo_model_answer(m, rid);
 	baton_timestamp expires;
 	bool live;
 
-	if (strcmp(jstr(op, "user"), u->id) != 0)
+	if (strcmp(demo_json_str(op, "user"), u->id) != 0)
 		return baton_error_set(BATON_EEXISTS, "issue token: request id %s was used for user %s", rid,
-		                       jstr(op, "user"));
+		                       demo_json_str(op, "user"));
 	scan_tokens(m, id, &live);
 	if (!live)
 		return baton_error_set(BATON_EEXISTS, "issue token: request id %s issued api_token %s, revoked since", rid,

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE 1 /* pthread_rwlockattr_setkind_np on glibc; flock */
 #include "model_int.h"
+#include "demo_json.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -85,34 +86,34 @@ int demo_model_unlock_rc(demo_model *m, int rc)
 /* ------------------------------------------------------------------------------------------ */
 /* Reading the state file                                                                      */
 
-static const char *jstr(json_t *o, const char *key)
+const char *demo_json_str(const json_t *o, const char *key)
 {
-	return json_string_value(json_object_get(o, key));
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v != NULL ? v : "";
 }
 
 static bool jkind(json_t *o, const char *key, demo_kind *kind)
 {
-	return demo_kind_parse(jstr(o, key), kind);
+	return demo_kind_parse(demo_json_str(o, key), kind);
 }
 
 /* Applies one logged operation (m->replaying set: nothing is logged again); an operation that no
  * longer applies changes nothing. */
 static void replay_one(demo_model *m, json_t *op)
 {
-	const char *verb = jstr(op, "op");
+	const char *verb = demo_json_str(op, "op");
 	demo_kind kind, pkind;
 
-	if (verb == NULL)
-		return;
 	if (strcmp(verb, "grant") == 0 || strcmp(verb, "revoke") == 0) {
 		if (!jkind(op, "type", &kind) || !jkind(op, "principal_type", &pkind))
 			return;
 		if (verb[0] == 'g')
-			demo_model_grant(m, kind, jstr(op, "resource"), jstr(op, "entitlement"), pkind,
-			                 jstr(op, "principal"));
+			demo_model_grant(m, kind, demo_json_str(op, "resource"), demo_json_str(op, "entitlement"),
+			                 pkind, demo_json_str(op, "principal"));
 		else
-			demo_model_revoke(m, kind, jstr(op, "resource"), jstr(op, "entitlement"), pkind,
-			                  jstr(op, "principal"));
+			demo_model_revoke(m, kind, demo_json_str(op, "resource"), demo_json_str(op, "entitlement"),
+			                  pkind, demo_json_str(op, "principal"));
 	} else if (strcmp(verb, "create_user") == 0) {
 		json_t *emails = json_object_get(op, "emails"), *profile = json_object_get(op, "profile");
 		const char *list[16];
@@ -125,20 +126,21 @@ static void replay_one(demo_model *m, json_t *op)
 				list[n++] = json_string_value(json_array_get(emails, i));
 		}
 		m->now = (int64_t)json_integer_value(json_object_get(op, "created_at"));
-		demo_model_create_user(m, jstr(op, "login"), list, n, pj, &idx);
+		demo_model_create_user(m, demo_json_str(op, "login"), list, n, pj, &idx);
 		m->now = 0;
 		free(pj);
 	} else if (strcmp(verb, "rotate") == 0) {
-		demo_model_rotate(m, jstr(op, "user"));
+		demo_model_rotate(m, demo_json_str(op, "user"));
 	} else if (strcmp(verb, "create") == 0) {
 		size_t idx;
 		if (jkind(op, "type", &kind))
-			demo_model_create(m, kind, jstr(op, "name"), jstr(op, "description"), jstr(op, "parent"), &idx);
+			demo_model_create(m, kind, demo_json_str(op, "name"), demo_json_str(op, "description"),
+			                  demo_json_str(op, "parent"), &idx);
 	} else if (strcmp(verb, "delete") == 0) {
 		if (jkind(op, "type", &kind))
-			demo_model_delete(m, kind, jstr(op, "id"), jstr(op, "parent"));
+			demo_model_delete(m, kind, demo_json_str(op, "id"), demo_json_str(op, "parent"));
 	} else if (strcmp(verb, "set_disabled") == 0) {
-		demo_model_set_disabled(m, jstr(op, "user"), json_is_true(json_object_get(op, "disabled")));
+		demo_model_set_disabled(m, demo_json_str(op, "user"), json_is_true(json_object_get(op, "disabled")));
 	}
 }
 

@@ -15,6 +15,7 @@
 
 #include "testutil.h"
 #include "model.h"
+#include "demo_json.h"
 
 static demo_model *new_model(const demo_params *p, const char *state)
 {
@@ -502,6 +503,58 @@ static void test_state_file_errors(void **state)
 	demo_model_free(m);
 }
 
+/* The one reader of the operations' strings (demo_json_str): "" for anything but a string member. */
+static void test_json_str(void **state)
+{
+	json_t *o = test_json_parse("{\"s\":\"x\",\"e\":\"\",\"n\":5,\"z\":null,\"o\":{},\"a\":[\"s\"]}");
+	json_t *arr = json_pack("[s]", "s");
+
+	(void)state;
+	assert_string_equal(demo_json_str(o, "s"), "x");
+	assert_string_equal(demo_json_str(o, "e"), "");
+	assert_string_equal(demo_json_str(o, "n"), "");
+	assert_string_equal(demo_json_str(o, "z"), "");
+	assert_string_equal(demo_json_str(o, "o"), "");
+	assert_string_equal(demo_json_str(o, "a"), "");
+	assert_string_equal(demo_json_str(o, "missing"), "");
+	assert_string_equal(demo_json_str(arr, "s"), "");
+	assert_string_equal(demo_json_str(NULL, "s"), "");
+	json_decref(o);
+	json_decref(arr);
+}
+
+/* Operations with members missing or of the wrong type are skipped or read as "", never crash
+ * the replay: a group created without a description has an empty one. */
+static void test_state_file_odd_ops(void **state)
+{
+	const char *path = state_file("odd");
+	demo_params p;
+	demo_model *m;
+	demo_obj *g;
+	FILE *f;
+	size_t idx;
+
+	(void)state;
+	demo_params_default(&p);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"version\":1,\"ops\":[{\"op\":5},\"grant\",null,{\"op\":\"grant\",\"type\":\"group\",\"resource\":7,"
+	      "\"entitlement\":\"member\",\"principal_type\":\"user\",\"principal\":\"u0001\"},"
+	      "{\"op\":\"revoke\",\"type\":\"group\",\"resource\":\"g000\",\"principal_type\":\"user\"},"
+	      "{\"op\":\"delete\",\"type\":\"group\"},{\"op\":\"rotate\"},{\"op\":\"set_disabled\"},"
+	      "{\"op\":\"create\",\"type\":\"group\",\"name\":\"Odd\",\"description\":false}]}", f);
+	fclose(f);
+	m = new_model(&p, path);
+	assert_int_equal(demo_model_count(m, DEMO_GROUP), p.groups + 1);
+	g = demo_model_find(m, DEMO_GROUP, "g008", &idx);
+	assert_non_null(g);
+	assert_string_equal(g->name, "Odd");
+	assert_string_equal(g->description, "");
+	demo_model_free(m);
+	unlink(path);
+	unlink_lock(path);
+}
+
 /* Writes a small file at dir/name (fails the test when it cannot). */
 static void plant(const char *dir, const char *name)
 {
@@ -712,6 +765,8 @@ int main(void)
 		cmocka_unit_test(test_state_file_replays),
 		cmocka_unit_test(test_state_file_two_models),
 		cmocka_unit_test(test_state_file_errors),
+		cmocka_unit_test(test_json_str),
+		cmocka_unit_test(test_state_file_odd_ops),
 		cmocka_unit_test(test_state_file_leftovers),
 		cmocka_unit_test(test_state_file_leftover_stays),
 		cmocka_unit_test(test_kept_answers),
