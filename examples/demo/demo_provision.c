@@ -6,6 +6,7 @@
  * and the mapping of the model's results to baton errors. API tokens are demo_tokens.c's.
  */
 #include "demo_int.h"
+#include "demo_secret.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,17 +163,14 @@ static int make_password(baton_ctx *ctx, const baton_credential_options *opts, b
 	return baton_error_set(BATON_EINVALID, "credential option %d is not supported", (int)kind);
 }
 
-/* create_account's body (the model's write lock held). */
-int demo_provision_account(baton_ctx *ctx, const baton_account_info *info, const baton_credential_options *opts)
+/* create_account's body once the password (NULL: none) is made. */
+static int create_account_with(baton_ctx *ctx, const baton_account_info *info, const char *pw)
 {
 	demo_model *m = model_of(ctx);
 	baton_resource *r;
-	char *pw;
 	size_t idx;
 	int rc;
 
-	if ((rc = make_password(ctx, opts, false, &pw)) != 0)
-		return rc;
 	rc = demo_model_create_user(m, info->login, (const char *const *)info->emails, info->n_emails,
 	                            info->profile_json, &idx);
 	if (rc == DEMO_EXISTS) {
@@ -181,7 +179,7 @@ int demo_provision_account(baton_ctx *ctx, const baton_account_info *info, const
 		return baton_ctx_account_result(ctx, BATON_ACCOUNT_ALREADY_EXISTS, r, NULL);
 	}
 	if (rc != DEMO_OK)
-		return demo_error(model_of(ctx)->state_path, rc, "create account", info->login);
+		return demo_error(m->state_path, rc, "create account", info->login);
 	if ((rc = demo_build_resource(ctx, m, (demo_ref){DEMO_USER, idx}, &r)) != 0)
 		return rc;
 	if (pw != NULL && (rc = baton_ctx_emit_secret(ctx, "password", "The new account's password",
@@ -190,7 +188,22 @@ int demo_provision_account(baton_ctx *ctx, const baton_account_info *info, const
 	return baton_ctx_account_result(ctx, BATON_ACCOUNT_CREATED, r, NULL);
 }
 
-/* rotate_credentials' body (the model's write lock held). */
+/* create_account's body (the model's write lock held). The password lives in the call's context
+ * until the SDK frees it: wiped as soon as it is handed over (the SDK copies it), or unused. */
+int demo_provision_account(baton_ctx *ctx, const baton_account_info *info, const baton_credential_options *opts)
+{
+	char *pw;
+	int rc;
+
+	if ((rc = make_password(ctx, opts, false, &pw)) != 0)
+		return rc;
+	rc = create_account_with(ctx, info, pw);
+	demo_secret_wipe(pw);
+	return rc;
+}
+
+/* rotate_credentials' body (the model's write lock held); the password is wiped as
+ * create_account's is. */
 int demo_provision_rotate(baton_ctx *ctx, const baton_resource_id *id, const baton_credential_options *opts)
 {
 	demo_model *m = model_of(ctx);
@@ -204,6 +217,9 @@ int demo_provision_rotate(baton_ctx *ctx, const baton_resource_id *id, const bat
 	if ((rc = make_password(ctx, opts, true, &pw)) != 0)
 		return rc;
 	if ((rc = demo_model_rotate(m, id->resource)) != DEMO_OK)
-		return demo_error(model_of(ctx)->state_path, rc, "rotate credentials", id->resource);
-	return baton_ctx_emit_secret(ctx, "password", "The new password", (const uint8_t *)pw, strlen(pw));
+		rc = demo_error(m->state_path, rc, "rotate credentials", id->resource);
+	else
+		rc = baton_ctx_emit_secret(ctx, "password", "The new password", (const uint8_t *)pw, strlen(pw));
+	demo_secret_wipe(pw);
+	return rc;
 }

@@ -29,9 +29,9 @@
  * meanwhile (model.h, "Other processes"), so ids count their tokens too, and a request id another
  * process answered is refused here (its value is in that process only).
  */
-#define _DEFAULT_SOURCE 1 /* explicit_bzero */
 #include "demo_int.h"
 #include "demo_json.h"
+#include "demo_secret.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,11 +88,13 @@ static int new_token(baton_ctx *ctx, char **out)
 	if ((rc = baton_ctx_generate_password(ctx, &o, &body)) != 0)
 		return rc;
 	t = baton_ctx_alloc(ctx, 4 + strlen(body) + 1);
+	if (t != NULL) {
+		memcpy(t, "bdt_", 4);
+		memcpy(t + 4, body, strlen(body) + 1);
+	}
+	demo_secret_wipe(body); /* copied, or not needed: the context frees it unwiped */
 	if (t == NULL)
 		return baton_error_set(BATON_EEXHAUSTED, "issue token: out of memory");
-	memcpy(t, "bdt_", 4);
-	memcpy(t + 4, body, strlen(body) + 1);
-	explicit_bzero(body, strlen(body));
 	*out = t;
 	return 0;
 }
@@ -219,7 +221,7 @@ static int issue_token(baton_ctx *ctx, const baton_credential_issue_request *req
 	if ((rc = new_token(ctx, &token)) != 0)
 		return rc;
 	rc = issue_new(ctx, m, u, req, id, expires, token);
-	explicit_bzero(token, strlen(token)); /* kept (wiped later) or handed to the SDK by now */
+	demo_secret_wipe(token); /* kept (wiped later) or handed to the SDK by now */
 	return rc;
 }
 

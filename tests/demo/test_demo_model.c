@@ -16,6 +16,7 @@
 #include "testutil.h"
 #include "model.h"
 #include "demo_json.h"
+#include "demo_secret.h"
 
 static demo_model *new_model(const demo_params *p, const char *state)
 {
@@ -723,8 +724,22 @@ static void test_state_file_leftover_stays(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* demo_secret_wipe's reports (demo_secret.h): how many buffers, and whether each was all zeros. */
+static size_t n_wiped, n_wiped_zero, wiped_bytes;
+
+static void observe_wipe(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && s[i] == '\0'; i++)
+		;
+	n_wiped++;
+	n_wiped_zero += i == len;
+	wiped_bytes += len;
+}
+
 /* demo_tokens.c's kept answers: found by request id, copied, dropped one by one; the rest are
- * wiped and freed with the model (ASan runs see no leak). */
+ * wiped and freed with the model (ASan runs see no leak); a dropped one is wiped too. */
 static void test_kept_answers(void **state)
 {
 	demo_params p;
@@ -745,13 +760,23 @@ static void test_kept_answers(void **state)
 	assert_non_null(a);
 	assert_string_equal(a->token, "t0001");
 	assert_string_equal(a->value, "bdt_0123456789abcdef0123456789abcdef01234567");
+	demo_secret_wiped = observe_wipe;
 	demo_model_forget_answer(m, "task-2");
 	demo_model_forget_answer(m, "task-9"); /* absent: nothing happens */
+	/* the dropped value was wiped before it was freed */
+	assert_int_equal(n_wiped, 1);
+	assert_int_equal(n_wiped_zero, 1);
+	assert_int_equal(wiped_bytes, strlen("bdt_two"));
 	assert_null(demo_model_answer(m, "task-2"));
 	assert_string_equal(demo_model_answer(m, "task-3")->value, "bdt_three");
 	assert_string_equal(demo_model_answer(m, "task-1")->token, "t0001");
 	assert_int_equal(m->n_answers, 2);
 	demo_model_free(m);
+	/* and the two left with the model */
+	assert_int_equal(n_wiped, 3);
+	assert_int_equal(n_wiped_zero, 3);
+	assert_int_equal(wiped_bytes, strlen("bdt_two") + strlen("bdt_three") + 44);
+	demo_secret_wiped = NULL;
 }
 
 int main(void)
