@@ -163,7 +163,9 @@ int demo_init(baton_ctx *ctx, void **userdata)
 
 	ENTER();
 	demo_params_default(&p);
-	if (demo_params_from_env(&p, &bad) != 0)
+	if ((rc = demo_params_from_env(&p, &bad)) == -2)
+		return baton_error_set(BATON_EINVALID, "%s: projects need at least one workspace", bad);
+	if (rc != 0)
 		return baton_error_set(BATON_EINVALID, "%s: not a valid number", bad);
 	pthread_mutex_lock(&shared_mu);
 	if ((rc = apply_config(ctx, &p)) == 0)

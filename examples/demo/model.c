@@ -121,7 +121,7 @@ int demo_params_from_env(demo_params *p, const char **bad)
 		p->page_size = (uint32_t)n;
 	if (p->projects > 0 && p->workspaces == 0) {
 		*bad = "BATON_DEMO_WORKSPACES";
-		return -1;
+		return -2;
 	}
 	return 0;
 }

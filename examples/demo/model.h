@@ -98,7 +98,8 @@ typedef struct demo_params {
 void demo_params_default(demo_params *p);
 /*
  * Reads BATON_DEMO_USERS, _GROUPS, _ROLES, _WORKSPACES, _PROJECTS, _SEED and _PAGE_SIZE over
- * the defaults. A value that is not a number in range is an error: *bad names the variable.
+ * the defaults. A value that is not a number in range is an error (-1): *bad names the variable;
+ * projects without a workspace are -2 (*bad is BATON_DEMO_WORKSPACES).
  */
 int demo_params_from_env(demo_params *p, const char **bad);
 

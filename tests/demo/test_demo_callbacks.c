@@ -677,6 +677,26 @@ static void test_secrets_wiped(void **state)
 	assert_int_equal(baton__runtime_open(&rt, &demo_connector), 0);
 }
 
+/* init's errors say what is wrong: a variable that is not a number, or projects asked for without
+ * a workspace (numbers both, so "not a valid number" would send people looking at the wrong thing). */
+static void test_init_errors(void **state)
+{
+	baton__runtime other;
+
+	(void)state;
+	setenv("BATON_DEMO_PROJECTS", "3", 1);
+	setenv("BATON_DEMO_WORKSPACES", "0", 1);
+	memset(&other, 0, sizeof(other));
+	assert_int_not_equal(baton__runtime_open(&other, &demo_connector), 0);
+	assert_non_null(strstr(baton_error_last()->message, "BATON_DEMO_WORKSPACES: projects need at least one workspace"));
+	setenv("BATON_DEMO_WORKSPACES", "none", 1);
+	memset(&other, 0, sizeof(other));
+	assert_int_not_equal(baton__runtime_open(&other, &demo_connector), 0);
+	assert_non_null(strstr(baton_error_last()->message, "BATON_DEMO_WORKSPACES: not a valid number"));
+	unsetenv("BATON_DEMO_PROJECTS");
+	unsetenv("BATON_DEMO_WORKSPACES");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -690,6 +710,7 @@ int main(void)
 		cmocka_unit_test(test_calls_are_counted),
 		cmocka_unit_test(test_issue_token_request_id),
 		cmocka_unit_test(test_secrets_wiped),
+		cmocka_unit_test(test_init_errors),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

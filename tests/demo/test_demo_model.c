@@ -205,9 +205,16 @@ static void test_params_from_env(void **state)
 	setenv("BATON_DEMO_PAGE_SIZE", "0", 1);
 	assert_int_equal(demo_params_from_env(&p, &bad), -1);
 	assert_string_equal(bad, "BATON_DEMO_PAGE_SIZE");
+	unsetenv("BATON_DEMO_PAGE_SIZE");
+	/* numbers, but projects without a workspace: another error than a bad number */
+	setenv("BATON_DEMO_PROJECTS", "3", 1);
+	setenv("BATON_DEMO_WORKSPACES", "0", 1);
+	assert_int_equal(demo_params_from_env(&p, &bad), -2);
+	assert_string_equal(bad, "BATON_DEMO_WORKSPACES");
+	unsetenv("BATON_DEMO_PROJECTS");
+	unsetenv("BATON_DEMO_WORKSPACES");
 	unsetenv("BATON_DEMO_USERS");
 	unsetenv("BATON_DEMO_SEED");
-	unsetenv("BATON_DEMO_PAGE_SIZE");
 }
 
 static void test_grant_and_revoke(void **state)
