@@ -27,7 +27,8 @@ int demo_error(const char *path, int rc, const char *what, const char *id)
 	case DEMO_NOMEM:
 		return baton_error_set(BATON_EEXHAUSTED, "%s: out of memory", what);
 	default:
-		return baton_error_set(BATON_EINTERNAL, "%s: cannot write the state file %s", what, path ? path : "");
+		return baton_error_set(BATON_EINTERNAL, "%s: cannot read or write the state file %s", what,
+		                       path ? path : "");
 	}
 }
 

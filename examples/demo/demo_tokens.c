@@ -68,7 +68,7 @@ static int model_failed(const demo_model *m, int rc, const char *what)
 {
 	if (rc == DEMO_NOMEM)
 		return baton_error_set(BATON_EEXHAUSTED, "%s: out of memory", what);
-	return baton_error_set(BATON_EINTERNAL, "%s: cannot write the state file %s", what,
+	return baton_error_set(BATON_EINTERNAL, "%s: cannot read or write the state file %s", what,
 	                       m->state_path ? m->state_path : "");
 }
 

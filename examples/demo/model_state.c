@@ -179,6 +179,17 @@ static bool file_unchanged(demo_model *m)
 	return seen_same(&m->seen, &st) || seen_same(&m->seen_bad, &st);
 }
 
+/* Says on stderr why the state file at `path` cannot be used (`what` `file`: errno's reason;
+ * errno 0: no reason given) and returns DEMO_IO. */
+static int io_failed(const char *path, const char *what, const char *file)
+{
+	int err = errno;
+
+	fprintf(stderr, "baton-demo: state file %s: %s %s: %s\n", path, what, file,
+	        err != 0 ? strerror(err) : "failed");
+	return DEMO_IO;
+}
+
 /*
  * Reads the state file: *doc (NULL when there is no file) and *ops (its "ops" array, borrowed
  * from *doc), and what the file was when read (the same open file: a rename meanwhile does not
@@ -340,15 +351,20 @@ int demo_state_begin(demo_model *m)
 	strcpy(lock_path, m->state_path);
 	strcat(lock_path, ".lock");
 	fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	free(lock_path);
-	if (fd < 0)
-		return m->tx_rc = DEMO_IO;
+	if (fd < 0) {
+		m->tx_rc = io_failed(m->state_path, "cannot open its lock", lock_path);
+		free(lock_path);
+		return m->tx_rc;
+	}
 	while (flock(fd, LOCK_EX) != 0) {
 		if (errno != EINTR) {
+			m->tx_rc = io_failed(m->state_path, "cannot lock", lock_path);
 			close(fd);
-			return m->tx_rc = DEMO_IO;
+			free(lock_path);
+			return m->tx_rc;
 		}
 	}
+	free(lock_path);
 	m->lock_fd = fd;
 	remove_leftovers(m->state_path);
 	return m->tx_rc = catch_up(m);
@@ -459,7 +475,7 @@ static void remove_leftovers(const char *path)
  */
 static int write_state(demo_model *m, json_t *doc)
 {
-	const char *path = m->state_path;
+	const char *path = m->state_path, *what = NULL;
 	char *tmp = malloc(strlen(path) + sizeof(TEMP_SUFFIX "XXXXXX"));
 	struct stat st;
 	FILE *f = NULL;
@@ -470,27 +486,39 @@ static int write_state(demo_model *m, json_t *doc)
 	strcpy(tmp, path);
 	strcat(tmp, TEMP_SUFFIX "XXXXXX");
 	if ((fd = mkstemp(tmp)) < 0) {
+		rc = io_failed(path, "cannot create", tmp);
 		free(tmp);
-		return DEMO_IO;
+		return rc;
 	}
 	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-	if ((stat(path, &st) == 0 && fchmod(fd, st.st_mode & 07777) != 0) || (f = fdopen(fd, "w")) == NULL)
+	errno = 0;
+	if ((stat(path, &st) == 0 && fchmod(fd, st.st_mode & 07777) != 0) || (f = fdopen(fd, "w")) == NULL) {
+		what = "cannot set up";
 		goto out;
+	}
+	errno = 0;
 	if (json_dumpf(doc, f, JSON_INDENT(1) | JSON_SORT_KEYS) != 0 || fflush(f) != 0 || fsync(fd) != 0 ||
-	    fstat(fd, &st) != 0)
+	    fstat(fd, &st) != 0) {
+		what = "cannot write";
 		goto out;
+	}
 	fd = -1; /* fclose closes it */
 	if (fclose(f) != 0) {
 		f = NULL;
+		what = "cannot write";
 		goto out;
 	}
 	f = NULL;
-	if (rename(tmp, path) != 0)
+	if (rename(tmp, path) != 0) {
+		what = "cannot rename into place";
 		goto out;
+	}
 	sync_dir(path);
 	m->seen = seen_of(&st);
 	rc = DEMO_OK;
 out:
+	if (rc != DEMO_OK)
+		io_failed(path, what, tmp);
 	if (f != NULL)
 		fclose(f);
 	else if (fd >= 0)

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -487,6 +489,43 @@ static void test_state_file_two_models(void **state)
 	unlink_lock(path);
 }
 
+/* Runs `fn` with stderr going to a file; returns what it wrote (static buffer). */
+static const char *stderr_of(void (*fn)(void *), void *arg)
+{
+	static char text[8192];
+	char path[4200];
+	FILE *f;
+	size_t n;
+	int saved, fd;
+
+	snprintf(path, sizeof(path), "%s/demo-model-stderr-%ld.txt", test_out_dir(), (long)getpid());
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(saved >= 0 && fd >= 0);
+	dup2(fd, 2);
+	close(fd);
+	fn(arg);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	unlink(path);
+	return text;
+}
+
+/* A revoke that must be refused with DEMO_IO, leaving the grant. */
+static void revoke_refused(void *arg)
+{
+	demo_model *m = arg;
+
+	assert_int_equal(demo_model_revoke(m, DEMO_GROUP, "g000", "member", DEMO_GROUP, "g001"), DEMO_IO);
+}
+
 static void test_state_file_errors(void **state)
 {
 	const char *path = state_file("bad");
@@ -504,11 +543,69 @@ static void test_state_file_errors(void **state)
 	assert_null(m);
 	unlink(path);
 
-	/* a state file that cannot be written: the change is refused and not applied */
+	/* a state file that cannot be written: the change is refused and not applied, and stderr
+	 * says why */
 	m = new_model(&p, "/nonexistent-dir/state.json");
-	assert_int_equal(demo_model_revoke(m, DEMO_GROUP, "g000", "member", DEMO_GROUP, "g001"), DEMO_IO);
+	assert_non_null(strstr(stderr_of(revoke_refused, m),
+	                       "baton-demo: state file /nonexistent-dir/state.json: cannot open its lock "
+	                       "/nonexistent-dir/state.json.lock: No such file or directory"));
 	assert_true(demo_obj_find_grant(&m->objs[DEMO_GROUP][0], 0, (demo_ref){DEMO_GROUP, 1}) >= 0);
 	demo_model_free(m);
+}
+
+/*
+ * Writing the state file fails (a child whose files may not grow past 64 bytes: EFBIG): the
+ * change is refused and not applied, stderr names the temporary file and the reason, and the
+ * temporary file is gone.
+ */
+static void test_state_file_write_fails(void **state)
+{
+	char dir[4096], path[4200], text[4096];
+	struct rlimit lim = {64, 64};
+	demo_params p;
+	size_t n = 0;
+	ssize_t r;
+	pid_t pid;
+	int status, fds[2];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/demo-write-fails-%ld", test_out_dir(), (long)getpid());
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	demo_params_default(&p);
+	assert_int_equal(pipe(fds), 0); /* stderr: a file would be limited to 64 bytes too */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		demo_model *m = NULL;
+		int rc;
+
+		close(fds[0]);
+		dup2(fds[1], 2);
+		signal(SIGXFSZ, SIG_IGN);
+		if (setrlimit(RLIMIT_FSIZE, &lim) != 0 || demo_model_new(&p, path, &m) != DEMO_OK)
+			_exit(10);
+		rc = demo_model_revoke(m, DEMO_GROUP, "g000", "member", DEMO_GROUP, "g001");
+		if (demo_obj_find_grant(&m->objs[DEMO_GROUP][0], 0, (demo_ref){DEMO_GROUP, 1}) < 0)
+			_exit(11);
+		demo_model_free(m);
+		_exit(rc == DEMO_IO ? 0 : 12);
+	}
+	close(fds[1]);
+	while (n < sizeof(text) - 1 && (r = read(fds[0], text + n, sizeof(text) - 1 - n)) > 0)
+		n += (size_t)r;
+	text[n] = '\0';
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("the child ended with status %d: %s", status, text);
+	assert_non_null(strstr(text, "cannot write"));
+	assert_non_null(strstr(text, "state.json.tmp-"));
+	assert_non_null(strstr(text, "File too large"));
+	/* no temporary file, no state file: only the lock is left */
+	assert_int_equal(access(path, F_OK), -1);
+	unlink_lock(path);
+	assert_int_equal(rmdir(dir), 0);
 }
 
 /* The one reader of the operations' strings (demo_json_str): "" for anything but a string member. */
@@ -797,6 +894,7 @@ int main(void)
 		cmocka_unit_test(test_state_file_replays),
 		cmocka_unit_test(test_state_file_two_models),
 		cmocka_unit_test(test_state_file_errors),
+		cmocka_unit_test(test_state_file_write_fails),
 		cmocka_unit_test(test_json_str),
 		cmocka_unit_test(test_state_file_odd_ops),
 		cmocka_unit_test(test_state_file_leftovers),
