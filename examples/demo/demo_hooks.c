@@ -7,6 +7,7 @@
  */
 #include "demo.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -26,6 +27,8 @@ static void demo_print_count(void)
 	fprintf(stderr, "baton-demo: callbacks=%lu\n", demo_callback_count());
 }
 
+/* A call count from the environment: digits only (strtoul alone would take " -1" and wrap it, or
+ * saturate one too large), 0 when unset. */
 static int env_count(const char *name, unsigned long *out)
 {
 	const char *v = getenv(name);
@@ -34,9 +37,11 @@ static int env_count(const char *name, unsigned long *out)
 	*out = 0;
 	if (v == NULL || *v == '\0')
 		return 0;
+	errno = 0;
 	*out = strtoul(v, &end, 10);
-	if (*end != '\0' || *v == '-') {
-		fprintf(stderr, "baton-demo: %s must be a number\n", name);
+	if (*v < '0' || *v > '9' || *end != '\0' || errno == ERANGE) {
+		*out = 0;
+		fprintf(stderr, "baton-demo: %s must be a number of calls, not \"%s\"\n", name, v);
 		return -1;
 	}
 	return 0;

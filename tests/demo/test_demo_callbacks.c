@@ -697,6 +697,27 @@ static void test_init_errors(void **state)
 	unsetenv("BATON_DEMO_WORKSPACES");
 }
 
+/* The test hooks' counts are numbers of calls: anything else is refused, not wrapped around
+ * (" -1" through strtoul) or saturated. */
+static void test_hook_counts(void **state)
+{
+	static const char *const bad[] = {" -1", "-1", "+3", " 3", "3 ", "3x", "", "99999999999999999999999"};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("BATON_DEMO_FAIL_AFTER", bad[i], 1);
+		if (*bad[i] == '\0')
+			assert_int_equal(demo_hooks_setup(), 0); /* empty: unset */
+		else if (demo_hooks_setup() != -1)
+			fail_msg("BATON_DEMO_FAIL_AFTER=\"%s\" was accepted", bad[i]);
+	}
+	setenv("BATON_DEMO_FAIL_AFTER", "1000000000", 1);
+	assert_int_equal(demo_hooks_setup(), 0);
+	unsetenv("BATON_DEMO_FAIL_AFTER");
+	assert_int_equal(demo_hooks_setup(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -711,6 +732,7 @@ int main(void)
 		cmocka_unit_test(test_issue_token_request_id),
 		cmocka_unit_test(test_secrets_wiped),
 		cmocka_unit_test(test_init_errors),
+		cmocka_unit_test(test_hook_counts),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
