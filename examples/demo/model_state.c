@@ -228,6 +228,34 @@ static int read_state(const char *path, json_t **doc, json_t **ops, demo_file_se
 	return DEMO_OK;
 }
 
+/*
+ * Says on stderr when the state file was written for another company (its "params": seed and
+ * sizes) than m's: its operations are replayed all the same, and those naming objects this
+ * company lacks are skipped (they stay in the file), so ids may differ from the first run's.
+ */
+static void check_params(const demo_model *m, json_t *doc)
+{
+	static const char *const keys[] = {"seed", "users", "groups", "roles", "workspaces", "projects"};
+	const demo_params *p = &m->params;
+	uint64_t mine[] = {p->seed, p->users, p->groups, p->roles, p->workspaces, p->projects};
+	json_t *fp = json_object_get(doc, "params");
+	size_t i;
+
+	if (!json_is_object(fp))
+		return;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *v = json_object_get(fp, keys[i]);
+		if (json_is_integer(v) && (uint64_t)json_integer_value(v) != mine[i])
+			break;
+	}
+	if (i == sizeof(keys) / sizeof(keys[0]))
+		return;
+	fprintf(stderr, "baton-demo: state file %s was written for another company (its %s is %lld, this "
+	        "one's %llu): its changes are replayed on this one, those naming objects it lacks are "
+	        "skipped\n", m->state_path, keys[i], (long long)json_integer_value(json_object_get(fp, keys[i])),
+	        (unsigned long long)mine[i]);
+}
+
 int demo_state_load(demo_model *m)
 {
 	json_t *doc, *ops;
@@ -238,6 +266,7 @@ int demo_state_load(demo_model *m)
 		return DEMO_OK;
 	if ((rc = read_state(m->state_path, &doc, &ops, &m->seen)) != DEMO_OK || doc == NULL)
 		return rc;
+	check_params(m, doc);
 	m->replaying = true;
 	for (i = 0; i < json_array_size(ops); i++)
 		replay_one(m, json_array_get(ops, i));

@@ -553,6 +553,48 @@ static void test_state_file_errors(void **state)
 	demo_model_free(m);
 }
 
+/* Loads a model of the params and state file in *arg (a struct load_args) and frees it. */
+struct load_args {
+	const demo_params *p;
+	const char *path;
+};
+
+static void load_and_free(void *arg)
+{
+	struct load_args *a = arg;
+
+	demo_model_free(new_model(a->p, a->path));
+}
+
+/* A state file written for another company (seed and sizes) is replayed, with a word on stderr:
+ * the operations naming objects this company lacks are skipped, and ids may differ. The same
+ * company loads without a word. */
+static void test_state_file_other_params(void **state)
+{
+	const char *path = state_file("params");
+	demo_params p, small;
+	demo_model *m;
+	struct load_args same = {&p, path}, other = {&small, path};
+
+	(void)state;
+	demo_params_default(&p);
+	m = new_model(&p, path);
+	assert_int_equal(demo_model_grant(m, DEMO_GROUP, "g003", "member", DEMO_USER, "u0040"), DEMO_OK);
+	demo_model_free(m);
+	assert_null(strstr(stderr_of(load_and_free, &same), "another company"));
+	small = p;
+	small.users = 10;
+	assert_non_null(strstr(stderr_of(load_and_free, &other),
+	                       "was written for another company (its users is 50, this one's 10)"));
+	/* nothing was lost: the file still holds the grant the small company could not replay */
+	m = new_model(&p, path);
+	assert_int_equal(json_array_size((const json_t *)demo_model_ops(m)), 1);
+	assert_true(demo_obj_find_grant(&m->objs[DEMO_GROUP][3], 0, (demo_ref){DEMO_USER, 40}) >= 0);
+	demo_model_free(m);
+	unlink(path);
+	unlink_lock(path);
+}
+
 /*
  * Writing the state file fails (a child whose files may not grow past 64 bytes: EFBIG): the
  * change is refused and not applied, stderr names the temporary file and the reason, and the
@@ -895,6 +937,7 @@ int main(void)
 		cmocka_unit_test(test_state_file_two_models),
 		cmocka_unit_test(test_state_file_errors),
 		cmocka_unit_test(test_state_file_write_fails),
+		cmocka_unit_test(test_state_file_other_params),
 		cmocka_unit_test(test_json_str),
 		cmocka_unit_test(test_state_file_odd_ops),
 		cmocka_unit_test(test_state_file_leftovers),
