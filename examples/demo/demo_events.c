@@ -5,6 +5,7 @@
 #include "demo_int.h"
 #include "demo_json.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,13 +13,24 @@
 #include <time.h>
 #include <jansson.h>
 
-
-static int64_t demo_now(void)
+/* Now, in Unix seconds: $BATON_DEMO_NOW when set (digits only; anything else is refused, not
+ * read as 0, which would silently empty the feed), else the clock. */
+static int demo_now(int64_t *out)
 {
 	const char *s = getenv("BATON_DEMO_NOW");
-	if (s != NULL && *s != '\0')
-		return (int64_t)strtoll(s, NULL, 10);
-	return (int64_t)time(NULL);
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0') {
+		*out = (int64_t)time(NULL);
+		return 0;
+	}
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno == ERANGE)
+		return baton_error_set(BATON_EINVALID, "BATON_DEMO_NOW must be a time in Unix seconds, not \"%s\"", s);
+	*out = (int64_t)v;
+	return 0;
 }
 
 static int parse_cursor(const char *cursor, int64_t *out)
@@ -71,10 +83,13 @@ static int resource_of(baton_ctx *ctx, demo_model *m, demo_kind kind, const demo
 static int list_usage_page(baton_ctx *ctx, const baton_timestamp *start_at, const char *cursor, uint32_t page_size)
 {
 	demo_model *m = model_of(ctx);
-	int64_t last = demo_now() / DEMO_USAGE_PERIOD, k = 0;
+	int64_t last, k = 0;
 	uint32_t size = page_size ? page_size : 100, n = 0;
-	int rc = 0;
+	int rc;
 
+	if ((rc = demo_now(&last)) != 0)
+		return rc;
+	last /= DEMO_USAGE_PERIOD;
 	if (*cursor != '\0') {
 		if ((rc = parse_cursor(cursor, &k)) != 0)
 			return rc;

@@ -14,6 +14,7 @@
 #include "testutil.h"
 #include "demo.h"
 #include "demo_secret.h"
+#include "demo_ext.h"
 #include "connector/connector.h"
 #include "demo_runtime_fixture.h"
 #include "core/ctx.h"
@@ -718,6 +719,27 @@ static void test_hook_counts(void **state)
 	assert_int_equal(demo_hooks_setup(), 0);
 }
 
+/* The "usage" feed's clock override is Unix seconds or refused: "soon" used to read as 0 (the
+ * epoch), a feed empty without a word. */
+static void test_event_now(void **state)
+{
+	static const char *const bad[] = {"soon", "-5", " 17", "17x", "99999999999999999999999"};
+	const baton_event_feed *usage = demo_event_feeds[0];
+	size_t i;
+	box b;
+
+	(void)state;
+	assert_string_equal(usage->id, "usage");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("BATON_DEMO_NOW", bad[i], 1);
+		begin(&b, BATON__CALL_LIST, "user", "");
+		assert_int_equal(usage->list_events(&b.ctx, NULL, "", 10), BATON_EINVALID);
+		assert_non_null(strstr(baton_error_last()->message, "BATON_DEMO_NOW must be a time in Unix seconds"));
+		end(&b);
+	}
+	unsetenv("BATON_DEMO_NOW");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -733,6 +755,7 @@ int main(void)
 		cmocka_unit_test(test_secrets_wiped),
 		cmocka_unit_test(test_init_errors),
 		cmocka_unit_test(test_hook_counts),
+		cmocka_unit_test(test_event_now),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
