@@ -497,10 +497,11 @@ static void remove_leftovers(const char *path)
 }
 
 /*
- * Writes doc as the state file: to "<state>.tmp-XXXXXX" (a name no other writer uses; one a killed
- * writer left is removed by the next change, remove_leftovers), flushed
- * to the disk, then renamed over the file. A new file is 0600 (it holds request ids and account
- * profiles); the mode of the file it replaces is kept. m->seen becomes the new file.
+ * Writes doc as the state file: to "<state>.tmp-XXXXXX" (a name no other writer uses; one a
+ * killed writer left is removed by the next change, remove_leftovers), flushed to the disk, then
+ * renamed over the file. A new file is 0600 (it holds request ids and account profiles); the mode
+ * of the file it replaces is kept. m->seen becomes the new file. A step that fails is said on
+ * stderr (io_failed), and the temporary file removed.
  */
 static int write_state(demo_model *m, json_t *doc)
 {
