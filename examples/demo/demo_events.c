@@ -83,7 +83,7 @@ static int resource_of(baton_ctx *ctx, demo_model *m, demo_kind kind, const demo
 static int list_usage_page(baton_ctx *ctx, const baton_timestamp *start_at, const char *cursor, uint32_t page_size)
 {
 	demo_model *m = model_of(ctx);
-	int64_t last, k = 0;
+	int64_t last = 0, k = 0;
 	uint32_t size = page_size ? page_size : 100, n = 0;
 	int rc;
 
