@@ -1,5 +1,6 @@
 /*
- * baton-demo: the connector (connector.c) and its test hooks.
+ * baton-demo: the connector (connector.c and the files demo_int.h lists) and its test hooks
+ * (demo_hooks.c).
  */
 #ifndef BATON_DEMO_H
 #define BATON_DEMO_H
@@ -32,7 +33,8 @@ const char *demo_state_path(void);
  *                               as "baton-demo: callbacks=<n>";
  *   BATON_DEMO_TRACE=1          each invocation is printed to stderr as it starts, as
  *                               "baton-demo: call <n> <function>".
- * Every callback of demo_connector counts, from init to close.
+ * Every callback of the connector and of its resource types counts, from init to close; the event
+ * feeds', actions' and ticketing callbacks (demo_ext.h) do not.
  */
 int demo_hooks_setup(void);
 unsigned long demo_callback_count(void);

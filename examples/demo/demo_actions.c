@@ -1,17 +1,11 @@
 /* baton-demo: custom actions (see demo_ext.h). */
-#include "demo_ext.h"
+#include "demo_int.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <jansson.h>
 
-#include "model.h"
-
-static demo_model *model_of(baton_ctx *ctx)
-{
-	return (demo_model *)baton_ctx_userdata(ctx);
-}
 
 /* Sets the response from a jansson object (taken over). */
 static int respond(baton_ctx *ctx, json_t *o)
@@ -229,6 +223,13 @@ static int add_member(baton_ctx *ctx, const char *args_json)
 		return rc;
 	if ((rc = baton_ctx_action_arg_bool(ctx, "admin", &admin)) != 0 && rc != BATON_ENOTFOUND)
 		return rc;
+	/* the ids name their type: a role's id given as the group is refused, not read as a group's */
+	if (strcmp(group.resource_type, "group") != 0)
+		return baton_error_set(BATON_EINVALID, "add_member: %s %s is not a group", group.resource_type,
+		                       group.resource);
+	if (strcmp(user.resource_type, "user") != 0)
+		return baton_error_set(BATON_EINVALID, "add_member: %s %s is not a user", user.resource_type,
+		                       user.resource);
 	rc = DEMO_WRITING(model_of(ctx), demo_model_grant(model_of(ctx), DEMO_GROUP, group.resource,
 	                                                  admin ? "admin" : "member", DEMO_USER, user.resource));
 	if (rc != DEMO_OK && rc != DEMO_EXISTS)

@@ -2,8 +2,10 @@
  * baton-demo: the "usage" and "changes" event feeds (see demo_ext.h). Both read the model and its
  * log, under the model's read lock for the whole page (model.h, "Locking").
  */
-#include "demo_ext.h"
+#include "demo_int.h"
+#include "demo_json.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,19 +13,24 @@
 #include <time.h>
 #include <jansson.h>
 
-#include "model.h"
-
-static demo_model *model_of(baton_ctx *ctx)
-{
-	return (demo_model *)baton_ctx_userdata(ctx);
-}
-
-static int64_t demo_now(void)
+/* Now, in Unix seconds: $BATON_DEMO_NOW when set (digits only; anything else is refused, not
+ * read as 0, which would silently empty the feed), else the clock. */
+static int demo_now(int64_t *out)
 {
 	const char *s = getenv("BATON_DEMO_NOW");
-	if (s != NULL && *s != '\0')
-		return (int64_t)strtoll(s, NULL, 10);
-	return (int64_t)time(NULL);
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0') {
+		*out = (int64_t)time(NULL);
+		return 0;
+	}
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno == ERANGE)
+		return baton_error_set(BATON_EINVALID, "BATON_DEMO_NOW must be a time in Unix seconds, not \"%s\"", s);
+	*out = (int64_t)v;
+	return 0;
 }
 
 static int parse_cursor(const char *cursor, int64_t *out)
@@ -76,10 +83,13 @@ static int resource_of(baton_ctx *ctx, demo_model *m, demo_kind kind, const demo
 static int list_usage_page(baton_ctx *ctx, const baton_timestamp *start_at, const char *cursor, uint32_t page_size)
 {
 	demo_model *m = model_of(ctx);
-	int64_t last = demo_now() / DEMO_USAGE_PERIOD, k = 0;
+	int64_t last = 0, k = 0;
 	uint32_t size = page_size ? page_size : 100, n = 0;
-	int rc = 0;
+	int rc;
 
+	if ((rc = demo_now(&last)) != 0)
+		return rc;
+	last /= DEMO_USAGE_PERIOD;
 	if (*cursor != '\0') {
 		if ((rc = parse_cursor(cursor, &k)) != 0)
 			return rc;
@@ -115,26 +125,20 @@ static int list_usage(baton_ctx *ctx, const baton_timestamp *start_at, const cha
 
 /* ---- "changes": the state file's operations ---- */
 
-static const char *jstr(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-	return json_is_string(v) ? json_string_value(v) : "";
-}
-
 /* The id of the object an old "create" / "create_user" operation made (the last one matching). */
 static const char *created_id(demo_model *m, json_t *op, demo_kind *kind)
 {
-	bool user = strcmp(jstr(op, "op"), "create_user") == 0;
+	bool user = strcmp(demo_json_str(op, "op"), "create_user") == 0;
 	size_t k;
 
 	if (user)
 		*kind = DEMO_USER;
-	else if (!demo_kind_parse(jstr(op, "type"), kind))
+	else if (!demo_kind_parse(demo_json_str(op, "type"), kind))
 		return NULL;
 	for (k = m->n[*kind]; k-- > 0;) {
 		demo_obj *o = &m->objs[*kind][k];
 		const char *have = user ? o->login : o->name;
-		if (have != NULL && strcmp(have, user ? jstr(op, "login") : jstr(op, "name")) == 0)
+		if (have != NULL && strcmp(have, user ? demo_json_str(op, "login") : demo_json_str(op, "name")) == 0)
 			return o->id;
 	}
 	return NULL;
@@ -142,15 +146,15 @@ static const char *created_id(demo_model *m, json_t *op, demo_kind *kind)
 
 static int grant_event(baton_ctx *ctx, json_t *op, const char *id, baton_timestamp at, bool grant, baton_event **out)
 {
-	baton_resource_id rid = {jstr(op, "type"), jstr(op, "resource")};
-	baton_resource_id pid = {jstr(op, "principal_type"), jstr(op, "principal")};
+	baton_resource_id rid = {demo_json_str(op, "type"), demo_json_str(op, "resource")};
+	baton_resource_id pid = {demo_json_str(op, "principal_type"), demo_json_str(op, "principal")};
 	baton_resource *r, *p;
 	baton_entitlement *e;
 	int rc = baton_resource_new_with_id(ctx, rid.resource, &rid, &r);
 	if (rc == 0)
 		rc = baton_resource_new_with_id(ctx, pid.resource, &pid, &p);
 	if (rc == 0)
-		rc = baton_entitlement_new(ctx, r, jstr(op, "entitlement"), BATON_PURPOSE_ASSIGNMENT, &e);
+		rc = baton_entitlement_new(ctx, r, demo_json_str(op, "entitlement"), BATON_PURPOSE_ASSIGNMENT, &e);
 	if (rc != 0)
 		return rc;
 	return grant ? baton_event_create_grant_new(ctx, id, at, e, p, out)
@@ -169,7 +173,7 @@ static int list_changes_page(baton_ctx *ctx, const baton_timestamp *start_at, co
 		return rc;
 	for (; rc == 0 && n < size && i < total; i++) {
 		json_t *op = json_array_get(ops, (size_t)i);
-		const char *verb = jstr(op, "op");
+		const char *verb = demo_json_str(op, "op");
 		baton_timestamp at = {(int64_t)json_integer_value(json_object_get(op, "at")), 0};
 		baton_event *ev = NULL;
 		char id[40];
@@ -184,15 +188,15 @@ static int list_changes_page(baton_ctx *ctx, const baton_timestamp *start_at, co
 			demo_kind kind = DEMO_USER;
 			const char *oid;
 			if (strcmp(verb, "delete") == 0)
-				oid = demo_kind_parse(jstr(op, "type"), &kind) ? jstr(op, "id") : NULL;
+				oid = demo_kind_parse(demo_json_str(op, "type"), &kind) ? demo_json_str(op, "id") : NULL;
 			else if (strcmp(verb, "set_disabled") == 0)
-				oid = jstr(op, "user");
+				oid = demo_json_str(op, "user");
 			else
 				oid = created_id(m, op, &kind);
 			if (oid == NULL || *oid == '\0')
 				continue;
 			baton_resource_id rid = {demo_kind_id(kind), oid};
-			baton_resource_id parent = {demo_kind_id(DEMO_WORKSPACE), jstr(op, "parent")};
+			baton_resource_id parent = {demo_kind_id(DEMO_WORKSPACE), demo_json_str(op, "parent")};
 			rc = baton_event_resource_change_new(ctx, id, at, &rid, *parent.resource ? &parent : NULL, &ev);
 		} else {
 			continue;  /* rotations and tickets are not resource changes */

@@ -4,19 +4,14 @@
  * Threads: create holds the model's write lock from counting the tickets (the new id) to logging
  * the new one, get holds the read lock while it reads the log (model.h, "Locking").
  */
-#include "demo_ext.h"
+#include "demo_int.h"
+#include "demo_json.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <jansson.h>
 
-#include "model.h"
-
-static demo_model *model_of(baton_ctx *ctx)
-{
-	return (demo_model *)baton_ctx_userdata(ctx);
-}
 
 static const char *const schemas[] = {
 	"{\"id\":\"access-request\",\"displayName\":\"Access request\","
@@ -62,11 +57,6 @@ static int get_schema(baton_ctx *ctx, const char *id)
 	return baton_error_set(BATON_ENOTFOUND, "ticket schema %s not found", id);
 }
 
-static const char *str_of(json_t *v)
-{
-	return json_is_string(v) ? json_string_value(v) : "";
-}
-
 static json_t *find_ticket(demo_model *m, const char *id, size_t *count)
 {
 	json_t *ops = (json_t *)demo_model_ops(m), *found = NULL;
@@ -75,10 +65,10 @@ static json_t *find_ticket(demo_model *m, const char *id, size_t *count)
 	for (i = 0; i < json_array_size(ops); i++) {
 		json_t *op = json_array_get(ops, i);
 		json_t *t = json_object_get(op, "ticket");
-		if (!json_is_object(t) || strcmp(str_of(json_object_get(op, "op")), "ticket") != 0)
+		if (!json_is_object(t) || strcmp(demo_json_str(op, "op"), "ticket") != 0)
 			continue;
 		n++;
-		if (id != NULL && strcmp(str_of(json_object_get(t, "id")), id) == 0)
+		if (id != NULL && strcmp(demo_json_str(t, "id"), id) == 0)
 			found = t;
 	}
 	if (count != NULL)

@@ -14,7 +14,7 @@
  * The request id (a service task's id) makes issuing idempotent, as a provider with idempotency
  * keys would: a request id seen before mints no second token. While the model that issued it is
  * loaded (a process's life in one-shot mode; in service mode, while a task has the connector
- * open, see connector.c), the same answer is given again (the same api_token and value, kept in
+ * open, see demo_open.c), the same answer is given again (the same api_token and value, kept in
  * memory for that); after a restart the value is gone (the state file never holds it) and the
  * request is refused (AlreadyExists), as is a request id reused for another user or one whose
  * token was revoked.
@@ -29,8 +29,9 @@
  * meanwhile (model.h, "Other processes"), so ids count their tokens too, and a request id another
  * process answered is refused here (its value is in that process only).
  */
-#define _DEFAULT_SOURCE 1 /* explicit_bzero */
-#include "demo_ext.h"
+#include "demo_int.h"
+#include "demo_json.h"
+#include "demo_secret.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,28 +39,7 @@
 #include <time.h>
 #include <jansson.h>
 
-#include "demo.h"
-#include "model.h"
-
-#define ENTER()                                         \
-	do {                                            \
-		int enter_rc_ = demo_enter(__func__);   \
-		if (enter_rc_ != 0)                     \
-			return enter_rc_;               \
-	} while (0)
-
 #define DAY (24 * 3600)
-
-static demo_model *model_of(baton_ctx *ctx)
-{
-	return (demo_model *)baton_ctx_userdata(ctx);
-}
-
-static const char *jstr(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s != NULL ? s : "";
-}
 
 /* How many tokens were issued so far, and whether `id` is one that is not revoked. */
 static size_t scan_tokens(demo_model *m, const char *id, bool *live)
@@ -71,13 +51,13 @@ static size_t scan_tokens(demo_model *m, const char *id, bool *live)
 		*live = false;
 	for (i = 0; i < json_array_size(ops); i++) {
 		json_t *op = json_array_get(ops, i);
-		const char *verb = jstr(op, "op");
+		const char *verb = demo_json_str(op, "op");
 		if (strcmp(verb, "issue_token") == 0) {
 			issued++;
-			if (live != NULL && id != NULL && strcmp(jstr(op, "token"), id) == 0)
+			if (live != NULL && id != NULL && strcmp(demo_json_str(op, "token"), id) == 0)
 				*live = true;
 		} else if (strcmp(verb, "revoke_token") == 0 && live != NULL && id != NULL &&
-		           strcmp(jstr(op, "token"), id) == 0) {
+		           strcmp(demo_json_str(op, "token"), id) == 0) {
 			*live = false;
 		}
 	}
@@ -88,7 +68,7 @@ static int model_failed(const demo_model *m, int rc, const char *what)
 {
 	if (rc == DEMO_NOMEM)
 		return baton_error_set(BATON_EEXHAUSTED, "%s: out of memory", what);
-	return baton_error_set(BATON_EINTERNAL, "%s: cannot write the state file %s", what,
+	return baton_error_set(BATON_EINTERNAL, "%s: cannot read or write the state file %s", what,
 	                       m->state_path ? m->state_path : "");
 }
 
@@ -108,11 +88,13 @@ static int new_token(baton_ctx *ctx, char **out)
 	if ((rc = baton_ctx_generate_password(ctx, &o, &body)) != 0)
 		return rc;
 	t = baton_ctx_alloc(ctx, 4 + strlen(body) + 1);
+	if (t != NULL) {
+		memcpy(t, "bdt_", 4);
+		memcpy(t + 4, body, strlen(body) + 1);
+	}
+	demo_secret_wipe(body); /* copied, or not needed: the context frees it unwiped */
 	if (t == NULL)
 		return baton_error_set(BATON_EEXHAUSTED, "issue token: out of memory");
-	memcpy(t, "bdt_", 4);
-	memcpy(t + 4, body, strlen(body) + 1);
-	explicit_bzero(body, strlen(body));
 	*out = t;
 	return 0;
 }
@@ -125,7 +107,8 @@ static json_t *find_request(demo_model *m, const char *rid)
 
 	for (i = 0; rid != NULL && i < json_array_size(ops); i++) {
 		json_t *op = json_array_get(ops, i);
-		if (strcmp(jstr(op, "op"), "issue_token") == 0 && strcmp(jstr(op, "request_id"), rid) == 0)
+		if (strcmp(demo_json_str(op, "op"), "issue_token") == 0 &&
+		    strcmp(demo_json_str(op, "request_id"), rid) == 0)
 			return op;
 	}
 	return NULL;
@@ -158,14 +141,14 @@ static int answer(baton_ctx *ctx, const char *id, const char *uid, baton_timesta
 /* A request id seen before (`op` issued its token): the same answer, or a refusal. */
 static int answer_again(baton_ctx *ctx, demo_model *m, const demo_obj *u, json_t *op, const char *rid)
 {
-	const char *id = jstr(op, "token");
+	const char *id = demo_json_str(op, "token");
 	const demo_answer *kept = demo_model_answer(m, rid);
 	baton_timestamp expires;
 	bool live;
 
-	if (strcmp(jstr(op, "user"), u->id) != 0)
+	if (strcmp(demo_json_str(op, "user"), u->id) != 0)
 		return baton_error_set(BATON_EEXISTS, "issue token: request id %s was used for user %s", rid,
-		                       jstr(op, "user"));
+		                       demo_json_str(op, "user"));
 	scan_tokens(m, id, &live);
 	if (!live)
 		return baton_error_set(BATON_EEXISTS, "issue token: request id %s issued api_token %s, revoked since", rid,
@@ -238,7 +221,7 @@ static int issue_token(baton_ctx *ctx, const baton_credential_issue_request *req
 	if ((rc = new_token(ctx, &token)) != 0)
 		return rc;
 	rc = issue_new(ctx, m, u, req, id, expires, token);
-	explicit_bzero(token, strlen(token)); /* kept (wiped later) or handed to the SDK by now */
+	demo_secret_wipe(token); /* kept (wiped later) or handed to the SDK by now */
 	return rc;
 }
 

@@ -3,8 +3,8 @@
  * DEMO_CHANGE (model_int.h), which locks the state file and catches up with other processes'
  * changes first; model_state.c reads and writes the file and holds the locks.
  */
-#define _GNU_SOURCE 1 /* explicit_bzero */
 #include "model_int.h"
+#include "demo_secret.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -121,7 +121,7 @@ int demo_params_from_env(demo_params *p, const char **bad)
 		p->page_size = (uint32_t)n;
 	if (p->projects > 0 && p->workspaces == 0) {
 		*bad = "BATON_DEMO_WORKSPACES";
-		return -1;
+		return -2;
 	}
 	return 0;
 }
@@ -565,8 +565,7 @@ static json_t *grant_op(const char *verb, demo_kind kind, const char *rid, const
 /* Wipes and frees one kept answer's strings. */
 static void answer_clear(demo_answer *a)
 {
-	if (a->value != NULL)
-		explicit_bzero(a->value, strlen(a->value));
+	demo_secret_wipe(a->value);
 	free(a->value);
 	free(a->token);
 	free(a->request_id);

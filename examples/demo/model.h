@@ -31,7 +31,7 @@
  *    lock is not recursive, and it prefers writers (on glibc) so that provisioning is not
  *    starved by a sync's workers;
  *  - service mode opens the connector (init) for every task: connectors open at the same time
- *    share one model per state file (connector.c, share_model), so the lock covers tasks too;
+ *    share one model per state file (demo_open.c, share_model), so the lock covers tasks too;
  *  - demo_model_new and demo_model_free run before and after every callback that uses the model
  *    (init, the last close); single-threaded users (the model tests) need no lock at all.
  * The params are read-only after demo_model_new and need no lock.
@@ -49,7 +49,11 @@
  * is appended and the whole file written to a temporary file of a unique name in the same
  * directory, flushed to the disk (fsync), and renamed over the state file, whose directory is
  * flushed too: a change reported done survives a crash, and a reader (a model being loaded
- * elsewhere) sees the old file or the new one, never a part. A file or lock that cannot be read,
+ * elsewhere) sees the old file or the new one, never a part. A writer killed between creating its
+ * temporary file ("<state>.tmp-" and six letters or digits) and the rename leaves it behind: the
+ * next change removes such files once it holds the lock (no live writer has one then), and only
+ * regular files of exactly that name; one it cannot remove (or a directory it cannot list) is said
+ * on stderr and does not fail the change. A file or lock that cannot be read,
  * written or taken refuses the change (DEMO_IO) and leaves the model as it was. Readers catch
  * up too: the read lock (DEMO_READING) looks at the file (a stat) and, when another process
  * changed it, catches up under the write lock before it takes the read lock, without the file's
@@ -94,7 +98,8 @@ typedef struct demo_params {
 void demo_params_default(demo_params *p);
 /*
  * Reads BATON_DEMO_USERS, _GROUPS, _ROLES, _WORKSPACES, _PROJECTS, _SEED and _PAGE_SIZE over
- * the defaults. A value that is not a number in range is an error: *bad names the variable.
+ * the defaults. A value that is not a number in range is an error (-1): *bad names the variable;
+ * projects without a workspace are -2 (*bad is BATON_DEMO_WORKSPACES).
  */
 int demo_params_from_env(demo_params *p, const char **bad);
 

@@ -5,7 +5,9 @@
  */
 #define _GNU_SOURCE 1 /* pthread_rwlockattr_setkind_np on glibc; flock */
 #include "model_int.h"
+#include "demo_json.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -40,6 +42,7 @@ int demo_state_lock_init(pthread_rwlock_t *lock)
 }
 
 static int catch_up(demo_model *m);
+static void remove_leftovers(const char *path);
 static bool file_unchanged(demo_model *m);
 
 /* A reader first lets the model catch up with changes other processes made to the state file
@@ -83,34 +86,34 @@ int demo_model_unlock_rc(demo_model *m, int rc)
 /* ------------------------------------------------------------------------------------------ */
 /* Reading the state file                                                                      */
 
-static const char *jstr(json_t *o, const char *key)
+const char *demo_json_str(const json_t *o, const char *key)
 {
-	return json_string_value(json_object_get(o, key));
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v != NULL ? v : "";
 }
 
 static bool jkind(json_t *o, const char *key, demo_kind *kind)
 {
-	return demo_kind_parse(jstr(o, key), kind);
+	return demo_kind_parse(demo_json_str(o, key), kind);
 }
 
 /* Applies one logged operation (m->replaying set: nothing is logged again); an operation that no
  * longer applies changes nothing. */
 static void replay_one(demo_model *m, json_t *op)
 {
-	const char *verb = jstr(op, "op");
+	const char *verb = demo_json_str(op, "op");
 	demo_kind kind, pkind;
 
-	if (verb == NULL)
-		return;
 	if (strcmp(verb, "grant") == 0 || strcmp(verb, "revoke") == 0) {
 		if (!jkind(op, "type", &kind) || !jkind(op, "principal_type", &pkind))
 			return;
 		if (verb[0] == 'g')
-			demo_model_grant(m, kind, jstr(op, "resource"), jstr(op, "entitlement"), pkind,
-			                 jstr(op, "principal"));
+			demo_model_grant(m, kind, demo_json_str(op, "resource"), demo_json_str(op, "entitlement"),
+			                 pkind, demo_json_str(op, "principal"));
 		else
-			demo_model_revoke(m, kind, jstr(op, "resource"), jstr(op, "entitlement"), pkind,
-			                  jstr(op, "principal"));
+			demo_model_revoke(m, kind, demo_json_str(op, "resource"), demo_json_str(op, "entitlement"),
+			                  pkind, demo_json_str(op, "principal"));
 	} else if (strcmp(verb, "create_user") == 0) {
 		json_t *emails = json_object_get(op, "emails"), *profile = json_object_get(op, "profile");
 		const char *list[16];
@@ -123,20 +126,21 @@ static void replay_one(demo_model *m, json_t *op)
 				list[n++] = json_string_value(json_array_get(emails, i));
 		}
 		m->now = (int64_t)json_integer_value(json_object_get(op, "created_at"));
-		demo_model_create_user(m, jstr(op, "login"), list, n, pj, &idx);
+		demo_model_create_user(m, demo_json_str(op, "login"), list, n, pj, &idx);
 		m->now = 0;
 		free(pj);
 	} else if (strcmp(verb, "rotate") == 0) {
-		demo_model_rotate(m, jstr(op, "user"));
+		demo_model_rotate(m, demo_json_str(op, "user"));
 	} else if (strcmp(verb, "create") == 0) {
 		size_t idx;
 		if (jkind(op, "type", &kind))
-			demo_model_create(m, kind, jstr(op, "name"), jstr(op, "description"), jstr(op, "parent"), &idx);
+			demo_model_create(m, kind, demo_json_str(op, "name"), demo_json_str(op, "description"),
+			                  demo_json_str(op, "parent"), &idx);
 	} else if (strcmp(verb, "delete") == 0) {
 		if (jkind(op, "type", &kind))
-			demo_model_delete(m, kind, jstr(op, "id"), jstr(op, "parent"));
+			demo_model_delete(m, kind, demo_json_str(op, "id"), demo_json_str(op, "parent"));
 	} else if (strcmp(verb, "set_disabled") == 0) {
-		demo_model_set_disabled(m, jstr(op, "user"), json_is_true(json_object_get(op, "disabled")));
+		demo_model_set_disabled(m, demo_json_str(op, "user"), json_is_true(json_object_get(op, "disabled")));
 	}
 }
 
@@ -173,6 +177,17 @@ static bool file_unchanged(demo_model *m)
 	if (stat(m->state_path, &st) != 0)
 		return errno != ENOENT || !m->seen.known;
 	return seen_same(&m->seen, &st) || seen_same(&m->seen_bad, &st);
+}
+
+/* Says on stderr why the state file at `path` cannot be used (`what` `file`: errno's reason;
+ * errno 0: no reason given) and returns DEMO_IO. */
+static int io_failed(const char *path, const char *what, const char *file)
+{
+	int err = errno;
+
+	fprintf(stderr, "baton-demo: state file %s: %s %s: %s\n", path, what, file,
+	        err != 0 ? strerror(err) : "failed");
+	return DEMO_IO;
 }
 
 /*
@@ -213,6 +228,34 @@ static int read_state(const char *path, json_t **doc, json_t **ops, demo_file_se
 	return DEMO_OK;
 }
 
+/*
+ * Says on stderr when the state file was written for another company (its "params": seed and
+ * sizes) than m's: its operations are replayed all the same, and those naming objects this
+ * company lacks are skipped (they stay in the file), so ids may differ from the first run's.
+ */
+static void check_params(const demo_model *m, json_t *doc)
+{
+	static const char *const keys[] = {"seed", "users", "groups", "roles", "workspaces", "projects"};
+	const demo_params *p = &m->params;
+	uint64_t mine[] = {p->seed, p->users, p->groups, p->roles, p->workspaces, p->projects};
+	json_t *fp = json_object_get(doc, "params");
+	size_t i;
+
+	if (!json_is_object(fp))
+		return;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *v = json_object_get(fp, keys[i]);
+		if (json_is_integer(v) && (uint64_t)json_integer_value(v) != mine[i])
+			break;
+	}
+	if (i == sizeof(keys) / sizeof(keys[0]))
+		return;
+	fprintf(stderr, "baton-demo: state file %s was written for another company (its %s is %lld, this "
+	        "one's %llu): its changes are replayed on this one, those naming objects it lacks are "
+	        "skipped\n", m->state_path, keys[i], (long long)json_integer_value(json_object_get(fp, keys[i])),
+	        (unsigned long long)mine[i]);
+}
+
 int demo_state_load(demo_model *m)
 {
 	json_t *doc, *ops;
@@ -223,6 +266,7 @@ int demo_state_load(demo_model *m)
 		return DEMO_OK;
 	if ((rc = read_state(m->state_path, &doc, &ops, &m->seen)) != DEMO_OK || doc == NULL)
 		return rc;
+	check_params(m, doc);
 	m->replaying = true;
 	for (i = 0; i < json_array_size(ops); i++)
 		replay_one(m, json_array_get(ops, i));
@@ -336,16 +380,22 @@ int demo_state_begin(demo_model *m)
 	strcpy(lock_path, m->state_path);
 	strcat(lock_path, ".lock");
 	fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	free(lock_path);
-	if (fd < 0)
-		return m->tx_rc = DEMO_IO;
+	if (fd < 0) {
+		m->tx_rc = io_failed(m->state_path, "cannot open its lock", lock_path);
+		free(lock_path);
+		return m->tx_rc;
+	}
 	while (flock(fd, LOCK_EX) != 0) {
 		if (errno != EINTR) {
+			m->tx_rc = io_failed(m->state_path, "cannot lock", lock_path);
 			close(fd);
-			return m->tx_rc = DEMO_IO;
+			free(lock_path);
+			return m->tx_rc;
 		}
 	}
+	free(lock_path);
 	m->lock_fd = fd;
+	remove_leftovers(m->state_path);
 	return m->tx_rc = catch_up(m);
 }
 
@@ -365,12 +415,22 @@ int demo_state_end(demo_model *m, int rc)
 /* ------------------------------------------------------------------------------------------ */
 /* Writing the state file                                                                      */
 
+/* Temporary files are "<state>" TEMP_SUFFIX "XXXXXX" (mkstemp). */
+#define TEMP_SUFFIX ".tmp-"
+
+/* The directory holding `path` (malloc'd; NULL when memory is short). */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash == NULL ? strdup(".") : strndup(path, slash == path ? 1 : (size_t)(slash - path));
+}
+
 /* Flushes the directory holding `path` (the rename in it); a failure changes nothing we could
  * undo, and some file systems do not flush directories at all, so it is not reported. */
 static void sync_dir(const char *path)
 {
-	const char *slash = strrchr(path, '/');
-	char *dir = slash == NULL ? strdup(".") : strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	char *dir = dir_of(path);
 	int fd;
 
 	if (dir == NULL)
@@ -383,15 +443,70 @@ static void sync_dir(const char *path)
 	}
 }
 
+/* Whether `name` is one of write_state's temporary names for the state file named `base`:
+ * "<base>.tmp-" and the six letters or digits mkstemp put in place of its X's. */
+static bool is_temp_name(const char *name, const char *base)
+{
+	size_t nb = strlen(base), i;
+
+	if (strncmp(name, base, nb) != 0 || strncmp(name + nb, TEMP_SUFFIX, sizeof(TEMP_SUFFIX) - 1) != 0)
+		return false;
+	name += nb + sizeof(TEMP_SUFFIX) - 1;
+	for (i = 0; i < 6; i++) {
+		char c = name[i];
+		if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')))
+			return false;
+	}
+	return name[6] == '\0';
+}
+
 /*
- * Writes doc as the state file: to "<state>.tmp-XXXXXX" (a name no other writer uses), flushed
- * to the disk, then renamed over the file. A new file is 0600 (it holds request ids and account
- * profiles); the mode of the file it replaces is kept. m->seen becomes the new file.
+ * Removes the temporary files writers left when they were killed between mkstemp and rename
+ * (write_state): regular files of the state file's directory named as is_temp_name says, nothing
+ * else. Called with the state file's lock held: a writer holds it from before its mkstemp until
+ * after its rename or unlink, so no such file belongs to a live writer. A directory that cannot be
+ * listed or a file that cannot be removed is said on stderr and left: the change goes on.
+ */
+static void remove_leftovers(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash != NULL ? slash + 1 : path;
+	char *dir = dir_of(path);
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+
+	if (dir == NULL)
+		return;
+	if ((d = opendir(dir)) == NULL) {
+		fprintf(stderr, "baton-demo: state file %s: cannot look for temporary files left in %s: %s\n",
+		        path, dir, strerror(errno));
+		free(dir);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (!is_temp_name(e->d_name, base) || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) != 0)
+			fprintf(stderr, "baton-demo: state file %s: cannot remove %s/%s, a temporary file a stopped "
+			        "writer left: %s\n", path, dir, e->d_name, strerror(errno));
+	}
+	closedir(d);
+	free(dir);
+}
+
+/*
+ * Writes doc as the state file: to "<state>.tmp-XXXXXX" (a name no other writer uses; one a
+ * killed writer left is removed by the next change, remove_leftovers), flushed to the disk, then
+ * renamed over the file. A new file is 0600 (it holds request ids and account profiles); the mode
+ * of the file it replaces is kept. m->seen becomes the new file. A step that fails is said on
+ * stderr (io_failed), and the temporary file removed.
  */
 static int write_state(demo_model *m, json_t *doc)
 {
-	const char *path = m->state_path;
-	char *tmp = malloc(strlen(path) + sizeof(".tmp-XXXXXX"));
+	const char *path = m->state_path, *what = NULL;
+	char *tmp = malloc(strlen(path) + sizeof(TEMP_SUFFIX "XXXXXX"));
 	struct stat st;
 	FILE *f = NULL;
 	int fd = -1, rc = DEMO_IO;
@@ -399,29 +514,41 @@ static int write_state(demo_model *m, json_t *doc)
 	if (tmp == NULL)
 		return DEMO_NOMEM;
 	strcpy(tmp, path);
-	strcat(tmp, ".tmp-XXXXXX");
+	strcat(tmp, TEMP_SUFFIX "XXXXXX");
 	if ((fd = mkstemp(tmp)) < 0) {
+		rc = io_failed(path, "cannot create", tmp);
 		free(tmp);
-		return DEMO_IO;
+		return rc;
 	}
 	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-	if ((stat(path, &st) == 0 && fchmod(fd, st.st_mode & 07777) != 0) || (f = fdopen(fd, "w")) == NULL)
+	errno = 0;
+	if ((stat(path, &st) == 0 && fchmod(fd, st.st_mode & 07777) != 0) || (f = fdopen(fd, "w")) == NULL) {
+		what = "cannot set up";
 		goto out;
+	}
+	errno = 0;
 	if (json_dumpf(doc, f, JSON_INDENT(1) | JSON_SORT_KEYS) != 0 || fflush(f) != 0 || fsync(fd) != 0 ||
-	    fstat(fd, &st) != 0)
+	    fstat(fd, &st) != 0) {
+		what = "cannot write";
 		goto out;
+	}
 	fd = -1; /* fclose closes it */
 	if (fclose(f) != 0) {
 		f = NULL;
+		what = "cannot write";
 		goto out;
 	}
 	f = NULL;
-	if (rename(tmp, path) != 0)
+	if (rename(tmp, path) != 0) {
+		what = "cannot rename into place";
 		goto out;
+	}
 	sync_dir(path);
 	m->seen = seen_of(&st);
 	rc = DEMO_OK;
 out:
+	if (rc != DEMO_OK)
+		io_failed(path, what, tmp);
 	if (f != NULL)
 		fclose(f);
 	else if (fd >= 0)

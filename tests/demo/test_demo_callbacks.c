@@ -13,6 +13,8 @@
 
 #include "testutil.h"
 #include "demo.h"
+#include "demo_secret.h"
+#include "demo_ext.h"
 #include "connector/connector.h"
 #include "demo_runtime_fixture.h"
 #include "core/ctx.h"
@@ -555,6 +557,189 @@ static void test_issue_token_request_id(void **state)
 	assert_int_equal(count_ops("issue_token"), before + 3);
 }
 
+/* What demo_secret_wipe reported (the test seam of demo_secret.h): each buffer's length and
+ * whether it was all zeros when the demo was done with it. */
+static struct {
+	size_t n;
+	size_t len[32];
+	bool zero[32];
+} wiped;
+
+static void observe_wipe(const char *s, size_t len)
+{
+	size_t i;
+	bool zero = true;
+
+	for (i = 0; i < len; i++)
+		zero = zero && s[i] == '\0';
+	if (wiped.n < 32) {
+		wiped.len[wiped.n] = len;
+		wiped.zero[wiped.n] = zero;
+	}
+	wiped.n++;
+}
+
+/* Asserts that the wipes since the last check were exactly `n` buffers of the lengths `lens`, in
+ * that order, each all zeros; then forgets them. */
+static void expect_wipes(size_t n, const size_t *lens)
+{
+	size_t i;
+
+	if (wiped.n != n)
+		fail_msg("%zu secret buffers wiped, expected %zu", wiped.n, n);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(wiped.len[i], lens[i]);
+		assert_true(wiped.zero[i]);
+	}
+	memset(&wiped, 0, sizeof(wiped));
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] != 0)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Every secret the demo holds is wiped when it is done with it: the password of a new account
+ * (also one not used, the account existing already) and of a rotation once handed over, the
+ * random body and the value of a new API token, and the values kept for request ids when the
+ * model is freed (the last close). The SDK's copy, made before, still holds the secret.
+ */
+static void test_secrets_wiped(void **state)
+{
+	static const size_t pw[] = {24}, token[] = {40, 44};
+	baton_account_info info = {"wipe.me", NULL, 0, NULL, 0, NULL};
+	baton_credential_options random = {BATON_CREDENTIAL_OPTION_RANDOM_PASSWORD, 24, NULL, 0, NULL, NULL, false};
+	baton_credential_issue_request req;
+	const baton_resource_syncer *us = syncer("user");
+	size_t i, kept = 0;
+	box b;
+
+	(void)state;
+	memset(&wiped, 0, sizeof(wiped));
+	demo_secret_wiped = observe_wipe;
+
+	begin(&b, BATON__CALL_CREATE_ACCOUNT, "user", "");
+	assert_int_equal(us->create_account(&b.ctx, &info, &random), 0);
+	assert_int_equal(b.call.account_result, BATON_ACCOUNT_CREATED);
+	assert_int_equal(b.call.n_secrets, 1);
+	assert_int_equal(b.call.secrets[0].len, 24);
+	assert_false(all_zero(b.call.secrets[0].bytes, 24));
+	end(&b);
+	expect_wipes(1, pw);
+	begin(&b, BATON__CALL_CREATE_ACCOUNT, "user", "");
+	assert_int_equal(us->create_account(&b.ctx, &info, &random), 0);
+	assert_int_equal(b.call.account_result, BATON_ACCOUNT_ALREADY_EXISTS);
+	end(&b);
+	expect_wipes(1, pw);
+
+	begin(&b, BATON__CALL_ROTATE, "user", "");
+	assert_int_equal(us->rotate_credentials(&b.ctx, &(baton_resource_id){"user", "u0002"}, &random), 0);
+	assert_int_equal(b.call.n_secrets, 1);
+	assert_false(all_zero(b.call.secrets[0].bytes, 24));
+	end(&b);
+	expect_wipes(1, pw);
+	begin(&b, BATON__CALL_ROTATE, "user", "");
+	assert_int_equal(us->rotate_credentials(&b.ctx, &(baton_resource_id){"user", "nobody"}, &random),
+	                 BATON_ENOTFOUND);
+	end(&b);
+	expect_wipes(0, NULL); /* refused before a password was made */
+
+	memset(&req, 0, sizeof(req));
+	req.identity = (baton_resource_id){"user", "u0006"};
+	req.kind = BATON_CREDENTIAL_OPTION_API_KEY;
+	req.request_id = "wipe-task";
+	begin(&b, BATON__CALL_ISSUE_CREDENTIAL, "user", "");
+	assert_int_equal(us->issue_credential(&b.ctx, &req), 0);
+	assert_int_equal(b.call.n_secrets, 1);
+	assert_int_equal(b.call.secrets[0].len, 44);
+	assert_false(all_zero(b.call.secrets[0].bytes, 44));
+	end(&b);
+	expect_wipes(2, token);
+	assert_non_null(demo_model_answer(model(), "wipe-task"));
+
+	/* the last close frees the model: every kept value is wiped, "wipe-task"'s among them */
+	baton__runtime_close(&rt);
+	memset(&rt, 0, sizeof(rt));
+	assert_true(wiped.n >= 1 && wiped.n <= 32);
+	for (i = 0; i < wiped.n; i++) {
+		assert_int_equal(wiped.len[i], 44);
+		assert_true(wiped.zero[i]);
+		kept++;
+	}
+	assert_true(kept >= 1);
+	demo_secret_wiped = NULL;
+	assert_int_equal(baton__runtime_open(&rt, &demo_connector), 0);
+}
+
+/* init's errors say what is wrong: a variable that is not a number, or projects asked for without
+ * a workspace (numbers both, so "not a valid number" would send people looking at the wrong thing). */
+static void test_init_errors(void **state)
+{
+	baton__runtime other;
+
+	(void)state;
+	setenv("BATON_DEMO_PROJECTS", "3", 1);
+	setenv("BATON_DEMO_WORKSPACES", "0", 1);
+	memset(&other, 0, sizeof(other));
+	assert_int_not_equal(baton__runtime_open(&other, &demo_connector), 0);
+	assert_non_null(strstr(baton_error_last()->message, "BATON_DEMO_WORKSPACES: projects need at least one workspace"));
+	setenv("BATON_DEMO_WORKSPACES", "none", 1);
+	memset(&other, 0, sizeof(other));
+	assert_int_not_equal(baton__runtime_open(&other, &demo_connector), 0);
+	assert_non_null(strstr(baton_error_last()->message, "BATON_DEMO_WORKSPACES: not a valid number"));
+	unsetenv("BATON_DEMO_PROJECTS");
+	unsetenv("BATON_DEMO_WORKSPACES");
+}
+
+/* The test hooks' counts are numbers of calls: anything else is refused, not wrapped around
+ * (" -1" through strtoul) or saturated. */
+static void test_hook_counts(void **state)
+{
+	static const char *const bad[] = {" -1", "-1", "+3", " 3", "3 ", "3x", "", "99999999999999999999999"};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("BATON_DEMO_FAIL_AFTER", bad[i], 1);
+		if (*bad[i] == '\0')
+			assert_int_equal(demo_hooks_setup(), 0); /* empty: unset */
+		else if (demo_hooks_setup() != -1)
+			fail_msg("BATON_DEMO_FAIL_AFTER=\"%s\" was accepted", bad[i]);
+	}
+	setenv("BATON_DEMO_FAIL_AFTER", "1000000000", 1);
+	assert_int_equal(demo_hooks_setup(), 0);
+	unsetenv("BATON_DEMO_FAIL_AFTER");
+	assert_int_equal(demo_hooks_setup(), 0);
+}
+
+/* The "usage" feed's clock override is Unix seconds or refused: "soon" used to read as 0 (the
+ * epoch), a feed empty without a word. */
+static void test_event_now(void **state)
+{
+	static const char *const bad[] = {"soon", "-5", " 17", "17x", "99999999999999999999999"};
+	const baton_event_feed *usage = demo_event_feeds[0];
+	size_t i;
+	box b;
+
+	(void)state;
+	assert_string_equal(usage->id, "usage");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("BATON_DEMO_NOW", bad[i], 1);
+		begin(&b, BATON__CALL_LIST, "user", "");
+		assert_int_equal(usage->list_events(&b.ctx, NULL, "", 10), BATON_EINVALID);
+		assert_non_null(strstr(baton_error_last()->message, "BATON_DEMO_NOW must be a time in Unix seconds"));
+		end(&b);
+	}
+	unsetenv("BATON_DEMO_NOW");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -567,6 +752,10 @@ int main(void)
 		cmocka_unit_test(test_changes_persist),
 		cmocka_unit_test(test_calls_are_counted),
 		cmocka_unit_test(test_issue_token_request_id),
+		cmocka_unit_test(test_secrets_wiped),
+		cmocka_unit_test(test_init_errors),
+		cmocka_unit_test(test_hook_counts),
+		cmocka_unit_test(test_event_now),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -5,6 +5,7 @@
  * grant after expansion with its sources. Then a targeted sync of the connector in-process (its
  * `get` callbacks) on the same file.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -443,6 +444,84 @@ static void test_targeted_sync(void **state)
 	baton_store_discard(s);
 }
 
+/* Runs baton-demo -f <c1z> with `args` (NULL-terminated), stderr into `err` (NUL-terminated);
+ * returns the wait status. */
+static int run_args(const char *c1z, const char *const *args, char *err, size_t err_size)
+{
+	const char *argv[16];
+	size_t n = 0, i;
+	ssize_t r;
+	pid_t pid;
+	int fds[2], status;
+
+	argv[n++] = demo_bin;
+	argv[n++] = "-f";
+	argv[n++] = c1z;
+	for (i = 0; args[i] != NULL && n < 15; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	assert_int_equal(pipe(fds), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int out = open("/dev/null", O_WRONLY);
+		dup2(out, 1);
+		dup2(fds[1], 2);
+		close(fds[0]);
+		execv(demo_bin, (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	n = 0;
+	while (n < err_size - 1 && (r = read(fds[0], err + n, err_size - 1 - n)) > 0)
+		n += (size_t)r;
+	err[n] = '\0';
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+/* add_member checks the types its resource ids name: a role's id as the group, or a group's as
+ * the user, is refused and grants nothing (they used to be read as a group's and a user's id). */
+static void test_add_member_types(void **state)
+{
+	char c1z[4200], st[4300], err[8192];
+	const char *wrong_group[] = {"--invoke-action", "add_member", "--invoke-action-resource-type", "group",
+	                             "--invoke-action-args",
+	                             "{\"group\":{\"resource_type\":\"role\",\"resource\":\"g001\"},"
+	                             "\"user\":{\"resource_type\":\"user\",\"resource\":\"u0049\"}}", NULL};
+	const char *wrong_user[] = {"--invoke-action", "add_member", "--invoke-action-resource-type", "group",
+	                            "--invoke-action-args",
+	                            "{\"group\":{\"resource_type\":\"group\",\"resource\":\"g001\"},"
+	                            "\"user\":{\"resource_type\":\"group\",\"resource\":\"u0049\"}}", NULL};
+	const char *right[] = {"--invoke-action", "add_member", "--invoke-action-resource-type", "group",
+	                       "--invoke-action-args",
+	                       "{\"group\":{\"resource_type\":\"group\",\"resource\":\"g001\"},"
+	                       "\"user\":{\"resource_type\":\"user\",\"resource\":\"u0049\"}}", NULL};
+	int status;
+
+	(void)state;
+	snprintf(c1z, sizeof(c1z), "%s/demo-e2e-action-%ld.c1z", test_out_dir(), (long)getpid());
+	snprintf(st, sizeof(st), "%s.demo.json", c1z);
+	unlink(st);
+	status = run_args(c1z, wrong_group, err, sizeof(err));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) == 0 || strstr(err, "role g001 is not a group") == NULL)
+		fail_msg("add_member with a role as the group: %s\n%s", demo_status_str(status), err);
+	status = run_args(c1z, wrong_user, err, sizeof(err));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) == 0 || strstr(err, "group u0049 is not a user") == NULL)
+		fail_msg("add_member with a group as the user: %s\n%s", demo_status_str(status), err);
+	assert_int_equal(access(st, F_OK), -1); /* nothing was granted, nothing written */
+	status = run_args(c1z, right, err, sizeof(err));
+	if (status != 0)
+		fail_msg("add_member: %s\n%s", demo_status_str(status), err);
+	assert_int_equal(access(st, F_OK), 0);
+	unlink(st);
+	snprintf(st, sizeof(st), "%s.demo.json.lock", c1z);
+	unlink(st);
+	unlink(c1z);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -454,6 +533,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_nested_group_member),
 		cmocka_unit_test(test_one_finished_sync),
 		cmocka_unit_test(test_targeted_sync),
+		cmocka_unit_test(test_add_member_types),
 	};
 
 	if (argc < 2) {

@@ -6,13 +6,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "testutil.h"
 #include "model.h"
+#include "demo_json.h"
+#include "demo_secret.h"
 
 static demo_model *new_model(const demo_params *p, const char *state)
 {
@@ -35,7 +41,7 @@ static const char *state_file(const char *name)
 /* Removes "<path>.lock", the state file's lock (model.h, "Other processes"). */
 static void unlink_lock(const char *path)
 {
-	char lock[4200];
+	char lock[4400]; /* the tests' paths are at most 4200 bytes */
 
 	snprintf(lock, sizeof(lock), "%s.lock", path);
 	unlink(lock);
@@ -201,9 +207,16 @@ static void test_params_from_env(void **state)
 	setenv("BATON_DEMO_PAGE_SIZE", "0", 1);
 	assert_int_equal(demo_params_from_env(&p, &bad), -1);
 	assert_string_equal(bad, "BATON_DEMO_PAGE_SIZE");
+	unsetenv("BATON_DEMO_PAGE_SIZE");
+	/* numbers, but projects without a workspace: another error than a bad number */
+	setenv("BATON_DEMO_PROJECTS", "3", 1);
+	setenv("BATON_DEMO_WORKSPACES", "0", 1);
+	assert_int_equal(demo_params_from_env(&p, &bad), -2);
+	assert_string_equal(bad, "BATON_DEMO_WORKSPACES");
+	unsetenv("BATON_DEMO_PROJECTS");
+	unsetenv("BATON_DEMO_WORKSPACES");
 	unsetenv("BATON_DEMO_USERS");
 	unsetenv("BATON_DEMO_SEED");
-	unsetenv("BATON_DEMO_PAGE_SIZE");
 }
 
 static void test_grant_and_revoke(void **state)
@@ -476,6 +489,43 @@ static void test_state_file_two_models(void **state)
 	unlink_lock(path);
 }
 
+/* Runs `fn` with stderr going to a file; returns what it wrote (static buffer). */
+static const char *stderr_of(void (*fn)(void *), void *arg)
+{
+	static char text[8192];
+	char path[4200];
+	FILE *f;
+	size_t n;
+	int saved, fd;
+
+	snprintf(path, sizeof(path), "%s/demo-model-stderr-%ld.txt", test_out_dir(), (long)getpid());
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(saved >= 0 && fd >= 0);
+	dup2(fd, 2);
+	close(fd);
+	fn(arg);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	unlink(path);
+	return text;
+}
+
+/* A revoke that must be refused with DEMO_IO, leaving the grant. */
+static void revoke_refused(void *arg)
+{
+	demo_model *m = arg;
+
+	assert_int_equal(demo_model_revoke(m, DEMO_GROUP, "g000", "member", DEMO_GROUP, "g001"), DEMO_IO);
+}
+
 static void test_state_file_errors(void **state)
 {
 	const char *path = state_file("bad");
@@ -493,15 +543,349 @@ static void test_state_file_errors(void **state)
 	assert_null(m);
 	unlink(path);
 
-	/* a state file that cannot be written: the change is refused and not applied */
+	/* a state file that cannot be written: the change is refused and not applied, and stderr
+	 * says why */
 	m = new_model(&p, "/nonexistent-dir/state.json");
-	assert_int_equal(demo_model_revoke(m, DEMO_GROUP, "g000", "member", DEMO_GROUP, "g001"), DEMO_IO);
+	assert_non_null(strstr(stderr_of(revoke_refused, m),
+	                       "baton-demo: state file /nonexistent-dir/state.json: cannot open its lock "
+	                       "/nonexistent-dir/state.json.lock: No such file or directory"));
 	assert_true(demo_obj_find_grant(&m->objs[DEMO_GROUP][0], 0, (demo_ref){DEMO_GROUP, 1}) >= 0);
 	demo_model_free(m);
 }
 
+/* Loads a model of the params and state file in *arg (a struct load_args) and frees it. */
+struct load_args {
+	const demo_params *p;
+	const char *path;
+};
+
+static void load_and_free(void *arg)
+{
+	struct load_args *a = arg;
+
+	demo_model_free(new_model(a->p, a->path));
+}
+
+/* A state file written for another company (seed and sizes) is replayed, with a word on stderr:
+ * the operations naming objects this company lacks are skipped, and ids may differ. The same
+ * company loads without a word. */
+static void test_state_file_other_params(void **state)
+{
+	const char *path = state_file("params");
+	demo_params p, small;
+	demo_model *m;
+	struct load_args same = {&p, path}, other = {&small, path};
+
+	(void)state;
+	demo_params_default(&p);
+	m = new_model(&p, path);
+	assert_int_equal(demo_model_grant(m, DEMO_GROUP, "g003", "member", DEMO_USER, "u0040"), DEMO_OK);
+	demo_model_free(m);
+	assert_null(strstr(stderr_of(load_and_free, &same), "another company"));
+	small = p;
+	small.users = 10;
+	assert_non_null(strstr(stderr_of(load_and_free, &other),
+	                       "was written for another company (its users is 50, this one's 10)"));
+	/* nothing was lost: the file still holds the grant the small company could not replay */
+	m = new_model(&p, path);
+	assert_int_equal(json_array_size((const json_t *)demo_model_ops(m)), 1);
+	assert_true(demo_obj_find_grant(&m->objs[DEMO_GROUP][3], 0, (demo_ref){DEMO_USER, 40}) >= 0);
+	demo_model_free(m);
+	unlink(path);
+	unlink_lock(path);
+}
+
+/*
+ * Writing the state file fails (a child whose files may not grow past 64 bytes: EFBIG): the
+ * change is refused and not applied, stderr names the temporary file and the reason, and the
+ * temporary file is gone.
+ */
+static void test_state_file_write_fails(void **state)
+{
+	char dir[4096], path[4200], text[4096];
+	struct rlimit lim = {64, 64};
+	demo_params p;
+	size_t n = 0;
+	ssize_t r;
+	pid_t pid;
+	int status, fds[2];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/demo-write-fails-%ld", test_out_dir(), (long)getpid());
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	demo_params_default(&p);
+	assert_int_equal(pipe(fds), 0); /* stderr: a file would be limited to 64 bytes too */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		demo_model *m = NULL;
+		int rc;
+
+		close(fds[0]);
+		dup2(fds[1], 2);
+		signal(SIGXFSZ, SIG_IGN);
+		if (setrlimit(RLIMIT_FSIZE, &lim) != 0 || demo_model_new(&p, path, &m) != DEMO_OK)
+			_exit(10);
+		rc = demo_model_revoke(m, DEMO_GROUP, "g000", "member", DEMO_GROUP, "g001");
+		if (demo_obj_find_grant(&m->objs[DEMO_GROUP][0], 0, (demo_ref){DEMO_GROUP, 1}) < 0)
+			_exit(11);
+		demo_model_free(m);
+		_exit(rc == DEMO_IO ? 0 : 12);
+	}
+	close(fds[1]);
+	while (n < sizeof(text) - 1 && (r = read(fds[0], text + n, sizeof(text) - 1 - n)) > 0)
+		n += (size_t)r;
+	text[n] = '\0';
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("the child ended with status %d: %s", status, text);
+	assert_non_null(strstr(text, "cannot write"));
+	assert_non_null(strstr(text, "state.json.tmp-"));
+	assert_non_null(strstr(text, "File too large"));
+	/* no temporary file, no state file: only the lock is left */
+	assert_int_equal(access(path, F_OK), -1);
+	unlink_lock(path);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* The one reader of the operations' strings (demo_json_str): "" for anything but a string member. */
+static void test_json_str(void **state)
+{
+	json_t *o = test_json_parse("{\"s\":\"x\",\"e\":\"\",\"n\":5,\"z\":null,\"o\":{},\"a\":[\"s\"]}");
+	json_t *arr = json_pack("[s]", "s");
+
+	(void)state;
+	assert_string_equal(demo_json_str(o, "s"), "x");
+	assert_string_equal(demo_json_str(o, "e"), "");
+	assert_string_equal(demo_json_str(o, "n"), "");
+	assert_string_equal(demo_json_str(o, "z"), "");
+	assert_string_equal(demo_json_str(o, "o"), "");
+	assert_string_equal(demo_json_str(o, "a"), "");
+	assert_string_equal(demo_json_str(o, "missing"), "");
+	assert_string_equal(demo_json_str(arr, "s"), "");
+	assert_string_equal(demo_json_str(NULL, "s"), "");
+	json_decref(o);
+	json_decref(arr);
+}
+
+/* Operations with members missing or of the wrong type are skipped or read as "", never crash
+ * the replay: a group created without a description has an empty one. */
+static void test_state_file_odd_ops(void **state)
+{
+	const char *path = state_file("odd");
+	demo_params p;
+	demo_model *m;
+	demo_obj *g;
+	FILE *f;
+	size_t idx;
+
+	(void)state;
+	demo_params_default(&p);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"version\":1,\"ops\":[{\"op\":5},\"grant\",null,{\"op\":\"grant\",\"type\":\"group\",\"resource\":7,"
+	      "\"entitlement\":\"member\",\"principal_type\":\"user\",\"principal\":\"u0001\"},"
+	      "{\"op\":\"revoke\",\"type\":\"group\",\"resource\":\"g000\",\"principal_type\":\"user\"},"
+	      "{\"op\":\"delete\",\"type\":\"group\"},{\"op\":\"rotate\"},{\"op\":\"set_disabled\"},"
+	      "{\"op\":\"create\",\"type\":\"group\",\"name\":\"Odd\",\"description\":false}]}", f);
+	fclose(f);
+	m = new_model(&p, path);
+	assert_int_equal(demo_model_count(m, DEMO_GROUP), p.groups + 1);
+	g = demo_model_find(m, DEMO_GROUP, "g008", &idx);
+	assert_non_null(g);
+	assert_string_equal(g->name, "Odd");
+	assert_string_equal(g->description, "");
+	demo_model_free(m);
+	unlink(path);
+	unlink_lock(path);
+}
+
+/* Writes a small file at dir/name (fails the test when it cannot). */
+static void plant(const char *dir, const char *name)
+{
+	char p[4200];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs("{\"version\":1,\"ops\":[]}", f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static bool exists_in(const char *dir, const char *name)
+{
+	char p[4200];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return lstat(p, &st) == 0;
+}
+
+/* Removes dir/name for each name, then dir. */
+static void remove_all(const char *dir, const char *const *names, size_t n)
+{
+	char p[4200];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		if (unlink(p) != 0)
+			rmdir(p);
+	}
+	rmdir(dir);
+}
+
+/*
+ * A writer killed between mkstemp and rename leaves "<state>.tmp-XXXXXX" behind: the next change
+ * (under the state file's lock) removes such files, and nothing else of the directory: not other
+ * state files' temporaries, not names that only look alike, not a directory or a symbolic link of
+ * that name, not the lock.
+ */
+static void test_state_file_leftovers(void **state)
+{
+	static const char *const gone[] = {"state.json.tmp-Ab3xZ9", "state.json.tmp-000000"};
+	static const char *const kept[] = {
+		"state.json.tmp-Ab3xZ",  "state.json.tmp-Ab3xZ9a", "state.json.tmp-Ab3x.9", "state.json.tmp-Ab3xZ9.bak",
+		"state.json.tmp-",       "other.json.tmp-Ab3xZ9",  "xstate.json.tmp-Ab3xZ9", "state.json.tmpAb3xZ9x",
+		"state.jsontmp-Ab3xZ9",  "target.txt",
+	};
+	char dir[4096], path[4200], p[4200], lnk[4200];
+	const char *all[32];
+	size_t n_all = 0, i;
+	demo_params p0;
+	demo_model *m;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/demo-leftovers-%ld", test_out_dir(), (long)getpid());
+	mkdir(dir, 0700);
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	demo_params_default(&p0);
+	m = new_model(&p0, path);
+	for (i = 0; i < 2; i++)
+		plant(dir, gone[i]);
+	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		plant(dir, kept[i]);
+	snprintf(p, sizeof(p), "%s/state.json.tmp-dir123", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/target.txt", dir);
+	snprintf(lnk, sizeof(lnk), "%s/state.json.tmp-link12", dir);
+	assert_int_equal(symlink(p, lnk), 0);
+
+	assert_int_equal(demo_model_grant(m, DEMO_GROUP, "g003", "member", DEMO_USER, "u0001"), DEMO_OK);
+	for (i = 0; i < 2; i++) {
+		if (exists_in(dir, gone[i]))
+			fail_msg("%s was left in place", gone[i]);
+	}
+	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		if (!exists_in(dir, kept[i]))
+			fail_msg("%s was removed", kept[i]);
+	}
+	assert_true(exists_in(dir, "state.json.tmp-dir123"));
+	assert_true(exists_in(dir, "state.json.tmp-link12"));
+	assert_true(exists_in(dir, "state.json.lock"));
+	assert_true(exists_in(dir, "state.json"));
+	/* the change itself left no temporary file: only the planted names, the file and its lock */
+	{
+		demo_model *again = new_model(&p0, path);
+		assert_int_equal(json_array_size((const json_t *)demo_model_ops(again)), 1);
+		demo_model_free(again);
+	}
+	demo_model_free(m);
+
+	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		all[n_all++] = kept[i];
+	all[n_all++] = "state.json.tmp-dir123";
+	all[n_all++] = "state.json.tmp-link12";
+	all[n_all++] = "state.json.lock";
+	all[n_all++] = "state.json";
+	remove_all(dir, all, n_all);
+	assert_int_equal(access(dir, F_OK), -1); /* nothing else was there */
+}
+
+/*
+ * A leftover that cannot be removed, or a directory that cannot be listed, does not fail the
+ * change: it is said on stderr and left. As root, a child running as nobody meets a root-owned
+ * leftover in a sticky directory (unlink: EPERM); otherwise the directory is write-only (0300:
+ * opendir fails, mkstemp and rename work).
+ */
+static void test_state_file_leftover_stays(void **state)
+{
+	char dir[] = "/tmp/demo-leftover-XXXXXX", path[256], err_path[256], leftover[256], text[4096];
+	bool root = geteuid() == 0;
+	demo_params p0;
+	FILE *f;
+	size_t n;
+	pid_t pid;
+	int status, fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	snprintf(leftover, sizeof(leftover), "%s/state.json.tmp-Root01", dir);
+	snprintf(err_path, sizeof(err_path), "%s.err", dir);
+	plant(dir, "state.json.tmp-Root01");
+	assert_int_equal(chmod(dir, root ? 01777 : 0300), 0);
+	fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	demo_params_default(&p0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		demo_model *m = NULL;
+		int rc;
+
+		dup2(fd, 2);
+		if (root && (setgid(65534) != 0 || setuid(65534) != 0))
+			_exit(10);
+		if (demo_model_new(&p0, path, &m) != DEMO_OK)
+			_exit(11);
+		rc = demo_model_grant(m, DEMO_GROUP, "g003", "member", DEMO_USER, "u0001");
+		demo_model_free(m);
+		_exit(rc == DEMO_OK ? 0 : 12);
+	}
+	close(fd);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	chmod(dir, 0700);
+	f = fopen(err_path, "r");
+	assert_non_null(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("the change failed (status %d): %s", status, text);
+	assert_int_equal(access(leftover, F_OK), 0);
+	assert_int_equal(access(path, F_OK), 0);
+	if (root)
+		assert_non_null(strstr(text, "cannot remove"));
+	else
+		assert_non_null(strstr(text, "cannot look for temporary files"));
+	assert_non_null(strstr(text, root ? "state.json.tmp-Root01" : dir));
+	unlink(leftover);
+	unlink(path);
+	unlink_lock(path);
+	unlink(err_path);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* demo_secret_wipe's reports (demo_secret.h): how many buffers, and whether each was all zeros. */
+static size_t n_wiped, n_wiped_zero, wiped_bytes;
+
+static void observe_wipe(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && s[i] == '\0'; i++)
+		;
+	n_wiped++;
+	n_wiped_zero += i == len;
+	wiped_bytes += len;
+}
+
 /* demo_tokens.c's kept answers: found by request id, copied, dropped one by one; the rest are
- * wiped and freed with the model (ASan runs see no leak). */
+ * wiped and freed with the model (ASan runs see no leak); a dropped one is wiped too. */
 static void test_kept_answers(void **state)
 {
 	demo_params p;
@@ -522,13 +906,23 @@ static void test_kept_answers(void **state)
 	assert_non_null(a);
 	assert_string_equal(a->token, "t0001");
 	assert_string_equal(a->value, "bdt_0123456789abcdef0123456789abcdef01234567");
+	demo_secret_wiped = observe_wipe;
 	demo_model_forget_answer(m, "task-2");
 	demo_model_forget_answer(m, "task-9"); /* absent: nothing happens */
+	/* the dropped value was wiped before it was freed */
+	assert_int_equal(n_wiped, 1);
+	assert_int_equal(n_wiped_zero, 1);
+	assert_int_equal(wiped_bytes, strlen("bdt_two"));
 	assert_null(demo_model_answer(m, "task-2"));
 	assert_string_equal(demo_model_answer(m, "task-3")->value, "bdt_three");
 	assert_string_equal(demo_model_answer(m, "task-1")->token, "t0001");
 	assert_int_equal(m->n_answers, 2);
 	demo_model_free(m);
+	/* and the two left with the model */
+	assert_int_equal(n_wiped, 3);
+	assert_int_equal(n_wiped_zero, 3);
+	assert_int_equal(wiped_bytes, strlen("bdt_two") + strlen("bdt_three") + 44);
+	demo_secret_wiped = NULL;
 }
 
 int main(void)
@@ -542,6 +936,12 @@ int main(void)
 		cmocka_unit_test(test_state_file_replays),
 		cmocka_unit_test(test_state_file_two_models),
 		cmocka_unit_test(test_state_file_errors),
+		cmocka_unit_test(test_state_file_write_fails),
+		cmocka_unit_test(test_state_file_other_params),
+		cmocka_unit_test(test_json_str),
+		cmocka_unit_test(test_state_file_odd_ops),
+		cmocka_unit_test(test_state_file_leftovers),
+		cmocka_unit_test(test_state_file_leftover_stays),
 		cmocka_unit_test(test_kept_answers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
