@@ -8,9 +8,16 @@
  *   C declarations -->             part of a file: compiled (-c) after <baton.h>, the usual libc
  *                                  headers and the C text of the comment (declarations the block
  *                                  uses but does not show; the comment may be just the marker)
+ *   <!-- compile: statements
+ *   C text ending in "int f(...) {" -->
+ *                                  statements: compiled as the body of the function the comment
+ *                                  opens (the test closes it with "return 0; }")
  *   <!-- snippet: path -->         a copy of part of path (checked byte for byte by
  *                                  snippets_check); path itself is compiled
- *   <!-- compile: no, REASON -->   not compilable on purpose (a prototype, pseudo-code)
+ *   <!-- compile: member STRUCT NAME... -->
+ *                                  a prototype: the block declares each NAME, and each must have
+ *                                  the type of STRUCT's member NAME (compiled like a fragment)
+ *   <!-- compile: no, REASON -->   not compilable on purpose (a statement out of context)
  *
  * and an ```sh block marked
  *   <!-- run: tree -->             is run by bash -e in (a copy of) the libbaton tree,
@@ -22,6 +29,7 @@
  * directory, else "-"). The C files carry #line directives, so the compiler's messages name the
  * lines of DOC.md. Exits 1 naming every unmarked or malformed block.
  */
+#define _POSIX_C_SOURCE 200809L /* strtok_r */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,8 +75,11 @@ static const char *comment_before(const char *doc, const char *fence, size_t *le
 	for (start = end - 3; start > doc; start--)
 		if (strncmp(start, "<!--", 4) == 0)
 			break;
-	if (strncmp(start, "<!--", 4) != 0 || (start > doc && start[-1] != '\n'))
+	if (strncmp(start, "<!--", 4) != 0)
 		return NULL;
+	for (const char *q = start; q > doc && q[-1] != '\n'; q--)
+		if (q[-1] != ' ')
+			return NULL; /* the comment starts its line, after spaces */
 	*len = (size_t)(end - start);
 	return start;
 }
@@ -149,10 +160,12 @@ static int do_doc(const char *outdir, const char *docpath, int *counter)
 				if (write_file(out, parts, lens, 2) != 0)
 					failed = 1;
 				printf("program\t%s\t%s:%zu\t-\n", out, docpath, line);
-			} else if (mark != NULL && strncmp(mark, "<!-- compile: fragment", 22) == 0) {
-				const char *prelude = mark + 22, *prelude_end = mark + mark_len - 3;
-				const char *parts[4];
-				size_t lens[4];
+			} else if (mark != NULL && (strncmp(mark, "<!-- compile: fragment", 22) == 0 ||
+			                            strncmp(mark, "<!-- compile: statements", 24) == 0)) {
+				int statements = mark[14] == 's';
+				const char *prelude = mark + (statements ? 24 : 22), *prelude_end = mark + mark_len - 3;
+				const char *parts[5];
+				size_t lens[5];
 				int n;
 
 				n = snprintf(hdr, sizeof(hdr),
@@ -168,10 +181,49 @@ static int do_doc(const char *outdir, const char *docpath, int *counter)
 				lens[2] = strlen(out);
 				parts[3] = body;
 				lens[3] = (size_t)(close - body);
+				parts[4] = "\treturn 0;\n}\n"; /* statements: the end of the prelude's function */
+				lens[4] = statements ? strlen(parts[4]) : 0;
 				snprintf(hdr + n + 1, sizeof(hdr) - (size_t)n - 1, "%s/block%d.c", outdir, *counter);
-				if (write_file(hdr + n + 1, parts, lens, 4) != 0)
+				if (write_file(hdr + n + 1, parts, lens, 5) != 0)
 					failed = 1;
 				printf("fragment\t%s\t%s:%zu\t-\n", hdr + n + 1, docpath, line);
+			} else if (mark != NULL && strncmp(mark, "<!-- compile: member ", 21) == 0) {
+				/* "member STRUCT NAME...": the block declares each NAME as a variable of the
+				 * type of STRUCT's member NAME */
+				char words[1024], *w, *save = NULL, *type;
+				const char *parts[3];
+				size_t lens[3];
+				int n = 0;
+
+				snprintf(words, sizeof(words), "%.*s", (int)(mark_len - 21 - 4), mark + 21);
+				type = strtok_r(words, " ", &save);
+				snprintf(hdr, sizeof(hdr), "#include <baton.h>\n#line %zu \"%s\"\n", line + 1, docpath);
+				parts[0] = hdr;
+				lens[0] = strlen(hdr);
+				parts[1] = body;
+				lens[1] = (size_t)(close - body);
+				snprintf(out, sizeof(out), "#line %zu \"%s\"\n", line_of(doc, mark), docpath);
+				while (type != NULL && (w = strtok_r(NULL, " ", &save)) != NULL) {
+					size_t at = strlen(out);
+
+					snprintf(out + at, sizeof(out) - at,
+					         "_Static_assert(__builtin_types_compatible_p(__typeof__(%s), "
+					         "__typeof__(((%s *)0)->%s)), \"%s is not what %s.%s is\");\n",
+					         w, type, w, w, type, w);
+					n++;
+				}
+				if (n == 0) {
+					fprintf(stderr, "%s:%zu: compile: member needs a struct and member names\n",
+					        docpath, line);
+					failed = 1;
+					continue;
+				}
+				parts[2] = out;
+				lens[2] = strlen(out);
+				snprintf(hdr + lens[0] + 1, sizeof(hdr) - lens[0] - 1, "%s/block%d.c", outdir, *counter);
+				if (write_file(hdr + lens[0] + 1, parts, lens, 3) != 0)
+					failed = 1;
+				printf("fragment\t%s\t%s:%zu\t-\n", hdr + lens[0] + 1, docpath, line);
 			} else if (mark != NULL && strncmp(mark, "<!-- compile: no, ", 18) == 0 && mark_len > 18 + 4) {
 				/* not compilable on purpose, and the reason is given */
 			} else {

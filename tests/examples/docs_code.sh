@@ -12,7 +12,7 @@
 #  4. every `run:` sh block is run by `bash -e -o pipefail` with HOME a scratch directory, in
 #     WORK_DIR/tree (the libbaton tree: a link to each top-level entry of SRC_DIR, and `build`
 #     linking to BUILD_DIR) or in the $HOME/... directory the marker names.
-# Exit 0 when all pass, 1 on the first failure (naming the doc line), 77 when a prerequisite (a C
+# Exit 0 when all pass, 1 when any fails (each failure names its doc line), 77 when a prerequisite (a C
 # compiler, pkg-config, cmake) is missing.
 set -uo pipefail
 src="$1" build="$2" work="$3" doc_blocks="$4" cc="$5" sanitize="$6"
@@ -25,9 +25,14 @@ for tool in "$cc" pkg-config cmake bash; do
   fi
 done
 
-fail() {
+failures=0
+fail() { # fatal: the set-up
   echo "docs_code: FAILED: $*" >&2
   exit 1
+}
+bad() { # one block: say so and go on with the others
+  echo "docs_code: FAILED: $*" >&2
+  failures=$((failures + 1))
 }
 
 rm -rf "$work"
@@ -66,18 +71,18 @@ while IFS=$'\t' read -r kind file where arg; do
     exe="${file%.c}"
     # shellcheck disable=SC2086 # $flags is pkg-config's word list
     "$cc" "${cflags[@]}" "$file" -o "$exe" $flags -Wl,-rpath,"$libdir" 2>"$work/cc.log" ||
-      fail "$where: the program does not compile against the installed headers:
-$(cat "$work/cc.log")"
+      { bad "$where: the program does not compile against the installed headers:
+$(cat "$work/cc.log")"; continue; }
     (cd "$work" && "$exe" -f "$exe.c1z" --log-level error) >"$work/run.log" 2>&1 ||
-      fail "$where: the program built but its sync failed: $(cat "$work/run.log")"
-    [ -s "$exe.c1z" ] || fail "$where: the program wrote no $exe.c1z"
+      { bad "$where: the program built but its sync failed: $(cat "$work/run.log")"; continue; }
+    [ -s "$exe.c1z" ] || { bad "$where: the program wrote no $exe.c1z"; continue; }
     n_prog=$((n_prog + 1))
     ;;
   fragment)
     # shellcheck disable=SC2086
     "$cc" "${cflags[@]}" -Wno-unused-function -Wno-unused-const-variable -c "$file" -o "${file%.c}.o" \
-      $pc_cflags 2>"$work/cc.log" || fail "$where: the fragment does not compile:
-$(cat "$work/cc.log")"
+      $pc_cflags 2>"$work/cc.log" || { bad "$where: the fragment does not compile:
+$(cat "$work/cc.log")"; continue; }
     n_frag=$((n_frag + 1))
     ;;
   snippet)
@@ -86,8 +91,8 @@ $(cat "$work/cc.log")"
       exe="$work/bin/$(echo "$arg" | tr '/.' '__')"
       # shellcheck disable=SC2086
       "$cc" "${cflags[@]}" "$src/$arg" -o "$exe" $flags -Wl,-rpath,"$libdir" 2>"$work/cc.log" ||
-        fail "$arg (shown in $where) does not compile against the installed headers:
-$(cat "$work/cc.log")"
+        { bad "$arg (shown in $where) does not compile against the installed headers:
+$(cat "$work/cc.log")"; continue; }
       n_snip=$((n_snip + 1))
     fi
     ;;
@@ -95,15 +100,15 @@ $(cat "$work/cc.log")"
     case "$arg" in
     tree) dir="$work/tree" ;;
     "~/"*) dir="$work/home/${arg#\~/}" ;;
-    *) fail "$where: run marker '$arg': use tree or ~/DIR" ;;
+    *) bad "$where: run marker '$arg': use tree or ~/DIR"; continue ;;
     esac
-    [ -d "$dir" ] || fail "$where: the block runs in $arg, which the blocks before it did not make"
+    [ -d "$dir" ] || { bad "$where: the block runs in $arg, which the blocks before it did not make"; continue; }
     echo "== $where (in $arg)"
     sed 's/^/   /' "$file"
     # -x: the log shows each command (+ line) before what it printed
     (cd "$dir" && HOME="$work/home" bash -e -o pipefail -x "$file") >"$work/run.log" 2>&1 ||
-      fail "$where: the commands failed (in $arg); the end of their output:
-$(tail -15 "$work/run.log")"
+      { bad "$where: the commands failed (in $arg); the end of their output:
+$(tail -15 "$work/run.log")"; continue; }
     n_run=$((n_run + 1))
     ;;
   esac
@@ -112,3 +117,7 @@ done <"$work/manifest"
 echo "docs_code: $n_prog programs built and synced, $n_frag fragments compiled, $n_snip snippet" \
      "sources built, $n_run command blocks run, against the install in $work/prefix"
 [ $((n_prog + n_frag + n_snip + n_run)) -gt 0 ] || fail "no marked blocks in $*"
+if [ "$failures" -gt 0 ]; then
+  echo "docs_code: $failures blocks FAILED (above)"
+  exit 1
+fi
