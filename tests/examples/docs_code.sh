@@ -10,7 +10,7 @@
 #     connector (-f X.c1z: it must sync); every `compile: fragment` block is compiled (-c) the
 #     same way; every file a `snippet:` marker names is compiled and linked the same way;
 #  4. every `run:` sh block is run by `bash -e -o pipefail` with HOME a scratch directory, in
-#     WORK_DIR/tree (the libbaton tree: a link to each top-level entry of SRC_DIR, and `build`
+#     WORK_DIR/tree (the libbaton tree: a link to each top-level directory of SRC_DIR, and `build`
 #     linking to BUILD_DIR) or in the $HOME/... directory the marker names.
 # Exit 0 when all pass, 1 when any fails (each failure names its doc line), 77 when a prerequisite (a C
 # compiler, pkg-config, cmake) is missing.
@@ -55,11 +55,13 @@ cflags=(-std=c11 -Wall -Wextra -Werror "${san[@]}")
 
 "$doc_blocks" "$work/blocks" "$@" >"$work/manifest" || fail "doc_blocks (above)"
 
-# The libbaton tree, as the docs' commands expect it, with the build where they say it is.
-for entry in "$src"/* "$src"/.[!.]*; do
+# The libbaton tree, as the docs' commands expect it, with the build where they say it is: its
+# directories (examples/, docs/, ...) only, so that files the commands write (sync.c1z) land here
+# and never replace or write through a file of the real tree.
+for entry in "$src"/*/; do
   name="$(basename "$entry")"
   case "$name" in build | build-*) continue ;; esac
-  [ -e "$entry" ] && ln -s "$entry" "$work/tree/$name"
+  ln -s "$src/$name" "$work/tree/$name"
 done
 ln -s "$build" "$work/tree/build"
 
