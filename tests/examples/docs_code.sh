@@ -66,6 +66,7 @@ done
 ln -s "$build" "$work/tree/build"
 
 declare -A snippet_done=()
+last_page="" last_dir=""
 n_prog=0 n_frag=0 n_snip=0 n_run=0
 while IFS=$'\t' read -r kind file where arg; do
   case "$kind" in
@@ -105,12 +106,23 @@ $(cat "$work/cc.log")"; continue; }
     *) bad "$where: run marker '$arg': use tree or ~/DIR"; continue ;;
     esac
     [ -d "$dir" ] || { bad "$where: the block runs in $arg, which the blocks before it did not make"; continue; }
+    # A reader types the blocks of a page in order: a block meant for ~/DIR must cd there itself
+    # unless the block before it on the page left the reader there (the libbaton tree is named
+    # in the text wherever a block runs in it).
+    page="${where%:*}"
+    if [ "$arg" != tree ] && [ "$(head -1 "$file")" != "cd $arg" ] &&
+       { [ "$page" != "$last_page" ] || [ "$last_dir" != "$(cd "$dir" && pwd -P)" ]; }; then
+      bad "$where: the block runs in $arg, but the reader is elsewhere after the block before it: start it with 'cd $arg'"
+    fi
     echo "== $where (in $arg)"
     sed 's/^/   /' "$file"
-    # -x: the log shows each command (+ line) before what it printed
-    (cd "$dir" && HOME="$work/home" bash -e -o pipefail -x "$file") >"$work/run.log" 2>&1 ||
+    # -x: the log shows each command (+ line) before what it printed; the trailer notes where the
+    # block leaves the reader
+    (cd "$dir" && HOME="$work/home" bash -e -o pipefail -x -c "$(cat "$file")
+pwd -P >'$work/last_dir'") >"$work/run.log" 2>&1 ||
       { bad "$where: the commands failed (in $arg); the end of their output:
 $(tail -15 "$work/run.log")"; continue; }
+    last_page="$page" last_dir="$(cat "$work/last_dir")"
     n_run=$((n_run + 1))
     ;;
   esac
