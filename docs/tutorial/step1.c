@@ -11,6 +11,7 @@ static const char *const people[][2] = {
 
 static int list_users(baton_ctx *ctx, const baton_resource_id *parent)
 {
+	(void)parent; /* NULL for a top-level type; see callbacks/list.md */
 	for (size_t i = 0; i < 2; i++) {
 		baton_resource *user;
 		int rc = baton_user_resource_new(ctx, people[i][1], baton_ctx_resource_type(ctx),

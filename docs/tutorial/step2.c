@@ -23,6 +23,7 @@ static const struct group groups[] = {
 
 static int list_users(baton_ctx *ctx, const baton_resource_id *parent)
 {
+	(void)parent; /* NULL for a top-level type; see callbacks/list.md */
 	for (size_t i = 0; i < 2; i++) {
 		baton_resource *user;
 		int rc = baton_user_resource_new(ctx, people[i][1], baton_ctx_resource_type(ctx),
@@ -37,6 +38,7 @@ static int list_users(baton_ctx *ctx, const baton_resource_id *parent)
 
 static int list_groups(baton_ctx *ctx, const baton_resource_id *parent)
 {
+	(void)parent; /* NULL for a top-level type; see callbacks/list.md */
 	for (size_t i = 0; i < 2; i++) {
 		baton_resource *group;
 		int rc = baton_group_resource_new(ctx, groups[i].name, baton_ctx_resource_type(ctx),

@@ -136,11 +136,13 @@ static int list_kind(baton_ctx *ctx, const char *kind)
 
 static int list_users(baton_ctx *ctx, const baton_resource_id *parent)
 {
+	(void)parent; /* NULL for a top-level type; see callbacks/list.md */
 	return list_kind(ctx, "user");
 }
 
 static int list_groups(baton_ctx *ctx, const baton_resource_id *parent)
 {
+	(void)parent; /* NULL for a top-level type; see callbacks/list.md */
 	return list_kind(ctx, "group");
 }
 

@@ -2,8 +2,9 @@
  * baton-template: the smallest complete libbaton connector. Copy it and make it yours.
  *
  *   1. Copy this folder out of the libbaton tree:
- *          cp -r examples/template ~/src/baton-acme && cd ~/src/baton-acme
- *   2. Rename: "baton-template" in CMakeLists.txt (the project and the program), the
+ *          mkdir -p ~/src && cp -r examples/template ~/src/baton-acme && cd ~/src/baton-acme
+ *   2. Rename: "baton-template" in CMakeLists.txt (the project and the program:
+ *          sed -i 's/baton-template/baton-acme/g' CMakeLists.txt), the
  *      display_name in `connector` at the bottom of this file, and the `template_` prefix if
  *      you like.
  *   3. Set up your client in template_init (STEP 3) and fill in the three callbacks of each
@@ -13,12 +14,15 @@
  *        - grants:        who holds it (STEP 3c).
  *      Add a baton_resource_syncer per resource type you have (roles, apps, ...) and list it in
  *      `resource_types`. Read docs/callbacks/ for what each callback may do and return.
+ *      Settings (a base URL, an API key) are baton_field's in a baton_config_schema set as
+ *      `connector.config`: each becomes a flag, an environment variable and a config-file key
+ *      (docs/configuration.md; docs/tutorial.md, step 3).
  *   4. Build against an installed libbaton (cmake --install <libbaton build> --prefix <dir>):
  *          cmake -S . -B build -DCMAKE_PREFIX_PATH=<dir> && cmake --build build
  *   5. Run it and look at what it wrote:
- *          ./build/baton-template -f sync.c1z
- *          baton -f sync.c1z resources        (the `baton` tool installed with libbaton)
- *          baton -f sync.c1z grants
+ *          ./build/baton-acme -f sync.c1z
+ *          <dir>/bin/baton -f sync.c1z resources   (the `baton` tool installed with libbaton)
+ *          <dir>/bin/baton -f sync.c1z grants
  *
  * The "system" here is an array of users and a JSON document of groups (what a REST API would
  * answer), parsed with jansson in init. Everything else (the sync loop, paging, the c1z file,
@@ -61,6 +65,7 @@ static int template_init(baton_ctx *ctx, void **userdata)
 	json_error_t err;
 	json_t *doc = json_loads(groups_json, 0, &err);
 
+	(void)ctx; /* for baton_ctx_config_*(): your settings, once you declare them */
 	if (doc == NULL || !json_is_array(json_object_get(doc, "groups"))) {
 		json_decref(doc);
 		return baton_error_set(BATON_EINVALID, "groups document: %s (line %d)",
@@ -110,6 +115,7 @@ static int list_users(baton_ctx *ctx, const baton_resource_id *parent)
 {
 	size_t i = page_start(ctx), end = i + PAGE_SIZE;
 
+	(void)parent; /* NULL: a top-level type (see docs/callbacks/list.md for children) */
 	for (; i < N_USERS && i < end; i++) {
 		baton_resource *r;
 		baton_user_trait *ut;
@@ -132,6 +138,7 @@ static int list_groups(baton_ctx *ctx, const baton_resource_id *parent)
 	json_t *groups = groups_array(ctx);
 	size_t i = page_start(ctx), end = i + PAGE_SIZE, n = json_array_size(groups);
 
+	(void)parent;
 	for (; i < n && i < end; i++) {
 		json_t *g = json_array_get(groups, i);
 		baton_resource *r;
