@@ -1381,6 +1381,13 @@ static int groups_grants(baton_ctx *ctx, const baton_resource *resource)
 				rc = oom();
 				break;
 			}
+			if (*v == '\0') {
+				/* the empty value keeps a groupOfNames without members: no one, and no
+				 * search for a user named "" (the Go connector grants a user with an
+				 * empty id) */
+				free(v);
+				continue;
+			}
 			if (strmap_get(&values, v, NULL)) {
 				free(v);
 				continue;
@@ -1631,6 +1638,12 @@ static int roles_grants(baton_ctx *ctx, const baton_resource *resource)
 			continue;
 		}
 		free(raw);
+		if (*dn == '\0') {
+			/* the empty DN keeps a role without occupants (it names no entry); the Go
+			 * connector makes it a grant to a user with an empty id */
+			free(dn);
+			continue;
+		}
 		if (!strmap_get(&seen, dn, NULL)) {
 			pid.resource_type = "user";
 			pid.resource = baton_ctx_strdup(ctx, dn);
