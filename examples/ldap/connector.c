@@ -412,6 +412,11 @@ static int list_paged(baton_ctx *ctx, const char *type_id, const char *base, con
 	}
 	rc = lc_search_page(&st->list, base, LDAP_SCOPE_SUBTREE, filter, attrs, cur.token,
 	                    page_size(ctx, st), &page, &restarted);
+	if (rc == BATON_ENOTFOUND)
+		/* the search base itself is missing: a configuration error, not a listing to skip
+		 * (the syncer skips a NotFound step with a warning, leaving a sync with no such entries) */
+		return baton_error_set(BATON_EPRECONDITION, "ldap-connector: listing %ss: the search base %s is "
+		                       "not in the directory (%s)", type_id, base, baton_error_last()->message);
 	if (rc != 0)
 		return rc;
 	if (restarted)

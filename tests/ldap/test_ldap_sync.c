@@ -571,6 +571,19 @@ static void test_filter(void **state)
 	unlink(err);
 }
 
+/* A search base that is not in the directory, or a filter that is not one, fails the sync with
+ * the server's word for it: never a c1z with no users in it. */
+static void test_bad_search(void **state)
+{
+	const char *no_base[] = {"--user-search-dn", "ou=Nobody,dc=example,dc=org", "--skip-entitlements-and-grants",
+	                         NULL};
+	const char *bad_filter[] = {"--filter", "(uid=user5", "--skip-entitlements-and-grants", NULL};
+
+	(void)state;
+	expect_sync("nobase.c1z", server.url, no_base, false, "No such object");
+	expect_sync("badfilter.c1z", server.url, bad_filter, false, "filter");
+}
+
 static void test_bad_password(void **state)
 {
 	const char *argv[] = {"-f", "/dev/null/none.c1z", "--url", server.url, "--bind-dn", SLAPD_ADMIN_DN,
@@ -601,6 +614,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_bad_password),
+		cmocka_unit_test(test_bad_search),
 	};
 	const char *missing;
 
