@@ -209,11 +209,35 @@ static int group_entitlements(baton_ctx *ctx, const baton_resource *r)
 	return rc;
 }
 
+/* An id as one URL path segment (in ctx): every byte but RFC 3986's unreserved ones
+ * percent-escaped, so that "/", "?", "#" or a space in an id cannot name another path. */
+static const char *path_segment(baton_ctx *ctx, const char *id)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(id);
+	char *out = baton_ctx_alloc(ctx, n * 3 + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+			*o++ = (char)*p;
+		} else {
+			*o++ = '%';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 static int group_grants(baton_ctx *ctx, const baton_resource *r)
 {
 	example *ex = baton_ctx_userdata(ctx);
 	baton_resource_id id = baton_resource_get_id(r);
-	const char *path = baton_ctx_sprintf(ctx, "/scim/v2/Groups/%s", id.resource);
+	const char *seg = path_segment(ctx, id.resource);
+	const char *path = seg ? baton_ctx_sprintf(ctx, "/scim/v2/Groups/%s", seg) : NULL;
 	if (!path)
 		return BATON_EEXHAUSTED;
 	json_t *g;
