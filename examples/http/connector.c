@@ -145,8 +145,11 @@ static int list_users(baton_ctx *ctx, const baton_resource_id *parent)
 		const char *id = json_string_value(json_object_get(u, "id"));
 		const char *login = json_string_value(json_object_get(u, "userName"));
 		const char *name = json_string_value(json_object_get(u, "displayName"));
-		if (!id)
+		if (!id || !*id) {
+			baton_ctx_log(ctx, BATON_LOG_WARN, "skipping a user without an \"id\" (userName %s)",
+			              login ? login : "absent");
 			continue;
+		}
 		baton_resource *r;
 		if ((rc = baton_user_resource_new(ctx, name ? name : login ? login : id, baton_ctx_resource_type(ctx), id, &r)))
 			break;
@@ -187,8 +190,11 @@ static int list_groups(baton_ctx *ctx, const baton_resource_id *parent)
 	json_array_foreach(res, i, g) {
 		const char *id = json_string_value(json_object_get(g, "id"));
 		const char *name = json_string_value(json_object_get(g, "displayName"));
-		if (!id)
+		if (!id || !*id) {
+			baton_ctx_log(ctx, BATON_LOG_WARN, "skipping a group without an \"id\" (displayName %s)",
+			              name ? name : "absent");
 			continue;
+		}
 		baton_resource *r;
 		if ((rc = baton_group_resource_new(ctx, name ? name : id, baton_ctx_resource_type(ctx), id, &r)) ||
 		    (rc = baton_ctx_emit_resource(ctx, r)))
@@ -248,8 +254,11 @@ static int group_grants(baton_ctx *ctx, const baton_resource *r)
 	json_t *m;
 	json_array_foreach(json_object_get(g, "members"), i, m) {
 		const char *uid = json_string_value(json_object_get(m, "value"));
-		if (!uid)
+		if (!uid || !*uid) {
+			baton_ctx_log(ctx, BATON_LOG_WARN, "group %s: skipping member %zu: no \"value\" (user id)",
+			              id.resource, i);
 			continue;
+		}
 		baton_grant *gr;
 		if ((rc = baton_grant_new(ctx, r, "member", &(baton_resource_id){"user", uid}, &gr)) ||
 		    (rc = baton_ctx_emit_grant(ctx, gr)))

@@ -269,6 +269,33 @@ static void test_group_id_escaped(void **state)
 	test_server_stop(s);
 }
 
+/* Rows the connector cannot sync (a user or group without an id, a member without a value) are
+ * skipped with a warning naming them, never silently; the rest of the page is synced. */
+static void test_rows_without_id(void **state)
+{
+	(void)state;
+	const char *fixture =
+	    "{\"mode\":\"routes\",\"exchanges\":["
+	    "{\"expect\":{\"path\":\"/scim/v2/Users\"},\"respond\":{\"status\":200,"
+	    "\"body_json\":{\"totalResults\":2,\"Resources\":[{\"userName\":\"ghost\"},{\"id\":\"u1\"}]}},\"times\":0},"
+	    "{\"expect\":{\"path\":\"/scim/v2/Groups\"},\"respond\":{\"status\":200,"
+	    "\"body_json\":{\"totalResults\":2,\"Resources\":[{\"displayName\":\"Nameless\"},{\"id\":\"g1\"}]}},"
+	    "\"times\":0},"
+	    "{\"expect\":{\"path\":\"/scim/v2/Groups/g1\"},\"respond\":{\"status\":200,"
+	    "\"body_json\":{\"id\":\"g1\",\"members\":[{\"value\":5},{\"value\":\"u1\"}]}},\"times\":0}]}";
+	char *out;
+	test_server *s;
+	int status = run_example(fixture, "scim-SECRET-token", 0, 0, NULL, &out, &s);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    !strstr(out, "skipping a user without an \\\"id\\\" (userName ghost)") ||
+	    !strstr(out, "skipping a group without an \\\"id\\\" (displayName Nameless)") ||
+	    !strstr(out, "group g1: skipping member 0"))
+		fail_msg("status %d, expected a sync with three warnings:\n%s", status, out);
+	free(out);
+	test_server_check(s, true);
+	test_server_stop(s);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -281,6 +308,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_sigterm_while_waiting),
 		cmocka_unit_test(test_hostile_answers),
 		cmocka_unit_test(test_group_id_escaped),
+		cmocka_unit_test(test_rows_without_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
