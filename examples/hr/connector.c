@@ -111,6 +111,9 @@ static int check_doc(hr *h)
 			if (*str(item, "id") == '\0')
 				return baton_error_set(BATON_EINVALID, "%s: %.*s %zu has no id", h->path,
 				                       (int)strlen(lists[l]) - 1, lists[l], i);
+			if (find(h, lists[l], str(item, "id")) != item)
+				return baton_error_set(BATON_EINVALID, "%s: %.*s %zu: id \"%s\" is used twice", h->path,
+				                       (int)strlen(lists[l]) - 1, lists[l], i, str(item, "id"));
 		}
 	json_array_foreach(json_object_get(h->doc, "teams"), i, item) {
 		json_array_foreach(json_object_get(item, "members"), k, v) {
@@ -538,6 +541,27 @@ static int app_revoke(baton_ctx *ctx, const baton_grant *grant)
  * named by the profile's "name" (else the login). The HR system has no passwords: the type
  * offers NO_PASSWORD only (create_account_details below), so there is no secret to return.
  */
+/* The number of a new "uNN" id: one past the highest in use (the count of users is not enough
+ * once a user was removed, and would give a new user a taken id). */
+static unsigned long next_user_number(json_t *users)
+{
+	unsigned long max = 0;
+	size_t i;
+	json_t *u;
+
+	json_array_foreach(users, i, u) {
+		const char *id = str(u, "id");
+		char *end;
+		unsigned long n;
+		if (id[0] != 'u' || id[1] < '0' || id[1] > '9')
+			continue;
+		n = strtoul(id + 1, &end, 10);
+		if (*end == '\0' && n > max && n < 1000000000UL)
+			max = n;
+	}
+	return max + 1;
+}
+
 static int users_create_account(baton_ctx *ctx, const baton_account_info *info,
                                 const baton_credential_options *opts)
 {
@@ -557,7 +581,7 @@ static int users_create_account(baton_ctx *ctx, const baton_account_info *info,
 	if (info->profile_json != NULL)
 		profile = json_loads(info->profile_json, 0, NULL);
 	const char *name = json_string_value(json_object_get(profile, "name"));
-	const char *id = baton_ctx_sprintf(ctx, "u%02zu", json_array_size(users) + 1);
+	const char *id = baton_ctx_sprintf(ctx, "u%02lu", next_user_number(users));
 	u = json_pack("{s:s, s:s, s:s, s:b}", "id", id ? id : "", "name", name ? name : info->login, "email", email,
 	              "active", 1);
 	json_decref(profile);

@@ -307,6 +307,34 @@ static void test_bad_data(void **state)
 	unlink(data);
 }
 
+/* A new account's id is one no user has, even when the ids are not 1..n (a user was removed by
+ * hand): it was "u<count + 1>", which gave the 30th user's id to a new 30th user. Two users with
+ * one id are refused too: the second would silently replace the first in the sync. */
+static void test_new_id_unique(void **state)
+{
+	(void)state;
+	char *out;
+	FILE *f = fopen(data, "w");
+	assert_non_null(f);
+	fputs("{\"users\": [{\"id\": \"u01\", \"name\": \"A\", \"email\": \"a@x\", \"active\": true},"
+	      "{\"id\": \"u03\", \"name\": \"C\", \"email\": \"c@x\", \"active\": true}],"
+	      "\"teams\": [], \"apps\": []}", f);
+	assert_int_equal(fclose(f), 0);
+	const char *c1z = sync_into("newid.c1z", "10", &out);
+	free(out);
+	one_shot(c1z, (const char *const[]){"--create-account-login", "new", "--create-account-email", "new@x",
+	                                    NULL},
+	         0, "");
+	char *text = ex_slurp(data);
+	if (count_of(text, "\"u03\"") != 1 || count_of(text, "\"u04\"") != 1)
+		fail_msg("want one u03 and the new user as u04:\n%s", text);
+	free(text);
+
+	expect_bad_data("{\"users\": [{\"id\": \"u1\", \"name\": \"A\"}, {\"id\": \"u1\", \"name\": \"B\"}], "
+	                "\"teams\": [], \"apps\": []}",
+	                "user 1: id \"u1\" is used twice");
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -328,6 +356,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_provisioning, setup),
 		cmocka_unit_test_setup(test_page_size_zero, setup),
 		cmocka_unit_test_setup(test_bad_data, setup),
+		cmocka_unit_test_setup(test_new_id_unique, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
