@@ -802,6 +802,23 @@ int file_load_csv(const char *path, file_csv_table table, json_t *doc)
 			json_decref(rec);
 			continue;
 		}
+		/* a cell past the last column: an unquoted comma in a value shifted the row (empty
+		 * trailing cells, as spreadsheets export them, are fine) */
+		for (size_t i = ncol; i < json_array_size(rec); i++) {
+			const char *v = json_string_value(json_array_get(rec, i));
+			while (isspace((unsigned char)*v))
+				v++;
+			if (*v != '\0') {
+				rc = baton_error_set(BATON_EINVALID, "%s: line %zu: %zu cells, but the header names %zu "
+				                     "columns (a comma in a value that is not quoted?)", path, line,
+				                     json_array_size(rec), ncol);
+				break;
+			}
+		}
+		if (rc != 0) {
+			json_decref(rec);
+			break;
+		}
 		json_t *obj = json_object();
 		json_object_set_new(obj, "_line", json_integer((json_int_t)line));
 		for (size_t i = 0; i < ncol && i < json_array_size(rec); i++) {

@@ -10,10 +10,14 @@
  * Every section below is one step of the walkthrough; the step number is in its comment.
  */
 #include <baton.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- Step 1: the system's data ------------------------------------------------------------ */
 
@@ -62,6 +66,82 @@ static long index_of(json_t *array, const char *s)
 	return -1;
 }
 
+/* The data file, parsed; NULL with err->text set when it cannot be. Only a regular file is read
+ * (O_NONBLOCK: a FIFO with no writer is refused at once, not waited on). */
+static json_t *load_doc(const char *path, json_error_t *err)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK), fl;
+	struct stat st;
+	json_t *doc = NULL;
+
+	if (fd < 0) {
+		snprintf(err->text, sizeof(err->text), "%s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || (fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0)
+		snprintf(err->text, sizeof(err->text), "%s", strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		snprintf(err->text, sizeof(err->text), "is %s, not a regular file",
+		         S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO" : "not a file");
+	else
+		doc = json_loadfd(fd, 0, err);
+	close(fd);
+	return doc;
+}
+
+/* Whether the array `list` of the document has an object with that id. */
+static bool has_id(hr *h, const char *list, json_t *id)
+{
+	return json_is_string(id) && find(h, list, json_string_value(id)) != NULL;
+}
+
+/*
+ * Everything the sync reads from the document, checked once: an id for every item, members that
+ * are users and teams of the file, app grants of a known entitlement to a known user or team.
+ * A row the sync could not write is an error naming it, never a grant silently dropped.
+ */
+static int check_doc(hr *h)
+{
+	static const char *const lists[] = {"users", "teams", "apps"};
+	size_t i, k;
+	json_t *item, *v;
+
+	for (size_t l = 0; l < 3; l++)
+		json_array_foreach(json_object_get(h->doc, lists[l]), i, item) {
+			if (*str(item, "id") == '\0')
+				return baton_error_set(BATON_EINVALID, "%s: %.*s %zu has no id", h->path,
+				                       (int)strlen(lists[l]) - 1, lists[l], i);
+			if (find(h, lists[l], str(item, "id")) != item)
+				return baton_error_set(BATON_EINVALID, "%s: %.*s %zu: id \"%s\" is used twice", h->path,
+				                       (int)strlen(lists[l]) - 1, lists[l], i, str(item, "id"));
+		}
+	json_array_foreach(json_object_get(h->doc, "teams"), i, item) {
+		json_array_foreach(json_object_get(item, "members"), k, v) {
+			if (!has_id(h, "users", v))
+				return baton_error_set(BATON_EINVALID, "%s: team %s: member %zu is no user id", h->path,
+				                       str(item, "id"), k);
+		}
+		json_array_foreach(json_object_get(item, "teams"), k, v) {
+			if (!has_id(h, "teams", v))
+				return baton_error_set(BATON_EINVALID, "%s: team %s: team %zu is no team id", h->path,
+				                       str(item, "id"), k);
+		}
+	}
+	json_array_foreach(json_object_get(h->doc, "apps"), i, item) {
+		json_array_foreach(json_object_get(item, "grants"), k, v) {
+			const char *p = str(v, "principal"), *ent = str(v, "entitlement");
+			bool user = strncmp(p, "user:", 5) == 0, team = strncmp(p, "team:", 5) == 0;
+			if (!(user && find(h, "users", p + 5)) && !(team && find(h, "teams", p + 5)))
+				return baton_error_set(BATON_EINVALID, "%s: app %s: grant %zu: principal \"%s\" is no user "
+				                       "or team", h->path, str(item, "id"), k, p);
+			if (strcmp(ent, "user") != 0 && strcmp(ent, "admin") != 0)
+				return baton_error_set(BATON_EINVALID, "%s: app %s: grant %zu: no entitlement \"%s\"",
+				                       h->path, str(item, "id"), k, ent);
+		}
+	}
+	return 0;
+}
+
 /* Writes the document back, atomically (a temporary file renamed over the old one). */
 static int save(hr *h)
 {
@@ -84,11 +164,19 @@ static int hr_init(baton_ctx *ctx, void **userdata)
 		return baton_error_set(BATON_EEXHAUSTED, "out of memory");
 	h->path = baton_ctx_config_string(ctx, "hr-file");
 	h->page_size = (size_t)baton_ctx_config_int(ctx, "page-size");
-	h->doc = json_load_file(h->path, 0, &err);
+	if (h->page_size == 0) /* the zero value, which the flag's 1..1000 rule leaves alone */
+		h->page_size = 10;
+	h->doc = load_doc(h->path, &err);
 	if (h->doc == NULL || !json_is_array(json_object_get(h->doc, "users")) ||
 	    !json_is_array(json_object_get(h->doc, "teams")) || !json_is_array(json_object_get(h->doc, "apps"))) {
 		int rc = baton_error_set(BATON_EINVALID, "%s: %s", h->path,
 		                         h->doc ? "needs \"users\", \"teams\" and \"apps\" arrays" : err.text);
+		json_decref(h->doc);
+		free(h);
+		return rc;
+	}
+	if (check_doc(h) != 0) {
+		int rc = baton_error_last()->code;
 		json_decref(h->doc);
 		free(h);
 		return rc;
@@ -453,6 +541,27 @@ static int app_revoke(baton_ctx *ctx, const baton_grant *grant)
  * named by the profile's "name" (else the login). The HR system has no passwords: the type
  * offers NO_PASSWORD only (create_account_details below), so there is no secret to return.
  */
+/* The number of a new "uNN" id: one past the highest in use (the count of users is not enough
+ * once a user was removed, and would give a new user a taken id). */
+static unsigned long next_user_number(json_t *users)
+{
+	unsigned long max = 0;
+	size_t i;
+	json_t *u;
+
+	json_array_foreach(users, i, u) {
+		const char *id = str(u, "id");
+		char *end;
+		unsigned long n;
+		if (id[0] != 'u' || id[1] < '0' || id[1] > '9')
+			continue;
+		n = strtoul(id + 1, &end, 10);
+		if (*end == '\0' && n > max && n < 1000000000UL)
+			max = n;
+	}
+	return max + 1;
+}
+
 static int users_create_account(baton_ctx *ctx, const baton_account_info *info,
                                 const baton_credential_options *opts)
 {
@@ -472,7 +581,7 @@ static int users_create_account(baton_ctx *ctx, const baton_account_info *info,
 	if (info->profile_json != NULL)
 		profile = json_loads(info->profile_json, 0, NULL);
 	const char *name = json_string_value(json_object_get(profile, "name"));
-	const char *id = baton_ctx_sprintf(ctx, "u%02zu", json_array_size(users) + 1);
+	const char *id = baton_ctx_sprintf(ctx, "u%02lu", next_user_number(users));
 	u = json_pack("{s:s, s:s, s:s, s:b}", "id", id ? id : "", "name", name ? name : info->login, "email", email,
 	              "active", 1);
 	json_decref(profile);

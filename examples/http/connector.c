@@ -145,8 +145,11 @@ static int list_users(baton_ctx *ctx, const baton_resource_id *parent)
 		const char *id = json_string_value(json_object_get(u, "id"));
 		const char *login = json_string_value(json_object_get(u, "userName"));
 		const char *name = json_string_value(json_object_get(u, "displayName"));
-		if (!id)
+		if (!id || !*id) {
+			baton_ctx_log(ctx, BATON_LOG_WARN, "skipping a user without an \"id\" (userName %s)",
+			              login ? login : "absent");
 			continue;
+		}
 		baton_resource *r;
 		if ((rc = baton_user_resource_new(ctx, name ? name : login ? login : id, baton_ctx_resource_type(ctx), id, &r)))
 			break;
@@ -187,8 +190,11 @@ static int list_groups(baton_ctx *ctx, const baton_resource_id *parent)
 	json_array_foreach(res, i, g) {
 		const char *id = json_string_value(json_object_get(g, "id"));
 		const char *name = json_string_value(json_object_get(g, "displayName"));
-		if (!id)
+		if (!id || !*id) {
+			baton_ctx_log(ctx, BATON_LOG_WARN, "skipping a group without an \"id\" (displayName %s)",
+			              name ? name : "absent");
 			continue;
+		}
 		baton_resource *r;
 		if ((rc = baton_group_resource_new(ctx, name ? name : id, baton_ctx_resource_type(ctx), id, &r)) ||
 		    (rc = baton_ctx_emit_resource(ctx, r)))
@@ -209,11 +215,35 @@ static int group_entitlements(baton_ctx *ctx, const baton_resource *r)
 	return rc;
 }
 
+/* An id as one URL path segment (in ctx): every byte but RFC 3986's unreserved ones
+ * percent-escaped, so that "/", "?", "#" or a space in an id cannot name another path. */
+static const char *path_segment(baton_ctx *ctx, const char *id)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(id);
+	char *out = baton_ctx_alloc(ctx, n * 3 + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+			*o++ = (char)*p;
+		} else {
+			*o++ = '%';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 static int group_grants(baton_ctx *ctx, const baton_resource *r)
 {
 	example *ex = baton_ctx_userdata(ctx);
 	baton_resource_id id = baton_resource_get_id(r);
-	const char *path = baton_ctx_sprintf(ctx, "/scim/v2/Groups/%s", id.resource);
+	const char *seg = path_segment(ctx, id.resource);
+	const char *path = seg ? baton_ctx_sprintf(ctx, "/scim/v2/Groups/%s", seg) : NULL;
 	if (!path)
 		return BATON_EEXHAUSTED;
 	json_t *g;
@@ -224,8 +254,11 @@ static int group_grants(baton_ctx *ctx, const baton_resource *r)
 	json_t *m;
 	json_array_foreach(json_object_get(g, "members"), i, m) {
 		const char *uid = json_string_value(json_object_get(m, "value"));
-		if (!uid)
+		if (!uid || !*uid) {
+			baton_ctx_log(ctx, BATON_LOG_WARN, "group %s: skipping member %zu: no \"value\" (user id)",
+			              id.resource, i);
 			continue;
+		}
 		baton_grant *gr;
 		if ((rc = baton_grant_new(ctx, r, "member", &(baton_resource_id){"user", uid}, &gr)) ||
 		    (rc = baton_ctx_emit_grant(ctx, gr)))

@@ -412,6 +412,11 @@ static int list_paged(baton_ctx *ctx, const char *type_id, const char *base, con
 	}
 	rc = lc_search_page(&st->list, base, LDAP_SCOPE_SUBTREE, filter, attrs, cur.token,
 	                    page_size(ctx, st), &page, &restarted);
+	if (rc == BATON_ENOTFOUND)
+		/* the search base itself is missing: a configuration error, not a listing to skip
+		 * (the syncer skips a NotFound step with a warning, leaving a sync with no such entries) */
+		return baton_error_set(BATON_EPRECONDITION, "ldap-connector: listing %ss: the search base %s is "
+		                       "not in the directory (%s)", type_id, base, baton_error_last()->message);
 	if (rc != 0)
 		return rc;
 	if (restarted)
@@ -1381,6 +1386,13 @@ static int groups_grants(baton_ctx *ctx, const baton_resource *resource)
 				rc = oom();
 				break;
 			}
+			if (*v == '\0') {
+				/* the empty value keeps a groupOfNames without members: no one, and no
+				 * search for a user named "" (the Go connector grants a user with an
+				 * empty id) */
+				free(v);
+				continue;
+			}
 			if (strmap_get(&values, v, NULL)) {
 				free(v);
 				continue;
@@ -1631,6 +1643,12 @@ static int roles_grants(baton_ctx *ctx, const baton_resource *resource)
 			continue;
 		}
 		free(raw);
+		if (*dn == '\0') {
+			/* the empty DN keeps a role without occupants (it names no entry); the Go
+			 * connector makes it a grant to a user with an empty id */
+			free(dn);
+			continue;
+		}
 		if (!strmap_get(&seen, dn, NULL)) {
 			pid.resource_type = "user";
 			pid.resource = baton_ctx_strdup(ctx, dn);

@@ -4,6 +4,7 @@
 #include "ldap_client.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,12 +113,34 @@ static int connect_and_bind(lc_conn *conn)
 	    (rc = set_opt(ld, LDAP_OPT_TIMEOUT, &tv, "timeout")) != 0 ||
 	    (rc = set_opt(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &req, "TLS certificate check")) != 0)
 		goto fail;
-	if (o->ca_cert_file != NULL && *o->ca_cert_file != '\0' &&
-	    (rc = set_opt(ld, LDAP_OPT_X_TLS_CACERTFILE, o->ca_cert_file, "TLS CA file")) != 0)
-		goto fail;
+	if (o->ca_cert_file != NULL && *o->ca_cert_file != '\0') {
+		/* libldap says "Can't contact LDAP server" for a CA file it cannot use: name the file */
+		FILE *ca = fopen(o->ca_cert_file, "r");
+		char line[256];
+		bool pem = false;
+		if (ca == NULL) {
+			rc = baton_error_set(BATON_EINVALID, "ldap: ca-cert-file %s: %s", o->ca_cert_file,
+			                     strerror(errno));
+			goto fail;
+		}
+		while (!pem && fgets(line, sizeof(line), ca) != NULL)
+			pem = strncmp(line, "-----BEGIN CERTIFICATE-----", 27) == 0;
+		fclose(ca);
+		if (!pem) {
+			rc = baton_error_set(BATON_EINVALID, "ldap: ca-cert-file %s: no certificate in it (a PEM "
+			                     "bundle is expected)", o->ca_cert_file);
+			goto fail;
+		}
+		if ((rc = set_opt(ld, LDAP_OPT_X_TLS_CACERTFILE, o->ca_cert_file, "TLS CA file")) != 0)
+			goto fail;
+	}
 	/* the TLS options above take effect in a new TLS context for this handle */
-	if ((rc = set_opt(ld, LDAP_OPT_X_TLS_NEWCTX, &zero, "TLS context")) != 0)
+	if ((rc = set_opt(ld, LDAP_OPT_X_TLS_NEWCTX, &zero, "TLS context")) != 0) {
+		if (o->ca_cert_file != NULL && *o->ca_cert_file != '\0')
+			rc = baton_error_set(BATON_EINVALID, "ldap: ca-cert-file %s: the TLS library cannot use it: %s",
+			                     o->ca_cert_file, baton_error_last()->message);
 		goto fail;
+	}
 	if (o->start_tls) {
 		rc = ldap_start_tls_s(ld, NULL, NULL);
 		if (rc != LDAP_SUCCESS) {

@@ -18,13 +18,16 @@
 #include <baton.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <shadow.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define UNIX_PAGE_SIZE 100
 
@@ -187,12 +190,106 @@ static long login_defs_uid_min(void)
 	return v;
 }
 
+static const char *file_kind(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISCHR(m) || S_ISBLK(m))
+		return "a device";
+	return "not a regular file";
+}
+
+/* Opens a regular file for reading; anything else is refused at once (O_NONBLOCK: a FIFO with no
+ * writer must not be waited on). */
 static int open_file(const char *path, FILE **f)
 {
-	if ((*f = fopen(path, "r")) == NULL)
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), fl;
+	struct stat st;
+
+	*f = NULL;
+	memset(&st, 0, sizeof(st));
+	if (fd < 0)
 		return baton_error_set(errno == ENOENT ? BATON_ENOTFOUND : BATON_EPERM, "%s: %s", path,
 		                       strerror(errno));
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		close(fd);
+		return baton_error_set(BATON_EINVALID, "%s: is %s, not a regular file", path,
+		                       file_kind(st.st_mode));
+	}
+	if (!S_ISREG(st.st_mode) || (fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ||
+	    (*f = fdopen(fd, "r")) == NULL) {
+		int rc = baton_error_set(BATON_EPERM, "%s: %s", path, strerror(errno));
+		close(fd);
+		return rc;
+	}
 	return 0;
+}
+
+typedef enum unix_file { UNIX_PASSWD, UNIX_GROUP, UNIX_SHADOW } unix_file;
+
+/*
+ * Reads a passwd(5), group(5) or shadow(5) file given on the command line, one line at a time.
+ * The C library's fgetpwent & co. skip a line they cannot parse without a word, so a wrong file
+ * (a CSV, a truncated copy) would read as fewer accounts or none, and sync as such: here every
+ * line that is not blank or a comment must parse, or the load fails naming the file and line;
+ * a file with no entry at all is refused too.
+ */
+static int read_file(unix_db *db, const char *path, unix_file kind, long today)
+{
+	static const char *const formats[] = {"passwd(5)", "group(5)", "shadow(5)"};
+	char *line = NULL;
+	size_t cap = 0, lineno = 0, entries = 0;
+	ssize_t len;
+	FILE *f;
+	int rc;
+
+	if ((rc = open_file(path, &f)) != 0)
+		return rc;
+	while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
+		const char *p = line;
+		FILE *one;
+		lineno++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\n' || *p == '\0' || *p == '#')
+			continue;
+		if (memchr(line, '\0', (size_t)len) != NULL) {
+			rc = baton_error_set(BATON_EINVALID, "%s line %zu: holds a NUL byte", path, lineno);
+			break;
+		}
+		if ((one = fmemopen(line, (size_t)len, "r")) == NULL) {
+			rc = oom();
+			break;
+		}
+		if (kind == UNIX_PASSWD) {
+			struct passwd *pw = fgetpwent(one);
+			rc = pw == NULL ? 1 : add_user(db, pw);
+		} else if (kind == UNIX_GROUP) {
+			struct group *gr = fgetgrent(one);
+			rc = gr == NULL ? 1 : add_group(db, gr);
+		} else {
+			struct spwd *sp = fgetspent(one);
+			if (sp != NULL)
+				apply_shadow(db, sp, today);
+			rc = sp == NULL;
+		}
+		fclose(one);
+		if (rc == 1)
+			rc = baton_error_set(BATON_EINVALID, "%s line %zu: not in %s format", path, lineno,
+			                     formats[kind]);
+		entries++;
+	}
+	if (rc == 0 && ferror(f))
+		rc = baton_error_set(BATON_EUNAVAILABLE, "%s: read error", path);
+	if (rc == 0 && entries == 0)
+		rc = baton_error_set(BATON_EINVALID, "%s: no entry in %s format", path, formats[kind]);
+	free(line);
+	fclose(f);
+	return rc;
 }
 
 static int cmp_user(const void *a, const void *b)
@@ -211,18 +308,12 @@ static int db_load(baton_ctx *ctx, unix_db *db)
 	const char *group_file = baton_ctx_config_string(ctx, "group-file");
 	const char *shadow_file = baton_ctx_config_string(ctx, "shadow-file");
 	long today = (long)(time(NULL) / 86400);
-	FILE *f;
 	int rc = 0;
 
 	db->uid_min = baton_ctx_config_is_set(ctx, "uid-min") ? (long)baton_ctx_config_int(ctx, "uid-min")
 	                                                       : login_defs_uid_min();
 	if (*passwd_file) {
-		struct passwd *pw;
-		if ((rc = open_file(passwd_file, &f)) != 0)
-			return rc;
-		while (rc == 0 && (pw = fgetpwent(f)) != NULL)
-			rc = add_user(db, pw);
-		fclose(f);
+		rc = read_file(db, passwd_file, UNIX_PASSWD, today);
 	} else {
 		struct passwd *pw;
 		setpwent();
@@ -233,12 +324,7 @@ static int db_load(baton_ctx *ctx, unix_db *db)
 	if (rc)
 		return rc;
 	if (*group_file) {
-		struct group *gr;
-		if ((rc = open_file(group_file, &f)) != 0)
-			return rc;
-		while (rc == 0 && (gr = fgetgrent(f)) != NULL)
-			rc = add_group(db, gr);
-		fclose(f);
+		rc = read_file(db, group_file, UNIX_GROUP, today);
 	} else {
 		struct group *gr;
 		setgrent();
@@ -249,12 +335,8 @@ static int db_load(baton_ctx *ctx, unix_db *db)
 	if (rc)
 		return rc;
 	if (*shadow_file) {
-		struct spwd *sp;
-		if ((rc = open_file(shadow_file, &f)) != 0)
+		if ((rc = read_file(db, shadow_file, UNIX_SHADOW, today)) != 0)
 			return rc;
-		while ((sp = fgetspent(f)) != NULL)
-			apply_shadow(db, sp, today);
-		fclose(f);
 		db->shadow_read = true;
 	} else if (!*passwd_file) {
 		/* The shadow database, when this process may read it (root). */

@@ -480,6 +480,21 @@ static void test_csv_corners(void **state)
 	assert_int_equal(file_load_csv(csv, FILE_CSV_USERS, doc), BATON_EINVALID);
 	assert_non_null(strstr(baton_error_last()->message, "unterminated"));
 	json_decref(doc);
+
+	/* more cells than the header has names: an unquoted comma in a value ("Smith, Jr.") shifts
+	 * every cell after it, so the row is refused rather than read into the wrong columns;
+	 * trailing empty cells (a spreadsheet's export) are fine */
+	write_file(csv, "name,display name,email\nc,C,c@x,,\nalice,Alice Smith, Jr.,alice@x\n");
+	doc = json_object();
+	assert_int_equal(file_load_csv(csv, FILE_CSV_USERS, doc), BATON_EINVALID);
+	if (!strstr(baton_error_last()->message, "line 3") || !strstr(baton_error_last()->message, "4 cells"))
+		fail_msg("%s", baton_error_last()->message);
+	json_decref(doc);
+	write_file(csv, "name,display name,email\nc,C,c@x,,\n");
+	doc = json_object();
+	assert_int_equal(file_load_csv(csv, FILE_CSV_USERS, doc), 0);
+	test_json_assert_str(doc, "users.0.email", "c@x");
+	json_decref(doc);
 }
 
 static void test_yaml_scalars(void **state)

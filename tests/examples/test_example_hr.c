@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "examples_util.h"
@@ -232,6 +233,108 @@ static void test_provisioning(void **state)
 	baton_store_close(s);
 }
 
+/* --page-size 0 is the zero value, which the flag rules (as Go's) leave unchecked: it means the
+ * default, 10, and must not stop the sync with "next page token unchanged". */
+static void test_page_size_zero(void **state)
+{
+	(void)state;
+	char *out;
+	const char *c1z = sync_into("zero.c1z", "0", &out);
+
+	assert_int_equal(count_of(out, "listed a page of users"), 3);
+	free(out);
+	baton_store *s = ex_open(c1z);
+	assert_int_equal(ex_counts(s).grants, 89);
+	baton_store_close(s);
+}
+
+/* A data file that is not one, or holds what the connector cannot sync, is refused with its
+ * name and the place, and no c1z: a FIFO is not waited on, a directory is named as such, and a
+ * grant to an unknown entitlement or principal, or a member that is no id, is not dropped. */
+static void expect_bad_data(const char *json, const char *needle)
+{
+	const char *c1z = ex_path("hr", "bad.c1z");
+	const char *args[] = {"-f", c1z, NULL};
+	char *out;
+
+	if (json != NULL) {
+		FILE *f = fopen(data, "w");
+		assert_non_null(f);
+		fputs(json, f);
+		assert_int_equal(fclose(f), 0);
+	}
+	unlink(c1z);
+	int status = hr_run(args, &out);
+	if (status == 0 || status >= 128 || strstr(out, needle) == NULL || access(c1z, F_OK) == 0) {
+		static char msg[8192];
+		snprintf(msg, sizeof(msg), "%s: exit %d, want a failure with \"%s\" and no c1z:\n%s",
+		         json ? json : data, status, needle, out);
+		free(out);
+		fail_msg("%s", msg);
+	}
+	free(out);
+}
+
+#define HR_USERS "\"users\": [{\"id\": \"u1\", \"name\": \"A\", \"email\": \"a@x\", \"active\": true}]"
+
+static void test_bad_data(void **state)
+{
+	(void)state;
+	expect_bad_data("{" HR_USERS ", \"teams\": [], \"apps\": [{\"id\": \"w\", \"name\": \"W\", "
+	                "\"grants\": [{\"principal\": \"user:u1\", \"entitlement\": \"owner\"}]}]}",
+	                "app w: grant 0: no entitlement \"owner\"");
+	expect_bad_data("{" HR_USERS ", \"teams\": [], \"apps\": [{\"id\": \"w\", \"name\": \"W\", "
+	                "\"grants\": [{\"principal\": \"group:g\", \"entitlement\": \"user\"}]}]}",
+	                "app w: grant 0: principal \"group:g\" is no user or team");
+	expect_bad_data("{" HR_USERS ", \"teams\": [], \"apps\": [{\"id\": \"w\", \"name\": \"W\", "
+	                "\"grants\": [{\"principal\": \"user:u9\", \"entitlement\": \"user\"}]}]}",
+	                "app w: grant 0: principal \"user:u9\" is no user or team");
+	expect_bad_data("{" HR_USERS ", \"teams\": [{\"id\": \"t\", \"name\": \"T\", \"members\": [\"u1\", 7]}], "
+	                "\"apps\": []}",
+	                "team t: member 1 is no user id");
+	expect_bad_data("{" HR_USERS ", \"teams\": [{\"id\": \"t\", \"name\": \"T\", \"teams\": [\"nope\"]}], "
+	                "\"apps\": []}",
+	                "team t: team 0 is no team id");
+	expect_bad_data("{\"users\": [{\"name\": \"no id\"}], \"teams\": [], \"apps\": []}",
+	                "user 0 has no id");
+	/* a directory and a FIFO in the data file's place */
+	unlink(data);
+	assert_int_equal(mkdir(data, 0700), 0);
+	expect_bad_data(NULL, "is a directory");
+	assert_int_equal(rmdir(data), 0);
+	assert_int_equal(mkfifo(data, 0600), 0);
+	expect_bad_data(NULL, "is a FIFO");
+	unlink(data);
+}
+
+/* A new account's id is one no user has, even when the ids are not 1..n (a user was removed by
+ * hand): it was "u<count + 1>", which gave the 30th user's id to a new 30th user. Two users with
+ * one id are refused too: the second would silently replace the first in the sync. */
+static void test_new_id_unique(void **state)
+{
+	(void)state;
+	char *out;
+	FILE *f = fopen(data, "w");
+	assert_non_null(f);
+	fputs("{\"users\": [{\"id\": \"u01\", \"name\": \"A\", \"email\": \"a@x\", \"active\": true},"
+	      "{\"id\": \"u03\", \"name\": \"C\", \"email\": \"c@x\", \"active\": true}],"
+	      "\"teams\": [], \"apps\": []}", f);
+	assert_int_equal(fclose(f), 0);
+	const char *c1z = sync_into("newid.c1z", "10", &out);
+	free(out);
+	one_shot(c1z, (const char *const[]){"--create-account-login", "new", "--create-account-email", "new@x",
+	                                    NULL},
+	         0, "");
+	char *text = ex_slurp(data);
+	if (count_of(text, "\"u03\"") != 1 || count_of(text, "\"u04\"") != 1)
+		fail_msg("want one u03 and the new user as u04:\n%s", text);
+	free(text);
+
+	expect_bad_data("{\"users\": [{\"id\": \"u1\", \"name\": \"A\"}, {\"id\": \"u1\", \"name\": \"B\"}], "
+	                "\"teams\": [], \"apps\": []}",
+	                "user 1: id \"u1\" is used twice");
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -251,6 +354,9 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_sync, setup),
 		cmocka_unit_test_setup(test_provisioning, setup),
+		cmocka_unit_test_setup(test_page_size_zero, setup),
+		cmocka_unit_test_setup(test_bad_data, setup),
+		cmocka_unit_test_setup(test_new_id_unique, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -193,6 +194,74 @@ static void test_bad_file(void **state)
 	assert_int_equal(access(c1z, F_OK), -1);
 }
 
+/* A file given with --passwd-file, --group-file or --shadow-file is read whole or refused: the C
+ * library's fgetpwent & co. skip a line they cannot parse without a word, so a wrong file (a CSV,
+ * a directory) made an empty sync that exited 0; a FIFO made it wait for a writer forever. */
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void expect_refused(const char *flag, const char *path, const char *needle)
+{
+	const char *c1z = ex_path("unix", "refused.c1z");
+	const char *log = ex_path("unix", "refused.log");
+	const char *argv[] = {unix_bin, "-f", c1z, "--passwd-file", fixture("passwd"), "--group-file",
+	                      fixture("group"), "--shadow-file", fixture("shadow"), NULL, NULL, NULL};
+	unlink(c1z);
+	for (size_t i = 3; argv[i] != NULL; i += 2)
+		if (strcmp(argv[i], flag) == 0)
+			argv[i + 1] = path;
+	int status = ex_run(argv, NULL, log);
+	const char *out = ex_log(log);
+	if (status == 0 || status >= 128 || !strstr(out, path) || !strstr(out, needle))
+		fail_msg("%s %s: exit %d, want a failure naming the file and \"%s\":\n%s", flag, path, status,
+		         needle, out);
+	if (access(c1z, F_OK) == 0)
+		fail_msg("%s %s: a c1z was written", flag, path);
+}
+
+static void test_bad_content(void **state)
+{
+	(void)state;
+	/* ex_path's ring is shorter than the paths in use here: copies */
+	char garbage[4096], bad_passwd[4096], bad_group[4096], bad_shadow[4096], empty[4096], fifo[4096];
+
+	snprintf(garbage, sizeof(garbage), "%s", ex_path("unix", "garbage.csv"));
+	snprintf(bad_passwd, sizeof(bad_passwd), "%s", ex_path("unix", "bad-passwd"));
+	snprintf(bad_group, sizeof(bad_group), "%s", ex_path("unix", "bad-group"));
+	snprintf(bad_shadow, sizeof(bad_shadow), "%s", ex_path("unix", "bad-shadow"));
+	snprintf(empty, sizeof(empty), "%s", ex_path("unix", "empty"));
+	snprintf(fifo, sizeof(fifo), "%s", ex_path("unix", "fifo"));
+
+	write_text(garbage, "name,uid,shell\nalice,1000,/bin/bash\n");
+	write_text(bad_passwd, "root:x:0:0:root:/root:/bin/bash\n# a comment\n\nthis is not a passwd line\n"
+	                       "alice:x:1000:1000:Alice:/home/alice:/bin/bash\n");
+	write_text(bad_group, "root:x:0:\nstaff:x:50:alice\nbroken\n");
+	write_text(bad_shadow, "root:*:19000:0:99999:7:::\nbob\n");
+	write_text(empty, "# nothing but a comment\n\n");
+	unlink(fifo);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+
+	expect_refused("--passwd-file", garbage, "line 1");
+	expect_refused("--passwd-file", bad_passwd, "line 4");
+	expect_refused("--group-file", bad_group, "line 3");
+	expect_refused("--shadow-file", bad_shadow, "line 2");
+	expect_refused("--passwd-file", empty, "no entry");
+	expect_refused("--group-file", empty, "no entry");
+	expect_refused("--passwd-file", fixtures, "is a directory");
+	expect_refused("--group-file", fifo, "is a FIFO");
+	unlink(garbage);
+	unlink(bad_passwd);
+	unlink(bad_group);
+	unlink(bad_shadow);
+	unlink(empty);
+	unlink(fifo);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -205,6 +274,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_system),
 		cmocka_unit_test(test_bad_file),
+		cmocka_unit_test(test_bad_content),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

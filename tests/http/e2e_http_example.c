@@ -245,6 +245,57 @@ static void test_hostile_answers(void **state)
 	}
 }
 
+/* A group id goes into the URL path percent-escaped: an id with "/", "?", "#" or a space must
+ * fetch that group, not another path (or the first group's members under a query string). */
+static void test_group_id_escaped(void **state)
+{
+	(void)state;
+	const char *fixture =
+	    "{\"mode\":\"routes\",\"exchanges\":["
+	    "{\"expect\":{\"path\":\"/scim/v2/Users\"},\"respond\":{\"status\":200,"
+	    "\"body_json\":{\"totalResults\":1,\"Resources\":[{\"id\":\"u1\",\"userName\":\"alice\"}]}},\"times\":0},"
+	    "{\"expect\":{\"path\":\"/scim/v2/Groups\"},\"respond\":{\"status\":200,"
+	    "\"body_json\":{\"totalResults\":1,\"Resources\":[{\"id\":\"eng/ops?x=1 #1\",\"displayName\":\"E\"}]}},"
+	    "\"times\":0},"
+	    "{\"expect\":{\"path\":\"/scim/v2/Groups/eng%2Fops%3Fx%3D1%20%231\"},\"respond\":{\"status\":200,"
+	    "\"body_json\":{\"id\":\"eng/ops?x=1 #1\",\"members\":[{\"value\":\"u1\"}]}},\"times\":0}]}";
+	char *out;
+	test_server *s;
+	int status = run_example(fixture, "scim-SECRET-token", 0, 0, NULL, &out, &s);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("status %d, expected a sync that fetched the escaped group path:\n%s", status, out);
+	free(out);
+	test_server_check(s, true);
+	test_server_stop(s);
+}
+
+/* Rows the connector cannot sync (a user or group without an id, a member without a value) are
+ * skipped with a warning naming them, never silently; the rest of the page is synced. */
+static void test_rows_without_id(void **state)
+{
+	(void)state;
+	const char *fixture =
+	    "{\"mode\":\"routes\",\"exchanges\":["
+	    "{\"expect\":{\"path\":\"/scim/v2/Users\"},\"respond\":{\"status\":200,"
+	    "\"body_json\":{\"totalResults\":2,\"Resources\":[{\"userName\":\"ghost\"},{\"id\":\"u1\"}]}},\"times\":0},"
+	    "{\"expect\":{\"path\":\"/scim/v2/Groups\"},\"respond\":{\"status\":200,"
+	    "\"body_json\":{\"totalResults\":2,\"Resources\":[{\"displayName\":\"Nameless\"},{\"id\":\"g1\"}]}},"
+	    "\"times\":0},"
+	    "{\"expect\":{\"path\":\"/scim/v2/Groups/g1\"},\"respond\":{\"status\":200,"
+	    "\"body_json\":{\"id\":\"g1\",\"members\":[{\"value\":5},{\"value\":\"u1\"}]}},\"times\":0}]}";
+	char *out;
+	test_server *s;
+	int status = run_example(fixture, "scim-SECRET-token", 0, 0, NULL, &out, &s);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    !strstr(out, "skipping a user without an \\\"id\\\" (userName ghost)") ||
+	    !strstr(out, "skipping a group without an \\\"id\\\" (displayName Nameless)") ||
+	    !strstr(out, "group g1: skipping member 0"))
+		fail_msg("status %d, expected a sync with three warnings:\n%s", status, out);
+	free(out);
+	test_server_check(s, true);
+	test_server_stop(s);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -256,6 +307,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_sync),
 		cmocka_unit_test(test_sigterm_while_waiting),
 		cmocka_unit_test(test_hostile_answers),
+		cmocka_unit_test(test_group_id_escaped),
+		cmocka_unit_test(test_rows_without_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -366,6 +366,97 @@ static void test_update_profile_action(void **state)
 	run(a, false);
 }
 
+/* Adds an entry with one attribute holding the empty value; false when the server refuses it. */
+static bool add_with_empty(const char *dn, const char *const *classes, const char *cn, const char *attr,
+                           const char *extra_attr, const char *extra_value)
+{
+	char *oc[8] = {0}, *cnv[] = {(char *)cn, NULL}, *empty[] = {"", NULL}, *xv[] = {(char *)extra_value, NULL};
+	LDAPMod m_oc = {LDAP_MOD_ADD, "objectClass", {.modv_strvals = oc}};
+	LDAPMod m_cn = {LDAP_MOD_ADD, "cn", {.modv_strvals = cnv}};
+	LDAPMod m_attr = {LDAP_MOD_ADD, (char *)attr, {.modv_strvals = empty}};
+	LDAPMod m_x = {LDAP_MOD_ADD, (char *)extra_attr, {.modv_strvals = xv}};
+	LDAPMod *mods[] = {&m_oc, &m_cn, &m_attr, extra_attr ? &m_x : NULL, NULL};
+	int ldap_rc = 0;
+
+	for (size_t i = 0; classes[i] != NULL && i < 7; i++)
+		oc[i] = (char *)classes[i];
+	if (lc_add(&admin, dn, mods, &ldap_rc) != 0) {
+		fprintf(stderr, "note: the server refuses an empty %s (%s)\n", attr, baton_error_last()->message);
+		baton_error_clear();
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Groups whose member attribute holds the empty value -- the usual way to keep a groupOfNames
+ * (which must have a member) empty. The Go connector turns "" into a grant to a user with an
+ * empty id; here such a value is no member: the groups and roles are synced with their
+ * entitlement and no grant, and no grant anywhere has an empty principal.
+ */
+static void test_empty_members(void **state)
+{
+	static const char *const names_oc[] = {"top", "groupOfNames", NULL};
+	static const char *const unique_oc[] = {"top", "groupOfUniqueNames", NULL};
+	static const char *const posix_oc[] = {"top", "posixGroup", NULL};
+	static const char *const role_oc[] = {"top", "organizationalRole", NULL};
+	const char *groups[4] = {0};
+	size_t n = 0;
+
+	(void)state;
+	if (add_with_empty("cn=empty-names,ou=groups," BASE, names_oc, "empty-names", "member", NULL, NULL))
+		groups[n++] = "group:cn=empty-names,ou=groups," BASE ":member";
+	if (add_with_empty("cn=empty-unique,ou=groups," BASE, unique_oc, "empty-unique", "uniqueMember", NULL, NULL))
+		groups[n++] = "group:cn=empty-unique,ou=groups," BASE ":member";
+	if (add_with_empty("cn=empty-posix,ou=groups," BASE, posix_oc, "empty-posix", "memberUid", "gidNumber",
+	                   "99999"))
+		groups[n++] = "group:cn=empty-posix,ou=groups," BASE ":member";
+	if (add_with_empty("cn=empty-role,ou=roles," BASE, role_oc, "empty-role", "roleOccupant", NULL, NULL))
+		groups[n++] = "role:cn=empty-role,ou=roles," BASE ":member";
+	assert_true(n >= 2); /* OpenLDAP takes the empty DN in member and uniqueMember at least */
+	sync_now();
+
+	baton_store_options o = BATON_STORE_OPTIONS_INIT;
+	baton_store_query q = BATON_STORE_QUERY_INIT;
+	baton_store *s = NULL;
+	baton_store_iter *it;
+	baton_grant *g;
+	baton_entitlement *e;
+	baton_ctx *ctx;
+	size_t total = 0;
+	int rc;
+
+	o.read_only = true;
+	if (baton_store_open(c1z, &o, &s) != 0)
+		fail_msg("open %s: %s", c1z, baton_error_last()->message);
+	assert_int_equal(baton_ctx_new(&ctx), 0);
+	for (size_t i = 0; i < n; i++) {
+		if (baton_store_get_entitlement(s, NULL, groups[i], ctx, &e) != 0)
+			fail_msg("entitlement %s missing: %s", groups[i], baton_error_last()->message);
+	}
+	assert_int_equal(baton_store_list_grants(s, &q, &it), 0);
+	while ((rc = baton_store_iter_next_grant(it, &g)) == 0) {
+		baton_resource_id p = baton_grant_principal_id(g);
+		total++;
+		if (p.resource == NULL || *p.resource == '\0')
+			fail_msg("grant %s has an empty principal", baton_grant_id(g));
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(baton_grant_entitlement_id(g), groups[i]) == 0)
+				fail_msg("grant %s on an empty group", baton_grant_id(g));
+	}
+	assert_int_equal(rc, BATON_ITEROVER);
+	baton_store_iter_free(it);
+	assert_true(total > 0);
+	baton_ctx_free(ctx);
+	baton_store_close(s);
+	for (size_t i = 0; i < n; i++) {
+		char dn[256];
+		const char *start = strchr(groups[i], ':') + 1;
+		snprintf(dn, sizeof(dn), "%.*s", (int)(strrchr(groups[i], ':') - start), start);
+		assert_int_equal(lc_delete(&admin, dn, NULL), 0);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +467,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_create_rotate_delete),
 		cmocka_unit_test(test_create_ou_action),
 		cmocka_unit_test(test_update_profile_action),
+		cmocka_unit_test(test_empty_members),
 	};
 	const char *missing;
 

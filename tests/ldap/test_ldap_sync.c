@@ -547,6 +547,19 @@ static void test_tls(void **state)
 	expect_sync("ldaps-ca.c1z", server.ldaps_url, ldaps_ca, true, NULL);
 }
 
+/* A CA file that is missing or not PEM is named as the problem, not "Can't contact LDAP server". */
+static void test_bad_ca_file(void **state)
+{
+	char conf[600];
+	const char *missing[] = {"--ca-cert-file", "/nonexistent/ca.pem", "--skip-entitlements-and-grants", NULL};
+	const char *not_pem[] = {"--ca-cert-file", conf, "--skip-entitlements-and-grants", NULL};
+
+	(void)state;
+	snprintf(conf, sizeof(conf), "%s/slapd.conf", server.dir);
+	expect_sync("ca-missing.c1z", server.ldaps_url, missing, false, "ca-cert-file /nonexistent/ca.pem: No such file");
+	expect_sync("ca-notpem.c1z", server.ldaps_url, not_pem, false, "PEM");
+}
+
 static void test_filter(void **state)
 {
 	const char *extra[] = {"--filter", "(!(uid=user5))", "--skip-entitlements-and-grants", NULL};
@@ -569,6 +582,19 @@ static void test_filter(void **state)
 	baton_store_close(s);
 	unlink(path);
 	unlink(err);
+}
+
+/* A search base that is not in the directory, or a filter that is not one, fails the sync with
+ * the server's word for it: never a c1z with no users in it. */
+static void test_bad_search(void **state)
+{
+	const char *no_base[] = {"--user-search-dn", "ou=Nobody,dc=example,dc=org", "--skip-entitlements-and-grants",
+	                         NULL};
+	const char *bad_filter[] = {"--filter", "(uid=user5", "--skip-entitlements-and-grants", NULL};
+
+	(void)state;
+	expect_sync("nobase.c1z", server.url, no_base, false, "No such object");
+	expect_sync("badfilter.c1z", server.url, bad_filter, false, "filter");
 }
 
 static void test_bad_password(void **state)
@@ -599,8 +625,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_groups_and_roles),
 		cmocka_unit_test(test_grants),
 		cmocka_unit_test(test_tls),
+		cmocka_unit_test(test_bad_ca_file),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_bad_password),
+		cmocka_unit_test(test_bad_search),
 	};
 	const char *missing;
 
