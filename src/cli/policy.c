@@ -143,7 +143,7 @@ static const reader readers[] = {
 	{"skip-grants", {"sync"}},
 	{"workers", {"sync", "service"}},
 	{"parallel-sync", {"sync", "service"}},
-	{"external-resource-c1z", {"sync"}},
+	{"external-resource-c1z", {"sync", "service"}},
 };
 
 /*
@@ -173,9 +173,6 @@ static int refuse_for_mode(baton__cli *cli, bool service)
 			read = !strcmp(r->modes[j], mode);
 		if (read)
 			continue;
-		if (service && !strcmp(r->flag, "external-resource-c1z"))
-			return baton_error_set(BATON_EUNIMPLEMENTED, "--%s is not supported yet by libbaton's service mode",
-			                       r->flag);
 		return baton_error_set(BATON_EINVALID, "--%s is not read by %s%s%s; nothing reads it in this run", r->flag,
 		                       service ? "service mode (" : first ? "" : "a sync", first ? "--" : "",
 		                       service ? "client-id)" : first ? first : "");

@@ -1093,17 +1093,11 @@ static void test_mode_readers(void **state)
 	                             "user/u1"));
 	assert_one_line(&r, 2, "--sync-resources is not read by --diff-syncs; nothing reads it in this run");
 	done(&r);
-	/* service mode: the sync task says what to skip; external resources are not there yet */
+	/* service mode: the sync task says what to skip (its full syncs read the external resource
+	 * flags: tests/service/external_service.sh) */
 	r = run(demo_bin, NULL, ARGS("--client-id", "id", "--client-secret", "s", "--skip-entitlements-and-grants"));
 	assert_one_line(&r, 2, "--skip-entitlements-and-grants is not read by service mode (--client-id); nothing reads "
 	                       "it in this run");
-	done(&r);
-	char dir[600];
-	new_dir(dir, sizeof(dir));
-	write_file(dir, "ext.c1z", "x");
-	r = run_in(dir, demo_bin, NULL, ARGS("--client-id", "id", "--client-secret", "s", "--external-resource-c1z",
-	                                     "ext.c1z"));
-	assert_one_line(&r, 12, "--external-resource-c1z is not supported yet by libbaton's service mode");
 	done(&r);
 	/* what upstream's service mode reads and libbaton's does not yet */
 	const char *const later[] = {"--skip-full-sync", "--keep-previous-sync-c1z",
