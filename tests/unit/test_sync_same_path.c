@@ -6,18 +6,26 @@
  * c1z keeps its bytes, the running sync keeps its working copy, and it then finishes with every
  * row, saved into the same file.
  *
+ * With the working copies in a temp dir (baton_sync_options.tmp_dir), the lock is the same for
+ * every name of the file ("./", "..", a link to its directory): a sync of it by another name is
+ * refused too, and resumes the working copy an interrupted run left.
+ *
  * The running sync is held in its first users page (a gate) while the others are tried, so
  * nothing here depends on how fast a sync runs.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "sync_testutil.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
+#include "core/hash.h"
 #include "sync/pool.h"
 
 /* ---- the gate: the first users page of a gated sync waits there until released ---- */
@@ -324,6 +332,115 @@ static void test_second_thread_refused(void **state)
 	free(path);
 }
 
+/*
+ * With the working copies in a temp dir (baton_sync_options.tmp_dir, --c1z-temp-dir), the c1z
+ * named another way (through "./", "..", a symbolic link to its directory, relative or
+ * absolute) is still the same file: its sync is refused the same way, and the held sync's result
+ * is saved (a second working copy would have let both run, and the one saving last fail).
+ */
+static void test_other_spelling_refused(void **state)
+{
+	(void)state;
+	reset_all();
+	char *path = tmp_c1z("samespell");
+	char *dir = strdup(path);
+	*strrchr(dir, '/') = '\0';
+	char *tmp = with_suffix(dir, "/tmp");
+	assert_int_equal(mkdir(tmp, 0700), 0);
+	char *link = with_suffix(dir, "/link");
+	assert_int_equal(symlink(".", link), 0);
+	char cwd[4096];
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	const char *base = strrchr(dir, '/') + 1;
+	char dotted[4200], up[4200], linked[4200], relative[4200];
+	snprintf(dotted, sizeof(dotted), "%s/./sync.c1z", dir);
+	snprintf(up, sizeof(up), "%s/../%s/sync.c1z", dir, base);
+	snprintf(linked, sizeof(linked), "%s/link/sync.c1z", dir);
+	snprintf(relative, sizeof(relative), "sync.c1z");
+
+	gate_reset();
+	job a = new_job(&gated_connector, path);
+	a.tmp_dir = tmp;
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, job_main, &a), 0);
+	gate_wait_entered();
+	const char *others[] = {dotted, up, linked, relative};
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		if (others[i] == relative)
+			assert_int_equal(chdir(dir), 0);
+		job b = new_job(&fake_connector, others[i]);
+		b.tmp_dir = tmp;
+		run_job(&b);
+		if (others[i] == relative)
+			assert_int_equal(chdir(cwd), 0);
+		if (b.rc != BATON_EUNAVAILABLE)
+			fail_msg("sync of %s while %s is synced: rc %d (%s), expected BATON_EUNAVAILABLE", others[i],
+			         path, b.rc, b.err);
+		assert_false(exists(path, ""));
+	}
+	gate_release();
+	assert_int_equal(pthread_join(t, NULL), 0);
+	if (a.rc)
+		fail_msg("held sync: rc %d (%s)", a.rc, a.err);
+	assert_complete(path, &a.sum);
+	char ids[4][28];
+	assert_int_equal(finished_syncs(path, ids, 4), 1);
+	unlink(link);
+	rmdir(tmp);
+	free(link);
+	free(tmp);
+	free(dir);
+	free(path);
+}
+
+/*
+ * The working copy in a temp dir keeps the name it had for a resolved path (the hash of the
+ * absolute path), so one left by an earlier version is still found; and a run that names the
+ * file another way resumes it.
+ */
+static void test_other_spelling_resumes(void **state)
+{
+	(void)state;
+	reset_all();
+	char *given = tmp_c1z("samewip");
+	char *dir = strdup(given);
+	*strrchr(dir, '/') = '\0';
+	char *real = realpath(dir, NULL);
+	assert_non_null(real);
+	char path[4200], tmp[4200], dotted[4200], wip[4300];
+	snprintf(path, sizeof(path), "%s/sync.c1z", real);
+	snprintf(tmp, sizeof(tmp), "%s/tmp", real);
+	snprintf(dotted, sizeof(dotted), "%s/./tmp/../sync.c1z", real);
+	assert_int_equal(mkdir(tmp, 0700), 0);
+	snprintf(wip, sizeof(wip), "%s/sync.c1z.%016" PRIx64 ".wip", tmp,
+	         baton__fnv1a64(BATON__FNV1A64_BASIS, path, strlen(path)));
+
+	setenv("BATON_CHECKPOINT_INTERVAL_MS", "0", 1); /* a checkpoint at every opportunity */
+	K.fail_grants_after = 2;
+	job a = new_job(&fake_connector, path);
+	a.tmp_dir = tmp;
+	run_job(&a);
+	assert_int_equal(a.rc, BATON_EINTERNAL);
+	assert_int_equal(access(wip, F_OK), 0);
+
+	K.fail_grants_after = 0;
+	int calls = K.list_calls;
+	job b = new_job(&fake_connector, dotted);
+	b.tmp_dir = tmp;
+	run_job(&b);
+	unsetenv("BATON_CHECKPOINT_INTERVAL_MS");
+	if (b.rc)
+		fail_msg("resumed sync: rc %d (%s)", b.rc, b.err);
+	assert_true(b.sum.resumed);
+	assert_int_equal(K.list_calls, calls); /* the users were listed by the first run */
+	assert_complete(path, &b.sum);
+	assert_int_not_equal(access(wip, F_OK), 0);
+	rmdir(tmp);
+	free(real);
+	free(dir);
+	free(given);
+}
+
 /* ---- a sync started from inside the running sync's own callback, on its thread ---- */
 
 static const char *nested_path;
@@ -507,6 +624,8 @@ int main(void)
 		cmocka_unit_test(test_other_process_refused),
 		cmocka_unit_test(test_second_thread_refused),
 		cmocka_unit_test(test_nested_refused),
+		cmocka_unit_test(test_other_spelling_refused),
+		cmocka_unit_test(test_other_spelling_resumes),
 		cmocka_unit_test(test_racing_starts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
