@@ -145,6 +145,23 @@ static void test_expand_nothing(void **state)
 	free(path);
 }
 
+/* The group "ops" (bob is a member); ops (the group) is a member of eng, and its members are too. */
+static void expand_marker_more(tool_fixture *f, baton_store *s)
+{
+	baton_resource *ops;
+	baton_entitlement *e;
+	baton_grant *g;
+	CHECK(baton_group_resource_new(f->ctx, "Operations", f->gt, "ops", &ops));
+	CHECK(baton_store_put_resource(s, ops));
+	CHECK(baton_assignment_entitlement_new(f->ctx, ops, "member", &e));
+	CHECK(baton_store_put_entitlement(s, e));
+	CHECK(baton_store_put_grant(s, fixture_member_grant(f, ops, "bob")));
+	const char *src[] = {"group:ops:member"};
+	CHECK(baton_grant_new(f->ctx, f->eng, "member", &(baton_resource_id){"group", "ops"}, &g));
+	CHECK(baton_grant_set_expandable(g, src, 1, false, NULL, 0));
+	CHECK(baton_store_put_grant(s, g));
+}
+
 /* A finished sync whose expandable grants were never expanded, without the supports_diff marker (as
  * a store-written file); `expand` expands it and marks it as Go's syncer does, so rollback-expansion
  * (ours and Go's) accepts it; a sync expanded already (by us, or the Go-written expanded file) is
@@ -156,24 +173,10 @@ static void test_expand_marker(void **state)
 	snprintf(path, sizeof path, "%s/tool-expandmark-%d.c1z", test_out_dir(), (int)getpid());
 	unlink(path);
 	baton_store *s;
-	tool_fixture f;
-	baton_resource *ops;
-	baton_entitlement *e;
-	baton_grant *g;
 	CHECK(baton_store_open(path, NULL, &s));
-	fixture_begin(&f, s, id);
-	CHECK(baton_group_resource_new(f.ctx, "Operations", f.gt, "ops", &ops));
-	CHECK(baton_store_put_resource(s, ops));
-	CHECK(baton_assignment_entitlement_new(f.ctx, ops, "member", &e));
-	CHECK(baton_store_put_entitlement(s, e));
-	fixture_put_user(&f, s, "bob", "bob");
-	/* bob is in ops; ops (the group) is a member of eng, and its members are too. */
-	CHECK(baton_store_put_grant(s, fixture_member_grant(&f, ops, "bob")));
-	const char *src[] = {"group:ops:member"};
-	CHECK(baton_grant_new(f.ctx, f.eng, "member", &(baton_resource_id){"group", "ops"}, &g));
-	CHECK(baton_grant_set_expandable(g, src, 1, false, NULL, 0));
-	CHECK(baton_store_put_grant(s, g));
-	fixture_end(&f, s);
+	const fixture_row bob = {"bob", "bob", NULL};
+	const fixture_more ops = {NULL, expand_marker_more};
+	write_sync_more(s, &bob, 1, &ops, id);
 	CHECK(baton_store_close(s));
 
 	run r;
@@ -579,6 +582,26 @@ static void test_bool_flags(void **state)
 	run_free(&r);
 }
 
+/* The member grants of test_rollback_dry_run: "direct" has its own source, "derived" another
+ * one and GrantImmutable, "suspect" another one only, "plain" none. */
+static void rollback_edit_grant(baton_grant *g, size_t row)
+{
+	if (row == 0)
+		CHECK(baton_grant_add_source(g, "group:eng:member", true));
+	if (row == 1) {
+		CHECK(baton_grant_add_source(g, "group:other:member", false));
+		CHECK(baton_grant_set_immutable(g, NULL, NULL));
+	}
+	if (row == 2)
+		CHECK(baton_grant_add_source(g, "group:other:member", false));
+}
+
+static void rollback_more(tool_fixture *f, baton_store *s)
+{
+	(void)f;
+	CHECK(baton_store_sync_set_supports_diff(s));
+}
+
 /* rollback-expansion --dry-run counts as the Go SDK classifies: a grant with its own source is
  * "cleared", one with sources but not its own is "deleted" (suspect without GrantImmutable). */
 static void test_rollback_dry_run(void **state)
@@ -588,25 +611,13 @@ static void test_rollback_dry_run(void **state)
 	snprintf(path, sizeof path, "%s/tool-rollback-%d.c1z", test_out_dir(), (int)getpid());
 	unlink(path);
 	baton_store *s;
-	tool_fixture f;
 	CHECK(baton_store_open(path, NULL, &s));
-	fixture_begin(&f, s, id);
-	const char *users[] = {"direct", "derived", "suspect", "plain"};
-	for (int i = 0; i < 4; i++) {
-		fixture_put_user(&f, s, users[i], users[i]);
-		baton_grant *g = fixture_member_grant(&f, f.eng, users[i]);
-		if (i == 0)
-			CHECK(baton_grant_add_source(g, "group:eng:member", true));
-		if (i == 1) {
-			CHECK(baton_grant_add_source(g, "group:other:member", false));
-			CHECK(baton_grant_set_immutable(g, NULL, NULL));
-		}
-		if (i == 2)
-			CHECK(baton_grant_add_source(g, "group:other:member", false));
-		CHECK(baton_store_put_grant(s, g));
-	}
-	CHECK(baton_store_sync_set_supports_diff(s));
-	fixture_end(&f, s);
+	const fixture_row users[] = {
+		{"direct", "direct", "member"}, {"derived", "derived", "member"},
+		{"suspect", "suspect", "member"}, {"plain", "plain", "member"},
+	};
+	const fixture_more sources = {rollback_edit_grant, rollback_more};
+	write_sync_more(s, users, 4, &sources, id);
 	CHECK(baton_store_close(s));
 
 	size_t n1, n2;
