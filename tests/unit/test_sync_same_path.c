@@ -264,6 +264,32 @@ static void *job_main(void *arg)
 	return NULL;
 }
 
+/* Starts a (gated) sync on a thread and waits until it is held in its first page. */
+static void start_held(job *a, pthread_t *t)
+{
+	gate_reset();
+	assert_int_equal(pthread_create(t, NULL, job_main, a), 0);
+	gate_wait_entered();
+}
+
+/* Releases the held sync, waits for it and checks it saved every row. */
+static void finish_held(job *a, pthread_t t)
+{
+	gate_release();
+	assert_int_equal(pthread_join(t, NULL), 0);
+	if (a->rc)
+		fail_msg("held sync: rc %d (%s)", a->rc, a->err);
+	assert_complete(a->path, &a->sum);
+}
+
+/* The directory of a path (malloc'd). */
+static char *dir_of(const char *path)
+{
+	char *dir = strdup(path);
+	*strrchr(dir, '/') = '\0';
+	return dir;
+}
+
 /* A previous, finished sync in the file; returns its bytes. */
 static unsigned char *previous_sync(const char *path, size_t *len, baton_sync_summary *sum)
 {
@@ -291,11 +317,9 @@ static void test_second_thread_refused(void **state)
 	baton_sync_summary prev;
 	unsigned char *before = previous_sync(path, &len, &prev);
 
-	gate_reset();
 	job a = new_job(&gated_connector, path);
 	pthread_t t;
-	assert_int_equal(pthread_create(&t, NULL, job_main, &a), 0);
-	gate_wait_entered();
+	start_held(&a, &t);
 	assert_true(exists(path, ".wip/marker"));
 	int calls = K.list_calls;
 
@@ -310,12 +334,8 @@ static void test_second_thread_refused(void **state)
 	run_job(&b);
 	assert_refused(b.rc, b.err);
 
-	gate_release();
-	assert_int_equal(pthread_join(t, NULL), 0);
-	if (a.rc)
-		fail_msg("held sync: rc %d (%s)", a.rc, a.err);
+	finish_held(&a, t);
 	assert_false(a.sum.resumed);
-	assert_complete(path, &a.sum);
 	char ids[4][28];
 	assert_int_equal(finished_syncs(path, ids, 4), 2);
 	assert_string_equal(ids[0], prev.sync_id);
@@ -343,8 +363,7 @@ static void test_other_spelling_refused(void **state)
 	(void)state;
 	reset_all();
 	char *path = tmp_c1z("samespell");
-	char *dir = strdup(path);
-	*strrchr(dir, '/') = '\0';
+	char *dir = dir_of(path);
 	char *tmp = with_suffix(dir, "/tmp");
 	assert_int_equal(mkdir(tmp, 0700), 0);
 	char *link = with_suffix(dir, "/link");
@@ -358,12 +377,10 @@ static void test_other_spelling_refused(void **state)
 	snprintf(linked, sizeof(linked), "%s/link/sync.c1z", dir);
 	snprintf(relative, sizeof(relative), "sync.c1z");
 
-	gate_reset();
 	job a = new_job(&gated_connector, path);
 	a.tmp_dir = tmp;
 	pthread_t t;
-	assert_int_equal(pthread_create(&t, NULL, job_main, &a), 0);
-	gate_wait_entered();
+	start_held(&a, &t);
 	const char *others[] = {dotted, up, linked, relative};
 	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
 		if (others[i] == relative)
@@ -378,11 +395,7 @@ static void test_other_spelling_refused(void **state)
 			         path, b.rc, b.err);
 		assert_false(exists(path, ""));
 	}
-	gate_release();
-	assert_int_equal(pthread_join(t, NULL), 0);
-	if (a.rc)
-		fail_msg("held sync: rc %d (%s)", a.rc, a.err);
-	assert_complete(path, &a.sum);
+	finish_held(&a, t);
 	char ids[4][28];
 	assert_int_equal(finished_syncs(path, ids, 4), 1);
 	unlink(link);
@@ -403,8 +416,7 @@ static void test_other_spelling_resumes(void **state)
 	(void)state;
 	reset_all();
 	char *given = tmp_c1z("samewip");
-	char *dir = strdup(given);
-	*strrchr(dir, '/') = '\0';
+	char *dir = dir_of(given);
 	char *real = realpath(dir, NULL);
 	assert_non_null(real);
 	char path[4200], tmp[4200], dotted[4200], wip[4300];
