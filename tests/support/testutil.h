@@ -9,6 +9,14 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+/* Fails the test naming the call, its code and baton_error_last()'s message unless expr is 0. */
+#define CHECK(expr)                                                                             \
+	do {                                                                                    \
+		int check_rc_ = (expr);                                                         \
+		if (check_rc_ != 0)                                                             \
+			fail_msg("%s failed: %d %s", #expr, check_rc_, baton_error_last()->message); \
+	} while (0)
+
 /* Directory of the test data (BATON_TESTDATA_DIR, tests/data/ by default), or fails the test when
  * unset or missing: the data is committed, so its absence is an error, never a skip. */
 const char *test_data_dir(void);

@@ -553,12 +553,6 @@ static void test_access_and_path(void **state)
 	c1z_raw_close(raw);
 }
 
-#define CHECK(expr)                                                                             \
-	do {                                                                                    \
-		int check_rc_ = (expr);                                                         \
-		if (check_rc_ != 0)                                                             \
-			fail_msg("%s failed: %d %s", #expr, check_rc_, baton_error_last()->message); \
-	} while (0)
 
 /*
  * A small file written with the store, not expanded: groups eng, ops, sre; sre's members are

@@ -11,12 +11,6 @@
 
 static const char *baton_bin;
 
-#define CHECK(expr)                                                                             \
-	do {                                                                                    \
-		int check_rc_ = (expr);                                                         \
-		if (check_rc_ != 0)                                                             \
-			fail_msg("%s failed: %d %s", #expr, check_rc_, baton_error_last()->message); \
-	} while (0)
 
 /* ---- running the tool -------------------------------------------------------------------- */
 

@@ -20,12 +20,6 @@
 #include "baton/entitlement.h"
 #include "baton/grant.h"
 
-#define CHECK(expr)                                                                             \
-	do {                                                                                    \
-		int check_rc_ = (expr);                                                         \
-		if (check_rc_ != 0)                                                             \
-			fail_msg("%s failed: %d %s", #expr, check_rc_, baton_error_last()->message); \
-	} while (0)
 
 /* A fresh private directory under the test output dir (malloc'ed). */
 static inline char *st_mkdtemp(const char *tag)

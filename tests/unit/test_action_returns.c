@@ -9,25 +9,9 @@
  * test checks the records and the response once the invocation is over.
  */
 #include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-#include <jansson.h>
 
-#include "baton.h"
-#include "connector/ext.h"
-#include "proto/protojson.h"
-
-#define CHECK(expr)                                                                              \
-	do {                                                                                     \
-		int check_rc_ = (expr);                                                          \
-		if (check_rc_ != 0)                                                              \
-			fail_msg("%s failed: %d %s", #expr, check_rc_, baton_error_last()->message); \
-	} while (0)
+#include "action_testutil.h"
 
 /* ---- a jansson allocator that fails one chosen allocation of the thread that arms it ---- */
 
@@ -87,54 +71,14 @@ static int act_run(baton_ctx *ctx, const char *args_json)
 static const baton_action run_action = {.version = BATON_ACTION_VERSION, .name = "run", .invoke = act_run};
 static const baton_action *const actions[] = {&run_action};
 
-static int list_nothing(baton_ctx *ctx, const baton_resource_id *parent)
-{
-	(void)ctx;
-	(void)parent;
-	return 0;
-}
-static const baton_trait user_traits[] = {BATON_TRAIT_USER};
-static const baton_resource_syncer users = {
-	.version = BATON_RESOURCE_SYNCER_VERSION, .name = "User", .traits = user_traits, .n_traits = 1,
-	.list = list_nothing,
-};
-static const baton_resource_syncer *const types[] = {&users};
-static const baton_connector connector = {
-	.version = BATON_CONNECTOR_VERSION, .display_name = "Returns", .resource_types = types, .n_resource_types = 1,
-	.actions = actions, .n_actions = 1,
-};
-
 /* Runs `s` as the action's invoke; returns the response as compact JSON (NULL when none), in
  * a string the caller frees. */
 static char *invoke(int (*s)(baton_ctx *ctx))
 {
 	scenario = s;
 	n_records = 0;
-	baton__runtime rt;
-	CHECK(baton__runtime_open(&rt, &connector));
-	baton_ctx *ctx;
-	CHECK(baton_ctx_new(&ctx));
-	baton__actions *am;
-	CHECK(baton__actions_new(&rt, &am));
-	C1__Connector__V2__InvokeActionRequest req = C1__CONNECTOR__V2__INVOKE_ACTION_REQUEST__INIT;
-	Google__Protobuf__Duration wait = GOOGLE__PROTOBUF__DURATION__INIT;
-	wait.seconds = 60; /* the scenario's end, however slow the machine */
-	req.name = "run";
-	req.inline_wait = &wait;
-	C1__Connector__V2__InvokeActionResponse *resp = NULL;
-	CHECK(baton__actions_invoke(am, ctx, &req, &resp));
-	assert_int_equal(resp->status, C1__CONNECTOR__V2__BATON_ACTION_STATUS__BATON_ACTION_STATUS_COMPLETE);
-	char *out = NULL;
-	if (resp->response) {
-		char *text;
-		baton_protojson_opts o = {false, false};
-		CHECK(baton__protojson_write(&ctx->arena, &resp->response->base, &o, &text, NULL));
-		out = strdup(text);
-	}
-	baton__actions_free(am);
-	baton_ctx_free(ctx);
-	baton__runtime_close(&rt);
-	return out;
+	baton_connector c = action_connector("Returns", actions, 1);
+	return action_invoke(&c, "run", NULL);
 }
 
 /* ---- the objects the list builders take ---- */
