@@ -73,47 +73,25 @@ BATON_API int baton_ctx_action_arg_resource_id_list(baton_ctx *ctx, const char *
 	return 0;
 }
 
-/* json_dumps into memory of our own: jansson (2.14) ignores a failed write of an object's key when
- * it sorts the keys, so its own buffer, short of memory once, would hold broken JSON. Here the
- * first failed write fails every later one and the whole dump. */
-typedef struct dump_buf {
-	char *text;
-	size_t len, cap;
-	bool failed;
-} dump_buf;
-
+/* json_dumps into a buffer of our own: jansson (2.14) ignores a failed write of an object's key
+ * when it sorts the keys, so its own buffer, short of memory once, would hold broken JSON. The
+ * first failed write of a baton__buf fails every later one, and the dump with it. */
 static int dump_write(const char *buf, size_t n, void *data)
 {
-	dump_buf *d = data;
-	if (d->failed)
-		return -1;
-	if (d->len + n + 1 > d->cap) {
-		size_t cap = d->cap ? d->cap : 256;
-		while (cap < d->len + n + 1)
-			cap *= 2;
-		char *t = realloc(d->text, cap);
-		if (!t) {
-			d->failed = true;
-			return -1;
-		}
-		d->text = t;
-		d->cap = cap;
-	}
-	memcpy(d->text + d->len, buf, n);
-	d->len += n;
-	d->text[d->len] = '\0';
-	return 0;
+	baton__buf *b = data;
+	baton__buf_put(b, buf, n);
+	return b->oom ? -1 : 0;
 }
 
 /* The compact, key-sorted text of o (malloc'd), or NULL when memory ran out. */
 static char *dump_object(const json_t *o)
 {
-	dump_buf d = {NULL, 0, 0, false};
-	if (json_dump_callback(o, dump_write, &d, JSON_COMPACT | JSON_SORT_KEYS) != 0 || d.failed || !d.text) {
-		free(d.text);
+	baton__buf b = {NULL, 0, 0, false};
+	if (json_dump_callback(o, dump_write, &b, JSON_COMPACT | JSON_SORT_KEYS) != 0 || b.oom || !b.data) {
+		baton__buf_free(&b);
 		return NULL;
 	}
-	return d.text;
+	return b.data;
 }
 
 /* Sets response[key] = value (value stolen, also on failure). */
