@@ -39,4 +39,17 @@ void test_json_assert_str(json_t *root, const char *path, const char *want);
 /* Returns the member at a dotted path, or NULL. Borrowed. */
 json_t *test_json_get(json_t *root, const char *path);
 
+/* A growable text buffer for building test input (start from {0}; free p). Running out of
+ * memory fails the test. */
+typedef struct test_buf {
+	char *p;
+	size_t n, cap;
+} test_buf;
+void test_buf_put(test_buf *b, const char *s, size_t n);
+void test_buf_puts(test_buf *b, const char *s);
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+void test_buf_printf(test_buf *b, const char *fmt, ...);
+
 #endif
