@@ -35,8 +35,8 @@ static void test_no_grant_expandable(void **state)
 	(void)state;
 	char *fe = strdup(test_data_path(EXPANDED));
 	c1z_raw *raw = c1z_raw_open(fe);
-	assert_true(sql_count(raw, "SELECT count(*) FROM v1_grants WHERE instr(data, CAST(? AS BLOB)) > 0",
-	                      "c1.connector.v2.GrantExpandable", NULL) > 0);
+	assert_true(c1z_raw_int(raw, "SELECT count(*) FROM v1_grants WHERE instr(data, CAST(? AS BLOB)) > 0",
+	                        "c1.connector.v2.GrantExpandable", NULL) > 0);
 	c1z_raw_close(raw);
 
 	run r;
@@ -174,9 +174,9 @@ static void test_expand_marker(void **state)
 	json_decref(j);
 	c1z_raw *raw = c1z_raw_open(path);
 	assert_non_null(raw);
-	assert_int_equal(sql_count(raw, "SELECT supports_diff FROM v1_sync_runs WHERE sync_id = ?", id, NULL), 1);
-	assert_int_equal(sql_count(raw, "SELECT count(*) FROM v1_grants WHERE principal_resource_id = ? AND "
-	                                "entitlement_id = ?", "bob", "group:eng:member"),
+	assert_int_equal(c1z_raw_int(raw, "SELECT supports_diff FROM v1_sync_runs WHERE sync_id = ?", id, NULL), 1);
+	assert_int_equal(c1z_raw_int(raw, "SELECT count(*) FROM v1_grants WHERE principal_resource_id = ? AND "
+	                                  "entitlement_id = ?", "bob", "group:eng:member"),
 	                 1);
 	c1z_raw_close(raw);
 	RUN(&r, "-f", path, "rollback-expansion", "--dry-run");
@@ -460,12 +460,12 @@ static void test_principals_compare(void **state)
 	char *fe = strdup(test_data_path(EXPANDED));
 	char *fu = strdup(test_data_path(UNEXPANDED));
 	c1z_raw *raw = c1z_raw_open(fe);
-	int64_t in_e = sql_count(raw, "SELECT count(DISTINCT principal_resource_type_id || ':' || "
-	                              "principal_resource_id) FROM v1_grants WHERE entitlement_id = ?", ent, NULL);
+	int64_t in_e = c1z_raw_int(raw, "SELECT count(DISTINCT principal_resource_type_id || ':' || "
+	                                "principal_resource_id) FROM v1_grants WHERE entitlement_id = ?", ent, NULL);
 	c1z_raw_close(raw);
 	raw = c1z_raw_open(fu);
-	int64_t in_u = sql_count(raw, "SELECT count(DISTINCT principal_resource_type_id || ':' || "
-	                              "principal_resource_id) FROM v1_grants WHERE entitlement_id = ?", ent, NULL);
+	int64_t in_u = c1z_raw_int(raw, "SELECT count(DISTINCT principal_resource_type_id || ':' || "
+	                                "principal_resource_id) FROM v1_grants WHERE entitlement_id = ?", ent, NULL);
 	c1z_raw_close(raw);
 	assert_true(in_e > in_u && in_u > 0);
 
@@ -651,9 +651,9 @@ static void test_rollback_dry_run(void **state)
 	c1z_raw *raw = c1z_raw_open(out);
 	assert_non_null(raw);
 	/* The direct grant (sources cleared) and the plain one stay; the derived and suspect are gone. */
-	assert_int_equal(sql_count(raw, "SELECT count(*) FROM v1_grants WHERE sync_id = ?", id, NULL), 2);
-	assert_int_equal(sql_count(raw, "SELECT count(*) FROM v1_grants WHERE principal_resource_id IN (?, ?)",
-	                           "direct", "plain"), 2);
+	assert_int_equal(c1z_raw_int(raw, "SELECT count(*) FROM v1_grants WHERE sync_id = ?", id, NULL), 2);
+	assert_int_equal(c1z_raw_int(raw, "SELECT count(*) FROM v1_grants WHERE principal_resource_id IN (?, ?)",
+	                             "direct", "plain"), 2);
 	sqlite3_stmt *st;
 	assert_int_equal(sqlite3_prepare_v2(c1z_raw_db(raw), "SELECT data FROM v1_grants", -1, &st, NULL), SQLITE_OK);
 	int rows = 0;
@@ -669,17 +669,17 @@ static void test_rollback_dry_run(void **state)
 	sqlite3_finalize(st);
 	assert_int_equal(rows, 2);
 	/* The run: stats dropped, token marked for expansion with an Init action (Go's replay token). */
-	assert_int_equal(sql_count(raw, "SELECT count(*) FROM v1_sync_runs WHERE sync_id = ? AND stats IS NULL AND "
-	                                "json_extract(sync_token, '$.needs_expansion') = 1 AND "
-	                                "json_extract(sync_token, '$.actions_map.\"' || json_extract(sync_token, "
-	                                "'$.action_order[0]') || '\".operation') = 'init'",
-	                           id, NULL),
+	assert_int_equal(c1z_raw_int(raw, "SELECT count(*) FROM v1_sync_runs WHERE sync_id = ? AND stats IS NULL AND "
+	                                  "json_extract(sync_token, '$.needs_expansion') = 1 AND "
+	                                  "json_extract(sync_token, '$.actions_map.\"' || json_extract(sync_token, "
+	                                  "'$.action_order[0]') || '\".operation') = 'init'",
+	                             id, NULL),
 	                 1);
-	assert_int_equal(sql_count(raw, "SELECT count(*) FROM v1_sync_runs", NULL, NULL), 1);
-	int64_t rolled_done = sql_count(raw, "SELECT json_extract(sync_token, '$.completed_actions_count') FROM "
-	                                     "v1_sync_runs", NULL, NULL);
-	int64_t rolled_next = sql_count(raw, "SELECT json_extract(sync_token, '$.current_action_id') FROM "
-	                                     "v1_sync_runs", NULL, NULL);
+	assert_int_equal(c1z_raw_int(raw, "SELECT count(*) FROM v1_sync_runs", NULL, NULL), 1);
+	int64_t rolled_done = c1z_raw_int(raw, "SELECT json_extract(sync_token, '$.completed_actions_count') FROM "
+	                                       "v1_sync_runs", NULL, NULL);
+	int64_t rolled_next = c1z_raw_int(raw, "SELECT json_extract(sync_token, '$.current_action_id') FROM "
+	                                       "v1_sync_runs", NULL, NULL);
 	c1z_raw_close(raw);
 	/* As Go: an existing --out is refused, and --preserve-suspect-grants keeps the suspect grant. */
 	RUN(&r, "-f", path, "rollback-expansion", "--out", out);
@@ -692,24 +692,24 @@ static void test_rollback_dry_run(void **state)
 	assert_non_null(strstr(r.out, "; replayed expansion\n"));
 	run_free(&r);
 	raw = c1z_raw_open(out);
-	assert_int_equal(sql_count(raw, "SELECT count(*) FROM v1_grants WHERE principal_resource_id = ?", "suspect",
-	                           NULL),
+	assert_int_equal(c1z_raw_int(raw, "SELECT count(*) FROM v1_grants WHERE principal_resource_id = ?", "suspect",
+	                             NULL),
 	                 1);
-	assert_int_equal(sql_count(raw, "SELECT count(*) FROM v1_grants WHERE principal_resource_id = ?", "derived",
-	                           NULL),
+	assert_int_equal(c1z_raw_int(raw, "SELECT count(*) FROM v1_grants WHERE principal_resource_id = ?", "derived",
+	                             NULL),
 	                 0);
 	/* The replayed token is what Go's syncer leaves: the Init action and the grant-expansion action it
 	 * pushed both run and counted, no action left, still marked for expansion. */
-	assert_int_equal(sql_count(raw, "SELECT count(*) FROM v1_sync_runs WHERE json_extract(sync_token, "
-	                                "'$.actions_map') IS NULL AND json_extract(sync_token, '$.action_order') IS "
-	                                "NULL AND json_extract(sync_token, '$.needs_expansion') = 1",
-	                           NULL, NULL),
+	assert_int_equal(c1z_raw_int(raw, "SELECT count(*) FROM v1_sync_runs WHERE json_extract(sync_token, "
+	                                  "'$.actions_map') IS NULL AND json_extract(sync_token, '$.action_order') IS "
+	                                  "NULL AND json_extract(sync_token, '$.needs_expansion') = 1",
+	                             NULL, NULL),
 	                 1);
-	assert_int_equal(sql_count(raw, "SELECT json_extract(sync_token, '$.completed_actions_count') FROM "
-	                                "v1_sync_runs", NULL, NULL),
+	assert_int_equal(c1z_raw_int(raw, "SELECT json_extract(sync_token, '$.completed_actions_count') FROM "
+	                                  "v1_sync_runs", NULL, NULL),
 	                 rolled_done + 2);
-	assert_int_equal(sql_count(raw, "SELECT json_extract(sync_token, '$.current_action_id') FROM v1_sync_runs",
-	                           NULL, NULL),
+	assert_int_equal(c1z_raw_int(raw, "SELECT json_extract(sync_token, '$.current_action_id') FROM v1_sync_runs",
+	                             NULL, NULL),
 	                 rolled_next + 1);
 	c1z_raw_close(raw);
 	unlink(out);

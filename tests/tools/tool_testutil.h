@@ -5,8 +5,6 @@
 #ifndef BATON_TESTS_TOOL_TESTUTIL_H
 #define BATON_TESTS_TOOL_TESTUTIL_H
 
-#include <sqlite3.h>
-
 #include "c1z_raw.h"
 
 #define EXPANDED "c1z/expansion-small.expanded.c1z"
@@ -138,22 +136,6 @@ static void copy_file(const char *from, const char *to)
 	assert_int_equal(fwrite(data, 1, n, f), n);
 	assert_int_equal(fclose(f), 0);
 	free(data);
-}
-
-/* The integer the query (with up to two text parameters) answers in the file's database. */
-static inline int64_t sql_count(c1z_raw *raw, const char *sql, const char *p1, const char *p2)
-{
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(c1z_raw_db(raw), sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(c1z_raw_db(raw)));
-	if (p1)
-		sqlite3_bind_text(st, 1, p1, -1, SQLITE_TRANSIENT);
-	if (p2)
-		sqlite3_bind_text(st, 2, p2, -1, SQLITE_TRANSIENT);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
 }
 
 /* ---- small c1z files written with the store API ----------------------------------------- */
