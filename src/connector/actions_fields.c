@@ -73,6 +73,27 @@ BATON_API int baton_ctx_action_arg_resource_id_list(baton_ctx *ctx, const char *
 	return 0;
 }
 
+/* json_dumps into a buffer of our own: jansson (2.14) ignores a failed write of an object's key
+ * when it sorts the keys, so its own buffer, short of memory once, would hold broken JSON. The
+ * first failed write of a baton__buf fails every later one, and the dump with it. */
+static int dump_write(const char *buf, size_t n, void *data)
+{
+	baton__buf *b = data;
+	baton__buf_put(b, buf, n);
+	return b->oom ? -1 : 0;
+}
+
+/* The compact, key-sorted text of o (malloc'd), or NULL when memory ran out. */
+static char *dump_object(const json_t *o)
+{
+	baton__buf b = {NULL, 0, 0, false};
+	if (json_dump_callback(o, dump_write, &b, JSON_COMPACT | JSON_SORT_KEYS) != 0 || b.oom || !b.data) {
+		baton__buf_free(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
 /* Sets response[key] = value (value stolen, also on failure). */
 static int put(baton_ctx *ctx, const char *fn, const char *key, json_t *value)
 {
@@ -83,21 +104,30 @@ static int put(baton_ctx *ctx, const char *fn, const char *key, json_t *value)
 			return baton_error_last()->code;
 		return !key ? baton__null_arg(fn, "key") : baton__error_oom("action response");
 	}
-	json_t *o = ec->response ? json_loads(ec->response, 0, NULL) : json_object();
+	json_error_t err;
+	json_t *o = ec->response ? json_loads(ec->response, 0, &err) : json_object();
 	if (!json_is_object(o)) {
 		json_decref(o);
 		json_decref(value);
+		if (!o && (!ec->response || json_error_code(&err) == json_error_out_of_memory))
+			return baton__error_oom("action response");
 		return baton_error_set(BATON_EINTERNAL, "%s: the response is not a JSON object", fn);
 	}
 	char *text = NULL;
 	if (json_object_set_new(o, key, value) == 0)
-		text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+		text = dump_object(o);
 	json_decref(o);
 	if (!text)
 		return baton__error_oom("action response");
 	free(ec->response);
 	ec->response = text;
 	return 0;
+}
+
+/* json_string(s) failed: was s valid UTF-8 (so memory ran out)? */
+static bool valid_utf8(const char *s)
+{
+	return baton__utf8_invalid_at(s, strlen(s)) == (size_t)-1;
 }
 
 static json_t *id_object(const baton_resource_id *id)
@@ -117,6 +147,8 @@ BATON_API int baton_ctx_action_return_string(baton_ctx *ctx, const char *key, co
 	if (!value)
 		return baton__null_arg("baton_ctx_action_return_string", "value");
 	json_t *v = json_string(value);
+	if (!v && valid_utf8(value))
+		return baton__error_oom("action response");
 	if (!v)
 		return baton_error_set(BATON_EINVALID, "baton_ctx_action_return_string: %s is not valid UTF-8", key ? key : "");
 	return put(ctx, "baton_ctx_action_return_string", key, v);
@@ -135,8 +167,9 @@ BATON_API int baton_ctx_action_return_number(baton_ctx *ctx, const char *key, do
 	return put(ctx, "baton_ctx_action_return_number", key, json_real(value));
 }
 
-/* One item of a returned list as a new JSON value, or NULL with the error set; `item` is the
- * address of the element (for a list of pointers, the pointer itself, never NULL). */
+/* One item of a returned list as a new JSON value, or NULL with the error set (each NULL it
+ * returns sets it: BATON_EEXHAUSTED when memory ran out); `item` is the address of the element
+ * (for a list of pointers, the pointer itself, never NULL). */
 typedef json_t *list_item_fn(baton_ctx *ctx, const char *fn, const void *item, size_t i);
 
 /* Sets response[key] to a JSON array of the n elements of `items` (each `size` bytes), each made
@@ -163,7 +196,10 @@ static int put_list(baton_ctx *ctx, const char *fn, const char *key, const char 
 			json_decref(a);
 			return baton_error_last()->code ? baton_error_last()->code : BATON_EINTERNAL;
 		}
-		json_array_append_new(a, o);
+		if (json_array_append_new(a, o) != 0) { /* o is released too */
+			json_decref(a);
+			return baton__error_oom("action response");
+		}
 	}
 	return put(ctx, fn, key, a);
 }
@@ -172,7 +208,9 @@ static json_t *string_item(baton_ctx *ctx, const char *fn, const void *item, siz
 {
 	const char *s = *(const char *const *)item;
 	json_t *v = s ? json_string(s) : NULL;
-	if (!v)
+	if (!v && s && valid_utf8(s))
+		baton__error_oom("action response");
+	else if (!v)
 		baton_error_set(BATON_EINVALID, "%s: item %zu is NULL or not valid UTF-8", fn, i);
 	return v;
 }
@@ -193,9 +231,14 @@ BATON_API int baton_ctx_action_return_resource_id(baton_ctx *ctx, const char *ke
 
 static json_t *resource_id_item(baton_ctx *ctx, const char *fn, const void *item, size_t i)
 {
-	json_t *o = id_object(item);
-	if (!o)
+	const baton_resource_id *id = item;
+	if (!id->resource_type || !id->resource) {
 		baton_error_set(BATON_EINVALID, "%s: resource id at index %zu cannot be nil", fn, i);
+		return NULL;
+	}
+	json_t *o = id_object(id);
+	if (!o)
+		baton__error_oom("action response");
 	return o;
 }
 
@@ -213,7 +256,10 @@ static json_t *number_item(baton_ctx *ctx, const char *fn, const void *item, siz
 		baton_error_set(BATON_EINVALID, "%s: item %zu is not a finite number", fn, i);
 		return NULL;
 	}
-	return json_real(v);
+	json_t *o = json_real(v);
+	if (!o)
+		baton__error_oom("action response");
+	return o;
 }
 
 BATON_API int baton_ctx_action_return_number_list(baton_ctx *ctx, const char *key, const double *values, size_t n)

@@ -11,6 +11,7 @@
  * the path still names the file it locked: a process removing a wip unlinks "lock" while holding
  * the lock, so whoever locked the unlinked file retries with a new one.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "store/store.h"
 
 #include <dirent.h>
@@ -53,6 +54,32 @@ char *baton__wip_path(const char *dir, const char *name)
 	return p;
 }
 
+/*
+ * The resolved directory of the c1z, "/", its base name: one name for every spelling of one file's
+ * path ("./", "..", a link to its directory, relative or absolute), so one working copy and one
+ * lock. For a path already resolved, the same text as the current directory joined with the path,
+ * which working copies made before were named by. NULL when the directory does not resolve.
+ */
+static char *resolved_c1z(const char *c1z_path)
+{
+	const char *slash = strrchr(c1z_path, '/');
+	const char *base = slash ? slash + 1 : c1z_path;
+	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+		return NULL;
+	char *dir = !slash ? strdup(".") : slash == c1z_path ? strdup("/") :
+	            strndup(c1z_path, (size_t)(slash - c1z_path));
+	char *real = dir ? realpath(dir, NULL) : NULL;
+	free(dir);
+	if (!real)
+		return NULL;
+	size_t rl = strlen(real), bl = strlen(base);
+	char *out = malloc(rl + bl + 2);
+	if (out)
+		snprintf(out, rl + bl + 2, "%s%s%s", real, rl && real[rl - 1] == '/' ? "" : "/", base);
+	free(real);
+	return out;
+}
+
 char *baton__wip_dir(const char *c1z_path, const char *tmp_dir)
 {
 	if (!tmp_dir || !*tmp_dir) {
@@ -65,14 +92,21 @@ char *baton__wip_dir(const char *c1z_path, const char *tmp_dir)
 		return dir;
 	}
 	/* FNV-1a over the absolute path: two c1z files of the same name in different directories
-	 * get different working copies under one temp dir */
-	char cwd[4096] = "";
-	if (c1z_path[0] != '/' && !getcwd(cwd, sizeof(cwd)))
-		cwd[0] = '\0';
-	uint64_t h = baton__fnv1a64(BATON__FNV1A64_BASIS, cwd, strlen(cwd));
-	if (cwd[0])
-		h = baton__fnv1a64(h, "/", 1);
-	h = baton__fnv1a64(h, c1z_path, strlen(c1z_path));
+	 * get different working copies under one temp dir, and two names of one file the same */
+	uint64_t h;
+	char *real = resolved_c1z(c1z_path);
+	if (real) {
+		h = baton__fnv1a64(BATON__FNV1A64_BASIS, real, strlen(real));
+		free(real);
+	} else {
+		char cwd[4096] = "";
+		if (c1z_path[0] != '/' && !getcwd(cwd, sizeof(cwd)))
+			cwd[0] = '\0';
+		h = baton__fnv1a64(BATON__FNV1A64_BASIS, cwd, strlen(cwd));
+		if (cwd[0])
+			h = baton__fnv1a64(h, "/", 1);
+		h = baton__fnv1a64(h, c1z_path, strlen(c1z_path));
+	}
 	const char *base = strrchr(c1z_path, '/');
 	base = base ? base + 1 : c1z_path;
 	size_t n = strlen(tmp_dir) + strlen(base) + 24;

@@ -63,12 +63,6 @@ static int run(char **err, const char *const *args)
 }
 
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
-#define CHECK(expr)                                                                             \
-	do {                                                                                    \
-		int check_rc_ = (expr);                                                         \
-		if (check_rc_ != 0)                                                             \
-			fail_msg("%s failed: %d %s", #expr, check_rc_, baton_error_last()->message); \
-	} while (0)
 
 static void expect(const char *const *args, int status, const char *needle)
 {

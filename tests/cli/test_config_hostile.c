@@ -112,83 +112,50 @@ static int parse_text(const char *text, size_t len, size_t *n_groups)
 
 /* ---- buffers ----------------------------------------------------------------------------- */
 
-typedef struct buf {
-	char *p;
-	size_t n, cap;
-} buf;
-
-static void put(buf *b, const char *s, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		b->cap = (b->n + n + 1) * 2;
-		b->p = realloc(b->p, b->cap);
-		assert_non_null(b->p);
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static void puts_(buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
-static void putf(buf *b, const char *fmt, ...) BATON_PRINTF(2, 3);
-static void putf(buf *b, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	puts_(b, tmp);
-}
-
 /* ---- nesting ----------------------------------------------------------------------------- */
 
 typedef enum { FLOW_SEQ, FLOW_MAP, BLOCK_SEQ, BLOCK_MAP, N_FORMS } form;
 static const char *const form_names[] = {"flow sequence", "flow mapping", "block sequence", "block mapping"};
 
 /* "other: <value nested d deep>" (other names no flag: read and ignored, as viper does). */
-static void nested(buf *b, form f, size_t d)
+static void nested(test_buf *b, form f, size_t d)
 {
-	puts_(b, "name: x\nother:");
+	test_buf_puts(b, "name: x\nother:");
 	switch (f) {
 	case FLOW_SEQ:
-		puts_(b, " ");
+		test_buf_puts(b, " ");
 		for (size_t i = 0; i < d; i++)
-			puts_(b, "[");
+			test_buf_puts(b, "[");
 		for (size_t i = 0; i < d; i++)
-			puts_(b, "]");
+			test_buf_puts(b, "]");
 		break;
 	case FLOW_MAP:
-		puts_(b, " ");
+		test_buf_puts(b, " ");
 		for (size_t i = 0; i < d; i++)
-			puts_(b, "{a: ");
-		puts_(b, "x");
+			test_buf_puts(b, "{a: ");
+		test_buf_puts(b, "x");
 		for (size_t i = 0; i < d; i++)
-			puts_(b, "}");
+			test_buf_puts(b, "}");
 		break;
 	case BLOCK_SEQ:
-		puts_(b, "\n ");
+		test_buf_puts(b, "\n ");
 		for (size_t i = 0; i < d; i++)
-			puts_(b, " -");
-		puts_(b, " x");
+			test_buf_puts(b, " -");
+		test_buf_puts(b, " x");
 		break;
 	case BLOCK_MAP:
 		for (size_t i = 0; i < d; i++) {
-			puts_(b, "\n");
+			test_buf_puts(b, "\n");
 			for (size_t k = 0; k <= i; k++)
-				puts_(b, " ");
-			puts_(b, "a:");
+				test_buf_puts(b, " ");
+			test_buf_puts(b, "a:");
 		}
-		puts_(b, " x");
+		test_buf_puts(b, " x");
 		break;
 	default:
 		break;
 	}
-	puts_(b, "\n");
+	test_buf_puts(b, "\n");
 }
 
 static void test_nesting(void **state)
@@ -200,7 +167,7 @@ static void test_nesting(void **state)
 			size_t d = depths[i];
 			if (f == BLOCK_MAP && d > 2000)
 				continue; /* its indentation alone is quadratic in the depth */
-			buf b = {0};
+			test_buf b = {0};
 			nested(&b, (form)f, d);
 			int rc = parse_text(b.p, b.n, NULL);
 			/* the root mapping is one level */
@@ -223,18 +190,18 @@ static void test_nesting(void **state)
  * l1: &l1 [*l0, *l0, ...]        ... levels L
  * The aliases stand for f * (n_0 + ... + n_{L-1}) nodes, n_0 = 1 + f, n_i = 1 + f n_{i-1}.
  */
-static double bomb(buf *b, int f, int levels)
+static double bomb(test_buf *b, int f, int levels)
 {
 	double n = 1 + f, total = 0;
-	puts_(b, "name: x\nl0: &l0 [");
+	test_buf_puts(b, "name: x\nl0: &l0 [");
 	for (int i = 0; i < f; i++)
-		puts_(b, i ? ", lol" : "lol");
-	puts_(b, "]\n");
+		test_buf_puts(b, i ? ", lol" : "lol");
+	test_buf_puts(b, "]\n");
 	for (int l = 1; l <= levels; l++) {
-		putf(b, "l%d: &l%d [", l, l);
+		test_buf_printf(b, "l%d: &l%d [", l, l);
 		for (int i = 0; i < f; i++)
-			putf(b, "%s*l%d", i ? ", " : "", l - 1);
-		puts_(b, "]\n");
+			test_buf_printf(b, "%s*l%d", i ? ", " : "", l - 1);
+		test_buf_puts(b, "]\n");
 		total += f * n;
 		n = 1 + f * n;
 	}
@@ -256,7 +223,7 @@ static void test_alias_bombs(void **state)
 	int refused = 0, read = 0;
 	for (size_t fi = 0; fi < sizeof(fans) / sizeof(fans[0]); fi++) {
 		for (int levels = 1; levels <= 40; levels++) {
-			buf b = {0};
+			test_buf b = {0};
 			double expands = bomb(&b, fans[fi], levels);
 			int rc = parse_text(b.p, b.n, NULL);
 			if (expands <= BATON__YAML_MAX_ALIAS_NODES / 2) {
@@ -277,14 +244,14 @@ static void test_alias_bombs(void **state)
 	assert_true(read >= 20 && refused >= 20);
 	/* a big anchored scalar in a list flag, n times: the text bound */
 	for (int n = 1; n <= 16384; n *= 4) {
-		buf b = {0};
-		puts_(&b, "big: &s \"");
+		test_buf b = {0};
+		test_buf_puts(&b, "big: &s \"");
 		for (int i = 0; i < 1024; i++)
-			puts_(&b, "x");
-		puts_(&b, "\"\ngroups: [");
+			test_buf_puts(&b, "x");
+		test_buf_puts(&b, "\"\ngroups: [");
 		for (int i = 0; i < n; i++)
-			puts_(&b, i ? ", *s" : "*s");
-		puts_(&b, "]\n");
+			test_buf_puts(&b, i ? ", *s" : "*s");
+		test_buf_puts(&b, "]\n");
 		size_t n_groups = 0;
 		int rc = parse_text(b.p, b.n, &n_groups);
 		if ((size_t)n * 1024 <= BATON__YAML_MAX_ALIAS_BYTES / 2) {
@@ -348,11 +315,11 @@ static void test_encoding(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
 		for (size_t p = 0; p < sizeof(places) / sizeof(places[0]); p++) {
-			buf b = {0};
-			puts_(&b, "# hostile\nother: 1\n");
-			puts_(&b, places[p][0]);
-			put(&b, bads[i].bytes, bads[i].len);
-			puts_(&b, places[p][1]);
+			test_buf b = {0};
+			test_buf_puts(&b, "# hostile\nother: 1\n");
+			test_buf_puts(&b, places[p][0]);
+			test_buf_put(&b, bads[i].bytes, bads[i].len);
+			test_buf_puts(&b, places[p][1]);
 			int rc = parse_text(b.p, b.n, NULL);
 			if (rc != BATON_EINVALID || !strstr(msg, "line 3 column ") || !strstr(msg, "UTF-8 text"))
 				fail_msg("%s in place %zu: rc %d: %s", bads[i].name, p, rc, msg);
@@ -363,16 +330,16 @@ static void test_encoding(void **state)
 	static const char *const escapes[] = {"\\0", "\\x00", "\\u0000", "\\U00000000"};
 	for (size_t i = 0; i < sizeof(escapes) / sizeof(escapes[0]); i++) {
 		for (int where = 0; where < 4; where++) {
-			buf b = {0};
-			puts_(&b, "other: 1\n");
+			test_buf b = {0};
+			test_buf_puts(&b, "other: 1\n");
 			if (where == 0)
-				putf(&b, "name: \"ab%scd\"\n", escapes[i]);
+				test_buf_printf(&b, "name: \"ab%scd\"\n", escapes[i]);
 			else if (where == 1)
-				putf(&b, "groups: [a, \"%s\"]\n", escapes[i]);
+				test_buf_printf(&b, "groups: [a, \"%s\"]\n", escapes[i]);
 			else if (where == 2)
-				putf(&b, "labels: {\"k%s\": v}\n", escapes[i]);
+				test_buf_printf(&b, "labels: {\"k%s\": v}\n", escapes[i]);
 			else
-				putf(&b, "\"na%sme\": x\n", escapes[i]);
+				test_buf_printf(&b, "\"na%sme\": x\n", escapes[i]);
 			int rc = parse_text(b.p, b.n, NULL);
 			if (rc != BATON_EINVALID || !strstr(msg, "line 2 column ") || !strstr(msg, "NUL character"))
 				fail_msg("%s at %d: rc %d: %s", escapes[i], where, rc, msg);

@@ -49,39 +49,6 @@ static const char *path_of(const char *name)
 	return p;
 }
 
-typedef struct buf {
-	char *p;
-	size_t n, cap;
-} buf;
-
-static void put(buf *b, const char *s, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		b->cap = (b->n + n + 1) * 2;
-		b->p = realloc(b->p, b->cap);
-		assert_non_null(b->p);
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static void puts_(buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
-static void putf(buf *b, const char *fmt, ...) BATON_PRINTF(2, 3);
-static void putf(buf *b, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	puts_(b, tmp);
-}
-
 static void write_bytes(const char *path, const char *data, size_t len)
 {
 	FILE *f = fopen(path, "wb");
@@ -104,18 +71,18 @@ static void check_time(double t0, const char *what)
 
 /* ---- alias bombs ------------------------------------------------------------------------- */
 
-static double bomb(buf *b, int f, int levels)
+static double bomb(test_buf *b, int f, int levels)
 {
 	double n = 1 + f, total = 0;
-	puts_(b, "users: []\nl0: &l0 [");
+	test_buf_puts(b, "users: []\nl0: &l0 [");
 	for (int i = 0; i < f; i++)
-		puts_(b, i ? ", lol" : "lol");
-	puts_(b, "]\n");
+		test_buf_puts(b, i ? ", lol" : "lol");
+	test_buf_puts(b, "]\n");
 	for (int l = 1; l <= levels; l++) {
-		putf(b, "l%d: &l%d [", l, l);
+		test_buf_printf(b, "l%d: &l%d [", l, l);
 		for (int i = 0; i < f; i++)
-			putf(b, "%s*l%d", i ? ", " : "", l - 1);
-		puts_(b, "]\n");
+			test_buf_printf(b, "%s*l%d", i ? ", " : "", l - 1);
+		test_buf_puts(b, "]\n");
 		total += f * n;
 		n = 1 + f * n;
 	}
@@ -130,7 +97,7 @@ static void test_alias_bombs(void **state)
 	for (size_t fi = 0; fi < sizeof(fans) / sizeof(fans[0]); fi++) {
 		int over = 0;
 		for (int levels = 1; levels <= 40; levels++) {
-			buf b = {0};
+			test_buf b = {0};
 			double expands = bomb(&b, fans[fi], levels);
 			/* past the bound, a few levels and the largest: each costs at most the bound */
 			if (expands > 2.0 * FILE_YAML_MAX_ALIAS_NODES && over++ >= 3 && levels != 40) {
@@ -159,14 +126,14 @@ static void test_alias_bombs(void **state)
 	assert_true(read >= 20 && refused >= 15);
 	/* the text bound: one 64 KiB scalar, n times */
 	for (size_t n = 16; n <= 4096; n *= 4) {
-		buf b = {0};
-		puts_(&b, "big: &s \"");
+		test_buf b = {0};
+		test_buf_puts(&b, "big: &s \"");
 		for (int i = 0; i < 65536; i++)
-			puts_(&b, "x");
-		puts_(&b, "\"\nl: [");
+			test_buf_puts(&b, "x");
+		test_buf_puts(&b, "\"\nl: [");
 		for (size_t i = 0; i < n; i++)
-			puts_(&b, i ? ", *s" : "*s");
-		puts_(&b, "]\n");
+			test_buf_puts(&b, i ? ", *s" : "*s");
+		test_buf_puts(&b, "]\n");
 		json_t *j = NULL;
 		int rc = file_yaml_to_json("text.yaml", b.p, b.n, &j);
 		if (n * 65536 <= FILE_YAML_MAX_ALIAS_BYTES / 2) {
@@ -197,32 +164,32 @@ static void test_alias_bombs(void **state)
 
 /* ---- nesting ----------------------------------------------------------------------------- */
 
-static void nested(buf *b, int form, size_t d)
+static void nested(test_buf *b, int form, size_t d)
 {
 	switch (form) {
 	case 0: /* YAML flow sequence */
 	case 2: /* JSON array */
-		puts_(b, form == 0 ? "x: " : "{\"x\": ");
+		test_buf_puts(b, form == 0 ? "x: " : "{\"x\": ");
 		for (size_t i = 0; i < d; i++)
-			puts_(b, "[");
+			test_buf_puts(b, "[");
 		for (size_t i = 0; i < d; i++)
-			puts_(b, "]");
-		puts_(b, form == 0 ? "\n" : "}\n");
+			test_buf_puts(b, "]");
+		test_buf_puts(b, form == 0 ? "\n" : "}\n");
 		break;
 	case 1: /* YAML block sequence */
-		puts_(b, "x:\n ");
+		test_buf_puts(b, "x:\n ");
 		for (size_t i = 0; i < d; i++)
-			puts_(b, " -");
-		puts_(b, " v\n");
+			test_buf_puts(b, " -");
+		test_buf_puts(b, " v\n");
 		break;
 	case 3: /* JSON objects, with a bracket in a string that must not count */
-		puts_(b, "{\"x\": ");
+		test_buf_puts(b, "{\"x\": ");
 		for (size_t i = 0; i < d; i++)
-			puts_(b, "{\"a[\": ");
-		puts_(b, "\"]{\"");
+			test_buf_puts(b, "{\"a[\": ");
+		test_buf_puts(b, "\"]{\"");
 		for (size_t i = 0; i < d; i++)
-			puts_(b, "}");
-		puts_(b, "}\n");
+			test_buf_puts(b, "}");
+		test_buf_puts(b, "}\n");
 		break;
 	default:
 		break;
@@ -236,7 +203,7 @@ static void test_nesting(void **state)
 	static const char *const forms[] = {"yaml flow", "yaml block", "json array", "json object"};
 	for (int f = 0; f < 4; f++) {
 		for (size_t i = 0; i < sizeof(depths) / sizeof(depths[0]); i++) {
-			buf b = {0};
+			test_buf b = {0};
 			nested(&b, f, depths[i]);
 			const char *p = path_of(f < 2 ? "deep.yaml" : "deep.json");
 			write_bytes(p, b.p, b.n);
@@ -284,30 +251,30 @@ static const char *const grant_vals[] = {"alice", "team:eng:member"};
 
 /* A CSV of three rows: the header, a good row, then the row (line 3; or the header when row is
  * 1) whose column `col` holds the bad bytes at `at` (0 start, 1 middle, 2 end), quoted or not. */
-static void bad_csv(buf *b, const char *const *cols, const char *const *vals, size_t n, size_t row,
+static void bad_csv(test_buf *b, const char *const *cols, const char *const *vals, size_t n, size_t row,
                     size_t col, int at, bool quoted, const bad_bytes *bad)
 {
 	for (size_t r = 1; r <= 3; r++) {
 		const char *const *cells = r == 1 ? cols : vals;
 		for (size_t c = 0; c < n; c++) {
 			if (c)
-				puts_(b, ",");
+				test_buf_puts(b, ",");
 			char cell[128];
 			snprintf(cell, sizeof(cell), "%s%s", cells[c], r == 2 && cells == vals && c == 0 ? "0" : "");
 			if (r == row && c == col) {
 				size_t split = at == 0 ? 0 : at == 1 ? strlen(cell) / 2 : strlen(cell);
 				if (quoted)
-					puts_(b, "\"");
-				put(b, cell, split);
-				put(b, bad->bytes, bad->len);
-				puts_(b, cell + split);
+					test_buf_puts(b, "\"");
+				test_buf_put(b, cell, split);
+				test_buf_put(b, bad->bytes, bad->len);
+				test_buf_puts(b, cell + split);
 				if (quoted)
-					puts_(b, "\"");
+					test_buf_puts(b, "\"");
 			} else {
-				puts_(b, cell);
+				test_buf_puts(b, cell);
 			}
 		}
-		puts_(b, "\n");
+		test_buf_puts(b, "\n");
 	}
 }
 
@@ -325,7 +292,7 @@ static void test_csv_encodings(void **state)
 				for (size_t col = 0; col < n; col++)
 					for (int at = 0; at < 3; at++)
 						for (int q = 0; q < 2; q++) {
-							buf b = {0};
+							test_buf b = {0};
 							bad_csv(&b, cols, vals, n, row, col, at, q, &bads[i]);
 							write_bytes(p, b.p, b.n);
 							free(b.p);
@@ -363,11 +330,11 @@ static void test_yaml_json_encodings(void **state)
 		for (int place = 0; place < 3; place++) {
 			static const char *const pre[] = {"    display_name: ab", "    display_name: \"ab", "    na"};
 			static const char *const post[] = {"cd\n", "cd\"\n", "me: x\n"};
-			buf b = {0};
-			puts_(&b, "users:\n  - name: u\n");
-			puts_(&b, pre[place]);
-			put(&b, bads[i].bytes, bads[i].len);
-			puts_(&b, post[place]);
+			test_buf b = {0};
+			test_buf_puts(&b, "users:\n  - name: u\n");
+			test_buf_puts(&b, pre[place]);
+			test_buf_put(&b, bads[i].bytes, bads[i].len);
+			test_buf_puts(&b, post[place]);
 			const char *p = path_of("enc.yaml");
 			write_bytes(p, b.p, b.n);
 			free(b.p);
@@ -379,12 +346,12 @@ static void test_yaml_json_encodings(void **state)
 
 			static const char *const jpre[] = {"    \"display_name\": \"ab", "    \"na", "    \"x\": \"ab"};
 			static const char *const jpost[] = {"cd\"\n", "me\": \"x\"\n", "\"\n"};
-			b = (buf){0};
-			puts_(&b, "{\"users\": [\n  {\"name\": \"u\",\n");
-			puts_(&b, jpre[place]);
-			put(&b, bads[i].bytes, bads[i].len);
-			puts_(&b, jpost[place]);
-			puts_(&b, "}]}\n");
+			b = (test_buf){0};
+			test_buf_puts(&b, "{\"users\": [\n  {\"name\": \"u\",\n");
+			test_buf_puts(&b, jpre[place]);
+			test_buf_put(&b, bads[i].bytes, bads[i].len);
+			test_buf_puts(&b, jpost[place]);
+			test_buf_puts(&b, "}]}\n");
 			p = path_of("enc.json");
 			write_bytes(p, b.p, b.n);
 			free(b.p);
@@ -417,17 +384,17 @@ static void test_parent_cycles(void **state)
 	(void)state;
 	for (int len = 1; len <= 5; len++) {
 		for (int chain = 0; chain < 2; chain++) {
-			buf b = {0};
-			puts_(&b, "resources:\n");
-			puts_(&b, "  - {resource_type: team, name: leaf, parent_resource: r0}\n");
-			puts_(&b, "  - {resource_type: team, name: outside}\n");
+			test_buf b = {0};
+			test_buf_puts(&b, "resources:\n");
+			test_buf_puts(&b, "  - {resource_type: team, name: leaf, parent_resource: r0}\n");
+			test_buf_puts(&b, "  - {resource_type: team, name: outside}\n");
 			for (int i = 0; i < len; i++) {
 				/* a cycle r0 -> r1 -> ... -> r0; or a chain ending at the top level */
 				if (chain && i == len - 1)
-					putf(&b, "  - {resource_type: team, name: r%d}\n", i);
+					test_buf_printf(&b, "  - {resource_type: team, name: r%d}\n", i);
 				else
-					putf(&b, "  - {resource_type: team, name: r%d, parent_resource: r%d}\n", i,
-					     (i + 1) % len);
+					test_buf_printf(&b, "  - {resource_type: team, name: r%d, parent_resource: r%d}\n", i,
+					                (i + 1) % len);
 			}
 			const char *p = path_of("cycle.yaml");
 			write_bytes(p, b.p, b.n);
@@ -456,10 +423,10 @@ static void test_parent_cycles(void **state)
 		}
 	}
 	/* a long cycle is named, shortened */
-	buf b = {0};
-	puts_(&b, "resources:\n");
+	test_buf b = {0};
+	test_buf_puts(&b, "resources:\n");
 	for (int i = 0; i < 5000; i++)
-		putf(&b, "  - {resource_type: team, name: r%d, parent_resource: r%d}\n", i, (i + 1) % 5000);
+		test_buf_printf(&b, "  - {resource_type: team, name: r%d, parent_resource: r%d}\n", i, (i + 1) % 5000);
 	const char *p = path_of("cycle.yaml");
 	write_bytes(p, b.p, b.n);
 	free(b.p);

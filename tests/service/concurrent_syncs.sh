@@ -30,7 +30,8 @@ cleanup() { for p in $client_pid $fake_pid; do kill -KILL "$p" 2>/dev/null; done
 trap cleanup EXIT
 
 # sync-a is cancelled once the test has seen both syncs run together: the test creates
-# $work/cancel-a then, and fakec1 answers sync-a's next heartbeat (every 200 ms) with cancelled.
+# $work/cancel-a then, and fakec1 answers sync-a's next heartbeat with cancelled (the script asks
+# for one every 200 ms; the client sends one a second at most).
 # (A fixed heartbeat count raced with the sync's speed: a faster sync, or a slower start under a
 # sanitizer, finished or cancelled sync-a before the check.)
 cat >"$work/script.json" <<JSON
@@ -39,10 +40,20 @@ cat >"$work/script.json" <<JSON
   {"name": "sync-a", "compare": "cancelled", "cancel_when_file": "$work/cancel-a", "expect_finish": false, "task": {"syncFull": {}}},
   {"name": "sync-b", "compare": "outcome", "task": {"syncFull": {}}}]}
 JSON
-"$fake" --script "$work/script.json" --out "$work/fake" --timeout $((300 * scale))s >"$work/fake.log" 2>&1 &
+# Nothing below waits for a fixed time: each wait polls for the event it needs and stops early
+# when a process it depends on has exited. The time limits are backstops for a hang, kept below
+# ctest's (1200 s x scale); the one speed this test assumes is that a sync of 60,000 users outlasts
+# a heartbeat interval (1 s; such a sync takes 10 s or more alone, minutes under load or a
+# sanitizer).
+alive() { kill -0 "$1" 2>/dev/null; }
+"$fake" --script "$work/script.json" --out "$work/fake" --timeout $((900 * scale))s >"$work/fake.log" 2>&1 &
 fake_pid=$!
-for _ in $(seq 200); do [ -f "$work/fake/ready.json" ] && break; sleep 0.1; done
-[ -f "$work/fake/ready.json" ] || fail "fakec1 did not get ready"
+deadline=$((SECONDS + 120 * scale))
+until [ -f "$work/fake/ready.json" ]; do
+  alive "$fake_pid" || fail "fakec1 exited before it was ready"
+  [ "$SECONDS" -lt "$deadline" ] || fail "fakec1 did not get ready in $((120 * scale)) s"
+  sleep 0.1
+done
 
 users=60000
 ( cd "$work" || exit 1
@@ -54,16 +65,28 @@ client_pid=$!
 
 wa="$work/tmp/baton-sync-sync_a.c1z.wip" wb="$work/tmp/baton-sync-sync_b.c1z.wip"
 fa="$work/fake/finish/sync-a.json"
-together=
-for _ in $(seq $((1200 * scale))); do
+# Both working copies exist once both syncs have loaded the company (the demo builds it first:
+# seconds alone, a minute or more under a sanitizer on a loaded machine). The wait ends when they
+# do, or when it can no longer happen: sync-a finished, or the client or fakec1 exited.
+together= why=
+deadline=$((SECONDS + 600 * scale))
+while :; do
   if [ -d "$wa" ] && [ -d "$wb" ] && [ ! -e "$fa" ]; then together=1; break; fi
-  [ -e "$fa" ] && break
+  if [ -e "$fa" ]; then why="sync-a finished first"; break; fi
+  alive "$client_pid" || { why="the client exited"; break; }
+  alive "$fake_pid" || { why="fakec1 exited"; break; }
+  [ "$SECONDS" -lt "$deadline" ] || { why="still waiting after $((600 * scale)) s"; break; }
   sleep 0.05
 done
-[ -n "$together" ] || fail "the two syncs never ran at the same time (sync-a finished: $([ -e "$fa" ] && echo yes || echo no))"
+[ -n "$together" ] || fail "the two syncs never ran at the same time ($why)"
 echo "ok   both syncs run at once"
 touch "$work/cancel-a"
 
+# fakec1 exits once sync-b is uploaded and both tasks are finished (or at its --timeout)
+while alive "$fake_pid"; do
+  alive "$client_pid" || { sleep 1; alive "$fake_pid" && fail "the client exited while fakec1 waited for its tasks"; }
+  sleep 0.2
+done
 wait "$fake_pid"; fake_status=$?; fake_pid=
 kill -TERM "$client_pid"; wait "$client_pid"; st=$?; client_pid=
 [ "$fake_status" = 0 ] || fail "fakec1 exit $fake_status"

@@ -443,3 +443,18 @@ uint8_t *c1z_raw_any(const char *type_name, const void *value, size_t len, size_
 	free(v);
 	return b;
 }
+
+int64_t c1z_raw_int(c1z_raw *raw, const char *sql, const char *p1, const char *p2)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(c1z_raw_db(raw), sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(c1z_raw_db(raw)));
+	if (p1)
+		sqlite3_bind_text(st, 1, p1, -1, SQLITE_TRANSIENT);
+	if (p2)
+		sqlite3_bind_text(st, 2, p2, -1, SQLITE_TRANSIENT);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}

@@ -34,6 +34,10 @@ int c1z_raw_each_blob(c1z_raw *raw, const char *table, c1z_raw_blob_fn fn, void 
 /* Number of rows in `table`. */
 int64_t c1z_raw_count(c1z_raw *raw, const char *table);
 
+/* The integer that `sql` (one row; up to two text parameters, NULL: unbound) answers; a query
+ * that does not prepare or gives no row fails the test. */
+int64_t c1z_raw_int(c1z_raw *raw, const char *sql, const char *p1, const char *p2);
+
 /* Closes the database and removes the temporary file. NULL is ignored. */
 void c1z_raw_close(c1z_raw *raw);
 

@@ -10,45 +10,37 @@
 #include "testutil.h"
 #include "baton/grant.h"
 
-/* Fails the test when a library call does not return 0, with the call and the last error. */
-#define FILL_OK(expr)                                                                            \
-	do {                                                                                     \
-		int fill_rc_ = (expr);                                                           \
-		if (fill_rc_ != 0)                                                               \
-			fail_msg("%s failed: %d %s", #expr, fill_rc_, baton_error_last()->message); \
-	} while (0)
-
 void store_fill_group_members(baton_store *s, const store_fill_members *m)
 {
 	baton_ctx *keep;
-	FILL_OK(baton_ctx_new(&keep));
+	CHECK(baton_ctx_new(&keep));
 	baton_resource_type *gt;
-	FILL_OK(baton_resource_type_new(keep, "Group", (baton_trait[]){BATON_TRAIT_GROUP}, 1, &gt));
-	FILL_OK(baton_store_put_resource_type(s, gt));
+	CHECK(baton_resource_type_new(keep, "Group", (baton_trait[]){BATON_TRAIT_GROUP}, 1, &gt));
+	CHECK(baton_store_put_resource_type(s, gt));
 	baton_resource *groups[STORE_FILL_GROUPS];
 	for (int g = 0; g < STORE_FILL_GROUPS; g++) {
 		char id[16];
 		snprintf(id, sizeof id, "g%d", g);
-		FILL_OK(baton_group_resource_new(keep, id, gt, id, &groups[g]));
-		FILL_OK(baton_store_put_resource(s, groups[g]));
+		CHECK(baton_group_resource_new(keep, id, gt, id, &groups[g]));
+		CHECK(baton_store_put_resource(s, groups[g]));
 	}
 	/* the grants' context is renewed every 1000 grants, so a large fill does not hold them all */
 	baton_ctx *ctx = NULL;
 	for (int i = 0; i < m->grants; i++) {
 		if (i % 1000 == 0) {
 			baton_ctx_free(ctx);
-			FILL_OK(baton_ctx_new(&ctx));
+			CHECK(baton_ctx_new(&ctx));
 		}
 		int j = m->scattered ? (int)((i * 7919L) % m->grants) : i;
 		char uid[64];
 		snprintf(uid, sizeof uid, "%s%0*d", m->uid_prefix, m->uid_digits, j / STORE_FILL_GROUPS);
 		baton_grant *g;
-		FILL_OK(baton_grant_new(ctx, groups[j % STORE_FILL_GROUPS], "member", &(baton_resource_id){"user", uid},
-		                        &g));
-		FILL_OK(baton_store_put_grant(s, g));
+		CHECK(baton_grant_new(ctx, groups[j % STORE_FILL_GROUPS], "member", &(baton_resource_id){"user", uid},
+		                      &g));
+		CHECK(baton_store_put_grant(s, g));
 		if (m->read_first && i == 0) {
 			baton_grant *back;
-			FILL_OK(baton_store_get_grant(s, NULL, baton_grant_id(g), ctx, &back));
+			CHECK(baton_store_get_grant(s, NULL, baton_grant_id(g), ctx, &back));
 		}
 	}
 	baton_ctx_free(ctx);
@@ -66,10 +58,10 @@ store_fill_fx *store_fill_fx_new(char *dir, const char *file)
 		assert_non_null(f->path);
 		snprintf(f->path, n, "%s/%s", dir, file);
 	}
-	FILL_OK(baton_ctx_new(&f->ctx));
+	CHECK(baton_ctx_new(&f->ctx));
 	baton_resource_type *gt;
-	FILL_OK(baton_resource_type_new(f->ctx, "Group", NULL, 0, &gt));
-	FILL_OK(baton_group_resource_new(f->ctx, "G", gt, "g1", &f->group));
+	CHECK(baton_resource_type_new(f->ctx, "Group", NULL, 0, &gt));
+	CHECK(baton_group_resource_new(f->ctx, "G", gt, "g1", &f->group));
 	return f;
 }
 
@@ -88,10 +80,10 @@ int store_fill_put_member(store_fill_fx *f, baton_store *s, int i, const char *e
 	char uid[32];
 	snprintf(uid, sizeof uid, "u%d", i);
 	baton_grant *g;
-	FILL_OK(baton_grant_new(f->ctx, f->group, "member", &(baton_resource_id){"user", uid}, &g));
+	CHECK(baton_grant_new(f->ctx, f->group, "member", &(baton_resource_id){"user", uid}, &g));
 	if (expandable_from) {
 		const char *ids[] = {expandable_from};
-		FILL_OK(baton_grant_set_expandable(g, ids, 1, false, NULL, 0));
+		CHECK(baton_grant_set_expandable(g, ids, 1, false, NULL, 0));
 	}
 	return baton_store_put_grant(s, g);
 }
@@ -169,8 +161,8 @@ void store_fill_read_back(const char *path)
 {
 	baton_store_options ro = {.version = BATON_STORE_OPTIONS_VERSION, .read_only = true};
 	baton_store *s;
-	FILL_OK(baton_store_open(path, &ro, &s));
-	FILL_OK(baton_store_close(s));
+	CHECK(baton_store_open(path, &ro, &s));
+	CHECK(baton_store_close(s));
 }
 
 char *store_fill_grant_rows(sqlite3 *db, bool with_sync)

@@ -81,3 +81,30 @@ void test_json_assert_str(json_t *root, const char *path, const char *want)
 	}
 	assert_string_equal(json_string_value(v), want);
 }
+
+void test_buf_put(test_buf *b, const char *s, size_t n)
+{
+	if (b->n + n + 1 > b->cap) {
+		b->cap = (b->n + n + 1) * 2;
+		b->p = realloc(b->p, b->cap);
+		assert_non_null(b->p);
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+
+void test_buf_puts(test_buf *b, const char *s)
+{
+	test_buf_put(b, s, strlen(s));
+}
+
+void test_buf_printf(test_buf *b, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	test_buf_puts(b, tmp);
+}

@@ -9,6 +9,14 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+/* Fails the test naming the call, its code and baton_error_last()'s message unless expr is 0. */
+#define CHECK(expr)                                                                             \
+	do {                                                                                    \
+		int check_rc_ = (expr);                                                         \
+		if (check_rc_ != 0)                                                             \
+			fail_msg("%s failed: %d %s", #expr, check_rc_, baton_error_last()->message); \
+	} while (0)
+
 /* Directory of the test data (BATON_TESTDATA_DIR, tests/data/ by default), or fails the test when
  * unset or missing: the data is committed, so its absence is an error, never a skip. */
 const char *test_data_dir(void);
@@ -30,5 +38,18 @@ json_t *test_json_parse(const char *text);
 void test_json_assert_str(json_t *root, const char *path, const char *want);
 /* Returns the member at a dotted path, or NULL. Borrowed. */
 json_t *test_json_get(json_t *root, const char *path);
+
+/* A growable text buffer for building test input (start from {0}; free p). Running out of
+ * memory fails the test. */
+typedef struct test_buf {
+	char *p;
+	size_t n, cap;
+} test_buf;
+void test_buf_put(test_buf *b, const char *s, size_t n);
+void test_buf_puts(test_buf *b, const char *s);
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+void test_buf_printf(test_buf *b, const char *fmt, ...);
 
 #endif

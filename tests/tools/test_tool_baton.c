@@ -35,23 +35,6 @@ static size_t array_len(json_t *root, const char *field)
 	return json_array_size(a);
 }
 
-/* ---- SQLite expectations ----------------------------------------------------------------- */
-
-static int64_t sql_count(c1z_raw *raw, const char *sql, const char *p1, const char *p2)
-{
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(c1z_raw_db(raw), sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(c1z_raw_db(raw)));
-	if (p1)
-		sqlite3_bind_text(st, 1, p1, -1, SQLITE_TRANSIENT);
-	if (p2)
-		sqlite3_bind_text(st, 2, p2, -1, SQLITE_TRANSIENT);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
 /* ---- stats ------------------------------------------------------------------------------- */
 
 static void assert_json_int(json_t *root, const char *path, long long want)
@@ -165,10 +148,10 @@ static void check_listing_counts(const char *rel)
 
 	j = RUN_JSON("-f", f, "-o", "json", "principals");
 	assert_int_equal(array_len(j, "resources"),
-	                 sql_count(raw,
-	                           "SELECT COUNT(*) FROM (SELECT DISTINCT principal_resource_type_id, "
-	                           "principal_resource_id FROM v1_grants)",
-	                           NULL, NULL));
+	                 c1z_raw_int(raw,
+	                             "SELECT COUNT(*) FROM (SELECT DISTINCT principal_resource_type_id, "
+	                             "principal_resource_id FROM v1_grants)",
+	                             NULL, NULL));
 	json_decref(j);
 
 	/* The console tables have a header plus one line per row. */
@@ -210,41 +193,41 @@ static void test_filters(void **state)
 		const char *t = types[i];
 		j = RUN_JSON("-f", f, "-o", "json", "resources", "-t", t);
 		assert_int_equal(array_len(j, "resources"),
-		                 sql_count(raw, "SELECT COUNT(*) FROM v1_resources WHERE resource_type_id = ?", t, NULL));
+		                 c1z_raw_int(raw, "SELECT COUNT(*) FROM v1_resources WHERE resource_type_id = ?", t, NULL));
 		json_decref(j);
 		j = RUN_JSON("-f", f, "-o", "json", "entitlements", "--resource-type", t);
 		assert_int_equal(array_len(j, "entitlements"),
-		                 sql_count(raw, "SELECT COUNT(*) FROM v1_entitlements WHERE resource_type_id = ?", t,
-		                           NULL));
+		                 c1z_raw_int(raw, "SELECT COUNT(*) FROM v1_entitlements WHERE resource_type_id = ?", t,
+		                             NULL));
 		json_decref(j);
 		j = RUN_JSON("-f", f, "-o", "json", "grants", "-t", t);
 		assert_int_equal(array_len(j, "grants"),
-		                 sql_count(raw, "SELECT COUNT(*) FROM v1_grants WHERE resource_type_id = ?", t, NULL));
+		                 c1z_raw_int(raw, "SELECT COUNT(*) FROM v1_grants WHERE resource_type_id = ?", t, NULL));
 		json_decref(j);
 	}
 
 	/* -t with -r: grants on one resource (and the principals holding them). */
 	j = RUN_JSON("-f", f, "-o", "json", "grants", "-t", "group", "-r", "group-0000010");
-	int64_t want = sql_count(raw, "SELECT COUNT(*) FROM v1_grants WHERE resource_type_id = ? AND resource_id = ?",
-	                         "group", "group-0000010");
+	int64_t want = c1z_raw_int(raw, "SELECT COUNT(*) FROM v1_grants WHERE resource_type_id = ? AND resource_id = ?",
+	                           "group", "group-0000010");
 	assert_true(want > 0);
 	assert_int_equal(array_len(j, "grants"), want);
 	json_decref(j);
 	j = RUN_JSON("-f", f, "-o", "json", "principals", "-t", "group", "-r", "group-0000010");
 	assert_int_equal(array_len(j, "resources"),
-	                 sql_count(raw,
-	                           "SELECT COUNT(*) FROM (SELECT DISTINCT principal_resource_type_id, principal_resource_id "
-	                           "FROM v1_grants WHERE resource_type_id = ? AND resource_id = ?)",
-	                           "group", "group-0000010"));
+	                 c1z_raw_int(raw,
+	                             "SELECT COUNT(*) FROM (SELECT DISTINCT principal_resource_type_id, principal_resource_id "
+	                             "FROM v1_grants WHERE resource_type_id = ? AND resource_id = ?)",
+	                             "group", "group-0000010"));
 	json_decref(j);
 
 	/* entitlements -t -r: the entitlements of one resource, each of them on that resource. */
 	j = RUN_JSON("-f", f, "-o", "json", "entitlements", "-t", "group", "-r", "group-0000010");
-	want = sql_count(raw, "SELECT COUNT(*) FROM v1_entitlements WHERE resource_type_id = ? AND resource_id = ?",
-	                 "group", "group-0000010");
+	want = c1z_raw_int(raw, "SELECT COUNT(*) FROM v1_entitlements WHERE resource_type_id = ? AND resource_id = ?",
+	                   "group", "group-0000010");
 	assert_true(want > 0);
-	assert_true(want < sql_count(raw, "SELECT COUNT(*) FROM v1_entitlements WHERE resource_type_id = ?", "group",
-	                             NULL));
+	assert_true(want < c1z_raw_int(raw, "SELECT COUNT(*) FROM v1_entitlements WHERE resource_type_id = ?", "group",
+	                               NULL));
 	assert_int_equal(array_len(j, "entitlements"), want);
 	{
 		size_t k;
@@ -263,16 +246,16 @@ static void test_filters(void **state)
 	/* -e: grants of one entitlement, and their principals. */
 	const char *ent = "project:project-0000042:access";
 	j = RUN_JSON("-f", f, "-o", "json", "grants", "-e", ent);
-	want = sql_count(raw, "SELECT COUNT(*) FROM v1_grants WHERE entitlement_id = ?", ent, NULL);
+	want = c1z_raw_int(raw, "SELECT COUNT(*) FROM v1_grants WHERE entitlement_id = ?", ent, NULL);
 	assert_true(want > 0);
 	assert_int_equal(array_len(j, "grants"), want);
 	json_decref(j);
 	j = RUN_JSON("-f", f, "-o", "json", "principals", "--entitlement=project:project-0000042:access");
 	assert_int_equal(array_len(j, "resources"),
-	                 sql_count(raw,
-	                           "SELECT COUNT(*) FROM (SELECT DISTINCT principal_resource_type_id, principal_resource_id "
-	                           "FROM v1_grants WHERE entitlement_id = ?)",
-	                           ent, NULL));
+	                 c1z_raw_int(raw,
+	                             "SELECT COUNT(*) FROM (SELECT DISTINCT principal_resource_type_id, principal_resource_id "
+	                             "FROM v1_grants WHERE entitlement_id = ?)",
+	                             ent, NULL));
 	json_decref(j);
 
 	/* An entitlement that does not exist: an empty list prints as {} (protojson). */
@@ -630,11 +613,11 @@ static void test_export(void **state)
 		assert_int_equal(commas, 11);
 		line = nl ? nl + 1 : NULL;
 	}
-	assert_int_equal(identity, sql_count(raw, "SELECT COUNT(*) FROM v1_resources WHERE resource_type_id = 'user'",
-	                                     NULL, NULL));
+	assert_int_equal(identity, c1z_raw_int(raw, "SELECT COUNT(*) FROM v1_resources WHERE resource_type_id = 'user'",
+	                                       NULL, NULL));
 	assert_int_equal(ent, c1z_raw_count(raw, "v1_entitlements"));
-	assert_int_equal(grant, sql_count(raw, "SELECT COUNT(*) FROM v1_grants WHERE principal_resource_type_id = 'user'",
-	                                  NULL, NULL));
+	assert_int_equal(grant, c1z_raw_int(raw, "SELECT COUNT(*) FROM v1_grants WHERE principal_resource_type_id = 'user'",
+	                                    NULL, NULL));
 	assert_non_null(strstr(csv, "\nIdentity,,,,Enabled,user-0@example.com,,,,,,\n"));
 	free(csv);
 	unlink(out);

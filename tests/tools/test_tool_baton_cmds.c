@@ -24,21 +24,6 @@
 
 #include "tool_testutil.h"
 
-static int64_t sql_count(c1z_raw *raw, const char *sql, const char *p1, const char *p2)
-{
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(c1z_raw_db(raw), sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(c1z_raw_db(raw)));
-	if (p1)
-		sqlite3_bind_text(st, 1, p1, -1, SQLITE_TRANSIENT);
-	if (p2)
-		sqlite3_bind_text(st, 2, p2, -1, SQLITE_TRANSIENT);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
 /* ---- point 2: the Go tool's semantics ---------------------------------------------------- */
 
 /* Grants of the Go-written file carry GrantExpandable annotations (older schema: in the data
@@ -50,8 +35,8 @@ static void test_no_grant_expandable(void **state)
 	(void)state;
 	char *fe = strdup(test_data_path(EXPANDED));
 	c1z_raw *raw = c1z_raw_open(fe);
-	assert_true(sql_count(raw, "SELECT count(*) FROM v1_grants WHERE instr(data, CAST(? AS BLOB)) > 0",
-	                      "c1.connector.v2.GrantExpandable", NULL) > 0);
+	assert_true(c1z_raw_int(raw, "SELECT count(*) FROM v1_grants WHERE instr(data, CAST(? AS BLOB)) > 0",
+	                        "c1.connector.v2.GrantExpandable", NULL) > 0);
 	c1z_raw_close(raw);
 
 	run r;
@@ -145,6 +130,23 @@ static void test_expand_nothing(void **state)
 	free(path);
 }
 
+/* The group "ops" (bob is a member); ops (the group) is a member of eng, and its members are too. */
+static void expand_marker_more(tool_fixture *f, baton_store *s)
+{
+	baton_resource *ops;
+	baton_entitlement *e;
+	baton_grant *g;
+	CHECK(baton_group_resource_new(f->ctx, "Operations", f->gt, "ops", &ops));
+	CHECK(baton_store_put_resource(s, ops));
+	CHECK(baton_assignment_entitlement_new(f->ctx, ops, "member", &e));
+	CHECK(baton_store_put_entitlement(s, e));
+	CHECK(baton_store_put_grant(s, fixture_member_grant(f, ops, "bob")));
+	const char *src[] = {"group:ops:member"};
+	CHECK(baton_grant_new(f->ctx, f->eng, "member", &(baton_resource_id){"group", "ops"}, &g));
+	CHECK(baton_grant_set_expandable(g, src, 1, false, NULL, 0));
+	CHECK(baton_store_put_grant(s, g));
+}
+
 /* A finished sync whose expandable grants were never expanded, without the supports_diff marker (as
  * a store-written file); `expand` expands it and marks it as Go's syncer does, so rollback-expansion
  * (ours and Go's) accepts it; a sync expanded already (by us, or the Go-written expanded file) is
@@ -156,24 +158,10 @@ static void test_expand_marker(void **state)
 	snprintf(path, sizeof path, "%s/tool-expandmark-%d.c1z", test_out_dir(), (int)getpid());
 	unlink(path);
 	baton_store *s;
-	tool_fixture f;
-	baton_resource *ops;
-	baton_entitlement *e;
-	baton_grant *g;
 	CHECK(baton_store_open(path, NULL, &s));
-	fixture_begin(&f, s, id);
-	CHECK(baton_group_resource_new(f.ctx, "Operations", f.gt, "ops", &ops));
-	CHECK(baton_store_put_resource(s, ops));
-	CHECK(baton_assignment_entitlement_new(f.ctx, ops, "member", &e));
-	CHECK(baton_store_put_entitlement(s, e));
-	fixture_put_user(&f, s, "bob", "bob");
-	/* bob is in ops; ops (the group) is a member of eng, and its members are too. */
-	CHECK(baton_store_put_grant(s, fixture_member_grant(&f, ops, "bob")));
-	const char *src[] = {"group:ops:member"};
-	CHECK(baton_grant_new(f.ctx, f.eng, "member", &(baton_resource_id){"group", "ops"}, &g));
-	CHECK(baton_grant_set_expandable(g, src, 1, false, NULL, 0));
-	CHECK(baton_store_put_grant(s, g));
-	fixture_end(&f, s);
+	const fixture_row bob = {"bob", "bob", NULL};
+	const fixture_more ops = {NULL, expand_marker_more};
+	write_sync_more(s, &bob, 1, &ops, id);
 	CHECK(baton_store_close(s));
 
 	run r;
@@ -186,9 +174,9 @@ static void test_expand_marker(void **state)
 	json_decref(j);
 	c1z_raw *raw = c1z_raw_open(path);
 	assert_non_null(raw);
-	assert_int_equal(sql_count(raw, "SELECT supports_diff FROM v1_sync_runs WHERE sync_id = ?", id, NULL), 1);
-	assert_int_equal(sql_count(raw, "SELECT count(*) FROM v1_grants WHERE principal_resource_id = ? AND "
-	                                "entitlement_id = ?", "bob", "group:eng:member"),
+	assert_int_equal(c1z_raw_int(raw, "SELECT supports_diff FROM v1_sync_runs WHERE sync_id = ?", id, NULL), 1);
+	assert_int_equal(c1z_raw_int(raw, "SELECT count(*) FROM v1_grants WHERE principal_resource_id = ? AND "
+	                                  "entitlement_id = ?", "bob", "group:eng:member"),
 	                 1);
 	c1z_raw_close(raw);
 	RUN(&r, "-f", path, "rollback-expansion", "--dry-run");
@@ -472,12 +460,12 @@ static void test_principals_compare(void **state)
 	char *fe = strdup(test_data_path(EXPANDED));
 	char *fu = strdup(test_data_path(UNEXPANDED));
 	c1z_raw *raw = c1z_raw_open(fe);
-	int64_t in_e = sql_count(raw, "SELECT count(DISTINCT principal_resource_type_id || ':' || "
-	                              "principal_resource_id) FROM v1_grants WHERE entitlement_id = ?", ent, NULL);
+	int64_t in_e = c1z_raw_int(raw, "SELECT count(DISTINCT principal_resource_type_id || ':' || "
+	                                "principal_resource_id) FROM v1_grants WHERE entitlement_id = ?", ent, NULL);
 	c1z_raw_close(raw);
 	raw = c1z_raw_open(fu);
-	int64_t in_u = sql_count(raw, "SELECT count(DISTINCT principal_resource_type_id || ':' || "
-	                              "principal_resource_id) FROM v1_grants WHERE entitlement_id = ?", ent, NULL);
+	int64_t in_u = c1z_raw_int(raw, "SELECT count(DISTINCT principal_resource_type_id || ':' || "
+	                                "principal_resource_id) FROM v1_grants WHERE entitlement_id = ?", ent, NULL);
 	c1z_raw_close(raw);
 	assert_true(in_e > in_u && in_u > 0);
 
@@ -579,6 +567,26 @@ static void test_bool_flags(void **state)
 	run_free(&r);
 }
 
+/* The member grants of test_rollback_dry_run: "direct" has its own source, "derived" another
+ * one and GrantImmutable, "suspect" another one only, "plain" none. */
+static void rollback_edit_grant(baton_grant *g, size_t row)
+{
+	if (row == 0)
+		CHECK(baton_grant_add_source(g, "group:eng:member", true));
+	if (row == 1) {
+		CHECK(baton_grant_add_source(g, "group:other:member", false));
+		CHECK(baton_grant_set_immutable(g, NULL, NULL));
+	}
+	if (row == 2)
+		CHECK(baton_grant_add_source(g, "group:other:member", false));
+}
+
+static void rollback_more(tool_fixture *f, baton_store *s)
+{
+	(void)f;
+	CHECK(baton_store_sync_set_supports_diff(s));
+}
+
 /* rollback-expansion --dry-run counts as the Go SDK classifies: a grant with its own source is
  * "cleared", one with sources but not its own is "deleted" (suspect without GrantImmutable). */
 static void test_rollback_dry_run(void **state)
@@ -588,25 +596,13 @@ static void test_rollback_dry_run(void **state)
 	snprintf(path, sizeof path, "%s/tool-rollback-%d.c1z", test_out_dir(), (int)getpid());
 	unlink(path);
 	baton_store *s;
-	tool_fixture f;
 	CHECK(baton_store_open(path, NULL, &s));
-	fixture_begin(&f, s, id);
-	const char *users[] = {"direct", "derived", "suspect", "plain"};
-	for (int i = 0; i < 4; i++) {
-		fixture_put_user(&f, s, users[i], users[i]);
-		baton_grant *g = fixture_member_grant(&f, f.eng, users[i]);
-		if (i == 0)
-			CHECK(baton_grant_add_source(g, "group:eng:member", true));
-		if (i == 1) {
-			CHECK(baton_grant_add_source(g, "group:other:member", false));
-			CHECK(baton_grant_set_immutable(g, NULL, NULL));
-		}
-		if (i == 2)
-			CHECK(baton_grant_add_source(g, "group:other:member", false));
-		CHECK(baton_store_put_grant(s, g));
-	}
-	CHECK(baton_store_sync_set_supports_diff(s));
-	fixture_end(&f, s);
+	const fixture_row users[] = {
+		{"direct", "direct", "member"}, {"derived", "derived", "member"},
+		{"suspect", "suspect", "member"}, {"plain", "plain", "member"},
+	};
+	const fixture_more sources = {rollback_edit_grant, rollback_more};
+	write_sync_more(s, users, 4, &sources, id);
 	CHECK(baton_store_close(s));
 
 	size_t n1, n2;
@@ -655,9 +651,9 @@ static void test_rollback_dry_run(void **state)
 	c1z_raw *raw = c1z_raw_open(out);
 	assert_non_null(raw);
 	/* The direct grant (sources cleared) and the plain one stay; the derived and suspect are gone. */
-	assert_int_equal(sql_count(raw, "SELECT count(*) FROM v1_grants WHERE sync_id = ?", id, NULL), 2);
-	assert_int_equal(sql_count(raw, "SELECT count(*) FROM v1_grants WHERE principal_resource_id IN (?, ?)",
-	                           "direct", "plain"), 2);
+	assert_int_equal(c1z_raw_int(raw, "SELECT count(*) FROM v1_grants WHERE sync_id = ?", id, NULL), 2);
+	assert_int_equal(c1z_raw_int(raw, "SELECT count(*) FROM v1_grants WHERE principal_resource_id IN (?, ?)",
+	                             "direct", "plain"), 2);
 	sqlite3_stmt *st;
 	assert_int_equal(sqlite3_prepare_v2(c1z_raw_db(raw), "SELECT data FROM v1_grants", -1, &st, NULL), SQLITE_OK);
 	int rows = 0;
@@ -673,17 +669,17 @@ static void test_rollback_dry_run(void **state)
 	sqlite3_finalize(st);
 	assert_int_equal(rows, 2);
 	/* The run: stats dropped, token marked for expansion with an Init action (Go's replay token). */
-	assert_int_equal(sql_count(raw, "SELECT count(*) FROM v1_sync_runs WHERE sync_id = ? AND stats IS NULL AND "
-	                                "json_extract(sync_token, '$.needs_expansion') = 1 AND "
-	                                "json_extract(sync_token, '$.actions_map.\"' || json_extract(sync_token, "
-	                                "'$.action_order[0]') || '\".operation') = 'init'",
-	                           id, NULL),
+	assert_int_equal(c1z_raw_int(raw, "SELECT count(*) FROM v1_sync_runs WHERE sync_id = ? AND stats IS NULL AND "
+	                                  "json_extract(sync_token, '$.needs_expansion') = 1 AND "
+	                                  "json_extract(sync_token, '$.actions_map.\"' || json_extract(sync_token, "
+	                                  "'$.action_order[0]') || '\".operation') = 'init'",
+	                             id, NULL),
 	                 1);
-	assert_int_equal(sql_count(raw, "SELECT count(*) FROM v1_sync_runs", NULL, NULL), 1);
-	int64_t rolled_done = sql_count(raw, "SELECT json_extract(sync_token, '$.completed_actions_count') FROM "
-	                                     "v1_sync_runs", NULL, NULL);
-	int64_t rolled_next = sql_count(raw, "SELECT json_extract(sync_token, '$.current_action_id') FROM "
-	                                     "v1_sync_runs", NULL, NULL);
+	assert_int_equal(c1z_raw_int(raw, "SELECT count(*) FROM v1_sync_runs", NULL, NULL), 1);
+	int64_t rolled_done = c1z_raw_int(raw, "SELECT json_extract(sync_token, '$.completed_actions_count') FROM "
+	                                       "v1_sync_runs", NULL, NULL);
+	int64_t rolled_next = c1z_raw_int(raw, "SELECT json_extract(sync_token, '$.current_action_id') FROM "
+	                                       "v1_sync_runs", NULL, NULL);
 	c1z_raw_close(raw);
 	/* As Go: an existing --out is refused, and --preserve-suspect-grants keeps the suspect grant. */
 	RUN(&r, "-f", path, "rollback-expansion", "--out", out);
@@ -696,24 +692,24 @@ static void test_rollback_dry_run(void **state)
 	assert_non_null(strstr(r.out, "; replayed expansion\n"));
 	run_free(&r);
 	raw = c1z_raw_open(out);
-	assert_int_equal(sql_count(raw, "SELECT count(*) FROM v1_grants WHERE principal_resource_id = ?", "suspect",
-	                           NULL),
+	assert_int_equal(c1z_raw_int(raw, "SELECT count(*) FROM v1_grants WHERE principal_resource_id = ?", "suspect",
+	                             NULL),
 	                 1);
-	assert_int_equal(sql_count(raw, "SELECT count(*) FROM v1_grants WHERE principal_resource_id = ?", "derived",
-	                           NULL),
+	assert_int_equal(c1z_raw_int(raw, "SELECT count(*) FROM v1_grants WHERE principal_resource_id = ?", "derived",
+	                             NULL),
 	                 0);
 	/* The replayed token is what Go's syncer leaves: the Init action and the grant-expansion action it
 	 * pushed both run and counted, no action left, still marked for expansion. */
-	assert_int_equal(sql_count(raw, "SELECT count(*) FROM v1_sync_runs WHERE json_extract(sync_token, "
-	                                "'$.actions_map') IS NULL AND json_extract(sync_token, '$.action_order') IS "
-	                                "NULL AND json_extract(sync_token, '$.needs_expansion') = 1",
-	                           NULL, NULL),
+	assert_int_equal(c1z_raw_int(raw, "SELECT count(*) FROM v1_sync_runs WHERE json_extract(sync_token, "
+	                                  "'$.actions_map') IS NULL AND json_extract(sync_token, '$.action_order') IS "
+	                                  "NULL AND json_extract(sync_token, '$.needs_expansion') = 1",
+	                             NULL, NULL),
 	                 1);
-	assert_int_equal(sql_count(raw, "SELECT json_extract(sync_token, '$.completed_actions_count') FROM "
-	                                "v1_sync_runs", NULL, NULL),
+	assert_int_equal(c1z_raw_int(raw, "SELECT json_extract(sync_token, '$.completed_actions_count') FROM "
+	                                  "v1_sync_runs", NULL, NULL),
 	                 rolled_done + 2);
-	assert_int_equal(sql_count(raw, "SELECT json_extract(sync_token, '$.current_action_id') FROM v1_sync_runs",
-	                           NULL, NULL),
+	assert_int_equal(c1z_raw_int(raw, "SELECT json_extract(sync_token, '$.current_action_id') FROM v1_sync_runs",
+	                             NULL, NULL),
 	                 rolled_next + 1);
 	c1z_raw_close(raw);
 	unlink(out);

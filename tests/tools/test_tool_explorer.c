@@ -201,21 +201,6 @@ static json_t *get_ok(const server *sv, const char *path, json_t **root)
 	return d;
 }
 
-static int64_t sql_int(c1z_raw *raw, const char *sql, const char *p1, const char *p2)
-{
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(c1z_raw_db(raw), sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(c1z_raw_db(raw)));
-	if (p1)
-		sqlite3_bind_text(st, 1, p1, -1, SQLITE_STATIC);
-	if (p2)
-		sqlite3_bind_text(st, 2, p2, -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 static size_t arr_len(json_t *o, const char *field)
 {
 	json_t *a = json_object_get(o, field);
@@ -269,7 +254,7 @@ static void test_lists(void **state)
 	json_decref(root);
 
 	/* Paging through every user, 100 a page: each once, total_count on the first page. */
-	int64_t users = sql_int(raw, "SELECT count(*) FROM v1_resources WHERE resource_type_id = 'user'", NULL, NULL);
+	int64_t users = c1z_raw_int(raw, "SELECT count(*) FROM v1_resources WHERE resource_type_id = 'user'", NULL, NULL);
 	char path[512], token[128] = "";
 	size_t seen = 0, pages = 0;
 	do {
@@ -299,8 +284,8 @@ static void test_lists(void **state)
 	json_decref(root);
 
 	/* Search: every match contains the text, as many as SQL finds; paged by offset. */
-	int64_t want = sql_int(raw, "SELECT count(*) FROM v1_resources WHERE resource_type_id = 'user' AND "
-	                            "external_id LIKE '%user-000020%'", NULL, NULL);
+	int64_t want = c1z_raw_int(raw, "SELECT count(*) FROM v1_resources WHERE resource_type_id = 'user' AND "
+	                                "external_id LIKE '%user-000020%'", NULL, NULL);
 	assert_true(want > 1);
 	d = get_ok(&sv, "api/resources?resource_type_id=user&q=USER-000020&page_size=5", &root);
 	assert_int_equal(json_integer_value(json_object_get(root, "total_count")), want);
@@ -321,8 +306,8 @@ static void test_lists(void **state)
 	/* A resource's entitlements (libbaton filter) and all entitlements paged. */
 	d = get_ok(&sv, "api/entitlements?resource_type_id=group&resource_id=group-0000003", &root);
 	assert_int_equal(arr_len(d, "entitlements"),
-	                 sql_int(raw, "SELECT count(*) FROM v1_entitlements WHERE resource_type_id='group' AND "
-	                              "resource_id='group-0000003'", NULL, NULL));
+	                 c1z_raw_int(raw, "SELECT count(*) FROM v1_entitlements WHERE resource_type_id='group' AND "
+	                                  "resource_id='group-0000003'", NULL, NULL));
 	assert_true(arr_len(d, "entitlements") > 0);
 	assert_string_equal(str_at(json_array_get(json_object_get(d, "entitlements"), 0), "resource", "display_name", NULL),
 	                    "Group 0000003");
@@ -342,14 +327,14 @@ static void test_lists(void **state)
 	d = get_ok(&sv, "api/principals/group", &root);
 	json_t *list = json_object_get(d, "resources");
 	assert_int_equal(json_array_size(list),
-	                 sql_int(raw, "SELECT count(*) FROM v1_resources WHERE resource_type_id='group'", NULL, NULL));
+	                 c1z_raw_int(raw, "SELECT count(*) FROM v1_resources WHERE resource_type_id='group'", NULL, NULL));
 	for (size_t i = 0; i < json_array_size(list); i++) {
 		json_t *o = json_array_get(list, i);
 		const char *gid = str_at(o, "resource", "id", "resource");
 		assert_int_equal(json_integer_value(json_object_get(o, "userCount")),
-		                 sql_int(raw, "SELECT count(DISTINCT principal_resource_id) FROM v1_grants WHERE "
-		                              "resource_type_id='group' AND resource_id=? AND principal_resource_type_id='user'",
-		                         gid, NULL));
+		                 c1z_raw_int(raw, "SELECT count(DISTINCT principal_resource_id) FROM v1_grants WHERE "
+		                                  "resource_type_id='group' AND resource_id=? AND principal_resource_type_id='user'",
+		                             gid, NULL));
 	}
 	json_decref(root);
 
@@ -366,14 +351,14 @@ static void test_grants_of_resource(void **state)
 	json_t *root;
 	start(&sv, file, NULL);
 
-	int64_t principals = sql_int(raw, "SELECT count(*) FROM (SELECT DISTINCT principal_resource_type_id, "
-	                                  "principal_resource_id FROM v1_grants WHERE resource_type_id='project' AND "
-	                                  "resource_id='project-0000010')", NULL, NULL);
-	int64_t grants = sql_int(raw, "SELECT count(*) FROM v1_grants WHERE resource_type_id='project' AND "
-	                              "resource_id='project-0000010'", NULL, NULL);
-	int64_t groups = sql_int(raw, "SELECT count(DISTINCT principal_resource_id) FROM v1_grants WHERE "
-	                              "resource_type_id='project' AND resource_id='project-0000010' AND "
-	                              "principal_resource_type_id='group'", NULL, NULL);
+	int64_t principals = c1z_raw_int(raw, "SELECT count(*) FROM (SELECT DISTINCT principal_resource_type_id, "
+	                                      "principal_resource_id FROM v1_grants WHERE resource_type_id='project' AND "
+	                                      "resource_id='project-0000010')", NULL, NULL);
+	int64_t grants = c1z_raw_int(raw, "SELECT count(*) FROM v1_grants WHERE resource_type_id='project' AND "
+	                                  "resource_id='project-0000010'", NULL, NULL);
+	int64_t groups = c1z_raw_int(raw, "SELECT count(DISTINCT principal_resource_id) FROM v1_grants WHERE "
+	                                  "resource_type_id='project' AND resource_id='project-0000010' AND "
+	                                  "principal_resource_type_id='group'", NULL, NULL);
 	char path[256], token[64] = "";
 	size_t seen = 0, seen_grants = 0, pages = 0;
 	do {
@@ -401,8 +386,8 @@ static void test_grants_of_resource(void **state)
 			         "SELECT count(*) FROM v1_grants WHERE resource_type_id='project' AND "
 			         "resource_id='project-0000010' AND principal_resource_type_id=? AND principal_resource_id=?");
 			assert_int_equal(arr_len(a, "grants"),
-			                 sql_int(raw, want_sql, str_at(a, "resource", "id", "resource_type"),
-			                         str_at(a, "resource", "id", "resource")));
+			                 c1z_raw_int(raw, want_sql, str_at(a, "resource", "id", "resource_type"),
+			                             str_at(a, "resource", "id", "resource")));
 			seen_grants += arr_len(a, "grants");
 		}
 		seen += json_array_size(acc);
@@ -469,9 +454,9 @@ static void test_access_and_path(void **state)
 	size_t n_lines = 0;
 	for (const char *p = a; *p; p++)
 		n_lines += *p == '\n';
-	assert_int_equal(n_lines, sql_int(raw, "SELECT count(DISTINCT entitlement_id) FROM v1_grants WHERE "
-	                                       "principal_resource_type_id='user' AND principal_resource_id='user-0000200'",
-	                                  NULL, NULL));
+	assert_int_equal(n_lines, c1z_raw_int(raw, "SELECT count(DISTINCT entitlement_id) FROM v1_grants WHERE "
+	                                           "principal_resource_type_id='user' AND principal_resource_id='user-0000200'",
+	                                      NULL, NULL));
 	free(a);
 	free(b);
 	size_t not_stored = 0;
@@ -553,12 +538,6 @@ static void test_access_and_path(void **state)
 	c1z_raw_close(raw);
 }
 
-#define CHECK(expr)                                                                             \
-	do {                                                                                    \
-		int check_rc_ = (expr);                                                         \
-		if (check_rc_ != 0)                                                             \
-			fail_msg("%s failed: %d %s", #expr, check_rc_, baton_error_last()->message); \
-	} while (0)
 
 /*
  * A small file written with the store, not expanded: groups eng, ops, sre; sre's members are

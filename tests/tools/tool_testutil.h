@@ -5,18 +5,14 @@
 #ifndef BATON_TESTS_TOOL_TESTUTIL_H
 #define BATON_TESTS_TOOL_TESTUTIL_H
 
+#include "c1z_raw.h"
+
 #define EXPANDED "c1z/expansion-small.expanded.c1z"
 #define UNEXPANDED "c1z/expansion-small.unexpanded.c1z"
 #define SYNC_36ZF "36zfOAoWMxQdISbixanQCRBiX7E"
 
 static const char *baton_bin;
 
-#define CHECK(expr)                                                                             \
-	do {                                                                                    \
-		int check_rc_ = (expr);                                                         \
-		if (check_rc_ != 0)                                                             \
-			fail_msg("%s failed: %d %s", #expr, check_rc_, baton_error_last()->message); \
-	} while (0)
 
 /* ---- running the tool -------------------------------------------------------------------- */
 
@@ -145,14 +141,14 @@ static void copy_file(const char *from, const char *to)
 /* ---- small c1z files written with the store API ----------------------------------------- */
 
 typedef struct fixture_row {
-	const char *user;     /* user resource id */
-	const char *name;     /* display name */
-	const char *group_grant; /* "member" grant on group "eng" for this user, or NULL */
+	const char *user;        /* user resource id */
+	const char *name;        /* display name */
+	const char *group_grant; /* "member": a "member" grant on group "eng" for this user; "changed": the
+	                          * same grant with metadata {"note":"changed"}; NULL: no grant */
 } fixture_row;
 
-/* The start of every fixture sync: resource types "user" and "group", and the group "eng"
- * ("Engineering") with its "member" entitlement. Everything is allocated in ctx (freed by
- * fixture_end). */
+/* Every fixture sync holds resource types "user" and "group", and the group "eng"
+ * ("Engineering") with its "member" entitlement; all allocated in ctx, freed when the sync ends. */
 typedef struct tool_fixture {
 	baton_ctx *ctx;
 	baton_resource_type *ut, *gt;
@@ -160,28 +156,12 @@ typedef struct tool_fixture {
 	baton_entitlement *member; /* group:eng:member */
 } tool_fixture;
 
-/* Starts a full sync in s (its id into id) holding the types, "eng" and its entitlement. */
-static void fixture_begin(tool_fixture *f, baton_store *s, char id[28])
-{
-	CHECK(baton_ctx_new(&f->ctx));
-	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id));
-	CHECK(baton_resource_type_new(f->ctx, "user", (const baton_trait[]){BATON_TRAIT_USER}, 1, &f->ut));
-	CHECK(baton_resource_type_new(f->ctx, "group", (const baton_trait[]){BATON_TRAIT_GROUP}, 1, &f->gt));
-	CHECK(baton_store_put_resource_type(s, f->ut));
-	CHECK(baton_store_put_resource_type(s, f->gt));
-	CHECK(baton_group_resource_new(f->ctx, "Engineering", f->gt, "eng", &f->eng));
-	CHECK(baton_store_put_resource(s, f->eng));
-	CHECK(baton_assignment_entitlement_new(f->ctx, f->eng, "member", &f->member));
-	CHECK(baton_store_put_entitlement(s, f->member));
-}
-
-/* Puts the user `id` named `name`. */
-static void fixture_put_user(tool_fixture *f, baton_store *s, const char *id, const char *name)
-{
-	baton_resource *u;
-	CHECK(baton_user_resource_new(f->ctx, name, f->ut, id, &u));
-	CHECK(baton_store_put_resource(s, u));
-}
+/* What a test adds to the fixture sync, each NULL when nothing: edit_grant(g, i) changes row i's
+ * grant before it is put; more(f, s) puts further rows after the users, before the sync ends. */
+typedef struct fixture_more {
+	void (*edit_grant)(baton_grant *g, size_t row);
+	void (*more)(tool_fixture *f, baton_store *s);
+} fixture_more;
 
 /* A new "member" grant of group `grp` to the user `user` (not put: the caller may change it). */
 static baton_grant *fixture_member_grant(tool_fixture *f, baton_resource *grp, const char *user)
@@ -191,29 +171,45 @@ static baton_grant *fixture_member_grant(tool_fixture *f, baton_resource *grp, c
 	return g;
 }
 
-/* Ends the sync started by fixture_begin and frees what it allocated. */
-static void fixture_end(tool_fixture *f, baton_store *s)
-{
-	CHECK(baton_store_sync_end(s));
-	baton_ctx_free(f->ctx);
-	f->ctx = NULL;
-}
-
-/* Writes one finished full sync of users, a group "eng" with a "member" entitlement, and grants. */
-static void write_sync(baton_store *s, const fixture_row *rows, size_t n, char id[28])
+/* Writes one finished full sync into s (its id into id): the types, "eng" and its entitlement,
+ * then for each row its user and, as the row says, its grant; then what `more` adds. */
+static void write_sync_more(baton_store *s, const fixture_row *rows, size_t n, const fixture_more *more,
+                            char id[28])
 {
 	tool_fixture f;
-	fixture_begin(&f, s, id);
+	CHECK(baton_ctx_new(&f.ctx));
+	CHECK(baton_store_sync_start(s, BATON_SYNC_TYPE_FULL, NULL, id));
+	CHECK(baton_resource_type_new(f.ctx, "user", (const baton_trait[]){BATON_TRAIT_USER}, 1, &f.ut));
+	CHECK(baton_resource_type_new(f.ctx, "group", (const baton_trait[]){BATON_TRAIT_GROUP}, 1, &f.gt));
+	CHECK(baton_store_put_resource_type(s, f.ut));
+	CHECK(baton_store_put_resource_type(s, f.gt));
+	CHECK(baton_group_resource_new(f.ctx, "Engineering", f.gt, "eng", &f.eng));
+	CHECK(baton_store_put_resource(s, f.eng));
+	CHECK(baton_assignment_entitlement_new(f.ctx, f.eng, "member", &f.member));
+	CHECK(baton_store_put_entitlement(s, f.member));
 	for (size_t i = 0; i < n; i++) {
-		fixture_put_user(&f, s, rows[i].user, rows[i].name);
+		baton_resource *u;
+		CHECK(baton_user_resource_new(f.ctx, rows[i].name, f.ut, rows[i].user, &u));
+		CHECK(baton_store_put_resource(s, u));
 		if (rows[i].group_grant) {
 			baton_grant *g = fixture_member_grant(&f, f.eng, rows[i].user);
 			if (strcmp(rows[i].group_grant, "member") != 0)
 				CHECK(baton_grant_set_metadata_json(g, "{\"note\":\"changed\"}"));
+			if (more && more->edit_grant)
+				more->edit_grant(g, i);
 			CHECK(baton_store_put_grant(s, g));
 		}
 	}
-	fixture_end(&f, s);
+	if (more && more->more)
+		more->more(&f, s);
+	CHECK(baton_store_sync_end(s));
+	baton_ctx_free(f.ctx);
+}
+
+/* write_sync_more with nothing more. */
+static void write_sync(baton_store *s, const fixture_row *rows, size_t n, char id[28])
+{
+	write_sync_more(s, rows, n, NULL, id);
 }
 
 static const fixture_row old_rows[] = {

@@ -20,12 +20,6 @@
 #include "baton/entitlement.h"
 #include "baton/grant.h"
 
-#define CHECK(expr)                                                                             \
-	do {                                                                                    \
-		int check_rc_ = (expr);                                                         \
-		if (check_rc_ != 0)                                                             \
-			fail_msg("%s failed: %d %s", #expr, check_rc_, baton_error_last()->message); \
-	} while (0)
 
 /* A fresh private directory under the test output dir (malloc'ed). */
 static inline char *st_mkdtemp(const char *tag)
@@ -165,6 +159,41 @@ static inline void st_expect_error(int rc, int code, const char *needle)
 	const char *msg = e->message ? e->message : "(none)";
 	if (needle && *needle && !strstr(msg, needle))
 		fail_msg("error message \"%s\" does not mention \"%s\"", msg, needle);
+}
+
+/* ---- a private TMPDIR for a group of tests: nothing a test leaves there goes unnoticed ---- */
+
+static inline char **st_tmp_root(void)
+{
+	static char *root;
+	return &root;
+}
+
+/* cmocka group setup: TMPDIR is a new, empty directory. */
+static inline int st_tmpdir_setup(void **state)
+{
+	(void)state;
+	*st_tmp_root() = st_mkdtemp("tmpdir");
+	setenv("TMPDIR", *st_tmp_root(), 1);
+	return 0;
+}
+
+/* cmocka group teardown: the directory goes. */
+static inline int st_tmpdir_teardown(void **state)
+{
+	(void)state;
+	st_rmtree(*st_tmp_root());
+	free(*st_tmp_root());
+	*st_tmp_root() = NULL;
+	return 0;
+}
+
+/* Fails the test when anything is left in the private TMPDIR. */
+static inline void assert_no_temp_left(void)
+{
+	int n = st_count_entries(*st_tmp_root());
+	if (n != 0)
+		fail_msg("%d entries left in TMPDIR %s", n, *st_tmp_root());
 }
 
 #endif

@@ -21,12 +21,6 @@
 #include "store/store.h"
 #include "core/log.h"
 
-#define CHECK(expr)                                                                             \
-	do {                                                                                    \
-		int check_rc_ = (expr);                                                         \
-		if (check_rc_ != 0)                                                             \
-			fail_msg("%s failed: %d %s", #expr, check_rc_, baton_error_last()->message); \
-	} while (0)
 
 typedef struct fake_knobs {
 	int users;                    /* number of users (default 5) */

@@ -5,36 +5,9 @@
  * the proto field names are accepted too, and a missing argument, a wrong type, a bad item or an
  * unknown field each give their error.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
 
-#include "baton.h"
-#include "connector/ext.h"
-#include "proto/protojson.h"
-
-#define CHECK(expr)                                                                              \
-	do {                                                                                     \
-		int check_rc_ = (expr);                                                          \
-		if (check_rc_ != 0)                                                              \
-			fail_msg("%s failed: %d %s", #expr, check_rc_, baton_error_last()->message); \
-	} while (0)
-
-static int list_nothing(baton_ctx *ctx, const baton_resource_id *parent)
-{
-	(void)ctx;
-	(void)parent;
-	return 0;
-}
-
-static const baton_resource_syncer users = {
-	.version = BATON_RESOURCE_SYNCER_VERSION, .name = "User", .list = list_nothing,
-};
-static const baton_resource_syncer *const types[] = {&users};
+#include "action_testutil.h"
 
 /* Records a reader's code in the response so the test thread checks it. */
 static int note(baton_ctx *ctx, const char *key, int rc)
@@ -139,25 +112,9 @@ static const char args[] =
 static void test_object_args(void **state)
 {
 	(void)state;
-	baton_connector c = {
-		.version = BATON_CONNECTOR_VERSION, .display_name = "Args", .resource_types = types, .n_resource_types = 1,
-		.actions = actions, .n_actions = 1,
-	};
-	baton__runtime rt;
-	CHECK(baton__runtime_open(&rt, &c));
-	baton_ctx *ctx;
-	CHECK(baton_ctx_new(&ctx));
-	baton__actions *am;
-	CHECK(baton__actions_new(&rt, &am));
-
-	C1__Connector__V2__InvokeActionRequest req = C1__CONNECTOR__V2__INVOKE_ACTION_REQUEST__INIT;
-	req.name = "echo";
-	CHECK(baton__struct_from_json(&ctx->arena, args, &req.args));
-	C1__Connector__V2__InvokeActionResponse *resp = NULL;
-	CHECK(baton__actions_invoke(am, ctx, &req, &resp));
-	char *out;
-	CHECK(baton__protojson_write(&ctx->arena, &resp->response->base, NULL, &out, NULL));
-	assert_int_equal(resp->status, C1__CONNECTOR__V2__BATON_ACTION_STATUS__BATON_ACTION_STATUS_COMPLETE);
+	baton_connector c = action_connector("Args", actions, 1);
+	char *out = action_invoke(&c, "echo", args);
+	assert_non_null(out);
 	json_error_t err;
 	json_t *o = json_loads(out, 0, &err);
 	assert_non_null(o);
@@ -218,10 +175,7 @@ static void test_object_args(void **state)
 	}
 	assert_string_equal(json_string_value(json_object_get(o, "msg")), "required argument num is missing or invalid");
 	json_decref(o);
-
-	baton__actions_free(am);
-	baton_ctx_free(ctx);
-	baton__runtime_close(&rt);
+	free(out);
 }
 
 int main(void)

@@ -12,17 +12,12 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include "testutil.h"
 #include "baton.h"
 #include "connector/ext.h"
 #include "core/log.h"
 #include "proto/protojson.h"
 
-#define CHECK(expr)                                                                              \
-	do {                                                                                     \
-		int check_rc_ = (expr);                                                          \
-		if (check_rc_ != 0)                                                              \
-			fail_msg("%s failed: %d %s", #expr, check_rc_, baton_error_last()->message); \
-	} while (0)
 
 /* ---- a small connector ---- */
 

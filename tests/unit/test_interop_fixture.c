@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "testutil.h"
+#include "interop_manifest.h" /* im_base64 */
 #include "baton/ctx.h"
 #include "baton/resource.h"
 #include "baton/entitlement.h"
@@ -715,26 +716,6 @@ static void check_round_trip(const char *name, kind k, baton_ctx *ctx, const uin
 	}
 }
 
-static char *base64(const uint8_t *data, size_t len)
-{
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char *s = malloc(4 * ((len + 2) / 3) + 1), *p = s;
-	assert_non_null(s);
-	for (size_t i = 0; i < len; i += 3) {
-		uint32_t v = (uint32_t)data[i] << 16;
-		if (i + 1 < len)
-			v |= (uint32_t)data[i + 1] << 8;
-		if (i + 2 < len)
-			v |= data[i + 2];
-		*p++ = tab[(v >> 18) & 63];
-		*p++ = tab[(v >> 12) & 63];
-		*p++ = i + 1 < len ? tab[(v >> 6) & 63] : '=';
-		*p++ = i + 2 < len ? tab[v & 63] : '=';
-	}
-	*p = '\0';
-	return s;
-}
-
 static void test_write_fixture(void **state)
 {
 	(void)state;
@@ -772,7 +753,7 @@ static void test_write_fixture(void **state)
 		check_round_trip(cases[i].name, o.k, ctx, data, len);
 		in_case = false;
 
-		char *b64 = base64(data, len);
+		char *b64 = im_base64(data, len);
 		item = json_pack("{s:s, s:s, s:s}", "name", cases[i].name, "type", kind_names[o.k], "data", b64);
 		assert_non_null(item);
 		assert_int_equal(json_array_append_new(arr, item), 0);

@@ -6,31 +6,6 @@
 
 #include <sys/sysmacros.h>
 
-static char *tmp_root; /* private TMPDIR for every test: nothing may be left in it */
-
-static int group_setup(void **state)
-{
-	(void)state;
-	tmp_root = st_mkdtemp("tmpdir");
-	setenv("TMPDIR", tmp_root, 1);
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	st_rmtree(tmp_root);
-	free(tmp_root);
-	return 0;
-}
-
-static void assert_no_temp_left(void)
-{
-	int n = st_count_entries(tmp_root);
-	if (n != 0)
-		fail_msg("%d entries left in TMPDIR %s", n, tmp_root);
-}
-
 typedef struct counts {
 	uint64_t rt, res, ent, grants, expandable;
 } counts;
@@ -713,5 +688,5 @@ int main(void)
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_missing_column_and_null_data),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, st_tmpdir_setup, st_tmpdir_teardown);
 }

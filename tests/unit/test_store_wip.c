@@ -11,31 +11,6 @@
 
 #include "store/store.h" /* s->db: a small page cache, so a big transaction spills into the file */
 
-static char *tmp_root; /* private TMPDIR: resumable stores must never use it */
-
-static int group_setup(void **state)
-{
-	(void)state;
-	tmp_root = st_mkdtemp("wip-tmpdir");
-	setenv("TMPDIR", tmp_root, 1);
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	st_rmtree(tmp_root);
-	free(tmp_root);
-	return 0;
-}
-
-static void assert_no_temp_left(void)
-{
-	int n = st_count_entries(tmp_root);
-	if (n != 0)
-		fail_msg("%d entries left in TMPDIR %s", n, tmp_root);
-}
-
 static baton_store *open_wip(const char *path)
 {
 	baton_store_options o = BATON_STORE_OPTIONS_INIT;
@@ -590,5 +565,5 @@ int main(void)
 		cmocka_unit_test(test_wip_only_when_asked),
 		cmocka_unit_test(test_failed_save_keeps_wip),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, st_tmpdir_setup, st_tmpdir_teardown);
 }

@@ -20,28 +20,28 @@ static void test_append_update_remove(void **state)
 	assert_false(baton_annotations_contains(a, "c1.connector.v2.SkipGrants"));
 
 	/* Append always adds, update replaces in place or appends. */
-	ASSERT_OK(baton_annotations_add_child_resource_type(a, "user"));
-	ASSERT_OK(baton_annotations_add_child_resource_type(a, "group"));
-	ASSERT_OK(baton_annotations_set_skip_grants(a));
-	ASSERT_OK(baton_annotations_set_skip_grants(a));
+	CHECK(baton_annotations_add_child_resource_type(a, "user"));
+	CHECK(baton_annotations_add_child_resource_type(a, "group"));
+	CHECK(baton_annotations_set_skip_grants(a));
+	CHECK(baton_annotations_set_skip_grants(a));
 	assert_int_equal(baton_annotations_count(a), 3);
-	ASSERT_OK(baton_annotations_append_json(a, "c1.connector.v2.RawId", "{\"id\":\"first\"}"));
-	ASSERT_OK(baton_annotations_append_json(a, "c1.connector.v2.RawId", "{\"id\":\"second\"}"));
+	CHECK(baton_annotations_append_json(a, "c1.connector.v2.RawId", "{\"id\":\"first\"}"));
+	CHECK(baton_annotations_append_json(a, "c1.connector.v2.RawId", "{\"id\":\"second\"}"));
 	assert_int_equal(baton_annotations_count(a), 5);
 	/* Update rewrites every entry of the type in place. */
-	ASSERT_OK(baton_annotations_update_json(a, "c1.connector.v2.RawId", "{\"id\":\"third\"}"));
+	CHECK(baton_annotations_update_json(a, "c1.connector.v2.RawId", "{\"id\":\"third\"}"));
 	assert_int_equal(baton_annotations_count(a), 5);
 	char *json;
-	ASSERT_OK(baton_annotations_json_at(a, 3, ctx, &json));
+	CHECK(baton_annotations_json_at(a, 3, ctx, &json));
 	json_t *j = types_json(json);
 	test_json_assert_str(j, "id", "third");
 	json_decref(j);
-	ASSERT_OK(baton_annotations_json_at(a, 4, ctx, &json));
+	CHECK(baton_annotations_json_at(a, 4, ctx, &json));
 	j = types_json(json);
 	test_json_assert_str(j, "id", "third");
 	json_decref(j);
-	ASSERT_OK(baton_annotations_update_json(a, "c1.connector.v2.ExternalLink",
-	                                        "{\"url\":\"https://example.com\"}"));
+	CHECK(baton_annotations_update_json(a, "c1.connector.v2.ExternalLink",
+	                                    "{\"url\":\"https://example.com\"}"));
 	assert_int_equal(baton_annotations_count(a), 6);
 
 	assert_string_equal(baton_annotations_type_at(a, 0), "c1.connector.v2.ChildResourceType");
@@ -49,13 +49,13 @@ static void test_append_update_remove(void **state)
 	assert_string_equal(baton_annotations_type_at(a, 5), "c1.connector.v2.ExternalLink");
 	assert_true(baton_annotations_contains(a, "c1.connector.v2.SkipGrants"));
 	size_t idx = 99;
-	ASSERT_OK(baton_annotations_find(a, "c1.connector.v2.RawId", &idx));
+	CHECK(baton_annotations_find(a, "c1.connector.v2.RawId", &idx));
 	assert_int_equal(idx, 3);
 	ASSERT_ERR(baton_annotations_find(a, "c1.connector.v2.SkipEntitlements", &idx), BATON_ENOTFOUND,
 	           "SkipEntitlements");
 
 	/* Pick reads the first entry. */
-	ASSERT_OK(baton_annotations_pick_json(a, "c1.connector.v2.ChildResourceType", ctx, &json));
+	CHECK(baton_annotations_pick_json(a, "c1.connector.v2.ChildResourceType", ctx, &json));
 	j = types_json(json);
 	test_json_assert_str(j, "resourceTypeId", "user");
 	json_decref(j);
@@ -71,11 +71,11 @@ static void test_append_update_remove(void **state)
 	/* Empty messages have empty bytes; bytes_at range check. */
 	const uint8_t *data;
 	size_t len = 99;
-	ASSERT_OK(baton_annotations_bytes_at(a, 0, &data, &len));
+	CHECK(baton_annotations_bytes_at(a, 0, &data, &len));
 	assert_int_equal(len, 0);
 	ASSERT_ERR(baton_annotations_bytes_at(a, 4, &data, &len), BATON_ERANGE, "out of range");
 	ASSERT_ERR(baton_annotations_json_at(a, 4, ctx, &json), BATON_ERANGE, "out of range");
-	ASSERT_OK(baton_annotations_bytes_at(a, 1, &data, &len));
+	CHECK(baton_annotations_bytes_at(a, 1, &data, &len));
 	/* RawId{id:"third"}: field 1, length 5. */
 	assert_int_equal(len, 7);
 	assert_memory_equal(data, "\x0a\x05third", 7);
@@ -96,10 +96,10 @@ static void test_json_errors(void **state)
 	assert_int_equal(baton_annotations_count(a), 0);
 
 	/* Proto field names are accepted too. */
-	ASSERT_OK(baton_annotations_append_json(a, "c1.connector.v2.ChildResourceType",
-	                                        "{\"resource_type_id\":\"user\"}"));
+	CHECK(baton_annotations_append_json(a, "c1.connector.v2.ChildResourceType",
+	                                    "{\"resource_type_id\":\"user\"}"));
 	char *json;
-	ASSERT_OK(baton_annotations_json_at(a, 0, ctx, &json));
+	CHECK(baton_annotations_json_at(a, 0, ctx, &json));
 	json_t *j = types_json(json);
 	test_json_assert_str(j, "resourceTypeId", "user");
 	json_decref(j);
@@ -111,13 +111,13 @@ static void test_append_bytes(void **state)
 	baton_annotations *a = type_annos(ctx);
 	/* ChildResourceType{resource_type_id:"team"} packed by hand. */
 	const uint8_t child[] = {0x0a, 0x04, 't', 'e', 'a', 'm'};
-	ASSERT_OK(baton_annotations_append_bytes(a, "c1.connector.v2.ChildResourceType", child, sizeof child));
-	ASSERT_OK(baton_annotations_append_bytes(
+	CHECK(baton_annotations_append_bytes(a, "c1.connector.v2.ChildResourceType", child, sizeof child));
+	CHECK(baton_annotations_append_bytes(
 		a, "type.googleapis.com/c1.connector.v2.ChildResourceType", child, sizeof child));
-	ASSERT_OK(baton_annotations_append_bytes(a, "example.com/acme.Unknown", child, sizeof child));
+	CHECK(baton_annotations_append_bytes(a, "example.com/acme.Unknown", child, sizeof child));
 	const uint8_t bad[] = {0x0a, 0x09, 'x'};
-	ASSERT_OK(baton_annotations_append_bytes(a, "c1.connector.v2.ChildResourceType", bad, sizeof bad));
-	ASSERT_OK(baton_annotations_append_bytes(a, "c1.connector.v2.SkipGrants", NULL, 0));
+	CHECK(baton_annotations_append_bytes(a, "c1.connector.v2.ChildResourceType", bad, sizeof bad));
+	CHECK(baton_annotations_append_bytes(a, "c1.connector.v2.SkipGrants", NULL, 0));
 	ASSERT_ERR(baton_annotations_append_bytes(a, "", child, 1), BATON_EINVALID, "empty");
 	assert_int_equal(baton_annotations_count(a), 5);
 
@@ -125,7 +125,7 @@ static void test_append_bytes(void **state)
 	assert_string_equal(baton_annotations_type_at(a, 1), "c1.connector.v2.ChildResourceType");
 	assert_string_equal(baton_annotations_type_at(a, 2), "acme.Unknown");
 	char *json;
-	ASSERT_OK(baton_annotations_json_at(a, 1, ctx, &json));
+	CHECK(baton_annotations_json_at(a, 1, ctx, &json));
 	json_t *j = types_json(json);
 	test_json_assert_str(j, "resourceTypeId", "team");
 	json_decref(j);
@@ -135,7 +135,7 @@ static void test_append_bytes(void **state)
 	/* The bytes were copied, and the type URLs are as given / completed. */
 	const uint8_t *data;
 	size_t len;
-	ASSERT_OK(baton_annotations_bytes_at(a, 0, &data, &len));
+	CHECK(baton_annotations_bytes_at(a, 0, &data, &len));
 	assert_ptr_not_equal(data, child);
 	assert_int_equal(len, sizeof child);
 	assert_memory_equal(data, child, sizeof child);
@@ -143,11 +143,11 @@ static void test_append_bytes(void **state)
 	/* On the wire. */
 	baton_resource_type *rt = types_rt(ctx, "Team", 0);
 	baton_annotations *ta = baton_resource_type_annotations(rt);
-	ASSERT_OK(baton_annotations_append_bytes(ta, "c1.connector.v2.ChildResourceType", child, sizeof child));
-	ASSERT_OK(baton_annotations_append_bytes(ta, "example.com/acme.Unknown", child, sizeof child));
+	CHECK(baton_annotations_append_bytes(ta, "c1.connector.v2.ChildResourceType", child, sizeof child));
+	CHECK(baton_annotations_append_bytes(ta, "example.com/acme.Unknown", child, sizeof child));
 	const uint8_t *packed;
 	size_t plen;
-	ASSERT_OK(baton_resource_type_pack(rt, ctx, &packed, &plen));
+	CHECK(baton_resource_type_pack(rt, ctx, &packed, &plen));
 	C1__Connector__V2__ResourceType *m =
 		c1__connector__v2__resource_type__unpack(types_pb_alloc(ctx), plen, packed);
 	assert_string_equal(m->annotations[0]->type_url,
@@ -159,23 +159,23 @@ static void test_typed_helpers(void **state)
 {
 	baton_ctx *ctx = *state;
 	baton_annotations *a = type_annos(ctx);
-	ASSERT_OK(baton_annotations_set_skip_entitlements_and_grants(a));
-	ASSERT_OK(baton_annotations_set_skip_entitlements(a));
-	ASSERT_OK(baton_annotations_set_skip_grants(a));
+	CHECK(baton_annotations_set_skip_entitlements_and_grants(a));
+	CHECK(baton_annotations_set_skip_entitlements(a));
+	CHECK(baton_annotations_set_skip_grants(a));
 	ASSERT_ERR(baton_annotations_set_external_link(a, "http://insecure"), BATON_EINVALID,
 	           "https://");
 	ASSERT_ERR(baton_annotations_set_external_link(a, ""), BATON_EINVALID, "external link url");
 	ASSERT_ERR(baton_annotations_set_external_link(
 		           a, baton_ctx_sprintf(ctx, "https://%s", types_repeat(ctx, 'u', 1017))),
 	           BATON_EINVALID, "1..1024");
-	ASSERT_OK(baton_annotations_set_external_link(a, "https://app.example.com/x"));
-	ASSERT_OK(baton_annotations_set_external_link(a, "https://app.example.com/y"));
-	ASSERT_OK(baton_annotations_set_raw_id(a, "raw"));
+	CHECK(baton_annotations_set_external_link(a, "https://app.example.com/x"));
+	CHECK(baton_annotations_set_external_link(a, "https://app.example.com/y"));
+	CHECK(baton_annotations_set_raw_id(a, "raw"));
 	ASSERT_ERR(baton_annotations_add_child_resource_type(a, ""), BATON_EINVALID,
 	           "child resource type id");
 	baton_timestamp reset = {1700000000, 0};
-	ASSERT_OK(baton_annotations_set_rate_limit(a, BATON_RATELIMIT_OVERLIMIT, 100, 0, &reset));
-	ASSERT_OK(baton_annotations_set_rate_limit(a, BATON_RATELIMIT_OK, 100, 42, NULL)); /* update */
+	CHECK(baton_annotations_set_rate_limit(a, BATON_RATELIMIT_OVERLIMIT, 100, 0, &reset));
+	CHECK(baton_annotations_set_rate_limit(a, BATON_RATELIMIT_OK, 100, 42, NULL)); /* update */
 	ASSERT_ERR(baton_annotations_set_rate_limit(a, (baton_ratelimit_status)4, 0, 0, NULL),
 	           BATON_EINVALID, "rate limit status 4");
 	assert_int_equal(baton_annotations_count(a), 6);
@@ -189,11 +189,11 @@ static void test_typed_helpers(void **state)
 		assert_string_equal(baton_annotations_type_at(a, i), want[i]);
 
 	char *json;
-	ASSERT_OK(baton_annotations_pick_json(a, "c1.connector.v2.ExternalLink", ctx, &json));
+	CHECK(baton_annotations_pick_json(a, "c1.connector.v2.ExternalLink", ctx, &json));
 	json_t *j = types_json(json);
 	test_json_assert_str(j, "url", "https://app.example.com/y");
 	json_decref(j);
-	ASSERT_OK(baton_annotations_pick_json(a, "c1.connector.v2.RateLimitDescription", ctx, &json));
+	CHECK(baton_annotations_pick_json(a, "c1.connector.v2.RateLimitDescription", ctx, &json));
 	j = types_json(json);
 	test_json_assert_str(j, "status", "STATUS_OK");
 	types_assert_json_int(j, "limit", 100);
@@ -202,17 +202,17 @@ static void test_typed_helpers(void **state)
 	json_decref(j);
 
 	baton_annotations *b = type_annos(ctx);
-	ASSERT_OK(baton_annotations_set_rate_limit(b, BATON_RATELIMIT_ERROR, -1, 5, &reset));
+	CHECK(baton_annotations_set_rate_limit(b, BATON_RATELIMIT_ERROR, -1, 5, &reset));
 	const uint8_t *data;
 	size_t len;
-	ASSERT_OK(baton_annotations_bytes_at(b, 0, &data, &len));
+	CHECK(baton_annotations_bytes_at(b, 0, &data, &len));
 	C1__Connector__V2__RateLimitDescription *rl =
 		c1__connector__v2__rate_limit_description__unpack(types_pb_alloc(ctx), len, data);
 	assert_non_null(rl);
 	assert_int_equal(rl->status, C1__CONNECTOR__V2__RATE_LIMIT_DESCRIPTION__STATUS__STATUS_ERROR);
 	assert_int_equal(rl->limit, -1);
 	assert_int_equal(rl->reset_at->seconds, 1700000000);
-	ASSERT_OK(baton_annotations_json_at(b, 0, ctx, &json));
+	CHECK(baton_annotations_json_at(b, 0, ctx, &json));
 	j = types_json(json);
 	test_json_assert_str(j, "resetAt", "2023-11-14T22:13:20Z");
 	json_decref(j);
@@ -223,12 +223,12 @@ static void test_on_every_object(void **state)
 	baton_ctx *ctx = *state;
 	baton_resource_type *rt = types_rt(ctx, "User", BATON_TRAIT_USER);
 	baton_resource *r;
-	ASSERT_OK(baton_user_resource_new(ctx, "A", rt, "u1", &r));
+	CHECK(baton_user_resource_new(ctx, "A", rt, "u1", &r));
 	baton_entitlement *e;
-	ASSERT_OK(baton_assignment_entitlement_new(ctx, r, "member", &e));
+	CHECK(baton_assignment_entitlement_new(ctx, r, "member", &e));
 	baton_resource_id p = {"user", "u2"};
 	baton_grant *g;
-	ASSERT_OK(baton_grant_new(ctx, r, "member", &p, &g));
+	CHECK(baton_grant_new(ctx, r, "member", &p, &g));
 	baton_annotations *lists[] = {
 		baton_resource_type_annotations(rt), baton_resource_annotations(r),
 		baton_entitlement_annotations(e), baton_grant_annotations(g),
@@ -237,24 +237,24 @@ static void test_on_every_object(void **state)
 		size_t before = baton_annotations_count(lists[i]);
 		/* Grow past the initial capacity. */
 		for (int k = 0; k < 20; k++)
-			ASSERT_OK(baton_annotations_append_json(lists[i], "c1.connector.v2.RequestId",
-			                                        "{\"requestId\":\"r\"}"));
+			CHECK(baton_annotations_append_json(lists[i], "c1.connector.v2.RequestId",
+			                                    "{\"requestId\":\"r\"}"));
 		assert_int_equal(baton_annotations_count(lists[i]), before + 20);
 	}
 	/* Everything lands on the wire. */
 	const uint8_t *data;
 	size_t len;
-	ASSERT_OK(baton_grant_pack(g, ctx, &data, &len));
+	CHECK(baton_grant_pack(g, ctx, &data, &len));
 	baton_grant *back;
-	ASSERT_OK(baton_grant_unpack(ctx, data, len, &back));
+	CHECK(baton_grant_unpack(ctx, data, len, &back));
 	assert_int_equal(baton_annotations_count(baton_grant_annotations(back)), 20);
 	baton_resource *br = baton_entitlement_resource(baton_grant_entitlement(back));
 	assert_int_equal(baton_annotations_count(baton_resource_annotations(br)), 21);
 	assert_string_equal(baton_annotations_type_at(baton_resource_annotations(br), 0),
 	                    "c1.connector.v2.UserTrait");
-	ASSERT_OK(baton_entitlement_pack(e, ctx, &data, &len));
+	CHECK(baton_entitlement_pack(e, ctx, &data, &len));
 	baton_entitlement *eback;
-	ASSERT_OK(baton_entitlement_unpack(ctx, data, len, &eback));
+	CHECK(baton_entitlement_unpack(ctx, data, len, &eback));
 	assert_int_equal(baton_annotations_count(baton_entitlement_annotations(eback)), 20);
 }
 

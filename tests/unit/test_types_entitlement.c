@@ -9,7 +9,7 @@ static baton_resource *group_resource(baton_ctx *ctx)
 {
 	baton_resource_type *rt = types_rt(ctx, "Group", BATON_TRAIT_GROUP);
 	baton_resource *r;
-	ASSERT_OK(baton_group_resource_new(ctx, "Engineering", rt, "g1", &r));
+	CHECK(baton_group_resource_new(ctx, "Engineering", rt, "g1", &r));
 	return r;
 }
 
@@ -17,7 +17,7 @@ static C1__Connector__V2__Entitlement *decode(baton_ctx *ctx, baton_entitlement 
 {
 	const uint8_t *data;
 	size_t len;
-	ASSERT_OK(baton_entitlement_pack(e, ctx, &data, &len));
+	CHECK(baton_entitlement_pack(e, ctx, &data, &len));
 	C1__Connector__V2__Entitlement *m =
 		c1__connector__v2__entitlement__unpack(types_pb_alloc(ctx), len, data);
 	assert_non_null(m);
@@ -30,7 +30,7 @@ static void test_entitlement_ids_and_builders(void **state)
 	baton_resource *r = group_resource(ctx);
 	baton_entitlement *e;
 
-	ASSERT_OK(baton_assignment_entitlement_new(ctx, r, "member", &e));
+	CHECK(baton_assignment_entitlement_new(ctx, r, "member", &e));
 	assert_string_equal(baton_entitlement_id(e), "group:g1:member");
 	assert_string_equal(baton_entitlement_display_name(e), "member");
 	assert_string_equal(baton_entitlement_slug(e), "member");
@@ -38,12 +38,12 @@ static void test_entitlement_ids_and_builders(void **state)
 	assert_int_equal(baton_entitlement_purpose_of(e), BATON_PURPOSE_ASSIGNMENT);
 	assert_ptr_equal(baton_entitlement_resource(e), r);
 
-	ASSERT_OK(baton_permission_entitlement_new(ctx, r, "read:all", &e));
+	CHECK(baton_permission_entitlement_new(ctx, r, "read:all", &e));
 	assert_string_equal(baton_entitlement_id(e), "group:g1:read:all"); /* no escaping */
 	assert_int_equal(baton_entitlement_purpose_of(e), BATON_PURPOSE_PERMISSION);
-	ASSERT_OK(baton_ownership_entitlement_new(ctx, r, "owner", &e));
+	CHECK(baton_ownership_entitlement_new(ctx, r, "owner", &e));
 	assert_int_equal(baton_entitlement_purpose_of(e), BATON_PURPOSE_OWNERSHIP);
-	ASSERT_OK(baton_entitlement_new(ctx, r, "x", BATON_PURPOSE_UNSPECIFIED, &e));
+	CHECK(baton_entitlement_new(ctx, r, "x", BATON_PURPOSE_UNSPECIFIED, &e));
 	assert_int_equal(baton_entitlement_purpose_of(e), BATON_PURPOSE_UNSPECIFIED);
 	ASSERT_ERR(baton_entitlement_new(ctx, r, "x", (baton_entitlement_purpose)5, &e), BATON_EINVALID,
 	           "purpose 5");
@@ -62,8 +62,8 @@ static void test_entitlement_ids_and_builders(void **state)
 	/* Int ids flow through. */
 	baton_resource_type *rt = types_rt(ctx, "Team", 0);
 	baton_resource *ti;
-	ASSERT_OK(baton_resource_new_int(ctx, "T", rt, 7, &ti));
-	ASSERT_OK(baton_assignment_entitlement_new(ctx, ti, "member", &e));
+	CHECK(baton_resource_new_int(ctx, "T", rt, 7, &ti));
+	CHECK(baton_assignment_entitlement_new(ctx, ti, "member", &e));
 	assert_string_equal(baton_entitlement_id(e), "team:7:member");
 
 	ASSERT_ERR(baton_assignment_entitlement_new(ctx, r, types_repeat(ctx, 'n', 1025), &e),
@@ -79,22 +79,22 @@ static void test_entitlement_setters_roundtrip(void **state)
 	baton_resource_type *user = types_rt(ctx, "User", BATON_TRAIT_USER);
 	baton_resource_type *grp = types_rt(ctx, "Group", BATON_TRAIT_GROUP);
 	baton_entitlement *e, *back;
-	ASSERT_OK(baton_assignment_entitlement_new(ctx, r, "member", &e));
-	ASSERT_OK(baton_entitlement_set_display_name(e, "Member of Engineering"));
-	ASSERT_OK(baton_entitlement_set_description(e, "Is a member"));
-	ASSERT_OK(baton_entitlement_set_slug(e, "membership"));
-	ASSERT_OK(baton_entitlement_set_purpose(e, BATON_PURPOSE_PERMISSION));
+	CHECK(baton_assignment_entitlement_new(ctx, r, "member", &e));
+	CHECK(baton_entitlement_set_display_name(e, "Member of Engineering"));
+	CHECK(baton_entitlement_set_description(e, "Is a member"));
+	CHECK(baton_entitlement_set_slug(e, "membership"));
+	CHECK(baton_entitlement_set_purpose(e, BATON_PURPOSE_PERMISSION));
 	ASSERT_ERR(baton_entitlement_set_purpose(e, (baton_entitlement_purpose)-1), BATON_EINVALID,
 	           "purpose");
 	const baton_resource_type *types[] = {user, grp};
-	ASSERT_OK(baton_entitlement_set_grantable_to(e, types, 2));
+	CHECK(baton_entitlement_set_grantable_to(e, types, 2));
 	ASSERT_ERR(baton_entitlement_set_description(e, types_repeat(ctx, 'd', 2049)), BATON_EINVALID,
 	           "entitlement description must be at most 2048");
 	ASSERT_ERR(baton_entitlement_set_display_name(e, types_repeat(ctx, 'd', 1025)), BATON_EINVALID,
 	           "entitlement display_name");
-	ASSERT_OK(baton_entitlement_set_exclusion_group(e, "tier", 1, false));
-	ASSERT_OK(baton_entitlement_set_exclusion_group(e, "tier", 2, true)); /* replaces */
-	ASSERT_OK(baton_entitlement_set_immutable(e, "src-1", "{\"why\":\"scim\"}"));
+	CHECK(baton_entitlement_set_exclusion_group(e, "tier", 1, false));
+	CHECK(baton_entitlement_set_exclusion_group(e, "tier", 2, true)); /* replaces */
+	CHECK(baton_entitlement_set_immutable(e, "src-1", "{\"why\":\"scim\"}"));
 	ASSERT_ERR(baton_entitlement_set_immutable(e, "src-1", "[]"), BATON_EINVALID,
 	           "entitlement immutable metadata");
 	baton_annotations *a = baton_entitlement_annotations(e);
@@ -102,8 +102,8 @@ static void test_entitlement_setters_roundtrip(void **state)
 
 	const uint8_t *data;
 	size_t len;
-	ASSERT_OK(baton_entitlement_pack(e, ctx, &data, &len));
-	ASSERT_OK(baton_entitlement_unpack(ctx, data, len, &back));
+	CHECK(baton_entitlement_pack(e, ctx, &data, &len));
+	CHECK(baton_entitlement_unpack(ctx, data, len, &back));
 	assert_string_equal(baton_entitlement_id(back), "group:g1:member");
 	assert_string_equal(baton_entitlement_display_name(back), "Member of Engineering");
 	assert_string_equal(baton_entitlement_description(back), "Is a member");
@@ -121,13 +121,13 @@ static void test_entitlement_setters_roundtrip(void **state)
 	baton_annotations *ba = baton_entitlement_annotations(back);
 	assert_int_equal(baton_annotations_count(ba), 2);
 	char *json;
-	ASSERT_OK(baton_annotations_pick_json(ba, "c1.connector.v2.EntitlementExclusionGroup", ctx, &json));
+	CHECK(baton_annotations_pick_json(ba, "c1.connector.v2.EntitlementExclusionGroup", ctx, &json));
 	json_t *j = types_json(json);
 	test_json_assert_str(j, "exclusionGroupId", "tier");
 	types_assert_json_int(j, "order", 2);
 	assert_true(json_is_true(test_json_get(j, "isDefault")));
 	json_decref(j);
-	ASSERT_OK(baton_annotations_pick_json(ba, "c1.connector.v2.EntitlementImmutable", ctx, &json));
+	CHECK(baton_annotations_pick_json(ba, "c1.connector.v2.EntitlementImmutable", ctx, &json));
 	j = types_json(json);
 	test_json_assert_str(j, "sourceId", "src-1");
 	test_json_assert_str(j, "metadata.why", "scim");
@@ -149,7 +149,7 @@ static void test_entitlement_setters_roundtrip(void **state)
 	assert_true(eg->is_default);
 
 	/* Clearing grantable_to. */
-	ASSERT_OK(baton_entitlement_set_grantable_to(e, NULL, 0));
+	CHECK(baton_entitlement_set_grantable_to(e, NULL, 0));
 	assert_int_equal(baton_entitlement_grantable_to_count(e), 0);
 }
 
@@ -158,13 +158,13 @@ static void test_entitlement_embeds_live_resource(void **state)
 	baton_ctx *ctx = *state;
 	baton_resource_type *rt = types_rt(ctx, "User", BATON_TRAIT_USER);
 	baton_resource *r;
-	ASSERT_OK(baton_user_resource_new(ctx, "Alice", rt, "u1", &r));
+	CHECK(baton_user_resource_new(ctx, "Alice", rt, "u1", &r));
 	baton_entitlement *e;
-	ASSERT_OK(baton_permission_entitlement_new(ctx, r, "impersonate", &e));
+	CHECK(baton_permission_entitlement_new(ctx, r, "impersonate", &e));
 	/* Changes to the resource's trait after building still reach the embedded copy. */
 	baton_user_trait *t = baton_resource_user_trait(r);
-	ASSERT_OK(baton_user_trait_set_status(t, BATON_STATUS_DISABLED, NULL));
-	ASSERT_OK(baton_user_trait_set_login(t, "alice", NULL, 0));
+	CHECK(baton_user_trait_set_status(t, BATON_STATUS_DISABLED, NULL));
+	CHECK(baton_user_trait_set_login(t, "alice", NULL, 0));
 	C1__Connector__V2__Entitlement *m = decode(ctx, e);
 	assert_int_equal(m->resource->status->status,
 	                 C1__CONNECTOR__V2__STATUS__RESOURCE_STATUS__RESOURCE_STATUS_DISABLED);
@@ -174,7 +174,7 @@ static void test_entitlement_embeds_live_resource(void **state)
 	assert_string_equal(ut->login, "alice");
 
 	char *json;
-	ASSERT_OK(baton_entitlement_to_json(e, ctx, &json));
+	CHECK(baton_entitlement_to_json(e, ctx, &json));
 	json_t *j = types_json(json);
 	test_json_assert_str(j, "id", "user:u1:impersonate");
 	test_json_assert_str(j, "displayName", "impersonate");
@@ -192,7 +192,7 @@ static void test_entitlement_unpack_errors(void **state)
 	baton_entitlement *e;
 	const uint8_t junk[] = {0x12, 0x05, 'a'};
 	ASSERT_ERR(baton_entitlement_unpack(ctx, junk, sizeof junk, &e), BATON_EDATALOSS, "");
-	ASSERT_OK(baton_entitlement_unpack(ctx, NULL, 0, &e));
+	CHECK(baton_entitlement_unpack(ctx, NULL, 0, &e));
 	assert_null(baton_entitlement_resource(e));
 	assert_string_equal(baton_entitlement_id(e), "");
 }

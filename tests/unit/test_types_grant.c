@@ -14,8 +14,8 @@ static baton_resource *group_resource(baton_ctx *ctx)
 {
 	baton_resource_type *rt = types_rt(ctx, "Group", BATON_TRAIT_GROUP);
 	baton_resource *r;
-	ASSERT_OK(baton_group_resource_new(ctx, "Engineering", rt, "g1", &r));
-	ASSERT_OK(baton_resource_set_description(r, "eng"));
+	CHECK(baton_group_resource_new(ctx, "Engineering", rt, "g1", &r));
+	CHECK(baton_resource_set_description(r, "eng"));
 	return r;
 }
 
@@ -23,7 +23,7 @@ static C1__Connector__V2__Grant *decode(baton_ctx *ctx, baton_grant *g)
 {
 	const uint8_t *data;
 	size_t len;
-	ASSERT_OK(baton_grant_pack(g, ctx, &data, &len));
+	CHECK(baton_grant_pack(g, ctx, &data, &len));
 	C1__Connector__V2__Grant *m = c1__connector__v2__grant__unpack(types_pb_alloc(ctx), len, data);
 	assert_non_null(m);
 	return m;
@@ -35,7 +35,7 @@ static void test_grant_ids_and_stub(void **state)
 	baton_resource *r = group_resource(ctx);
 	baton_resource_id principal = {"user", "u1"};
 	baton_grant *g;
-	ASSERT_OK(baton_grant_new(ctx, r, "member", &principal, &g));
+	CHECK(baton_grant_new(ctx, r, "member", &principal, &g));
 	assert_string_equal(baton_grant_id(g), "group:g1:member:user:u1");
 	assert_string_equal(baton_grant_entitlement_id(g), "group:g1:member");
 	baton_resource_id rid = baton_grant_resource_id(g);
@@ -75,7 +75,7 @@ static void test_grant_ids_and_stub(void **state)
 	assert_string_equal(baton_grant_id_format(ctx, "a:b:c", &principal), "a:b:c:user:u1");
 	/* Separators inside the parts are not escaped. */
 	baton_resource_id odd = {"team:x", "id:1"};
-	ASSERT_OK(baton_grant_new(ctx, r, "m:n", &odd, &g));
+	CHECK(baton_grant_new(ctx, r, "m:n", &odd, &g));
 	assert_string_equal(baton_grant_id(g), "group:g1:m:n:team:x:id:1");
 
 	baton_resource_id bad = {"user", ""};
@@ -96,13 +96,13 @@ static void test_grant_with_principal_and_entitlement(void **state)
 	baton_resource *r = group_resource(ctx);
 	baton_resource_type *ut = types_rt(ctx, "User", BATON_TRAIT_USER);
 	baton_resource *user;
-	ASSERT_OK(baton_user_resource_new(ctx, "Alice", ut, "u1", &user));
+	CHECK(baton_user_resource_new(ctx, "Alice", ut, "u1", &user));
 	baton_grant *g;
-	ASSERT_OK(baton_grant_new_with_principal(ctx, r, "member", user, &g));
+	CHECK(baton_grant_new_with_principal(ctx, r, "member", user, &g));
 	assert_string_equal(baton_grant_id(g), "group:g1:member:user:u1");
 	assert_ptr_equal(baton_grant_principal(g), user);
 	/* Later changes to the principal reach the packed grant. */
-	ASSERT_OK(baton_user_trait_set_login(baton_resource_user_trait(user), "alice", NULL, 0));
+	CHECK(baton_user_trait_set_login(baton_resource_user_trait(user), "alice", NULL, 0));
 	C1__Connector__V2__Grant *m = decode(ctx, g);
 	assert_string_equal(m->principal->display_name, "Alice");
 	assert_int_equal(m->principal->n_annotations, 1);
@@ -111,10 +111,10 @@ static void test_grant_with_principal_and_entitlement(void **state)
 
 	/* A grant of a whole entitlement embeds it as it is. */
 	baton_entitlement *e;
-	ASSERT_OK(baton_assignment_entitlement_new(ctx, r, "member", &e));
-	ASSERT_OK(baton_entitlement_set_description(e, "members"));
+	CHECK(baton_assignment_entitlement_new(ctx, r, "member", &e));
+	CHECK(baton_entitlement_set_description(e, "members"));
 	baton_resource_id principal = {"user", "u2"};
-	ASSERT_OK(baton_grant_new_for_entitlement(ctx, e, &principal, &g));
+	CHECK(baton_grant_new_for_entitlement(ctx, e, &principal, &g));
 	assert_string_equal(baton_grant_id(g), "group:g1:member:user:u2");
 	assert_ptr_equal(baton_grant_entitlement(g), e);
 	m = decode(ctx, g);
@@ -130,26 +130,26 @@ static void test_grant_options(void **state)
 	baton_resource *r = group_resource(ctx);
 	baton_resource_id principal = {"group", "g2"};
 	baton_grant *g, *back;
-	ASSERT_OK(baton_grant_new(ctx, r, "member", &principal, &g));
+	CHECK(baton_grant_new(ctx, r, "member", &principal, &g));
 
 	const char *ents[] = {"group:g2:member"};
 	const char *rts[] = {"user"};
-	ASSERT_OK(baton_grant_set_expandable(g, ents, 1, true, rts, 1));
+	CHECK(baton_grant_set_expandable(g, ents, 1, true, rts, 1));
 	ASSERT_ERR(baton_grant_set_expandable(g, NULL, 0, false, NULL, 0), BATON_EINVALID,
 	           "at least one entitlement id");
 	const char *dup[] = {"a", "a"};
 	ASSERT_ERR(baton_grant_set_expandable(g, dup, 2, false, NULL, 0), BATON_EINVALID, "unique");
 	const char *empty[] = {""};
 	ASSERT_ERR(baton_grant_set_expandable(g, empty, 1, false, NULL, 0), BATON_EINVALID, "empty");
-	ASSERT_OK(baton_grant_set_immutable(g, "src", "{\"k\":1}"));
-	ASSERT_OK(baton_grant_set_immutable(g, NULL, NULL)); /* appends again */
-	ASSERT_OK(baton_grant_set_metadata_json(g, "{\"a\":\"1\"}"));
-	ASSERT_OK(baton_grant_set_metadata_json(g, "{\"a\":\"2\"}")); /* update */
+	CHECK(baton_grant_set_immutable(g, "src", "{\"k\":1}"));
+	CHECK(baton_grant_set_immutable(g, NULL, NULL)); /* appends again */
+	CHECK(baton_grant_set_metadata_json(g, "{\"a\":\"1\"}"));
+	CHECK(baton_grant_set_metadata_json(g, "{\"a\":\"2\"}")); /* update */
 	ASSERT_ERR(baton_grant_set_metadata_json(g, "nope"), BATON_EINVALID, "grant metadata");
-	ASSERT_OK(baton_grant_add_source(g, "zeta:1:m", false));
-	ASSERT_OK(baton_grant_add_source(g, "alpha:1:m", true));
-	ASSERT_OK(baton_grant_add_source(g, "mid:1:m", false));
-	ASSERT_OK(baton_grant_add_source(g, "zeta:1:m", true)); /* update */
+	CHECK(baton_grant_add_source(g, "zeta:1:m", false));
+	CHECK(baton_grant_add_source(g, "alpha:1:m", true));
+	CHECK(baton_grant_add_source(g, "mid:1:m", false));
+	CHECK(baton_grant_add_source(g, "zeta:1:m", true)); /* update */
 
 	baton_annotations *a = baton_grant_annotations(g);
 	assert_int_equal(baton_annotations_count(a), 4);
@@ -160,8 +160,8 @@ static void test_grant_options(void **state)
 
 	const uint8_t *data;
 	size_t len;
-	ASSERT_OK(baton_grant_pack(g, ctx, &data, &len));
-	ASSERT_OK(baton_grant_unpack(ctx, data, len, &back));
+	CHECK(baton_grant_pack(g, ctx, &data, &len));
+	CHECK(baton_grant_unpack(ctx, data, len, &back));
 	assert_string_equal(baton_grant_id(back), "group:g1:member:group:g2");
 	assert_int_equal(baton_grant_source_count(back), 3);
 	bool direct = false;
@@ -176,7 +176,7 @@ static void test_grant_options(void **state)
 	const char *const *eids, *const *rtids;
 	size_t n, n_rt;
 	bool shallow = false;
-	ASSERT_OK(baton_grant_expandable(back, ctx, &eids, &n, &shallow, &rtids, &n_rt));
+	CHECK(baton_grant_expandable(back, ctx, &eids, &n, &shallow, &rtids, &n_rt));
 	assert_int_equal(n, 1);
 	assert_string_equal(eids[0], "group:g2:member");
 	assert_true(shallow);
@@ -189,8 +189,8 @@ static void test_grant_options(void **state)
 	assert_string_equal(baton_resource_get_id(baton_grant_principal(back)).resource, "g2");
 
 	char *json;
-	ASSERT_OK(baton_annotations_pick_json(baton_grant_annotations(back), "c1.connector.v2.GrantMetadata",
-	                                      ctx, &json));
+	CHECK(baton_annotations_pick_json(baton_grant_annotations(back), "c1.connector.v2.GrantMetadata",
+	                                  ctx, &json));
 	json_t *j = types_json(json);
 	test_json_assert_str(j, "metadata.a", "2");
 	json_decref(j);
@@ -208,7 +208,7 @@ static void test_grant_options(void **state)
 
 	/* No expandable annotation. */
 	baton_grant *plain;
-	ASSERT_OK(baton_grant_new(ctx, r, "member", &principal, &plain));
+	CHECK(baton_grant_new(ctx, r, "member", &principal, &plain));
 	ASSERT_ERR(baton_grant_expandable(plain, ctx, NULL, NULL, NULL, NULL, NULL), BATON_ENOTFOUND,
 	           "GrantExpandable");
 }
@@ -238,23 +238,23 @@ static void test_grant_matches_go(void **state)
 	baton_ctx *ctx = *state;
 	baton_resource_type *rt = types_rt(ctx, "Group", BATON_TRAIT_GROUP);
 	baton_resource *g;
-	ASSERT_OK(baton_resource_new(ctx, "Eng", rt, "g1", &g));
+	CHECK(baton_resource_new(ctx, "Eng", rt, "g1", &g));
 	const char *x1[] = {"x1"};
-	ASSERT_OK(baton_resource_add_aliases(g, x1, 1));
-	ASSERT_OK(baton_resource_set_nhi_type(g, BATON_NHI_TYPE_ASSUMABLE_ROLE, "iam"));
+	CHECK(baton_resource_add_aliases(g, x1, 1));
+	CHECK(baton_resource_set_nhi_type(g, BATON_NHI_TYPE_ASSUMABLE_ROLE, "iam"));
 	baton_group_trait *gt = baton_resource_group_trait(g);
-	ASSERT_OK(baton_group_trait_set_source_type(gt, BATON_GROUP_SOURCE_DIRECTORY_SYNCED));
-	ASSERT_OK(baton_group_trait_set_raw_source_type(gt, "raw"));
-	ASSERT_OK(baton_group_trait_set_icon(gt, "gi"));
+	CHECK(baton_group_trait_set_source_type(gt, BATON_GROUP_SOURCE_DIRECTORY_SYNCED));
+	CHECK(baton_group_trait_set_raw_source_type(gt, "raw"));
+	CHECK(baton_group_trait_set_icon(gt, "gi"));
 	baton_resource_id p = {"user", "u1"};
 	baton_grant *gr;
-	ASSERT_OK(baton_grant_new(ctx, g, "member", &p, &gr));
-	ASSERT_OK(baton_grant_set_metadata_json(gr, "{\"k\":\"v\"}"));
+	CHECK(baton_grant_new(ctx, g, "member", &p, &gr));
+	CHECK(baton_grant_set_metadata_json(gr, "{\"k\":\"v\"}"));
 	const char *eids[] = {"group:g2:member"}, *rts[] = {"user"};
-	ASSERT_OK(baton_grant_set_expandable(gr, eids, 1, true, rts, 1));
+	CHECK(baton_grant_set_expandable(gr, eids, 1, true, rts, 1));
 	const uint8_t *data;
 	size_t len;
-	ASSERT_OK(baton_grant_pack(gr, ctx, &data, &len));
+	CHECK(baton_grant_pack(gr, ctx, &data, &len));
 	types_assert_bytes_hex(ctx, data, len, go_grant_hex);
 }
 
@@ -264,10 +264,10 @@ static void test_grant_json(void **state)
 	baton_resource *r = group_resource(ctx);
 	baton_resource_id principal = {"user", "u1"};
 	baton_grant *g;
-	ASSERT_OK(baton_grant_new(ctx, r, "member", &principal, &g));
-	ASSERT_OK(baton_grant_add_source(g, "group:g9:member", true));
+	CHECK(baton_grant_new(ctx, r, "member", &principal, &g));
+	CHECK(baton_grant_add_source(g, "group:g9:member", true));
 	char *json;
-	ASSERT_OK(baton_grant_to_json(g, ctx, &json));
+	CHECK(baton_grant_to_json(g, ctx, &json));
 	json_t *j = types_json(json);
 	test_json_assert_str(j, "id", "group:g1:member:user:u1");
 	test_json_assert_str(j, "entitlement.id", "group:g1:member");
@@ -285,7 +285,7 @@ static void test_grant_unpack_errors(void **state)
 	baton_grant *g;
 	const uint8_t junk[] = {0x0a, 0x03, 0xff};
 	ASSERT_ERR(baton_grant_unpack(ctx, junk, sizeof junk, &g), BATON_EDATALOSS, "");
-	ASSERT_OK(baton_grant_unpack(ctx, NULL, 0, &g));
+	CHECK(baton_grant_unpack(ctx, NULL, 0, &g));
 	assert_null(baton_grant_entitlement(g));
 	assert_null(baton_grant_principal(g));
 	assert_string_equal(baton_grant_entitlement_id(g), "");
@@ -298,7 +298,7 @@ static void assert_pack_spliced_same(baton_ctx *ctx, baton_resource *input, bato
 	const uint8_t *data;
 	size_t len;
 	ctx->input_msg = NULL;
-	ASSERT_OK(baton_grant_pack(g, ctx, &data, &len));
+	CHECK(baton_grant_pack(g, ctx, &data, &len));
 	uint8_t *whole = malloc(len);
 	assert_non_null(whole);
 	memcpy(whole, data, len);
@@ -306,7 +306,7 @@ static void assert_pack_spliced_same(baton_ctx *ctx, baton_resource *input, bato
 	ctx->input_msg = input->msg;
 	ctx->input_packed = NULL;
 	for (int k = 0; k < 2; k++) { /* packs the input, then reuses it */
-		ASSERT_OK(baton_grant_pack(g, ctx, &data, &len));
+		CHECK(baton_grant_pack(g, ctx, &data, &len));
 		assert_non_null(ctx->input_packed);
 		assert_int_equal(len, whole_len);
 		assert_memory_equal(data, whole, len);
@@ -320,42 +320,42 @@ static void test_grant_pack_spliced(void **state)
 {
 	baton_ctx *ctx = *state;
 	baton_resource *r = group_resource(ctx);
-	ASSERT_OK(baton_annotations_append_json(baton_resource_annotations(r), "c1.connector.v2.RawId",
-	                                        "{\"id\":\"raw-1\"}"));
+	CHECK(baton_annotations_append_json(baton_resource_annotations(r), "c1.connector.v2.RawId",
+	                                    "{\"id\":\"raw-1\"}"));
 	baton_resource_id u1 = {"user", "u1"};
 	baton_grant *g;
-	ASSERT_OK(baton_grant_new(ctx, r, "member", &u1, &g));
+	CHECK(baton_grant_new(ctx, r, "member", &u1, &g));
 	assert_pack_spliced_same(ctx, r, g);
 
 	/* every option: annotations, and the sources map, added out of order (sorted when packed) */
 	const char *ents[] = {"group:g2:member"};
-	ASSERT_OK(baton_grant_new(ctx, r, "member", &u1, &g));
-	ASSERT_OK(baton_grant_set_expandable(g, ents, 1, true, NULL, 0));
-	ASSERT_OK(baton_grant_set_immutable(g, "src", "{\"k\":1}"));
-	ASSERT_OK(baton_grant_set_metadata_json(g, "{\"b\":\"2\",\"a\":\"1\"}"));
-	ASSERT_OK(baton_grant_add_source(g, "zeta:1:m", false));
-	ASSERT_OK(baton_grant_add_source(g, "alpha:1:m", true));
-	ASSERT_OK(baton_grant_add_source(g, "mid:1:m", false));
+	CHECK(baton_grant_new(ctx, r, "member", &u1, &g));
+	CHECK(baton_grant_set_expandable(g, ents, 1, true, NULL, 0));
+	CHECK(baton_grant_set_immutable(g, "src", "{\"k\":1}"));
+	CHECK(baton_grant_set_metadata_json(g, "{\"b\":\"2\",\"a\":\"1\"}"));
+	CHECK(baton_grant_add_source(g, "zeta:1:m", false));
+	CHECK(baton_grant_add_source(g, "alpha:1:m", true));
+	CHECK(baton_grant_add_source(g, "mid:1:m", false));
 	assert_pack_spliced_same(ctx, r, g);
 
 	/* a whole principal, and an entitlement with more than the stub's fields */
 	baton_resource_type *ut = types_rt(ctx, "User", BATON_TRAIT_USER);
 	baton_resource *user;
-	ASSERT_OK(baton_user_resource_new(ctx, "Alice", ut, "u1", &user));
-	ASSERT_OK(baton_grant_new_with_principal(ctx, r, "member", user, &g));
+	CHECK(baton_user_resource_new(ctx, "Alice", ut, "u1", &user));
+	CHECK(baton_grant_new_with_principal(ctx, r, "member", user, &g));
 	assert_pack_spliced_same(ctx, r, g);
 	baton_entitlement *e;
-	ASSERT_OK(baton_entitlement_new(ctx, r, "admin", BATON_PURPOSE_PERMISSION, &e));
-	ASSERT_OK(baton_entitlement_set_description(e, "admins of the group"));
-	ASSERT_OK(baton_grant_new_for_entitlement(ctx, e, &u1, &g));
+	CHECK(baton_entitlement_new(ctx, r, "admin", BATON_PURPOSE_PERMISSION, &e));
+	CHECK(baton_entitlement_set_description(e, "admins of the group"));
+	CHECK(baton_grant_new_for_entitlement(ctx, e, &u1, &g));
 	assert_pack_spliced_same(ctx, r, g);
 
 	/* a large input resource (lengths of more than one varint byte) */
 	char big[2000];
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	ASSERT_OK(baton_resource_set_description(r, big));
-	ASSERT_OK(baton_grant_new(ctx, r, "member", &u1, &g));
+	CHECK(baton_resource_set_description(r, big));
+	CHECK(baton_grant_new(ctx, r, "member", &u1, &g));
 	assert_pack_spliced_same(ctx, r, g);
 }
 

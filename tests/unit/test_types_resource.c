@@ -24,7 +24,7 @@ static void test_resource_type_ids(void **state)
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		baton_resource_type *rt;
-		ASSERT_OK(baton_resource_type_new(ctx, cases[i].name, NULL, 0, &rt));
+		CHECK(baton_resource_type_new(ctx, cases[i].name, NULL, 0, &rt));
 		assert_string_equal(baton_resource_type_id(rt), cases[i].id);
 		assert_string_equal(baton_resource_type_display_name(rt), cases[i].name);
 		assert_int_equal(baton_resource_type_trait_count(rt), 0);
@@ -36,7 +36,7 @@ static void test_resource_type_traits_and_setters(void **state)
 	baton_ctx *ctx = *state;
 	baton_trait traits[] = {BATON_TRAIT_USER, BATON_TRAIT_APP};
 	baton_resource_type *rt;
-	ASSERT_OK(baton_resource_type_new(ctx, "User", traits, 2, &rt));
+	CHECK(baton_resource_type_new(ctx, "User", traits, 2, &rt));
 	assert_int_equal(baton_resource_type_trait_count(rt), 2);
 	assert_int_equal(baton_resource_type_trait_at(rt, 0), BATON_TRAIT_USER);
 	assert_int_equal(baton_resource_type_trait_at(rt, 1), BATON_TRAIT_APP);
@@ -45,14 +45,14 @@ static void test_resource_type_traits_and_setters(void **state)
 	assert_false(baton_resource_type_has_trait(rt, BATON_TRAIT_GROUP));
 
 	assert_string_equal(baton_resource_type_description(rt), "");
-	ASSERT_OK(baton_resource_type_set_description(rt, "People"));
+	CHECK(baton_resource_type_set_description(rt, "People"));
 	assert_string_equal(baton_resource_type_description(rt), "People");
-	ASSERT_OK(baton_resource_type_set_id(rt, "person"));
+	CHECK(baton_resource_type_set_id(rt, "person"));
 	assert_string_equal(baton_resource_type_id(rt), "person");
 	assert_false(baton_resource_type_sourced_externally(rt));
-	ASSERT_OK(baton_resource_type_set_sourced_externally(rt, true));
+	CHECK(baton_resource_type_set_sourced_externally(rt, true));
 	assert_true(baton_resource_type_sourced_externally(rt));
-	ASSERT_OK(baton_resource_type_set_description(rt, NULL));
+	CHECK(baton_resource_type_set_description(rt, NULL));
 	assert_string_equal(baton_resource_type_description(rt), "");
 }
 
@@ -70,11 +70,11 @@ static void test_resource_type_validation(void **state)
 	           BATON_EINVALID, "1..1024");
 	assert_null(rt);
 
-	ASSERT_OK(baton_resource_type_new(ctx, types_repeat(ctx, 'a', 1024), NULL, 0, &rt));
+	CHECK(baton_resource_type_new(ctx, types_repeat(ctx, 'a', 1024), NULL, 0, &rt));
 	ASSERT_ERR(baton_resource_type_set_id(rt, ""), BATON_EINVALID, "resource type id");
 	ASSERT_ERR(baton_resource_type_set_description(rt, types_repeat(ctx, 'd', 4097)),
 	           BATON_EINVALID, "resource type description must be at most 4096");
-	ASSERT_OK(baton_resource_type_set_description(rt, types_repeat(ctx, 'd', 4096)));
+	CHECK(baton_resource_type_set_description(rt, types_repeat(ctx, 'd', 4096)));
 }
 
 static void test_resource_type_roundtrip(void **state)
@@ -82,15 +82,15 @@ static void test_resource_type_roundtrip(void **state)
 	baton_ctx *ctx = *state;
 	baton_trait traits[] = {BATON_TRAIT_GROUP};
 	baton_resource_type *rt, *back;
-	ASSERT_OK(baton_resource_type_new(ctx, "Security Group", traits, 1, &rt));
-	ASSERT_OK(baton_resource_type_set_description(rt, "Groups"));
-	ASSERT_OK(baton_resource_type_set_sourced_externally(rt, true));
-	ASSERT_OK(baton_annotations_add_child_resource_type(baton_resource_type_annotations(rt), "user"));
+	CHECK(baton_resource_type_new(ctx, "Security Group", traits, 1, &rt));
+	CHECK(baton_resource_type_set_description(rt, "Groups"));
+	CHECK(baton_resource_type_set_sourced_externally(rt, true));
+	CHECK(baton_annotations_add_child_resource_type(baton_resource_type_annotations(rt), "user"));
 
 	const uint8_t *data;
 	size_t len;
-	ASSERT_OK(baton_resource_type_pack(rt, ctx, &data, &len));
-	ASSERT_OK(baton_resource_type_unpack(ctx, data, len, &back));
+	CHECK(baton_resource_type_pack(rt, ctx, &data, &len));
+	CHECK(baton_resource_type_unpack(ctx, data, len, &back));
 	assert_string_equal(baton_resource_type_id(back), "security-group");
 	assert_string_equal(baton_resource_type_display_name(back), "Security Group");
 	assert_string_equal(baton_resource_type_description(back), "Groups");
@@ -113,7 +113,7 @@ static void test_resource_type_roundtrip(void **state)
 	                    "type.googleapis.com/c1.connector.v2.ChildResourceType");
 
 	char *json;
-	ASSERT_OK(baton_resource_type_to_json(rt, ctx, &json));
+	CHECK(baton_resource_type_to_json(rt, ctx, &json));
 	json_t *j = types_json(json);
 	test_json_assert_str(j, "id", "security-group");
 	test_json_assert_str(j, "displayName", "Security Group");
@@ -137,32 +137,32 @@ static void test_resource_ids(void **state)
 	baton_resource_type *rt = types_rt(ctx, "Service Account", 0);
 	baton_resource *r;
 
-	ASSERT_OK(baton_resource_new(ctx, "Deploy Bot", rt, "sa-1", &r));
+	CHECK(baton_resource_new(ctx, "Deploy Bot", rt, "sa-1", &r));
 	baton_resource_id id = baton_resource_get_id(r);
 	assert_string_equal(id.resource_type, "service-account");
 	assert_string_equal(id.resource, "sa-1");
 	assert_string_equal(baton_resource_display_name(r), "Deploy Bot");
 
-	ASSERT_OK(baton_resource_new_int(ctx, "n", rt, 42, &r));
+	CHECK(baton_resource_new_int(ctx, "n", rt, 42, &r));
 	assert_string_equal(baton_resource_get_id(r).resource, "42");
-	ASSERT_OK(baton_resource_new_int(ctx, "n", rt, -7, &r));
+	CHECK(baton_resource_new_int(ctx, "n", rt, -7, &r));
 	assert_string_equal(baton_resource_get_id(r).resource, "-7");
-	ASSERT_OK(baton_resource_new_int(ctx, "n", rt, INT64_MAX, &r));
+	CHECK(baton_resource_new_int(ctx, "n", rt, INT64_MAX, &r));
 	assert_string_equal(baton_resource_get_id(r).resource, "9223372036854775807");
-	ASSERT_OK(baton_resource_new_int(ctx, "n", rt, INT64_MIN, &r));
+	CHECK(baton_resource_new_int(ctx, "n", rt, INT64_MIN, &r));
 	assert_string_equal(baton_resource_get_id(r).resource, "-9223372036854775808");
-	ASSERT_OK(baton_resource_new_int(ctx, "n", rt, 0, &r));
+	CHECK(baton_resource_new_int(ctx, "n", rt, 0, &r));
 	assert_string_equal(baton_resource_get_id(r).resource, "0");
 
 	baton_resource_id given = {"repo", "org/repo"};
-	ASSERT_OK(baton_resource_new_with_id(ctx, "Repo", &given, &r));
+	CHECK(baton_resource_new_with_id(ctx, "Repo", &given, &r));
 	id = baton_resource_get_id(r);
 	assert_string_equal(id.resource_type, "repo");
 	assert_string_equal(id.resource, "org/repo");
 
 	/* Strings are copied. */
 	char buf[8] = "abc";
-	ASSERT_OK(baton_resource_new(ctx, buf, rt, buf, &r));
+	CHECK(baton_resource_new(ctx, buf, rt, buf, &r));
 	strcpy(buf, "xyz");
 	assert_string_equal(baton_resource_display_name(r), "abc");
 	assert_string_equal(baton_resource_get_id(r).resource, "abc");
@@ -185,7 +185,7 @@ static void test_resource_validation(void **state)
 	ASSERT_ERR(baton_resource_new(ctx, "x", NULL, "id", &r), BATON_EINVALID, "rt");
 	assert_null(r);
 
-	ASSERT_OK(baton_resource_new(ctx, "", rt, types_repeat(ctx, 'i', 1024), &r));
+	CHECK(baton_resource_new(ctx, "", rt, types_repeat(ctx, 'i', 1024), &r));
 	ASSERT_ERR(baton_resource_set_description(r, types_repeat(ctx, 'd', 2049)), BATON_EINVALID,
 	           "resource description must be at most 2048");
 	ASSERT_ERR(baton_resource_set_display_name(r, types_repeat(ctx, 'd', 1025)), BATON_EINVALID,
@@ -219,25 +219,25 @@ static void test_resource_setters_roundtrip(void **state)
 	baton_ctx *ctx = *state;
 	baton_resource_type *rt = types_rt(ctx, "Repository", 0);
 	baton_resource *r, *back;
-	ASSERT_OK(baton_resource_new(ctx, "Repo", rt, "r1", &r));
+	CHECK(baton_resource_new(ctx, "Repo", rt, "r1", &r));
 	baton_resource_id parent = {"org", "o1"};
-	ASSERT_OK(baton_resource_set_parent(r, &parent));
-	ASSERT_OK(baton_resource_set_display_name(r, "Repo One"));
-	ASSERT_OK(baton_resource_set_description(r, "The first repo"));
-	ASSERT_OK(baton_resource_set_external_id(r, "ext-1", "https://x/1", "external"));
-	ASSERT_OK(baton_resource_set_profile_json(
+	CHECK(baton_resource_set_parent(r, &parent));
+	CHECK(baton_resource_set_display_name(r, "Repo One"));
+	CHECK(baton_resource_set_description(r, "The first repo"));
+	CHECK(baton_resource_set_external_id(r, "ext-1", "https://x/1", "external"));
+	CHECK(baton_resource_set_profile_json(
 		r, "{\"login\":\"alice\",\"count\":12.9,\"neg\":-3.7,\"ok\":true,\"nested\":{\"a\":[1,\"b\"]}}"));
-	ASSERT_OK(baton_resource_set_icon(r, "asset-9"));
-	ASSERT_OK(baton_resource_set_status(r, BATON_STATUS_DISABLED, "locked by admin"));
+	CHECK(baton_resource_set_icon(r, "asset-9"));
+	CHECK(baton_resource_set_status(r, BATON_STATUS_DISABLED, "locked by admin"));
 	baton_timestamp ts = {1700000000, 123456789};
-	ASSERT_OK(baton_resource_set_created_at(r, ts));
-	ASSERT_OK(baton_resource_set_baton_resource(r, true));
-	ASSERT_OK(baton_resource_set_nhi_type(r, BATON_NHI_TYPE_MANAGED_IDENTITY, "azure"));
+	CHECK(baton_resource_set_created_at(r, ts));
+	CHECK(baton_resource_set_baton_resource(r, true));
+	CHECK(baton_resource_set_nhi_type(r, BATON_NHI_TYPE_MANAGED_IDENTITY, "azure"));
 
 	const uint8_t *data;
 	size_t len;
-	ASSERT_OK(baton_resource_pack(r, ctx, &data, &len));
-	ASSERT_OK(baton_resource_unpack(ctx, data, len, &back));
+	CHECK(baton_resource_pack(r, ctx, &data, &len));
+	CHECK(baton_resource_unpack(ctx, data, len, &back));
 
 	baton_resource_id id = baton_resource_get_id(back);
 	assert_string_equal(id.resource_type, "repository");
@@ -260,18 +260,18 @@ static void test_resource_setters_roundtrip(void **state)
 
 	const char *s;
 	int64_t n;
-	ASSERT_OK(baton_resource_profile_string(back, "login", &s));
+	CHECK(baton_resource_profile_string(back, "login", &s));
 	assert_string_equal(s, "alice");
-	ASSERT_OK(baton_resource_profile_int64(back, "count", &n));
+	CHECK(baton_resource_profile_int64(back, "count", &n));
 	assert_int_equal(n, 12);
-	ASSERT_OK(baton_resource_profile_int64(back, "neg", &n));
+	CHECK(baton_resource_profile_int64(back, "neg", &n));
 	assert_int_equal(n, -3);
 	ASSERT_ERR(baton_resource_profile_string(back, "count", &s), BATON_EINVALID, "not a string");
 	ASSERT_ERR(baton_resource_profile_int64(back, "login", &n), BATON_EINVALID, "not a number");
 	ASSERT_ERR(baton_resource_profile_string(back, "missing", &s), BATON_ENOTFOUND, "missing");
 
 	char *pj;
-	ASSERT_OK(baton_resource_profile_json(back, ctx, &pj));
+	CHECK(baton_resource_profile_json(back, ctx, &pj));
 	json_t *j = types_json(pj);
 	test_json_assert_str(j, "login", "alice");
 	assert_true(json_is_true(test_json_get(j, "ok")));
@@ -305,18 +305,18 @@ static void test_resource_setters_roundtrip(void **state)
 	/* Packing again gives the same bytes. */
 	const uint8_t *data2;
 	size_t len2;
-	ASSERT_OK(baton_resource_pack(back, ctx, &data2, &len2));
+	CHECK(baton_resource_pack(back, ctx, &data2, &len2));
 	assert_int_equal(len2, len);
 	assert_memory_equal(data2, data, len);
 
 	/* nhi update replaces in place. */
-	ASSERT_OK(baton_resource_set_nhi_type(r, BATON_NHI_TYPE_APP_REGISTRATION, NULL));
+	CHECK(baton_resource_set_nhi_type(r, BATON_NHI_TYPE_APP_REGISTRATION, NULL));
 	assert_int_equal(baton_annotations_count(baton_resource_annotations(r)), 1);
 
 	/* Clearing. */
-	ASSERT_OK(baton_resource_set_parent(r, NULL));
+	CHECK(baton_resource_set_parent(r, NULL));
 	assert_false(baton_resource_get_parent(r, NULL));
-	ASSERT_OK(baton_resource_set_description(r, ""));
+	CHECK(baton_resource_set_description(r, ""));
 	assert_string_equal(baton_resource_description(r), "");
 }
 
@@ -325,13 +325,13 @@ static void test_resource_json(void **state)
 	baton_ctx *ctx = *state;
 	baton_resource_type *rt = types_rt(ctx, "Group", BATON_TRAIT_GROUP);
 	baton_resource *r;
-	ASSERT_OK(baton_resource_new(ctx, "Admins", rt, "g1", &r));
-	ASSERT_OK(baton_resource_set_description(r, "admin group"));
-	ASSERT_OK(baton_resource_set_status(r, BATON_STATUS_ENABLED, NULL));
+	CHECK(baton_resource_new(ctx, "Admins", rt, "g1", &r));
+	CHECK(baton_resource_set_description(r, "admin group"));
+	CHECK(baton_resource_set_status(r, BATON_STATUS_ENABLED, NULL));
 	baton_timestamp ts = {0, 500000000};
-	ASSERT_OK(baton_resource_set_created_at(r, ts));
+	CHECK(baton_resource_set_created_at(r, ts));
 	char *json;
-	ASSERT_OK(baton_resource_to_json(r, ctx, &json));
+	CHECK(baton_resource_to_json(r, ctx, &json));
 	json_t *j = types_json(json);
 	test_json_assert_str(j, "id.resourceType", "group");
 	test_json_assert_str(j, "id.resource", "g1");
@@ -349,18 +349,18 @@ static void test_resource_aliases(void **state)
 	baton_ctx *ctx = *state;
 	baton_resource_type *rt = types_rt(ctx, "User", 0);
 	baton_resource *r;
-	ASSERT_OK(baton_resource_new(ctx, "A", rt, "u1", &r));
+	CHECK(baton_resource_new(ctx, "A", rt, "u1", &r));
 	assert_int_equal(baton_resource_alias_count(r), 0);
 	assert_null(baton_resource_alias_at(r, 0));
 
 	const char *first[] = {"a@x", "b@x", "a@x"};
-	ASSERT_OK(baton_resource_add_aliases(r, first, 3));
+	CHECK(baton_resource_add_aliases(r, first, 3));
 	assert_int_equal(baton_resource_alias_count(r), 2);
 	assert_string_equal(baton_resource_alias_at(r, 0), "a@x");
 	assert_string_equal(baton_resource_alias_at(r, 1), "b@x");
 
 	const char *second[] = {"b@x", "c@x"};
-	ASSERT_OK(baton_resource_add_aliases(r, second, 2));
+	CHECK(baton_resource_add_aliases(r, second, 2));
 	assert_int_equal(baton_resource_alias_count(r), 3);
 	assert_string_equal(baton_resource_alias_at(r, 2), "c@x");
 	/* One Aliases annotation, updated in place. */
@@ -378,15 +378,15 @@ static void test_resource_aliases(void **state)
 		many[i] = baton_ctx_sprintf(ctx, "alias-%d", i);
 	ASSERT_ERR(baton_resource_add_aliases(r, many, 98), BATON_EINVALID, "at most 100");
 	assert_int_equal(baton_resource_alias_count(r), 3);
-	ASSERT_OK(baton_resource_add_aliases(r, many, 97));
+	CHECK(baton_resource_add_aliases(r, many, 97));
 	assert_int_equal(baton_resource_alias_count(r), 100);
 
 	/* Round trip. */
 	const uint8_t *data;
 	size_t len;
 	baton_resource *back;
-	ASSERT_OK(baton_resource_pack(r, ctx, &data, &len));
-	ASSERT_OK(baton_resource_unpack(ctx, data, len, &back));
+	CHECK(baton_resource_pack(r, ctx, &data, &len));
+	CHECK(baton_resource_unpack(ctx, data, len, &back));
 	assert_int_equal(baton_resource_alias_count(back), 100);
 	assert_string_equal(baton_resource_alias_at(back, 3), "alias-0");
 	C1__Connector__V2__Resource *m = c1__connector__v2__resource__unpack(types_pb_alloc(ctx), len, data);
@@ -421,7 +421,7 @@ static void test_resource_unpack_errors(void **state)
 	const uint8_t junk[] = {0x0a, 0x10, 0x01};
 	ASSERT_ERR(baton_resource_unpack(ctx, junk, sizeof junk, &r), BATON_EDATALOSS, "");
 	/* An empty message is valid. */
-	ASSERT_OK(baton_resource_unpack(ctx, NULL, 0, &r));
+	CHECK(baton_resource_unpack(ctx, NULL, 0, &r));
 	assert_string_equal(baton_resource_get_id(r).resource, "");
 	assert_string_equal(baton_resource_icon(r), "");
 	assert_false(baton_resource_created_at(r, NULL));
@@ -434,22 +434,22 @@ static void test_resource_memory_in_ctx(void **state)
 {
 	(void)state;
 	baton_ctx *ctx;
-	ASSERT_OK(baton_ctx_new(&ctx));
+	CHECK(baton_ctx_new(&ctx));
 	size_t before = baton_ctx_memory_used(ctx);
 	baton_resource_type *rt = types_rt(ctx, "User", BATON_TRAIT_USER);
 	for (int i = 0; i < 200; i++) {
 		baton_resource *r;
-		ASSERT_OK(baton_user_resource_new(ctx, "User", rt, baton_ctx_sprintf(ctx, "u%d", i), &r));
+		CHECK(baton_user_resource_new(ctx, "User", rt, baton_ctx_sprintf(ctx, "u%d", i), &r));
 		baton_user_trait *ut = baton_resource_user_trait(r);
-		ASSERT_OK(baton_user_trait_add_email(ut, "u@example.com", true));
-		ASSERT_OK(baton_resource_set_profile_json(r, "{\"k\":\"v\"}"));
+		CHECK(baton_user_trait_add_email(ut, "u@example.com", true));
+		CHECK(baton_resource_set_profile_json(r, "{\"k\":\"v\"}"));
 		const uint8_t *data;
 		size_t len;
-		ASSERT_OK(baton_resource_pack(r, ctx, &data, &len));
+		CHECK(baton_resource_pack(r, ctx, &data, &len));
 		char *json;
-		ASSERT_OK(baton_resource_to_json(r, ctx, &json));
+		CHECK(baton_resource_to_json(r, ctx, &json));
 		baton_resource *back;
-		ASSERT_OK(baton_resource_unpack(ctx, data, len, &back));
+		CHECK(baton_resource_unpack(ctx, data, len, &back));
 	}
 	assert_true(baton_ctx_memory_used(ctx) > before);
 	baton_ctx_free(ctx); /* ASan's leak checker verifies nothing escaped the arena */

@@ -8,7 +8,7 @@ static C1__Connector__V2__Resource *decode(baton_ctx *ctx, baton_resource *r)
 {
 	const uint8_t *data;
 	size_t len;
-	ASSERT_OK(baton_resource_pack(r, ctx, &data, &len));
+	CHECK(baton_resource_pack(r, ctx, &data, &len));
 	C1__Connector__V2__Resource *m = c1__connector__v2__resource__unpack(types_pb_alloc(ctx), len, data);
 	assert_non_null(m);
 	return m;
@@ -19,8 +19,8 @@ static baton_resource *roundtrip(baton_ctx *ctx, baton_resource *r)
 	const uint8_t *data;
 	size_t len;
 	baton_resource *back;
-	ASSERT_OK(baton_resource_pack(r, ctx, &data, &len));
-	ASSERT_OK(baton_resource_unpack(ctx, data, len, &back));
+	CHECK(baton_resource_pack(r, ctx, &data, &len));
+	CHECK(baton_resource_unpack(ctx, data, len, &back));
 	return back;
 }
 
@@ -50,11 +50,11 @@ static void test_user_resource_defaults_and_bytes(void **state)
 	baton_ctx *ctx = *state;
 	baton_resource_type *rt = types_rt(ctx, "User", BATON_TRAIT_USER);
 	baton_resource *r;
-	ASSERT_OK(baton_user_resource_new(ctx, "Alice", rt, "u1", &r));
+	CHECK(baton_user_resource_new(ctx, "Alice", rt, "u1", &r));
 
 	const uint8_t *data;
 	size_t len;
-	ASSERT_OK(baton_resource_pack(r, ctx, &data, &len));
+	CHECK(baton_resource_pack(r, ctx, &data, &len));
 	assert_int_equal(len, sizeof go_user_resource);
 	assert_memory_equal(data, go_user_resource, len);
 
@@ -75,7 +75,7 @@ static void test_user_resource_defaults_and_bytes(void **state)
 	assert_false(baton_resource_has_trait(r, BATON_TRAIT_GROUP));
 
 	char *json;
-	ASSERT_OK(baton_resource_to_json(r, ctx, &json));
+	CHECK(baton_resource_to_json(r, ctx, &json));
 	json_t *j = types_json(json);
 	test_json_assert_str(j, "annotations.0.@type", "type.googleapis.com/c1.connector.v2.UserTrait");
 	test_json_assert_str(j, "annotations.0.status.status", "STATUS_ENABLED");
@@ -108,31 +108,31 @@ static void test_user_resource_matches_go(void **state)
 	baton_ctx *ctx = *state;
 	baton_resource_type *rt = types_rt(ctx, "Service Account", BATON_TRAIT_USER);
 	baton_resource *u;
-	ASSERT_OK(baton_user_resource_new(ctx, "Alice Smith", rt, "u1", &u));
+	CHECK(baton_user_resource_new(ctx, "Alice Smith", rt, "u1", &u));
 	baton_resource_id org = {"org", "o1"};
-	ASSERT_OK(baton_resource_set_parent(u, &org));
-	ASSERT_OK(baton_resource_set_description(u, "desc"));
+	CHECK(baton_resource_set_parent(u, &org));
+	CHECK(baton_resource_set_description(u, "desc"));
 	baton_user_trait *t = baton_resource_user_trait(u);
-	ASSERT_OK(baton_user_trait_add_email(t, "a@x.com", true));
-	ASSERT_OK(baton_user_trait_add_email(t, "b@x.com", false));
+	CHECK(baton_user_trait_add_email(t, "a@x.com", true));
+	CHECK(baton_user_trait_add_email(t, "b@x.com", false));
 	const char *al[] = {"al", "as"};
-	ASSERT_OK(baton_user_trait_set_login(t, "alice", al, 2));
+	CHECK(baton_user_trait_set_login(t, "alice", al, 2));
 	const char *emp[] = {"E1", "E2"};
-	ASSERT_OK(baton_user_trait_set_employee_ids(t, emp, 2));
-	ASSERT_OK(baton_user_trait_set_account_type(t, BATON_ACCOUNT_TYPE_SERVICE));
-	ASSERT_OK(baton_user_trait_set_status(t, BATON_STATUS_DISABLED, "sus"));
-	ASSERT_OK(baton_user_trait_set_profile_json(t, "{\"dept\":\"eng\"}"));
-	ASSERT_OK(baton_user_trait_set_icon(t, "ic"));
+	CHECK(baton_user_trait_set_employee_ids(t, emp, 2));
+	CHECK(baton_user_trait_set_account_type(t, BATON_ACCOUNT_TYPE_SERVICE));
+	CHECK(baton_user_trait_set_status(t, BATON_STATUS_DISABLED, "sus"));
+	CHECK(baton_user_trait_set_profile_json(t, "{\"dept\":\"eng\"}"));
+	CHECK(baton_user_trait_set_icon(t, "ic"));
 	baton_timestamp t1 = {1700000000, 123000000}, t2 = {1650000000, 0};
-	ASSERT_OK(baton_user_trait_set_created_at(t, t1));
-	ASSERT_OK(baton_user_trait_set_last_login(t, t2));
-	ASSERT_OK(baton_user_trait_set_mfa_enabled(t, true));
-	ASSERT_OK(baton_user_trait_set_sso_enabled(t, false));
+	CHECK(baton_user_trait_set_created_at(t, t1));
+	CHECK(baton_user_trait_set_last_login(t, t2));
+	CHECK(baton_user_trait_set_mfa_enabled(t, true));
+	CHECK(baton_user_trait_set_sso_enabled(t, false));
 	const char *mid[] = {"M"};
-	ASSERT_OK(baton_user_trait_set_structured_name(t, "Alice", "Smith", mid, 1, "Dr", NULL));
+	CHECK(baton_user_trait_set_structured_name(t, "Alice", "Smith", mid, 1, "Dr", NULL));
 	const uint8_t *data;
 	size_t len;
-	ASSERT_OK(baton_resource_pack(u, ctx, &data, &len));
+	CHECK(baton_resource_pack(u, ctx, &data, &len));
 	types_assert_bytes_hex(ctx, data, len, go_user_full_hex);
 }
 
@@ -141,33 +141,33 @@ static void test_user_trait_all_setters(void **state)
 	baton_ctx *ctx = *state;
 	baton_resource_type *rt = types_rt(ctx, "User", BATON_TRAIT_USER);
 	baton_resource *r;
-	ASSERT_OK(baton_user_resource_new(ctx, "Alice Smith", rt, "u1", &r));
+	CHECK(baton_user_resource_new(ctx, "Alice Smith", rt, "u1", &r));
 	baton_user_trait *t = baton_resource_user_trait(r);
 	assert_non_null(t);
 	assert_ptr_equal(baton_resource_user_trait(r), t);
 
-	ASSERT_OK(baton_user_trait_add_email(t, "alice@example.com", true));
-	ASSERT_OK(baton_user_trait_add_email(t, "", false));   /* ignored */
-	ASSERT_OK(baton_user_trait_add_email(t, NULL, false)); /* ignored */
-	ASSERT_OK(baton_user_trait_add_email(t, "a2@example.com", false));
+	CHECK(baton_user_trait_add_email(t, "alice@example.com", true));
+	CHECK(baton_user_trait_add_email(t, "", false));   /* ignored */
+	CHECK(baton_user_trait_add_email(t, NULL, false)); /* ignored */
+	CHECK(baton_user_trait_add_email(t, "a2@example.com", false));
 	const char *aliases[] = {"asmith", "alice.s"};
-	ASSERT_OK(baton_user_trait_set_login(t, "alice", aliases, 2));
+	CHECK(baton_user_trait_set_login(t, "alice", aliases, 2));
 	const char *one[] = {"al"};
-	ASSERT_OK(baton_user_trait_set_login(t, "", one, 1)); /* ignored, aliases too */
+	CHECK(baton_user_trait_set_login(t, "", one, 1)); /* ignored, aliases too */
 	const char *emp[] = {"E1", "E2"};
-	ASSERT_OK(baton_user_trait_set_employee_ids(t, emp, 2));
-	ASSERT_OK(baton_user_trait_set_account_type(t, BATON_ACCOUNT_TYPE_SERVICE));
+	CHECK(baton_user_trait_set_employee_ids(t, emp, 2));
+	CHECK(baton_user_trait_set_account_type(t, BATON_ACCOUNT_TYPE_SERVICE));
 	baton_timestamp ll = {1650000000, 5};
-	ASSERT_OK(baton_user_trait_set_last_login(t, ll));
-	ASSERT_OK(baton_user_trait_set_mfa_enabled(t, true));
-	ASSERT_OK(baton_user_trait_set_sso_enabled(t, false));
+	CHECK(baton_user_trait_set_last_login(t, ll));
+	CHECK(baton_user_trait_set_mfa_enabled(t, true));
+	CHECK(baton_user_trait_set_sso_enabled(t, false));
 	const char *middle[] = {"Marie", "Ann"};
-	ASSERT_OK(baton_user_trait_set_structured_name(t, "Alice", "Smith", middle, 2, "Dr", NULL));
-	ASSERT_OK(baton_user_trait_set_status(t, BATON_STATUS_DISABLED, "suspended"));
-	ASSERT_OK(baton_user_trait_set_profile_json(t, "{\"dept\":\"eng\"}"));
-	ASSERT_OK(baton_user_trait_set_icon(t, "icon-1"));
+	CHECK(baton_user_trait_set_structured_name(t, "Alice", "Smith", middle, 2, "Dr", NULL));
+	CHECK(baton_user_trait_set_status(t, BATON_STATUS_DISABLED, "suspended"));
+	CHECK(baton_user_trait_set_profile_json(t, "{\"dept\":\"eng\"}"));
+	CHECK(baton_user_trait_set_icon(t, "icon-1"));
 	baton_timestamp ca = {1500000000, 0};
-	ASSERT_OK(baton_user_trait_set_created_at(t, ca));
+	CHECK(baton_user_trait_set_created_at(t, ca));
 
 	/* Validation. */
 	ASSERT_ERR(baton_user_trait_set_account_type(t, (baton_account_type)4), BATON_EINVALID,
@@ -227,7 +227,7 @@ static void test_user_trait_all_setters(void **state)
 	assert_true(baton_resource_created_at(back, &got));
 	assert_int_equal(got.seconds, 1500000000);
 	const char *dept;
-	ASSERT_OK(baton_resource_profile_string(back, "dept", &dept));
+	CHECK(baton_resource_profile_string(back, "dept", &dept));
 	assert_string_equal(dept, "eng");
 
 	/* And at the byte level. */
@@ -247,7 +247,7 @@ static void test_user_trait_all_setters(void **state)
 	assert_string_equal(ut->structured_name->prefix, "Dr");
 
 	/* Login replaces the aliases. */
-	ASSERT_OK(baton_user_trait_set_login(t, "alice2", NULL, 0));
+	CHECK(baton_user_trait_set_login(t, "alice2", NULL, 0));
 	assert_string_equal(baton_user_trait_login(t), "alice2");
 	assert_int_equal(baton_user_trait_login_alias_count(t), 0);
 }
@@ -260,12 +260,12 @@ static void test_mirroring_precedence(void **state)
 	const char *details;
 
 	/* Resource setter BEFORE the trait setter: the resource's value wins. */
-	ASSERT_OK(baton_resource_new(ctx, "A", rt, "u1", &r));
-	ASSERT_OK(baton_resource_set_status(r, BATON_STATUS_DELETED, "gone"));
-	ASSERT_OK(baton_resource_set_icon(r, "res-icon"));
+	CHECK(baton_resource_new(ctx, "A", rt, "u1", &r));
+	CHECK(baton_resource_set_status(r, BATON_STATUS_DELETED, "gone"));
+	CHECK(baton_resource_set_icon(r, "res-icon"));
 	baton_user_trait *t = baton_resource_user_trait(r);
-	ASSERT_OK(baton_user_trait_set_status(t, BATON_STATUS_DISABLED, "trait"));
-	ASSERT_OK(baton_user_trait_set_icon(t, "trait-icon"));
+	CHECK(baton_user_trait_set_status(t, BATON_STATUS_DISABLED, "trait"));
+	CHECK(baton_user_trait_set_icon(t, "trait-icon"));
 	assert_int_equal(baton_resource_status(r, &details), BATON_STATUS_DELETED);
 	assert_string_equal(details, "gone");
 	assert_string_equal(baton_resource_icon(r), "res-icon");
@@ -278,30 +278,30 @@ static void test_mirroring_precedence(void **state)
 	assert_string_equal(ut->icon->id, "trait-icon");
 
 	/* Resource setter AFTER the trait setter: the resource's value still wins. */
-	ASSERT_OK(baton_user_resource_new(ctx, "B", rt, "u2", &r));
+	CHECK(baton_user_resource_new(ctx, "B", rt, "u2", &r));
 	t = baton_resource_user_trait(r);
-	ASSERT_OK(baton_user_trait_set_status(t, BATON_STATUS_DISABLED, NULL));
+	CHECK(baton_user_trait_set_status(t, BATON_STATUS_DISABLED, NULL));
 	assert_int_equal(baton_resource_status(r, NULL), BATON_STATUS_DISABLED); /* mirrored */
-	ASSERT_OK(baton_resource_set_status(r, BATON_STATUS_ENABLED, "by resource"));
+	CHECK(baton_resource_set_status(r, BATON_STATUS_ENABLED, "by resource"));
 	assert_int_equal(baton_resource_status(r, &details), BATON_STATUS_ENABLED);
 	assert_string_equal(details, "by resource");
-	ASSERT_OK(baton_user_trait_set_status(t, BATON_STATUS_DELETED, NULL));
+	CHECK(baton_user_trait_set_status(t, BATON_STATUS_DELETED, NULL));
 	assert_int_equal(baton_resource_status(r, NULL), BATON_STATUS_ENABLED);
 	m = decode(ctx, r);
 	assert_int_equal(m->status->status, C1__CONNECTOR__V2__STATUS__RESOURCE_STATUS__RESOURCE_STATUS_ENABLED);
 	assert_string_equal(m->status->details, "by resource");
 
 	/* Unset resource field: the mirror follows the latest trait value, flushes are idempotent. */
-	ASSERT_OK(baton_user_resource_new(ctx, "C", rt, "u3", &r));
+	CHECK(baton_user_resource_new(ctx, "C", rt, "u3", &r));
 	t = baton_resource_user_trait(r);
 	const uint8_t *d1, *d2;
 	size_t l1, l2;
-	ASSERT_OK(baton_user_trait_set_status(t, BATON_STATUS_DISABLED, "x"));
-	ASSERT_OK(baton_resource_pack(r, ctx, &d1, &l1));
-	ASSERT_OK(baton_resource_pack(r, ctx, &d2, &l2));
+	CHECK(baton_user_trait_set_status(t, BATON_STATUS_DISABLED, "x"));
+	CHECK(baton_resource_pack(r, ctx, &d1, &l1));
+	CHECK(baton_resource_pack(r, ctx, &d2, &l2));
 	assert_int_equal(l1, l2);
 	assert_memory_equal(d1, d2, l1);
-	ASSERT_OK(baton_user_trait_set_status(t, BATON_STATUS_ENABLED, NULL));
+	CHECK(baton_user_trait_set_status(t, BATON_STATUS_ENABLED, NULL));
 	assert_int_equal(baton_resource_status(r, &details), BATON_STATUS_ENABLED);
 	assert_string_equal(details, "");
 	m = decode(ctx, r);
@@ -314,16 +314,16 @@ static void test_mirroring_first_trait_wins(void **state)
 	baton_ctx *ctx = *state;
 	baton_resource_type *rt = types_rt(ctx, "Thing", 0);
 	baton_resource *r;
-	ASSERT_OK(baton_resource_new(ctx, "T", rt, "t1", &r));
+	CHECK(baton_resource_new(ctx, "T", rt, "t1", &r));
 	/* Group first, then user: the group's profile and icon are mirrored. */
 	baton_group_trait *g = baton_resource_group_trait(r);
 	baton_user_trait *u = baton_resource_user_trait(r);
-	ASSERT_OK(baton_user_trait_set_profile_json(u, "{\"from\":\"user\"}"));
-	ASSERT_OK(baton_user_trait_set_icon(u, "user-icon"));
-	ASSERT_OK(baton_group_trait_set_profile_json(g, "{\"from\":\"group\"}"));
-	ASSERT_OK(baton_group_trait_set_icon(g, "group-icon"));
+	CHECK(baton_user_trait_set_profile_json(u, "{\"from\":\"user\"}"));
+	CHECK(baton_user_trait_set_icon(u, "user-icon"));
+	CHECK(baton_group_trait_set_profile_json(g, "{\"from\":\"group\"}"));
+	CHECK(baton_group_trait_set_icon(g, "group-icon"));
 	const char *from;
-	ASSERT_OK(baton_resource_profile_string(r, "from", &from));
+	CHECK(baton_resource_profile_string(r, "from", &from));
 	assert_string_equal(from, "group");
 	assert_string_equal(baton_resource_icon(r), "group-icon");
 	baton_annotations *a = baton_resource_annotations(r);
@@ -331,19 +331,19 @@ static void test_mirroring_first_trait_wins(void **state)
 	assert_string_equal(baton_annotations_type_at(a, 0), "c1.connector.v2.GroupTrait");
 	assert_string_equal(baton_annotations_type_at(a, 1), "c1.connector.v2.UserTrait");
 	/* A trait without the value does not hide a later one that has it. */
-	ASSERT_OK(baton_resource_new(ctx, "T", rt, "t2", &r));
+	CHECK(baton_resource_new(ctx, "T", rt, "t2", &r));
 	baton_role_trait *ro = baton_resource_role_trait(r);
 	assert_non_null(ro);
 	baton_secret_trait *se = baton_resource_secret_trait(r);
-	ASSERT_OK(baton_secret_trait_set_profile_json(se, "{\"from\":\"secret\"}"));
-	ASSERT_OK(baton_resource_profile_string(r, "from", &from));
+	CHECK(baton_secret_trait_set_profile_json(se, "{\"from\":\"secret\"}"));
+	CHECK(baton_resource_profile_string(r, "from", &from));
 	assert_string_equal(from, "secret");
-	ASSERT_OK(baton_role_trait_set_profile_json(ro, "{\"from\":\"role\"}"));
-	ASSERT_OK(baton_resource_profile_string(r, "from", &from));
+	CHECK(baton_role_trait_set_profile_json(ro, "{\"from\":\"role\"}"));
+	CHECK(baton_resource_profile_string(r, "from", &from));
 	assert_string_equal(from, "role");
 	/* The author's profile beats every trait. */
-	ASSERT_OK(baton_resource_set_profile_json(r, "{\"from\":\"resource\"}"));
-	ASSERT_OK(baton_resource_profile_string(r, "from", &from));
+	CHECK(baton_resource_set_profile_json(r, "{\"from\":\"resource\"}"));
+	CHECK(baton_resource_profile_string(r, "from", &from));
 	assert_string_equal(from, "resource");
 }
 
@@ -352,12 +352,12 @@ static void test_trait_update_vs_existing(void **state)
 	baton_ctx *ctx = *state;
 	baton_resource_type *rt = types_rt(ctx, "User", BATON_TRAIT_USER);
 	baton_resource *r;
-	ASSERT_OK(baton_resource_new(ctx, "A", rt, "u1", &r));
+	CHECK(baton_resource_new(ctx, "A", rt, "u1", &r));
 	baton_annotations *a = baton_resource_annotations(r);
-	ASSERT_OK(baton_annotations_set_raw_id(a, "raw-1"));
+	CHECK(baton_annotations_set_raw_id(a, "raw-1"));
 	baton_user_trait *t = baton_resource_user_trait(r);
-	ASSERT_OK(baton_annotations_set_skip_grants(a));
-	ASSERT_OK(baton_user_trait_set_login(t, "alice", NULL, 0));
+	CHECK(baton_annotations_set_skip_grants(a));
+	CHECK(baton_user_trait_set_login(t, "alice", NULL, 0));
 	/* The trait keeps the slot it took when first requested. */
 	assert_int_equal(baton_annotations_count(a), 3);
 	assert_string_equal(baton_annotations_type_at(a, 1), "c1.connector.v2.UserTrait");
@@ -366,7 +366,7 @@ static void test_trait_update_vs_existing(void **state)
 	baton_resource *back = roundtrip(ctx, r);
 	baton_user_trait *bt = baton_resource_user_trait(back);
 	assert_string_equal(baton_user_trait_login(bt), "alice");
-	ASSERT_OK(baton_user_trait_add_email(bt, "a@x.com", false));
+	CHECK(baton_user_trait_add_email(bt, "a@x.com", false));
 	baton_annotations *ba = baton_resource_annotations(back);
 	assert_int_equal(baton_annotations_count(ba), 3);
 	assert_string_equal(baton_annotations_type_at(ba, 1), "c1.connector.v2.UserTrait");
@@ -399,13 +399,13 @@ static void test_parsed_trait_gets_no_defaults(void **state)
 	size_t len = c1__connector__v2__resource__pack(&res, buf);
 
 	baton_resource *r;
-	ASSERT_OK(baton_resource_unpack(ctx, buf, len, &r));
+	CHECK(baton_resource_unpack(ctx, buf, len, &r));
 	assert_int_equal(baton_resource_status(r, NULL), BATON_STATUS_UNSPECIFIED);
 	baton_user_trait *t = baton_resource_user_trait(r);
 	assert_non_null(t);
 	assert_int_equal(baton_user_trait_account_type(t), BATON_ACCOUNT_TYPE_UNSPECIFIED);
 	assert_int_equal(baton_user_trait_status(t, NULL), BATON_STATUS_UNSPECIFIED);
-	ASSERT_OK(baton_user_trait_set_login(t, "bob", NULL, 0));
+	CHECK(baton_user_trait_set_login(t, "bob", NULL, 0));
 	C1__Connector__V2__Resource *m = decode(ctx, r);
 	C1__Connector__V2__UserTrait *got = decode_user(ctx, m->annotations[0]);
 	assert_null(got->status);
@@ -415,10 +415,10 @@ static void test_parsed_trait_gets_no_defaults(void **state)
 
 	/* Untouched parsed resources pack to their original bytes. */
 	baton_resource *r2;
-	ASSERT_OK(baton_resource_unpack(ctx, buf, len, &r2));
+	CHECK(baton_resource_unpack(ctx, buf, len, &r2));
 	const uint8_t *d;
 	size_t l;
-	ASSERT_OK(baton_resource_pack(r2, ctx, &d, &l));
+	CHECK(baton_resource_pack(r2, ctx, &d, &l));
 	assert_int_equal(l, len);
 	assert_memory_equal(d, buf, len);
 }
@@ -449,7 +449,7 @@ static void test_legacy_status_fallback(void **state)
 	size_t len = c1__connector__v2__resource__pack(&res, buf);
 
 	baton_resource *r;
-	ASSERT_OK(baton_resource_unpack(ctx, buf, len, &r));
+	CHECK(baton_resource_unpack(ctx, buf, len, &r));
 	const char *details;
 	assert_int_equal(baton_resource_status(r, &details), BATON_STATUS_DISABLED);
 	assert_string_equal(details, "old");
@@ -457,13 +457,13 @@ static void test_legacy_status_fallback(void **state)
 
 	/* Agent trait status READY reads as ENABLED. */
 	baton_resource_type *rt = types_rt(ctx, "Agent", BATON_TRAIT_AGENT);
-	ASSERT_OK(baton_resource_new(ctx, "bot", rt, "a1", &r));
-	ASSERT_OK(baton_annotations_update_json(baton_resource_annotations(r), "c1.connector.v2.AgentTrait",
-	                                        "{\"status\":\"AGENT_STATUS_READY\",\"profile\":{\"k\":\"v\"}}"));
+	CHECK(baton_resource_new(ctx, "bot", rt, "a1", &r));
+	CHECK(baton_annotations_update_json(baton_resource_annotations(r), "c1.connector.v2.AgentTrait",
+	                                    "{\"status\":\"AGENT_STATUS_READY\",\"profile\":{\"k\":\"v\"}}"));
 	assert_int_equal(baton_resource_status(r, NULL), BATON_STATUS_ENABLED);
 	assert_true(baton_resource_has_trait(r, BATON_TRAIT_AGENT));
 	const char *v;
-	ASSERT_OK(baton_resource_profile_string(r, "k", &v));
+	CHECK(baton_resource_profile_string(r, "k", &v));
 	assert_string_equal(v, "v");
 }
 
@@ -472,7 +472,7 @@ static void test_group_trait(void **state)
 	baton_ctx *ctx = *state;
 	baton_resource_type *rt = types_rt(ctx, "Group", BATON_TRAIT_GROUP);
 	baton_resource *r;
-	ASSERT_OK(baton_group_resource_new(ctx, "Admins", rt, "g1", &r));
+	CHECK(baton_group_resource_new(ctx, "Admins", rt, "g1", &r));
 	C1__Connector__V2__Resource *m = decode(ctx, r);
 	assert_int_equal(m->n_annotations, 1);
 	assert_string_equal(m->annotations[0]->type_url, "type.googleapis.com/c1.connector.v2.GroupTrait");
@@ -480,10 +480,10 @@ static void test_group_trait(void **state)
 	assert_null(m->status);
 
 	baton_group_trait *g = baton_resource_group_trait(r);
-	ASSERT_OK(baton_group_trait_set_source_type(g, BATON_GROUP_SOURCE_DIRECTORY_SYNCED));
-	ASSERT_OK(baton_group_trait_set_raw_source_type(g, "AAD-synced"));
-	ASSERT_OK(baton_group_trait_set_icon(g, "gi"));
-	ASSERT_OK(baton_group_trait_set_profile_json(g, "{\"members\":3}"));
+	CHECK(baton_group_trait_set_source_type(g, BATON_GROUP_SOURCE_DIRECTORY_SYNCED));
+	CHECK(baton_group_trait_set_raw_source_type(g, "AAD-synced"));
+	CHECK(baton_group_trait_set_icon(g, "gi"));
+	CHECK(baton_group_trait_set_profile_json(g, "{\"members\":3}"));
 	ASSERT_ERR(baton_group_trait_set_source_type(g, types_repeat(ctx, 's', 65)), BATON_EINVALID,
 	           "group_source_type must be at most 64");
 	ASSERT_ERR(baton_group_trait_set_raw_source_type(g, types_repeat(ctx, 's', 257)),
@@ -496,7 +496,7 @@ static void test_group_trait(void **state)
 	assert_string_equal(baton_group_trait_raw_source_type(bg), "AAD-synced");
 	assert_string_equal(baton_resource_icon(back), "gi");
 	int64_t n;
-	ASSERT_OK(baton_resource_profile_int64(back, "members", &n));
+	CHECK(baton_resource_profile_int64(back, "members", &n));
 	assert_int_equal(n, 3);
 	m = decode(ctx, r);
 	assert_string_equal(m->icon->id, "gi");
@@ -511,13 +511,13 @@ static void test_role_trait(void **state)
 	baton_ctx *ctx = *state;
 	baton_resource_type *rt = types_rt(ctx, "Role", BATON_TRAIT_ROLE);
 	baton_resource *r;
-	ASSERT_OK(baton_role_resource_new(ctx, "Admin", rt, "admin", &r));
+	CHECK(baton_role_resource_new(ctx, "Admin", rt, "admin", &r));
 	baton_role_trait *t = baton_resource_role_trait(r);
 	assert_string_equal(baton_role_trait_scope_type(t), "");
 	assert_int_equal(baton_role_trait_condition_count(t), 0);
 	const char *exprs[] = {"a == b", "c in d"};
-	ASSERT_OK(baton_role_trait_set_scope_conditions(t, "cel", exprs, 2));
-	ASSERT_OK(baton_role_trait_set_profile_json(t, "{\"level\":\"high\"}"));
+	CHECK(baton_role_trait_set_scope_conditions(t, "cel", exprs, 2));
+	CHECK(baton_role_trait_set_profile_json(t, "{\"level\":\"high\"}"));
 	baton_resource *back = roundtrip(ctx, r);
 	baton_role_trait *bt = baton_resource_role_trait(back);
 	assert_string_equal(baton_role_trait_scope_type(bt), "cel");
@@ -525,10 +525,10 @@ static void test_role_trait(void **state)
 	assert_string_equal(baton_role_trait_condition_at(bt, 1), "c in d");
 	assert_null(baton_role_trait_condition_at(bt, 2));
 	const char *lvl;
-	ASSERT_OK(baton_resource_profile_string(back, "level", &lvl));
+	CHECK(baton_resource_profile_string(back, "level", &lvl));
 	assert_string_equal(lvl, "high");
 	/* Replaces. */
-	ASSERT_OK(baton_role_trait_set_scope_conditions(t, "cel", exprs, 1));
+	CHECK(baton_role_trait_set_scope_conditions(t, "cel", exprs, 1));
 	assert_int_equal(baton_role_trait_condition_count(t), 1);
 	assert_true(baton_resource_has_trait(r, BATON_TRAIT_ROLE));
 }
@@ -538,27 +538,27 @@ static void test_app_trait(void **state)
 	baton_ctx *ctx = *state;
 	baton_resource_type *rt = types_rt(ctx, "App", BATON_TRAIT_APP);
 	baton_resource *r;
-	ASSERT_OK(baton_app_resource_new(ctx, "Slack", rt, "app1", &r));
+	CHECK(baton_app_resource_new(ctx, "Slack", rt, "app1", &r));
 	baton_app_trait *t = baton_resource_app_trait(r);
 	ASSERT_ERR(baton_app_trait_set_help_url(t, "http://help"), BATON_EINVALID,
 	           "help_url must start with https://");
 	ASSERT_ERR(baton_app_trait_set_help_url(t, baton_ctx_sprintf(ctx, "https://%s",
 	                                                             types_repeat(ctx, 'h', 1017))),
 	           BATON_EINVALID, "help_url must be at most 1024");
-	ASSERT_OK(baton_app_trait_set_help_url(t, "https://help.example.com"));
-	ASSERT_OK(baton_app_trait_set_logo(t, "logo-1"));
+	CHECK(baton_app_trait_set_help_url(t, "https://help.example.com"));
+	CHECK(baton_app_trait_set_logo(t, "logo-1"));
 	baton_app_flag flags[] = {BATON_APP_FLAG_SAML, BATON_APP_FLAG_HIDDEN};
-	ASSERT_OK(baton_app_trait_set_flags(t, flags, 2));
+	CHECK(baton_app_trait_set_flags(t, flags, 2));
 	baton_app_flag bad_flags[] = {(baton_app_flag)6};
 	ASSERT_ERR(baton_app_trait_set_flags(t, bad_flags, 1), BATON_EINVALID, "flag 6");
-	ASSERT_OK(baton_app_trait_set_source_type(t, "okta"));
-	ASSERT_OK(baton_app_trait_set_raw_source_type(t, "okta-raw"));
+	CHECK(baton_app_trait_set_source_type(t, "okta"));
+	CHECK(baton_app_trait_set_raw_source_type(t, "okta-raw"));
 	ASSERT_ERR(baton_app_trait_set_source_type(t, types_repeat(ctx, 's', 65)), BATON_EINVALID,
 	           "app_source_type must be at most 64");
 	ASSERT_ERR(baton_app_trait_set_raw_source_type(t, types_repeat(ctx, 's', 257)), BATON_EINVALID,
 	           "raw_app_source_type");
-	ASSERT_OK(baton_app_trait_set_icon(t, "app-icon"));
-	ASSERT_OK(baton_app_trait_set_profile_json(t, "{\"tier\":\"gold\"}"));
+	CHECK(baton_app_trait_set_icon(t, "app-icon"));
+	CHECK(baton_app_trait_set_profile_json(t, "{\"tier\":\"gold\"}"));
 
 	baton_resource *back = roundtrip(ctx, r);
 	baton_app_trait *bt = baton_resource_app_trait(back);
@@ -570,13 +570,13 @@ static void test_app_trait(void **state)
 	assert_string_equal(baton_app_trait_source_type(bt), "okta");
 	assert_string_equal(baton_resource_icon(back), "app-icon");
 	const char *tier;
-	ASSERT_OK(baton_resource_profile_string(back, "tier", &tier));
+	CHECK(baton_resource_profile_string(back, "tier", &tier));
 	assert_string_equal(tier, "gold");
 	/* Help URL may be cleared. */
-	ASSERT_OK(baton_app_trait_set_help_url(t, NULL));
+	CHECK(baton_app_trait_set_help_url(t, NULL));
 	assert_string_equal(baton_app_trait_help_url(t), "");
 	char *json;
-	ASSERT_OK(baton_resource_to_json(r, ctx, &json));
+	CHECK(baton_resource_to_json(r, ctx, &json));
 	json_t *j = types_json(json);
 	test_json_assert_str(j, "annotations.0.flags.0", "APP_FLAG_SAML");
 	test_json_assert_str(j, "annotations.0.rawAppSourceType", "okta-raw");
@@ -588,22 +588,22 @@ static void test_secret_trait(void **state)
 	baton_ctx *ctx = *state;
 	baton_resource_type *rt = types_rt(ctx, "Secret", BATON_TRAIT_SECRET);
 	baton_resource *r;
-	ASSERT_OK(baton_secret_resource_new(ctx, "key", rt, "k1", &r));
+	CHECK(baton_secret_resource_new(ctx, "key", rt, "k1", &r));
 	baton_secret_trait *t = baton_resource_secret_trait(r);
 	baton_timestamp lu = {100, 1}, ex = {200, 2}, ca = {50, 0};
-	ASSERT_OK(baton_secret_trait_set_last_used_at(t, lu));
-	ASSERT_OK(baton_secret_trait_set_expires_at(t, ex));
+	CHECK(baton_secret_trait_set_last_used_at(t, lu));
+	CHECK(baton_secret_trait_set_expires_at(t, ex));
 	baton_resource_id by = {"user", "u1"}, ident = {"sa", "s1"}, bad = {"", ""};
-	ASSERT_OK(baton_secret_trait_set_created_by_id(t, &by));
-	ASSERT_OK(baton_secret_trait_set_identity_id(t, &ident));
+	CHECK(baton_secret_trait_set_created_by_id(t, &by));
+	CHECK(baton_secret_trait_set_identity_id(t, &ident));
 	ASSERT_ERR(baton_secret_trait_set_identity_id(t, &bad), BATON_EINVALID,
 	           "secret trait identity_id resource_type");
-	ASSERT_OK(baton_secret_trait_set_credential_type(t, BATON_CREDENTIAL_TYPE_ASYMMETRIC_KEY));
+	CHECK(baton_secret_trait_set_credential_type(t, BATON_CREDENTIAL_TYPE_ASYMMETRIC_KEY));
 	ASSERT_ERR(baton_secret_trait_set_credential_type(t, (baton_credential_type)4), BATON_EINVALID,
 	           "credential_type 4");
-	ASSERT_OK(baton_secret_trait_set_credential_detail(t, "ssh_key"));
-	ASSERT_OK(baton_secret_trait_set_created_at(t, ca));
-	ASSERT_OK(baton_secret_trait_set_profile_json(t, "{\"alg\":\"ed25519\"}"));
+	CHECK(baton_secret_trait_set_credential_detail(t, "ssh_key"));
+	CHECK(baton_secret_trait_set_created_at(t, ca));
+	CHECK(baton_secret_trait_set_profile_json(t, "{\"alg\":\"ed25519\"}"));
 
 	baton_resource *back = roundtrip(ctx, r);
 	baton_secret_trait *bt = baton_resource_secret_trait(back);
@@ -623,11 +623,11 @@ static void test_secret_trait(void **state)
 	assert_true(baton_resource_created_at(back, &got));
 	assert_int_equal(got.seconds, 50);
 	const char *alg;
-	ASSERT_OK(baton_resource_profile_string(back, "alg", &alg));
+	CHECK(baton_resource_profile_string(back, "alg", &alg));
 	assert_string_equal(alg, "ed25519");
 	C1__Connector__V2__Resource *m = decode(ctx, r);
 	assert_int_equal(m->created_at->seconds, 50);
-	ASSERT_OK(baton_secret_trait_set_identity_id(t, NULL));
+	CHECK(baton_secret_trait_set_identity_id(t, NULL));
 	assert_false(baton_secret_trait_identity_id(t, NULL));
 }
 
@@ -642,7 +642,7 @@ static void test_scope_binding(void **state)
 	ASSERT_ERR(baton_scope_binding_resource_new(ctx, "b", rt, "b1", &role, NULL, &r), BATON_EINVALID,
 	           "scope resource ID is required");
 	assert_null(r);
-	ASSERT_OK(baton_scope_binding_resource_new(ctx, "b", rt, "b1", &role, &scope, &r));
+	CHECK(baton_scope_binding_resource_new(ctx, "b", rt, "b1", &role, &scope, &r));
 	assert_string_equal(baton_resource_get_id(r).resource_type, "role-binding");
 	assert_true(baton_resource_has_trait(r, BATON_TRAIT_SCOPE_BINDING));
 	C1__Connector__V2__Resource *m = decode(ctx, r);
@@ -659,9 +659,9 @@ static void test_trait_annotation_removed(void **state)
 	baton_ctx *ctx = *state;
 	baton_resource_type *rt = types_rt(ctx, "User", BATON_TRAIT_USER);
 	baton_resource *r;
-	ASSERT_OK(baton_user_resource_new(ctx, "A", rt, "u1", &r));
+	CHECK(baton_user_resource_new(ctx, "A", rt, "u1", &r));
 	baton_user_trait *t = baton_resource_user_trait(r);
-	ASSERT_OK(baton_user_trait_set_status(t, BATON_STATUS_DISABLED, NULL));
+	CHECK(baton_user_trait_set_status(t, BATON_STATUS_DISABLED, NULL));
 	baton_annotations *a = baton_resource_annotations(r);
 	assert_int_equal(baton_annotations_remove(a, "c1.connector.v2.UserTrait"), 1);
 	assert_int_equal(baton_annotations_count(a), 0);
@@ -669,7 +669,7 @@ static void test_trait_annotation_removed(void **state)
 	/* What was mirrored stays (a plain field, as in Go). */
 	assert_int_equal(baton_resource_status(r, NULL), BATON_STATUS_DISABLED);
 	/* The old handle is detached; asking again makes a fresh trait with defaults. */
-	ASSERT_OK(baton_user_trait_set_login(t, "ignored", NULL, 0));
+	CHECK(baton_user_trait_set_login(t, "ignored", NULL, 0));
 	baton_user_trait *t2 = baton_resource_user_trait(r);
 	assert_ptr_not_equal(t, t2);
 	assert_string_equal(baton_user_trait_login(t2), "");
@@ -678,7 +678,7 @@ static void test_trait_annotation_removed(void **state)
 	assert_int_equal(baton_resource_status(r, NULL), BATON_STATUS_DISABLED);
 
 	/* Updating the trait through JSON replaces the live view. */
-	ASSERT_OK(baton_annotations_update_json(a, "c1.connector.v2.UserTrait", "{\"login\":\"json\"}"));
+	CHECK(baton_annotations_update_json(a, "c1.connector.v2.UserTrait", "{\"login\":\"json\"}"));
 	baton_user_trait *t3 = baton_resource_user_trait(r);
 	assert_string_equal(baton_user_trait_login(t3), "json");
 	assert_int_equal(baton_annotations_count(a), 1);
@@ -691,24 +691,24 @@ static void test_typed_constructor_trait_order(void **state)
 	baton_ctx *ctx = *state;
 	baton_resource_type *rt = types_rt(ctx, "Group", BATON_TRAIT_GROUP);
 	baton_resource *r;
-	ASSERT_OK(baton_group_resource_new(ctx, "Eng", rt, "eng", &r));
-	ASSERT_OK(baton_annotations_add_child_resource_type(baton_resource_annotations(r), "team"));
+	CHECK(baton_group_resource_new(ctx, "Eng", rt, "eng", &r));
+	CHECK(baton_annotations_add_child_resource_type(baton_resource_annotations(r), "team"));
 	C1__Connector__V2__Resource *m = decode(ctx, r);
 	assert_int_equal(m->n_annotations, 2);
 	assert_string_equal(m->annotations[0]->type_url,
 	                    "type.googleapis.com/c1.connector.v2.ChildResourceType");
 	assert_string_equal(m->annotations[1]->type_url, "type.googleapis.com/c1.connector.v2.GroupTrait");
 	/* Placed now: later additions go behind it. */
-	ASSERT_OK(baton_annotations_set_skip_grants(baton_resource_annotations(r)));
+	CHECK(baton_annotations_set_skip_grants(baton_resource_annotations(r)));
 	m = decode(ctx, r);
 	assert_int_equal(m->n_annotations, 3);
 	assert_string_equal(m->annotations[1]->type_url, "type.googleapis.com/c1.connector.v2.GroupTrait");
 	assert_string_equal(m->annotations[2]->type_url, "type.googleapis.com/c1.connector.v2.SkipGrants");
 
 	/* An accessor on a plain resource takes its slot at once (Go: the option's position). */
-	ASSERT_OK(baton_resource_new(ctx, "Eng", rt, "eng", &r));
+	CHECK(baton_resource_new(ctx, "Eng", rt, "eng", &r));
 	assert_non_null(baton_resource_group_trait(r));
-	ASSERT_OK(baton_annotations_add_child_resource_type(baton_resource_annotations(r), "team"));
+	CHECK(baton_annotations_add_child_resource_type(baton_resource_annotations(r), "team"));
 	m = decode(ctx, r);
 	assert_string_equal(m->annotations[0]->type_url, "type.googleapis.com/c1.connector.v2.GroupTrait");
 }
@@ -744,15 +744,15 @@ static void test_trait_read_does_not_mirror(void **state)
 	baton_resource *r;
 	const uint8_t *out;
 	size_t out_len;
-	ASSERT_OK(baton_resource_unpack(ctx, buf, len, &r));
+	CHECK(baton_resource_unpack(ctx, buf, len, &r));
 	baton_user_trait *t = baton_resource_user_trait(r);
 	assert_string_equal(baton_user_trait_login(t), "bob");
 	assert_int_equal(baton_user_trait_status(t, NULL), BATON_STATUS_DISABLED);
-	ASSERT_OK(baton_resource_pack(r, ctx, &out, &out_len));
+	CHECK(baton_resource_pack(r, ctx, &out, &out_len));
 	assert_int_equal(out_len, len);
 	assert_memory_equal(out, buf, len);
 	/* Writing through the handle mirrors, as Go's WithUserTrait does. */
-	ASSERT_OK(baton_user_trait_set_login(t, "robert", NULL, 0));
+	CHECK(baton_user_trait_set_login(t, "robert", NULL, 0));
 	C1__Connector__V2__Resource *m = decode(ctx, r);
 	assert_non_null(m->status);
 	assert_int_equal(m->status->status,

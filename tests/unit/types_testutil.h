@@ -16,13 +16,6 @@
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 #endif
 
-#define ASSERT_OK(expr)                                                                     \
-	do {                                                                                    \
-		int rc_ = (expr);                                                                   \
-		if (rc_ != 0)                                                                       \
-			fail_msg("%s returned %d: %s", #expr, rc_, baton_error_last()->message);        \
-	} while (0)
-
 /* Asserts the call fails with `code` and that the error message contains `substr`. */
 #define ASSERT_ERR(expr, code, substr)                                                      \
 	do {                                                                                    \
@@ -85,7 +78,7 @@ static inline baton_resource_type *types_rt(baton_ctx *ctx, const char *name, ba
 {
 	baton_resource_type *rt;
 	baton_trait traits[1] = {trait};
-	ASSERT_OK(baton_resource_type_new(ctx, name, traits, trait ? 1 : 0, &rt));
+	CHECK(baton_resource_type_new(ctx, name, traits, trait ? 1 : 0, &rt));
 	return rt;
 }
 
