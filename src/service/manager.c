@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,10 +321,29 @@ int baton__svc_finish(baton__svc *s, const char *task_id, const ProtobufCMessage
 /* ------------------------------------------------------------------------------------------ */
 /* Heartbeats                                                                                  */
 
+/*
+ * A server's Duration in ms, saturating as Go's AsDuration does instead of overflowing (any
+ * seconds beyond what an int64 of ms holds are far past every clamp); *zero when it is exactly 0.
+ */
+static int64_t duration_ms(const Google__Protobuf__Duration *d, bool *zero)
+{
+	if (zero)
+		*zero = !d || (d->nanos % 1000000000 == 0 && d->seconds == -(int64_t)(d->nanos / 1000000000));
+	if (!d)
+		return 0;
+	const int64_t lim = INT64_MAX / 1000 - 3;
+	if (d->seconds > lim)
+		return INT64_MAX;
+	if (d->seconds < -lim)
+		return INT64_MIN;
+	return d->seconds * 1000 + d->nanos / 1000000;
+}
+
 int64_t baton__svc_heartbeat_interval_ms(const Google__Protobuf__Duration *d)
 {
-	int64_t ms = d ? d->seconds * 1000 + d->nanos / 1000000 : 0;
-	if (ms == 0 && (!d || d->nanos == 0))
+	bool zero;
+	int64_t ms = duration_ms(d, &zero);
+	if (zero)
 		return 30000;
 	if (ms < 1000)
 		return 1000;
@@ -538,7 +558,7 @@ static bool wait_slot(baton__svc *s)
 
 int64_t baton__svc_next_poll_ms(const Google__Protobuf__Duration *d)
 {
-	int64_t ms = d ? d->seconds * 1000 + d->nanos / 1000000 : 0;
+	int64_t ms = duration_ms(d, NULL);
 	return ms < 0 ? 0 : ms > POLL_MAX_MS ? POLL_MAX_MS : ms;
 }
 
