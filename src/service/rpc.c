@@ -129,7 +129,7 @@ static int call_start(baton__svc_conn *c, call *k, const char *method, int timeo
 	grpc_metadata_array_init(&k->initial);
 	grpc_metadata_array_init(&k->trailing);
 	k->details = grpc_empty_slice();
-	int rc = baton__svc_tokens_get(c->tokens, &k->auth_value);
+	int rc = baton__svc_tokens_get(c->tokens, k->cancellable, &k->auth_value);
 	if (rc)
 		return baton__error_prefix("%s", method);
 	char path[128];

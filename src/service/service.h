@@ -81,7 +81,7 @@ typedef struct baton__svc_tokens {
 	char *header;         /* "Bearer <token>" (malloc), or NULL */
 	int64_t expiry;       /* unix seconds; 0: none given (never expires) */
 	long timeout_s;
-	bool (*stopping)(void);  /* when set and true, a token request in flight is abandoned */
+	bool (*stopping)(void);  /* when set and true, an abandonable token request is given up */
 } baton__svc_tokens;
 
 /*
@@ -92,9 +92,10 @@ int baton__svc_tokens_init(baton__svc_tokens *t, const char *client_id, const ch
 /*
  * The authorization header value in effect, fetched or refreshed when needed: a malloc'd copy in
  * *out. BATON_EUNAUTHENTICATED when the server says no, BATON_EUNAVAILABLE when it cannot be
- * reached.
+ * reached. `abandonable` (a GetTask's or Hello's token): a fetch is not started, or given up
+ * (BATON_ECANCELLED), once t->stopping says so; other calls get their token while the daemon stops.
  */
-int baton__svc_tokens_get(baton__svc_tokens *t, char **out);
+int baton__svc_tokens_get(baton__svc_tokens *t, bool abandonable, char **out);
 void baton__svc_tokens_free(baton__svc_tokens *t);
 
 /* ---- rpc.c ---- */
