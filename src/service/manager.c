@@ -359,9 +359,9 @@ static int heartbeat_once(baton__svc_heartbeat *h, bool *cancelled, int64_t *int
 	req.host_id = h->s->conn.host_id;
 	req.task_id = (char *)h->task_id;
 	ProtobufCMessage *m = NULL;
-	int rc = baton__svc_unary(&h->s->conn, "Heartbeat", &req.base,
-	                          &c1__connectorapi__baton__v1__baton_service_heartbeat_response__descriptor, &m,
-	                          UNARY_TIMEOUT_S);
+	int rc = baton__svc_unary_abortable(&h->s->conn, "Heartbeat", &req.base,
+	                                    &c1__connectorapi__baton__v1__baton_service_heartbeat_response__descriptor,
+	                                    &m, UNARY_TIMEOUT_S, &h->stop);
 	if (rc)
 		return rc;
 	C1__Connectorapi__Baton__V1__BatonServiceHeartbeatResponse *r = (void *)m;
@@ -462,6 +462,9 @@ void baton__svc_heartbeat_stop(baton__svc_heartbeat *h)
 {
 	if (!h->started)
 		return;
+	/* a heartbeat in flight (waiting for a connection, or for a slow server) ends now: the task is
+	 * done and its FinishTask should not wait for it */
+	atomic_store(&h->stop, true);
 	pthread_mutex_lock(&h->mu);
 	h->done = true;
 	pthread_cond_signal(&h->cv);

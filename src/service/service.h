@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 /* ---- creds.c ---- */
 
@@ -111,6 +112,7 @@ typedef struct baton__svc_conn {
 	char *target;                   /* "host:port" (malloc) */
 	char *host_id;                  /* $BATON_HOST_ID, else the hostname, else "baton-sdk" */
 	int64_t upload_chunk;           /* UploadAsset data chunk size (512 KiB, as Go) */
+	int connect_timeout_s;          /* how long a call waits for a connection (Go's dial: 30 s) */
 	/* When set and true, a GetTask or Hello in flight is cancelled (the daemon is stopping);
 	 * other calls (FinishTask, Heartbeat, UploadAsset) run to their end. */
 	bool (*stopping)(void);
@@ -125,17 +127,25 @@ void baton__svc_conn_close(baton__svc_conn *c);
 
 /*
  * One unary call of BatonService `method` ("Hello", "GetTask", ...): `req` is sent with the
- * bearer token as `authorization` metadata and a deadline of timeout_s seconds; the reply is
+ * bearer token as `authorization` metadata and a deadline of timeout_s seconds. FinishTask,
+ * Heartbeat (and UploadAsset) first wait up to connect_timeout_s for a connection, as Go dials
+ * one for every call; GetTask(s) and Hello fail at once when there is none. The reply is
  * unpacked into *resp (free with protobuf_c_message_free_unpacked). A non-OK status returns its
  * code negated (BATON_EUNAVAILABLE, ...) with "<method>: <details>" as the message.
  */
 int baton__svc_unary(baton__svc_conn *c, const char *method, const struct ProtobufCMessage *req,
                      const struct ProtobufCMessageDescriptor *resp_desc, struct ProtobufCMessage **resp,
                      int timeout_s);
+/* baton__svc_unary, given up (BATON_EUNAVAILABLE or the status gRPC gives a cancelled call) as
+ * soon as *abort is true. */
+int baton__svc_unary_abortable(baton__svc_conn *c, const char *method, const struct ProtobufCMessage *req,
+                               const struct ProtobufCMessageDescriptor *resp_desc, struct ProtobufCMessage **resp,
+                               int timeout_s, const atomic_bool *abort);
 
 /*
  * UploadAsset: streams the file at `path` for task `task_id` as metadata, data chunks and an EOF
- * carrying its SHA-256, then reads the reply. Up to 3 attempts, 0 s then 1 s apart (Go's Upload).
+ * carrying its SHA-256, then reads the reply. Up to 3 attempts, 0 s then 1 s apart (Go's Upload),
+ * each first waiting up to connect_timeout_s for a connection.
  */
 int baton__svc_upload(baton__svc_conn *c, const char *task_id, const char *path);
 
