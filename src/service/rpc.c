@@ -381,14 +381,14 @@ static int file_sha256(FILE *f, uint8_t out[32], int64_t *size)
 	return ferror(f) || !ok ? -1 : 0;
 }
 
-static int upload_once(baton__svc_conn *c, const char *task_id, FILE *f)
+static int upload_once(baton__svc_conn *c, const char *task_id, FILE *f, const atomic_bool *abort)
 {
 	uint8_t sum[32];
 	int64_t size;
 	if (file_sha256(f, sum, &size))
 		return baton_error_set(BATON_EINTERNAL, "UploadAsset: cannot read the asset");
 	call k;
-	int rc = call_start(c, &k, "UploadAsset", UPLOAD_DEADLINE_S, NULL);
+	int rc = call_start(c, &k, "UploadAsset", UPLOAD_DEADLINE_S, abort);
 	if (rc) {
 		call_end(&k);
 		return rc;
@@ -485,16 +485,20 @@ static int upload_once(baton__svc_conn *c, const char *task_id, FILE *f)
 	return rc;
 }
 
-int baton__svc_upload(baton__svc_conn *c, const char *task_id, const char *path)
+int baton__svc_upload(baton__svc_conn *c, const char *task_id, const char *path, const atomic_bool *abort)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return baton_error_set(BATON_EINTERNAL, "UploadAsset: cannot open %s", path);
 	int rc = 0;
 	for (int attempt = 0; attempt < 3; attempt++) {
-		rc = upload_once(c, task_id, f);
+		rc = upload_once(c, task_id, f, abort);
 		if (!rc)
 			break;
+		if (abort && atomic_load(abort)) {
+			rc = baton_error_set(BATON_ECANCELLED, "UploadAsset: given up");
+			break;
+		}
 		baton__log(BATON_LOG_WARN, "failed to upload asset", "error", baton_error_last()->message, NULL);
 		if (attempt < 2 && attempt > 0)
 			sleep((unsigned)attempt);

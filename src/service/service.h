@@ -145,9 +145,10 @@ int baton__svc_unary_abortable(baton__svc_conn *c, const char *method, const str
 /*
  * UploadAsset: streams the file at `path` for task `task_id` as metadata, data chunks and an EOF
  * carrying its SHA-256, then reads the reply. Up to 3 attempts, 0 s then 1 s apart (Go's Upload),
- * each first waiting up to connect_timeout_s for a connection.
+ * each first waiting up to connect_timeout_s for a connection. Given up (BATON_ECANCELLED) as soon
+ * as `abort` (may be NULL) is true: the task's heartbeat says it is cancelled or failed.
  */
-int baton__svc_upload(baton__svc_conn *c, const char *task_id, const char *path);
+int baton__svc_upload(baton__svc_conn *c, const char *task_id, const char *path, const atomic_bool *abort);
 
 /* ---- idle.c ---- */
 

@@ -337,7 +337,7 @@ int main(void)
 	/* 3. UploadAsset during a 3 s outage */
 	proxy_dark(&p, 3000);
 	t0 = now_ms();
-	rc = baton__svc_upload(&c, "no-such-task", asset);
+	rc = baton__svc_upload(&c, "no-such-task", asset, NULL);
 	check(rc == BATON_EINVALID, "UploadAsset during a 3 s outage reaches the server once it is back", rc,
 	      now_ms() - t0);
 
@@ -360,7 +360,7 @@ int main(void)
 	c.connect_timeout_s = 2;
 	proxy_dark(&p, -1);
 	t0 = now_ms();
-	rc = baton__svc_upload(&c, "no-such-task", asset);
+	rc = baton__svc_upload(&c, "no-such-task", asset, NULL);
 	took = now_ms() - t0;
 	check(rc == BATON_EUNAVAILABLE && took >= 2000 && took < 15000,
 	      "UploadAsset with the platform down gives up after its connect waits", rc, took);
