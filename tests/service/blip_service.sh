@@ -20,6 +20,6 @@ JSON
 fake_pid=$!
 for _ in $(seq 200); do [ -f "$work/fake/ready.json" ] && break; sleep 0.1; done
 [ -f "$work/fake/ready.json" ] || { echo "FAIL: fakec1 did not get ready: $(cat "$work/fake.log")"; exit 1; }
-( set -a; . "$work/fake/env"; set +a; exec "$blip" )
+( set -a; . "$work/fake/env"; set +a; exec "$blip" "$work" )
 st=$?
 exit $st

@@ -17,8 +17,8 @@
  *      here; 30 s by default, as Go's dial), not after the 6 h upload deadline;
  *   5. GetTask during an outage still fails at once (the loop's own backoff retries it).
  *
- *   svc_blip        (environment: fakec1's env file: BATON_C1_API_HOST, SSL_CERT_FILE,
- *                    BATON_CLIENT_ID, BATON_CLIENT_SECRET)
+ *   svc_blip <dir>  (environment: fakec1's env file: BATON_C1_API_HOST, SSL_CERT_FILE,
+ *                    BATON_CLIENT_ID, BATON_CLIENT_SECRET; the test asset goes in <dir>)
  * Exit 0 when every check holds; 1 with a message otherwise.
  */
 #include <arpa/inet.h>
@@ -280,7 +280,7 @@ static int get_task(baton__svc_conn *c)
 	return rc;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const char *host = getenv("BATON_C1_API_HOST"), *id = getenv("BATON_CLIENT_ID"),
 	           *secret = getenv("BATON_CLIENT_SECRET");
@@ -304,7 +304,8 @@ int main(void)
 		return 1;
 	}
 	free(target);
-	char asset[] = "/tmp/svc_blip-asset-XXXXXX";
+	char asset[4096];
+	snprintf(asset, sizeof(asset), "%s/asset-XXXXXX", argc > 1 ? argv[1] : ".");
 	int afd = mkstemp(asset);
 	if (afd < 0 || write(afd, "C1ZF\0not really", 15) != 15) {
 		fprintf(stderr, "svc_blip: cannot write the asset\n");
