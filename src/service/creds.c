@@ -571,16 +571,26 @@ static const char *token_type(const char *tt)
 	return tt;
 }
 
+/* Whether a fetch for an abandonable call must give up: the daemon is stopping. */
+static bool abandon(const baton__svc_tokens *t)
+{
+	return t->stopping && t->stopping();
+}
+
 /* libcurl's progress callback: non-zero abandons the transfer when the daemon stops. */
 static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
-	baton__svc_tokens *t = ud;
 	(void)dt, (void)dn, (void)ut, (void)un;
-	return t->stopping && t->stopping() ? 1 : 0;
+	return abandon(ud) ? 1 : 0;
 }
 
-static int fetch_token(baton__svc_tokens *t)
+/* Fetches a token. Only an `abandonable` fetch (for a GetTask or Hello) gives up when the daemon
+ * stops: the calls a stopping daemon still makes (the FinishTask of a task the stop cancelled, a
+ * heartbeat, an upload) need their token, and a token due for renewal is renewed for them. */
+static int fetch_token(baton__svc_tokens *t, bool abandonable)
 {
+	if (abandonable && abandon(t))
+		return baton_error_set(BATON_ECANCELLED, "token request abandoned: the service is stopping");
 	char *aud = baton__svc_audience(t->token_host);
 	char *assertion = NULL;
 	if (!aud)
@@ -625,9 +635,11 @@ static int fetch_token(baton__svc_tokens *t)
 		curl_easy_setopt(c, CURLOPT_CAINFO, t->ca_file);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, t);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	if (abandonable) {
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, t);
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	}
 	CURLcode cc = curl_easy_perform(c);
 	long status = 0;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -679,13 +691,13 @@ static int fetch_token(baton__svc_tokens *t)
 	return 0;
 }
 
-int baton__svc_tokens_get(baton__svc_tokens *t, char **out)
+int baton__svc_tokens_get(baton__svc_tokens *t, bool abandonable, char **out)
 {
 	*out = NULL;
 	pthread_mutex_lock(&t->mu);
 	int rc = 0;
 	if (!t->header || (int64_t)time(NULL) >= t->expiry - TOKEN_EXPIRY_DELTA)
-		rc = fetch_token(t);
+		rc = fetch_token(t, abandonable);
 	if (!rc && !(*out = strdup(t->header)))
 		rc = baton__error_oom("token");
 	pthread_mutex_unlock(&t->mu);

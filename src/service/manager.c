@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,10 +321,29 @@ int baton__svc_finish(baton__svc *s, const char *task_id, const ProtobufCMessage
 /* ------------------------------------------------------------------------------------------ */
 /* Heartbeats                                                                                  */
 
+/*
+ * A server's Duration in ms, saturating as Go's AsDuration does instead of overflowing (any
+ * seconds beyond what an int64 of ms holds are far past every clamp); *zero when it is exactly 0.
+ */
+static int64_t duration_ms(const Google__Protobuf__Duration *d, bool *zero)
+{
+	if (zero)
+		*zero = !d || (d->nanos % 1000000000 == 0 && d->seconds == -(int64_t)(d->nanos / 1000000000));
+	if (!d)
+		return 0;
+	const int64_t lim = INT64_MAX / 1000 - 3;
+	if (d->seconds > lim)
+		return INT64_MAX;
+	if (d->seconds < -lim)
+		return INT64_MIN;
+	return d->seconds * 1000 + d->nanos / 1000000;
+}
+
 int64_t baton__svc_heartbeat_interval_ms(const Google__Protobuf__Duration *d)
 {
-	int64_t ms = d ? d->seconds * 1000 + d->nanos / 1000000 : 0;
-	if (ms == 0 && (!d || d->nanos == 0))
+	bool zero;
+	int64_t ms = duration_ms(d, &zero);
+	if (zero)
 		return 30000;
 	if (ms < 1000)
 		return 1000;
@@ -339,9 +359,9 @@ static int heartbeat_once(baton__svc_heartbeat *h, bool *cancelled, int64_t *int
 	req.host_id = h->s->conn.host_id;
 	req.task_id = (char *)h->task_id;
 	ProtobufCMessage *m = NULL;
-	int rc = baton__svc_unary(&h->s->conn, "Heartbeat", &req.base,
-	                          &c1__connectorapi__baton__v1__baton_service_heartbeat_response__descriptor, &m,
-	                          UNARY_TIMEOUT_S);
+	int rc = baton__svc_unary_abortable(&h->s->conn, "Heartbeat", &req.base,
+	                                    &c1__connectorapi__baton__v1__baton_service_heartbeat_response__descriptor,
+	                                    &m, UNARY_TIMEOUT_S, &h->stop);
 	if (rc)
 		return rc;
 	C1__Connectorapi__Baton__V1__BatonServiceHeartbeatResponse *r = (void *)m;
@@ -442,6 +462,9 @@ void baton__svc_heartbeat_stop(baton__svc_heartbeat *h)
 {
 	if (!h->started)
 		return;
+	/* a heartbeat in flight (waiting for a connection, or for a slow server) ends now: the task is
+	 * done and its FinishTask should not wait for it */
+	atomic_store(&h->stop, true);
 	pthread_mutex_lock(&h->mu);
 	h->done = true;
 	pthread_cond_signal(&h->cv);
@@ -538,7 +561,7 @@ static bool wait_slot(baton__svc *s)
 
 int64_t baton__svc_next_poll_ms(const Google__Protobuf__Duration *d)
 {
-	int64_t ms = d ? d->seconds * 1000 + d->nanos / 1000000 : 0;
+	int64_t ms = duration_ms(d, NULL);
 	return ms < 0 ? 0 : ms > POLL_MAX_MS ? POLL_MAX_MS : ms;
 }
 

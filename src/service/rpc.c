@@ -82,6 +82,7 @@ int baton__svc_conn_open(baton__svc_conn *c, const char *target, const char *use
 	c->host_id = host_id();
 	c->tokens = tokens;
 	c->upload_chunk = 512 * 1024;
+	c->connect_timeout_s = 30;
 	if (!c->channel || !c->target || !c->host_id) {
 		baton__svc_conn_close(c);
 		return baton_error_set(BATON_EINTERNAL, "gRPC: cannot create a channel to %s", target);
@@ -118,23 +119,68 @@ typedef struct call {
 	baton__svc_conn *conn;
 	bool cancellable;        /* GetTask(s), Hello: given up when the daemon stops */
 	bool cancelled;
+	const atomic_bool *abort; /* when set and true, the call is given up (a task's heartbeat) */
 } call;
 
-static int call_start(baton__svc_conn *c, call *k, const char *method, int timeout_s)
+static bool aborted(const call *k)
+{
+	return k->abort && atomic_load(k->abort);
+}
+
+/*
+ * Go's client dials a new connection for every call and waits up to 30 s for it (WithBlock); a gRPC
+ * channel whose connection failed fails its calls at once and reconnects on a growing backoff (up
+ * to 2 min). So: every call first starts a connection attempt now when the channel is in its
+ * backoff (as Go's fresh dial would), and a call that must get through (FinishTask, Heartbeat,
+ * UploadAsset: not retried by the loop) waits up to connect_timeout_s for the channel to be ready.
+ * GetTask and Hello fail at once instead: the loop and the startup Hello back off and ask again.
+ */
+static int connect_wait(call *k)
+{
+	grpc_channel *ch = k->conn->channel;
+	grpc_connectivity_state st = grpc_channel_check_connectivity_state(ch, 1);
+	if (st == GRPC_CHANNEL_TRANSIENT_FAILURE)
+		grpc_channel_reset_connect_backoff(ch);
+	if (k->cancellable)
+		return 0;
+	gpr_timespec end = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+	                                gpr_time_from_seconds(k->conn->connect_timeout_s, GPR_TIMESPAN));
+	while ((st = grpc_channel_check_connectivity_state(ch, 1)) != GRPC_CHANNEL_READY) {
+		gpr_timespec now = gpr_now(GPR_CLOCK_MONOTONIC);
+		if (st == GRPC_CHANNEL_SHUTDOWN || gpr_time_cmp(now, end) >= 0 || aborted(k))
+			return baton_error_set(BATON_EUNAVAILABLE, "%s: cannot connect to %s within %d s", k->method,
+			                       k->conn->target, k->conn->connect_timeout_s);
+		gpr_timespec until = gpr_time_add(now, gpr_time_from_millis(200, GPR_TIMESPAN));
+		if (gpr_time_cmp(until, end) > 0)
+			until = end;
+		int tag;
+		grpc_channel_watch_connectivity_state(ch, st, until, k->cq, &tag);
+		grpc_completion_queue_pluck(k->cq, &tag, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
+	}
+	return 0;
+}
+
+static int call_start(baton__svc_conn *c, call *k, const char *method, int timeout_s, const atomic_bool *abort)
 {
 	memset(k, 0, sizeof(*k));
 	k->method = method;
 	k->conn = c;
+	k->abort = abort;
 	k->cancellable = !strcmp(method, "GetTask") || !strcmp(method, "GetTasks") || !strcmp(method, "Hello");
 	grpc_metadata_array_init(&k->initial);
 	grpc_metadata_array_init(&k->trailing);
 	k->details = grpc_empty_slice();
-	int rc = baton__svc_tokens_get(c->tokens, &k->auth_value);
+	k->cq = grpc_completion_queue_create_for_pluck(NULL);
+	/* the connection first, then the token (whose endpoint is the same host), as Go's dial and
+	 * per-RPC credentials go */
+	int rc = connect_wait(k);
+	if (rc)
+		return rc;
+	rc = baton__svc_tokens_get(c->tokens, k->cancellable, &k->auth_value);
 	if (rc)
 		return baton__error_prefix("%s", method);
 	char path[128];
 	snprintf(path, sizeof(path), SERVICE_PATH "%s", method);
-	k->cq = grpc_completion_queue_create_for_pluck(NULL);
 	gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_REALTIME), gpr_time_from_seconds(timeout_s, GPR_TIMESPAN));
 	grpc_slice m = grpc_slice_from_copied_string(path);
 	k->call = grpc_channel_create_call(c->channel, NULL, GRPC_PROPAGATE_DEFAULTS, k->cq, m, NULL, deadline, NULL);
@@ -178,7 +224,7 @@ static bool batch(call *k, grpc_op *ops, size_t n, void *tag)
 			return ev.success != 0;
 		if (ev.type != GRPC_QUEUE_TIMEOUT)
 			return false;
-		if (k->cancellable && !k->cancelled && k->conn->stopping && k->conn->stopping()) {
+		if (!k->cancelled && ((k->cancellable && k->conn->stopping && k->conn->stopping()) || aborted(k))) {
 			grpc_call_cancel(k->call, NULL);
 			k->cancelled = true;
 		}
@@ -226,9 +272,19 @@ static int status_result(call *k)
 int baton__svc_unary(baton__svc_conn *c, const char *method, const ProtobufCMessage *req,
                      const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp, int timeout_s)
 {
+	return baton__svc_unary_abortable(c, method, req, resp_desc, resp, timeout_s, NULL);
+}
+
+/* One attempt; *lost: the call failed with the connection under it (no answer from the server,
+ * the channel no longer ready), not with a status the server sent. */
+static int unary_once(baton__svc_conn *c, const char *method, const ProtobufCMessage *req,
+                      const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp, int timeout_s,
+                      const atomic_bool *abort, bool *lost)
+{
 	*resp = NULL;
+	*lost = false;
 	call k;
-	int rc = call_start(c, &k, method, timeout_s);
+	int rc = call_start(c, &k, method, timeout_s, abort);
 	if (rc) {
 		call_end(&k);
 		return rc;
@@ -259,10 +315,33 @@ int baton__svc_unary(baton__svc_conn *c, const char *method, const ProtobufCMess
 		else
 			rc = unpack(resp_desc, recv, resp, method);
 	}
+	*lost = rc == BATON_EUNAVAILABLE && k.initial.count == 0 &&
+	        grpc_channel_check_connectivity_state(c->channel, 0) != GRPC_CHANNEL_READY;
 	grpc_byte_buffer_destroy(send);
 	if (recv)
 		grpc_byte_buffer_destroy(recv);
 	call_end(&k);
+	return rc;
+}
+
+int baton__svc_unary_abortable(baton__svc_conn *c, const char *method, const ProtobufCMessage *req,
+                               const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp, int timeout_s,
+                               const atomic_bool *abort)
+{
+	/* A connection that died while idle (a load balancer's idle timeout, a platform restart) is
+	 * noticed only by the next call, which fails at once ("Socket closed"): a call that must get
+	 * through is made again on a new connection, as Go's client dials one for every call. A status
+	 * the server sent (UNAVAILABLE included) is the answer, as in Go. */
+	bool must = strcmp(method, "GetTask") && strcmp(method, "GetTasks") && strcmp(method, "Hello");
+	int rc = 0;
+	for (int attempt = 0; attempt < 3; attempt++) {
+		bool lost;
+		rc = unary_once(c, method, req, resp_desc, resp, timeout_s, abort, &lost);
+		if (!lost || !must || (abort && atomic_load(abort)))
+			break;
+		baton__log(BATON_LOG_WARN, "service: the connection was lost under the call; calling again", "method", method,
+		           "error", baton_error_last()->message, NULL);
+	}
 	return rc;
 }
 
@@ -302,14 +381,14 @@ static int file_sha256(FILE *f, uint8_t out[32], int64_t *size)
 	return ferror(f) || !ok ? -1 : 0;
 }
 
-static int upload_once(baton__svc_conn *c, const char *task_id, FILE *f)
+static int upload_once(baton__svc_conn *c, const char *task_id, FILE *f, const atomic_bool *abort)
 {
 	uint8_t sum[32];
 	int64_t size;
 	if (file_sha256(f, sum, &size))
 		return baton_error_set(BATON_EINTERNAL, "UploadAsset: cannot read the asset");
 	call k;
-	int rc = call_start(c, &k, "UploadAsset", UPLOAD_DEADLINE_S);
+	int rc = call_start(c, &k, "UploadAsset", UPLOAD_DEADLINE_S, abort);
 	if (rc) {
 		call_end(&k);
 		return rc;
@@ -381,12 +460,17 @@ static int upload_once(baton__svc_conn *c, const char *task_id, FILE *f)
 	ops[n].data.recv_status_on_client.status = &k.status;
 	ops[n].data.recv_status_on_client.status_details = &k.details;
 	ops[n++].data.recv_status_on_client.error_string = &k.error_string;
+	/* a send that failed leaves a stream whose status may never come (a connection that died
+	 * under it): end it here, then read what the server said, if anything */
+	if (!ok)
+		grpc_call_cancel(k.call, NULL);
 	if (!batch(&k, ops, n, &k)) {
 		if (!rc)
 			rc = baton_error_set(BATON_EUNAVAILABLE, "UploadAsset: the call could not complete");
 	} else if (!rc) {
-		rc = status_result(&k);
-		if (!rc && !ok)
+		if (ok || (k.status != GRPC_STATUS_OK && k.status != GRPC_STATUS_CANCELLED))
+			rc = status_result(&k);
+		else
 			rc = baton_error_set(BATON_EUNAVAILABLE, "UploadAsset: the stream broke");
 	}
 	if (recv)
@@ -401,16 +485,20 @@ static int upload_once(baton__svc_conn *c, const char *task_id, FILE *f)
 	return rc;
 }
 
-int baton__svc_upload(baton__svc_conn *c, const char *task_id, const char *path)
+int baton__svc_upload(baton__svc_conn *c, const char *task_id, const char *path, const atomic_bool *abort)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return baton_error_set(BATON_EINTERNAL, "UploadAsset: cannot open %s", path);
 	int rc = 0;
 	for (int attempt = 0; attempt < 3; attempt++) {
-		rc = upload_once(c, task_id, f);
+		rc = upload_once(c, task_id, f, abort);
 		if (!rc)
 			break;
+		if (abort && atomic_load(abort)) {
+			rc = baton_error_set(BATON_ECANCELLED, "UploadAsset: given up");
+			break;
+		}
 		baton__log(BATON_LOG_WARN, "failed to upload asset", "error", baton_error_last()->message, NULL);
 		if (attempt < 2 && attempt > 0)
 			sleep((unsigned)attempt);

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 /* ---- creds.c ---- */
 
@@ -81,7 +82,7 @@ typedef struct baton__svc_tokens {
 	char *header;         /* "Bearer <token>" (malloc), or NULL */
 	int64_t expiry;       /* unix seconds; 0: none given (never expires) */
 	long timeout_s;
-	bool (*stopping)(void);  /* when set and true, a token request in flight is abandoned */
+	bool (*stopping)(void);  /* when set and true, an abandonable token request is given up */
 } baton__svc_tokens;
 
 /*
@@ -92,9 +93,10 @@ int baton__svc_tokens_init(baton__svc_tokens *t, const char *client_id, const ch
 /*
  * The authorization header value in effect, fetched or refreshed when needed: a malloc'd copy in
  * *out. BATON_EUNAUTHENTICATED when the server says no, BATON_EUNAVAILABLE when it cannot be
- * reached.
+ * reached. `abandonable` (a GetTask's or Hello's token): a fetch is not started, or given up
+ * (BATON_ECANCELLED), once t->stopping says so; other calls get their token while the daemon stops.
  */
-int baton__svc_tokens_get(baton__svc_tokens *t, char **out);
+int baton__svc_tokens_get(baton__svc_tokens *t, bool abandonable, char **out);
 void baton__svc_tokens_free(baton__svc_tokens *t);
 
 /* ---- rpc.c ---- */
@@ -110,6 +112,7 @@ typedef struct baton__svc_conn {
 	char *target;                   /* "host:port" (malloc) */
 	char *host_id;                  /* $BATON_HOST_ID, else the hostname, else "baton-sdk" */
 	int64_t upload_chunk;           /* UploadAsset data chunk size (512 KiB, as Go) */
+	int connect_timeout_s;          /* how long a call waits for a connection (Go's dial: 30 s) */
 	/* When set and true, a GetTask or Hello in flight is cancelled (the daemon is stopping);
 	 * other calls (FinishTask, Heartbeat, UploadAsset) run to their end. */
 	bool (*stopping)(void);
@@ -124,19 +127,28 @@ void baton__svc_conn_close(baton__svc_conn *c);
 
 /*
  * One unary call of BatonService `method` ("Hello", "GetTask", ...): `req` is sent with the
- * bearer token as `authorization` metadata and a deadline of timeout_s seconds; the reply is
+ * bearer token as `authorization` metadata and a deadline of timeout_s seconds. FinishTask,
+ * Heartbeat (and UploadAsset) first wait up to connect_timeout_s for a connection, as Go dials
+ * one for every call; GetTask(s) and Hello fail at once when there is none. The reply is
  * unpacked into *resp (free with protobuf_c_message_free_unpacked). A non-OK status returns its
  * code negated (BATON_EUNAVAILABLE, ...) with "<method>: <details>" as the message.
  */
 int baton__svc_unary(baton__svc_conn *c, const char *method, const struct ProtobufCMessage *req,
                      const struct ProtobufCMessageDescriptor *resp_desc, struct ProtobufCMessage **resp,
                      int timeout_s);
+/* baton__svc_unary, given up (BATON_EUNAVAILABLE or the status gRPC gives a cancelled call) as
+ * soon as *abort is true. */
+int baton__svc_unary_abortable(baton__svc_conn *c, const char *method, const struct ProtobufCMessage *req,
+                               const struct ProtobufCMessageDescriptor *resp_desc, struct ProtobufCMessage **resp,
+                               int timeout_s, const atomic_bool *abort);
 
 /*
  * UploadAsset: streams the file at `path` for task `task_id` as metadata, data chunks and an EOF
- * carrying its SHA-256, then reads the reply. Up to 3 attempts, 0 s then 1 s apart (Go's Upload).
+ * carrying its SHA-256, then reads the reply. Up to 3 attempts, 0 s then 1 s apart (Go's Upload),
+ * each first waiting up to connect_timeout_s for a connection. Given up (BATON_ECANCELLED) as soon
+ * as `abort` (may be NULL) is true: the task's heartbeat says it is cancelled or failed.
  */
-int baton__svc_upload(baton__svc_conn *c, const char *task_id, const char *path);
+int baton__svc_upload(baton__svc_conn *c, const char *task_id, const char *path, const atomic_bool *abort);
 
 /* ---- idle.c ---- */
 

@@ -285,23 +285,27 @@ static void do_sync(baton__svc *s, const task_t *task)
 		return;
 	}
 	int rc = run_sync(s, task, path, &run);
+	bool synced = rc == 0;
+	/* as Go's handler, the task heartbeats until its result is sent, through the upload (a big
+	 * c1z on a slow link takes minutes; without heartbeats the platform would take the task for
+	 * lost), and a cancel or too many failed heartbeats give the upload up */
+	if (synced)
+		rc = baton__svc_upload(&s->conn, task->id, path, &run.cancel);
 	baton__svc_heartbeat_stop(&hb);
 	if (rc) {
-		bool hb_failed = atomic_load(&hb.failed);
-		if (rc == BATON_ECANCELLED && atomic_load(&hb.cancelled))
-			baton_error_set(rc, "task was cancelled");
-		else if (rc == BATON_ECANCELLED && hb_failed)
-			baton_error_set(rc, "task failed heartbeat");
+		bool cancelled = atomic_load(&hb.cancelled), hb_failed = atomic_load(&hb.failed);
+		if ((cancelled || hb_failed) && (rc == BATON_ECANCELLED || synced)) {
+			rc = BATON_ECANCELLED;
+			baton_error_set(rc, cancelled ? "task was cancelled" : "task failed heartbeat");
+		}
 		baton__svc_finish_error(s, task, NULL, 0, rc, 0);
-		return;
-	}
-	rc = baton__svc_upload(&s->conn, task->id, path);
-	if (rc)
-		baton__svc_finish_error(s, task, NULL, 0, rc, 0);
-	else
+	} else {
 		baton__svc_finish(s, task->id, NULL, NULL, 0, 0, NULL, false);
-	/* a finished sync leaves no working copy: the uploaded file is all there is */
-	unlink(path);
+	}
+	/* a finished sync leaves no working copy: the uploaded file is all there is (uploaded or
+	 * not: a re-issued task syncs again) */
+	if (synced)
+		unlink(path);
 }
 
 void baton__svc_process(baton__svc *s, C1__Connectorapi__Baton__V1__Task *task)

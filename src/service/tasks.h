@@ -53,6 +53,7 @@ typedef struct baton__svc_heartbeat {
 	bool done, started;
 	atomic_bool cancelled;       /* the server said so */
 	atomic_bool failed;          /* too many heartbeat failures */
+	atomic_bool stop;            /* baton__svc_heartbeat_stop: a heartbeat in flight is given up */
 } baton__svc_heartbeat;
 
 /* manager.c */

@@ -18,8 +18,9 @@
 #      revokes it;
 #   5. resume: a client killed (SIGKILL) in the middle of a sync; the next client's startup Hello
 #      gets the task again and the sync resumes from the checkpoint its working copy kept;
-#   6. SIGTERM in the middle of a sync: the sync checkpoints, its task is finished CANCELLED, the
-#      working copy stays for a re-issue, and the client exits 0.
+#   6. SIGTERM in the middle of a sync: the sync checkpoints, its task is finished CANCELLED (with
+#      a token fetched after the stop), the working copy stays for a re-issue, and the client
+#      exits 0.
 # The client secret appears in no output. Skipped (77) without go or without fakec1's source.
 #
 #   e2e_service.sh <baton-demo> <baton> <tests/interop dir> <work dir> <svc_agetool>
@@ -334,8 +335,11 @@ EOF2
 echo "ok   resume: killed mid-sync, re-issued at the next Hello, resumed from the checkpoint, uploaded"
 
 # ---- 6. SIGTERM during a sync ---------------------------------------------------------------
+# Tokens live 10 s, the renewal margin: every call fetches a new one, so the FinishTask that
+# reports the cancelled sync needs a token after the stop (a stopping daemon abandons only the
+# token requests of GetTask and Hello).
 cat >"$work/term-script.json" <<'JSON'
-{"token_ttl_seconds": 60, "next_poll_ms": 100, "heartbeat_ms": 1000, "lease_ms": 600000,
+{"token_ttl_seconds": 10, "next_poll_ms": 100, "heartbeat_ms": 1000, "lease_ms": 600000,
  "tasks": [{"name": "sync-term", "compare": "outcome", "task": {"syncFull": {}}}]}
 JSON
 script="$work/term-script.json" start_fake term --timeout $((300 * scale))s

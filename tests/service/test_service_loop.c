@@ -1,7 +1,8 @@
 /*
  * Service mode's task loop timing, as the Go SDK's c1api manager computes it: the heartbeat
  * interval (unset or zero: 30 s; else clamped to 1 s..5 min, so any positive value under a second,
- * even 1 ns, is 1 s) and the poll interval (clamped to 0..5 min); and the heartbeat thread with a
+ * even 1 ns, is 1 s) and the poll interval (clamped to 0..5 min), out-of-range durations saturating as Go's
+ * AsDuration does; and the heartbeat thread with a
  * scripted heartbeat: a failing or cancelled first heartbeat, a server cancel later, and giving up
  * when the failure counter reaches 10 (Go's counting: the first heartbeat, then nine failures).
  */
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include <stdatomic.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "baton/common.h"
@@ -146,6 +148,20 @@ static void test_heartbeat_interval(void **state)
 	assert_int_equal(baton__svc_heartbeat_interval_ms(&d), 300000);
 	d = dur(86400, 0);
 	assert_int_equal(baton__svc_heartbeat_interval_ms(&d), 300000);
+	/* a server's out-of-range durations saturate as Go's AsDuration does, then clamp: no overflow */
+	d = dur(INT64_MAX, 999999999);
+	assert_int_equal(baton__svc_heartbeat_interval_ms(&d), 300000);
+	d = dur(INT64_MAX / 1000 + 1, 0);
+	assert_int_equal(baton__svc_heartbeat_interval_ms(&d), 300000);
+	d = dur(INT64_MIN, -999999999);
+	assert_int_equal(baton__svc_heartbeat_interval_ms(&d), 1000);
+	d = dur(INT64_MIN / 1000 - 1, 0);
+	assert_int_equal(baton__svc_heartbeat_interval_ms(&d), 1000);
+	/* zero however it is spelled is unset: the default */
+	d = dur(1, -1000000000);
+	assert_int_equal(baton__svc_heartbeat_interval_ms(&d), 30000);
+	d = dur(-2, 2000000000);
+	assert_int_equal(baton__svc_heartbeat_interval_ms(&d), 30000);
 }
 
 static void test_next_poll(void **state)
@@ -162,6 +178,14 @@ static void test_next_poll(void **state)
 	assert_int_equal(baton__svc_next_poll_ms(&d), 299999);
 	d = dur(600, 0);
 	assert_int_equal(baton__svc_next_poll_ms(&d), 300000);
+	d = dur(INT64_MAX, 999999999);
+	assert_int_equal(baton__svc_next_poll_ms(&d), 300000);
+	d = dur(INT64_MAX / 1000 + 1, 0);
+	assert_int_equal(baton__svc_next_poll_ms(&d), 300000);
+	d = dur(INT64_MIN, -999999999);
+	assert_int_equal(baton__svc_next_poll_ms(&d), 0);
+	d = dur(INT64_MIN / 1000 - 1, 0);
+	assert_int_equal(baton__svc_next_poll_ms(&d), 0);
 }
 
 int main(void)

@@ -7,7 +7,9 @@
  *   - "Bearer <token>" back, reused until 10 s before expires_in, fetched again after;
  *   - HTTP 401 and an empty token are Unauthenticated; a server the CA does not vouch for is
  *     Unavailable (SSL_CERT_FILE is the only trust the test gives);
- *   - no error message quotes the secret.
+ *   - no error message quotes the secret;
+ *   - once the daemon is stopping, a token a call needs to finish its work (FinishTask, Heartbeat,
+ *     UploadAsset) is still fetched; only a call the stop abandons (GetTask, Hello) gives it up.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -167,20 +169,20 @@ static void test_exchange_and_reuse(void **state)
 	baton__svc_tokens t;
 	assert_int_equal(baton__svc_tokens_init(&t, CLIENT_ID, secret), 0);
 	char *h = NULL;
-	assert_int_equal(baton__svc_tokens_get(&t, &h), 0);
+	assert_int_equal(baton__svc_tokens_get(&t, false, &h), 0);
 	assert_string_equal(h, "Bearer tok-1");
 	free(h);
 	assert_int_equal(tls_server_requests(&srv), before + 1);
 	check_request(&srv.reqs[before]);
 	/* reused while valid */
 	tls_server_set(&srv, 200, "{\"access_token\":\"tok-2\",\"token_type\":\"Bearer\",\"expires_in\":3600}");
-	assert_int_equal(baton__svc_tokens_get(&t, &h), 0);
+	assert_int_equal(baton__svc_tokens_get(&t, false, &h), 0);
 	assert_string_equal(h, "Bearer tok-1");
 	free(h);
 	assert_int_equal(tls_server_requests(&srv), before + 1);
 	/* expired (here: forced to within the 10 s margin): fetched again */
 	t.expiry = (int64_t)time(NULL) + 9;
-	assert_int_equal(baton__svc_tokens_get(&t, &h), 0);
+	assert_int_equal(baton__svc_tokens_get(&t, false, &h), 0);
 	assert_string_equal(h, "Bearer tok-2");
 	free(h);
 	assert_int_equal(tls_server_requests(&srv), before + 2);
@@ -197,7 +199,7 @@ static void test_short_lived_token(void **state)
 	assert_int_equal(baton__svc_tokens_init(&t, CLIENT_ID, secret), 0);
 	char *h = NULL;
 	for (int i = 0; i < 3; i++) {
-		assert_int_equal(baton__svc_tokens_get(&t, &h), 0);
+		assert_int_equal(baton__svc_tokens_get(&t, false, &h), 0);
 		assert_string_equal(h, "Bearer short");
 		free(h);
 	}
@@ -212,14 +214,14 @@ static void test_refusals(void **state)
 	char *h = NULL;
 	assert_int_equal(baton__svc_tokens_init(&t, CLIENT_ID, secret), 0);
 	tls_server_set(&srv, 401, "{\"error\":\"invalid_client\"}");
-	assert_int_equal(baton__svc_tokens_get(&t, &h), BATON_EUNAUTHENTICATED);
+	assert_int_equal(baton__svc_tokens_get(&t, false, &h), BATON_EUNAUTHENTICATED);
 	assert_null(h);
 	assert_string_equal(baton_error_last()->message, "failed to get token: HTTP 401");
 	tls_server_set(&srv, 200, "{\"access_token\":\"\",\"expires_in\":60}");
-	assert_int_equal(baton__svc_tokens_get(&t, &h), BATON_EUNAUTHENTICATED);
+	assert_int_equal(baton__svc_tokens_get(&t, false, &h), BATON_EUNAUTHENTICATED);
 	assert_string_equal(baton_error_last()->message, "failed to get token: empty access token");
 	tls_server_set(&srv, 200, "{\"access_token\":\"x\",\"expires_in\":\"60\"}");
-	assert_int_not_equal(baton__svc_tokens_get(&t, &h), 0);
+	assert_int_not_equal(baton__svc_tokens_get(&t, false, &h), 0);
 	assert_null(strstr(baton_error_last()->message, secret + 34));
 	baton__svc_tokens_free(&t);
 
@@ -228,11 +230,42 @@ static void test_refusals(void **state)
 	tls_server_set(&srv, 200, "{\"access_token\":\"tok\",\"expires_in\":60}");
 	int before = tls_server_requests(&srv);
 	assert_int_equal(baton__svc_tokens_init(&t, CLIENT_ID, secret), 0);
-	assert_int_equal(baton__svc_tokens_get(&t, &h), BATON_EUNAVAILABLE);
+	assert_int_equal(baton__svc_tokens_get(&t, false, &h), BATON_EUNAVAILABLE);
 	assert_int_equal(tls_server_requests(&srv), before);
 	assert_null(strstr(baton_error_last()->message, secret + 34));
 	baton__svc_tokens_free(&t);
 	setenv("SSL_CERT_FILE", ca, 1);
+}
+
+static bool always_stopping(void)
+{
+	return true;
+}
+
+static void test_stopping(void **state)
+{
+	(void)state;
+	tls_server_set(&srv, 200, "{\"access_token\":\"late\",\"expires_in\":3600}");
+	int before = tls_server_requests(&srv);
+	baton__svc_tokens t;
+	char *h = NULL;
+	assert_int_equal(baton__svc_tokens_init(&t, CLIENT_ID, secret), 0);
+	t.stopping = always_stopping;
+	/* a GetTask / Hello of a stopping daemon: abandoned, nothing sent */
+	assert_int_equal(baton__svc_tokens_get(&t, true, &h), BATON_ECANCELLED);
+	assert_null(h);
+	assert_int_equal(tls_server_requests(&srv), before);
+	/* the FinishTask of a task the stop cancelled still gets its token */
+	assert_int_equal(baton__svc_tokens_get(&t, false, &h), 0);
+	assert_string_equal(h, "Bearer late");
+	free(h);
+	assert_int_equal(tls_server_requests(&srv), before + 1);
+	/* and a token in hand is used by either kind of call */
+	assert_int_equal(baton__svc_tokens_get(&t, true, &h), 0);
+	assert_string_equal(h, "Bearer late");
+	free(h);
+	assert_int_equal(tls_server_requests(&srv), before + 1);
+	baton__svc_tokens_free(&t);
 }
 
 int main(void)
@@ -241,6 +274,7 @@ int main(void)
 		cmocka_unit_test(test_exchange_and_reuse),
 		cmocka_unit_test(test_short_lived_token),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_stopping),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

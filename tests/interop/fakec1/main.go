@@ -74,6 +74,9 @@ type script struct {
 	HeartbeatMS     int            `json:"heartbeat_ms"`
 	LeaseMS         int            `json:"lease_ms"`
 	Unavailable     map[string]int `json:"unavailable"`
+	// UploadDelayMS: an UploadAsset whose data all arrived (checksum checked, recorded) is answered
+	// this much later, as a slow platform or link would (heartbeats go on meanwhile).
+	UploadDelayMS int `json:"upload_delay_ms"`
 	// Batch: GetTasks hands out up to page_size tasks at once (in script order, those neither
 	// done, out, nor named in known_task_ids), without waiting for the earlier ones to finish.
 	// GetTask still hands out one at a time, in order.
@@ -602,6 +605,20 @@ func (f *fake) UploadAsset(stream grpc.ClientStreamingServer[v1.BatonServiceUplo
 	t.uploads = append(t.uploads, name)
 	t.lastSeen = time.Now()
 	f.logf("UploadAsset", md.GetTaskId(), codes.OK, "%d bytes, sha256 %s -> %s", len(data), hex.EncodeToString(got), name)
+	if d := f.sc.UploadDelayMS; d > 0 {
+		f.logf("UploadAsset", md.GetTaskId(), codes.OK, "answering in %d ms", d)
+		f.mu.Unlock()
+		select {
+		case <-time.After(time.Duration(d) * time.Millisecond):
+		case <-stream.Context().Done():
+		}
+		f.mu.Lock()
+		if err := stream.Context().Err(); err != nil {
+			f.logf("UploadAsset", md.GetTaskId(), codes.Canceled, "the client gave up before the answer: %v", err)
+			return err
+		}
+		f.logf("UploadAsset", md.GetTaskId(), codes.OK, "answered")
+	}
 	return stream.SendAndClose(&v1.BatonServiceUploadAssetResponse{})
 }
 
