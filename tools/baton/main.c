@@ -91,7 +91,9 @@ static const command commands[] = {
 	{"syncs", NULL, cmd_syncs, 0,
 	 "List the sync runs in the file",
 	 "syncs",
-	 "\nConsole columns: ID, Started At, Ended At, Type, Parent ID, Token.\n"
+	 "\nIn the file's order, i.e. the order the runs were created in (as the Go tool lists them;\n"
+	 "not sorted by start or end time: a run created later may have started earlier).\n"
+	 "Console columns: ID, Started At, Ended At, Type, Parent ID, Token.\n"
 	 "JSON: baton.v1.SyncListOutput.\n", 0},
 	{"stats", NULL, cmd_stats, F(FLAG_SYNC_ID),
 	 "Show row counts of the latest finished sync",
