@@ -1020,7 +1020,7 @@ static int dir_entries(const char *dir)
 }
 
 /* A signal while the file is being opened and indexed (held there by the test hook
- * BATON_EXPLORER_TEST_PAUSE_MS, once the temporary copy exists) stops it as one while serving:
+ * BATON_TOOL_TEST_PAUSE_MS, once the temporary copy exists) stops it as one while serving:
  * the "stopped" line, exit 0, and no temporary file left in $TMPDIR. */
 static void stop_during_startup(int sig)
 {
@@ -1041,7 +1041,7 @@ static void stop_during_startup(int sig)
 			dup2(e, 2);
 		close(fds[0]);
 		setenv("TMPDIR", tmp, 1);
-		setenv("BATON_EXPLORER_TEST_PAUSE_MS", "20000", 1);
+		setenv("BATON_TOOL_TEST_PAUSE_MS", "20000", 1);
 		execl(baton_bin, baton_bin, "-f", test_data_path(EXPANDED), "explorer", "-p", "0", (char *)NULL);
 		_exit(127);
 	}

@@ -17,7 +17,6 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <strings.h>
-#include <time.h>
 
 #ifdef BATON_HAVE_MHD
 
@@ -371,20 +370,6 @@ static bool stop_pending(void)
 	return sigpending(&p) == 0 && (sigismember(&p, SIGINT) == 1 || sigismember(&p, SIGTERM) == 1);
 }
 
-/* Test hook (tests/tools/test_tool_explorer.c): BATON_EXPLORER_TEST_PAUSE_MS=n holds start-up
- * for up to n ms once the file is open (its temporary copy exists), after saying so on stderr, so
- * that a test can signal it there; a waiting signal ends the pause. */
-static void test_pause(void)
-{
-	const char *v = getenv("BATON_EXPLORER_TEST_PAUSE_MS");
-	if (!v || !*v)
-		return;
-	long ms = strtol(v, NULL, 10);
-	fprintf(stderr, "baton explorer: test pause (%ld ms)\n", ms);
-	for (long i = 0; i < ms / 10 && !stop_pending(); i++)
-		nanosleep(&(struct timespec){0, 10000000}, NULL);
-}
-
 /* Reads, once: the user types, the GrantExpandable edges, and the users granted on each resource. */
 static int load_graph(explorer *x)
 {
@@ -558,8 +543,7 @@ int cmd_explorer(tool *t)
 		status = tool_fail_last();
 		goto out;
 	}
-	test_pause();
-	if (stop_pending())
+	if (stop_pending()) /* (the test hook BATON_TOOL_TEST_PAUSE_MS waits in tool_open) */
 		goto stopped;
 	if (load_graph(&x) < 0 || baton_store_count(t->store, tool_query_sync(t), &x.counts) < 0) {
 		if (stop_pending())
