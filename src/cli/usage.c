@@ -155,11 +155,11 @@ static void subcommand_usage(const baton__cli *cli, FILE *out)
 		             "See each sub-command's help for details on how to use the generated script.\n\n", prog);
 
 	fprintf(out, "Usage:\n  %s %s %s\n\n", prog, cmd, completion ? "[command]" : "[flags]");
+	/* cobra also lists powershell, which mode_completion.c does not generate (and refuses) */
 	if (completion)
 		fprintf(out, "Available Commands:\n"
 		             "  bash        Generate the autocompletion script for bash\n"
 		             "  fish        Generate the autocompletion script for fish\n"
-		             "  powershell  Generate the autocompletion script for powershell\n"
 		             "  zsh         Generate the autocompletion script for zsh\n\n");
 
 	char help[160];

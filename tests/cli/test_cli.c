@@ -295,6 +295,7 @@ static void test_subcommand_help(void **state)
 	done(&r);
 	r = run(demo_bin, NULL, ARGS("completion", "--help"));
 	assert_contains(r.out, "Available Commands:\n  bash ");
+	assert_lacks(r.out, "powershell"); /* not generated (refused): not offered */
 	assert_contains(r.out, "Use \"baton-demo completion [command] --help\"");
 	done(&r);
 }
