@@ -239,6 +239,67 @@ static void test_help(void **state)
 	done(&r);
 }
 
+/* A subcommand's --help is that subcommand's (cobra's): its description, its usage line, its own
+ * flags, then the root's persistent (SDK) flags as "Global Flags"; never the root's help.
+ * tests/interop (TestCLISubcommandHelpMatchesGo) compares the text byte for byte with Go's. */
+static void test_subcommand_help(void **state)
+{
+	(void)state;
+	static const char *const subs[] = {"health-check", "capabilities", "config", "completion"};
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		char usage[128], hflag[128];
+		snprintf(usage, sizeof(usage), "Usage:\n  baton-demo %s [%s]\n", subs[i],
+		         strcmp(subs[i], "completion") ? "flags" : "command");
+		snprintf(hflag, sizeof(hflag), "help for %s\n", subs[i]);
+		result r = run(demo_bin, NULL, ARGS(subs[i], "--help"));
+		assert_int_equal(r.status, 0);
+		assert_string_equal(r.err, "");
+		assert_contains(r.out, usage);
+		assert_contains(r.out, "\nFlags:\n");
+		assert_contains(r.out, hflag);
+		assert_contains(r.out, "\nGlobal Flags:\n");
+		assert_lacks(r.out, "Baton Demo: A generated company"); /* the root's description */
+		assert_lacks(r.out, "SDK flags:");
+		assert_lacks(r.out, "help for baton-demo");
+		/* the SDK's flags are global, the connector's are not */
+		char *global = strstr(r.out, "Global Flags:\n");
+		assert_non_null(strstr(global, "  -f, --file string"));
+		assert_non_null(strstr(global, "($BATON_FILE) (default \"sync.c1z\")"));
+		assert_null(strstr(global, "--users int"));
+		assert_null(strstr(global, "--grant-entitlement"));
+		assert_null(strstr(global, "-v, --version"));
+		char *users = strstr(r.out, "--users int");
+		if (!strcmp(subs[i], "capabilities"))
+			assert_true(users && users < global); /* it builds the connector: its fields are local */
+		else
+			assert_null(users);
+		done(&r);
+
+		/* the same with -h and with `help <subcommand>` */
+		result h = run(demo_bin, NULL, ARGS(subs[i], "-h"));
+		result h2 = run(demo_bin, NULL, ARGS("help", subs[i]));
+		result full = run(demo_bin, NULL, ARGS(subs[i], "--help"));
+		assert_string_equal(h.out, full.out);
+		assert_string_equal(h2.out, full.out);
+		done(&h);
+		done(&h2);
+		done(&full);
+	}
+	result r = run(demo_bin, NULL, ARGS("health-check", "--help"));
+	assert_contains(r.out, "Query the health check server of a running connector.\n");
+	assert_contains(r.out, "Flags:\n"
+	                       "      --endpoint string   Endpoint to check: health, ready, or live (default \"health\")\n"
+	                       "  -h, --help              help for health-check\n"
+	                       "      --timeout int       Request timeout in seconds (default 5)\n\n"
+	                       "Global Flags:\n");
+	done(&r);
+	r = run(demo_bin, NULL, ARGS("completion", "--help"));
+	assert_contains(r.out, "Available Commands:\n  bash ");
+	assert_lacks(r.out, "powershell"); /* not generated (refused): not offered */
+	assert_contains(r.out, "Use \"baton-demo completion [command] --help\"");
+	done(&r);
+}
+
 static void test_version(void **state)
 {
 	(void)state;
@@ -1517,6 +1578,7 @@ int main(int argc, char **argv)
 	mkdir(base_dir, 0755);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_subcommand_help),
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_precedence_demo),

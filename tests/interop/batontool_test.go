@@ -10,7 +10,8 @@
 //   - the writers (export c1z/csv/xlsx, dump-db, optimize, recalculate-stats, rollback-expansion
 //     with and without --replay): each tool writes from its own copy, and the files are compared
 //     (bytes for dump-db and CSV; for c1z files, what the Go tool reads back from each);
-//   - `diff` on files with several syncs that the test writes (multiSyncFiles);
+//   - `diff` on files with several syncs that the test writes (multiSyncFiles), one of them with
+//     its syncs renamed and re-timed so that row, start, end and id orders differ (shuffleSyncs);
 //   - our `expand` with Go's rollback-expansion (compareExpandMarker, and after Go's rollback);
 //   - the explorers' JSON API (compareExplorers).
 //
@@ -20,6 +21,7 @@ package interop
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -38,6 +40,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/klauspost/compress/zstd"
 	"github.com/xuri/excelize/v2"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
@@ -719,6 +722,9 @@ func multiSyncFiles(t *testing.T, dir string) map[string]string {
 		[]string{"carol", "dave"}, "project")
 	closeGo(t, f)
 	files["go-three-syncs"] = gp
+	shuffled := filepath.Join(dir, "go-three-syncs-shuffled.c1z")
+	shuffleSyncs(t, gp, shuffled)
+	files["go-three-syncs-shuffled"] = shuffled
 
 	demo := os.Getenv("BATON_INTEROP_DEMO_BIN")
 	if demo == "" {
@@ -741,6 +747,80 @@ func multiSyncFiles(t *testing.T, dir string) map[string]string {
 	sync(same)
 	files["demo-same-twice"] = same
 	return files
+}
+
+// shuffleSyncs copies a c1z of three syncs to dst with the syncs renamed and re-timed so that
+// their row order (the order `syncs` lists), start order, end order and id order all differ:
+// row 1 is Z (second to start, first to end), row 2 is A (last to start and to end), row 3 is M
+// (first to start, second to end). Every command then reads the sync the two tools pick.
+func shuffleSyncs(t *testing.T, src, dst string) {
+	t.Helper()
+	dbPath := decompressC1Z(t, src, t.TempDir())
+	db, err := sql.Open("sqlite", "file:"+dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	do := func(q string, args ...any) {
+		if _, err := db.Exec(q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	var ids []string
+	rows, err := db.Query("SELECT sync_id FROM v1_sync_runs ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if len(ids) != 3 {
+		t.Fatalf("%s: %d syncs, want 3", src, len(ids))
+	}
+	newIDs := []string{"3zzzzzzzzzzzzzzzzzzzzzzzzzz", "3aaaaaaaaaaaaaaaaaaaaaaaaaa", "3mmmmmmmmmmmmmmmmmmmmmmmmmm"}
+	starts := []string{"2026-01-01 02:00:00", "2026-01-01 03:00:00", "2026-01-01 01:00:00"}
+	ends := []string{"2026-01-01 02:10:00", "2026-01-01 05:00:00", "2026-01-01 04:00:00"}
+	var tables []string
+	trs, err := db.Query("SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) c " +
+		"WHERE m.type = 'table' AND c.name = 'sync_id'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for trs.Next() {
+		var n string
+		if err := trs.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, n)
+	}
+	trs.Close()
+	for i, old := range ids {
+		for _, tb := range tables {
+			do("UPDATE "+tb+" SET sync_id = ? WHERE sync_id = ?", newIDs[i], old)
+		}
+		do("UPDATE v1_sync_runs SET parent_sync_id = ? WHERE parent_sync_id = ?", newIDs[i], old)
+		do("UPDATE v1_sync_runs SET started_at = ?, ended_at = ? WHERE sync_id = ?", starts[i], ends[i], newIDs[i])
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := zstd.NewWriter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := append([]byte("C1ZF\x00"), enc.EncodeAll(raw, nil)...)
+	enc.Close()
+	if err := os.WriteFile(dst, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestBatonToolMatchesGo(t *testing.T) {

@@ -284,3 +284,41 @@ func TestCLIProbeRulesMatchGo(t *testing.T) {
 		}
 	}
 }
+
+// Each subcommand's --help (and `help <subcommand>`) is the Go SDK's text for that subcommand,
+// byte for byte once the program name is the same: its description, usage, its own flags and the
+// root's persistent ones as "Global Flags". godemo is democonn run through the SDK's command line.
+func TestCLISubcommandHelpMatchesGo(t *testing.T) {
+	bin := os.Getenv("BATON_INTEROP_DEMO_BIN")
+	if bin == "" {
+		t.Skip("BATON_INTEROP_DEMO_BIN is not set")
+	}
+	_, godemo := serviceTools(t)
+	run := func(prog string, args ...string) string {
+		cmd := exec.Command(prog, args...)
+		cmd.Dir = t.TempDir()
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%s %v: %v\n%s", prog, args, err, stderr.String())
+		}
+		return string(out)
+	}
+	for _, sub := range []string{"health-check", "capabilities", "config", "completion"} {
+		for _, args := range [][]string{{sub, "--help"}, {sub, "-h"}, {"help", sub}} {
+			want := strings.ReplaceAll(run(godemo, args...), "baton-godemo", "baton-demo")
+			// libbaton generates bash, zsh and fish scripts only (and refuses powershell), so its
+			// completion help does not offer powershell: the one intended difference
+			want = strings.Replace(want, "  powershell  Generate the autocompletion script for powershell\n", "", 1)
+			ours := run(bin, args...)
+			if !strings.Contains(want, "Usage:\n  baton-demo "+sub+" [") {
+				t.Fatalf("godemo %v is not %s's help:\n%s", args, sub, want)
+			}
+			if ours != want {
+				sameBytes(t, "baton-demo "+strings.Join(args, " "), []byte(want), []byte(ours))
+			}
+		}
+	}
+}

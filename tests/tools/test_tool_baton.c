@@ -574,6 +574,72 @@ static void test_syncs(void **state)
 	free(f);
 }
 
+/* `syncs` lists the runs in the file's row (creation) order, as the Go tool does (its ListSyncs
+ * orders by the v1_sync_runs row id): not by start time, end time or sync id. Three syncs are
+ * renamed and given times so that each of those four orders is different. */
+static void test_syncs_order(void **state)
+{
+	(void)state;
+	char a[28], b[28], c[28];
+	char *f = make_file("syncs-order", true, a, b);
+	baton_store *s;
+	CHECK(baton_store_open(f, NULL, &s));
+	write_sync(s, old_rows, 3, c);
+	CHECK(baton_store_close(s));
+	/* row 1 -> Z (2nd to start, 1st to end), row 2 -> A (last to start and end), row 3 -> M
+	 * (1st to start, 2nd to end); by id: A, M, Z */
+	static const char *const tables[] = {"v1_resource_types", "v1_resources", "v1_entitlements", "v1_grants",
+	                                     "v1_assets", "v1_sync_runs"};
+	char sql[1024];
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		snprintf(sql, sizeof(sql),
+		         "UPDATE %s SET sync_id = CASE sync_id WHEN '%s' THEN '3zzzzzzzzzzzzzzzzzzzzzzzzzz' "
+		         "WHEN '%s' THEN '3aaaaaaaaaaaaaaaaaaaaaaaaaa' WHEN '%s' THEN '3mmmmmmmmmmmmmmmmmmmmmmmmmm' "
+		         "ELSE sync_id END",
+		         tables[i], a, b, c);
+		c1z_raw_edit(f, sql, NULL, 0);
+	}
+	c1z_raw_edit(f, "UPDATE v1_sync_runs SET "
+	                "started_at = CASE id WHEN 1 THEN '2026-01-01 02:00:00' WHEN 2 THEN '2026-01-01 03:00:00' "
+	                "ELSE '2026-01-01 01:00:00' END, "
+	                "ended_at = CASE id WHEN 1 THEN '2026-01-01 02:10:00' WHEN 2 THEN '2026-01-01 05:00:00' "
+	                "ELSE '2026-01-01 04:00:00' END",
+	             NULL, 0);
+	static const char *const want[] = {"3zzzzzzzzzzzzzzzzzzzzzzzzzz", "3aaaaaaaaaaaaaaaaaaaaaaaaaa",
+	                                   "3mmmmmmmmmmmmmmmmmmmmmmmmmm"};
+	static const char *const started[] = {"2026-01-01T02:00:00Z", "2026-01-01T03:00:00Z", "2026-01-01T01:00:00Z"};
+	run r;
+	RUN(&r, "-f", f, "-o", "json", "syncs");
+	if (r.status != 0)
+		fail_msg("baton syncs: status %d: %s", r.status, r.err);
+	json_t *j = test_json_parse(r.out);
+	assert_int_equal(array_len(j, "syncs"), 3);
+	for (int i = 0; i < 3; i++) {
+		char key[64];
+		snprintf(key, sizeof(key), "syncs.%d.id", i);
+		test_json_assert_str(j, key, want[i]);
+		snprintf(key, sizeof(key), "syncs.%d.startedAt", i);
+		test_json_assert_str(j, key, started[i]);
+	}
+	json_decref(j);
+	run_free(&r);
+	/* the console table in the same order */
+	RUN(&r, "-f", f, "syncs");
+	assert_int_equal(r.status, 0);
+	const char *z = strstr(r.out, want[0]), *ya = strstr(r.out, want[1]), *m = strstr(r.out, want[2]);
+	assert_true(z && ya && m && z < ya && ya < m);
+	run_free(&r);
+	/* the latest finished sync (by end) is still the one read by default: A */
+	RUN(&r, "-f", f, "-o", "json", "stats");
+	assert_int_equal(r.status, 0);
+	j = test_json_parse(r.out);
+	test_json_assert_str(j, "id", want[1]);
+	json_decref(j);
+	run_free(&r);
+	unlink(f);
+	free(f);
+}
+
 /* ---- export ------------------------------------------------------------------------------ */
 
 static void test_export(void **state)
@@ -1255,6 +1321,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_access),
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_syncs),
+		cmocka_unit_test(test_syncs_order),
 		cmocka_unit_test(test_unknown_any),
 		cmocka_unit_test(test_export),
 		cmocka_unit_test(test_read_only),

@@ -2,9 +2,10 @@
  * `baton explorer` API tests: starts the built binary (argv[1]) on a free loopback port (-p 0; the
  * URL is read from its first line), asks every endpoint with libcurl and checks the answers
  * against SQLite queries on the decompressed file (c1z_raw, which shares nothing with the store),
- * then the bad requests (one 4xx JSON error each), the flags, SIGTERM, and that the file is
- * left byte for byte.
+ * then the bad requests (one 4xx JSON error each), the flags, SIGTERM (while serving and during
+ * start-up), and that the file is left byte for byte.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -983,6 +984,91 @@ static void test_static(void **state)
 	assert_int_equal(stop(&sv, SIGTERM), 0);
 }
 
+/* Entries of a directory other than . and .. */
+static int dir_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	int n = 0;
+	for (struct dirent *e; (e = readdir(d)) != NULL;)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* A signal while the file is being opened and indexed (held there by the test hook
+ * BATON_TOOL_TEST_PAUSE_MS, once the temporary copy exists) stops it as one while serving:
+ * the "stopped" line, exit 0, and no temporary file left in $TMPDIR. */
+static void stop_during_startup(int sig)
+{
+	char tmp[4000], err_path[4100];
+	snprintf(tmp, sizeof(tmp), "%s/explorer-tmp-%d-%d", test_out_dir(), (int)getpid(), sig);
+	mkdir(tmp, 0700);
+	assert_int_equal(dir_entries(tmp), 0);
+	snprintf(err_path, sizeof(err_path), "%s.err", tmp);
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	fflush(stdout);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fds[1], 1);
+		if (e >= 0)
+			dup2(e, 2);
+		close(fds[0]);
+		setenv("TMPDIR", tmp, 1);
+		setenv("BATON_TOOL_TEST_PAUSE_MS", "20000", 1);
+		execl(baton_bin, baton_bin, "-f", test_data_path(EXPANDED), "explorer", "-p", "0", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	remember(pid, true);
+	/* wait for the pause (the file is open: its temporary copy is in $TMPDIR) */
+	bool paused = false;
+	for (int i = 0; i < 1000 && !paused; i++) {
+		FILE *f = fopen(err_path, "r");
+		char line[256] = "";
+		if (f) {
+			paused = fgets(line, sizeof(line), f) && strstr(line, "test pause");
+			fclose(f);
+		}
+		if (!paused)
+			nanosleep(&(struct timespec){0, 10000000}, NULL);
+	}
+	assert_true(paused);
+	assert_true(dir_entries(tmp) > 0);
+	kill(pid, sig);
+	int status = -1;
+	for (int i = 0; i < 1000; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		nanosleep(&(struct timespec){0, 10000000}, NULL);
+	}
+	remember(pid, false);
+	FILE *out = fdopen(fds[0], "r");
+	char all[1024] = "";
+	size_t n = fread(all, 1, sizeof(all) - 1, out);
+	all[n] = '\0';
+	fclose(out);
+	if (!WIFEXITED(status))
+		fail_msg("explorer ended by signal %d during start-up", WIFSIGNALED(status) ? WTERMSIG(status) : -1);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_string_equal(all, sig == SIGINT ? "baton explorer: stopped (SIGINT)\n" : "baton explorer: stopped (SIGTERM)\n");
+	assert_int_equal(dir_entries(tmp), 0);
+	rmdir(tmp);
+	unlink(err_path);
+}
+
+static void test_signal_during_startup(void **state)
+{
+	(void)state;
+	stop_during_startup(SIGTERM);
+	stop_during_startup(SIGINT);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -1014,6 +1100,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_static),
+		cmocka_unit_test(test_signal_during_startup),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();

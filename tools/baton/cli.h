@@ -149,6 +149,12 @@ int tool_fail_last(void);
 int tool_open(tool *t, bool use_sync_flag);
 /* Opens another c1z read-only (for diff --against). */
 int tool_open_path(const char *path, baton_store **out);
+
+/* signals.c: around a command other than explorer, a private $TMPDIR removed on SIGINT/SIGTERM
+ * (then re-raised) and at the end; the test hook BATON_TOOL_TEST_PAUSE_MS (tool_open_path). */
+void tool_signals_begin(void);
+void tool_signals_end(void);
+void tool_test_pause(void);
 /* The sync id to put into queries (NULL: let the store choose). */
 const char *tool_query_sync(const tool *t);
 

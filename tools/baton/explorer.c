@@ -2,7 +2,8 @@
  * `baton explorer`: a local web page over a c1z, served with libmicrohttpd.
  *
  * The file is opened read-only once; one server thread answers every request in turn (the store
- * handle is not thread-safe), the main thread waits for SIGINT/SIGTERM and stops the server. The
+ * handle is not thread-safe), the main thread waits for SIGINT/SIGTERM and stops the server (one
+ * that comes during start-up stops it too, see cmd_explorer). The
  * HTML/CSS/JS come from the binary (explorer_assets.c, generated from tools/baton/explorer/).
  *
  * JSON API (docs/baton-tool.md): the Go explorer's routes with the same shapes ({"data": ...},
@@ -362,6 +363,13 @@ static void on_done(void *cls, struct MHD_Connection *c, void **state, enum MHD_
 	*state = NULL;
 }
 
+/* A SIGINT or SIGTERM waiting (they are blocked for the whole command, see cmd_explorer). */
+static bool stop_pending(void)
+{
+	sigset_t p;
+	return sigpending(&p) == 0 && (sigismember(&p, SIGINT) == 1 || sigismember(&p, SIGTERM) == 1);
+}
+
 /* Reads, once: the user types, the GrantExpandable edges, and the users granted on each resource. */
 static int load_graph(explorer *x)
 {
@@ -392,7 +400,12 @@ static int load_graph(explorer *x)
 	baton_arena_init(&seen_arena);
 	strmap_init(&seen, &seen_arena);
 	rc = baton_store_list_grants(x->t->store, &q, &it);
+	size_t n_read = 0;
 	while (rc == 0 && (rc = baton_store_iter_next_grant(it, &g)) == 0) {
+		if (++n_read % 4096 == 0 && stop_pending()) { /* a large file: stop without reading it all */
+			rc = baton_error_set(BATON_ECANCELLED, "stopped by a signal");
+			break;
+		}
 		const char *const *ids, *const *types;
 		baton_resource_id pr = baton_grant_principal_id(g), on = baton_grant_resource_id(g);
 		if (strmap_get(&x->user_types, pr.resource_type, strlen(pr.resource_type))) {
@@ -500,27 +513,46 @@ int cmd_explorer(tool *t)
 	memcpy(&addr, ai->ai_addr, ai->ai_addrlen);
 	freeaddrinfo(ai);
 
+	/* SIGINT/SIGTERM are blocked from here on, not only while serving: one that comes while the
+	 * file is opened (decompressed into a temporary directory) and indexed waits, start-up looks
+	 * for it between its steps and stops as the server does (the "stopped" line, exit 0, the
+	 * temporary files removed by the caller), instead of dying with the default action and
+	 * leaving them. The server thread inherits the mask: only sigwait below takes them. */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	int sig = 0;
+
 	explorer x;
 	memset(&x, 0, sizeof(x));
 	x.t = t;
 	x.loopback = is_loopback((struct sockaddr *)&addr);
 	x.default_type = t->args.given[FLAG_RESOURCE_TYPE] && *t->args.value[FLAG_RESOURCE_TYPE]
 		? t->args.value[FLAG_RESOURCE_TYPE] : NULL;
-	int rc = tool_open(t, true);
-	if (rc != 0)
-		return rc;
-	if (lookup_new(t, &t->lk) < 0)
-		return tool_fail_last();
 	strmap_init(&x.out_edges, &t->arena);
 	strmap_init(&x.in_edges, &t->arena);
 	strmap_init(&x.user_types, &t->arena);
 	strmap_init(&x.principals_cache, &t->arena);
 	strmap_init(&x.user_counts, &t->arena);
-	int status = TOOL_EXIT_OK;
-	if (load_graph(&x) < 0 || baton_store_count(t->store, tool_query_sync(t), &x.counts) < 0) {
+	int status = tool_open(t, true);
+	if (status != 0)
+		goto out;
+	if (lookup_new(t, &t->lk) < 0) {
 		status = tool_fail_last();
 		goto out;
 	}
+	if (stop_pending()) /* (the test hook BATON_TOOL_TEST_PAUSE_MS waits in tool_open) */
+		goto stopped;
+	if (load_graph(&x) < 0 || baton_store_count(t->store, tool_query_sync(t), &x.counts) < 0) {
+		if (stop_pending())
+			goto stopped;
+		status = tool_fail_last();
+		goto out;
+	}
+	if (stop_pending())
+		goto stopped;
 	if (x.default_type) {
 		C1__Connector__V2__ResourceType *m;
 		if (lookup_resource_type(t->lk, x.default_type, &m) < 0) {
@@ -533,12 +565,6 @@ int cmd_explorer(tool *t)
 		}
 	}
 
-	/* The server thread inherits the blocked signals: only sigwait below takes them. */
-	sigset_t sigs, old;
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &sigs, &old);
 	/* A closed stdout or a client gone mid-answer must not kill the server. */
 	signal(SIGPIPE, SIG_IGN);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
@@ -552,7 +578,6 @@ int cmd_explorer(tool *t)
 	                                        MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 	                                        MHD_OPTION_END);
 	if (!d) {
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		status = tool_fail("explorer: cannot listen on %s port %ld: %s", host, port,
 		                   errno ? strerror(errno) : "the server did not start");
 		goto out;
@@ -568,11 +593,16 @@ int cmd_explorer(tool *t)
 	       t->file, t->sync_id[0] ? t->sync_id : "-", v6 ? "[" : "", host, v6 ? "]" : "", bound,
 	       x.loopback ? "loopback only" : "NOT loopback");
 	fflush(stdout);
-	int sig = 0;
 	while (sigwait(&sigs, &sig) != 0)
 		;
 	MHD_stop_daemon(d);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	printf("baton explorer: stopped (%s)\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	goto out;
+stopped: /* a signal during start-up, taken here */
+	while (sigwait(&sigs, &sig) != 0)
+		;
+	baton_error_clear();
+	status = TOOL_EXIT_OK;
 	printf("baton explorer: stopped (%s)\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 out:
 	strmap_free(&x.out_edges);
@@ -580,6 +610,8 @@ out:
 	strmap_free(&x.user_types);
 	strmap_free(&x.principals_cache);
 	strmap_free(&x.user_counts);
+	/* The signals stay blocked: the caller removes the temporary files and exits, and a second
+	 * signal meanwhile is dropped at exit instead of cutting that short. */
 	return status;
 }
 

@@ -91,7 +91,9 @@ static const command commands[] = {
 	{"syncs", NULL, cmd_syncs, 0,
 	 "List the sync runs in the file",
 	 "syncs",
-	 "\nConsole columns: ID, Started At, Ended At, Type, Parent ID, Token.\n"
+	 "\nIn the file's order, i.e. the order the runs were created in (as the Go tool lists them;\n"
+	 "not sorted by start or end time: a run created later may have started earlier).\n"
+	 "Console columns: ID, Started At, Ended At, Type, Parent ID, Token.\n"
 	 "JSON: baton.v1.SyncListOutput.\n", 0},
 	{"stats", NULL, cmd_stats, F(FLAG_SYNC_ID),
 	 "Show row counts of the latest finished sync",
@@ -374,7 +376,10 @@ int tool_open_path(const char *path, baton_store **out)
 	if (st.st_size == 0)
 		return baton_error_set(BATON_EINVALID, "%s: empty file, not a c1z file", path);
 	opts.read_only = true;
-	return baton_store_open(path, &opts, out);
+	int rc = baton_store_open(path, &opts, out);
+	if (rc == 0)
+		tool_test_pause();
+	return rc;
 }
 
 int tool_open(tool *t, bool use_sync_flag)
@@ -498,10 +503,17 @@ int main(int argc, char **argv)
 	}
 
 	baton_arena_init(&t.arena);
+	/* explorer takes SIGINT/SIGTERM itself (and stops cleanly); the others end on them, without
+	 * leaving their working copies (signals.c) */
+	bool private_tmp = c->run != cmd_explorer;
+	if (private_tmp)
+		tool_signals_begin();
 	rc = c->run(&t);
 	lookup_free(t.lk);
 	if (t.store)
 		baton_store_discard(t.store);
+	if (private_tmp)
+		tool_signals_end();
 	baton_arena_release(&t.arena);
 	pb_cleanup();
 	if (fflush(stdout) != 0 && rc == 0)
