@@ -149,8 +149,9 @@ void baton__work_dir_remove(const char *dir);
 /* dir + "/" + name, malloc'ed (NULL when out of memory). */
 char *baton__wip_path(const char *dir, const char *name);
 /* The resumable working copy of `c1z_path`: "<c1z_path>.wip", or with `tmp_dir` (not NULL)
- * "<tmp_dir>/<base name>.<hash of the absolute c1z path>.wip", so the next run given the same
- * directory finds it. Caller frees; NULL when out of memory. */
+ * "<tmp_dir>/<base name>.<hash of the c1z path with its directory resolved>.wip", so the next run
+ * given the same directory finds it, however the path is spelled. Caller frees; NULL when out of
+ * memory. */
 char *baton__wip_dir(const char *c1z_path, const char *tmp_dir);
 /*
  * Creates wip_dir (0700) when missing and takes the exclusive lock on wip_dir/lock; *fd_out is the
