@@ -556,11 +556,20 @@ static void test_bool_flags(void **state)
 	                       "--with-expansion=false");
 	json_t *on = RUN_JSON("-f", f, "-o", "json", "access", "-t", "user", "-r", "user-0000200",
 	                      "--with-expansion=true");
+	/* the last occurrence wins, as with cobra */
+	json_t *on_off = RUN_JSON("-f", f, "-o", "json", "access", "-t", "user", "-r", "user-0000200",
+	                          "--with-expansion", "--with-expansion=false");
+	json_t *off_on = RUN_JSON("-f", f, "-o", "json", "access", "-t", "user", "-r", "user-0000200",
+	                          "--with-expansion=false", "--with-expansion");
 	assert_true(json_equal(plain, off));
 	assert_true(access_count(on) > access_count(plain));
+	assert_true(json_equal(plain, on_off));
+	assert_true(json_equal(on, off_on));
 	json_decref(plain);
 	json_decref(off);
 	json_decref(on);
+	json_decref(on_off);
+	json_decref(off_on);
 	run r;
 	RUN(&r, "-f", f, "access", "-t", "user", "-r", "user-0000200", "--with-expansion=maybe");
 	assert_error(&r, 2, "=true/=false");

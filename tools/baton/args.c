@@ -101,8 +101,12 @@ int tool_args_parse(int argc, char **argv, tool_args *out)
 				/* Booleans take =true/=false, as with cobra. */
 				if (strcmp(eq + 1, "true") == 0 || strcmp(eq + 1, "1") == 0)
 					eq = NULL;
-				else if (strcmp(eq + 1, "false") == 0 || strcmp(eq + 1, "0") == 0)
+				else if (strcmp(eq + 1, "false") == 0 || strcmp(eq + 1, "0") == 0) {
+					/* the last occurrence wins, as with cobra: --x --x=false is false */
+					out->given[f->id] = false;
+					out->value[f->id] = NULL;
 					continue;
+				}
 				else
 					return tool_usage_fail("flag --%s takes no value, or =true/=false", f->name);
 			}
