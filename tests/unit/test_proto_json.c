@@ -733,6 +733,16 @@ static void test_empty_and_field_mask(void **state)
 	fm.n_paths = 1;
 	fm.paths = bad;
 	assert_write_fails(&fm.base, BATON_EINVALID, "irreversible");
+	/* not a full name (Go refuses these too): what it wrote could not be read back */
+	char *invalid[][1] = {{"locatio\""}, {""}, {"a..b"}, {".a"}, {"a."}, {"1a"}, {"a.2b"}, {"a-b"}};
+	for (size_t k = 0; k < sizeof invalid / sizeof invalid[0]; k++) {
+		fm.paths = invalid[k];
+		assert_write_fails(&fm.base, BATON_EINVALID, "contains invalid path");
+	}
+	char *fine[] = {"a1.b_c", "_x"};
+	fm.n_paths = 2;
+	fm.paths = fine;
+	assert_json(&fm.base, "\"a1.bC,X\"");
 }
 
 static void test_any_forms(void **state)
