@@ -6,13 +6,13 @@
 # crash stops with the input saved as build-fuzz/crash-*; copy it to
 # tests/fuzz/regressions/<target>/ once fixed, and ctest replays it in every build from then on.
 #   scripts/fuzz.sh [seconds] [target...]      targets: c1z c1z_rows pagebag sync_token config ratelimit
-#                                               protojson http config_yaml file_loaders client_secret
+#                                               protojson http config_yaml file_loaders client_secret types
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-60}"
 [ $# -gt 0 ] && shift
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(c1z c1z_rows pagebag sync_token config ratelimit protojson http config_yaml file_loaders client_secret)
+[ ${#targets[@]} -eq 0 ] && targets=(c1z c1z_rows pagebag sync_token config ratelimit protojson http config_yaml file_loaders client_secret types)
 ./scripts/setup.sh --fuzz >/dev/null
 jobs="$(nproc)"
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATON_FUZZ=ON -DBATON_WERROR=ON >/dev/null

@@ -126,7 +126,9 @@ int baton__pb_unpack(baton_arena *arena, const ProtobufCMessageDescriptor *desc,
 	*out = protobuf_c_message_unpack(desc, &al, len, data);
 	if (!*out)
 		return baton_error_set(BATON_EDATALOSS, "cannot decode %s from %zu bytes", desc->name, len);
-	return 0;
+	if ((rc = baton__pb_check_field_numbers(*out)) != 0)
+		*out = NULL; /* arena memory: released with the arena */
+	return rc;
 }
 
 int baton__any_pack_into(baton_arena *arena, const ProtobufCMessage *msg, Google__Protobuf__Any *any)

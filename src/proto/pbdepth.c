@@ -90,3 +90,50 @@ done:
 	free(stack);
 	return rc;
 }
+
+/*
+ * protobuf-c checks that a key is not 0 on its first byte only: a key written in two or more bytes
+ * (0x80 0x00, 0x85 0x00, ...) gives field number 0, which the protobuf encoding does not allow
+ * (Go's decoder refuses it), and protobuf-c keeps it as an unknown field that it then packs as the
+ * one-byte key 0x00 and refuses to unpack: what was read could not be read back. Unknown fields are
+ * the only place a field number 0 can land, so the decoded tree is searched for one.
+ */
+static bool has_field_zero(const ProtobufCMessage *m, int depth)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	for (unsigned i = 0; i < m->n_unknown_fields; i++) {
+		if (m->unknown_fields[i].tag == 0)
+			return true;
+	}
+	if (depth > BATON_PB_MAX_DEPTH)
+		return false; /* cannot happen: the nesting was checked before decoding */
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *fd = &d->fields[i];
+		const char *base = (const char *)m;
+		if (fd->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		if (fd->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n = *(const size_t *)(base + fd->quantifier_offset);
+			ProtobufCMessage *const *v = *(ProtobufCMessage *const *const *)(base + fd->offset);
+			for (size_t k = 0; k < n; k++) {
+				if (v[k] && has_field_zero(v[k], depth + 1))
+					return true;
+			}
+			continue;
+		}
+		if ((fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+		    *(const uint32_t *)(base + fd->quantifier_offset) != fd->id)
+			continue;
+		const ProtobufCMessage *sub = *(ProtobufCMessage *const *)(base + fd->offset);
+		if (sub && has_field_zero(sub, depth + 1))
+			return true;
+	}
+	return false;
+}
+
+int baton__pb_check_field_numbers(const ProtobufCMessage *m)
+{
+	if (has_field_zero(m, 0))
+		return baton_error_set(BATON_EDATALOSS, "cannot decode %s: a field number is 0", m->descriptor->name);
+	return 0;
+}

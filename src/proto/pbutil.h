@@ -162,4 +162,11 @@ struct json_t *baton__protojson_load(const char *json, size_t len, size_t flags)
  */
 int baton__pb_check_depth(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len);
 
+/*
+ * After protobuf_c_message_unpack: BATON_EDATALOSS naming the message type when the bytes held a
+ * field number 0 anywhere in the tree (protobuf-c takes one written as a key of two or more bytes,
+ * and packs it back as bytes it refuses), else 0. Defined in pbdepth.c.
+ */
+int baton__pb_check_field_numbers(const ProtobufCMessage *m);
+
 #endif

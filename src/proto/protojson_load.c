@@ -1,6 +1,6 @@
 /*
  * JSON text to jansson for the protojson reader and writer: json_loadb, also accepting integer
- * literals beyond int64 (see baton__protojson_load in pbutil.h).
+ * literals beyond int64, and keeping the sign of -0 (see baton__protojson_load in pbutil.h).
  */
 #include <jansson.h>
 #include <stdbool.h>
@@ -27,15 +27,16 @@ static bool int_literal_overflows(const char *s, size_t n)
 }
 
 /*
- * A copy of the JSON text in which every integer literal outside int64 gets a ".0" suffix, so that
- * jansson (which refuses such integers) reads it as a real. Go writes doubles of 2^63 and more
- * (below 1e21) as plain integers, e.g. 100000000000000000000. Caller frees; NULL when out of
- * memory.
+ * A copy of the JSON text in which every integer literal outside int64, and every -0, gets a ".0"
+ * suffix, so that jansson reads it as a real: jansson refuses integers beyond int64 (Go writes
+ * doubles of 2^63 and more, below 1e21, as plain integers, e.g. 100000000000000000000), and reads
+ * -0 as the integer 0, losing the sign Go writes and reads back for a negative-zero double.
+ * Caller frees; NULL when out of memory.
  */
 static char *widen_big_integers(const char *json, size_t len, size_t *out_len)
 {
-	/* A widened literal has 19 or more digits and grows by 2: len / 8 extra bytes suffice. */
-	char *out = malloc(len + len / 8 + 3);
+	/* A widened literal has at least 2 characters ("-0") and grows by 2: len extra bytes suffice. */
+	char *out = malloc(2 * len + 3);
 	size_t o = 0, i = 0;
 	if (!out)
 		return NULL;
@@ -59,7 +60,8 @@ static char *widen_big_integers(const char *json, size_t len, size_t *out_len)
 					integral = false;
 				j++;
 			}
-			bool widen = integral && int_literal_overflows(json + i, j - i);
+			bool minus_zero = j - i == 2 && c == '-' && json[i + 1] == '0';
+			bool widen = integral && (minus_zero || int_literal_overflows(json + i, j - i));
 			memcpy(out + o, json + i, j - i);
 			o += j - i;
 			if (widen) {
@@ -77,11 +79,25 @@ static char *widen_big_integers(const char *json, size_t len, size_t *out_len)
 	return out;
 }
 
+/* Whether the text has "-0" anywhere (a quick test before the scan for the literal). */
+static bool has_minus_zero(const char *s, size_t len)
+{
+	const char *end = s + len, *p = s;
+	while ((p = memchr(p, '-', (size_t)(end - p))) != NULL && p + 1 < end) {
+		if (p[1] == '0')
+			return true;
+		p++;
+	}
+	return false;
+}
+
 json_t *baton__protojson_load(const char *json, size_t len, size_t flags)
 {
 	json_error_t err;
-	json_t *j = json_loadb(json, len, flags, &err);
-	if (!j && strstr(err.text, "too big")) {
+	/* "-0" anywhere (dates have it too: only then is the text scanned for the literal) */
+	bool minus_zero = has_minus_zero(json, len);
+	json_t *j = minus_zero ? NULL : json_loadb(json, len, flags, &err);
+	if (minus_zero || (!j && strstr(err.text, "too big"))) {
 		size_t wlen;
 		char *wide = widen_big_integers(json, len, &wlen);
 		if (!wide) {

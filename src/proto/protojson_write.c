@@ -705,11 +705,34 @@ static int write_value_wkt(jw *w, const Google__Protobuf__Value *v)
 	}
 }
 
+/* A protobuf full name: identifiers ([A-Za-z_][A-Za-z0-9_]*) joined by dots, as Go requires of
+ * a FieldMask path before writing it (anything else cannot be read back). */
+static bool valid_full_name(const char *p)
+{
+	bool seg_start = true;
+	for (; *p; p++) {
+		char c = *p;
+		if (c == '.') {
+			if (seg_start)
+				return false;
+			seg_start = true;
+			continue;
+		}
+		bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+		if (!letter && !(!seg_start && c >= '0' && c <= '9'))
+			return false;
+		seg_start = false;
+	}
+	return !seg_start;
+}
+
 static int write_field_mask(jw *w, const Google__Protobuf__FieldMask *fm)
 {
 	size_t total = 0;
 	for (size_t i = 0; i < fm->n_paths; i++) {
 		const char *p = fm->paths[i] ? fm->paths[i] : "";
+		if (!valid_full_name(p))
+			return fail(w, BATON_EINVALID, "google.protobuf.FieldMask.paths contains invalid path: \"%s\"", p);
 		/* Only paths that survive camelCase and back are representable. */
 		for (const char *c = p; *c; c++) {
 			if ((*c >= 'A' && *c <= 'Z') || (*c == '_' && !(c[1] >= 'a' && c[1] <= 'z')))

@@ -694,6 +694,28 @@ static void test_wrappers(void **state)
 	assert_true(u->value == 9223372036854775808ULL);
 }
 
+/* -0 keeps its sign (Go writes a negative-zero double as -0 and reads it back): jansson reads the
+ * literal -0 as the integer 0, so it once came back as 0 and a write-read-write changed the text. */
+static void test_negative_zero(void **state)
+{
+	(void)state;
+	Google__Protobuf__DoubleValue *d = (Google__Protobuf__DoubleValue *)read_json(
+		&google__protobuf__double_value__descriptor, "-0");
+	assert_true(d->value == 0.0 && signbit(d->value));
+	assert_canonical(&google__protobuf__double_value__descriptor, "-0");
+	assert_canonical(&google__protobuf__value__descriptor, "-0");
+	assert_canonical(&google__protobuf__value__descriptor, "[true,-0,0,\"-0\",{\"a\":-0}]");
+	Google__Protobuf__Value *v = (Google__Protobuf__Value *)read_json(
+		&google__protobuf__value__descriptor, "[-0.0e6,-0,-0.5,\"x-0\"]");
+	assert_json(&v->base, "[-0,-0,-0.5,\"x-0\"]");
+	assert_true(signbit(v->list_value->values[1]->number_value));
+	/* an integer field still reads -0 as 0; a date's "-0" is left alone */
+	Google__Protobuf__Int64Value *i = (Google__Protobuf__Int64Value *)read_json(
+		&google__protobuf__int64_value__descriptor, "-0");
+	assert_int_equal(i->value, 0);
+	assert_canonical(&google__protobuf__timestamp__descriptor, "\"2024-01-02T03:04:05Z\"");
+}
+
 static void test_empty_and_field_mask(void **state)
 {
 	(void)state;
@@ -711,6 +733,16 @@ static void test_empty_and_field_mask(void **state)
 	fm.n_paths = 1;
 	fm.paths = bad;
 	assert_write_fails(&fm.base, BATON_EINVALID, "irreversible");
+	/* not a full name (Go refuses these too): what it wrote could not be read back */
+	char *invalid[][1] = {{"locatio\""}, {""}, {"a..b"}, {".a"}, {"a."}, {"1a"}, {"a.2b"}, {"a-b"}};
+	for (size_t k = 0; k < sizeof invalid / sizeof invalid[0]; k++) {
+		fm.paths = invalid[k];
+		assert_write_fails(&fm.base, BATON_EINVALID, "contains invalid path");
+	}
+	char *fine[] = {"a1.b_c", "_x"};
+	fm.n_paths = 2;
+	fm.paths = fine;
+	assert_json(&fm.base, "\"a1.bC,X\"");
 }
 
 static void test_any_forms(void **state)
@@ -916,6 +948,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_struct_value_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_struct_from_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrappers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_negative_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_and_field_mask, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_any_forms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_strings, setup, teardown),

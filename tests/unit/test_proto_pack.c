@@ -212,12 +212,56 @@ static void test_any_roundtrip(void **state)
 	assert_non_null(a2->value.data);
 }
 
+/* Unpacks `data` as `desc`: the return code (the message, on success, in *out). */
+static int unpack(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len, ProtobufCMessage **out)
+{
+	baton_error_clear();
+	return baton__pb_unpack(&A, desc, data, len, out);
+}
+
+/*
+ * A key written in two or more bytes can say field number 0, which protobuf-c takes (it checks
+ * the first byte only) and keeps as an unknown field that it packs back as a key it refuses: it
+ * is refused on unpack, at any depth, in a plain, repeated or oneof field.
+ */
+static void test_field_number_zero(void **state)
+{
+	(void)state;
+	ProtobufCMessage *m;
+	/* top level: key 0x80 0x00 (field 0, varint) = 0 */
+	const uint8_t top[] = {0x80, 0x00, 0x00};
+	assert_int_equal(unpack(&c1__connector__v2__grant__descriptor, top, sizeof top, &m), BATON_EDATALOSS);
+	assert_null(m);
+	assert_non_null(strstr(baton_error_last()->message, "cannot decode c1.connector.v2.Grant: a field number is 0"));
+	/* in the entitlement (field 1): key 0x85 0x00 (field 0, fixed32) */
+	const uint8_t nested[] = {0x0a, 0x06, 0x85, 0x00, 0x01, 0x02, 0x03, 0x04};
+	assert_int_equal(unpack(&c1__connector__v2__grant__descriptor, nested, sizeof nested, &m), BATON_EDATALOSS);
+	assert_non_null(strstr(baton_error_last()->message, "c1.connector.v2.Grant"));
+	/* in a Struct's map entry (a repeated message) */
+	const uint8_t entry[] = {0x0a, 0x06, 0x0a, 0x01, 'a', 0x80, 0x00, 0x00};
+	assert_int_equal(unpack(&google__protobuf__struct__descriptor, entry, sizeof entry, &m), BATON_EDATALOSS);
+	/* in a Value's struct_value (a oneof member, field 5) */
+	const uint8_t oneof[] = {0x2a, 0x03, 0x80, 0x00, 0x00};
+	assert_int_equal(unpack(&google__protobuf__value__descriptor, oneof, sizeof oneof, &m), BATON_EDATALOSS);
+	/* the same places with field number 15 instead: an unknown field, kept, and packed back as read */
+	const uint8_t fine[] = {0x2a, 0x02, 0x78, 0x00};
+	assert_int_equal(unpack(&google__protobuf__value__descriptor, fine, sizeof fine, &m), 0);
+	uint8_t *back;
+	size_t back_len;
+	assert_int_equal(baton__pb_pack(&A, m, &back, &back_len), 0);
+	assert_int_equal(back_len, sizeof fine);
+	assert_memory_equal(back, fine, sizeof fine);
+	const uint8_t fine_entry[] = {0x0a, 0x05, 0x0a, 0x01, 'a', 0x78, 0x00};
+	assert_int_equal(unpack(&google__protobuf__struct__descriptor, fine_entry, sizeof fine_entry, &m), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_grant_sources_sorted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_struct_fields_sorted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_any_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_field_number_zero, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
