@@ -122,6 +122,14 @@ typedef struct call {
 	const atomic_bool *abort; /* when set and true, the call is given up (a task's heartbeat) */
 } call;
 
+/* GetTask(s) and Hello: retried by the loop (or the startup Hello), so they fail at once when
+ * there is no connection, are not made again on a new one, and are given up when the daemon stops
+ * (their token request too). The other calls must get through. */
+static bool loop_retries(const char *method)
+{
+	return !strcmp(method, "GetTask") || !strcmp(method, "GetTasks") || !strcmp(method, "Hello");
+}
+
 static bool aborted(const call *k)
 {
 	return k->abort && atomic_load(k->abort);
@@ -166,7 +174,7 @@ static int call_start(baton__svc_conn *c, call *k, const char *method, int timeo
 	k->method = method;
 	k->conn = c;
 	k->abort = abort;
-	k->cancellable = !strcmp(method, "GetTask") || !strcmp(method, "GetTasks") || !strcmp(method, "Hello");
+	k->cancellable = loop_retries(method);
 	grpc_metadata_array_init(&k->initial);
 	grpc_metadata_array_init(&k->trailing);
 	k->details = grpc_empty_slice();
@@ -332,7 +340,7 @@ int baton__svc_unary_abortable(baton__svc_conn *c, const char *method, const Pro
 	 * noticed only by the next call, which fails at once ("Socket closed"): a call that must get
 	 * through is made again on a new connection, as Go's client dials one for every call. A status
 	 * the server sent (UNAVAILABLE included) is the answer, as in Go. */
-	bool must = strcmp(method, "GetTask") && strcmp(method, "GetTasks") && strcmp(method, "Hello");
+	bool must = !loop_retries(method);
 	int rc = 0;
 	for (int attempt = 0; attempt < 3; attempt++) {
 		bool lost;
