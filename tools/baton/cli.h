@@ -155,6 +155,8 @@ int tool_open_path(const char *path, baton_store **out);
 void tool_signals_begin(void);
 void tool_signals_end(void);
 void tool_test_pause(void);
+/* Whether a SIGINT or SIGTERM is pending (blocked and waiting: explorer's start-up). */
+bool tool_stop_pending(void);
 /* The sync id to put into queries (NULL: let the store choose). */
 const char *tool_query_sync(const tool *t);
 

@@ -363,13 +363,6 @@ static void on_done(void *cls, struct MHD_Connection *c, void **state, enum MHD_
 	*state = NULL;
 }
 
-/* A SIGINT or SIGTERM waiting (they are blocked for the whole command, see cmd_explorer). */
-static bool stop_pending(void)
-{
-	sigset_t p;
-	return sigpending(&p) == 0 && (sigismember(&p, SIGINT) == 1 || sigismember(&p, SIGTERM) == 1);
-}
-
 /* Reads, once: the user types, the GrantExpandable edges, and the users granted on each resource. */
 static int load_graph(explorer *x)
 {
@@ -402,7 +395,7 @@ static int load_graph(explorer *x)
 	rc = baton_store_list_grants(x->t->store, &q, &it);
 	size_t n_read = 0;
 	while (rc == 0 && (rc = baton_store_iter_next_grant(it, &g)) == 0) {
-		if (++n_read % 4096 == 0 && stop_pending()) { /* a large file: stop without reading it all */
+		if (++n_read % 4096 == 0 && tool_stop_pending()) { /* a large file: stop without reading it all */
 			rc = baton_error_set(BATON_ECANCELLED, "stopped by a signal");
 			break;
 		}
@@ -543,15 +536,15 @@ int cmd_explorer(tool *t)
 		status = tool_fail_last();
 		goto out;
 	}
-	if (stop_pending()) /* (the test hook BATON_TOOL_TEST_PAUSE_MS waits in tool_open) */
+	if (tool_stop_pending()) /* (the test hook BATON_TOOL_TEST_PAUSE_MS waits in tool_open) */
 		goto stopped;
 	if (load_graph(&x) < 0 || baton_store_count(t->store, tool_query_sync(t), &x.counts) < 0) {
-		if (stop_pending())
+		if (tool_stop_pending())
 			goto stopped;
 		status = tool_fail_last();
 		goto out;
 	}
-	if (stop_pending())
+	if (tool_stop_pending())
 		goto stopped;
 	if (x.default_type) {
 		C1__Connector__V2__ResourceType *m;

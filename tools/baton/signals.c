@@ -101,6 +101,12 @@ void tool_signals_end(void)
 		remove_tree(private_dir);
 }
 
+bool tool_stop_pending(void)
+{
+	sigset_t p;
+	return sigpending(&p) == 0 && (sigismember(&p, SIGINT) == 1 || sigismember(&p, SIGTERM) == 1);
+}
+
 void tool_test_pause(void)
 {
 	const char *v = getenv("BATON_TOOL_TEST_PAUSE_MS");
@@ -110,8 +116,7 @@ void tool_test_pause(void)
 	fprintf(stderr, "baton: test pause (%ld ms)\n", ms);
 	fflush(stderr);
 	for (long i = 0; i < ms / 10; i++) {
-		sigset_t p;
-		if (sigpending(&p) == 0 && (sigismember(&p, SIGINT) == 1 || sigismember(&p, SIGTERM) == 1))
+		if (tool_stop_pending())
 			return; /* explorer: a signal waits for it */
 		nanosleep(&(struct timespec){0, 10000000}, NULL);
 	}
