@@ -280,13 +280,8 @@ void baton__cli_usage(const baton__cli *cli, FILE *out)
 	}
 
 	/* the SDK's flags, sorted */
-	const baton__flag **sorted = calloc(cli->n_sdk + 1, sizeof(*sorted));
 	size_t n = 0;
-	for (size_t i = 0; sorted && i < cli->n_sdk; i++)
-		if (!cli->flags[i].hidden)
-			sorted[n++] = &cli->flags[i];
-	if (sorted)
-		qsort(sorted, n, sizeof(*sorted), cmp_flag);
+	const baton__flag **sorted = sorted_flags(cli, 0, cli->n_sdk, &n);
 	fprintf(out, "SDK flags:\n");
 	for (size_t i = 0; i < n; i++)
 		line(out, sorted[i], width);
