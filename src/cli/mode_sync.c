@@ -87,6 +87,19 @@ int baton__cli_external_traits(baton__cli *cli, baton_trait *out, size_t cap, si
 	return 0;
 }
 
+int baton__cli_external_options(baton__cli *cli, baton_sync_options *o, baton_trait *traits, size_t cap)
+{
+	size_t n = 0;
+	int rc = baton__cli_external_traits(cli, traits, cap, &n);
+	if (rc)
+		return rc;
+	o->external_resource_c1z = baton__cli_string(cli, "external-resource-c1z");
+	o->external_resource_entitlement_id_filter = baton__cli_string(cli, "external-resource-entitlement-id-filter");
+	o->external_resource_traits = traits;
+	o->n_external_resource_traits = n;
+	return 0;
+}
+
 int baton__mode_sync(baton__cli_env *env)
 {
 	baton__cli *cli = env->cli;
@@ -105,16 +118,11 @@ int baton__mode_sync(baton__cli_env *env)
 	if (baton__cli_bool(cli, "parallel-sync") && !workers)
 		workers = -1;
 	o.workers = workers < 0 ? -1 : workers > 64 ? 64 : (int)workers;
-	o.external_resource_c1z = baton__cli_string(cli, "external-resource-c1z");
-	o.external_resource_entitlement_id_filter = baton__cli_string(cli, "external-resource-entitlement-id-filter");
 	baton_trait traits[16];
-	size_t n_traits = 0;
-	if (baton__cli_external_traits(cli, traits, 16, &n_traits)) {
+	if (baton__cli_external_options(cli, &o, traits, 16)) {
 		fprintf(stderr, "%s\n", baton_error_last()->message);
 		return baton__exit_status(BATON_EINVALID);
 	}
-	o.external_resource_traits = traits;
-	o.n_external_resource_traits = n_traits;
 	baton_sync_summary sum;
 	saved_handlers old;
 	install_handlers(&old);

@@ -12,6 +12,7 @@
 #define BATON_CLI_MODES_H
 
 #include "baton/connector.h"
+#include "baton/sync.h"
 #include "cli/cli.h"
 
 /* What every mode gets. */
@@ -52,6 +53,10 @@ int baton__mode_list_ticket_schemas(baton__cli_env *env);
 /* --external-resource-traits as upstream parses it ("app", "APP" or "TRAIT_APP"; empty items
  * skipped): up to `cap` traits into `out`; BATON_EINVALID naming an unknown one (mode_sync.c). */
 int baton__cli_external_traits(baton__cli *cli, baton_trait *out, size_t cap, size_t *n);
+/* The --external-resource-* flags into *o, as a sync and a service-mode full sync task read them:
+ * the traits go into `traits` (room for `cap`), which must live as long as o is used;
+ * BATON_EINVALID naming an unknown trait (mode_sync.c). */
+int baton__cli_external_options(baton__cli *cli, baton_sync_options *o, baton_trait *traits, size_t cap);
 
 /* Diff syncs and compaction (mode_diff.c). */
 int baton__mode_diff_syncs(baton__cli_env *env);

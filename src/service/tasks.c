@@ -225,14 +225,9 @@ static int run_sync(baton__svc *s, const task_t *task, const char *path, sync_ru
 		workers = -1;
 	o.workers = workers < 0 ? -1 : workers > 64 ? 64 : (int)workers;
 	/* external resources, as upstream's full sync task: the flags' (checked at start) */
-	o.external_resource_c1z = baton__cli_string(cli, "external-resource-c1z");
-	o.external_resource_entitlement_id_filter = baton__cli_string(cli, "external-resource-entitlement-id-filter");
 	baton_trait traits[16];
-	size_t n_traits = 0;
-	if (!rc && !(rc = baton__cli_external_traits(cli, traits, 16, &n_traits))) {
-		o.external_resource_traits = traits;
-		o.n_external_resource_traits = n_traits;
-	}
+	if (!rc)
+		rc = baton__cli_external_options(cli, &o, traits, 16);
 	if (!rc) {
 		o.should_stop = sync_should_stop;
 		o.stop_user = run;
