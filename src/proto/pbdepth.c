@@ -109,23 +109,18 @@ static bool has_field_zero(const ProtobufCMessage *m, int depth)
 		return false; /* cannot happen: the nesting was checked before decoding */
 	for (unsigned i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *fd = &d->fields[i];
-		const char *base = (const char *)m;
-		if (fd->type != PROTOBUF_C_TYPE_MESSAGE)
+		if (fd->type != PROTOBUF_C_TYPE_MESSAGE || !baton__pb_has(m, fd))
 			continue;
 		if (fd->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n = *(const size_t *)(base + fd->quantifier_offset);
-			ProtobufCMessage *const *v = *(ProtobufCMessage *const *const *)(base + fd->offset);
+			size_t n = baton__pb_count(m, fd);
+			ProtobufCMessage *const *v = *(ProtobufCMessage *const *const *)baton__pb_member(m, fd);
 			for (size_t k = 0; k < n; k++) {
 				if (v[k] && has_field_zero(v[k], depth + 1))
 					return true;
 			}
 			continue;
 		}
-		if ((fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
-		    *(const uint32_t *)(base + fd->quantifier_offset) != fd->id)
-			continue;
-		const ProtobufCMessage *sub = *(ProtobufCMessage *const *)(base + fd->offset);
-		if (sub && has_field_zero(sub, depth + 1))
+		if (has_field_zero(*(ProtobufCMessage *const *)baton__pb_member(m, fd), depth + 1))
 			return true;
 	}
 	return false;
